@@ -1,0 +1,60 @@
+/**
+ * The one error class of mlflow-ts. It carries MLflow's `error_code` so the scoring server and
+ * the REST client can speak MLflow's protocol, and a message that names the file, field or column.
+ */
+export type ErrorCode =
+  | 'INTERNAL_ERROR'
+  | 'BAD_REQUEST'
+  | 'INVALID_PARAMETER_VALUE'
+  | 'INVALID_STATE'
+  | 'RESOURCE_DOES_NOT_EXIST'
+  | 'RESOURCE_ALREADY_EXISTS'
+  | 'MALFORMED_REQUEST'
+  | 'NOT_IMPLEMENTED'
+  | 'PERMISSION_DENIED'
+  | 'UNAUTHENTICATED'
+  | 'TEMPORARILY_UNAVAILABLE'
+  | 'DEADLINE_EXCEEDED'
+  | 'REQUEST_LIMIT_EXCEEDED'
+  | 'ENDPOINT_NOT_FOUND';
+
+/** HTTP status for each code, as MLflow's server maps them (mlflow/protos/databricks.proto). */
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  INTERNAL_ERROR: 500,
+  BAD_REQUEST: 400,
+  INVALID_PARAMETER_VALUE: 400,
+  INVALID_STATE: 400,
+  MALFORMED_REQUEST: 400,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  RESOURCE_ALREADY_EXISTS: 400,
+  NOT_IMPLEMENTED: 501,
+  PERMISSION_DENIED: 403,
+  UNAUTHENTICATED: 401,
+  TEMPORARILY_UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+  REQUEST_LIMIT_EXCEEDED: 429,
+  ENDPOINT_NOT_FOUND: 404,
+};
+
+export class MlflowError extends Error {
+  readonly errorCode: ErrorCode;
+
+  constructor(message: string, errorCode: ErrorCode = 'INTERNAL_ERROR', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MlflowError';
+    this.errorCode = errorCode;
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.errorCode];
+  }
+
+  /** The JSON body MLflow sends with an error. */
+  toJSON(): { error_code: ErrorCode; message: string } {
+    return { error_code: this.errorCode, message: this.message };
+  }
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}

@@ -1,0 +1,216 @@
+import os from 'node:os';
+import path from 'node:path';
+import { MlflowError } from '../errors.js';
+import { uriScheme } from '../model/index.js';
+import type { Experiment, FileInfo, ModelVersion, RegisteredModel, Run, RunInfo, RunStatus } from './entities.js';
+import type { ArtifactRepository, RegistryStore, TrackingStore } from './store.js';
+import { FileTrackingStore } from './file-tracking-store.js';
+import { FileRegistryStore } from './file-registry-store.js';
+import { RestStore } from './rest-store.js';
+import { hostCredsFromEnv } from './rest-client.js';
+import { getArtifactRepository } from './artifact-repository.js';
+import { getRegistryUri, getTrackingUri, parseStoreUri } from './tracking-uri.js';
+import { parseRunsUri } from './model-uri.js';
+import { modelVersionForUri } from './registry-uri.js';
+import { joinUri } from './uri.js';
+
+/** models:/ sources may point at other registry URIs; more hops than this is a loop. */
+const MAX_URI_HOPS = 8;
+
+/**
+ * MLflow's MlflowClient: experiments, runs, artifacts and the model registry, on the store that
+ * MLFLOW_TRACKING_URI (and MLFLOW_REGISTRY_URI) select: a file store or a tracking server.
+ */
+export class MlflowClient {
+  readonly trackingUri: string;
+  readonly registryUri: string;
+  readonly tracking: TrackingStore;
+  readonly registry: RegistryStore;
+  /** the file store root, when tracking is a file store */
+  private readonly fileRoot?: string;
+
+  constructor(trackingUri: string = getTrackingUri(), registryUri: string = getRegistryUri(trackingUri)) {
+    this.trackingUri = trackingUri;
+    this.registryUri = registryUri;
+    const t = parseStoreUri(trackingUri);
+    if (t.kind === 'file') {
+      this.fileRoot = t.root;
+      this.tracking = new FileTrackingStore(t.root);
+    } else {
+      this.tracking = new RestStore(hostCredsFromEnv(t.host));
+    }
+    const r = parseStoreUri(registryUri);
+    this.registry = r.kind === 'file' ? new FileRegistryStore(r.root) : new RestStore(hostCredsFromEnv(r.host));
+  }
+
+  // --- experiments and runs
+
+  createExperiment(name: string, artifactLocation?: string): Promise<string> {
+    return this.tracking.createExperiment(name, artifactLocation);
+  }
+
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return this.tracking.getExperiment(experimentId);
+  }
+
+  getExperimentByName(name: string): Promise<Experiment | undefined> {
+    return this.tracking.getExperimentByName(name);
+  }
+
+  /** The id of the active experiment with this name, created when there is none. */
+  async getOrCreateExperiment(name: string): Promise<string> {
+    const existing = await this.getExperimentByName(name);
+    return existing?.experimentId ?? (await this.createExperiment(name));
+  }
+
+  /**
+   * Starts a run. Like mlflow.start_run, it records who and what started it (mlflow.user,
+   * mlflow.source.name, mlflow.source.type) unless the caller's tags say otherwise.
+   */
+  async createRun(options: { experimentId?: string; runName?: string; tags?: Record<string, string>; startTime?: number } = {}): Promise<Run> {
+    const experimentId = options.experimentId ?? '0';
+    if (this.tracking instanceof FileTrackingStore && experimentId === '0') await this.tracking.ensureRoot();
+    const user = userName();
+    const tags = {
+      'mlflow.user': user,
+      'mlflow.source.name': process.argv[1] ? path.relative(process.cwd(), process.argv[1]) : '',
+      'mlflow.source.type': 'LOCAL',
+      ...options.tags,
+    };
+    return this.tracking.createRun({ experimentId, userId: user, startTime: options.startTime ?? Date.now(), tags, runName: options.runName });
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.tracking.getRun(runId);
+  }
+
+  logParam(runId: string, key: string, value: unknown): Promise<void> {
+    return this.tracking.logBatch(runId, { params: { [key]: value === null || value === undefined ? '' : String(value) } });
+  }
+
+  logMetric(runId: string, key: string, value: number, options: { timestamp?: number; step?: number } = {}): Promise<void> {
+    return this.tracking.logBatch(runId, { metrics: [{ key, value, timestamp: options.timestamp ?? Date.now(), step: options.step ?? 0 }] });
+  }
+
+  setTag(runId: string, key: string, value: unknown): Promise<void> {
+    return this.tracking.logBatch(runId, { tags: { [key]: value === null || value === undefined ? '' : String(value) } });
+  }
+
+  setTerminated(runId: string, status: RunStatus = 'FINISHED', endTime: number = Date.now()): Promise<RunInfo> {
+    return this.tracking.updateRunInfo(runId, status, endTime);
+  }
+
+  // --- artifacts
+
+  /** The repository of a run's artifacts (its artifact_uri). */
+  async runArtifacts(runId: string): Promise<ArtifactRepository> {
+    const run = await this.getRun(runId);
+    return this.artifactRepository(run.info.artifactUri);
+  }
+
+  artifactRepository(uri: string): ArtifactRepository {
+    return getArtifactRepository(uri, { trackingUri: this.trackingUri, fileStoreRoot: this.fileRoot });
+  }
+
+  async logArtifacts(runId: string, localDir: string, artifactPath?: string): Promise<void> {
+    await (await this.runArtifacts(runId)).logArtifacts(localDir, artifactPath);
+  }
+
+  async logArtifact(runId: string, localFile: string, artifactPath?: string): Promise<void> {
+    await (await this.runArtifacts(runId)).logArtifact(localFile, artifactPath);
+  }
+
+  async listArtifacts(runId: string, artifactPath?: string): Promise<FileInfo[]> {
+    return (await this.runArtifacts(runId)).listArtifacts(artifactPath);
+  }
+
+  async downloadArtifacts(runId: string, artifactPath?: string, dstDir?: string): Promise<string> {
+    return (await this.runArtifacts(runId)).downloadArtifacts(artifactPath, dstDir);
+  }
+
+  // --- registry
+
+  createRegisteredModel(name: string, description?: string): Promise<RegisteredModel> {
+    return this.registry.createRegisteredModel(name, description);
+  }
+
+  getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return this.registry.getRegisteredModel(name);
+  }
+
+  createModelVersion(name: string, source: string, runId?: string, description?: string): Promise<ModelVersion> {
+    return this.registry.createModelVersion({ name, source, runId, description });
+  }
+
+  getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    return this.registry.getModelVersion(name, version);
+  }
+
+  getLatestVersions(name: string, stages?: string[]): Promise<ModelVersion[]> {
+    return this.registry.getLatestVersions(name, stages);
+  }
+
+  transitionModelVersionStage(name: string, version: string, stage: string, archiveExistingVersions = false): Promise<ModelVersion> {
+    return this.registry.transitionModelVersionStage(name, version, stage, archiveExistingVersions);
+  }
+
+  setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
+    return this.registry.setRegisteredModelAlias(name, alias, version);
+  }
+
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
+    return this.registry.deleteRegisteredModelAlias(name, alias);
+  }
+
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return this.registry.getModelVersionByAlias(name, alias);
+  }
+
+  getModelVersionDownloadUri(name: string, version: string): Promise<string> {
+    return this.registry.getModelVersionDownloadUri(name, version);
+  }
+
+  /** The model version a models:/ URI names (by version, stage, alias, or 'latest'). */
+  getModelVersionForUri(modelsUri: string): Promise<ModelVersion> {
+    return modelVersionForUri(this.registry, modelsUri);
+  }
+
+  // --- model URIs
+
+  /**
+   * The artifact location behind a runs:/ or models:/ URI (e.g. runs:/<id>/model ->
+   * file:///.../<id>/artifacts/model); other URIs are returned as they are.
+   */
+  async resolveArtifactUri(uri: string): Promise<string> {
+    let current = uri;
+    for (let hop = 0; hop < MAX_URI_HOPS; hop++) {
+      const scheme = uriScheme(current);
+      if (scheme === 'runs') {
+        const { runId, artifactPath } = parseRunsUri(current);
+        const run = await this.getRun(runId);
+        return artifactPath === undefined ? run.info.artifactUri : joinUri(run.info.artifactUri, artifactPath);
+      }
+      if (scheme !== 'models') return current;
+      const mv = await this.getModelVersionForUri(current);
+      current = await this.getModelVersionDownloadUri(mv.name, mv.version);
+    }
+    throw new MlflowError(`Model URI '${uri}' resolves through more than ${MAX_URI_HOPS} registry sources`, 'INVALID_PARAMETER_VALUE');
+  }
+
+  /**
+   * A local folder holding the artifacts behind any model URI: a local artifact path as it is, a
+   * remote one downloaded into dstDir (or a new temporary folder).
+   */
+  async downloadUri(uri: string, dstDir?: string): Promise<string> {
+    const location = await this.resolveArtifactUri(uri);
+    return this.artifactRepository(location).downloadArtifacts(undefined, dstDir);
+  }
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * store/: model URIs (runs:/, models:/, mlflow-artifacts:/, http(s) artifact proxies), the
+ * tracking and registry stores (MLflow's ./mlruns file store, or a tracking server over REST),
+ * artifact repositories, logModel and registerModel.
+ *
+ * Importing this module registers the runs:, models:, mlflow-artifacts:, http: and https:
+ * resolvers with model/, so that Model.load('models:/iris@champion') works.
+ */
+import { registerModelUriResolver } from '../model/index.js';
+import { MlflowClient } from './client.js';
+
+for (const scheme of ['runs', 'models', 'mlflow-artifacts', 'http', 'https']) {
+  // A client per call, so that MLFLOW_TRACKING_URI is read when the URI is resolved.
+  registerModelUriResolver(scheme, (uri) => new MlflowClient().downloadUri(uri));
+}
+
+export { MlflowClient } from './client.js';
+export type {
+  Experiment, FileInfo, LifecycleStage, Metric, ModelVersion, RegisteredModel, Run, RunData, RunInfo, RunStatus, Stage,
+} from './entities.js';
+export { STAGES } from './entities.js';
+export type { ArtifactRepository, CreateModelVersionArgs, CreateRunArgs, LogBatch, RegistryStore, TrackingStore } from './store.js';
+export { FileTrackingStore } from './file-tracking-store.js';
+export { FileRegistryStore } from './file-registry-store.js';
+export { RestStore } from './rest-store.js';
+export { callEndpoint, hostCredsFromEnv, httpRequest, type HostCreds } from './rest-client.js';
+export { LocalArtifactRepository } from './local-artifact-repository.js';
+export { HttpArtifactRepository } from './http-artifact-repository.js';
+export { getArtifactRepository, resolveMlflowArtifactsUri, type ArtifactContext } from './artifact-repository.js';
+export { parseModelsUri, parseRunsUri, type ParsedModelsUri, type ParsedRunsUri } from './model-uri.js';
+export { modelVersionForUri } from './registry-uri.js';
+export { getRegistryUri, getTrackingUri, parseStoreUri, type StoreLocation } from './tracking-uri.js';
+export { logModel, loggedModelTags, registerModel, type LogModelOptions, type ModelInfo } from './log-model.js';
+export { describeModel, type ModelDescription } from './model-description.js';
+export { canonicalStage } from './stage.js';

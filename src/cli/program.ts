@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerModelsServe } from './models-serve.js';
+import { registerModelsPredict } from './models-predict.js';
+import { registerPyfunc } from './pyfunc.js';
 import { registerModelsDescribe } from './models-describe.js';
+import { registerModelsPrepareEnv } from './models-prepare-env.js';
+import { registerSklearn } from './sklearn.js';
 
 /**
  * Builds the `mlflow-ts` command tree. Each command lives in its own file under src/cli/ and
@@ -11,6 +16,11 @@ export function buildProgram(): Command {
     .description('MLflow Models in TypeScript: describe, serve, predict and deploy MLflow models')
     .version(VERSION);
   const models = program.command('models').description('Work with MLflow models (MLmodel directories and URIs)');
+  registerModelsServe(models);
+  registerModelsPredict(models);
+  registerPyfunc(program);
   registerModelsDescribe(models);
+  registerModelsPrepareEnv(models);
+  registerSklearn(program);
   return program;
 }

@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parseCsvRequest, parseJsonRequest } from '../frame/index.js';
+import { saveModel, SKLEARN_METHODS, type SklearnMethod } from '../flavors/sklearn/index.js';
+import { makeServeCommand } from './models-serve.js';
+
+/** `sklearn save` (package a pickle as an MLflow model) and `sklearn serve` (models serve). */
+export function registerSklearn(parent: Command): void {
+  const sk = parent.command('sklearn').description('scikit-learn models: package a pickled estimator, serve it');
+  sk.command('save')
+    .description('Package a pickled fitted estimator as an MLflow model directory (sklearn + python_function flavors)')
+    .requiredOption('--pickle <path>', 'pickle or cloudpickle file of a fitted estimator')
+    .requiredOption('-o, --output <dir>', 'model directory to create (must not exist or be empty)')
+    .option('--input-example <path>', 'a CSV file (or a JSON scoring request) saved as the input example; the signature is inferred from it')
+    .addOption(new Option('--predict-fn <method>', 'the method pyfunc predict calls').choices([...SKLEARN_METHODS]).default('predict'))
+    .option('--python-version <version>', 'Python version recorded for the model', '3.11.2')
+    .action(async (opts: SaveFlags) => {
+      const inputExample = opts.inputExample ? await readExample(opts.inputExample) : undefined;
+      const model = await saveModel(opts.output, {
+        pickle: opts.pickle,
+        inputExample,
+        predictFn: opts.predictFn,
+        pythonVersion: opts.pythonVersion,
+      });
+      process.stdout.write(`Saved sklearn model ${model.modelUuid} to ${opts.output}\n`);
+    });
+  sk.addCommand(makeServeCommand());
+}
+
+interface SaveFlags {
+  pickle: string;
+  output: string;
+  inputExample?: string;
+  predictFn: SklearnMethod;
+  pythonVersion: string;
+}
+
+async function readExample(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  return file.toLowerCase().endsWith('.json') ? parseJsonRequest(text).input : parseCsvRequest(text);
+}

@@ -1,0 +1,4 @@
+// Importing this module registers every built-in flavor; each folder registers itself on import.
+import './js_function/index.js';
+import './python_function/index.js';
+import './sklearn/index.js';

@@ -1,0 +1,51 @@
+import os from 'node:os';
+import type { FlavorModel, LoadContext, Params, PredictInput, PredictOutput } from '../flavor.js';
+import { preparePythonEnv, type PrepareEnvOptions } from './prepare-env.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** Knobs of the bridge beyond LoadOptions (tests and embedders). */
+export interface BridgeOptions extends PrepareEnvOptions {
+  /** Per-request limit; default MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT seconds (MLflow's), else 60 s. */
+  requestTimeoutMs?: number;
+  /** Limit for one worker to load the model; default 10 minutes. */
+  loadTimeoutMs?: number;
+  onStderr?: (line: string, pid: number | undefined) => void;
+}
+
+export interface PythonBridgeModel extends FlavorModel {
+  /** pids of the live Python workers. */
+  readonly pids: number[];
+  close(): Promise<void>;
+}
+
+function defaultRequestTimeoutMs(): number {
+  const s = Number(process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 60_000;
+}
+
+/**
+ * Loads a python_function model in Python workers: builds or finds the environment, starts the
+ * pool and waits until every worker has loaded the model, so load errors surface here.
+ */
+export async function loadPythonFunction(ctx: LoadContext, bridge: BridgeOptions = {}): Promise<PythonBridgeModel> {
+  const env = await preparePythonEnv(ctx.modelDir, ctx.conf, ctx.options.envManager ?? 'local', bridge);
+  const config = ctx.conf.config;
+  const pool = await WorkerPool.start({
+    python: env.python,
+    modelDir: ctx.modelDir,
+    flavors: ctx.model.flavors,
+    mlflowVersion: ctx.model.mlflowVersion,
+    modelConfig: config && typeof config === 'object' ? (config as Record<string, unknown>) : undefined,
+    size: Math.max(1, Math.floor(ctx.options.workers ?? os.availableParallelism())),
+    requestTimeoutMs: bridge.requestTimeoutMs ?? defaultRequestTimeoutMs(),
+    loadTimeoutMs: bridge.loadTimeoutMs ?? 600_000,
+    onStderr: bridge.onStderr,
+  });
+  return {
+    get pids() {
+      return pool.pids;
+    },
+    predict: (input: PredictInput, params?: Params): Promise<PredictOutput> => pool.predict(input, params),
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,120 @@
+import { MlflowError } from '../../errors.js';
+import type { PyInstance } from '../../formats/pickle/types.js';
+import { numCols, selectColumns, type Data } from './data.js';
+import type { Builder, Estimator } from './estimator.js';
+import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
+import { decompositionBuilders } from './estimators/decomposition.js';
+import { dummyBuilders } from './estimators/dummy.js';
+import { forestBuilders } from './estimators/forest.js';
+import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/gradient-boosting.js';
+import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
+import { imputeEncodeBuilders } from './estimators/impute-encode.js';
+import { linearBuilders, linearHelpers } from './estimators/linear.js';
+import { metaBuilders, metaHelpers } from './estimators/meta.js';
+import { naiveBayesBuilders } from './estimators/naive-bayes.js';
+import { neuralNetworkBuilders, neuralNetworkHelpers } from './estimators/neural-network.js';
+import { neighborsBuilders, neighborsHelpers } from './estimators/neighbors.js';
+import { isNumpyFunction, preprocessingBuilders } from './estimators/preprocessing.js';
+import { svmBuilders } from './estimators/svm.js';
+import { treeBuilders, treeHelpers } from './estimators/tree.js';
+import { isInstance, State } from './state.js';
+
+const BUILDERS: Record<string, Builder> = {
+  ...linearBuilders, ...treeBuilders, ...forestBuilders, ...gradientBoostingBuilders,
+  ...histGradientBoostingBuilders, ...dummyBuilders, ...neighborsBuilders, ...svmBuilders,
+  ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
+  ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders,
+};
+
+/** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
+const HELPERS = new Set([
+  ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
+  ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers,
+  // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng);
+  // older numpy pickles a ufunc (FunctionTransformer's func) through _ufunc_reconstruct
+  'numpy.random._mt19937.MT19937', 'numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct',
+]);
+
+/**
+ * The name a class is known by: sklearn classes by public package and class name
+ * (sklearn.linear_model._logistic.X and sklearn 0.19's sklearn.linear_model.logistic.X both
+ * become sklearn.linear_model.X), anything else by its full path.
+ */
+export function canonicalName(module: string, name: string): string {
+  const parts = module.split('.');
+  if (parts[0] === 'sklearn' && parts.length >= 2) return `sklearn.${parts[1]}.${name}`;
+  return `${module}.${name}`;
+}
+
+/** The pickle reader's allow-list: exactly the estimators implemented here and their parts. */
+export function allowSklearnGlobal(module: string, name: string): boolean {
+  const key = canonicalName(module, name);
+  return Object.hasOwn(BUILDERS, key) || HELPERS.has(key) || HELPERS.has(`${module}.${name}`) || isNumpyFunction(module, name);
+}
+
+export function unsupportedMessage(className: string): string {
+  return `${className} is not supported natively; use --runtime python`;
+}
+
+/** Rebuilds a fitted estimator from the object the pickle reader produced. */
+export function buildEstimator(obj: unknown, where = 'the pickled model'): Estimator {
+  if (!isInstance(obj)) {
+    throw new MlflowError(`${where} is not a scikit-learn estimator object`, 'INVALID_PARAMETER_VALUE');
+  }
+  const key = canonicalName(obj.module, obj.name);
+  const builder = Object.hasOwn(BUILDERS, key) ? BUILDERS[key] : undefined;
+  if (!builder) throw new MlflowError(unsupportedMessage(`${obj.module}.${obj.name}`), 'NOT_IMPLEMENTED');
+  const est = builder(new State(obj), buildEstimator);
+  return selectsByName.has(canonicalName(obj.module, obj.name)) ? est : withFeatureCheck(obj, est);
+}
+
+/**
+ * sklearn's input validation before every method: a DataFrame's columns must be the names seen
+ * at fit (we reorder them to that order; missing or unexpected names are an error), and the
+ * number of columns must be n_features_in_.
+ */
+function withFeatureCheck(inst: PyInstance, est: Estimator): Estimator {
+  const fitNames = namesOf(inst.state.feature_names_in_);
+  const nIn = typeof inst.state.n_features_in_ === 'number' ? inst.state.n_features_in_ : null;
+  const check = (x: Data): Data => {
+    let out = x;
+    if (fitNames && x.names) {
+      const missing = fitNames.filter((n) => !x.names!.includes(n));
+      const extra = x.names.filter((n) => !fitNames.includes(n));
+      if (missing.length > 0 || extra.length > 0) {
+        let msg = 'The feature names should match those that were passed during fit.';
+        if (extra.length > 0) msg += ` Feature names unseen at fit time: ${extra.join(', ')}.`;
+        if (missing.length > 0) msg += ` Feature names seen at fit time, yet now missing: ${missing.join(', ')}.`;
+        throw new MlflowError(msg, 'INVALID_PARAMETER_VALUE');
+      }
+      if (fitNames.some((n, j) => x.names![j] !== n)) out = selectColumns(x, fitNames.map((n) => x.names!.indexOf(n)));
+    }
+    if (nIn !== null && numCols(out) !== nIn) {
+      throw new MlflowError(
+        `X has ${numCols(out)} features, but ${inst.name} is expecting ${nIn} features as input.`,
+        'INVALID_PARAMETER_VALUE',
+      );
+    }
+    return out;
+  };
+  const wrapped: Estimator = { className: est.className };
+  if (est.predict) wrapped.predict = (x) => est.predict!(check(x));
+  if (est.predictProba) wrapped.predictProba = (x) => est.predictProba!(check(x));
+  if (est.predictLogProba) wrapped.predictLogProba = (x) => est.predictLogProba!(check(x));
+  if (est.decisionFunction) wrapped.decisionFunction = (x) => est.decisionFunction!(check(x));
+  if (est.transform) wrapped.transform = (x) => est.transform!(check(x));
+  if (est.inverseTransform) wrapped.inverseTransform = est.inverseTransform;
+  return wrapped;
+}
+
+function namesOf(v: unknown): string[] | null {
+  if (typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'ndarray') {
+    const d = (v as { data: unknown }).data;
+    if (Array.isArray(d) && d.every((n) => typeof n === 'string')) return d as string[];
+  }
+  return null;
+}
+
+export function supportedEstimators(): string[] {
+  return Object.keys(BUILDERS).sort();
+}

@@ -1,0 +1,178 @@
+import { MlflowError } from '../../errors.js';
+import { Frame } from '../../frame/frame.js';
+import { isTensor, type Tensor } from '../../frame/tensor.js';
+
+/** A dense 2-D float64 array in row-major order, as sklearn works on it after check_array. */
+export interface Matrix {
+  readonly kind: 'matrix';
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+  /** Column names when the data came from a DataFrame (sklearn's feature_names_in_ check). */
+  readonly names: readonly string[] | null;
+}
+
+/** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */
+export type TableColumn = Float64Array | readonly unknown[];
+
+/** Column-wise data that may hold strings: a DataFrame or an object ndarray. */
+export interface Table {
+  readonly kind: 'table';
+  readonly rows: number;
+  readonly columns: readonly TableColumn[];
+  readonly names: readonly string[] | null;
+}
+
+/** What flows between sklearn steps. */
+export type Data = Matrix | Table;
+
+export function matrix(rows: number, cols: number, data: Float64Array, names: readonly string[] | null = null): Matrix {
+  return { kind: 'matrix', rows, cols, data, names };
+}
+
+export function numCols(x: Data): number {
+  return x.kind === 'matrix' ? x.cols : x.columns.length;
+}
+
+/** One column of any Data (numbers for a matrix). */
+export function columnOf(x: Data, j: number): TableColumn {
+  if (x.kind === 'table') return x.columns[j];
+  const out = new Float64Array(x.rows);
+  for (let i = 0; i < x.rows; i++) out[i] = x.data[i * x.cols + j];
+  return out;
+}
+
+/** The columns chosen by index, keeping names. */
+export function selectColumns(x: Data, idx: readonly number[]): Data {
+  if (x.kind === 'table') {
+    return {
+      kind: 'table',
+      rows: x.rows,
+      columns: idx.map((j) => x.columns[j]),
+      names: x.names ? idx.map((j) => x.names![j]) : null,
+    };
+  }
+  const out = new Float64Array(x.rows * idx.length);
+  for (let i = 0; i < x.rows; i++) {
+    for (let k = 0; k < idx.length; k++) out[i * idx.length + k] = x.data[i * x.cols + idx[k]];
+  }
+  return matrix(x.rows, idx.length, out, x.names ? idx.map((j) => x.names![j]) : null);
+}
+
+function toNumber(v: unknown, column: string): number {
+  if (typeof v === 'number') return v;
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return Number(v);
+  throw new MlflowError(`could not convert ${typeof v} to float in column ${column}`, 'INVALID_PARAMETER_VALUE');
+}
+
+/** check_array(dtype=float64): a Table's object columns are converted, strings are refused. */
+export function toMatrix(x: Data): Matrix {
+  if (x.kind === 'matrix') return x;
+  const cols = x.columns.length;
+  const out = new Float64Array(x.rows * cols);
+  for (let j = 0; j < cols; j++) {
+    const c = x.columns[j];
+    const label = x.names ? `'${x.names[j]}'` : String(j);
+    if (c instanceof Float64Array) {
+      for (let i = 0; i < x.rows; i++) out[i * cols + j] = c[i];
+    } else {
+      for (let i = 0; i < x.rows; i++) out[i * cols + j] = toNumber(c[i], label);
+    }
+  }
+  return matrix(x.rows, cols, out, x.names);
+}
+
+/** Concatenates blocks side by side (np.hstack): a Matrix if every block is numeric. */
+export function hstack(blocks: readonly Data[], rows: number): Data {
+  if (blocks.every((b) => b.kind === 'matrix')) {
+    const mats = blocks as Matrix[];
+    const cols = mats.reduce((s, m) => s + m.cols, 0);
+    const out = new Float64Array(rows * cols);
+    let off = 0;
+    for (const m of mats) {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < m.cols; j++) out[i * cols + off + j] = m.data[i * m.cols + j];
+      }
+      off += m.cols;
+    }
+    return matrix(rows, cols, out);
+  }
+  const columns: TableColumn[] = [];
+  for (const b of blocks) for (let j = 0; j < numCols(b); j++) columns.push(columnOf(b, j));
+  return { kind: 'table', rows, columns, names: null };
+}
+
+/** Converts the enforced pyfunc input (a Frame, a 2-D Tensor, nested arrays) to sklearn data. */
+export function fromPredictInput(input: unknown): Data {
+  if (input instanceof Frame) return fromFrame(input);
+  if (isTensor(input)) return fromTensor(input);
+  if (Array.isArray(input)) return fromRows(input);
+  throw new MlflowError(
+    'sklearn models take a DataFrame or a 2-D array as input; got ' + describe(input),
+    'INVALID_PARAMETER_VALUE',
+  );
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return `an object with keys [${Object.keys(v).slice(0, 5).join(', ')}]`;
+  return `a ${typeof v}`;
+}
+
+function fromFrame(f: Frame): Data {
+  const columns: TableColumn[] = [];
+  let allNumeric = true;
+  for (const c of f.columns) {
+    if (c.data.kind === 'number') {
+      columns.push(c.data.values instanceof Float64Array ? c.data.values : Float64Array.from(c.data.values));
+    } else {
+      allNumeric = false;
+      columns.push(c.data.values);
+    }
+  }
+  const t: Table = { kind: 'table', rows: f.numRows, columns, names: f.columnNames };
+  return allNumeric ? toMatrix(t) : t;
+}
+
+function fromTensor(t: Tensor): Data {
+  if (t.shape.length !== 2) {
+    throw new MlflowError(
+      `Expected 2D array, got ${t.shape.length}D array instead (shape [${t.shape.join(', ')}]). ` +
+        'Reshape your data either using array.reshape(-1, 1) if your data has a single feature or ' +
+        'array.reshape(1, -1) if it contains a single sample.',
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
+  const [rows, cols] = t.shape;
+  if (t.dtype === 'string' || t.dtype === 'object') {
+    const columns: unknown[][] = [];
+    for (let j = 0; j < cols; j++) {
+      const c: unknown[] = new Array(rows);
+      for (let i = 0; i < rows; i++) c[i] = t.data[i * cols + j];
+      columns.push(c);
+    }
+    return { kind: 'table', rows, columns, names: null };
+  }
+  const data = t.data instanceof Float64Array ? t.data : Float64Array.from(t.data as ArrayLike<number>);
+  return matrix(rows, cols, data);
+}
+
+function fromRows(rowsIn: unknown[]): Data {
+  const rows = rowsIn.length;
+  if (!rowsIn.every((r) => Array.isArray(r))) {
+    throw new MlflowError('Expected 2D array, got 1D array instead', 'INVALID_PARAMETER_VALUE');
+  }
+  const cols = rows > 0 ? (rowsIn[0] as unknown[]).length : 0;
+  const columns: unknown[][] = Array.from({ length: cols }, () => new Array(rows));
+  for (let i = 0; i < rows; i++) {
+    const r = rowsIn[i] as unknown[];
+    if (r.length !== cols) {
+      throw new MlflowError(`Row ${i} has ${r.length} values but row 0 has ${cols}`, 'INVALID_PARAMETER_VALUE');
+    }
+    for (let j = 0; j < cols; j++) columns[j][i] = r[j];
+  }
+  const t: Table = { kind: 'table', rows, columns, names: null };
+  return columns.every((c) => c.every((v) => typeof v === 'number' || v === null)) ? toMatrix(t) : t;
+}

@@ -1,0 +1,123 @@
+import type { NumericDType } from '../../frame/frame.js';
+import { makeTensor, type Tensor } from '../../frame/tensor.js';
+import type { NdArray } from '../../formats/pickle/types.js';
+import type { Data } from './data.js';
+import { dtypeName, type State } from './state.js';
+
+/** The sklearn methods a pyfunc model may call (MLflow's predict_fn). */
+export type SklearnMethod = 'predict' | 'predict_proba' | 'predict_log_proba' | 'decision_function' | 'transform';
+
+/** A fitted estimator rebuilt from its pickle: the methods it has, as sklearn computes them. */
+export interface Estimator {
+  /** module.ClassName as pickled. */
+  readonly className: string;
+  predict?(x: Data): Tensor;
+  predictProba?(x: Data): Tensor;
+  predictLogProba?(x: Data): Tensor;
+  decisionFunction?(x: Data): Tensor;
+  transform?(x: Data): Data;
+  /** For a TransformedTargetRegressor's transformer_. */
+  inverseTransform?(x: Data): Data;
+}
+
+/** Rebuilds any supported estimator (used by meta-estimators for their parts). */
+export type BuildFn = (obj: unknown, where: string) => Estimator;
+export type Builder = (s: State, build: BuildFn) => Estimator;
+
+export function f64Tensor(shape: number[], data: Float64Array): Tensor {
+  return makeTensor({ dtype: 'float64', shape, data });
+}
+
+/** 2-D scores, or 1-D when there is one column (sklearn's ravel for binary decision functions). */
+export function scoresTensor(rows: number, cols: number, data: Float64Array): Tensor {
+  return cols === 1 ? f64Tensor([rows], data) : f64Tensor([rows, cols], data);
+}
+
+/** An estimator's classes_, taken by index to build predict's output with classes_'s dtype. */
+export class Labels {
+  readonly size: number;
+  private readonly arr: NdArray;
+
+  constructor(arr: NdArray) {
+    this.arr = arr;
+    this.size = arr.data.length;
+  }
+
+  take(indices: Int32Array | number[]): Tensor {
+    const n = indices.length;
+    const name = dtypeName(this.arr.dtype);
+    const src = this.arr.data;
+    if (Array.isArray(src)) {
+      const out: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = src[indices[i]];
+      return makeTensor({ dtype: name === 'string' ? 'string' : 'object', shape: [n], data: out });
+    }
+    if (name === 'bool') {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = (src as Uint8Array)[indices[i]];
+      return makeTensor({ dtype: 'bool', shape: [n], data: out });
+    }
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = src[indices[i]] as number;
+    const dtype = name as NumericDType;
+    return makeTensor({ dtype, shape: [n], data: castNumeric(dtype, out) });
+  }
+}
+
+/** Float64Array values in the typed array numpy's dtype uses (int64 stays in a Float64Array). */
+export function castNumeric(dtype: NumericDType, v: Float64Array): Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array {
+  switch (dtype) {
+    case 'float32': return Float32Array.from(v);
+    case 'int32': return Int32Array.from(v);
+    case 'int16': return Int16Array.from(v);
+    case 'int8': return Int8Array.from(v);
+    case 'uint32': return Uint32Array.from(v);
+    case 'uint16': return Uint16Array.from(v);
+    case 'uint8': return Uint8Array.from(v);
+    default: return v;
+  }
+}
+
+/** Index of the first maximum of each row (np.argmax). */
+export function argmaxRows(rows: number, cols: number, data: Float64Array): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    let bv = data[i * cols];
+    for (let j = 1; j < cols; j++) {
+      const v = data[i * cols + j];
+      if (v > bv) {
+        bv = v;
+        best = j;
+      }
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+export function logInPlace(t: Tensor): Tensor {
+  const d = t.data as Float64Array;
+  for (let i = 0; i < d.length; i++) d[i] = Math.log(d[i]);
+  return t;
+}
+
+/** Row-wise softmax in place, as scipy's softmax: exp(x - max) / sum. */
+export function softmaxRows(rows: number, cols: number, d: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) if (d[o + j] > m) m = d[o + j];
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      const e = Math.exp(d[o + j] - m);
+      d[o + j] = e;
+      s += e;
+    }
+    for (let j = 0; j < cols; j++) d[o + j] /= s;
+  }
+}
+
+export function expit(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}

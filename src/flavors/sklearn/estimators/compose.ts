@@ -1,0 +1,165 @@
+import { MlflowError } from '../../../errors.js';
+import { hstack, matrix, numCols, selectColumns, toMatrix, type Data } from '../data.js';
+import type { Builder, BuildFn, Estimator } from '../estimator.js';
+import { isInstance, isNdArray, type State } from '../state.js';
+
+/** A pipeline step: an estimator, or 'passthrough' / None (identity). */
+function buildStep(v: unknown, where: string, build: BuildFn): Estimator | null {
+  if (v === 'passthrough' || v === null) return null;
+  return build(v, where);
+}
+
+function missingMethod(who: string, method: string): never {
+  throw new MlflowError(`${who} has no method ${method}`, 'INVALID_PARAMETER_VALUE');
+}
+
+const pipeline: Builder = (s, build) => {
+  const steps = s.list('steps').map((st, i) => {
+    if (!Array.isArray(st) || st.length !== 2 || typeof st[0] !== 'string') return s.fail(`steps[${i}] should be a (name, estimator) pair`);
+    const name = st[0];
+    return { name, est: buildStep(st[1], `${s.className} step '${name}'`, build) };
+  });
+  if (steps.length === 0) s.fail('the pipeline has no steps');
+  const last = steps[steps.length - 1];
+  const head = steps.slice(0, -1);
+  const through = (x: Data): Data => {
+    let cur = x;
+    for (const st of head) {
+      if (!st.est) continue;
+      if (!st.est.transform) missingMethod(`Pipeline step '${st.name}' (${st.est.className})`, 'transform');
+      cur = st.est.transform(cur);
+    }
+    return cur;
+  };
+  const est: Estimator = { className: s.className };
+  const fin = last.est;
+  if (!fin) {
+    est.transform = through;
+    return est;
+  }
+  if (fin.predict) est.predict = (x) => fin.predict!(through(x));
+  if (fin.predictProba) est.predictProba = (x) => fin.predictProba!(through(x));
+  if (fin.predictLogProba) est.predictLogProba = (x) => fin.predictLogProba!(through(x));
+  if (fin.decisionFunction) est.decisionFunction = (x) => fin.decisionFunction!(through(x));
+  if (fin.transform) est.transform = (x) => fin.transform!(through(x));
+  return est;
+};
+
+/** The column indices a ColumnTransformer entry selects, in the data it is given. */
+function resolveColumns(spec: unknown, x: Data, fitNames: readonly string[] | null, s: State): number[] {
+  const byName = (n: string): number => {
+    const names = x.names ?? fitNames;
+    const j = names ? names.indexOf(n) : -1;
+    if (j < 0) throw new MlflowError(`columns are missing: {'${n}'}`, 'INVALID_PARAMETER_VALUE');
+    return j;
+  };
+  const one = (v: unknown): number => {
+    if (typeof v === 'string') return byName(v);
+    if (typeof v === 'number' && Number.isInteger(v)) return v < 0 ? numCols(x) + v : v;
+    return s.fail('a ColumnTransformer column should be a name or an index');
+  };
+  if (typeof spec === 'string' || typeof spec === 'number') return [one(spec)];
+  if (isNdArray(spec)) {
+    const vals = Array.isArray(spec.data) ? spec.data : Array.from(spec.data as ArrayLike<number>);
+    if (spec.dtype.endsWith('b1')) return vals.flatMap((b, j) => (b ? [j] : []));
+    return vals.map(one);
+  }
+  // sklearn >= 1.5 keeps the remainder's columns in a list subclass
+  if (isInstance(spec) && spec.name === '_RemainderColsList') return resolveColumns(spec.state.data, x, fitNames, s);
+  if (Array.isArray(spec)) {
+    if (spec.length > 0 && spec.every((b) => typeof b === 'boolean')) return spec.flatMap((b, j) => (b ? [j] : []));
+    return spec.map(one);
+  }
+  if (isInstance(spec) && spec.name === 'slice') {
+    const [start, stop, step] = spec.args as (number | string | null)[];
+    if (typeof start === 'string' || typeof stop === 'string') {
+      // label slices include their end
+      const a = start === null ? 0 : one(start);
+      const b = stop === null ? numCols(x) - 1 : one(stop);
+      const out: number[] = [];
+      const st = typeof step === 'number' ? step : 1;
+      for (let j = a; j <= b; j += st) out.push(j);
+      return out;
+    }
+    const n = numCols(x);
+    const st = typeof step === 'number' ? step : 1;
+    const a = start === null ? 0 : start < 0 ? n + start : start;
+    const b = stop === null ? n : stop < 0 ? n + stop : Math.min(stop, n);
+    const out: number[] = [];
+    for (let j = a; j < b; j += st) out.push(j);
+    return out;
+  }
+  return s.fail('unsupported ColumnTransformer column selection');
+}
+
+const columnTransformer: Builder = (s, build) => {
+  const fitNames = s.has('feature_names_in_') ? (s.list('feature_names_in_') as string[]) : null;
+  const weightsRaw = s.raw('transformer_weights');
+  const weights = weightsRaw instanceof Map ? weightsRaw : null;
+  const parts = s.list('transformers_').map((t, i) => {
+    if (!Array.isArray(t) || t.length !== 3) return s.fail(`transformers_[${i}] should be a (name, transformer, columns) triple`);
+    const [name, trans, columns] = t as [string, unknown, unknown];
+    const est: Estimator | 'drop' | 'passthrough' =
+      trans === 'drop' || trans === 'passthrough' ? trans : build(trans, `${s.className} transformer '${name}'`);
+    return { name, est, columns };
+  });
+  return {
+    className: s.className,
+    transform(x: Data) {
+      if (!(fitNames && x.names)) {
+        const f = s.number('n_features_in_');
+        if (numCols(x) !== f) {
+          throw new MlflowError(`X has ${numCols(x)} features, but ColumnTransformer is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+        }
+      }
+      const blocks: Data[] = [];
+      for (const p of parts) {
+        if (p.est === 'drop') continue;
+        const idx = resolveColumns(p.columns, x, fitNames, s);
+        if (idx.length === 0) continue;
+        const sub = selectColumns(x, idx);
+        let out = p.est === 'passthrough' ? sub : p.est.transform ? p.est.transform(sub) : missingMethod(p.est.className, 'transform');
+        const w = weights?.get(p.name);
+        if (typeof w === 'number') {
+          const m = toMatrix(out);
+          out = matrix(m.rows, m.cols, m.data.map((v) => v * w));
+        }
+        blocks.push(out);
+      }
+      return hstack(blocks, x.rows);
+    },
+  };
+};
+
+const featureUnion: Builder = (s, build) => {
+  const parts = s.list('transformer_list').map((t, i) => {
+    if (!Array.isArray(t) || t.length !== 2) return s.fail(`transformer_list[${i}] should be a (name, transformer) pair`);
+    const [name, trans] = t as [string, unknown];
+    const est: Estimator | 'drop' | 'passthrough' =
+      trans === 'drop' || trans === 'passthrough' ? trans : build(trans, `${s.className} part '${name}'`);
+    return { name, est };
+  });
+  return {
+    className: s.className,
+    transform(x: Data) {
+      const blocks: Data[] = [];
+      for (const p of parts) {
+        if (p.est === 'drop') continue;
+        if (p.est === 'passthrough') blocks.push(x);
+        else blocks.push(p.est.transform ? p.est.transform(x) : missingMethod(p.est.className, 'transform'));
+      }
+      return hstack(blocks, x.rows);
+    },
+  };
+};
+
+export const composeBuilders: Record<string, Builder> = {
+  'sklearn.pipeline.Pipeline': pipeline,
+  'sklearn.pipeline.FeatureUnion': featureUnion,
+  'sklearn.compose.ColumnTransformer': columnTransformer,
+};
+
+/** Estimators that select input columns by name themselves (no generic feature-name check). */
+export const selectsByName = new Set(['sklearn.compose.ColumnTransformer']);
+
+export const composeHelpers = ['builtins.slice', 'sklearn.compose._RemainderColsList'];

@@ -1,0 +1,120 @@
+import { makeTensor } from '../../../frame/tensor.js';
+import { selectColumns, toMatrix, type Data } from '../data.js';
+import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { floatData, isInstance, isNdArray, State } from '../state.js';
+import { readTree, treeProba, treeRegress, type TreeArrays } from './tree.js';
+
+function readTrees(s: State): TreeArrays[] {
+  return s.list('estimators_').map((e, i) => {
+    if (!isInstance(e)) s.fail(`estimators_[${i}] is not a tree`);
+    return readTree(new State(e));
+  });
+}
+
+const classifier: Builder = (s) => {
+  const trees = readTrees(s);
+  const labels = new Labels(s.array('classes_'));
+  const k = labels.size;
+  for (const t of trees) if (t.nOutputs !== 1 || t.nClasses !== k) s.fail('multi-output forests are not supported natively');
+  const proba = (x: Data): { rows: number; p: Float64Array } => {
+    const m = toMatrix(x);
+    const p = new Float64Array(m.rows * k);
+    for (const t of trees) {
+      const tp = treeProba(t, m);
+      for (let i = 0; i < p.length; i++) p[i] += tp[i];
+    }
+    for (let i = 0; i < p.length; i++) p[i] /= trees.length;
+    return { rows: m.rows, p };
+  };
+  const est: Estimator = {
+    className: s.className,
+    predictProba(x) {
+      const { rows, p } = proba(x);
+      return f64Tensor([rows, k], p);
+    },
+    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
+    predict(x) {
+      const { rows, p } = proba(x);
+      return labels.take(argmaxRows(rows, k, p));
+    },
+  };
+  return est;
+};
+
+const regressor: Builder = (s) => {
+  const trees = readTrees(s);
+  const nOut = trees[0]?.nOutputs ?? 1;
+  return {
+    className: s.className,
+    predict(x) {
+      const m = toMatrix(x);
+      const out = new Float64Array(m.rows * nOut);
+      for (const t of trees) {
+        const tp = treeRegress(t, m);
+        for (let i = 0; i < out.length; i++) out[i] += tp[i];
+      }
+      for (let i = 0; i < out.length; i++) out[i] /= trees.length;
+      return nOut === 1 ? f64Tensor([m.rows], out) : f64Tensor([m.rows, nOut], out);
+    },
+  };
+};
+
+
+/** The average path length of an unsuccessful search in a binary search tree of n samples. */
+function averagePathLength(n: number): number {
+  if (n <= 1) return 0;
+  if (n === 2) return 1;
+  return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
+}
+
+const EULER_GAMMA = 0.5772156649015329;
+
+/**
+ * IsolationForest: score_samples = -2^(-mean path length / c(max_samples)), where a row's path
+ * length in a tree is its leaf's depth + 1 plus c(samples in that leaf) - 1.
+ */
+const isolationForest: Builder = (s) => {
+  const trees = readTrees(s);
+  const feats = s.list('estimators_features_').map((f, i) => {
+    if (!isNdArray(f)) return s.fail(`estimators_features_[${i}] should be an array`);
+    return Array.from(floatData(f, 'estimators_features_'));
+  });
+  if (feats.length !== trees.length) s.fail('estimators_features_ does not match estimators_');
+  const maxFeatures = s.number('_max_features');
+  const denom = trees.length * averagePathLength(s.number('_max_samples'));
+  const offset = s.number('offset_');
+  const scores = (x: Data): { rows: number; d: Float64Array } => {
+    const m = toMatrix(x);
+    const depths = new Float64Array(m.rows);
+    trees.forEach((t, k) => {
+      const sub = maxFeatures === m.cols ? m : toMatrix(selectColumns(m, feats[k]));
+      t.checkWidth(sub);
+      for (let i = 0; i < sub.rows; i++) {
+        const leaf = t.leaf(sub, i);
+        depths[i] += t.depth[leaf] + 1 + averagePathLength(t.nodeSamples[leaf]) - 1;
+      }
+    });
+    const d = new Float64Array(m.rows);
+    for (let i = 0; i < m.rows; i++) d[i] = -(2 ** -(denom !== 0 ? depths[i] / denom : 1)) - offset;
+    return { rows: m.rows, d };
+  };
+  return {
+    className: s.className,
+    decisionFunction(x) {
+      const { rows, d } = scores(x);
+      return f64Tensor([rows], d);
+    },
+    predict(x) {
+      const { rows, d } = scores(x);
+      return makeTensor({ dtype: 'int64', shape: [rows], data: d.map((v) => (v < 0 ? -1 : 1)) });
+    },
+  };
+};
+
+export const forestBuilders: Record<string, Builder> = {
+  'sklearn.ensemble.RandomForestClassifier': classifier,
+  'sklearn.ensemble.ExtraTreesClassifier': classifier,
+  'sklearn.ensemble.RandomForestRegressor': regressor,
+  'sklearn.ensemble.ExtraTreesRegressor': regressor,
+  'sklearn.ensemble.IsolationForest': isolationForest,
+};

@@ -1,0 +1,154 @@
+import { MlflowError } from '../../../errors.js';
+import type { NdArray } from '../../../formats/pickle/types.js';
+import { columnOf, hstack, matrix, numCols, type Data, type TableColumn } from '../data.js';
+import type { Builder } from '../estimator.js';
+import { isNdArray, type State } from '../state.js';
+
+/** SimpleImputer's missing test: NaN (and None) when missing_values is NaN, else equality. */
+function missingTest(mv: unknown): (v: unknown) => boolean {
+  if (typeof mv === 'number' && Number.isNaN(mv)) {
+    return (v) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
+  }
+  if (mv === null) return (v) => v === null || v === undefined;
+  return (v) => v === mv;
+}
+
+function valuesOf(a: NdArray): unknown[] {
+  return Array.isArray(a.data) ? a.data : Array.from(a.data as ArrayLike<number>);
+}
+
+function checkCols(x: Data, f: number, who: string): void {
+  if (numCols(x) !== f) {
+    throw new MlflowError(`X has ${numCols(x)} features, but ${who} is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+  }
+}
+
+const simpleImputer: Builder = (s) => {
+  if (s.bool('add_indicator', false)) s.fail('add_indicator=True is not supported natively');
+  const stats = valuesOf(s.array('statistics_'));
+  const isMissing = missingTest(s.raw('missing_values'));
+  const keepEmpty = s.bool('keep_empty_features', false);
+  const strategy = s.stringOr('strategy', 'mean');
+  // a column whose statistic is NaN was all-missing at fit time and is dropped (unless kept)
+  const keep = stats.map((v, j) => j).filter((j) => {
+    const v = stats[j];
+    return keepEmpty || strategy === 'constant' || !(typeof v === 'number' && Number.isNaN(v));
+  });
+  return {
+    className: s.className,
+    transform(x: Data) {
+      checkCols(x, stats.length, s.inst.name);
+      const cols: TableColumn[] = [];
+      let numeric = true;
+      for (const j of keep) {
+        const c = columnOf(x, j);
+        const fill = stats[j];
+        if (c instanceof Float64Array && typeof fill === 'number') {
+          const out = Float64Array.from(c);
+          for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = fill;
+          cols.push(out);
+        } else {
+          numeric = false;
+          cols.push(Array.from(c as ArrayLike<unknown>, (v) => (isMissing(v) ? fill : v)));
+        }
+      }
+      if (numeric) {
+        return hstack(cols.map((c) => matrix(x.rows, 1, c as Float64Array)), x.rows);
+      }
+      return { kind: 'table', rows: x.rows, columns: cols, names: null };
+    },
+  };
+};
+
+/** A category lookup: strings by value, numbers by value, every missing value as one key. */
+const MISSING = Symbol('missing');
+function catKey(v: unknown): unknown {
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return MISSING;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+function categoryMaps(s: State): Map<unknown, number>[] {
+  return s.list('categories_').map((c, j) => {
+    if (!isNdArray(c)) return s.fail(`categories_[${j}] should be an array`);
+    const m = new Map<unknown, number>();
+    valuesOf(c).forEach((v, i) => m.set(catKey(v), i));
+    return m;
+  });
+}
+
+const oneHotEncoder: Builder = (s) => {
+  if (s.bool('_infrequent_enabled', false)) s.fail('infrequent categories are not supported natively');
+  const cats = categoryMaps(s);
+  const handle = s.stringOr('handle_unknown', 'error');
+  const dropRaw = s.raw('drop_idx_');
+  const drop: (number | null)[] = isNdArray(dropRaw)
+    ? valuesOf(dropRaw).map((v) => (typeof v === 'number' ? v : null))
+    : cats.map(() => null);
+  const widths = cats.map((m, j) => m.size - (drop[j] === null ? 0 : 1));
+  const width = widths.reduce((a, b) => a + b, 0);
+  return {
+    className: s.className,
+    transform(x: Data) {
+      checkCols(x, cats.length, s.inst.name);
+      const out = new Float64Array(x.rows * width);
+      let off = 0;
+      cats.forEach((m, j) => {
+        const c = columnOf(x, j);
+        const d = drop[j];
+        for (let i = 0; i < x.rows; i++) {
+          const idx = m.get(catKey(c[i]));
+          if (idx === undefined) {
+            if (handle === 'error') {
+              const name = x.names ? `'${x.names[j]}'` : String(j);
+              throw new MlflowError(`Found unknown categories in column ${name} during transform`, 'INVALID_PARAMETER_VALUE');
+            }
+            continue;
+          }
+          if (d === null) out[i * width + off + idx] = 1;
+          else if (idx !== d) out[i * width + off + (idx < d ? idx : idx - 1)] = 1;
+        }
+        off += widths[j];
+      });
+      return matrix(x.rows, width, out);
+    },
+  };
+};
+
+const ordinalEncoder: Builder = (s) => {
+  if (s.bool('_infrequent_enabled', false)) s.fail('infrequent categories are not supported natively');
+  const cats = categoryMaps(s);
+  const handle = s.stringOr('handle_unknown', 'error');
+  const unknownValue = s.raw('unknown_value');
+  const encodedMissing = s.has('encoded_missing_value') ? s.number('encoded_missing_value') : NaN;
+  return {
+    className: s.className,
+    transform(x: Data) {
+      checkCols(x, cats.length, s.inst.name);
+      const f = cats.length;
+      const out = new Float64Array(x.rows * f);
+      cats.forEach((m, j) => {
+        const c = columnOf(x, j);
+        for (let i = 0; i < x.rows; i++) {
+          const key = catKey(c[i]);
+          const idx = m.get(key);
+          let v: number;
+          if (idx !== undefined) v = key === MISSING ? encodedMissing : idx;
+          else if (handle === 'use_encoded_value' && typeof unknownValue === 'number') v = unknownValue;
+          else {
+            const name = x.names ? `'${x.names[j]}'` : String(j);
+            throw new MlflowError(`Found unknown categories in column ${name} during transform`, 'INVALID_PARAMETER_VALUE');
+          }
+          out[i * f + j] = v;
+        }
+      });
+      return matrix(x.rows, f, out);
+    },
+  };
+};
+
+export const imputeEncodeBuilders: Record<string, Builder> = {
+  'sklearn.impute.SimpleImputer': simpleImputer,
+  'sklearn.preprocessing.OneHotEncoder': oneHotEncoder,
+  'sklearn.preprocessing.OrdinalEncoder': ordinalEncoder,
+};

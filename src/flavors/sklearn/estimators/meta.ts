@@ -1,0 +1,279 @@
+import type { Tensor } from '../../../frame/tensor.js';
+import { matrix, numCols, selectColumns, toMatrix, type Data } from '../data.js';
+import {
+  argmaxRows, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
+  type Builder, type BuildFn, type Estimator,
+} from '../estimator.js';
+import { floatData, isInstance, isNdArray, type State } from '../state.js';
+
+/** The fitted sub-estimators of an ensemble (estimators_), built. */
+function subEstimators(s: State, build: BuildFn, key = 'estimators_'): Estimator[] {
+  return s.list(key).map((e, i) => build(e, `${s.className}.${key}[${i}]`));
+}
+
+function need<T>(s: State, est: Estimator, method: T | undefined, name: string): T {
+  if (!method) return s.fail(`sub-estimator ${est.className} has no ${name}`);
+  return method;
+}
+
+function numbers(t: Tensor): Float64Array {
+  return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data as ArrayLike<number>);
+}
+
+/** VotingClassifier/Regressor's weights of the estimators not dropped (null: equal weights). */
+function votingWeights(s: State): number[] | null {
+  const w = s.raw('weights');
+  if (w === null || w === undefined) return null;
+  const ws = (Array.isArray(w) ? w : isNdArray(w) ? Array.from(floatData(w, 'weights')) : s.fail('weights should be a list')) as number[];
+  const ests = s.list('estimators');
+  return ws.filter((_, i) => !(Array.isArray(ests[i]) && (ests[i] as unknown[])[1] === 'drop'));
+}
+
+const votingClassifier: Builder = (s, build) => {
+  const ests = subEstimators(s, build);
+  const labels = new Labels(s.array('classes_'));
+  const k = labels.size;
+  const w = votingWeights(s) ?? ests.map(() => 1);
+  const wsum = w.reduce((a, b) => a + b, 0);
+  const soft = s.stringOr('voting', 'hard') === 'soft';
+  const proba = (x: Data): { rows: number; p: Float64Array } => {
+    const p = new Float64Array(x.rows * k);
+    ests.forEach((e, i) => {
+      const pe = numbers(need(s, e, e.predictProba, 'predict_proba')(x));
+      for (let j = 0; j < p.length; j++) p[j] += (pe[j] * w[i]) / wsum;
+    });
+    return { rows: x.rows, p };
+  };
+  const est: Estimator = {
+    className: s.className,
+    predict(x) {
+      if (soft) {
+        const { rows, p } = proba(x);
+        return labels.take(argmaxRows(rows, k, p));
+      }
+      // sub-estimators were fitted on encoded labels: their predictions are class indices
+      const votes = new Float64Array(x.rows * k);
+      ests.forEach((e, i) => {
+        const pred = numbers(need(s, e, e.predict, 'predict')(x));
+        for (let r = 0; r < x.rows; r++) votes[r * k + pred[r]] += w[i];
+      });
+      return labels.take(argmaxRows(x.rows, k, votes));
+    },
+  };
+  if (soft) {
+    est.predictProba = (x) => {
+      const { rows, p } = proba(x);
+      return f64Tensor([rows, k], p);
+    };
+  }
+  return est;
+};
+
+const votingRegressor: Builder = (s, build) => {
+  const ests = subEstimators(s, build);
+  const w = votingWeights(s) ?? ests.map(() => 1);
+  const wsum = w.reduce((a, b) => a + b, 0);
+  return {
+    className: s.className,
+    predict(x) {
+      const out = new Float64Array(x.rows);
+      ests.forEach((e, i) => {
+        const pe = numbers(need(s, e, e.predict, 'predict')(x));
+        for (let r = 0; r < x.rows; r++) out[r] += (pe[r] * w[i]) / wsum;
+      });
+      return f64Tensor([x.rows], out);
+    },
+  };
+};
+
+/** Each bagged estimator with the feature subset it was fitted on. */
+function bagged(s: State, build: BuildFn): { est: Estimator; features: number[]; classes: Float64Array | null }[] {
+  const raw = s.list('estimators_');
+  const ests = subEstimators(s, build);
+  const feats = s.list('estimators_features_');
+  if (feats.length !== ests.length) s.fail('estimators_features_ does not match estimators_');
+  return ests.map((est, i) => {
+    const f = feats[i];
+    if (!isNdArray(f)) return s.fail(`estimators_features_[${i}] should be an array`);
+    const c = isInstance(raw[i]) ? raw[i].state.classes_ : undefined;
+    return { est, features: Array.from(floatData(f, 'estimators_features_')), classes: isNdArray(c) ? floatData(c, 'classes_') : null };
+  });
+}
+
+const baggingClassifier: Builder = (s, build) => {
+  const parts = bagged(s, build);
+  const labels = new Labels(s.array('classes_'));
+  const k = labels.size;
+  const proba = (x: Data): { rows: number; p: Float64Array } => {
+    const p = new Float64Array(x.rows * k);
+    for (const { est, features, classes } of parts) {
+      const sub = selectColumns(x, features);
+      if (est.predictProba) {
+        const pe = numbers(est.predictProba(sub));
+        const kc = pe.length / x.rows;
+        // an estimator that saw fewer classes reports only those; its classes_ index ours
+        if (kc !== k && (!classes || classes.length !== kc)) s.fail('a bagged estimator saw fewer classes and has no classes_');
+        for (let r = 0; r < x.rows; r++) {
+          for (let c = 0; c < kc; c++) p[r * k + (kc === k ? c : classes![c])] += pe[r * kc + c];
+        }
+      } else {
+        const pred = numbers(need(s, est, est.predict, 'predict')(sub));
+        for (let r = 0; r < x.rows; r++) p[r * k + pred[r]] += 1;
+      }
+    }
+    for (let j = 0; j < p.length; j++) p[j] /= parts.length;
+    return { rows: x.rows, p };
+  };
+  const est: Estimator = {
+    className: s.className,
+    predictProba(x) {
+      const { rows, p } = proba(x);
+      return f64Tensor([rows, k], p);
+    },
+    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
+    predict(x) {
+      const { rows, p } = proba(x);
+      return labels.take(argmaxRows(rows, k, p));
+    },
+  };
+  return est;
+};
+
+const baggingRegressor: Builder = (s, build) => {
+  const parts = bagged(s, build);
+  return {
+    className: s.className,
+    predict(x) {
+      const out = new Float64Array(x.rows);
+      for (const { est, features } of parts) {
+        const pe = numbers(need(s, est, est.predict, 'predict')(selectColumns(x, features)));
+        for (let r = 0; r < x.rows; r++) out[r] += pe[r];
+      }
+      for (let r = 0; r < x.rows; r++) out[r] /= parts.length;
+      return f64Tensor([x.rows], out);
+    },
+  };
+};
+
+const F64_EPS = 2 ** -52;
+
+const adaBoostClassifier: Builder = (s, build) => {
+  const ests = subEstimators(s, build);
+  const classesArr = s.array('classes_');
+  const labels = new Labels(classesArr);
+  const classes = Array.isArray(classesArr.data) ? classesArr.data : Array.from(classesArr.data as ArrayLike<number>);
+  const k = labels.size;
+  const weights = s.floats('estimator_weights_').data;
+  const wsum = weights.slice(0, ests.length).reduce((a, b) => a + b, 0);
+  const samme = s.stringOr('algorithm', 'SAMME.R') === 'SAMME';
+  /** (rows, k) scores; binary models reduce them to one column as sklearn does. */
+  const decision = (x: Data): { rows: number; cols: number; d: Float64Array } => {
+    const pred = new Float64Array(x.rows * k);
+    ests.forEach((e, i) => {
+      if (samme) {
+        const p = need(s, e, e.predict, 'predict')(x).data as ArrayLike<unknown>;
+        for (let r = 0; r < x.rows; r++) {
+          const c = classes.indexOf(p[r]);
+          if (c >= 0) pred[r * k + c] += weights[i];
+        }
+        return;
+      }
+      const pe = numbers(need(s, e, e.predictProba, 'predict_proba')(x));
+      for (let r = 0; r < x.rows; r++) {
+        let sum = 0;
+        const logs = new Float64Array(k);
+        for (let c = 0; c < k; c++) {
+          logs[c] = Math.log(Math.max(pe[r * k + c], F64_EPS));
+          sum += logs[c];
+        }
+        for (let c = 0; c < k; c++) pred[r * k + c] += (k - 1) * (logs[c] - sum / k);
+      }
+    });
+    for (let j = 0; j < pred.length; j++) pred[j] /= wsum;
+    if (k !== 2) return { rows: x.rows, cols: k, d: pred };
+    const d = new Float64Array(x.rows);
+    for (let r = 0; r < x.rows; r++) d[r] = -pred[r * 2] + pred[r * 2 + 1];
+    return { rows: x.rows, cols: 1, d };
+  };
+  const est: Estimator = {
+    className: s.className,
+    decisionFunction(x) {
+      const { rows, cols, d } = decision(x);
+      return scoresTensor(rows, cols, d);
+    },
+    predict(x) {
+      const { rows, cols, d } = decision(x);
+      if (cols === 1) return labels.take(Int32Array.from(d, (v) => (v > 0 ? 1 : 0)));
+      return labels.take(argmaxRows(rows, cols, d));
+    },
+    predictProba(x) {
+      const { rows, cols, d } = decision(x);
+      const p = new Float64Array(rows * k);
+      for (let r = 0; r < rows; r++) {
+        if (cols === 1) {
+          p[r * 2] = -d[r] / 2;
+          p[r * 2 + 1] = d[r] / 2;
+        } else for (let c = 0; c < k; c++) p[r * k + c] = d[r * k + c] / (k - 1);
+      }
+      softmaxRows(rows, k, p);
+      return f64Tensor([rows, k], p);
+    },
+  };
+  est.predictLogProba = (x) => logInPlace(est.predictProba!(x));
+  return est;
+};
+
+const adaBoostRegressor: Builder = (s, build) => {
+  const ests = subEstimators(s, build);
+  const weights = s.floats('estimator_weights_').data;
+  return {
+    className: s.className,
+    predict(x) {
+      const preds = ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x)));
+      const out = new Float64Array(x.rows);
+      const order = ests.map((_, i) => i);
+      for (let r = 0; r < x.rows; r++) {
+        order.sort((a, b) => preds[a][r] - preds[b][r] || a - b);
+        let total = 0;
+        for (const i of order) total += weights[i];
+        let cdf = 0;
+        for (const i of order) {
+          cdf += weights[i];
+          if (cdf >= 0.5 * total) {
+            out[r] = preds[i][r];
+            break;
+          }
+        }
+      }
+      return f64Tensor([x.rows], out);
+    },
+  };
+};
+
+const transformedTarget: Builder = (s, build) => {
+  const reg = build(s.raw('regressor_'), `${s.className}.regressor_`);
+  const trans = build(s.raw('transformer_'), `${s.className}.transformer_`);
+  const trainingDim = s.numberOr('_training_dim', 1);
+  return {
+    className: s.className,
+    predict(x) {
+      const pred = need(s, reg, reg.predict, 'predict')(x);
+      const cols = pred.shape.length === 1 ? 1 : pred.shape[1];
+      const back = toMatrix(need(s, trans, trans.inverseTransform, 'inverse_transform')(matrix(x.rows, cols, numbers(pred))));
+      return trainingDim === 1 && back.cols === 1 ? f64Tensor([x.rows], back.data) : f64Tensor([x.rows, numCols(back)], back.data);
+    },
+  };
+};
+
+export const metaBuilders: Record<string, Builder> = {
+  'sklearn.ensemble.VotingClassifier': votingClassifier,
+  'sklearn.ensemble.VotingRegressor': votingRegressor,
+  'sklearn.ensemble.BaggingClassifier': baggingClassifier,
+  'sklearn.ensemble.BaggingRegressor': baggingRegressor,
+  'sklearn.ensemble.AdaBoostClassifier': adaBoostClassifier,
+  'sklearn.ensemble.AdaBoostRegressor': adaBoostRegressor,
+  'sklearn.compose.TransformedTargetRegressor': transformedTarget,
+};
+
+/** Parts read by name only: VotingClassifier's le_ (LabelEncoder) and named_estimators_ (Bunch). */
+export const metaHelpers = ['sklearn.preprocessing.LabelEncoder', 'sklearn.utils.Bunch'];

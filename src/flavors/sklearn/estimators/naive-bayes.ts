@@ -1,0 +1,111 @@
+import { MlflowError } from '../../../errors.js';
+import { toMatrix, type Data, type Matrix } from '../data.js';
+import { argmaxRows, f64Tensor, Labels, type Builder, type Estimator } from '../estimator.js';
+import type { State } from '../state.js';
+
+/** Builds a classifier from its joint log-likelihood: predict, predict_proba, predict_log_proba. */
+function fromJll(s: State, jll: (x: Matrix) => Float64Array): Estimator {
+  const labels = new Labels(s.array('classes_'));
+  const k = labels.size;
+  const logProba = (x: Data): { rows: number; lp: Float64Array } => {
+    const m = toMatrix(x);
+    const lp = jll(m);
+    for (let i = 0; i < m.rows; i++) {
+      let mx = -Infinity;
+      for (let c = 0; c < k; c++) mx = Math.max(mx, lp[i * k + c]);
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += Math.exp(lp[i * k + c] - mx);
+      const lse = mx + Math.log(sum);
+      for (let c = 0; c < k; c++) lp[i * k + c] -= lse;
+    }
+    return { rows: m.rows, lp };
+  };
+  return {
+    className: s.className,
+    predict(x) {
+      const m = toMatrix(x);
+      return labels.take(argmaxRows(m.rows, k, jll(m)));
+    },
+    predictLogProba(x) {
+      const { rows, lp } = logProba(x);
+      return f64Tensor([rows, k], lp);
+    },
+    predictProba(x) {
+      const { rows, lp } = logProba(x);
+      for (let i = 0; i < lp.length; i++) lp[i] = Math.exp(lp[i]);
+      return f64Tensor([rows, k], lp);
+    },
+  };
+}
+
+function checkFeatures(x: Matrix, f: number, who: string): void {
+  if (x.cols !== f) {
+    throw new MlflowError(`X has ${x.cols} features, but ${who} is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+  }
+}
+
+const gaussian: Builder = (s) => {
+  const theta = s.floats('theta_');
+  const variance = s.has('var_') ? s.floats('var_').data : s.floats('sigma_').data;
+  const prior = s.floats('class_prior_').data;
+  const [k, f] = theta.shape;
+  // per class: log prior - 0.5 * sum(log(2 pi var))
+  const base = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let n = 0;
+    for (let j = 0; j < f; j++) n += Math.log(2 * Math.PI * variance[c * f + j]);
+    base[c] = Math.log(prior[c]) - 0.5 * n;
+  }
+  return fromJll(s, (x) => {
+    checkFeatures(x, f, 'GaussianNB');
+    const out = new Float64Array(x.rows * k);
+    for (let i = 0; i < x.rows; i++) {
+      for (let c = 0; c < k; c++) {
+        let q = 0;
+        for (let j = 0; j < f; j++) {
+          const d = x.data[i * f + j] - theta.data[c * f + j];
+          q += (d * d) / variance[c * f + j];
+        }
+        out[i * k + c] = base[c] - 0.5 * q;
+      }
+    }
+    return out;
+  });
+};
+
+/** MultinomialNB and BernoulliNB: X @ feature_log_prob_.T + class_log_prior_ (+ absent-feature terms). */
+function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estimator {
+  const flp = s.floats('feature_log_prob_');
+  const prior = s.floats('class_log_prior_').data;
+  const [k, f] = flp.shape;
+  // BernoulliNB adds log(1 - p) for absent features: precompute neg_prob and its row sums
+  const neg = !bernoulli ? null : flp.data.map((v) => Math.log(1 - Math.exp(v)));
+  const negSum = new Float64Array(k);
+  if (neg) for (let c = 0; c < k; c++) for (let j = 0; j < f; j++) negSum[c] += neg[c * f + j];
+  return fromJll(s, (x) => {
+    checkFeatures(x, f, s.inst.name);
+    const out = new Float64Array(x.rows * k);
+    for (let i = 0; i < x.rows; i++) {
+      for (let c = 0; c < k; c++) {
+        let acc = 0;
+        for (let j = 0; j < f; j++) {
+          let v = x.data[i * f + j];
+          if (binarize !== null) v = v > binarize ? 1 : 0;
+          acc += neg ? v * (flp.data[c * f + j] - neg[c * f + j]) : v * flp.data[c * f + j];
+        }
+        out[i * k + c] = acc + prior[c] + negSum[c];
+      }
+    }
+    return out;
+  });
+}
+
+export const naiveBayesBuilders: Record<string, Builder> = {
+  'sklearn.naive_bayes.GaussianNB': gaussian,
+  'sklearn.naive_bayes.MultinomialNB': (s) => linearJll(s, false, null),
+  'sklearn.naive_bayes.BernoulliNB': (s) => {
+    const b = s.raw('binarize');
+    if (b !== null && typeof b !== 'number') return s.fail('binarize should be a number or None');
+    return linearJll(s, true, b);
+  },
+};

@@ -1,0 +1,164 @@
+import { MlflowError } from '../../../errors.js';
+import { toMatrix, type Data, type Matrix } from '../data.js';
+import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import type { State } from '../state.js';
+
+/** A fitted neighbors model: the training rows and how distances are measured. */
+function readNeighbors(s: State) {
+  const fit = s.floats('_fit_X');
+  if (fit.shape.length !== 2) s.fail('_fit_X should be 2-D');
+  const [n, f] = fit.shape;
+  if (fit.data.length !== n * f) s.fail('_fit_X has an inconsistent shape');
+  const metric = s.stringOr('effective_metric_', s.stringOr('metric', 'minkowski'));
+  let p = 2;
+  if (metric === 'minkowski') {
+    const params = s.raw('effective_metric_params_');
+    const pp = params instanceof Map ? params.get('p') : undefined;
+    p = typeof pp === 'number' ? pp : s.numberOr('p', 2);
+  } else if (metric === 'manhattan' || metric === 'cityblock' || metric === 'l1') p = 1;
+  else if (metric === 'chebyshev' || metric === 'infinity') p = Infinity;
+  else if (metric !== 'euclidean' && metric !== 'l2') s.fail(`metric '${metric}' is not supported natively`);
+  const k = s.number('n_neighbors');
+  const weights = s.raw('weights') ?? 'uniform';
+  if (weights !== 'uniform' && weights !== 'distance') s.fail('only uniform and distance weights are supported natively');
+  if (k < 1 || k > n) s.fail(`n_neighbors=${k} but the model holds ${n} samples`);
+  return { X: fit.data, n, f, p, k, distanceWeights: weights === 'distance' };
+}
+
+type Neighbors = ReturnType<typeof readNeighbors>;
+
+/** The k nearest training rows of each query row (ties broken by training order), with distances. */
+function kneighbors(m: Neighbors, x: Matrix): { idx: Int32Array; dist: Float64Array } {
+  if (x.cols !== m.f) {
+    throw new MlflowError(`X has ${x.cols} features, but the neighbors model is expecting ${m.f} features as input.`, 'INVALID_PARAMETER_VALUE');
+  }
+  const { X, n, f, p, k } = m;
+  const idx = new Int32Array(x.rows * k);
+  const dist = new Float64Array(x.rows * k);
+  for (let i = 0; i < x.rows; i++) {
+    const xo = i * f;
+    const o = i * k;
+    let filled = 0;
+    for (let r = 0; r < n; r++) {
+      let s = 0;
+      const ro = r * f;
+      for (let j = 0; j < f; j++) {
+        const diff = Math.abs(x.data[xo + j] - X[ro + j]);
+        if (p === 2) s += diff * diff;
+        else if (p === 1) s += diff;
+        else if (p === Infinity) s = Math.max(s, diff);
+        else s += diff ** p;
+      }
+      const d = p === 2 ? Math.sqrt(s) : p === 1 || p === Infinity ? s : s ** (1 / p);
+      if (filled === k && !(d < dist[o + k - 1])) continue;
+      // insert into the sorted k-best list; equal distances keep training order
+      let pos = filled < k ? filled++ : k - 1;
+      while (pos > 0 && dist[o + pos - 1] > d) {
+        dist[o + pos] = dist[o + pos - 1];
+        idx[o + pos] = idx[o + pos - 1];
+        pos--;
+      }
+      dist[o + pos] = d;
+      idx[o + pos] = r;
+    }
+  }
+  return { idx, dist };
+}
+
+/** Per-neighbor weights: 1, or 1/distance with exact matches taking all the weight. */
+function neighborWeights(m: Neighbors, rows: number, dist: Float64Array): Float64Array {
+  const { k } = m;
+  const w = new Float64Array(rows * k).fill(1);
+  if (!m.distanceWeights) return w;
+  for (let i = 0; i < rows; i++) {
+    let exact = false;
+    for (let j = 0; j < k; j++) if (dist[i * k + j] === 0) exact = true;
+    for (let j = 0; j < k; j++) {
+      const dd = dist[i * k + j];
+      w[i * k + j] = exact ? (dd === 0 ? 1 : 0) : 1 / dd;
+    }
+  }
+  return w;
+}
+
+const classifier: Builder = (s) => {
+  const m = readNeighbors(s);
+  const labels = new Labels(s.array('classes_'));
+  const y = s.floats('_y');
+  if (y.shape.length !== 1) s.fail('multi-output neighbors classifiers are not supported natively');
+  if (y.data.length !== m.n || y.data.some((c) => !Number.isInteger(c) || c < 0 || c >= labels.size)) {
+    s.fail('_y should hold one class index per training sample');
+  }
+  const nc = labels.size;
+  const proba = (x: Data): { rows: number; p: Float64Array } => {
+    const mx = toMatrix(x);
+    const { idx, dist } = kneighbors(m, mx);
+    const w = neighborWeights(m, mx.rows, dist);
+    const p = new Float64Array(mx.rows * nc);
+    for (let i = 0; i < mx.rows; i++) {
+      let sum = 0;
+      for (let j = 0; j < m.k; j++) {
+        const c = y.data[idx[i * m.k + j]];
+        p[i * nc + c] += w[i * m.k + j];
+      }
+      for (let c = 0; c < nc; c++) sum += p[i * nc + c];
+      if (sum === 0) sum = 1;
+      for (let c = 0; c < nc; c++) p[i * nc + c] /= sum;
+    }
+    return { rows: mx.rows, p };
+  };
+  const est: Estimator = {
+    className: s.className,
+    predictProba(x) {
+      const { rows, p } = proba(x);
+      return f64Tensor([rows, nc], p);
+    },
+    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
+    predict(x) {
+      const { rows, p } = proba(x);
+      return labels.take(argmaxRows(rows, nc, p));
+    },
+  };
+  return est;
+};
+
+const regressor: Builder = (s) => {
+  const m = readNeighbors(s);
+  const y = s.floats('_y');
+  const outs = y.shape.length === 1 ? 1 : y.shape[1];
+  if (y.data.length !== m.n * outs) s.fail('_y should hold one target per training sample');
+  return {
+    className: s.className,
+    predict(x) {
+      const mx = toMatrix(x);
+      const { idx, dist } = kneighbors(m, mx);
+      const w = neighborWeights(m, mx.rows, dist);
+      const out = new Float64Array(mx.rows * outs);
+      for (let i = 0; i < mx.rows; i++) {
+        let wsum = 0;
+        for (let j = 0; j < m.k; j++) wsum += w[i * m.k + j];
+        for (let o = 0; o < outs; o++) {
+          let s2 = 0;
+          for (let j = 0; j < m.k; j++) s2 += w[i * m.k + j] * y.data[idx[i * m.k + j] * outs + o];
+          out[i * outs + o] = s2 / wsum;
+        }
+      }
+      return outs === 1 ? f64Tensor([mx.rows], out) : f64Tensor([mx.rows, outs], out);
+    },
+  };
+};
+
+export const neighborsBuilders: Record<string, Builder> = {
+  'sklearn.neighbors.KNeighborsClassifier': classifier,
+  'sklearn.neighbors.KNeighborsRegressor': regressor,
+};
+
+/** The search structures pickled with a neighbors model; predictions search _fit_X directly. */
+export const neighborsHelpers = [
+  'sklearn.neighbors.KDTree', 'sklearn.neighbors.BallTree', 'sklearn.neighbors.KDTree64', 'sklearn.neighbors.BallTree64',
+  'sklearn.neighbors.newObj',
+  'sklearn.metrics.newObj', 'sklearn.metrics.EuclideanDistance', 'sklearn.metrics.MinkowskiDistance',
+  'sklearn.metrics.ManhattanDistance', 'sklearn.metrics.ChebyshevDistance',
+  'sklearn.metrics.EuclideanDistance64', 'sklearn.metrics.MinkowskiDistance64',
+  'sklearn.metrics.ManhattanDistance64', 'sklearn.metrics.ChebyshevDistance64',
+];

@@ -1,0 +1,117 @@
+import { MlflowError } from '../../../errors.js';
+import { toMatrix, type Data } from '../data.js';
+import { expit, f64Tensor, Labels, logInPlace, softmaxRows, type Builder, type Estimator } from '../estimator.js';
+import { floatData, isNdArray, State } from '../state.js';
+
+const ACTIVATIONS: Record<string, (v: number) => number> = {
+  identity: (v) => v,
+  relu: (v) => (v > 0 ? v : 0),
+  tanh: Math.tanh,
+  logistic: expit,
+};
+
+/** A fitted multi-layer perceptron: its layers and the forward pass sklearn's predict runs. */
+function readMlp(s: State) {
+  const coefs = s.list('coefs_');
+  const intercepts = s.list('intercepts_');
+  if (coefs.length === 0 || coefs.length !== intercepts.length) s.fail('coefs_ and intercepts_ should list the same layers');
+  const layers = coefs.map((c, i) => {
+    const b = intercepts[i];
+    if (!isNdArray(c) || c.shape.length !== 2 || !isNdArray(b)) return s.fail(`layer ${i} weights are not arrays`);
+    const [nIn, nOut] = c.shape;
+    if (b.data.length !== nOut) s.fail(`intercepts_[${i}] should hold ${nOut} values`);
+    return { nIn, nOut, w: floatData(c, 'coefs_'), b: floatData(b, 'intercepts_') };
+  });
+  for (let i = 1; i < layers.length; i++) if (layers[i].nIn !== layers[i - 1].nOut) s.fail(`layer ${i} does not follow layer ${i - 1}`);
+  const act = s.stringOr('activation', 'relu');
+  if (!Object.hasOwn(ACTIVATIONS, act)) s.fail(`unknown activation '${act}'`);
+  const hidden = ACTIVATIONS[act];
+  const outName = s.stringOr('out_activation_', 'identity');
+  if (outName !== 'softmax' && !Object.hasOwn(ACTIVATIONS, outName)) s.fail(`unknown output activation '${outName}'`);
+  const nOut = layers[layers.length - 1].nOut;
+  /** The output layer's values, (rows, nOut). */
+  const forward = (x: Data): { rows: number; out: Float64Array } => {
+    const m = toMatrix(x);
+    if (m.cols !== layers[0].nIn) {
+      throw new MlflowError(`X has ${m.cols} features, but ${s.inst.name} is expecting ${layers[0].nIn} features as input.`, 'INVALID_PARAMETER_VALUE');
+    }
+    let a = m.data;
+    layers.forEach((l, li) => {
+      const z = new Float64Array(m.rows * l.nOut);
+      for (let r = 0; r < m.rows; r++) {
+        for (let o = 0; o < l.nOut; o++) {
+          let acc = 0;
+          for (let i = 0; i < l.nIn; i++) acc += a[r * l.nIn + i] * l.w[i * l.nOut + o];
+          z[r * l.nOut + o] = acc + l.b[o];
+        }
+      }
+      const last = li === layers.length - 1;
+      if (!last) for (let i = 0; i < z.length; i++) z[i] = hidden(z[i]);
+      else if (outName === 'softmax') softmaxRows(m.rows, l.nOut, z);
+      else for (let i = 0; i < z.length; i++) z[i] = ACTIVATIONS[outName](z[i]);
+      a = z;
+    });
+    return { rows: m.rows, out: a };
+  };
+  return { forward, nOut };
+}
+
+const classifier: Builder = (s) => {
+  const { forward, nOut } = readMlp(s);
+  const labels = new Labels(s.array('classes_'));
+  const k = labels.size;
+  if (nOut !== (k === 2 ? 1 : k)) s.fail('multi-label perceptrons are not supported natively');
+  const proba = (x: Data): { rows: number; p: Float64Array } => {
+    const { rows, out } = forward(x);
+    if (nOut !== 1) return { rows, p: out };
+    const p = new Float64Array(rows * 2);
+    for (let r = 0; r < rows; r++) {
+      p[r * 2] = 1 - out[r];
+      p[r * 2 + 1] = out[r];
+    }
+    return { rows, p };
+  };
+  const est: Estimator = {
+    className: s.className,
+    predictProba(x) {
+      const { rows, p } = proba(x);
+      return f64Tensor([rows, k], p);
+    },
+    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
+    predict(x) {
+      const { rows, out } = forward(x);
+      const idx = new Int32Array(rows);
+      for (let r = 0; r < rows; r++) {
+        if (nOut === 1) idx[r] = out[r] > 0.5 ? 1 : 0;
+        else {
+          let best = 0;
+          for (let c = 1; c < nOut; c++) if (out[r * nOut + c] > out[r * nOut + best]) best = c;
+          idx[r] = best;
+        }
+      }
+      return labels.take(idx);
+    },
+  };
+  return est;
+};
+
+const regressor: Builder = (s) => {
+  const { forward, nOut } = readMlp(s);
+  return {
+    className: s.className,
+    predict(x) {
+      const { rows, out } = forward(x);
+      return nOut === 1 ? f64Tensor([rows], out) : f64Tensor([rows, nOut], out);
+    },
+  };
+};
+
+export const neuralNetworkBuilders: Record<string, Builder> = {
+  'sklearn.neural_network.MLPClassifier': classifier,
+  'sklearn.neural_network.MLPRegressor': regressor,
+};
+
+/** The LabelBinarizer an MLPClassifier keeps, and its optimizer (kept after fit unless pruned). */
+export const neuralNetworkHelpers = [
+  'sklearn.preprocessing.LabelBinarizer', 'sklearn.neural_network.AdamOptimizer', 'sklearn.neural_network.SGDOptimizer',
+];

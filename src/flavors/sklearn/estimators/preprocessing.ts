@@ -1,0 +1,209 @@
+import { MlflowError } from '../../../errors.js';
+import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
+import type { Builder, Estimator } from '../estimator.js';
+import { isInstance, type State } from '../state.js';
+
+function checkCols(x: Matrix, f: number, who: string): void {
+  if (x.cols !== f) {
+    throw new MlflowError(`X has ${x.cols} features, but ${who} is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+  }
+}
+
+type ColumnFn = (v: number, j: number) => number;
+
+/** Maps each value of column j through fn(value, j). */
+function mapColumns(x: Data, f: number, who: string, fn: ColumnFn): Matrix {
+  const m = toMatrix(x);
+  checkCols(m, f, who);
+  const out = new Float64Array(m.data.length);
+  for (let i = 0; i < m.rows; i++) {
+    for (let j = 0; j < f; j++) out[i * f + j] = fn(m.data[i * f + j], j);
+  }
+  return matrix(m.rows, f, out);
+}
+
+/** A transformer that maps each value of column j through fn(value, j) (and back with inverse). */
+function elementwise(s: State, f: number, fn: ColumnFn, inverse?: ColumnFn): Estimator {
+  const est: Estimator = { className: s.className, transform: (x: Data) => mapColumns(x, f, s.inst.name, fn) };
+  if (inverse) est.inverseTransform = (x: Data) => mapColumns(x, f, s.inst.name, inverse);
+  return est;
+}
+
+function optionalFloats(s: State, key: string): Float64Array | null {
+  return s.has(key) ? s.floats(key).data : null;
+}
+
+const standardScaler: Builder = (s) => {
+  const mean = s.bool('with_mean', true) ? optionalFloats(s, 'mean_') : null;
+  const scale = s.bool('with_std', true) ? optionalFloats(s, 'scale_') : null;
+  const f = s.number('n_features_in_');
+  return elementwise(s, f, (v, j) => {
+    const c = mean ? v - mean[j] : v;
+    return scale ? c / scale[j] : c;
+  }, (v, j) => {
+    const c = scale ? v * scale[j] : v;
+    return mean ? c + mean[j] : c;
+  });
+};
+
+const robustScaler: Builder = (s) => {
+  const center = s.bool('with_centering', true) ? optionalFloats(s, 'center_') : null;
+  const scale = s.bool('with_scaling', true) ? optionalFloats(s, 'scale_') : null;
+  return elementwise(s, s.number('n_features_in_'), (v, j) => {
+    const c = center ? v - center[j] : v;
+    return scale ? c / scale[j] : c;
+  }, (v, j) => {
+    const c = scale ? v * scale[j] : v;
+    return center ? c + center[j] : c;
+  });
+};
+
+const minMaxScaler: Builder = (s) => {
+  const scale = s.floats('scale_').data;
+  const min = s.floats('min_').data;
+  const clip = s.bool('clip', false);
+  const range = s.list('feature_range') as number[];
+  const [lo, hi] = [Number(range[0]), Number(range[1])];
+  return elementwise(s, scale.length, (v, j) => {
+    const t = v * scale[j] + min[j];
+    return clip ? Math.min(hi, Math.max(lo, t)) : t;
+  }, (v, j) => (v - min[j]) / scale[j]);
+};
+
+const maxAbsScaler: Builder = (s) => {
+  const scale = s.floats('scale_').data;
+  return elementwise(s, scale.length, (v, j) => v / scale[j], (v, j) => v * scale[j]);
+};
+
+const binarizer: Builder = (s) => {
+  const t = s.numberOr('threshold', 0);
+  return elementwise(s, s.number('n_features_in_'), (v) => (v > t ? 1 : 0));
+};
+
+const normalizer: Builder = (s) => {
+  const norm = s.stringOr('norm', 'l2');
+  if (!['l1', 'l2', 'max'].includes(norm)) s.fail(`unknown norm '${norm}'`);
+  return {
+    className: s.className,
+    transform(x: Data) {
+      const m = toMatrix(x);
+      const out = Float64Array.from(m.data);
+      for (let i = 0; i < m.rows; i++) {
+        let n = 0;
+        for (let j = 0; j < m.cols; j++) {
+          const v = Math.abs(out[i * m.cols + j]);
+          n = norm === 'l1' ? n + v : norm === 'l2' ? n + v * v : Math.max(n, v);
+        }
+        if (norm === 'l2') n = Math.sqrt(n);
+        if (n === 0) continue;
+        for (let j = 0; j < m.cols; j++) out[i * m.cols + j] /= n;
+      }
+      return matrix(m.rows, m.cols, out);
+    },
+  };
+};
+
+/** The powers of each output feature, in sklearn's order (degree by degree, combinations). */
+function polynomialPowers(f: number, minDeg: number, maxDeg: number, interactionOnly: boolean, bias: boolean): number[][] {
+  const out: number[][] = [];
+  if (bias) out.push([]);
+  const rec = (start: number, left: number, acc: number[]) => {
+    if (left === 0) {
+      out.push([...acc]);
+      return;
+    }
+    for (let j = start; j < f; j++) {
+      acc.push(j);
+      rec(interactionOnly ? j + 1 : j, left - 1, acc);
+      acc.pop();
+    }
+  };
+  for (let d = Math.max(1, minDeg); d <= maxDeg; d++) rec(0, d, []);
+  return out;
+}
+
+const polynomialFeatures: Builder = (s) => {
+  const f = s.number('n_features_in_');
+  const deg = s.raw('degree');
+  let [minDeg, maxDeg] = [0, 2];
+  if (typeof deg === 'number') maxDeg = deg;
+  else if (Array.isArray(deg)) [minDeg, maxDeg] = [Number(deg[0]), Number(deg[1])];
+  else s.fail('degree should be an int or a tuple');
+  const terms = polynomialPowers(f, minDeg, maxDeg, s.bool('interaction_only', false), s.bool('include_bias', true));
+  return {
+    className: s.className,
+    transform(x: Data) {
+      const m = toMatrix(x);
+      checkCols(m, f, s.inst.name);
+      const w = terms.length;
+      const out = new Float64Array(m.rows * w);
+      for (let i = 0; i < m.rows; i++) {
+        for (let t = 0; t < w; t++) {
+          let v = 1;
+          for (const j of terms[t]) v *= m.data[i * f + j];
+          out[i * w + t] = v;
+        }
+      }
+      return matrix(m.rows, w, out);
+    },
+  };
+};
+
+/** numpy functions a FunctionTransformer may name, applied element by element. */
+const NUMPY_FUNCS: Record<string, (v: number) => number> = {
+  log: Math.log, log1p: Math.log1p, log2: Math.log2, log10: Math.log10, exp: Math.exp, expm1: Math.expm1,
+  sqrt: Math.sqrt, abs: Math.abs, absolute: Math.abs, square: (v) => v * v, negative: (v) => -v,
+  sin: Math.sin, cos: Math.cos, tanh: Math.tanh, sign: Math.sign, reciprocal: (v) => 1 / v,
+};
+
+function numpyFuncName(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const g = v as { kind?: string; module?: string; name?: string; args?: unknown[] };
+  if (g.kind === 'global' && typeof g.module === 'string' && g.module.split('.')[0] === 'numpy') return g.name ?? null;
+  // numpy < 2 pickles a ufunc as numpy.core._ufunc_reconstruct('numpy', name)
+  if (isInstance(v) && v.name === '_ufunc_reconstruct' && typeof v.args[1] === 'string') return v.args[1];
+  return null;
+}
+
+/** A FunctionTransformer function: None is the identity, else a known numpy function. */
+function elementFunction(s: State, key: string): ((v: number) => number) | null {
+  const func = s.raw(key);
+  if (func === null || func === undefined) return null;
+  const name = numpyFuncName(func);
+  const fn = name && Object.hasOwn(NUMPY_FUNCS, name) ? NUMPY_FUNCS[name] : undefined;
+  if (!fn) return s.fail(`only FunctionTransformer ${key}=None and numpy element-wise functions (np.log1p, np.exp, ...) are supported natively`);
+  return fn;
+}
+
+const functionTransformer: Builder = (s) => {
+  for (const key of ['kw_args', 'inv_kw_args']) {
+    const kw = s.raw(key);
+    if (kw !== null && kw !== undefined && !(kw instanceof Map && kw.size === 0)) s.fail(`FunctionTransformer ${key} are not supported natively`);
+  }
+  const apply = (fn: ((v: number) => number) | null) => (x: Data): Data => {
+    if (!fn) return x;
+    const m = toMatrix(x);
+    return matrix(m.rows, m.cols, m.data.map(fn));
+  };
+  return {
+    className: s.className,
+    transform: apply(elementFunction(s, 'func')),
+    inverseTransform: apply(elementFunction(s, 'inverse_func')),
+  };
+};
+
+export const preprocessingBuilders: Record<string, Builder> = {
+  'sklearn.preprocessing.StandardScaler': standardScaler,
+  'sklearn.preprocessing.MinMaxScaler': minMaxScaler,
+  'sklearn.preprocessing.MaxAbsScaler': maxAbsScaler,
+  'sklearn.preprocessing.RobustScaler': robustScaler,
+  'sklearn.preprocessing.Normalizer': normalizer,
+  'sklearn.preprocessing.Binarizer': binarizer,
+  'sklearn.preprocessing.PolynomialFeatures': polynomialFeatures,
+  'sklearn.preprocessing.FunctionTransformer': functionTransformer,
+};
+
+/** numpy element-wise functions (np.log1p is pickled as numpy.core._multiarray_umath.log1p). */
+export function isNumpyFunction(module: string, name: string): boolean {
+  return module.split('.')[0] === 'numpy' && Object.hasOwn(NUMPY_FUNCS, name);
+}

@@ -1,0 +1,168 @@
+import { MlflowError } from '../../../errors.js';
+import type { NdArray } from '../../../formats/pickle/types.js';
+import { toMatrix, type Data, type Matrix } from '../data.js';
+import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { floatData, State } from '../state.js';
+
+/** sklearn.tree._tree.Tree: the node arrays of one fitted tree. */
+export class TreeArrays {
+  readonly left: Float64Array;
+  readonly right: Float64Array;
+  readonly feature: Float64Array;
+  readonly threshold: Float64Array;
+  /** missing_go_to_left (sklearn >= 1.3); null when the tree has no missing-value support. */
+  readonly missingLeft: Float64Array | null;
+  /** value, (nodes, outputs, classes) row-major. */
+  readonly value: Float64Array;
+  readonly nOutputs: number;
+  readonly nClasses: number;
+  /** n_node_samples: training samples reaching each node (IsolationForest's path lengths). */
+  readonly nodeSamples: Float64Array;
+  /** Depth of each node (the root is 0). */
+  readonly depth: Int32Array;
+  private readonly maxFeature: number;
+
+  constructor(s: State) {
+    const nodes = s.array('nodes');
+    const field = (name: string): NdArray => {
+      const f = nodes.fields?.[name];
+      if (!f) return s.fail(`tree nodes have no '${name}' field`);
+      return f;
+    };
+    const fl = (name: string) => floatData(field(name), `${s.className}.nodes.${name}`);
+    this.left = fl('left_child');
+    this.right = fl('right_child');
+    this.feature = fl('feature');
+    this.threshold = fl('threshold');
+    this.missingLeft = nodes.fields?.missing_go_to_left ? fl('missing_go_to_left') : null;
+    this.nodeSamples = fl('n_node_samples');
+    const values = s.array('values');
+    this.value = floatData(values, `${s.className}.values`);
+    if (values.shape.length !== 3) s.fail('tree values should be 3-D');
+    this.nOutputs = values.shape[1];
+    this.nClasses = values.shape[2];
+    const n = this.left.length;
+    if (values.shape[0] !== n || this.right.length !== n || this.feature.length !== n || this.threshold.length !== n) {
+      s.fail('tree node arrays have different lengths');
+    }
+    let maxFeature = -1;
+    this.depth = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = this.left[i];
+      if (l !== -1 && (l <= i || l >= n || this.right[i] <= i || this.right[i] >= n)) {
+        s.fail(`tree node ${i} has children out of order`);
+      }
+      if (l !== -1) {
+        if (this.feature[i] > maxFeature) maxFeature = this.feature[i];
+        this.depth[l] = this.depth[i] + 1;
+        this.depth[this.right[i]] = this.depth[i] + 1;
+      }
+    }
+    this.maxFeature = maxFeature;
+  }
+
+  /**
+   * The leaf reached by row i. sklearn casts X to float32 before comparing with the float64
+   * thresholds, so the row's values are rounded to float32 here too.
+   */
+  leaf(x: Matrix, i: number): number {
+    const { left, right, feature, threshold, missingLeft } = this;
+    const base = i * x.cols;
+    let node = 0;
+    while (left[node] !== -1) {
+      const v = Math.fround(x.data[base + feature[node]]);
+      if (Number.isNaN(v)) {
+        if (missingLeft === null) {
+          throw new MlflowError('Input X contains NaN; this tree model does not accept missing values', 'INVALID_PARAMETER_VALUE');
+        }
+        node = missingLeft[node] ? left[node] : right[node];
+      } else node = v <= threshold[node] ? left[node] : right[node];
+    }
+    return node;
+  }
+
+  checkWidth(x: Matrix): void {
+    if (this.maxFeature >= x.cols) {
+      throw new MlflowError(`The tree splits on feature ${this.maxFeature} but X has ${x.cols} features`, 'INVALID_PARAMETER_VALUE');
+    }
+  }
+
+  /** value[leaf] per row: (rows, outputs * classes). */
+  predictValues(x: Matrix): Float64Array {
+    this.checkWidth(x);
+    const w = this.nOutputs * this.nClasses;
+    const out = new Float64Array(x.rows * w);
+    for (let i = 0; i < x.rows; i++) {
+      const leaf = this.leaf(x, i);
+      for (let k = 0; k < w; k++) out[i * w + k] = this.value[leaf * w + k];
+    }
+    return out;
+  }
+}
+
+export function readTree(s: State): TreeArrays {
+  return new TreeArrays(new State(s.instance('tree_')));
+}
+
+/** A decision tree's class probabilities (single output): value normalised to sum 1 per row. */
+export function treeProba(tree: TreeArrays, x: Matrix): Float64Array {
+  const k = tree.nClasses;
+  const out = tree.predictValues(x);
+  for (let i = 0; i < x.rows; i++) {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += out[i * k + j];
+    if (sum === 0) sum = 1;
+    for (let j = 0; j < k; j++) out[i * k + j] /= sum;
+  }
+  return out;
+}
+
+/** A regression tree's predictions: (rows, outputs). */
+export function treeRegress(tree: TreeArrays, x: Matrix): Float64Array {
+  if (tree.nClasses !== 1) throw new MlflowError('A regression tree should have one value per output', 'INVALID_PARAMETER_VALUE');
+  return tree.predictValues(x);
+}
+
+function singleOutput(s: State, tree: TreeArrays): void {
+  if (tree.nOutputs !== 1) s.fail('multi-output classification is not supported natively');
+}
+
+const classifier: Builder = (s) => {
+  const tree = readTree(s);
+  singleOutput(s, tree);
+  const labels = new Labels(s.array('classes_'));
+  const est: Estimator = {
+    className: s.className,
+    predictProba(x: Data) {
+      const m = toMatrix(x);
+      return f64Tensor([m.rows, tree.nClasses], treeProba(tree, m));
+    },
+    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
+    predict(x: Data) {
+      const m = toMatrix(x);
+      return labels.take(argmaxRows(m.rows, tree.nClasses, tree.predictValues(m)));
+    },
+  };
+  return est;
+};
+
+const regressor: Builder = (s) => {
+  const tree = readTree(s);
+  return {
+    className: s.className,
+    predict(x: Data) {
+      const m = toMatrix(x);
+      const out = treeRegress(tree, m);
+      return tree.nOutputs === 1 ? f64Tensor([m.rows], out) : f64Tensor([m.rows, tree.nOutputs], out);
+    },
+  };
+};
+
+export const treeBuilders: Record<string, Builder> = {
+  'sklearn.tree.DecisionTreeClassifier': classifier,
+  'sklearn.tree.ExtraTreeClassifier': classifier,
+  'sklearn.tree.DecisionTreeRegressor': regressor,
+  'sklearn.tree.ExtraTreeRegressor': regressor,
+};
+
+export const treeHelpers = ['sklearn.tree.Tree'];

@@ -1,0 +1,35 @@
+import { MlflowError } from '../../errors.js';
+import type { FlavorModel, LoadContext } from '../flavor.js';
+import { flavorPath } from '../../model/index.js';
+import { loadSklearnEstimator } from './load.js';
+import { callMethod, isSklearnMethod, methodsOf } from './methods.js';
+
+export const FLAVOR_NAME = 'sklearn';
+
+/**
+ * Loads the `sklearn` flavor natively: the pickled estimator named by `pickled_model`, called
+ * through the method `predict_fn` names (MLflow's python_function section; default predict),
+ * with output as MLflow's pyfunc returns it (numpy arrays become Tensors).
+ */
+export async function loadSklearnFlavor(ctx: LoadContext): Promise<FlavorModel> {
+  const format = ctx.conf.serialization_format ?? 'pickle';
+  if (format !== 'pickle' && format !== 'cloudpickle') {
+    throw new MlflowError(
+      `flavors.sklearn.serialization_format '${String(format)}' is not supported natively; use --runtime python`,
+      'NOT_IMPLEMENTED',
+    );
+  }
+  const pklPath = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'pickled_model');
+  const est = await loadSklearnEstimator(pklPath);
+  const fn = ctx.conf.predict_fn ?? 'predict';
+  if (typeof fn !== 'string' || !isSklearnMethod(fn)) {
+    throw new MlflowError(
+      `predict_fn '${String(fn)}' is not supported natively for ${est.className} (it has: ${methodsOf(est).join(', ')}); use --runtime python`,
+      'NOT_IMPLEMENTED',
+    );
+  }
+  if (!methodsOf(est).includes(fn)) {
+    throw new MlflowError(`${est.className} has no method '${fn}' (flavors.python_function.predict_fn)`, 'INVALID_PARAMETER_VALUE');
+  }
+  return { predict: (input) => callMethod(est, fn, input) };
+}

@@ -1,0 +1,11 @@
+import { registerFlavor } from '../registry.js';
+import { FLAVOR_NAME, loadSklearnFlavor } from './flavor.js';
+
+registerFlavor({ name: FLAVOR_NAME, kind: 'native', loadPredictor: loadSklearnFlavor });
+
+export { FLAVOR_NAME, loadSklearnFlavor } from './flavor.js';
+export { loadSklearnEstimator } from './load.js';
+export { allowSklearnGlobal, buildEstimator, supportedEstimators } from './build.js';
+export { callMethod, SKLEARN_METHODS } from './methods.js';
+export type { Estimator, SklearnMethod } from './estimator.js';
+export { saveModel, PICKLED_MODEL_FILE, type SaveSklearnOptions } from './save.js';

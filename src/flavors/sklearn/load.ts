@@ -1,0 +1,44 @@
+import { MlflowError } from '../../errors.js';
+import { loadPickleFile } from '../../formats/pickle/index.js';
+import { allowSklearnGlobal, buildEstimator, unsupportedMessage } from './build.js';
+import type { Estimator } from './estimator.js';
+
+/** The class the pickle reader refused ("refused to load global 'module.Name'"), if that was the error. */
+function refusedClass(e: unknown): string | null {
+  if (!(e instanceof Error)) return null;
+  const m = /refused to load global '([^']+)'/.exec(e.message);
+  return m ? m[1] : null;
+}
+
+/**
+ * Reads a pickle, joblib or cloudpickle file of a fitted estimator and rebuilds it. Only the
+ * classes implemented here may appear in the file; any other class is refused by name.
+ */
+export async function loadSklearnEstimator(path: string): Promise<Estimator> {
+  return (await readSklearnPickle(path)).estimator;
+}
+
+/** The pickled object as read (for its state, e.g. _sklearn_version) and the estimator built from it. */
+export async function readSklearnPickle(path: string): Promise<{ pickled: unknown; estimator: Estimator }> {
+  let pickled: unknown;
+  try {
+    pickled = await loadPickleFile(path, { allowGlobal: allowSklearnGlobal, source: path });
+  } catch (e) {
+    const cls = refusedClass(e);
+    if (cls) {
+      throw new MlflowError(`${path}: ${unsupportedMessage(cls)}`, 'NOT_IMPLEMENTED', { cause: e });
+    }
+    throw e;
+  }
+  return { pickled, estimator: buildEstimator(pickled, path) };
+}
+
+/** `_sklearn_version` from a pickled estimator's state (what requirements.txt pins). */
+export function pickledSklearnVersion(obj: unknown): string | null {
+  if (typeof obj === 'object' && obj !== null && (obj as { kind?: unknown }).kind === 'instance') {
+    const v = (obj as { state: Record<string, unknown> }).state._sklearn_version;
+    return typeof v === 'string' ? v : null;
+  }
+  return null;
+}
+

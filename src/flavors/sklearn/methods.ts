@@ -1,0 +1,48 @@
+import { MlflowError } from '../../errors.js';
+import { makeTensor, type Tensor } from '../../frame/tensor.js';
+import { fromPredictInput, type Data } from './data.js';
+import type { Estimator, SklearnMethod } from './estimator.js';
+
+export const SKLEARN_METHODS: readonly SklearnMethod[] = ['predict', 'predict_proba', 'predict_log_proba', 'decision_function', 'transform'];
+
+export function isSklearnMethod(name: string): name is SklearnMethod {
+  return (SKLEARN_METHODS as readonly string[]).includes(name);
+}
+
+/** Transform output as numpy returns it: float64 2-D, or an object array when strings remain. */
+export function dataToTensor(d: Data): Tensor {
+  if (d.kind === 'matrix') return makeTensor({ dtype: 'float64', shape: [d.rows, d.cols], data: d.data });
+  const cols = d.columns.length;
+  const out: unknown[] = new Array(d.rows * cols);
+  for (let j = 0; j < cols; j++) {
+    const c = d.columns[j];
+    for (let i = 0; i < d.rows; i++) out[i * cols + j] = c[i];
+  }
+  return makeTensor({ dtype: 'object', shape: [d.rows, cols], data: out });
+}
+
+/** The estimator's method by its sklearn name, or a clear error if it has none. */
+export function methodOf(est: Estimator, method: SklearnMethod): (x: Data) => Tensor {
+  const fn = {
+    predict: est.predict,
+    predict_proba: est.predictProba,
+    predict_log_proba: est.predictLogProba,
+    decision_function: est.decisionFunction,
+    transform: est.transform ? (x: Data) => dataToTensor(est.transform!(x)) : undefined,
+  }[method];
+  if (!fn) {
+    throw new MlflowError(`${est.className} has no method '${method}' (it has: ${methodsOf(est).join(', ')})`, 'INVALID_PARAMETER_VALUE');
+  }
+  return fn;
+}
+
+export function methodsOf(est: Estimator): SklearnMethod[] {
+  return SKLEARN_METHODS.filter((m) =>
+    m === 'predict' ? est.predict : m === 'predict_proba' ? est.predictProba : m === 'predict_log_proba'
+      ? est.predictLogProba : m === 'decision_function' ? est.decisionFunction : est.transform);
+}
+
+/** Runs one method on a pyfunc input (a Frame, a 2-D Tensor or nested arrays). */
+export function callMethod(est: Estimator, method: SklearnMethod, input: unknown): Tensor {
+  return methodOf(est, method)(fromPredictInput(input));
+}

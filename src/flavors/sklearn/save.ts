@@ -1,0 +1,84 @@
+import { copyFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MlflowError } from '../../errors.js';
+import { detectCompression } from '../../formats/pickle/index.js';
+import {
+  CONDA_ENV_FILE, Model, PYTHON_ENV_FILE, defaultPythonEnvironment, inferSignature,
+  type InputExample, type ModelSignature,
+} from '../../model/index.js';
+import type { SklearnMethod } from './estimator.js';
+import { FLAVOR_NAME } from './flavor.js';
+import { pickledSklearnVersion, readSklearnPickle } from './load.js';
+import { callMethod, methodsOf } from './methods.js';
+
+export const PICKLED_MODEL_FILE = 'model.pkl';
+
+export interface SaveSklearnOptions {
+  /** A pickle (or cloudpickle) file of a fitted estimator. */
+  pickle: string;
+  /** Saved as the input example; with no signature given, the signature is inferred from it and the model's output on it. */
+  inputExample?: InputExample;
+  signature?: ModelSignature;
+  /** The method pyfunc's predict calls (MLflow's pyfunc_predict_fn), default predict. */
+  predictFn?: SklearnMethod;
+  /** python_version and python_env.yaml's python: the Python that should load the pickle (default 3.11.2). */
+  pythonVersion?: string;
+  metadata?: Record<string, unknown>;
+}
+
+const JOBLIB_MARK = Buffer.from('NumpyArrayWrapper');
+
+/**
+ * Packages an existing pickle of a fitted estimator as an MLflow model, as
+ * mlflow.sklearn.save_model lays it out: model.pkl, MLmodel with the `python_function` and
+ * `sklearn` flavors, the input example, conda.yaml, python_env.yaml and requirements.txt pinning
+ * the scikit-learn version recorded in the pickle.
+ *
+ * Joblib files are refused: MLflow loads pickled_model with pickle.load, which cannot read
+ * joblib's out-of-line arrays or compression.
+ */
+export async function saveModel(dir: string, options: SaveSklearnOptions): Promise<Model> {
+  const src = path.resolve(options.pickle);
+  const bytes = await readFile(src).catch((e: unknown) => {
+    throw new MlflowError(`Cannot read pickle file ${src}: ${(e as Error).message}`, 'RESOURCE_DOES_NOT_EXIST', { cause: e });
+  });
+  if (detectCompression(bytes) || bytes.indexOf(JOBLIB_MARK) >= 0) {
+    throw new MlflowError(
+      `${src} is a joblib file; MLflow's sklearn flavor loads pickled_model with pickle.load, which cannot read it. ` +
+        'Re-save the estimator with pickle.dump (or cloudpickle.dump) and package that file.',
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
+  const { pickled, estimator: est } = await readSklearnPickle(src);
+  const predictFn = options.predictFn ?? 'predict';
+  if (!methodsOf(est).includes(predictFn)) {
+    throw new MlflowError(`${est.className} has no method '${predictFn}' to use as predict_fn`, 'INVALID_PARAMETER_VALUE');
+  }
+  const sklearnVersion = pickledSklearnVersion(pickled);
+  let signature = options.signature;
+  if (!signature && options.inputExample !== undefined) {
+    signature = inferSignature(options.inputExample, callMethod(est, predictFn, options.inputExample));
+  }
+  const python = options.pythonVersion ?? '3.11.2';
+  const env = defaultPythonEnvironment(python, sklearnVersion ? [`scikit-learn==${sklearnVersion}`] : ['scikit-learn']);
+  const model = new Model({ signature, metadata: options.metadata });
+  model.addFlavor('python_function', {
+    env: { conda: CONDA_ENV_FILE, virtualenv: PYTHON_ENV_FILE },
+    loader_module: 'mlflow.sklearn',
+    model_path: PICKLED_MODEL_FILE,
+    predict_fn: predictFn,
+    python_version: python,
+  });
+  model.addFlavor(FLAVOR_NAME, {
+    code: null,
+    pickled_model: PICKLED_MODEL_FILE,
+    serialization_format: 'pickle',
+    sklearn_version: sklearnVersion,
+  });
+  await model.save(dir, {
+    inputExample: options.inputExample,
+    environment: env,
+    writeFiles: async (tmp) => copyFile(src, path.join(tmp, PICKLED_MODEL_FILE)),
+  });
+  return model;
+}

@@ -1,0 +1,33 @@
+import { readFile, stat } from 'node:fs/promises';
+import { MlflowError } from '../../errors.js';
+import { decompress, detectCompression } from './decompress.js';
+import { readJoblib } from './joblib.js';
+import { DEFAULT_MAX_BYTES, type PickleOptions, readPickle } from './reader.js';
+
+const JOBLIB_MARK = new TextEncoder().encode('NumpyArrayWrapper');
+
+/**
+ * Reads a pickle file as Python's pickle, joblib or cloudpickle wrote it: compressed joblib files
+ * are recognised by their magic bytes, joblib streams by their array wrapper class.
+ */
+export async function loadPickleFile(path: string, options: PickleOptions): Promise<unknown> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const source = options.source ?? path;
+  let bytes: Uint8Array;
+  try {
+    const { size } = await stat(path);
+    if (size > maxBytes) throw new MlflowError(`${source}: file of ${size} bytes exceeds the limit of ${maxBytes} bytes`, 'INVALID_PARAMETER_VALUE');
+    bytes = await readFile(path);
+  } catch (e) {
+    if (e instanceof MlflowError) throw e;
+    throw new MlflowError(`Cannot read pickle file ${path}: ${(e as Error).message}`, 'RESOURCE_DOES_NOT_EXIST', { cause: e });
+  }
+  // joblib < 0.10 wrote 'ZF' + a zlib stream per array into side files
+  if (bytes[0] === 0x5a && bytes[1] === 0x46) {
+    throw new MlflowError(`${source}: this file uses the compressed format of joblib < 0.10, which mlflow-ts cannot read; re-save it with a recent joblib`, 'NOT_IMPLEMENTED');
+  }
+  const compression = detectCompression(bytes);
+  if (compression) bytes = decompress(bytes, compression, maxBytes, source);
+  const opts = { ...options, source };
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(JOBLIB_MARK) >= 0 ? readJoblib(bytes, opts) : readPickle(bytes, opts);
+}

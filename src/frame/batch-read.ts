@@ -1,0 +1,230 @@
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { RecordBatchReader } from 'apache-arrow';
+import { MlflowError } from '../errors.js';
+import { frameFromArrow } from './arrow.js';
+import { csvLayout, csvRowsToFrame, type CsvLayout } from './csv-columns.js';
+import { CsvRows, CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
+import { Frame, isFrame } from './frame.js';
+import { frameFromRecords } from './frame-from-json.js';
+import { sliceFrame } from './frame-rows.js';
+import { JsonSyntaxError, parseJsonText } from './json-text.js';
+import { asyncBufferFromFile } from 'hyparquet';
+import { readParquetBatches } from './parquet.js';
+import { parseJsonRequest } from './request-json.js';
+import { CSV_PARSE_FAILED } from './scoring-messages.js';
+
+export type BatchFormat = 'csv' | 'jsonl' | 'json' | 'parquet' | 'arrow';
+
+/** A file path, or the bytes of one as a Node stream or any async iterable of chunks. */
+export type BatchSource = string | AsyncIterable<Uint8Array | string>;
+
+export interface ReadBatchesOptions {
+  /** Rows per Frame (the last may be shorter). Default 10,000. */
+  batchRows?: number;
+}
+
+/**
+ * Reads a table as Frames of `batchRows` rows. CSV, JSON lines, Parquet (row group by row
+ * group) and Arrow IPC (batch by batch) are streamed, so memory holds one batch, not the file;
+ * `json` (a scoring request body or a list of records) is read whole, as JSON must be.
+ */
+export function readFrameBatches(source: BatchSource, format: BatchFormat, options: ReadBatchesOptions = {}): AsyncIterable<Frame> {
+  const batchRows = options.batchRows ?? 10_000;
+  if (!Number.isInteger(batchRows) || batchRows < 1) {
+    throw new MlflowError(`batchRows must be a positive integer, got ${batchRows}`, 'INVALID_PARAMETER_VALUE');
+  }
+  switch (format) {
+    case 'csv':
+      return readCsvBatches(source, batchRows);
+    case 'jsonl':
+      return readJsonLinesBatches(source, batchRows);
+    case 'json':
+      return readJsonBatches(source, batchRows);
+    case 'parquet':
+      return readParquetSource(source, batchRows);
+    case 'arrow':
+      return readArrowBatches(source, batchRows);
+  }
+}
+
+function describe(source: BatchSource): string {
+  return typeof source === 'string' ? `'${source}'` : 'the input stream';
+}
+
+async function* textChunks(source: BatchSource): AsyncGenerator<string> {
+  const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1 << 20 }) : source;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of stream) {
+      yield typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    }
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } catch (e) {
+    if (e instanceof TypeError && /encoded data was not valid/i.test(e.message)) {
+      throw new MlflowError(`${describe(source)} is not valid UTF-8 text`, 'BAD_REQUEST', { cause: e });
+    }
+    throw e;
+  }
+}
+
+async function* readCsvBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+  const tokenizer = new CsvTokenizer();
+  const rows = new CsvRows();
+  let layout: CsvLayout | undefined;
+  let ended = false;
+  try {
+    for (const chunks = textChunks(source); !ended; ) {
+      const next = await chunks.next();
+      if (next.done) {
+        tokenizer.end(rows);
+        ended = true;
+      } else {
+        tokenizer.push(next.value, rows);
+      }
+      if (!layout) {
+        // The header, then the first data row (its width tells whether rows carry an index).
+        if (rows.length < 2 && !ended) continue;
+        if (rows.length === 0) throw new CsvSyntaxError('No columns to parse from file');
+        layout = csvLayout(rows.row(0), rows.length > 1 ? rows.width(1) : undefined);
+        rows.drop(1);
+      }
+      let taken = 0;
+      while (rows.length - taken >= batchRows) {
+        yield csvRowsToFrame(layout, rows, taken, taken + batchRows);
+        taken += batchRows;
+      }
+      if (ended && rows.length > taken) yield csvRowsToFrame(layout, rows, taken);
+      else rows.drop(taken);
+    }
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) {
+      throw new MlflowError(`${CSV_PARSE_FAILED} Error in ${describe(source)}: '${e.message}'`, 'BAD_REQUEST');
+    }
+    throw e;
+  }
+}
+
+async function* readJsonLinesBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+  let carry = '';
+  let lineNo = 0;
+  let pending: string[] = [];
+  let firstLine = 1;
+  const flush = (): Frame => {
+    // One parse for the whole batch keeps float literals (1.0) apart from ints.
+    let parsed;
+    try {
+      parsed = parseJsonText(`[${pending.join(',')}]`);
+    } catch (e) {
+      if (!(e instanceof JsonSyntaxError)) throw e;
+      const bad = pending.findIndex((l) => {
+        try {
+          parseJsonText(l);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      throw new MlflowError(`${describe(source)} line ${firstLine + Math.max(0, bad)} is not valid JSON`, 'BAD_REQUEST');
+    }
+    const records = parsed.value as unknown[];
+    const notRecord = records.findIndex((r) => typeof r !== 'object' || r === null || Array.isArray(r));
+    if (notRecord >= 0) {
+      throw new MlflowError(`${describe(source)} line ${firstLine + notRecord} is not a JSON object`, 'BAD_REQUEST');
+    }
+    pending = [];
+    return frameFromRecords(records as Record<string, unknown>[], { floats: parsed.floats });
+  };
+  const take = function* (line: string): Generator<Frame> {
+    lineNo++;
+    if (line.trim() === '') return;
+    if (pending.length === 0) firstLine = lineNo;
+    pending.push(line);
+    if (pending.length === batchRows) yield flush();
+  };
+  for await (const chunk of textChunks(source)) {
+    const lines = (carry + chunk).split('\n');
+    carry = lines.pop()!;
+    for (const line of lines) yield* take(line);
+  }
+  yield* take(carry);
+  if (pending.length > 0) yield flush();
+}
+
+async function* readJsonBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+  let text = '';
+  for await (const chunk of textChunks(source)) text += chunk;
+  const trimmed = text.trimStart();
+  let frame: Frame;
+  if (trimmed.startsWith('[')) {
+    let parsed;
+    try {
+      parsed = parseJsonText(text);
+    } catch (e) {
+      if (!(e instanceof JsonSyntaxError)) throw e;
+      throw new MlflowError(`${describe(source)} is not valid JSON: ${e.message}`, 'BAD_REQUEST');
+    }
+    const records = parsed.value as unknown[];
+    if (!records.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
+      throw new MlflowError(`${describe(source)}: a JSON list must hold records (objects)`, 'BAD_REQUEST');
+    }
+    frame = frameFromRecords(records as Record<string, unknown>[], { floats: parsed.floats });
+  } else {
+    const { input } = parseJsonRequest(text);
+    if (!isFrame(input)) {
+      throw new MlflowError(
+        `${describe(source)}: batch input must be a table (dataframe_split, dataframe_records or a list of records)`,
+        'BAD_REQUEST',
+      );
+    }
+    frame = input;
+  }
+  for (let start = 0; start < frame.numRows; start += batchRows) yield sliceFrame(frame, start, start + batchRows);
+}
+
+async function* readParquetSource(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+  let file;
+  if (typeof source === 'string') {
+    file = await asyncBufferFromFile(source);
+  } else {
+    // Parquet needs random access (its footer is at the end): a stream is read into memory.
+    const parts: Uint8Array[] = [];
+    for await (const c of source) parts.push(typeof c === 'string' ? Buffer.from(c) : c);
+    const buf = Buffer.concat(parts);
+    file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  }
+  try {
+    yield* readParquetBatches(file, batchRows);
+  } catch (e) {
+    if (e instanceof MlflowError) throw e;
+    throw new MlflowError(`${describe(source)} is not a readable Parquet file: ${(e as Error).message}`, 'BAD_REQUEST', { cause: e });
+  }
+}
+
+async function* readArrowBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+  let reader;
+  try {
+    const input = typeof source === 'string' ? await readArrowInput(source) : source;
+    reader = await RecordBatchReader.from(input as AsyncIterable<Uint8Array>);
+  } catch (e) {
+    throw new MlflowError(`${describe(source)} is not an Arrow IPC file or stream: ${(e as Error).message}`, 'BAD_REQUEST', { cause: e });
+  }
+  for await (const batch of reader) {
+    const frame = frameFromArrow(batch);
+    for (let start = 0; start < frame.numRows; start += batchRows) yield sliceFrame(frame, start, start + batchRows);
+  }
+}
+
+/** An Arrow file needs its footer, so a path ending in the file magic is read whole; a stream is streamed. */
+async function readArrowInput(path: string): Promise<Uint8Array | AsyncIterable<Uint8Array>> {
+  const handle = await open(path, 'r');
+  const head = Buffer.alloc(6);
+  try {
+    await handle.read(head, 0, 6, 0);
+  } finally {
+    await handle.close();
+  }
+  if (head.toString('latin1') === 'ARROW1') return new Uint8Array(await readFile(path));
+  return createReadStream(path) as AsyncIterable<Uint8Array>;
+}

@@ -1,0 +1,15 @@
+export { Frame, isFrame, type Column, type ColumnData, type NumericArray, type NumericDType } from './frame.js';
+export { isTensor, makeTensor, sizeOfShape, type Tensor, type TensorDType } from './tensor.js';
+export { parseJsonText, NO_FLOAT_LITERALS, type FloatLiterals, type ParsedJsonText } from './json-text.js';
+export { tensorFromJson, tensorToNested, type TensorFromJsonOptions } from './tensor-json.js';
+export { columnFromJsonValues, frameFromColumns, frameFromRecords, frameFromRows } from './frame-from-json.js';
+export { parseJsonRequest, parseRequestValue, type ParsedRequest, type RequestFormat } from './request-json.js';
+export { parseCsvRequest } from './request-csv.js';
+export { frameRowsToJson, frameToJsonRecords, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson } from './predictions-json.js';
+export { sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
+export { frameToArrow, frameFromArrow } from './arrow.js';
+export { frameToParquetColumns, ParquetFrameWriter, readParquetBatches } from './parquet.js';
+export { frameToCsv } from './csv-write.js';
+export { readFrameBatches, type BatchFormat, type BatchSource, type ReadBatchesOptions } from './batch-read.js';
+export { createFrameWriter, type FrameWriter } from './batch-write.js';
+export { CSV_PARSE_FAILED, REQUIRED_INPUT_FORMAT, SCORING_PROTOCOL_CHANGE_INFO } from './scoring-messages.js';

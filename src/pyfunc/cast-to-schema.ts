@@ -1,0 +1,92 @@
+import { MlflowError } from '../errors.js';
+import { Frame, isFrame, type Column, type ColumnData, type NumericArray, type NumericDType } from '../frame/frame.js';
+import { isTensor, type Tensor } from '../frame/tensor.js';
+import { ColSpec, TensorSpec, type DataType, type Schema } from '../model/signature.js';
+import { castToTensor, castValues, tensorDtypeOf } from './cast-values.js';
+import { isPlainObject } from './to-frame.js';
+
+/** The numeric DataTypes the scoring server casts request columns to (DataType.to_numpy()). */
+const NUMERIC_TARGET: Partial<Record<DataType, NumericDType>> = {
+  double: 'float64', float: 'float32', long: 'int64', integer: 'int32',
+};
+
+/**
+ * The cast MLflow's scoring server applies while parsing a request, before predict: it reads
+ * the body with the model's input schema, so a JSON integer or a numeric string in a double
+ * column becomes a float, and `inputs` for a float64 tensor signature become float64. A value
+ * that cannot be cast is the client's fault: MlflowError('BAD_REQUEST'), as MLflow answers.
+ * A server calls this on the parsed request; a library caller of predict() gets MLflow's
+ * stricter pyfunc rules (enforceSchema) only.
+ */
+export function castToSchema(input: unknown, schema: Schema | undefined): unknown {
+  if (!schema) return input;
+  if (schema.isTensorSpec()) return castForTensorSchema(input, schema.inputs as TensorSpec[], schema.hasInputNames());
+  return castForColumnSchema(input, schema.inputs as ColSpec[], schema.hasInputNames());
+}
+
+function castForColumnSchema(input: unknown, specs: ColSpec[], named: boolean): unknown {
+  if (isFrame(input)) {
+    const columns = input.columns.map((column, i): Column => {
+      const spec = named ? specs.find((s) => s.name === column.name) : specs[i];
+      const target = spec && typeof spec.type === 'string' ? NUMERIC_TARGET[spec.type] : undefined;
+      if (!target || (column.data.kind === 'number' && column.data.dtype === target)) return column;
+      return { name: column.name, data: castColumn(column, target) };
+    });
+    return new Frame(columns, input.numRows);
+  }
+  if (named && isPlainObject(input) && Object.values(input).every(isTensor)) {
+    return Object.fromEntries(
+      Object.entries(input).map(([name, t]) => {
+        const spec = specs.find((s) => s.name === name);
+        const target = spec && typeof spec.type === 'string' ? NUMERIC_TARGET[spec.type] : undefined;
+        return [name, target ? castTensor(t as Tensor, target) : t];
+      }),
+    );
+  }
+  return input;
+}
+
+function castForTensorSchema(input: unknown, specs: TensorSpec[], named: boolean): unknown {
+  if (!named) {
+    if (isPlainObject(input)) {
+      throw new MlflowError(
+        "Invalid input. Failed to parse input data. This model contains an un-named  model signature which expects a single n-dimensional array or a single value as input, however, an input of type <class 'dict'> was found.",
+        'BAD_REQUEST',
+      );
+    }
+    const dtype = tensorDtypeOf(specs[0].dtype);
+    return isTensor(input) && dtype ? castTensor(input, dtype) : input;
+  }
+  if (isPlainObject(input) && Object.values(input).every(isTensor)) {
+    return Object.fromEntries(
+      Object.entries(input).map(([name, t]) => {
+        const spec = specs.find((s) => s.name === name);
+        const dtype = spec ? tensorDtypeOf(spec.dtype) : undefined;
+        return [name, dtype ? castTensor(t as Tensor, dtype) : t];
+      }),
+    );
+  }
+  return input;
+}
+
+function castColumn(column: Column, target: NumericDType): ColumnData {
+  try {
+    return { kind: 'number', dtype: target, values: castValues(column.data.values as ArrayLike<unknown>, target, 'BAD_REQUEST') as NumericArray };
+  } catch (err) {
+    throw new MlflowError(
+      `Invalid input. Data is not compatible with model signature. Failed to convert column ${column.name} to type '${target}'. Error: '${(err as Error).message}'`,
+      'BAD_REQUEST',
+      { cause: err },
+    );
+  }
+}
+
+function castTensor(t: Tensor, dtype: Tensor['dtype']): Tensor {
+  if (t.dtype === dtype) return t;
+  const values = t.dtype === 'bool' ? Array.from(t.data, (x) => x !== 0) : (t.data as ArrayLike<unknown>);
+  try {
+    return castToTensor(values, dtype, [...t.shape], 'BAD_REQUEST');
+  } catch (err) {
+    throw new MlflowError(`Invalid input. ${(err as Error).message}`, 'BAD_REQUEST', { cause: err });
+  }
+}

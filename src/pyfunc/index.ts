@@ -1,0 +1,5 @@
+export { loadPredictor, type LoadPredictorOptions } from './load-predictor.js';
+export { makePredictor, type Predictor } from './predictor.js';
+export { enforceSchema, schemaRepr } from './enforce-schema.js';
+export { enforceParams } from './enforce-params.js';
+export { castToSchema } from './cast-to-schema.js';

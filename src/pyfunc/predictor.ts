@@ -1,0 +1,36 @@
+import type { FlavorModel, Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
+import type { Model } from '../model/model.js';
+import { enforceParams } from './enforce-params.js';
+import { enforceSchema } from './enforce-schema.js';
+
+/** The generic predict of mlflow-ts: one interface for every flavor. */
+export interface Predictor {
+  /** The model's MLmodel file. */
+  readonly metadata: Model;
+  /** The flavor that loaded the model (e.g. 'js_function', 'sklearn', 'python_function'). */
+  readonly flavor: string;
+  /** Checks `input` and `params` against the signature, then scores them. */
+  predict(input: PredictInput, params?: Params): Promise<PredictOutput>;
+  close(): Promise<void>;
+}
+
+/** Wraps a flavor's model with MLflow's signature enforcement of inputs and params. */
+export function makePredictor(metadata: Model, flavor: string, model: FlavorModel): Predictor {
+  const inputSchema = metadata.getInputSchema();
+  const paramsSchema = metadata.getParamsSchema();
+  let closed = false;
+  return {
+    metadata,
+    flavor,
+    async predict(input, params) {
+      const enforced = inputSchema ? enforceSchema(input, inputSchema) : input;
+      const enforcedParams = enforceParams(params, paramsSchema);
+      return await model.predict(enforced, enforcedParams);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await model.close?.();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+export {
+  createScoringServer,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUT_SECONDS,
+  type ScoringServer,
+  type ScoringServerOptions,
+} from './scoring-server.js';
+export { createInvocationHandler, type ScoringResponse } from './invocations.js';
+export { readContentType, type ContentTypeVerdict } from './content-type.js';
+export { serveModel, type ServeModelOptions } from './serve-model.js';
+export { createServeLogger } from './logger.js';
+export {
+  batchPredict,
+  DEFAULT_BATCH_ROWS,
+  outputFormatOf,
+  type BatchInputFormat,
+  type BatchOutputFormat,
+  type BatchPredictOptions,
+} from './batch-predict.js';
+export { predictionsToFrame } from './predictions-frame.js';
+export { stderrProgress, type ProgressReporter } from './progress.js';

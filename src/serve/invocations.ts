@@ -1,0 +1,154 @@
+import { isUtf8 } from 'node:buffer';
+import type { Logger } from 'pino';
+import { MlflowError, httpStatusOf, type ErrorCode } from '../errors.js';
+import type { Params, PredictInput } from '../flavors/flavor.js';
+import {
+  parseCsvRequest,
+  parseJsonRequest,
+  predictionsToJson,
+  unwrappedPredictionsToJson,
+} from '../frame/index.js';
+import { CSV_PARSE_FAILED } from '../frame/scoring-messages.js';
+import { castToSchema, type Predictor } from '../pyfunc/index.js';
+import { readContentType } from './content-type.js';
+
+/** One HTTP answer of the scoring protocol, ready to write. */
+export interface ScoringResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+export const JSON_TYPE = 'application/json';
+export const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+/** MLflow's answer when a model raises something other than an MlflowException. */
+const UNEXPECTED_MODEL_ERROR =
+  'Encountered an unexpected error while evaluating the model. Verify that the serialized input' +
+  ' Dataframe is compatible with the model for inference.';
+
+interface ParsedBody {
+  input: PredictInput;
+  params?: Params;
+  /** An unwrapped (LLM-style) request gets unwrapped predictions back, as MLflow does. */
+  unwrapped: boolean;
+}
+
+/**
+ * The POST /invocations handler of MLflow 2.x's scoring protocol, apart from HTTP: reads the
+ * body as the Content-Type says, scores it and answers as MLflow's server would. Errors never
+ * quote the request's data back (MLflow issue #16537).
+ */
+export function createInvocationHandler(
+  predictor: Predictor,
+  logger?: Logger,
+): (body: Buffer, contentType: string | undefined) => Promise<ScoringResponse> {
+  const inputSchema = predictor.metadata.getInputSchema();
+  const tensorSchema = inputSchema?.isTensorSpec() ?? false;
+  const paramNames = new Set((predictor.metadata.getParamsSchema()?.params ?? []).map((p) => p.name));
+  return async (body, contentType) => {
+    const verdict = readContentType(contentType);
+    if (!verdict.ok) return { status: 415, contentType: TEXT_TYPE, body: verdict.message };
+    if (!isUtf8(body)) {
+      return errorResponse('BAD_REQUEST', 'Invalid input. The request body is not valid UTF-8 text.');
+    }
+    const text = body.toString('utf8');
+
+    let parsed: ParsedBody;
+    try {
+      parsed = verdict.format === 'json' ? parseJson(text, paramNames) : parseCsv(text, tensorSchema);
+      // MLflow reads the body with the model's input schema: a value that cannot take the
+      // schema's type is the client's fault (400 BAD_REQUEST), before predict is called.
+      parsed.input = castToSchema(parsed.input, inputSchema);
+    } catch (err) {
+      // Whatever fails while reading the body is the client's fault, as in MLflow.
+      return errorResponse('BAD_REQUEST', parseErrorMessage(err));
+    }
+
+    let output: unknown;
+    try {
+      output = await predictor.predict(parsed.input, parsed.params);
+    } catch (err) {
+      if (err instanceof MlflowError) {
+        return errorResponse(err.errorCode, `Failed to predict data. \nError: ${err.message}`);
+      }
+      // The model's own message may quote the data: it goes to the log, not to the client.
+      logger?.warn({ err }, 'the model failed on a request');
+      return errorResponse('BAD_REQUEST', UNEXPECTED_MODEL_ERROR);
+    }
+
+    try {
+      const json = parsed.unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
+      return { status: 200, contentType: JSON_TYPE, body: json };
+    } catch (err) {
+      return errorResponse('INTERNAL_ERROR', `Failed to serialize the model's predictions: ${messageOf(err)}`);
+    }
+  };
+}
+
+/**
+ * JSON bodies go to frame/. An unwrapped (LLM-style) body is the model's input as is, minus the
+ * keys the params schema names, which are params (as MLflow splits them). Azure ML's
+ * `{"input_data": ...}` shape is tried only when the standard shapes fail, so the common path
+ * parses the JSON once.
+ */
+function parseJson(text: string, paramNames: ReadonlySet<string>): ParsedBody {
+  let request;
+  try {
+    request = parseJsonRequest(text);
+  } catch (err) {
+    const azure = azureRequest(text);
+    if (azure) return azure;
+    throw err;
+  }
+  if (request.format !== 'unified_llm') return { input: request.input, params: request.params, unwrapped: false };
+  if (paramNames.size === 0) return { input: request.input, unwrapped: true };
+  const input: Record<string, unknown> = {};
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(request.input as Record<string, unknown>)) (paramNames.has(k) ? params : input)[k] = v;
+  return { input, params, unwrapped: true };
+}
+
+/** `{"input_data": {"columns", "index", "data"}}` (a table) or `{"input_data": [...]}` (a tensor). */
+function azureRequest(text: string): ParsedBody | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('input_data' in doc)) return undefined;
+  const { input_data: data, params } = doc as { input_data: unknown; params?: unknown };
+  const isTable = typeof data === 'object' && data !== null && !Array.isArray(data) && 'data' in data;
+  const wrapped: Record<string, unknown> = { [isTable ? 'dataframe_split' : 'inputs']: data };
+  if (params !== undefined) wrapped.params = params;
+  const request = parseJsonRequest(JSON.stringify(wrapped));
+  return { input: request.input, params: request.params, unwrapped: false };
+}
+
+function parseCsv(text: string, tensorSchema: boolean): ParsedBody {
+  if (tensorSchema) {
+    // MLflow fails here too: pandas cannot read a CSV with a tensor signature's dtypes.
+    throw new MlflowError(`${CSV_PARSE_FAILED} Error: 'TensorSpec only supports numpy types, use numpy_types() instead'`, 'BAD_REQUEST');
+  }
+  return { input: parseCsvRequest(text), unwrapped: false };
+}
+
+function parseErrorMessage(err: unknown): string {
+  if (err instanceof MlflowError) return err.message;
+  // A RangeError from a pathologically nested body lands here too; its message is generic.
+  return `Invalid input. ${messageOf(err)}`;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** MLflow's JSON error body, spaced as Python's json.dumps writes it. */
+export function errorResponse(code: ErrorCode, message: string, status?: number): ScoringResponse {
+  return {
+    status: status ?? httpStatusOf(code),
+    contentType: JSON_TYPE,
+    body: `{"error_code": ${JSON.stringify(code)}, "message": ${JSON.stringify(message)}}`,
+  };
+}

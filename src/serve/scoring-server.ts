@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Predictor } from '../pyfunc/index.js';
+import { MLFLOW_COMPAT_VERSION } from '../version.js';
+import { createInvocationHandler, errorResponse, JSON_TYPE, type ScoringResponse } from './invocations.js';
+import { createServeLogger } from './logger.js';
+
+export interface ScoringServerOptions {
+  /** Seconds a request may take, body upload included, before it gets a 504 (MLflow's default: 60). */
+  timeoutSeconds?: number;
+  /** Largest request body accepted; a larger one gets a 413. */
+  maxBodyBytes?: number;
+  logger?: Logger;
+}
+
+export interface ScoringServer {
+  /** Starts listening (port 0 picks a free port) and resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the predictor. */
+  close(): Promise<void>;
+  address(): AddressInfo | null;
+  readonly server: Server;
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+// Constant answers, built once: the hot path should not rebuild them per request.
+const PING_BODY = '\n';
+const NOT_FOUND = '{"detail":"Not Found"}';
+const METHOD_NOT_ALLOWED = '{"detail":"Method Not Allowed"}';
+
+/**
+ * MLflow's scoring server (GET /ping, /health, /version; POST /invocations) on node:http.
+ * It knows a Predictor and the wire formats, never which flavor sits behind the Predictor.
+ */
+export function createScoringServer(predictor: Predictor, options: ScoringServerOptions = {}): ScoringServer {
+  const timeoutMs = Math.max(0.001, options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const logger = options.logger ?? createServeLogger();
+  const invoke = createInvocationHandler(predictor, logger);
+  // Checked once: at the default level no per-request log object is even built.
+  const accessLog = logger.isLevelEnabled('debug');
+  let closing = false;
+  let drained: (() => void) | undefined;
+  let closed: Promise<void> | undefined;
+
+  function finish(res: ServerResponse, response: ScoringResponse): void {
+    if (res.headersSent || res.destroyed) return;
+    if (response.status >= 500) logger.error({ status: response.status, body: response.body }, 'invocation failed');
+    else if (accessLog) logger.debug({ status: response.status, bytes: response.body.length }, 'invocation answered');
+    const headers = closing
+      ? ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body), 'connection', 'close']
+      : ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body)];
+    res.writeHead(response.status, headers);
+    res.end(response.body);
+  }
+
+  function sendConstant(res: ServerResponse, status: number, body: string, headOnly: boolean): void {
+    res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(body)]);
+    res.end(headOnly ? undefined : body);
+  }
+
+  // Deadlines without a timer per request: requests enter this Map in arrival order, so a
+  // sweep checks only its head, and a request costs one Map insert and one delete.
+  const deadlines = new Map<ServerResponse, number>();
+  const sweepMs = Math.min(1000, Math.max(10, timeoutMs / 10));
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [res, deadline] of deadlines) {
+      if (deadline > now) break;
+      release(res);
+      logger.warn({ timeoutMs }, 'request timed out');
+      finish(res, errorResponse('DEADLINE_EXCEEDED', `The request took longer than the ${timeoutMs / 1000} s timeout`, 504));
+      res.req.destroy();
+    }
+  }, sweepMs);
+  sweeper.unref();
+
+  function release(res: ServerResponse): void {
+    if (deadlines.delete(res) && deadlines.size === 0 && drained) drained();
+  }
+
+  function onClose(this: ServerResponse): void {
+    release(this);
+  }
+
+  function invocations(req: IncomingMessage, res: ServerResponse): void {
+    deadlines.set(res, Date.now() + timeoutMs);
+    res.once('close', onClose);
+
+    const declared = Number(req.headers['content-length']);
+    if (declared > maxBodyBytes) return rejectTooLarge(req, res);
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        req.removeAllListeners('data');
+        req.removeAllListeners('end');
+        rejectTooLarge(req, res);
+        return;
+      }
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    });
+    req.on('end', () => {
+      const body = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
+      invoke(body, req.headers['content-type']).then(
+        (response) => finish(res, response),
+        (err: unknown) => {
+          logger.error({ err }, 'invocation failed');
+          finish(res, errorResponse('INTERNAL_ERROR', 'The scoring server failed to answer the request'));
+        },
+      );
+    });
+  }
+
+  function rejectTooLarge(req: IncomingMessage, res: ServerResponse): void {
+    const answer = errorResponse(
+      'REQUEST_LIMIT_EXCEEDED',
+      `The request body is larger than the limit of ${maxBodyBytes} bytes`,
+      413,
+    );
+    // The rest of the upload is not read: answer, then drop the connection.
+    res.writeHead(413, ['content-type', answer.contentType, 'content-length', Buffer.byteLength(answer.body), 'connection', 'close']);
+    res.end(answer.body, () => req.destroy());
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const method = req.method;
+    if (path === '/invocations') {
+      if (method === 'POST') return invocations(req, res);
+      return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
+    }
+    if (path === '/ping' || path === '/health' || path === '/version') {
+      if (method !== 'GET' && method !== 'HEAD') return sendConstant(res, 405, METHOD_NOT_ALLOWED, false);
+      return sendConstant(res, 200, path === '/version' ? MLFLOW_COMPAT_VERSION : PING_BODY, method === 'HEAD');
+    }
+    sendConstant(res, 404, NOT_FOUND, method === 'HEAD');
+  }
+
+  async function shutDown(): Promise<void> {
+    closing = true;
+    logger.info({ inFlight: deadlines.size }, 'scoring server shutting down');
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (deadlines.size > 0) await new Promise<void>((resolve) => (drained = resolve));
+    clearInterval(sweeper);
+    server.closeAllConnections();
+    await stopped;
+    await predictor.close();
+    logger.info('scoring server stopped');
+  }
+
+  const server = createServer(onRequest);
+  // `Expect: 100-continue`: refuse an announced oversized body before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers['content-length']) > maxBodyBytes)) res.writeContinue();
+    onRequest(req, res);
+  });
+  // A client error (malformed HTTP) closes that one connection and nothing else.
+  server.on('clientError', (err, socket) => {
+    logger.debug({ err: err.message }, 'malformed HTTP request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    server,
+    listen(port = 5000, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          logger.info({ host: address.address, port: address.port, flavor: predictor.flavor }, 'scoring server listening');
+          resolve(address);
+        });
+      });
+    },
+    close() {
+      return (closed ??= shutDown());
+    },
+    address() {
+      const a = server.address();
+      return a !== null && typeof a === 'object' ? a : null;
+    },
+  };
+}
+
+const EMPTY = Buffer.alloc(0);

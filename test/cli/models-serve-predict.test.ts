@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/program.js';
+import { send } from '../serve/http-client.js';
+
+const model = fileURLToPath(new URL('../fixtures/serve/iris-strict', import.meta.url));
+const cli = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
+
+/** Starts `mlflow-ts <args>` and resolves with the port from its 'listening' log lines. */
+function startServe(args: string[], env: Record<string, string> = {}, listeners = 1): Promise<{ child: ChildProcess; ports: number[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    const ports: number[] = [];
+    let buffered = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as { msg?: string; port?: number };
+          if (entry.msg === 'scoring server listening' && entry.port) ports.push(entry.port);
+        } catch {
+          // not a log line
+        }
+        if (ports.length === listeners) resolve({ child, ports });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${buffered}`)));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+describe('models serve', () => {
+  it('serves until SIGTERM, reading the timeout from MLflow\'s env var', async () => {
+    const { child, ports } = await startServe(['models', 'serve', '-m', model, '-p', '0', '-h', '127.0.0.1'], {
+      MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: '30',
+    });
+    expect((await send(ports[0], 'GET', '/ping')).status).toBe(200);
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 120_000);
+
+  it('pyfunc serve -w 2 runs two workers on one port', async () => {
+    const { child, ports } = await startServe(['pyfunc', 'serve', '-m', model, '-p', '0', '-w', '2'], {}, 2);
+    expect(ports[0]).toBe(ports[1]);
+    const answer = await send(ports[0], 'POST', '/invocations', {
+      contentType: 'text/csv',
+      body: 'sepal_length,sepal_width,petal_length,petal_width\n7.7,3.0,6.1,2.3\n',
+    });
+    expect(answer.body).toBe('{"predictions": [2]}');
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 120_000);
+});
+
+describe('models predict', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cli-predict-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it.each([['models'], ['pyfunc']])('%s predict -t csv writes MLflow\'s predictions to -o', async (group) => {
+    const input = join(dir, 'in.csv');
+    const output = join(dir, `${group}.json`);
+    await writeFile(input, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n7.7,3.0,6.1,2.3\n');
+    await buildProgram().parseAsync(['node', 'mlflow-ts', group, 'predict', '-m', model, '-i', input, '-o', output, '-t', 'csv']);
+    expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 2]}');
+  });
+
+  it('writes csv when -o ends in .csv', async () => {
+    const input = join(dir, 'in2.csv');
+    const output = join(dir, 'out.csv');
+    await writeFile(input, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.2,2.9,4.3,1.3\n');
+    await buildProgram().parseAsync(['node', 'mlflow-ts', 'models', 'predict', '-m', model, '-i', input, '-o', output, '-t', 'csv']);
+    expect(await readFile(output, 'utf8')).toBe('predictions\n0\n1\n');
+  });
+
+  it('reads stdin and writes stdout when -i and -o are absent', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'models', 'predict', '-m', model, '-t', 'json'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    child.stdin?.end('{"inputs": {"sepal_length": [7.7], "sepal_width": [3.0], "petal_length": [6.1], "petal_width": [2.3]}}');
+    expect(await exitOf(child)).toBe(0);
+    expect(Buffer.concat(out).toString('utf8')).toBe('{"predictions": [2]}');
+  }, 120_000);
+});

@@ -1,0 +1,131 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Frame } from '../../../src/frame/frame.js';
+import { makeTensor } from '../../../src/frame/tensor.js';
+import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
+import { floatFrame, toNested } from './helpers.js';
+import { writeCustomModel } from './custom-model.js';
+import { pythonReady, skipReason } from './python-available.js';
+
+describe.skipIf(!pythonReady)(`python_function bridge with a custom loader_module ${skipReason}`, () => {
+  let dir: string;
+  let predictor: Predictor;
+  const input = floatFrame(['a', 'b'], [[1, 2], [3, 4.5]]);
+
+  beforeAll(async () => {
+    dir = await writeCustomModel();
+    // No runtime forced: a model with only a python_function flavor falls back to the bridge.
+    predictor = await loadPredictor(dir, { workers: 2 });
+    expect(predictor.flavor).toBe('python_function');
+  });
+  afterAll(async () => {
+    await predictor?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads code/ and data/ and predicts an ndarray, although the model prints to stdout', async () => {
+    const out = await predictor.predict(input);
+    expect(toNested(out)).toEqual([30.5, 75.5]);
+  });
+
+  it('returns a DataFrame as a Frame with numeric, string and bool columns', async () => {
+    const out = (await predictor.predict(input, { mode: 'frame' })) as Frame;
+    expect(out).toBeInstanceOf(Frame);
+    expect(out.columnNames).toEqual(['total', 'label', 'flag']);
+    expect(out.column('total')!.data).toEqual({ kind: 'number', dtype: 'float64', values: Float64Array.from([30.5, 75.5]) });
+    expect(out.column('label')!.data).toEqual({ kind: 'string', values: ['row0', 'row1'] });
+    expect(out.column('flag')!.data).toEqual({ kind: 'bool', values: [true, true] });
+  });
+
+  it('returns a Series as a one-column Frame named after it, as MLflow writes it', async () => {
+    const out = (await predictor.predict(input, { mode: 'series' })) as Frame;
+    expect(out.columnNames).toEqual(['idx']);
+    expect(out.column('idx')!.data).toEqual({ kind: 'number', dtype: 'int32', values: Int32Array.from([0, 1]) });
+  });
+
+  it('returns a dict of arrays as named tensors and a list as JSON (NaN as null)', async () => {
+    const dict = (await predictor.predict(input, { mode: 'dict' })) as Record<string, unknown>;
+    expect(toNested(dict.a)).toEqual([0, 1, 2]);
+    expect(dict.b).toMatchObject({ kind: 'tensor', dtype: 'string', shape: [3], data: ['u', 'v', 'w'] });
+    expect(await predictor.predict(input, { mode: 'list' })).toEqual([1, 'two', null, null, { k: 0.5 }]);
+  });
+
+  it('sends every column kind to pandas and back unchanged', async () => {
+    const mixed = new Frame([
+      { name: 'f32', data: { kind: 'number', dtype: 'float32', values: Float32Array.from([1.5, -2]) } },
+      { name: 'i64', data: { kind: 'number', dtype: 'int64', values: Float64Array.from([2 ** 40, -7]) } },
+      { name: 'u8', data: { kind: 'number', dtype: 'uint8', values: Uint8Array.from([0, 255]) } },
+      { name: 's', data: { kind: 'string', values: ['x', null] } },
+      { name: 'b', data: { kind: 'bool', values: [true, false] } },
+      { name: 'o', data: { kind: 'object', values: [[1, 2], { k: 'v' }] } },
+    ]);
+    const out = (await predictor.predict(mixed, { mode: 'echo' })) as Frame;
+    expect(out.columns.map((c) => c.data)).toEqual(mixed.columns.map((c) => c.data));
+  });
+
+  it('sends tensors and named tensors to numpy and back unchanged', async () => {
+    const t = makeTensor({ dtype: 'int32', shape: [2, 3], data: Int32Array.from([1, 2, 3, 4, 5, -6]) });
+    expect(await predictor.predict(t, { mode: 'echo' })).toEqual(t);
+    const named = {
+      x: makeTensor({ dtype: 'float32', shape: [2], data: Float32Array.from([0.25, -1]) }),
+      ok: makeTensor({ dtype: 'bool', shape: [2], data: Uint8Array.from([1, 0]) }),
+      s: makeTensor({ dtype: 'string', shape: [1, 2], data: ['a', 'b'] }),
+    };
+    expect(await predictor.predict(named, { mode: 'echo' })).toEqual(named);
+  });
+
+  it('turns a model exception into a BAD_REQUEST naming the error, and keeps the worker', async () => {
+    await expect(predictor.predict(input, { mode: 'fail' })).rejects.toMatchObject({
+      errorCode: 'BAD_REQUEST',
+      message: expect.stringContaining('ValueError: the model refused this input'),
+    });
+    expect(toNested(await predictor.predict(input))).toEqual([30.5, 75.5]);
+  });
+
+  it('serves concurrent requests from both workers', async () => {
+    const pids = await Promise.all(Array.from({ length: 8 }, () => predictor.predict(input, { mode: 'pid' })));
+    expect(new Set(pids.map((p) => (toNested(p) as number[])[0])).size).toBe(2);
+  });
+});
+
+describe.skipIf(!pythonReady)(`python_function bridge in a Python that has mlflow ${skipReason}`, () => {
+  it('loads through mlflow.pyfunc.load_model, so every MLflow flavor works there', async () => {
+    const dir = await writeCustomModel({ loaderModule: 'mlflow.pyfunc.model' });
+    const fake = path.join(dir, 'site');
+    await mkdir(path.join(fake, 'mlflow', 'pyfunc'), { recursive: true });
+    await writeFile(path.join(fake, 'mlflow', '__init__.py'), '');
+    await writeFile(
+      path.join(fake, 'mlflow', 'pyfunc', '__init__.py'),
+      [
+        '# A stand-in for MLflow: records how the worker called it.',
+        'class _Model:',
+        '    def __init__(self, uri, config):',
+        '        self.uri, self.config = uri, config',
+        '    def predict(self, data, params=None):',
+        '        return {"uri": self.uri, "columns": list(data.columns), "params": params}',
+        'def load_model(model_uri, model_config=None):',
+        '    return _Model(model_uri, model_config)',
+        '',
+      ].join('\n'),
+    );
+    const saved = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = fake;
+    try {
+      const predictor = await loadPredictor(dir, { runtime: 'python', workers: 1 });
+      try {
+        expect(await predictor.predict(floatFrame(['a', 'b'], [[1, 2]]), { mode: 'x' })).toEqual({
+          uri: dir,
+          columns: ['a', 'b'],
+          params: { mode: 'x', seconds: 30 },
+        });
+      } finally {
+        await predictor.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = saved;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

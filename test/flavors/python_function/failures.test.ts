@@ -1,0 +1,157 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MlflowError } from '../../../src/errors.js';
+import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
+import { floatFrame, MODELS, toNested } from './helpers.js';
+import { writeCustomModel } from './custom-model.js';
+import { pythonReady, skipReason } from './python-available.js';
+
+const input = floatFrame(['a', 'b'], [[1, 2]]);
+const dirs: string[] = [];
+async function model(opts: Parameters<typeof writeCustomModel>[0] = {}): Promise<string> {
+  const dir = await writeCustomModel(opts);
+  dirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe.skipIf(!pythonReady)(`python_function load errors surface at load time ${skipReason}`, () => {
+  it('names a loader_module that does not exist', async () => {
+    const dir = await model({ loaderModule: 'no_such_loader' });
+    await expect(loadPredictor(dir, { runtime: 'python', workers: 1 })).rejects.toMatchObject({
+      errorCode: 'RESOURCE_DOES_NOT_EXIST',
+      message: expect.stringMatching(/loader_module 'no_such_loader' was not found \(code dir 'code'\)/),
+    });
+  });
+
+  it('names the module when the code dir raises on import', async () => {
+    const dir = await model({ loaderSource: 'raise RuntimeError("broken at import")\n' });
+    await expect(loadPredictor(dir, { runtime: 'python', workers: 1 })).rejects.toMatchObject({
+      message: expect.stringContaining("Importing loader_module 'custom_loader' (code dir 'code') failed: RuntimeError: broken at import"),
+    });
+  });
+
+  it("names the data file a loader's _load_pyfunc cannot open", async () => {
+    const dir = await model();
+    await rm(path.join(dir, 'data', 'offset.txt'));
+    await expect(loadPredictor(dir, { runtime: 'python', workers: 1 })).rejects.toMatchObject({
+      message: expect.stringMatching(/custom_loader\._load_pyfunc\('.*data'\) failed: FileNotFoundError: .*offset\.txt/),
+    });
+  });
+
+  it('refuses an MLflow flavor it cannot load without mlflow, naming what to install', async () => {
+    const dir = await model({ loaderModule: 'mlflow.pyfunc.model' });
+    await expect(loadPredictor(dir, { runtime: 'python', workers: 1 })).rejects.toMatchObject({
+      message: expect.stringContaining("loader_module 'mlflow.pyfunc.model' needs the mlflow package, which /usr/bin/python3 does not have: install it (pip install mlflow==2.22.1)"),
+    });
+  });
+
+  it('names the interpreter when MLFLOW_TS_PYTHON cannot run', async () => {
+    const saved = process.env.MLFLOW_TS_PYTHON;
+    process.env.MLFLOW_TS_PYTHON = '/nonexistent/python3';
+    try {
+      await expect(loadPredictor(path.join(MODELS, 'iris_logreg'), { runtime: 'python', workers: 1 })).rejects.toMatchObject({
+        message: expect.stringContaining("The Python interpreter '/nonexistent/python3' could not be started"),
+      });
+    } finally {
+      process.env.MLFLOW_TS_PYTHON = saved;
+    }
+  });
+
+  it('says which packages the bridge needs when the Python lacks numpy', async () => {
+    const dir = await model();
+    const fake = path.join(dir, 'fakepy');
+    await mkdir(path.join(fake, 'numpy'), { recursive: true });
+    await writeFile(path.join(fake, 'numpy', '__init__.py'), 'raise ImportError("No module named numpy (simulated)")\n');
+    const saved = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = fake;
+    try {
+      await expect(loadPredictor(dir, { runtime: 'python', workers: 1 })).rejects.toMatchObject({
+        message: expect.stringContaining('The Python bridge needs numpy and pandas, which /usr/bin/python3 lacks'),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = saved;
+    }
+  });
+
+  it("reports a virtualenv that cannot be built, naming the env file and pip's complaint", async () => {
+    const dir = await model({ envFiles: { 'requirements.txt': './not-a-real-package-1.0.whl\n' } });
+    const saved = process.env.MLFLOW_TS_ENV_ROOT;
+    process.env.MLFLOW_TS_ENV_ROOT = path.join(dir, 'envs');
+    try {
+      const err = await loadPredictor(dir, { runtime: 'python', workers: 1, envManager: 'virtualenv' }).then(
+        () => undefined,
+        (e: MlflowError) => e,
+      );
+      expect(err?.message).toContain(`Could not build the environment for '${path.join(dir, 'python_env.yaml')}'`);
+      expect(err?.message).toContain('not-a-real-package-1.0.whl');
+      // A failed build leaves no half-made env to be mistaken for a ready one.
+      expect(await readdir(path.join(dir, 'envs'))).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.MLFLOW_TS_ENV_ROOT;
+      else process.env.MLFLOW_TS_ENV_ROOT = saved;
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!pythonReady)(`python_function worker crashes and hangs ${skipReason}`, () => {
+  let predictor: Predictor;
+  const savedTimeout = process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT;
+  beforeAll(async () => {
+    process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT = '5';
+    predictor = await loadPredictor(await model(), { runtime: 'python', workers: 1 });
+  });
+  afterAll(async () => {
+    if (savedTimeout === undefined) delete process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT;
+    else process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT = savedTimeout;
+    await predictor?.close();
+  });
+
+  const pid = async () => (toNested(await predictor.predict(input, { mode: 'pid' })) as number[])[0];
+
+  it('a worker killed mid-request gives TEMPORARILY_UNAVAILABLE, and the next request succeeds', async () => {
+    const victim = await pid();
+    const pending = predictor.predict(input, { mode: 'sleep', seconds: 2.5 });
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(victim, 'SIGKILL');
+    await expect(pending).rejects.toMatchObject({
+      errorCode: 'TEMPORARILY_UNAVAILABLE',
+      message: expect.stringContaining(`The Python worker (pid ${victim}) was killed by SIGKILL before answering`),
+    });
+    expect(toNested(await predictor.predict(input))).toEqual([30.5]);
+    expect(await pid()).not.toBe(victim);
+  });
+
+  it('a worker that exits on its own is replaced too', async () => {
+    await expect(predictor.predict(input, { mode: 'exit' })).rejects.toMatchObject({
+      errorCode: 'TEMPORARILY_UNAVAILABLE',
+      message: expect.stringContaining('exited with code 3'),
+    });
+    expect(toNested(await predictor.predict(input))).toEqual([30.5]);
+  });
+
+  it('a request that hangs past the timeout gives TEMPORARILY_UNAVAILABLE, never a hang', async () => {
+    const before = await pid();
+    await expect(predictor.predict(input, { mode: 'sleep', seconds: 60 })).rejects.toMatchObject({
+      errorCode: 'TEMPORARILY_UNAVAILABLE',
+      message: expect.stringContaining('did not answer within 5 s'),
+    });
+    expect(toNested(await predictor.predict(input))).toEqual([30.5]);
+    expect(await pid()).not.toBe(before);
+  });
+});
+
+describe.skipIf(!pythonReady)(`python_function close ${skipReason}`, () => {
+  it('close() stops every worker', async () => {
+    const predictor = await loadPredictor(await model(), { runtime: 'python', workers: 2 });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => predictor.predict(input, { mode: 'pid' })));
+    const pids = [...new Set(answers.map((a) => (toNested(a) as number[])[0]))];
+    expect(pids).toHaveLength(2);
+    await predictor.close();
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+  });
+});

@@ -1,0 +1,30 @@
+import { Frame, type Column } from '../../../src/frame/frame.js';
+import { makeTensor, type Tensor } from '../../../src/frame/tensor.js';
+
+/** A fixture's case.json (see test/fixtures/sklearn/make.py). */
+export interface CaseJson {
+  case: string;
+  files: Record<string, string>;
+  input: { kind: 'ndarray' | 'dataframe'; columns: string[] | null; dtypes: Record<string, string> | null; data: unknown[][] };
+  outputs: Record<string, { value: unknown; dtype: string; shape: number[] }>;
+}
+
+/** The case input as pyfunc hands it over: a Frame for DataFrames, a float64 Tensor for arrays. */
+export function caseInput(c: CaseJson): Frame | Tensor {
+  const rows = c.input.data;
+  if (c.input.kind === 'ndarray') {
+    const cols = rows[0].length;
+    const data = new Float64Array(rows.length * cols);
+    rows.forEach((r, i) => r.forEach((v, j) => (data[i * cols + j] = v === null ? NaN : (v as number))));
+    return makeTensor({ dtype: 'float64', shape: [rows.length, cols], data });
+  }
+  const columns: Column[] = c.input.columns!.map((name, j) => {
+    const dtype = c.input.dtypes![name];
+    if (dtype === 'float64') {
+      return { name, data: { kind: 'number', dtype: 'float64', values: Float64Array.from(rows, (r) => (r[j] === null ? NaN : (r[j] as number))) } };
+    }
+    return { name, data: { kind: 'string', values: rows.map((r) => r[j] as string | null) } };
+  });
+  return new Frame(columns, rows.length);
+}
+

@@ -1,0 +1,126 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MlflowError } from '../../../src/errors.js';
+import { Frame } from '../../../src/frame/frame.js';
+import { makeTensor } from '../../../src/frame/tensor.js';
+import { allowSklearnGlobal, buildEstimator, loadSklearnEstimator } from '../../../src/flavors/sklearn/index.js';
+import { callMethod } from '../../../src/flavors/sklearn/methods.js';
+import { loadPredictor } from '../../../src/pyfunc/index.js';
+
+const ROOT = join(import.meta.dirname, '../../fixtures/sklearn');
+
+function irisFrame(names: string[], rows: number[][]): Frame {
+  return new Frame(names.map((name, j) => ({
+    name, data: { kind: 'number', dtype: 'float64', values: Float64Array.from(rows, (r) => r[j]) },
+  })));
+}
+
+const IRIS_NAMES = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'];
+
+describe('sklearn flavor errors', () => {
+  it('refuses an estimator it does not implement at read time, naming the class', async () => {
+    const err = await loadSklearnEstimator(join(ROOT, 'extra/unsupported/gpc.pkl')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowError);
+    expect((err as MlflowError).errorCode).toBe('NOT_IMPLEMENTED');
+    expect((err as Error).message).toContain(
+      'sklearn.gaussian_process._gpc.GaussianProcessClassifier is not supported natively; use --runtime python',
+    );
+  });
+
+  it('refuses any other class in the file (custom code, os.system) by name, running nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlflow-ts-sklearn-err-'));
+    try {
+      for (const [mod, name] of [['__main__', 'MyTransformer'], ['os', 'system']]) {
+        const file = join(dir, `${name}.pkl`);
+        // protocol 2: GLOBAL mod name, EMPTY_TUPLE, NEWOBJ, STOP
+        writeFileSync(file, Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.from(`c${mod}\n${name}\n)\x81.`, 'latin1')]));
+        await expect(loadSklearnEstimator(file)).rejects.toThrow(`${mod}.${name} is not supported natively`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('allows exactly the implemented classes and their parts', () => {
+    expect(allowSklearnGlobal('sklearn.linear_model._logistic', 'LogisticRegression')).toBe(true);
+    expect(allowSklearnGlobal('sklearn.linear_model.coordinate_descent', 'ElasticNet')).toBe(true);
+    expect(allowSklearnGlobal('sklearn.tree._tree', 'Tree')).toBe(true);
+    expect(allowSklearnGlobal('numpy.core._multiarray_umath', 'log1p')).toBe(true);
+    expect(allowSklearnGlobal('sklearn.gaussian_process._gpc', 'GaussianProcessClassifier')).toBe(false);
+    expect(allowSklearnGlobal('os', 'system')).toBe(false);
+    expect(allowSklearnGlobal('builtins', 'eval')).toBe(false);
+    expect(allowSklearnGlobal('numpy', 'load')).toBe(false);
+    expect(allowSklearnGlobal('sklearn.linear_model', 'toString')).toBe(false);
+  });
+
+  it('builds nothing from a non-estimator object', () => {
+    expect(() => buildEstimator({ a: 1 })).toThrow(/not a scikit-learn estimator/);
+    expect(() => buildEstimator({ kind: 'instance', module: 'sklearn.cluster._dbscan', name: 'DBSCAN', state: {}, args: [] }))
+      .toThrow('sklearn.cluster._dbscan.DBSCAN is not supported natively; use --runtime python');
+  });
+
+  it('checks feature_names_in_ as sklearn does, reordering columns given in another order', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'logreg_dataframe_iris/model.p4.pkl'));
+    const row = [5.1, 3.5, 1.4, 0.2];
+    const inOrder = callMethod(est, 'predict_proba', irisFrame(IRIS_NAMES, [row]));
+    const reversed = callMethod(est, 'predict_proba', irisFrame([...IRIS_NAMES].reverse(), [[...row].reverse()]));
+    expect(Array.from(reversed.data as Float64Array)).toEqual(Array.from(inOrder.data as Float64Array));
+    expect(() => callMethod(est, 'predict', irisFrame(['a', ...IRIS_NAMES.slice(1)], [row]))).toThrow(
+      /feature names should match.*unseen at fit time: a\..*now missing: sepal length \(cm\)/,
+    );
+  });
+
+  it('refuses the wrong number of features, and 1-D input', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'random_forest_classifier_wine/model.p4.pkl'));
+    const x = makeTensor({ dtype: 'float64', shape: [1, 3], data: Float64Array.of(1, 2, 3) });
+    expect(() => callMethod(est, 'predict', x)).toThrow('X has 3 features, but RandomForestClassifier is expecting 13 features as input.');
+    const flat = makeTensor({ dtype: 'float64', shape: [3], data: Float64Array.of(1, 2, 3) });
+    expect(() => callMethod(est, 'predict', flat)).toThrow(/Expected 2D array, got 1D array/);
+  });
+
+  it('names a method the estimator lacks', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'ridge_diabetes/model.p4.pkl'));
+    expect(() => callMethod(est, 'predict_proba', [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])).toThrow(
+      "sklearn.linear_model._ridge.Ridge has no method 'predict_proba' (it has: predict)",
+    );
+  });
+
+  it('refuses strings where numbers are needed, naming the column', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'logreg_dataframe_iris/model.p4.pkl'));
+    const f = new Frame([
+      { name: IRIS_NAMES[0], data: { kind: 'string', values: ['abc'] } },
+      ...IRIS_NAMES.slice(1).map((name) => ({ name, data: { kind: 'number' as const, dtype: 'float64' as const, values: Float64Array.of(1) } })),
+    ]);
+    expect(() => callMethod(est, 'predict', f)).toThrow(`could not convert string to float in column '${IRIS_NAMES[0]}'`);
+  });
+
+  it('refuses NaN in a tree model that has no missing-value support (sklearn 1.2)', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'decision_tree_regressor_diabetes/model.p4.pkl'));
+    expect(() => callMethod(est, 'predict', [new Array(10).fill(NaN)])).toThrow(/contains NaN/);
+  });
+
+  it('labels come back with the dtype of classes_ (strings as an object array)', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'logreg_string_labels_iris/model.p4.pkl'));
+    const out = callMethod(est, 'predict', [[5.1, 3.5, 1.4, 0.2], [7.7, 3.0, 6.1, 2.3]]);
+    expect(out.dtype).toBe('object');
+    expect(out.data).toEqual(['setosa', 'virginica']);
+  });
+
+  it('honours predict_fn, refusing one the model lacks or that is not a prediction method', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlflow-ts-sklearn-fn-'));
+    try {
+      cpSync(join(ROOT, 'mlflow-2.22.1/diabetes_linreg'), dir, { recursive: true });
+      const mlmodel = readFileSync(join(dir, 'MLmodel'), 'utf8');
+      writeFileSync(join(dir, 'MLmodel'), mlmodel.replace('predict_fn: predict', 'predict_fn: predict_proba'));
+      await expect(loadPredictor(dir, { runtime: 'native' })).rejects.toThrow(
+        "sklearn.linear_model._base.LinearRegression has no method 'predict_proba' (flavors.python_function.predict_fn)",
+      );
+      writeFileSync(join(dir, 'MLmodel'), mlmodel.replace('predict_fn: predict', 'predict_fn: score'));
+      await expect(loadPredictor(dir, { runtime: 'native' })).rejects.toThrow("predict_fn 'score' is not supported natively");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MlflowError } from '../../src/errors.js';
+import { Frame } from '../../src/frame/frame.js';
+import type { Tensor } from '../../src/frame/tensor.js';
+import { registerFlavor, unregisterFlavor } from '../../src/flavors/registry.js';
+import { loadPredictor } from '../../src/pyfunc/index.js';
+
+const IRIS_JS = join(import.meta.dirname, '../../examples/iris-js');
+const expected = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../fixtures/pyfunc/iris_sklearn_predict.json'), 'utf8'),
+) as { X: number[][]; predict: number[] };
+const NAMES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+function irisFrame(rows: number[][]): Frame {
+  return new Frame(
+    NAMES.map((name, j) => ({ name, data: { kind: 'number', dtype: 'float64', values: Float64Array.from(rows, (r) => r[j]) } })),
+  );
+}
+
+/** A model directory whose MLmodel lists the given flavors. */
+function modelDir(flavors: Record<string, Record<string, unknown>>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mlflow-ts-pyfunc-'));
+  const yaml = ['flavors:'];
+  for (const [name, conf] of Object.entries(flavors)) {
+    yaml.push(`  ${name}:`);
+    for (const [k, v] of Object.entries(conf)) yaml.push(`    ${k}: ${JSON.stringify(v)}`);
+    if (Object.keys(conf).length === 0) yaml[yaml.length - 1] += ' {}';
+  }
+  writeFileSync(join(dir, 'MLmodel'), yaml.join('\n') + '\n');
+  return dir;
+}
+
+const registered: string[] = [];
+function register(name: string, kind: 'js' | 'native' | 'python', label: string): void {
+  registerFlavor({
+    name,
+    kind,
+    loadPredictor: async (ctx) => ({ predict: () => ({ label, conf: ctx.conf }) }),
+  });
+  registered.push(name);
+}
+afterEach(() => {
+  while (registered.length > 0) unregisterFlavor(registered.pop() as string);
+});
+
+describe('loadPredictor on examples/iris-js', () => {
+  it("predicts scikit-learn's labels on all 150 iris rows", async () => {
+    const p = await loadPredictor(IRIS_JS);
+    expect(p.flavor).toBe('js_function');
+    const out = (await p.predict(irisFrame(expected.X))) as Tensor;
+    expect(out.dtype).toBe('int64');
+    expect(out.shape).toEqual([150]);
+    expect(Array.from(out.data as Float64Array)).toEqual(expected.predict);
+    await p.close();
+  });
+
+  it('accepts file:// URIs and columns in another order plus an extra column', async () => {
+    const p = await loadPredictor(`file://${IRIS_JS}`);
+    const rows = [[7.7, 3.0, 6.1, 2.3]];
+    const shuffled = new Frame([
+      { name: 'extra', data: { kind: 'number', dtype: 'int64', values: Float64Array.of(99) } },
+      ...[...irisFrame(rows).columns].reverse(),
+    ]);
+    const out = (await p.predict(shuffled)) as Tensor;
+    expect(Array.from(out.data as Float64Array)).toEqual([2]);
+  });
+});
+
+describe('flavor choice', () => {
+  it('loads a custom flavor registered by name', async () => {
+    register('my_custom_flavor', 'native', 'custom');
+    const dir = modelDir({ my_custom_flavor: { weights: 'w.bin' } });
+    const p = await loadPredictor(dir);
+    expect(p.flavor).toBe('my_custom_flavor');
+    expect(await p.predict({ any: 'json' })).toEqual({ label: 'custom', conf: { weights: 'w.bin' } });
+  });
+
+  it('prefers native over the python bridge, and runtime forces either', async () => {
+    register('test_native', 'native', 'native');
+    register('test_bridge', 'python', 'python');
+    const dir = modelDir({ test_bridge: { loader_module: 'x' }, test_native: {} });
+    expect((await loadPredictor(dir)).flavor).toBe('test_native');
+    expect((await loadPredictor(dir, { runtime: 'native' })).flavor).toBe('test_native');
+    expect((await loadPredictor(dir, { runtime: 'python' })).flavor).toBe('test_bridge');
+    expect((await loadPredictor(dir, { flavor: 'test_bridge' })).flavor).toBe('test_bridge');
+  });
+
+  it('passes python_function.predict_fn to a flavor in its conf', async () => {
+    register('test_multi', 'native', 'multi');
+    const dir = modelDir({ python_function: { predict_fn: 'predict_proba' }, test_multi: { pickled: 'm.pkl' } });
+    const p = await loadPredictor(dir, { runtime: 'native' });
+    expect(await p.predict(null)).toMatchObject({ conf: { pickled: 'm.pkl', predict_fn: 'predict_proba' } });
+  });
+
+  it('names the model flavors and the registered ones when nothing can load it', async () => {
+    register('test_bridge2', 'python', 'python');
+    const dir = modelDir({ test_bridge2: {}, sklearn_like: {} });
+    const err = await loadPredictor(dir, { runtime: 'native' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowError);
+    expect((err as MlflowError).errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect((err as MlflowError).message).toContain("The model's flavors are 'test_bridge2', 'sklearn_like'");
+    expect((err as MlflowError).message).toContain("'test_bridge2' (python)");
+    expect((err as MlflowError).message).toContain("'js_function' (js)");
+  });
+
+  it('refuses a forced flavor the model lacks or the runtime excludes', async () => {
+    register('test_bridge3', 'python', 'python');
+    const dir = modelDir({ test_bridge3: {} });
+    await expect(loadPredictor(dir, { flavor: 'js_function' })).rejects.toThrow(/has no 'js_function' flavor/);
+    await expect(loadPredictor(dir, { flavor: 'test_bridge3', runtime: 'native' })).rejects.toThrow(/runtime 'native' excludes/);
+  });
+});
+
+describe('js_function loader errors', () => {
+  it('refuses a loader_module that climbs out of the code directory', async () => {
+    const dir = modelDir({ js_function: { loader_module: '../../etc/passwd', code: 'code' } });
+    mkdirSync(join(dir, 'code'));
+    await expect(loadPredictor(dir)).rejects.toThrow(/flavors.js_function.loader_module/);
+  });
+
+  it('imports a package named by loader_module from the node_modules next to the model', async () => {
+    const dir = modelDir({ js_function: { loader_module: 'echo-loader' } });
+    mkdirSync(join(dir, 'node_modules', 'echo-loader'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'echo-loader', 'package.json'), '{"name": "echo-loader", "main": "index.mjs"}');
+    writeFileSync(
+      join(dir, 'node_modules', 'echo-loader', 'index.mjs'),
+      'export function loadModel(dataPath) { return { predict: (input) => ({ dataPath, input }) }; }\n',
+    );
+    const p = await loadPredictor(dir);
+    expect(await p.predict([1, 2])).toEqual({ dataPath: dir, input: [1, 2] });
+  });
+
+  it('refuses a loader_module that is neither a code file nor a package name', async () => {
+    const dir = modelDir({ js_function: { loader_module: './loader.mjs' } });
+    await expect(loadPredictor(dir)).rejects.toThrow(/is neither a file in the model's code directory \(none\) nor a package name/);
+  });
+
+  it('refuses a loader without loadModel', async () => {
+    const dir = modelDir({ js_function: { loader_module: 'empty', code: 'code' } });
+    mkdirSync(join(dir, 'code'));
+    writeFileSync(join(dir, 'code', 'empty.mjs'), 'export const x = 1;\n');
+    await expect(loadPredictor(dir)).rejects.toThrow(/does not export a function loadModel/);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFrameBatches } from '../../src/frame/index.js';
+import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
+import { batchPredict } from '../../src/serve/index.js';
+
+const fixture = (p: string): string => fileURLToPath(new URL(`../fixtures/serve/${p}`, import.meta.url));
+
+// Three iris rows and the classes MLflow 2.22.1's server predicted for them (protocol probe
+// "dataframe_split 3 rows with index": [0, 1, 2]).
+const ROWS = ['5.1,3.5,1.4,0.2', '6.2,2.9,4.3,1.3', '7.7,3.0,6.1,2.3'];
+const CLASSES = [0, 1, 2];
+const HEADER = 'sepal_length,sepal_width,petal_length,petal_width';
+
+describe('batchPredict', () => {
+  let dir: string;
+  let predictor: Predictor;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'batch-predict-'));
+    predictor = await loadPredictor(fixture('iris-strict'));
+  });
+  afterAll(async () => {
+    await predictor.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('scores a 50,000-row CSV batch by batch into one {"predictions": [...]}', async () => {
+    const n = 50_000;
+    const lines = [HEADER];
+    for (let i = 0; i < n; i++) lines.push(ROWS[i % 3]);
+    const input = join(dir, 'rows.csv');
+    const output = join(dir, 'out.json');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const progress: number[] = [];
+    const { rows } = await batchPredict(predictor, {
+      input,
+      output,
+      contentType: 'csv',
+      batchRows: 7_000,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(rows).toBe(n);
+    // 7 full batches and a partial one; the count only grows.
+    expect(progress.length).toBe(8);
+    expect(progress.at(-1)).toBe(n);
+    const text = await readFile(output, 'utf8');
+    expect(text.startsWith('{"predictions": [0, 1, 2, 0,')).toBe(true);
+    const { predictions } = JSON.parse(text) as { predictions: number[] };
+    expect(predictions.length).toBe(n);
+    for (let i = 0; i < n; i++) if (predictions[i] !== CLASSES[i % 3]) expect.fail(`row ${i}: ${predictions[i]}`);
+  });
+
+  it('scores a JSON scoring request document as MLflow does', async () => {
+    const input = join(dir, 'request.json');
+    const output = join(dir, 'request-out.json');
+    await writeFile(input, JSON.stringify({ dataframe_split: { columns: HEADER.split(','), data: ROWS.map((r) => r.split(',').map(Number)) } }));
+    await batchPredict(predictor, { input, output, contentType: 'json' });
+    expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 1, 2]}');
+  });
+
+  it('writes csv and parquet tables, by extension or by flag', async () => {
+    const input = join(dir, 'three.csv');
+    await writeFile(input, `${[HEADER, ...ROWS].join('\n')}\n`);
+    await batchPredict(predictor, { input, output: join(dir, 'out.csv'), contentType: 'csv' });
+    expect(await readFile(join(dir, 'out.csv'), 'utf8')).toBe('predictions\n0\n1\n2\n');
+    const parquet = join(dir, 'out.bin');
+    await batchPredict(predictor, { input, output: parquet, contentType: 'csv', outputFormat: 'parquet', batchRows: 2 });
+    const values: number[] = [];
+    for await (const frame of readFrameBatches(parquet, 'parquet')) {
+      const column = frame.column('predictions');
+      expect(column?.data).toMatchObject({ kind: 'number', dtype: 'int64' });
+      values.push(...Array.from(column?.data.values as Float64Array));
+    }
+    expect(values).toEqual(CLASSES);
+  });
+
+  it('names the file when a CSV does not fit the signature', async () => {
+    const input = join(dir, 'bad.csv');
+    await writeFile(input, 'a,b\n1,2\n');
+    await expect(batchPredict(predictor, { input, output: join(dir, 'bad.json'), contentType: 'csv' })).rejects.toThrow(/sepal_length/);
+  });
+});

@@ -1,18 +1,29 @@
-// A server for bench/run.ts, in its own process so that its RSS is the server's alone.
-// `serve`: mlflow-ts's scoring server on examples/iris-js; `bare`: node:http that only parses the
-// JSON body and answers a constant, the reference the scoring server is measured against.
+// A server for bench/server-process.ts, in its own process so that its RSS is the server's alone.
+//   server-child.ts serve MODEL_DIR RUNTIME WORKERS   mlflow-ts's scoring server on the model at
+//                                                      MODEL_DIR (RUNTIME: auto, native or python)
+//   server-child.ts bare                              node:http that only parses the JSON body and
+//                                                      answers a constant: the reference
+// Sends {port} when listening; answers {cmd: 'stats'} with {rss, cpu} (bytes, µs).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadPredictor } from '../src/pyfunc/index.js';
 import { createServeLogger } from '../src/serve/logger.js';
 import { createScoringServer } from '../src/serve/scoring-server.js';
 
-const mode = process.argv[2];
+const [mode, modelDir, runtime, workers] = process.argv.slice(2);
 
 async function start(): Promise<AddressInfo> {
   if (mode === 'serve') {
-    const predictor = await loadPredictor(new URL('../examples/iris-js', import.meta.url).pathname);
-    const server = createScoringServer(predictor, { logger: createServeLogger('info') });
+    const predictor = await loadPredictor(modelDir, {
+      runtime: runtime as 'auto' | 'native' | 'python',
+      workers: Number(workers),
+    });
+    const server = createScoringServer(predictor, { logger: createServeLogger('warn') });
+    // Closing the server closes the predictor, which stops any Python workers.
+    process.on('SIGTERM', () => {
+      setTimeout(() => process.exit(1), 5000).unref();
+      void server.close().finally(() => process.exit(0));
+    });
     return server.listen(0, '127.0.0.1');
   }
   const server = createServer((req, res) => {

@@ -6,6 +6,10 @@ import { registerPyfunc } from './pyfunc.js';
 import { registerModelsDescribe } from './models-describe.js';
 import { registerModelsPrepareEnv } from './models-prepare-env.js';
 import { registerSklearn } from './sklearn.js';
+import { registerModelsDocker } from './models-docker.js';
+import { registerSageMaker } from './sagemaker.js';
+import { registerDeployments } from './deployments.js';
+import { registerAzureMl } from './azureml.js';
 
 /**
  * Builds the `mlflow-ts` command tree. Each command lives in its own file under src/cli/ and
@@ -22,5 +26,9 @@ export function buildProgram(): Command {
   registerModelsDescribe(models);
   registerModelsPrepareEnv(models);
   registerSklearn(program);
+  registerModelsDocker(models);
+  registerSageMaker(program);
+  registerDeployments(program);
+  registerAzureMl(program);
   return program;
 }

@@ -2,3 +2,5 @@
 import './js_function/index.js';
 import './python_function/index.js';
 import './sklearn/index.js';
+import './tensorflow/index.js';
+import './tfjs/index.js';

@@ -1,7 +1,7 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MlflowError } from '../../errors.js';
-import { detectCompression } from '../../formats/pickle/index.js';
+import { detectCompression, writePickle } from '../../formats/pickle/index.js';
 import {
   CONDA_ENV_FILE, Model, PYTHON_ENV_FILE, defaultPythonEnvironment, inferSignature,
   type InputExample, type ModelSignature,
@@ -14,7 +14,7 @@ import { callMethod, methodsOf } from './methods.js';
 export const PICKLED_MODEL_FILE = 'model.pkl';
 
 export interface SaveSklearnOptions {
-  /** A pickle (or cloudpickle) file of a fitted estimator. */
+  /** A pickle, cloudpickle or joblib file of a fitted estimator. */
   pickle: string;
   /** Saved as the input example; with no signature given, the signature is inferred from it and the model's output on it. */
   inputExample?: InputExample;
@@ -34,22 +34,19 @@ const JOBLIB_MARK = Buffer.from('NumpyArrayWrapper');
  * `sklearn` flavors, the input example, conda.yaml, python_env.yaml and requirements.txt pinning
  * the scikit-learn version recorded in the pickle.
  *
- * Joblib files are refused: MLflow loads pickled_model with pickle.load, which cannot read
- * joblib's out-of-line arrays or compression.
+ * A joblib file is rewritten as a standard pickle (writePickle), since MLflow loads pickled_model
+ * with pickle.load, which cannot read joblib's out-of-line arrays or compression; pickles are
+ * copied unchanged.
  */
 export async function saveModel(dir: string, options: SaveSklearnOptions): Promise<Model> {
   const src = path.resolve(options.pickle);
   const bytes = await readFile(src).catch((e: unknown) => {
     throw new MlflowError(`Cannot read pickle file ${src}: ${(e as Error).message}`, 'RESOURCE_DOES_NOT_EXIST', { cause: e });
   });
-  if (detectCompression(bytes) || bytes.indexOf(JOBLIB_MARK) >= 0) {
-    throw new MlflowError(
-      `${src} is a joblib file; MLflow's sklearn flavor loads pickled_model with pickle.load, which cannot read it. ` +
-        'Re-save the estimator with pickle.dump (or cloudpickle.dump) and package that file.',
-      'INVALID_PARAMETER_VALUE',
-    );
-  }
+  const joblib = detectCompression(bytes) !== undefined || bytes.indexOf(JOBLIB_MARK) >= 0;
   const { pickled, estimator: est } = await readSklearnPickle(src);
+  // written before anything is saved, so a value the writer cannot handle fails early
+  const rewritten = joblib ? writePickle(pickled) : undefined;
   const predictFn = options.predictFn ?? 'predict';
   if (!methodsOf(est).includes(predictFn)) {
     throw new MlflowError(`${est.className} has no method '${predictFn}' to use as predict_fn`, 'INVALID_PARAMETER_VALUE');
@@ -78,7 +75,7 @@ export async function saveModel(dir: string, options: SaveSklearnOptions): Promi
   await model.save(dir, {
     inputExample: options.inputExample,
     environment: env,
-    writeFiles: async (tmp) => copyFile(src, path.join(tmp, PICKLED_MODEL_FILE)),
+    writeFiles: async (tmp) => (rewritten ? writeFile(path.join(tmp, PICKLED_MODEL_FILE), rewritten) : copyFile(src, path.join(tmp, PICKLED_MODEL_FILE))),
   });
   return model;
 }

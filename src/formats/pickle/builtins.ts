@@ -1,6 +1,7 @@
 import { MlflowError } from '../../errors.js';
 import { isDType, parseDTypeCode, type DType } from '../numpy/dtype.js';
 import { ndarrayFromBytes, ndarrayFromList, scalarFromBytes } from '../numpy/ndarray.js';
+import { recordArrayDType } from './provenance.js';
 import type { NdArray, PyGlobal, PyInstance } from './types.js';
 
 /**
@@ -80,7 +81,8 @@ const reconstruct: Builder = (args, { where }) => {
 const frombuffer: Builder = ([buf, dtype, shape, order], { where, charge }) => {
   const bytes = asBytes(buf, where);
   charge(bytes.length);
-  return ndarrayFromBytes(asDType(dtype, where), shape, bytes, order === 'F', where);
+  const d = asDType(dtype, where);
+  return recordArrayDType(ndarrayFromBytes(d, shape, bytes, order === 'F', where), d);
 };
 
 const scalar: Builder = ([dtype, value], { where }) => {
@@ -214,5 +216,5 @@ export function arrayState(target: NdArray, state: unknown, { where, charge }: B
   const built = Array.isArray(raw)
     ? ndarrayFromList(d, shape, raw, where)
     : ndarrayFromBytes(d, shape, asBytes(raw, where), fortran === true || fortran === 1, where);
-  Object.assign(target, built);
+  recordArrayDType(Object.assign(target, built), d);
 }

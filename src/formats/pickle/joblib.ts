@@ -2,6 +2,7 @@ import { MlflowError } from '../../errors.js';
 import { isDType } from '../numpy/dtype.js';
 import { ndarrayFromBytes, shapeSize } from '../numpy/ndarray.js';
 import { isNdArray, isPyInstance } from './builtins.js';
+import { recordArrayDType } from './provenance.js';
 import { type PickleOptions, Unpickler } from './reader.js';
 
 const WRAPPER = 'joblib.numpy_pickle.NumpyArrayWrapper';
@@ -41,7 +42,7 @@ class JoblibUnpickler extends Unpickler {
     if (typeof alignment === 'number') this.take(this.take(1)[0]);
     const { size } = shapeSize(shape, this.where());
     const bytes = this.take(this.length(size * dtype.itemsize));
-    return ndarrayFromBytes(dtype, shape, bytes, order === 'F', this.where());
+    return recordArrayDType(ndarrayFromBytes(dtype, shape, bytes, order === 'F', this.where()), dtype);
   }
 }
 

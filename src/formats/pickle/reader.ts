@@ -11,6 +11,7 @@ import {
   py3Module,
 } from './builtins.js';
 import { checkDepth } from './depth.js';
+import { markTuple, recordBuild, recordCall } from './provenance.js';
 import type { NdArray, PyGlobal, PyInstance } from './types.js';
 
 export interface PickleOptions {
@@ -176,9 +177,13 @@ export class Unpickler {
         case 0x8e: // BINBYTES8
           this.stack.push(this.take(this.length(this.u64())).slice());
           break;
-        case 0x96: // BYTEARRAY8
-          this.stack.push(this.take(this.length(this.u64())).slice());
+        case 0x96: {
+          // BYTEARRAY8: bytes here; the writer is told it was a bytearray
+          const bytes = this.take(this.length(this.u64())).slice();
+          recordCall(bytes, { fn: this.resolve('builtins', 'bytearray'), op: 'REDUCE', args: [bytes.slice()] });
+          this.stack.push(bytes);
           break;
+        }
         // Python 2 str: read as latin-1 text, as numpy and sklearn load old pickles (encoding='latin1')
         case 0x55: // SHORT_BINSTRING
           this.stack.push(latin1(this.take(this.u8())));
@@ -196,25 +201,27 @@ export class Unpickler {
           break;
         // --- containers
         case 0x29: // EMPTY_TUPLE
-          this.stack.push([]);
+          this.stack.push(markTuple([]));
           break;
         case 0x85: // TUPLE1
-          this.stack.push([this.pop()]);
+          this.stack.push(markTuple([this.pop()]));
           break;
         case 0x86: {
           // TUPLE2
           const b2 = this.pop();
-          this.stack.push([this.pop(), b2]);
+          this.stack.push(markTuple([this.pop(), b2]));
           break;
         }
         case 0x87: {
           // TUPLE3
           const c3 = this.pop();
           const b3 = this.pop();
-          this.stack.push([this.pop(), b3, c3]);
+          this.stack.push(markTuple([this.pop(), b3, c3]));
           break;
         }
         case 0x74: // TUPLE
+          this.stack.push(markTuple(this.popMark()));
+          break;
         case 0x6c: // LIST
           this.stack.push(this.popMark());
           break;
@@ -230,9 +237,14 @@ export class Unpickler {
         case 0x8f: // EMPTY_SET
           this.stack.push(new Set());
           break;
-        case 0x91: // FROZENSET
-          this.stack.push(new Set(this.popMark()));
+        case 0x91: {
+          // FROZENSET: a Set here; the writer is told it was a frozenset
+          const items = this.popMark();
+          const set = new Set(items);
+          recordCall(set, { fn: this.resolve('builtins', 'frozenset'), op: 'REDUCE', args: [items] });
+          this.stack.push(set);
           break;
+        }
         case 0x61: {
           // APPEND
           const item = this.pop();
@@ -323,7 +335,7 @@ export class Unpickler {
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
-          const inst = this.call(cls, this.argList(args), 'NEWOBJ_EX');
+          const inst = this.call(cls, this.argList(args), 'NEWOBJ_EX', kwargs instanceof Map ? kwargs : undefined);
           if (isPyInstance(inst) && kwargs instanceof Map && kwargs.size) inst.args.push(kwargs);
           this.stack.push(inst);
           break;
@@ -391,8 +403,16 @@ export class Unpickler {
     return this.options.allowGlobal(module, name);
   }
 
-  private call(fn: unknown, args: unknown[], op: string): unknown {
+  /** Builds what the call makes and remembers the call, so writePickle can repeat it. */
+  private call(fn: unknown, args: unknown[], op: string, kwargs?: Map<unknown, unknown>): unknown {
     if (!isPyGlobal(fn)) this.fail(`${op} on something that is not an allowed class or function`);
+    const value = this.callBuilt(fn, args);
+    // not arrays: the writer rebuilds them from their data, and their raw bytes would stay alive
+    if (!isNdArray(value)) recordCall(value, { fn, op: op === 'NEWOBJ' || op === 'NEWOBJ_EX' ? op : 'REDUCE', args: [...args], kwargs });
+    return value;
+  }
+
+  private callBuilt(fn: PyGlobal, args: unknown[]): unknown {
     this.context.charge(8 * args.length);
     const key = `${fn.module}.${fn.name}`;
     const builder = builderFor(key);
@@ -417,6 +437,7 @@ export class Unpickler {
   }
 
   protected build(target: unknown, state: unknown): unknown {
+    if (typeof target === 'object' && target !== null) recordBuild(target, state);
     if (isNdArray(target) && this.pendingArrays.has(target)) {
       this.pendingArrays.delete(target);
       this.context.where = this.where();

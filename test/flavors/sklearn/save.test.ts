@@ -8,12 +8,14 @@ import { saveModel } from '../../../src/flavors/sklearn/index.js';
 import { Model } from '../../../src/model/index.js';
 import { caseInput, type CaseJson } from './case-input.js';
 import { loadPredictor } from '../../../src/pyfunc/index.js';
+import { loadWithPython, pythonMissing, pythonNote } from '../../formats/pickle/python.js';
 
 const ROOT = join(import.meta.dirname, '../../fixtures/sklearn');
 const tmp = mkdtempSync(join(tmpdir(), 'mlflow-ts-sklearn-save-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const PY_MODEL = join(ROOT, 'mlflow-2.22.1/iris_logreg');
+
 
 function example(): Frame {
   const names = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -66,9 +68,34 @@ describe('sklearn saveModel', () => {
     Array.from(out.data as Float64Array).forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-9));
   });
 
-  it('refuses joblib files, which pickle.load cannot read', async () => {
-    await expect(saveModel(join(tmp, 'jl'), { pickle: join(ROOT, 'ridge_diabetes/model.joblib') })).rejects.toThrow(/is a joblib file/);
-    await expect(saveModel(join(tmp, 'jlz'), { pickle: join(ROOT, 'kmeans_iris/model.joblib_z3') })).rejects.toThrow(/is a joblib file/);
+  describe('rewrites a joblib file as the standard pickle that MLflow loads with pickle.load', () => {
+    const joblibs = [
+      ['ridge_diabetes', 'model.joblib'],
+      ['kmeans_iris', 'model.joblib_z3'],
+      ['hist_gradient_boosting_classifier_breast_cancer', 'model.joblib'],
+    ] as const;
+    for (const [name, file] of joblibs) {
+      it(`${name}/${file}: a plain pickle that predicts as scikit-learn did`, async () => {
+        const dir = join(tmp, `jl-${name}`);
+        const caseDir = join(ROOT, name);
+        const c = JSON.parse(readFileSync(join(caseDir, 'case.json'), 'utf8')) as CaseJson;
+        const model = await saveModel(dir, { pickle: join(caseDir, file) });
+        expect(model.flavors.sklearn.serialization_format).toBe('pickle');
+        expect(readFileSync(join(dir, 'requirements.txt'), 'utf8')).toContain('scikit-learn==1.2.1');
+        const pkl = readFileSync(join(dir, 'model.pkl'));
+        expect(pkl[0]).toBe(0x80); // a pickle's PROTO opcode, not compressed joblib data
+        expect(pkl.includes('NumpyArrayWrapper')).toBe(false);
+        const predictor = await loadPredictor(dir, { runtime: 'native' });
+        const out = (await predictor.predict(caseInput(c))) as Tensor;
+        const want = (c.outputs.predict.value as unknown[]).flat() as number[];
+        Array.from(out.data as ArrayLike<number>).forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want[i]))));
+      });
+    }
+
+    it(`Python's pickle.load reads each model.pkl and it predicts as case.json says${pythonNote}`, { skip: pythonMissing !== undefined, timeout: 60_000 }, () => {
+      const predict = joblibs.map(([name]) => [join(tmp, `jl-${name}`, 'model.pkl'), join(ROOT, name, 'case.json')]);
+      expect(loadWithPython({ predict })).toEqual({ checked: joblibs.length, failures: {} });
+    });
   });
 
   it('refuses an estimator it cannot score, and a predict_fn the estimator lacks', async () => {

@@ -1,0 +1,76 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { deploymentTargets, getDeploymentTarget, parseConfigPairs } from '../deploy/index.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** `deployments create|update|delete|list|get|predict|run-local|help -t <target>`, as MLflow's. */
+export function registerDeployments(parent: Command): void {
+  const d = parent
+    .command('deployments')
+    .description(`Deploy models to a target (registered: ${deploymentTargets().map((t) => t.name).join(', ')})`);
+  const target = (cmd: Command): Command => cmd.requiredOption('-t, --target <uri>', 'deployment target URI, e.g. sagemaker:/us-east-1');
+  const config = (cmd: Command): Command => cmd.option('-C, --config <key=value>', "a target setting (repeatable)", collect, [] as string[]);
+  const endpoint = (cmd: Command): Command => cmd.option('--endpoint <name>', 'endpoint the deployment belongs to');
+
+  config(endpoint(target(d.command('create').description('Create a deployment'))))
+    .requiredOption('--name <name>', 'deployment name')
+    .requiredOption('-m, --model-uri <uri>', 'URI of the model')
+    .option('-f, --flavor <flavor>', 'flavor to serve the model with')
+    .action(async (o: { target: string; name: string; modelUri: string; flavor?: string; config: string[]; endpoint?: string }) => {
+      const client = getDeploymentTarget(o.target).createClient(o.target);
+      const info = await client.createDeployment(o.name, o.modelUri, { flavor: o.flavor, config: parseConfigPairs(o.config), endpoint: o.endpoint });
+      process.stdout.write(`Deployment ${o.name} is created\n${json(info)}`);
+    });
+
+  config(endpoint(target(d.command('update').description('Update a deployment'))))
+    .requiredOption('--name <name>', 'deployment name')
+    .option('-m, --model-uri <uri>', 'URI of the new model')
+    .option('-f, --flavor <flavor>', 'flavor to serve the model with')
+    .action(async (o: { target: string; name: string; modelUri?: string; flavor?: string; config: string[]; endpoint?: string }) => {
+      const client = getDeploymentTarget(o.target).createClient(o.target);
+      const info = await client.updateDeployment(o.name, { modelUri: o.modelUri, flavor: o.flavor, config: parseConfigPairs(o.config), endpoint: o.endpoint });
+      process.stdout.write(`Deployment ${o.name} is updated\n${json(info)}`);
+    });
+
+  config(endpoint(target(d.command('delete').description('Delete a deployment'))))
+    .requiredOption('--name <name>', 'deployment name')
+    .action(async (o: { target: string; name: string; config: string[]; endpoint?: string }) => {
+      await getDeploymentTarget(o.target).createClient(o.target).deleteDeployment(o.name, { config: parseConfigPairs(o.config), endpoint: o.endpoint });
+      process.stdout.write(`Deployment ${o.name} is deleted\n`);
+    });
+
+  endpoint(target(d.command('list').description('List deployments'))).action(async (o: { target: string; endpoint?: string }) => {
+    process.stdout.write(json(await getDeploymentTarget(o.target).createClient(o.target).listDeployments(o.endpoint)));
+  });
+
+  endpoint(target(d.command('get').description('Describe a deployment')))
+    .requiredOption('--name <name>', 'deployment name')
+    .action(async (o: { target: string; name: string; endpoint?: string }) => {
+      process.stdout.write(json(await getDeploymentTarget(o.target).createClient(o.target).getDeployment(o.name, o.endpoint)));
+    });
+
+  endpoint(target(d.command('predict').description('Score a JSON request with a deployment')))
+    .requiredOption('--name <name>', 'deployment name')
+    .requiredOption('-I, --input-path <file>', 'JSON request, as the scoring server takes it')
+    .option('-O, --output-path <file>', 'where to write the predictions (default: standard output)')
+    .action(async (o: { target: string; name: string; inputPath: string; outputPath?: string; endpoint?: string }) => {
+      const body = await readFile(o.inputPath, 'utf8');
+      const out = json(await getDeploymentTarget(o.target).createClient(o.target).predict(o.name, body, o.endpoint));
+      if (o.outputPath) await writeFile(o.outputPath, out);
+      else process.stdout.write(out);
+    });
+
+  config(target(d.command('run-local').description('Serve the model locally as the target would')))
+    .requiredOption('--name <name>', 'deployment name')
+    .requiredOption('-m, --model-uri <uri>', 'URI of the model')
+    .option('-f, --flavor <flavor>', 'flavor to serve the model with')
+    .action(async (o: { target: string; name: string; modelUri: string; flavor?: string; config: string[] }) => {
+      await getDeploymentTarget(o.target).runLocal(o.name, o.modelUri, { flavor: o.flavor, config: parseConfigPairs(o.config) });
+    });
+
+  target(d.command('help').description("Show a target's settings")).action((o: { target: string }) => {
+    process.stdout.write(`${getDeploymentTarget(o.target).help}\n`);
+  });
+}

@@ -1,0 +1,7 @@
+// Importing this module registers the `azureml` deployment target.
+export { azureMlTarget, azureMlClient, workspaceOf } from './target.js';
+export { deployAzureMl, deleteAzureMl, describeAzureMl, DEFAULT_TIMEOUT_SECONDS, type AzureMlDeployOptions, type AzureMlDeployment } from './deploy.js';
+export { exportAzureMl, type ExportOptions } from './export.js';
+export { ArmClient, API_VERSION, MANAGEMENT_URL, type Workspace } from './arm-client.js';
+export { defaultTokenProvider, MANAGEMENT_SCOPE, type TokenProvider } from './credentials.js';
+export { checkAzureName, DEFAULT_DEPLOYMENT_NAME, DEFAULT_INSTANCE_TYPE, type OnlineDeploymentSpec } from './deploy-options.js';

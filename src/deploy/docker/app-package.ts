@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MlflowError } from '../../errors.js';
+
+/**
+ * Packages only the deploy tools need (they talk to clouds; an image only serves). Leaving them
+ * out keeps the image small; the deploy code imports them lazily, so serving never loads them.
+ */
+export const DEPLOY_ONLY_PACKAGES: readonly string[] = [
+  '@aws-sdk/client-sagemaker',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/client-ecr',
+  '@aws-sdk/client-sagemaker-runtime',
+  'aws-sdk-client-mock',
+  '@azure/identity',
+];
+
+/** Files a running program never reads: source maps, type declarations, docs. */
+const UNNEEDED_FILE = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts|\.tsbuildinfo|\.md|\.markdown)$/i;
+/** Minified browser bundles and their size reports: Node loads a package through its `main`. */
+const BROWSER_BUNDLE = /(\.min\.m?js|\.html)$/i;
+
+/** A browser bundle: minified, a size report, or the unminified twin of a minified file. */
+function isBrowserBundle(file: string): boolean {
+  if (BROWSER_BUNDLE.test(file)) return true;
+  const m = /^(.*)\.(m?js)$/.exec(file);
+  return m !== null && existsSync(`${m[1]}.min.${m[2]}`);
+}
+
+/** The root of the installed mlflow-ts package (holds package.json, dist/, bin/, python/). */
+export function appRoot(): string {
+  // This file is src/deploy/docker/ or dist/deploy/docker/: three levels under the root.
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+}
+
+interface PackageJson {
+  name?: string;
+  main?: unknown;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+async function readPackageJson(dir: string): Promise<PackageJson> {
+  return JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+}
+
+/** Node's lookup: <dir>/node_modules/<name>, then each parent's, but never above the app root. */
+function resolvePackageDir(name: string, fromDir: string, root: string): string | undefined {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (dir === root || path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The installed directories of the app's production dependencies, transitively, without the
+ * deploy-only ones. An optional dependency that is not installed is skipped, as npm does.
+ */
+export async function productionPackageDirs(root: string, exclude: readonly string[] = DEPLOY_ONLY_PACKAGES): Promise<string[]> {
+  const found = new Set<string>();
+  const visit = async (pkgDir: string, isRoot: boolean): Promise<void> => {
+    const pkg = await readPackageJson(pkgDir);
+    const required = Object.keys(pkg.dependencies ?? {});
+    const optional = [
+      ...Object.keys(pkg.optionalDependencies ?? {}),
+      ...Object.keys(pkg.peerDependencies ?? {}),
+    ];
+    for (const [names, mustExist] of [[required, true], [optional, false]] as const) {
+      for (const name of names) {
+        if (isRoot && exclude.includes(name)) continue;
+        const dir = resolvePackageDir(name, pkgDir, root);
+        if (dir === undefined) {
+          const optionalPeer = pkg.peerDependenciesMeta?.[name]?.optional === true;
+          if (mustExist && !optionalPeer) {
+            throw new MlflowError(
+              `Dependency '${name}' of '${pkg.name ?? pkgDir}' is not installed under ${root}; run \`npm ci\` there first`,
+              'INVALID_STATE',
+            );
+          }
+          continue;
+        }
+        if (found.has(dir)) continue;
+        found.add(dir);
+        await visit(dir, false);
+      }
+    }
+  };
+  await visit(root, true);
+  return [...found].sort();
+}
+
+/**
+ * Copies the built app (dist/, bin/, python/, package.json) and its production dependencies
+ * into `dest`, as `npm ci --omit=dev` would lay them out, without network access.
+ */
+export async function copyAppPackage(root: string, dest: string): Promise<void> {
+  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
+    throw new MlflowError(`mlflow-ts is not built: ${path.join(root, 'dist', 'cli', 'main.js')} is missing; run \`npm run build\` first`, 'INVALID_STATE');
+  }
+  await mkdir(dest, { recursive: true });
+  const keep = (src: string): boolean => !UNNEEDED_FILE.test(src);
+  for (const entry of ['dist', 'bin', 'python']) {
+    if (existsSync(path.join(root, entry))) {
+      await cp(path.join(root, entry), path.join(dest, entry), {
+        recursive: true,
+        filter: (src) => keep(src) && path.basename(src) !== '__pycache__',
+      });
+    }
+  }
+  await cp(path.join(root, 'package.json'), path.join(dest, 'package.json'));
+  for (const dir of await productionPackageDirs(root)) {
+    const target = path.join(dest, path.relative(root, dir));
+    // A package's own node_modules holds nested dependencies, each copied on its own if needed.
+    const nested = path.join(dir, 'node_modules');
+    const declared = (await readPackageJson(dir)).main;
+    const main = path.resolve(dir, typeof declared === 'string' ? declared : 'index.js');
+    await cp(dir, target, {
+      recursive: true,
+      filter: (src) => keep(src) && src !== nested && (src === main || !isBrowserBundle(src)),
+    });
+  }
+}

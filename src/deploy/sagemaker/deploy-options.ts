@@ -1,0 +1,119 @@
+import { MlflowError } from '../../errors.js';
+import { checkImageName } from '../docker/image-name.js';
+
+export const DEFAULT_IMAGE_NAME = 'mlflow-pyfunc';
+export const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
+export const DEFAULT_TIMEOUT_SECONDS = 1200;
+export type DeployMode = 'create' | 'replace' | 'add';
+export const DEPLOY_MODES: readonly DeployMode[] = ['create', 'replace', 'add'];
+
+export interface VpcConfig {
+  SecurityGroupIds: string[];
+  Subnets: string[];
+}
+
+/** SageMaker's AsyncInferenceConfig, as the API takes it. */
+export type AsyncInferenceConfig = Record<string, unknown>;
+
+/** What every call that creates a SageMaker model needs. */
+export interface ModelOptions {
+  modelUri: string;
+  region: string;
+  executionRoleArn: string;
+  imageUrl: string;
+  /** Where model.tar.gz goes; default mlflow-sagemaker-<region>-<account of the role>. */
+  bucket?: string;
+  vpcConfig?: VpcConfig;
+  /** Environment of the serving container. */
+  env?: Record<string, string>;
+}
+
+export interface DeployOptions extends ModelOptions {
+  appName: string;
+  mode?: DeployMode;
+  instanceType?: string;
+  instanceCount?: number;
+  asyncInferenceConfig?: AsyncInferenceConfig;
+  variantName?: string;
+  /** Wait until the endpoint is InService (default true). */
+  synchronous?: boolean;
+  timeoutSeconds?: number;
+  /** Keep the old configuration and models after `replace` instead of deleting them. */
+  archive?: boolean;
+  /** Progress lines while waiting. */
+  onProgress?: (message: string) => void;
+  /** Seconds between two status checks (default 10). */
+  pollSeconds?: number;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+const RESOURCE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** The region from the option, else AWS_REGION / AWS_DEFAULT_REGION, as the SDK's chain would. */
+export function resolveRegion(region: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const value = region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (value === undefined || value === '') {
+    throw new MlflowError('No AWS region: pass --region-name (or region_name) or set AWS_REGION / AWS_DEFAULT_REGION', 'INVALID_PARAMETER_VALUE');
+  }
+  if (!REGION.test(value)) throw new MlflowError(`Invalid AWS region '${value}' (expected e.g. us-east-1)`, 'INVALID_PARAMETER_VALUE');
+  return value;
+}
+
+/** The account id inside an IAM role ARN; refuses anything that is not one. */
+export function roleAccount(arn: string | undefined): string {
+  if (arn === undefined || arn === '') {
+    throw new MlflowError('No execution role: pass --execution-role-arn (or execution_role_arn), an IAM role SageMaker can assume', 'INVALID_PARAMETER_VALUE');
+  }
+  const m = ROLE_ARN.exec(arn);
+  if (!m) throw new MlflowError(`Invalid execution role ARN '${arn}' (expected arn:aws:iam::<12-digit account>:role/<name>)`, 'INVALID_PARAMETER_VALUE');
+  return m[1];
+}
+
+export function checkResourceName(name: string, field: string): string {
+  if (!RESOURCE_NAME.test(name)) {
+    throw new MlflowError(`Invalid ${field} '${name}': 1 to 63 letters, digits and hyphens, starting with a letter or digit`, 'INVALID_PARAMETER_VALUE');
+  }
+  return name;
+}
+
+export function checkModelOptions(o: ModelOptions): Required<Pick<ModelOptions, 'bucket'>> {
+  const account = roleAccount(o.executionRoleArn);
+  resolveRegion(o.region);
+  checkImageName(o.imageUrl, 'image URL');
+  if (o.vpcConfig !== undefined && (!Array.isArray(o.vpcConfig.SecurityGroupIds) || !Array.isArray(o.vpcConfig.Subnets))) {
+    throw new MlflowError('Invalid vpc_config: expected {"SecurityGroupIds": [...], "Subnets": [...]}', 'INVALID_PARAMETER_VALUE');
+  }
+  return { bucket: o.bucket ?? `mlflow-sagemaker-${o.region}-${account}` };
+}
+
+export function checkDeployOptions(o: DeployOptions): void {
+  checkResourceName(o.appName, 'app name');
+  if (o.mode !== undefined && !DEPLOY_MODES.includes(o.mode)) {
+    throw new MlflowError(`Invalid mode '${String(o.mode)}': expected one of ${DEPLOY_MODES.join(', ')}`, 'INVALID_PARAMETER_VALUE');
+  }
+  if (o.instanceCount !== undefined && (!Number.isInteger(o.instanceCount) || o.instanceCount < 1)) {
+    throw new MlflowError(`Invalid instance count '${o.instanceCount}': a positive integer`, 'INVALID_PARAMETER_VALUE');
+  }
+  if (o.instanceType !== undefined && !/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(o.instanceType)) {
+    throw new MlflowError(`Invalid instance type '${o.instanceType}' (expected e.g. ${DEFAULT_INSTANCE_TYPE})`, 'INVALID_PARAMETER_VALUE');
+  }
+  if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0)) {
+    throw new MlflowError(`Invalid timeout '${o.timeoutSeconds}': seconds, above 0`, 'INVALID_PARAMETER_VALUE');
+  }
+}
+
+/** Parses a JSON option (vpc_config, async_inference_config, env), naming it when it is not a JSON object. */
+export function parseJsonObject<T = Record<string, unknown>>(text: string | undefined, field: string): T | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new MlflowError(`Invalid ${field}: not JSON (${(e as Error).message})`, 'INVALID_PARAMETER_VALUE');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MlflowError(`Invalid ${field}: expected a JSON object`, 'INVALID_PARAMETER_VALUE');
+  }
+  return value as T;
+}

@@ -1,0 +1,122 @@
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
+import { MlflowError } from '../../errors.js';
+import { resolveInside } from '../../model/path-safety.js';
+import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
+import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
+import { signatureFeeds } from './signature-input.js';
+
+export const FLAVOR_NAME = 'tensorflow';
+/** MLflow 1.x's mlflow.keras flavor; MLflow's tensorflow loader reads its section when present. */
+export const KERAS_FLAVOR_NAME = 'keras';
+
+/** The flavor section MLflow's _get_flavor_conf reads: `keras` when present, else `tensorflow`. */
+interface Section {
+  name: string;
+  conf: Record<string, unknown>;
+}
+
+function section(ctx: LoadContext): Section {
+  const keras = ctx.model.flavors[KERAS_FLAVOR_NAME];
+  return keras ? { name: KERAS_FLAVOR_NAME, conf: keras } : { name: FLAVOR_NAME, conf: ctx.conf };
+}
+
+type ModelType = 'keras' | 'tf2-module' | 'tf1-estimator';
+
+/** As MLflow's _infer_model_type: the field, else 'keras' when a keras flavor exists, else TF1. */
+function modelType(ctx: LoadContext, sec: Section): ModelType {
+  const t = sec.conf.model_type;
+  if (t === undefined) return KERAS_FLAVOR_NAME in ctx.model.flavors ? 'keras' : 'tf1-estimator';
+  if (t === 'keras' || t === 'tf2-module' || t === 'tf1-estimator') return t;
+  throw new MlflowError(`Unknown flavors.${sec.name}.model_type '${String(t)}'`, 'INVALID_PARAMETER_VALUE');
+}
+
+function stringField(sec: Section, key: string): string | undefined {
+  const v = sec.conf[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new MlflowError(`flavors.${sec.name}.${key} must be a string`, 'INVALID_PARAMETER_VALUE');
+  return v;
+}
+
+function tagsField(sec: Section): string[] {
+  const v = sec.conf.meta_graph_tags;
+  if (v === undefined || v === null) return [...DEFAULT_TAGS];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    throw new MlflowError(`flavors.${sec.name}.meta_graph_tags must be a list of strings`, 'INVALID_PARAMETER_VALUE');
+  }
+  return v;
+}
+
+const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function isHdf5(file: string): boolean {
+  const head = new Uint8Array(8);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return HDF5_MAGIC.every((b, i) => head[i] === b);
+}
+
+type Artifact = { kind: 'savedmodel'; dir: string } | { kind: 'h5'; file: string };
+
+/** The SavedModel directory or Keras file the flavor section points at, inside the model directory. */
+function modelArtifact(ctx: LoadContext, sec: Section, type: ModelType): Artifact {
+  if (type !== 'keras') {
+    const rel = stringField(sec, 'saved_model_dir');
+    if (rel === undefined) throw new MlflowError(`flavors.${sec.name}.saved_model_dir is missing`, 'INVALID_PARAMETER_VALUE');
+    return { kind: 'savedmodel', dir: resolveInside(ctx.modelDir, rel, `flavors.${sec.name}.saved_model_dir`) };
+  }
+  const version = stringField(sec, 'keras_version');
+  if (version !== undefined && /^[3-9]\./.test(version)) {
+    throw new MlflowError(`flavors.${sec.name}: Keras ${version} models are not supported natively yet. Use --runtime python.`, 'NOT_IMPLEMENTED');
+  }
+  // As MLflow's _load_keras_model: <data>/model (+ .h5 for save_format h5, the default for
+  // models that do not record one; + .keras when that file exists, as TF >= 2.16 saves).
+  const data = resolveInside(ctx.modelDir, stringField(sec, 'data') ?? 'model', `flavors.${sec.name}.data`);
+  const saveFormat = stringField(sec, 'save_format') ?? 'h5';
+  const base = path.join(data, 'model');
+  if (saveFormat === 'h5') return { kind: 'h5', file: `${base}.h5` };
+  if (existsSync(`${base}.keras`)) {
+    // Keras 2 also wrote HDF5 under a .keras name; Keras 3's .keras is a zip.
+    if (isHdf5(`${base}.keras`)) return { kind: 'h5', file: `${base}.keras` };
+    throw new MlflowError(`${path.relative(ctx.modelDir, base)}.keras is a Keras 3 model, which is not supported natively yet. Use --runtime python.`, 'NOT_IMPLEMENTED');
+  }
+  return { kind: 'savedmodel', dir: base };
+}
+
+/**
+ * Loads the `tensorflow` flavor natively. A SavedModel (tf2-module, tf1-estimator, Keras with
+ * save_format tf): its signature (LoadOptions.signatureKey, else
+ * flavors.tensorflow.signature_def_key, else serving_default) converted to a tfjs graph; predict
+ * takes a table (columns by input name), named tensors or one tensor, and returns named tensors,
+ * or one tensor when the signature has a single output. A Keras 2 `.h5` (save_format h5): the
+ * model rebuilt with tfjs-layers. Registered under `keras` too: MLflow 1.x's mlflow.keras models
+ * load the same way, and MLflow's own loader prefers the `keras` section when there is one.
+ */
+export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorModel> {
+  const sec = section(ctx);
+  const artifact = modelArtifact(ctx, sec, modelType(ctx, sec));
+  // Imported here, not at the top: @tensorflow/tfjs takes a second or more to load, and
+  // registering the flavor must not cost every CLI command that.
+  if (artifact.kind === 'h5') {
+    const [{ loadKerasH5 }, { kerasFlavorModel }] = await Promise.all([import('./keras-h5.js'), import('./keras-predictor.js')]);
+    return kerasFlavorModel(await loadKerasH5(artifact.file));
+  }
+  const [{ loadSavedModelSignature }, { runSignature }] = await Promise.all([import('./saved-model.js'), import('./run-signature.js')]);
+  const signatureKey = ctx.options.signatureKey ?? stringField(sec, 'signature_def_key') ?? DEFAULT_SIGNATURE_KEY;
+  const sig = await loadSavedModelSignature(artifact.dir, { tags: tagsField(sec), signatureKey });
+  const inputKeys = sig.inputs.map((i) => i.key);
+  return {
+    async predict(input: PredictInput): Promise<PredictOutput> {
+      const out = await runSignature(sig, signatureFeeds(input, inputKeys));
+      const keys = Object.keys(out);
+      return keys.length === 1 ? out[keys[0]] : out;
+    },
+    close(): void {
+      sig.model.dispose();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * flavors/tensorflow: MLflow's `tensorflow` flavor (and MLflow 1.x's `keras`) scored in Node with
+ * @tensorflow/tfjs. A SavedModel signature is converted to a tfjs graph at load time (function
+ * calls inlined, variables frozen from the checkpoint, If/While bodies carried over, unsupported
+ * ops and stateful signatures refused by name); a Keras 2 HDF5 model is rebuilt with tfjs-layers.
+ */
+import { registerFlavor } from '../registry.js';
+import { FLAVOR_NAME, KERAS_FLAVOR_NAME, loadTensorflowFlavor } from './flavor.js';
+
+registerFlavor({ name: FLAVOR_NAME, kind: 'native', loadPredictor: loadTensorflowFlavor });
+registerFlavor({ name: KERAS_FLAVOR_NAME, kind: 'native', loadPredictor: loadTensorflowFlavor });
+
+export { FLAVOR_NAME, KERAS_FLAVOR_NAME, loadTensorflowFlavor } from './flavor.js';
+// The SavedModel converter itself (saved-model.ts, run-signature.ts) loads @tensorflow/tfjs, so it
+// is not re-exported here: importing it is left to callers that need it.
+export type { SavedModelOptions, SavedModelSignature } from './saved-model.js';
+export type { SignatureTensor } from './freeze.js';

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { MlflowError } from '../../errors.js';
+import { Frame, isFrame } from '../../frame/frame.js';
+import { makeTensor, type Tensor } from '../../frame/tensor.js';
+import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
+import { signatureFeeds } from './signature-input.js';
+
+function toTf(t: Tensor, dtype: tf.DataType, what: string): tf.Tensor {
+  if (t.dtype === 'string' || t.dtype === 'object') throw new MlflowError(`${what}: expects numbers, got ${t.dtype}`, 'INVALID_PARAMETER_VALUE');
+  if (dtype !== 'int32') return tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
+  const ints = Int32Array.from(t.data);
+  if (ints.some((v, i) => v !== Number(t.data[i]))) throw new MlflowError(`${what}: expects int32 values`, 'INVALID_PARAMETER_VALUE');
+  return tf.tensor(ints, [...t.shape], 'int32');
+}
+
+async function fromTf(t: tf.Tensor): Promise<Tensor> {
+  const data = await t.data();
+  if (t.dtype === 'int32') return makeTensor({ dtype: 'int32', shape: [...t.shape], data: Int32Array.from(data as Int32Array) });
+  return makeTensor({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(data as Float32Array) });
+}
+
+/** A 2-D prediction as pandas.DataFrame(keras_model.predict(df.values)) frames it: columns 0..n-1. */
+function toFrame(t: Tensor): Frame {
+  const [rows, cols = 1] = t.shape;
+  const src = t.data as Float32Array;
+  return new Frame(
+    Array.from({ length: cols }, (_, j) => ({
+      name: String(j),
+      data: { kind: 'number' as const, dtype: 'float32' as const, values: Float32Array.from({ length: rows }, (_, i) => src[i * cols + j]) },
+    })),
+    rows,
+  );
+}
+
+/**
+ * A Keras model as MLflow's _KerasModelWrapper serves it: inputs by input-layer name (a table is
+ * the single input, whole), outputs as one tensor or named by output layer; a table in gives a
+ * table out (columns 0..n-1), as pandas.DataFrame(model.predict(df.values)).
+ */
+export function kerasFlavorModel(model: tf.LayersModel): FlavorModel {
+  // Sequential models leave inputNames empty; their symbolic inputs carry the names.
+  const names = model.inputNames.length > 0 ? model.inputNames : model.inputs.map((t) => t.name);
+  const outputNames = model.outputNames.length > 0 ? model.outputNames : model.outputs.map((t) => t.name);
+  return {
+    async predict(input: PredictInput): Promise<PredictOutput> {
+      const feeds = signatureFeeds(input, names);
+      const xs: tf.Tensor[] = [];
+      const ys: tf.Tensor[] = [];
+      try {
+        names.forEach((n, i) => xs.push(toTf(feeds[n], model.inputs[i].dtype, `Input '${n}'`)));
+        let out: tf.Tensor | tf.Tensor[];
+        try {
+          out = model.predict(xs.length === 1 ? xs[0] : xs);
+        } catch (err) {
+          throw new MlflowError(`Keras model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
+        }
+        ys.push(...(Array.isArray(out) ? out : [out]));
+        const results = await Promise.all(ys.map(fromTf));
+        if (results.length === 1) return isFrame(input) && results[0].shape.length <= 2 ? toFrame(results[0]) : results[0];
+        return Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
+      } finally {
+        tf.dispose([...xs, ...ys]);
+      }
+    },
+    close(): void {
+      model.dispose();
+    },
+  };
+}

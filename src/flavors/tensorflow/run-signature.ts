@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import { MlflowError } from '../../errors.js';
+import type { NumericDType } from '../../frame/frame.js';
+import { makeTensor, type Tensor } from '../../frame/tensor.js';
+import { DT, dataTypeName } from '../../formats/protobuf/index.js';
+import type { SignatureTensor } from './freeze.js';
+import type { SavedModelSignature } from './saved-model.js';
+import { tfjsDtype } from './tfjs-artifacts.js';
+
+/** numpy dtype of each TensorFlow dtype a signature output may have. */
+const NUMPY_DTYPE: Record<number, NumericDType | 'bool' | 'string'> = {
+  [DT.FLOAT]: 'float32', [DT.DOUBLE]: 'float64', [DT.HALF]: 'float32', [DT.BFLOAT16]: 'float32',
+  [DT.INT32]: 'int32', [DT.INT64]: 'int64', [DT.INT16]: 'int16', [DT.INT8]: 'int8', [DT.UINT8]: 'uint8',
+  [DT.UINT16]: 'uint16', [DT.UINT32]: 'uint32', [DT.UINT64]: 'uint64', [DT.BOOL]: 'bool', [DT.STRING]: 'string',
+};
+
+function toTf(t: Tensor, spec: SignatureTensor, what: string): tf.Tensor {
+  const dtype = tfjsDtype(spec.dtype);
+  const shape = [...t.shape];
+  if (dtype === 'string') {
+    if (t.dtype !== 'string' && t.dtype !== 'object') throw new MlflowError(`${what}: expects strings, got ${t.dtype}`, 'INVALID_PARAMETER_VALUE');
+    return tf.tensor(t.data.map((v) => (v instanceof Uint8Array ? v : String(v))) as string[], shape, 'string');
+  }
+  if (t.dtype === 'string' || t.dtype === 'object') {
+    throw new MlflowError(`${what}: expects ${dataTypeName(spec.dtype)} values, got ${t.dtype}`, 'INVALID_PARAMETER_VALUE');
+  }
+  if (dtype === 'bool') return tf.tensor(Uint8Array.from(t.data, (v) => (v ? 1 : 0)), shape, 'bool');
+  if (dtype === 'float32') return tf.tensor(Float32Array.from(t.data), shape, 'float32');
+  if (dtype !== 'int32') throw new MlflowError(`${what}: dtype ${dataTypeName(spec.dtype)} is not supported`, 'NOT_IMPLEMENTED');
+  const ints = new Int32Array(t.data.length);
+  for (let i = 0; i < t.data.length; i++) {
+    const v = Number(t.data[i]);
+    // Refuse rather than truncate or wrap: a silent change of value is a wrong answer.
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) {
+      throw new MlflowError(`${what}: value at position ${i} does not fit ${dataTypeName(spec.dtype)} as tfjs computes it (int32)`, 'INVALID_PARAMETER_VALUE');
+    }
+    ints[i] = v;
+  }
+  return tf.tensor(ints, shape, 'int32');
+}
+
+async function fromTf(t: tf.Tensor, spec: SignatureTensor): Promise<Tensor> {
+  const dtype = NUMPY_DTYPE[spec.dtype] ?? 'float32';
+  const shape = [...t.shape];
+  if (dtype === 'string') {
+    const dec = new TextDecoder();
+    const bytes = (await t.data()) as unknown as Uint8Array[];
+    return makeTensor({ dtype: 'string', shape, data: bytes.map((b) => dec.decode(b)) });
+  }
+  const data = await t.data();
+  if (dtype === 'bool') return makeTensor({ dtype: 'bool', shape, data: Uint8Array.from(data as ArrayLike<number>) });
+  const ctor = {
+    float32: Float32Array, float64: Float64Array, int64: Float64Array, uint64: Float64Array, int32: Int32Array,
+    int16: Int16Array, int8: Int8Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array,
+  }[dtype];
+  return makeTensor({ dtype, shape, data: ctor.from(data as ArrayLike<number>) });
+}
+
+/**
+ * execute() when the graph allows it; executeAsync() for control flow and dynamic-shape ops,
+ * which tfjs's execute() refuses before running anything.
+ */
+async function execute(model: tf.GraphModel, inputs: tf.NamedTensorMap, outputs: string[]): Promise<tf.Tensor | tf.Tensor[]> {
+  try {
+    return model.execute(inputs, outputs);
+  } catch (err) {
+    if (!(err as Error).message.includes('executeAsync')) throw err;
+    return model.executeAsync(inputs, outputs);
+  }
+}
+
+/**
+ * Runs the signature on named tensors (every signature input is required, as in TensorFlow) and
+ * returns one tensor per output key, in the output's declared dtype (int64 outputs come back as
+ * int64 though tfjs computed them in int32).
+ */
+export async function runSignature(sig: SavedModelSignature, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const missing = sig.inputs.filter((i) => !(i.key in feeds)).map((i) => i.key);
+  const extra = Object.keys(feeds).filter((k) => !sig.inputs.some((i) => i.key === k));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new MlflowError(
+      `Signature '${sig.signatureKey}' takes inputs ${sig.inputs.map((i) => `'${i.key}'`).join(', ')}` +
+        (missing.length > 0 ? `; missing ${missing.map((k) => `'${k}'`).join(', ')}` : '') +
+        (extra.length > 0 ? `; unknown ${extra.map((k) => `'${k}'`).join(', ')}` : ''),
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
+  const inputs: tf.NamedTensorMap = {};
+  const outs: tf.Tensor[] = [];
+  try {
+    for (const spec of sig.inputs) inputs[spec.ref] = toTf(feeds[spec.key], spec, `Input '${spec.key}' of signature '${sig.signatureKey}'`);
+    let result: tf.Tensor | tf.Tensor[];
+    try {
+      result = await execute(sig.model, inputs, sig.outputs.map((o) => o.ref));
+    } catch (err) {
+      throw new MlflowError(`Signature '${sig.signatureKey}' failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
+    }
+    outs.push(...(Array.isArray(result) ? result : [result]));
+    const out: Record<string, Tensor> = {};
+    for (let i = 0; i < sig.outputs.length; i++) out[sig.outputs[i].key] = await fromTf(outs[i], sig.outputs[i]);
+    return out;
+  } finally {
+    tf.dispose(Object.values(inputs));
+    tf.dispose(outs);
+  }
+}

@@ -1,0 +1,86 @@
+import { MlflowError } from '../../errors.js';
+import { isFrame } from '../../frame/frame.js';
+import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
+import { tensorFromJson } from '../../frame/tensor-json.js';
+import { flavorPath } from '../../model/path-safety.js';
+import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
+
+export const FLAVOR_NAME = 'tfjs';
+
+type Tf = typeof import('@tensorflow/tfjs');
+
+function toTf(tf: Tf, t: Tensor, dtype: string, what: string): import('@tensorflow/tfjs').Tensor {
+  if (t.dtype === 'string' || t.dtype === 'object') throw new MlflowError(`${what}: expects numbers, got ${t.dtype}`, 'INVALID_PARAMETER_VALUE');
+  if (dtype === 'int32') {
+    const ints = Int32Array.from(t.data);
+    if (ints.some((v, i) => v !== Number(t.data[i]))) throw new MlflowError(`${what}: expects int32 values`, 'INVALID_PARAMETER_VALUE');
+    return tf.tensor(ints, [...t.shape], 'int32');
+  }
+  return tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
+}
+
+/** The input as one tensor per model input: a tensor or table to the single input, named tensors by name. */
+function feeds(input: PredictInput, names: readonly string[]): Tensor[] {
+  if (isFrame(input)) {
+    const rows = input.numRows;
+    const cols = input.columns;
+    const data = new Float64Array(rows * cols.length);
+    cols.forEach((c, j) => {
+      if (c.data.kind !== 'number') throw new MlflowError(`Column '${c.name}' is not numeric`, 'INVALID_PARAMETER_VALUE');
+      for (let i = 0; i < rows; i++) data[i * cols.length + j] = c.data.values[i];
+    });
+    return feeds(makeTensor({ dtype: 'float64', shape: [rows, cols.length], data }), names);
+  }
+  if (isTensor(input) || Array.isArray(input)) {
+    if (names.length !== 1) throw new MlflowError(`The model takes ${names.length} inputs (${names.join(', ')}); send named tensors`, 'INVALID_PARAMETER_VALUE');
+    return [isTensor(input) ? input : tensorFromJson(input)];
+  }
+  if (typeof input === 'object' && input !== null) {
+    const rec = input as Record<string, unknown>;
+    return names.map((n) => {
+      if (!(n in rec)) throw new MlflowError(`Missing model input '${n}'`, 'INVALID_PARAMETER_VALUE');
+      return isTensor(rec[n]) ? rec[n] : tensorFromJson(rec[n]);
+    });
+  }
+  throw new MlflowError('TensorFlow.js models take a tensor, a table or named tensors', 'INVALID_PARAMETER_VALUE');
+}
+
+/**
+ * Loads the `tfjs` flavor: a TensorFlow.js layers or graph model saved by saveModel (or any
+ * model.json directory). predict returns one tensor, or named tensors for several outputs.
+ */
+export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
+  const dir = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'model_dir');
+  // Imported here: @tensorflow/tfjs takes a second or more to load.
+  const tf = await import('@tensorflow/tfjs');
+  const { readTfjsArtifacts } = await import('./artifacts.js');
+  tf.enableProdMode();
+  const artifacts = await readTfjsArtifacts(dir);
+  const handler = { load: () => Promise.resolve(artifacts) };
+  const model = artifacts.format === 'graph-model' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
+  const inputs = model.inputs.map((i) => ({ name: i.name, dtype: i.dtype as string }));
+  const outputNames = model.outputs.map((o) => o.name);
+  return {
+    async predict(input: PredictInput): Promise<PredictOutput> {
+      const xs = feeds(input, inputs.map((i) => i.name)).map((t, k) => toTf(tf, t, inputs[k].dtype, `Input '${inputs[k].name}'`));
+      const ys: import('@tensorflow/tfjs').Tensor[] = [];
+      try {
+        const arg = xs.length === 1 ? xs[0] : xs;
+        const out = model instanceof tf.GraphModel ? await model.executeAsync(arg) : model.predict(arg);
+        ys.push(...(Array.isArray(out) ? out : [out]));
+        const results = await Promise.all(ys.map(async (y) => {
+          const data = await y.data();
+          return y.dtype === 'int32'
+            ? makeTensor({ dtype: 'int32', shape: [...y.shape], data: Int32Array.from(data as Int32Array) })
+            : makeTensor({ dtype: 'float32', shape: [...y.shape], data: Float32Array.from(data as Float32Array) });
+        }));
+        return results.length === 1 ? results[0] : Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
+      } finally {
+        tf.dispose([...xs, ...ys]);
+      }
+    },
+    close(): void {
+      model.dispose();
+    },
+  };
+}

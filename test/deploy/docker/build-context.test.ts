@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildImage,
+  checkImageName,
+  detectContainerTool,
+  generateBuildContext,
+  productionPackageDirs,
+  renderEntrypoint,
+} from '../../../src/deploy/docker/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const EXAMPLE = path.join(ROOT, 'examples/iris-js');
+let tmp: string;
+let app: string;
+
+/** A minimal built mlflow-ts install: the context copies dist/, bin/ and production node_modules/. */
+async function fakeApp(dir: string): Promise<void> {
+  await mkdir(path.join(dir, 'dist/cli'), { recursive: true });
+  await writeFile(path.join(dir, 'dist/cli/main.js'), 'export {};\n');
+  await writeFile(path.join(dir, 'dist/cli/main.js.map'), '{}');
+  await mkdir(path.join(dir, 'bin'), { recursive: true });
+  await writeFile(path.join(dir, 'bin/mlflow-ts.js'), '');
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mlflow-ts', dependencies: { dep: '1', '@aws-sdk/client-s3': '3' }, devDependencies: { devdep: '1' } }));
+  const pkg = async (name: string, json: object, files: Record<string, string> = {}) => {
+    const d = path.join(dir, 'node_modules', name);
+    await mkdir(d, { recursive: true });
+    await writeFile(path.join(d, 'package.json'), JSON.stringify({ name, ...json }));
+    for (const [f, text] of Object.entries(files)) await writeFile(path.join(d, f), text);
+  };
+  await pkg('dep', { main: 'index.js', dependencies: { sub: '1' } }, { 'index.js': '', 'bundle.js': '', 'bundle.min.js': '', 'README.md': '' });
+  await pkg('sub', {}, { 'index.js': '', 'index.d.ts': '' });
+  await pkg('devdep', {}, { 'index.js': '' });
+  await pkg('@aws-sdk/client-s3', {}, { 'index.js': '' });
+}
+
+/** A model only the Python bridge can score: python_function with a loader module. */
+async function pythonModel(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'MLmodel'),
+    'flavors:\n  python_function:\n    loader_module: my_loader\n    python_version: 3.11.2\n    env:\n      virtualenv: python_env.yaml\nmlflow_version: 2.22.1\n',
+  );
+  await writeFile(path.join(dir, 'requirements.txt'), 'mlflow==2.22.1\nnumpy==1.24.2');
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-ts-context-'));
+  app = path.join(tmp, 'app');
+  await fakeApp(app);
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+describe('models generate-dockerfile', () => {
+  it('lays out a context for a natively scored model: no python, model at /opt/ml/model, non-root, port 8080', async () => {
+    const out = path.join(tmp, 'native');
+    const ctx = await generateBuildContext({ modelUri: EXAMPLE, outputDir: out, baseImage: 'example/node:20', appDir: app });
+    expect(ctx.python).toBe(false);
+    const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM example\/node:20$/m);
+    expect(dockerfile).not.toMatch(/python3|apt-get/);
+    expect(dockerfile).toMatch(/^COPY model_dir\/ \/opt\/ml\/model\/$/m);
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+    expect(dockerfile).toMatch(/^EXPOSE 8080$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/opt\/mlflow-ts\/entrypoint.sh"\]$/m);
+    expect(existsSync(path.join(out, 'model_dir/MLmodel'))).toBe(true);
+    expect((await stat(path.join(out, 'mlflow-ts/entrypoint.sh'))).mode & 0o111).toBeTruthy();
+    // production dependencies only, without deploy SDKs, maps, declarations, docs or browser bundles
+    const nm = path.join(out, 'mlflow-ts/node_modules');
+    expect(existsSync(path.join(nm, 'dep/index.js'))).toBe(true);
+    expect(existsSync(path.join(nm, 'sub/index.js'))).toBe(true);
+    for (const gone of ['devdep', '@aws-sdk/client-s3', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts']) {
+      expect(existsSync(path.join(nm, gone)), gone).toBe(false);
+    }
+    expect(existsSync(path.join(out, 'mlflow-ts/dist/cli/main.js.map'))).toBe(false);
+  });
+
+  it('gives a Python-bridge model Debian python3 and its requirements', async () => {
+    const model = path.join(tmp, 'py-model');
+    await pythonModel(model);
+    const out = path.join(tmp, 'python');
+    const ctx = await generateBuildContext({ modelUri: model, outputDir: out, appDir: app });
+    expect(ctx.python).toBe(true);
+    const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+    expect(dockerfile).toContain('apt-get install -y --no-install-recommends python3 python3-pip');
+    expect(dockerfile).toContain('COPY model_dir/requirements.txt /tmp/requirements.txt');
+  });
+
+  it('without a model, expects one mounted at /opt/ml/model', async () => {
+    const out = path.join(tmp, 'no-model');
+    await generateBuildContext({ outputDir: out, appDir: app });
+    const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
+    expect(dockerfile).not.toContain('COPY model_dir');
+    expect(existsSync(path.join(out, 'model_dir'))).toBe(false);
+  });
+
+  it('refuses a model that does not exist, and a non-empty output directory, writing nothing', async () => {
+    const out = path.join(tmp, 'bad');
+    await expect(generateBuildContext({ modelUri: path.join(tmp, 'nope'), outputDir: out, appDir: app })).rejects.toThrow(/does not exist/);
+    expect(existsSync(out)).toBe(false);
+    await expect(generateBuildContext({ modelUri: EXAMPLE, outputDir: path.join(tmp, 'native'), appDir: app })).rejects.toThrow(/is not empty/);
+  });
+
+  it('the entrypoint maps `serve` to models serve on 0.0.0.0:8080 and execs node (SIGTERM reaches it)', () => {
+    expect(renderEntrypoint()).toContain('exec node /opt/mlflow-ts/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p 8080 "$@"');
+  });
+});
+
+describe('production dependencies of this repository', () => {
+  it('include runtime packages and leave out dev and deploy-only ones', async () => {
+    const dirs = (await productionPackageDirs(ROOT)).map((d) => path.relative(path.join(ROOT, 'node_modules'), d));
+    expect(dirs).toContain('commander');
+    expect(dirs).toContain('yaml');
+    expect(dirs).not.toContain('vitest');
+    expect(dirs).not.toContain('@aws-sdk/client-sagemaker');
+  });
+});
+
+describe('image names and the container tool', () => {
+  it.each(['mlflow-pyfunc', 'localhost/iris:1', '123456789012.dkr.ecr.us-east-1.amazonaws.com/model:v1', 'registry:5000/a/b'])('accepts %s', (name) => {
+    expect(checkImageName(name)).toBe(name);
+  });
+  it.each(['', 'Bad Name', 'UPPER', 'a//b', 'name:'])('refuses %j', (name) => {
+    expect(() => checkImageName(name)).toThrow(/Invalid image name/);
+  });
+  it('refuses an invalid image name before building anything', async () => {
+    await expect(buildImage({ modelUri: EXAMPLE, imageName: 'Not Valid', tool: { name: 'podman', globalArgs: [], limitArgs: [] } })).rejects.toThrow(/Invalid image name 'Not Valid'/);
+  });
+  it('MLFLOW_TS_CONTAINER_TOOL must name a known tool', async () => {
+    await expect(detectContainerTool({ ...process.env, MLFLOW_TS_CONTAINER_TOOL: 'lxc' })).rejects.toThrow(/expected docker, podman or buildah/);
+  });
+  it('finds no tool on an empty PATH and says which it looked for', async () => {
+    await expect(detectContainerTool({ PATH: '' })).rejects.toThrow(/neither podman nor buildah/);
+  });
+});

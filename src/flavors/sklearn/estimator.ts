@@ -96,6 +96,33 @@ export function argmaxRows(rows: number, cols: number, data: Float64Array): Int3
   return out;
 }
 
+/**
+ * A classifier whose predict is the argmax of its class probabilities, as sklearn's ensembles
+ * and boosters are; `extra` adds methods such as decision_function.
+ */
+export function probaClassifier(
+  className: string,
+  labels: Labels,
+  proba: (x: Data) => { rows: number; p: Float64Array },
+  extra: Partial<Estimator> = {},
+): Estimator {
+  const k = labels.size;
+  const est: Estimator = {
+    className,
+    ...extra,
+    predictProba(x) {
+      const { rows, p } = proba(x);
+      return f64Tensor([rows, k], p);
+    },
+    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
+    predict(x) {
+      const { rows, p } = proba(x);
+      return labels.take(argmaxRows(rows, k, p));
+    },
+  };
+  return est;
+}
+
 export function logInPlace(t: Tensor): Tensor {
   const d = t.data as Float64Array;
   for (let i = 0; i < d.length; i++) d[i] = Math.log(d[i]);

@@ -1,6 +1,6 @@
 import { makeTensor } from '../../../frame/tensor.js';
 import { selectColumns, toMatrix, type Data } from '../data.js';
-import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { probaClassifier, f64Tensor, Labels, type Builder } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
 import { readTree, treeProba, treeRegress, type TreeArrays } from './tree.js';
 
@@ -26,19 +26,7 @@ const classifier: Builder = (s) => {
     for (let i = 0; i < p.length; i++) p[i] /= trees.length;
     return { rows: m.rows, p };
   };
-  const est: Estimator = {
-    className: s.className,
-    predictProba(x) {
-      const { rows, p } = proba(x);
-      return f64Tensor([rows, k], p);
-    },
-    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
-    predict(x) {
-      const { rows, p } = proba(x);
-      return labels.take(argmaxRows(rows, k, p));
-    },
-  };
-  return est;
+  return probaClassifier(s.className, labels, proba);
 };
 
 const regressor: Builder = (s) => {

@@ -1,8 +1,7 @@
-import type { Tensor } from '../../../frame/tensor.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import {
-  argmaxRows, expit, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
-  type Builder, type Estimator,
+  probaClassifier, expit, f64Tensor, Labels, scoresTensor, softmaxRows,
+  type Builder,
 } from '../estimator.js';
 import { isInstance, State } from '../state.js';
 import { dummyClassProba, dummyConstant } from './dummy.js';
@@ -96,23 +95,12 @@ const classifier: Builder = (s) => {
     softmaxRows(m.rows, k, r);
     return { rows: m.rows, p: r };
   };
-  const est: Estimator = {
-    className: s.className,
-    decisionFunction(x): Tensor {
+  return probaClassifier(s.className, labels, proba, {
+    decisionFunction(x) {
       const m = toMatrix(x);
       return scoresTensor(m.rows, k, raw(m));
     },
-    predictProba(x) {
-      const { rows, p } = proba(x);
-      return f64Tensor([rows, nClasses], p);
-    },
-    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
-    predict(x) {
-      const { rows, p } = proba(x);
-      return labels.take(argmaxRows(rows, nClasses, p));
-    },
-  };
-  return est;
+  });
 };
 
 const regressor: Builder = (s) => {

@@ -1,8 +1,8 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import {
-  argmaxRows, expit, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
-  type Builder, type Estimator,
+  probaClassifier, expit, f64Tensor, Labels, scoresTensor, softmaxRows,
+  type Builder,
 } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
 
@@ -147,7 +147,6 @@ function histModel(s: State) {
 const classifier: Builder = (s) => {
   const labels = new Labels(s.array('classes_'));
   const { k, raw, link } = histModel(s);
-  const nClasses = labels.size;
   const proba = (x: Data): { rows: number; p: Float64Array } => {
     const m = toMatrix(x);
     const r = raw(m);
@@ -162,23 +161,12 @@ const classifier: Builder = (s) => {
     softmaxRows(m.rows, k, r);
     return { rows: m.rows, p: r };
   };
-  const est: Estimator = {
-    className: s.className,
+  return probaClassifier(s.className, labels, proba, {
     decisionFunction(x) {
       const m = toMatrix(x);
       return scoresTensor(m.rows, k, raw(m));
     },
-    predictProba(x) {
-      const { rows, p } = proba(x);
-      return f64Tensor([rows, nClasses], p);
-    },
-    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
-    predict(x) {
-      const { rows, p } = proba(x);
-      return labels.take(argmaxRows(rows, nClasses, p));
-    },
-  };
-  return est;
+  });
 };
 
 const regressor: Builder = (s) => {

@@ -1,7 +1,7 @@
 import type { Tensor } from '../../../frame/tensor.js';
 import { matrix, numCols, selectColumns, toMatrix, type Data } from '../data.js';
 import {
-  argmaxRows, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
+  probaClassifier, argmaxRows, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
   type Builder, type BuildFn, type Estimator,
 } from '../estimator.js';
 import { floatData, isInstance, isNdArray, type State } from '../state.js';
@@ -124,19 +124,7 @@ const baggingClassifier: Builder = (s, build) => {
     for (let j = 0; j < p.length; j++) p[j] /= parts.length;
     return { rows: x.rows, p };
   };
-  const est: Estimator = {
-    className: s.className,
-    predictProba(x) {
-      const { rows, p } = proba(x);
-      return f64Tensor([rows, k], p);
-    },
-    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
-    predict(x) {
-      const { rows, p } = proba(x);
-      return labels.take(argmaxRows(rows, k, p));
-    },
-  };
-  return est;
+  return probaClassifier(s.className, labels, proba);
 };
 
 const baggingRegressor: Builder = (s, build) => {

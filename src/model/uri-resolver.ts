@@ -10,7 +10,7 @@ const resolvers = new Map<string, ModelUriResolver>();
 
 /**
  * Registers how to turn `scheme:` URIs into a local model directory. store/ registers runs:,
- * models:, mlflow-artifacts: and http(s): this way, so model/ never imports store/.
+ * models:, mlflow-artifacts:, http(s):, s3: and gs: this way, so model/ never imports store/.
  */
 export function registerModelUriResolver(scheme: string, resolve: ModelUriResolver): void {
   resolvers.set(scheme.toLowerCase().replace(/:$/, ''), resolve);

@@ -3,6 +3,8 @@ import { uriScheme } from '../model/index.js';
 import type { ArtifactRepository } from './store.js';
 import { LocalArtifactRepository } from './local-artifact-repository.js';
 import { HttpArtifactRepository } from './http-artifact-repository.js';
+import { S3ArtifactRepository } from './s3-artifact-repository.js';
+import { GcsArtifactRepository } from './gcs-artifact-repository.js';
 import { hostCredsFromEnv } from './rest-client.js';
 import { relocateIntoStore } from './relocate.js';
 import { localUriToPath } from './uri.js';
@@ -14,7 +16,7 @@ export interface ArtifactContext {
   fileStoreRoot?: string;
 }
 
-/** The repository for an artifact URI: file:/paths, mlflow-artifacts:, http(s) artifact proxies. */
+/** The repository for an artifact URI: file:/paths, mlflow-artifacts:, http(s) artifact proxies, s3:, gs:. */
 export function getArtifactRepository(uri: string, ctx: ArtifactContext): ArtifactRepository {
   const scheme = uriScheme(uri);
   if (scheme === undefined || scheme === 'file') {
@@ -28,9 +30,11 @@ export function getArtifactRepository(uri: string, ctx: ArtifactContext): Artifa
   if (scheme === 'http' || scheme === 'https') {
     return new HttpArtifactRepository(uri, hostCredsFromEnv(new URL(uri).origin));
   }
+  if (scheme === 's3') return new S3ArtifactRepository(uri);
+  if (scheme === 'gs') return new GcsArtifactRepository(uri);
   throw new MlflowError(
-    `No artifact repository for '${uri}': mlflow-ts reads local artifacts (paths, file:) and artifacts served by an ` +
-      `MLflow server (mlflow-artifacts:, http(s):), not '${scheme}:'`,
+    `No artifact repository for '${uri}': mlflow-ts reads local artifacts (paths, file:), artifacts served by an ` +
+      `MLflow server (mlflow-artifacts:, http(s):), S3 (s3:) and Google Cloud Storage (gs:), not '${scheme}:'`,
     'NOT_IMPLEMENTED',
   );
 }

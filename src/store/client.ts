@@ -199,7 +199,7 @@ export class MlflowClient {
 
   /**
    * A local folder holding the artifacts behind any model URI: a local artifact path as it is, a
-   * remote one downloaded into dstDir (or a new temporary folder).
+   * remote one downloaded into dstDir (or a new folder removed when the process exits).
    */
   async downloadUri(uri: string, dstDir?: string): Promise<string> {
     const location = await this.resolveArtifactUri(uri);

@@ -1,5 +1,4 @@
 import { createWriteStream, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,7 +7,8 @@ import { MlflowError } from '../errors.js';
 import { resolveInside } from '../model/index.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
-import { httpRequest, type HostCreds } from './rest-client.js';
+import { httpRequest, isRequestTimeout, type HostCreds } from './rest-client.js';
+import { downloadInto } from './download-dir.js';
 
 const ENDPOINT = '/mlflow-artifacts/artifacts';
 
@@ -57,12 +57,22 @@ export class HttpArtifactRepository implements ArtifactRepository {
     const rel = (artifactPath ?? '').replace(/^\/+|\/+$/g, '');
     const listed = [this.root, rel].filter((p) => p !== '').join('/');
     const response = await httpRequest(this.creds, this.listUrl, { query: { path: listed } });
-    const body = (await response.json()) as { files?: { path: string; is_dir?: boolean; file_size?: number | string }[] };
+    let body: { files?: { path: string; is_dir?: boolean; file_size?: number | string }[] };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch (err) {
+      const code = isRequestTimeout(err) ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR';
+      throw new MlflowError(`The artifact server's listing of '${listed}' could not be read: ${(err as Error).message}`, code, { cause: err });
+    }
+    if (body === null || typeof body !== 'object' || (body.files !== undefined && !Array.isArray(body.files))) {
+      throw new MlflowError(`The artifact server's listing of '${listed}' is not an object with a 'files' list`, 'INTERNAL_ERROR');
+    }
     return (body.files ?? []).map((f) => {
       // Entries are the names directly under the listed folder; anything else would let a server
       // steer downloads elsewhere or loop.
-      if (typeof f.path !== 'string' || f.path === '' || f.path === '.' || f.path === '..' || /[/\\]/.test(f.path)) {
-        throw new MlflowError(`The artifact server listed an invalid entry ${JSON.stringify(f.path)} under '${listed}'`, 'INTERNAL_ERROR');
+      const name: unknown = f !== null && typeof f === 'object' ? f.path : undefined;
+      if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) {
+        throw new MlflowError(`The artifact server listed an invalid entry ${JSON.stringify(name ?? f)} under '${listed}'`, 'INTERNAL_ERROR');
       }
       return {
         path: rel === '' ? f.path : `${rel}/${f.path}`,
@@ -73,14 +83,13 @@ export class HttpArtifactRepository implements ArtifactRepository {
   }
 
   async downloadArtifacts(artifactPath?: string, dstDir?: string): Promise<string> {
-    const dst = dstDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'mlflow-ts-artifacts-')));
     const rel = (artifactPath ?? '').replace(/^\/+|\/+$/g, '');
-    await this.downloadInto(rel, dst);
-    return rel === '' ? path.resolve(dst) : resolveInside(dst, rel, 'artifact_path');
+    const dst = await downloadInto(dstDir, (dir) => this.downloadTree(rel, dir));
+    return rel === '' ? dst : resolveInside(dst, rel, 'artifact_path');
   }
 
   /** A path that lists entries is a folder (MLflow's rule); otherwise it is fetched as a file. */
-  private async downloadInto(rel: string, dst: string): Promise<void> {
+  private async downloadTree(rel: string, dst: string): Promise<void> {
     const entries = await this.listArtifacts(rel);
     if (entries.length === 0) {
       if (rel === '') throw new MlflowError(`No artifacts found at '${this.uri}'`, 'RESOURCE_DOES_NOT_EXIST');
@@ -88,18 +97,24 @@ export class HttpArtifactRepository implements ArtifactRepository {
       return;
     }
     for (const entry of entries) {
-      if (entry.isDir) await this.downloadInto(entry.path, dst);
+      if (entry.isDir) await this.downloadTree(entry.path, dst);
       else await this.downloadFile(entry.path, resolveInside(dst, entry.path, 'artifact_path'));
     }
   }
 
   private async downloadFile(rel: string, localPath: string): Promise<void> {
-    const response = await httpRequest(this.creds, this.fileUrl(rel));
+    const url = this.fileUrl(rel);
+    const response = await httpRequest(this.creds, url);
     await fs.mkdir(path.dirname(localPath), { recursive: true });
     if (response.body === null) {
       await fs.writeFile(localPath, new Uint8Array());
       return;
     }
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(localPath));
+    try {
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(localPath));
+    } catch (err) {
+      const code = isRequestTimeout(err) ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR';
+      throw new MlflowError(`Downloading artifact '${rel}' from ${url} failed: ${(err as Error).message}`, code, { cause: err });
+    }
   }
 }

@@ -1,15 +1,16 @@
 /**
- * store/: model URIs (runs:/, models:/, mlflow-artifacts:/, http(s) artifact proxies), the
+ * store/: model URIs (runs:/, models:/, mlflow-artifacts:/, http(s) artifact proxies, s3://, gs://), the
  * tracking and registry stores (MLflow's ./mlruns file store, or a tracking server over REST),
  * artifact repositories, logModel and registerModel.
  *
- * Importing this module registers the runs:, models:, mlflow-artifacts:, http: and https:
- * resolvers with model/, so that Model.load('models:/iris@champion') works.
+ * Importing this module registers the runs:, models:, mlflow-artifacts:, http:, https:, s3: and gs:
+ * resolvers with model/, so that Model.load('models:/iris@champion') works. Remote models are
+ * downloaded into a new folder per load, under a per-process folder removed at exit.
  */
 import { registerModelUriResolver } from '../model/index.js';
 import { MlflowClient } from './client.js';
 
-for (const scheme of ['runs', 'models', 'mlflow-artifacts', 'http', 'https']) {
+for (const scheme of ['runs', 'models', 'mlflow-artifacts', 'http', 'https', 's3', 'gs']) {
   // A client per call, so that MLFLOW_TRACKING_URI is read when the URI is resolved.
   registerModelUriResolver(scheme, (uri) => new MlflowClient().downloadUri(uri));
 }
@@ -24,8 +25,11 @@ export { FileTrackingStore } from './file-tracking-store.js';
 export { FileRegistryStore } from './file-registry-store.js';
 export { RestStore } from './rest-store.js';
 export { callEndpoint, hostCredsFromEnv, httpRequest, type HostCreds } from './rest-client.js';
+export { retryPolicyFromEnv, type RetryPolicy } from './retry-policy.js';
 export { LocalArtifactRepository } from './local-artifact-repository.js';
 export { HttpArtifactRepository } from './http-artifact-repository.js';
+export { S3ArtifactRepository, parseS3Uri, type S3Location } from './s3-artifact-repository.js';
+export { GcsArtifactRepository, parseGcsUri, type GcsLocation, type GcsOptions } from './gcs-artifact-repository.js';
 export { getArtifactRepository, resolveMlflowArtifactsUri, type ArtifactContext } from './artifact-repository.js';
 export { parseModelsUri, parseRunsUri, type ParsedModelsUri, type ParsedRunsUri } from './model-uri.js';
 export { modelVersionForUri } from './registry-uri.js';

@@ -1,5 +1,6 @@
 import { MlflowError, type ErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
+import { backoffMs, isRetryableStatus, retryAfterMs, retryPolicyFromEnv, type RetryPolicy } from './retry-policy.js';
 
 /** An MLflow server and the credentials to reach it (MLflow's MlflowHostCreds). */
 export interface HostCreds {
@@ -8,9 +9,11 @@ export interface HostCreds {
   token?: string;
   username?: string;
   password?: string;
+  /** overrides of the retry policy the MLFLOW_HTTP_* variables select (tests inject `sleep`) */
+  retry?: Partial<RetryPolicy>;
 }
 
-/** Credentials as MLflow reads them: MLFLOW_TRACKING_TOKEN (Bearer), else USERNAME/PASSWORD (Basic). */
+/** Credentials as MLflow reads them: MLFLOW_TRACKING_USERNAME/PASSWORD (Basic), else MLFLOW_TRACKING_TOKEN (Bearer). */
 export function hostCredsFromEnv(host: string, env: NodeJS.ProcessEnv = process.env): HostCreds {
   return {
     host,
@@ -37,61 +40,142 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-/** MLFLOW_HTTP_REQUEST_TIMEOUT (seconds), 120 by default as in MLflow. */
-function timeoutMs(): number {
-  const seconds = Number(process.env.MLFLOW_HTTP_REQUEST_TIMEOUT ?? 120);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 120_000;
-}
-
 export interface RequestOptions {
   method?: string;
   query?: Record<string, string | undefined>;
   json?: unknown;
-  body?: Uint8Array;
+  body?: Uint8Array | string;
+  /** extra headers, e.g. the Content-Type of `body` */
+  headers?: Record<string, string>;
+  /** statuses whose answers are returned to the caller instead of thrown (after any retries) */
+  returnStatuses?: readonly number[];
 }
 
 /**
- * One HTTP request to `url` with MLflow's auth headers; a non-2xx answer becomes an MlflowError
- * carrying the server's error_code, or MLflow's "API request ... failed" message when the body
- * is not MLflow JSON.
+ * One HTTP request to `url` with MLflow's auth headers and retry policy (see retry-policy.ts):
+ * 408, 429 and 5xx answers, connection failures and timeouts are tried again with backoff. A
+ * non-2xx answer becomes an MlflowError carrying the server's error_code, or MLflow's "API
+ * request ... failed" message when the body is not MLflow JSON.
  */
 export async function httpRequest(creds: HostCreds, url: string, options: RequestOptions = {}): Promise<Response> {
+  const policy: RetryPolicy = { ...retryPolicyFromEnv(), ...creds.retry };
   const target = new URL(url);
   for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) target.searchParams.set(k, v);
-  const headers: Record<string, string> = { 'User-Agent': `mlflow-ts/${VERSION}` };
-  if (creds.token !== undefined) headers.Authorization = `Bearer ${creds.token}`;
-  else if (creds.username !== undefined && creds.password !== undefined) {
+  const headers: Record<string, string> = { 'User-Agent': `mlflow-ts/${VERSION}`, ...options.headers };
+  // MLflow's http_request checks username and password first, then the token.
+  if (creds.username !== undefined && creds.password !== undefined) {
     headers.Authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-  }
+  } else if (creds.token !== undefined) headers.Authorization = `Bearer ${creds.token}`;
   let body: string | Uint8Array | undefined = options.body;
   if (options.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(options.json);
   }
-  let response: Response;
-  try {
-    response = await fetch(target, { method: options.method ?? 'GET', headers, body, signal: AbortSignal.timeout(timeoutMs()) });
-  } catch (err) {
-    throw new MlflowError(`API request to ${target.origin}${target.pathname} failed with exception ${(err as Error).message}`, 'TEMPORARILY_UNAVAILABLE', { cause: err });
+  const method = options.method ?? 'GET';
+  const shownUrl = `${target.origin}${target.pathname}`;
+  for (let attempt = 1; ; attempt++) {
+    const canRetry = attempt <= policy.maxRetries;
+    let response: Response;
+    try {
+      response = await fetchWithTimeout(target, { method, headers, body }, policy.timeoutSeconds);
+    } catch (err) {
+      if (canRetry) {
+        await policy.sleep(backoffMs(policy, attempt));
+        continue;
+      }
+      throw requestFailure(err, shownUrl, attempt);
+    }
+    if (response.ok) return response;
+    if (canRetry && isRetryableStatus(policy, response.status, response.headers)) {
+      await response.body?.cancel().catch(() => undefined);
+      await policy.sleep(retryAfterMs(policy, response.status, response.headers) ?? backoffMs(policy, attempt));
+      continue;
+    }
+    if (options.returnStatuses?.includes(response.status) === true) return response;
+    throw await errorFromResponse(response, target.pathname, attempt);
   }
-  if (!response.ok) throw await errorFromResponse(response, target.pathname);
-  return response;
 }
 
-async function errorFromResponse(response: Response, endpoint: string): Promise<MlflowError> {
+class RequestTimeout extends Error {}
+
+/** True for the error a body read fails with when the server stalls past MLFLOW_HTTP_REQUEST_TIMEOUT. */
+export function isRequestTimeout(err: unknown): boolean {
+  return err instanceof RequestTimeout;
+}
+
+/**
+ * fetch, failing when no answer arrives within `seconds`, and then when the body stalls for
+ * that long between two chunks: the per-read timeout of Python requests, so that a large
+ * artifact may take longer than the timeout as long as it keeps flowing.
+ */
+async function fetchWithTimeout(url: URL, init: RequestInit, seconds: number): Promise<Response> {
+  const controller = new AbortController();
+  const ms = seconds * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    // unref: a body nobody reads must not keep the process alive until the timer fires
+    timer = setTimeout(() => controller.abort(new RequestTimeout(`no data within ${seconds} s (MLFLOW_HTTP_REQUEST_TIMEOUT)`)), ms).unref();
+  };
+  arm();
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: controller.signal });
+  } catch (err) {
+    clearTimeout(timer);
+    throw controller.signal.aborted ? controller.signal.reason : err;
+  }
+  if (response.body === null) {
+    clearTimeout(timer);
+    return response;
+  }
+  arm();
+  const watched = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        arm();
+        out.enqueue(chunk);
+      },
+      flush() {
+        clearTimeout(timer);
+      },
+    }),
+  );
+  return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function requestFailure(err: unknown, url: string, attempts: number): MlflowError {
+  const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+  if (err instanceof RequestTimeout) {
+    return new MlflowError(
+      `API request to ${url} failed with timeout exception: ${err.message}${tries}. To increase the timeout, set the ` +
+        'environment variable MLFLOW_HTTP_REQUEST_TIMEOUT to a larger value.',
+      'DEADLINE_EXCEEDED',
+      { cause: err },
+    );
+  }
+  // Node's fetch says only 'fetch failed'; the reason (ECONNREFUSED, ...) is its cause.
+  const cause = (err as { cause?: unknown }).cause;
+  const reason = cause instanceof Error ? `${(err as Error).message}: ${cause.message}` : (err as Error).message;
+  return new MlflowError(`API request to ${url} failed with exception ${reason}${tries}`, 'TEMPORARILY_UNAVAILABLE', { cause: err });
+}
+
+async function errorFromResponse(response: Response, endpoint: string, attempts: number): Promise<MlflowError> {
   const text = await response.text().catch(() => '');
+  const retried = attempts > 1 ? ` after ${attempts} attempts (too many ${response.status} error responses)` : '';
   try {
     const parsed = JSON.parse(text) as { error_code?: unknown; message?: unknown };
     if (typeof parsed.error_code === 'string' && typeof parsed.message === 'string') {
       const code = KNOWN_CODES.has(parsed.error_code) ? (parsed.error_code as ErrorCode) : 'INTERNAL_ERROR';
-      return new MlflowError(parsed.message, code);
+      const suffix = retried === '' ? '' : ` (API request to endpoint ${endpoint} failed with error code ${response.status}${retried})`;
+      return new MlflowError(`${parsed.message}${suffix}`, code);
     }
   } catch {
     // not MLflow's JSON error body: fall through to the generic message
   }
   const shown = text.length > 1000 ? `${text.slice(0, 1000)}...` : text;
   return new MlflowError(
-    `API request to endpoint ${endpoint} failed with error code ${response.status} != 200. Response body: '${shown}'`,
+    `API request to endpoint ${endpoint} failed with error code ${response.status} != 200${retried}. Response body: '${shown}'`,
     STATUS_CODES[response.status] ?? 'INTERNAL_ERROR',
   );
 }
@@ -100,7 +184,13 @@ async function errorFromResponse(response: Response, endpoint: string): Promise<
 export async function callEndpoint<T>(creds: HostCreds, endpoint: string, options: RequestOptions = {}): Promise<T> {
   const url = `${creds.host.replace(/\/+$/, '')}/api/2.0/${endpoint}`;
   const response = await httpRequest(creds, url, options);
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (err) {
+    const code = isRequestTimeout(err) ? 'DEADLINE_EXCEEDED' : 'TEMPORARILY_UNAVAILABLE';
+    throw new MlflowError(`Reading the answer of ${endpoint} from the MLflow server failed: ${(err as Error).message}`, code, { cause: err });
+  }
   if (text.trim() === '') return {} as T;
   try {
     return JSON.parse(text) as T;

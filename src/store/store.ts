@@ -59,7 +59,7 @@ export interface CreateModelVersionArgs {
   description?: string;
 }
 
-/** Where a run's (or a model version's) files live: a local folder or an HTTP artifact proxy. */
+/** Where a run's (or a model version's) files live: a local folder, an HTTP artifact proxy or S3. */
 export interface ArtifactRepository {
   /** copies every file under localDir to artifactPath (the repository root when omitted) */
   logArtifacts(localDir: string, artifactPath?: string): Promise<void>;
@@ -68,7 +68,8 @@ export interface ArtifactRepository {
   listArtifacts(path?: string): Promise<FileInfo[]>;
   /**
    * A local path holding the artifact (file or folder). A local repository returns its own path;
-   * a remote one downloads into dstDir, or into a new temporary folder.
+   * a remote one downloads into dstDir, or into a new folder that is removed when the process
+   * exits (download-dir.ts). A failed download leaves nothing behind.
    */
   downloadArtifacts(path?: string, dstDir?: string): Promise<string>;
 }

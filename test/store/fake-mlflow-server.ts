@@ -21,6 +21,11 @@ export class FakeMlflowServer {
   readonly artifacts = new Map<string, Buffer>();
   /** the Authorization header every request must carry (undefined: no check) */
   requiredAuth?: string;
+  /**
+   * Transient failures to answer before serving normally: each request whose path starts with
+   * `pathPrefix` takes the next one (MLflow's server behind a proxy that is restarting).
+   */
+  readonly failures: { pathPrefix: string; status: number }[] = [];
   private server?: http.Server;
   private experiments = new Map<string, Json>();
   private runs = new Map<string, { info: Json; data: { metrics: Json[]; params: Json[]; tags: Json[] } }>();
@@ -52,6 +57,13 @@ export class FakeMlflowServer {
       res.end(JSON.stringify(payload));
     };
     const fail = (status: number, code: string, message: string): void => send(status, { error_code: code, message });
+    const failure = this.failures.findIndex((f) => url.pathname.startsWith(f.pathPrefix));
+    if (failure >= 0) {
+      const [{ status }] = this.failures.splice(failure, 1);
+      res.writeHead(status, { 'Content-Type': 'text/plain' });
+      res.end(`transient ${status}`);
+      return;
+    }
     if (this.requiredAuth !== undefined && req.headers.authorization !== this.requiredAuth) {
       fail(401, 'UNAUTHENTICATED', 'Credentials were not supplied');
       return;

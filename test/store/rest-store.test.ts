@@ -8,7 +8,10 @@ import { EXPERIMENT_ID, FIXTURE_STORE, RUN_V1, fileTree } from './fixture-store.
 import { FakeMlflowServer } from './fake-mlflow-server.js';
 
 const FIXTURE_MODEL = path.join(FIXTURE_STORE, EXPERIMENT_ID, RUN_V1, 'artifacts', 'model');
-const ENV_KEYS = ['MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD'];
+const ENV_KEYS = [
+  'MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD',
+  'MLFLOW_HTTP_REQUEST_MAX_RETRIES', 'MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR', 'MLFLOW_HTTP_REQUEST_BACKOFF_JITTER',
+];
 
 describe('REST store against a server speaking MLflow REST API 2.0', () => {
   const server = new FakeMlflowServer();
@@ -25,6 +28,9 @@ describe('REST store against a server speaking MLflow REST API 2.0', () => {
     process.env.MLFLOW_TRACKING_URI = url;
     process.env.MLFLOW_TRACKING_TOKEN = 'secret-token';
     server.requiredAuth = 'Bearer secret-token';
+    // MLflow's retry policy, without the waits between attempts.
+    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = '0';
+    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_JITTER = '0';
   });
   afterEach(() => {
     for (const k of ENV_KEYS) {
@@ -89,8 +95,7 @@ describe('REST store against a server speaking MLflow REST API 2.0', () => {
     expect(await client.getExperimentByName('no-such-experiment')).toBeUndefined();
   });
 
-  it('sends Basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD, and fails clearly without it', async () => {
-    delete process.env.MLFLOW_TRACKING_TOKEN;
+  it('sends Basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD (before a token, as MLflow), and fails clearly without it', async () => {
     process.env.MLFLOW_TRACKING_USERNAME = 'ann';
     process.env.MLFLOW_TRACKING_PASSWORD = 'pw';
     server.requiredAuth = `Basic ${Buffer.from('ann:pw').toString('base64')}`;
@@ -101,8 +106,41 @@ describe('REST store against a server speaking MLflow REST API 2.0', () => {
     expect(err).toMatchObject({ errorCode: 'UNAUTHENTICATED', message: 'Credentials were not supplied' });
   });
 
+  it('retries transient failures of the REST API and of artifact downloads, POSTs included', async () => {
+    const client = new MlflowClient();
+    const experimentId = await client.getOrCreateExperiment('retries');
+    server.failures.push({ pathPrefix: '/api/2.0/mlflow/runs/create', status: 503 }, { pathPrefix: '/api/2.0/mlflow/runs/create', status: 502 });
+    const before = server.requests.length;
+    const run = await client.createRun({ experimentId, runName: 'retried' });
+    const creates = server.requests.slice(before).filter((r) => r.path === '/api/2.0/mlflow/runs/create');
+    expect(creates).toHaveLength(3);
+    expect(creates[2].body).toMatchObject({ experiment_id: experimentId, run_name: 'retried' });
+    await logModel({ runId: run.info.runId, artifactPath: 'model', modelDir: FIXTURE_MODEL, client });
+    server.failures.push(
+      { pathPrefix: '/api/2.0/mlflow/runs/get', status: 429 },
+      { pathPrefix: '/api/2.0/mlflow-artifacts/artifacts', status: 500 },
+      { pathPrefix: `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${run.info.runId}/artifacts/model/model.pkl`, status: 504 },
+    );
+    const dir = await client.downloadUri(`runs:/${run.info.runId}/model`);
+    expect(server.failures).toEqual([]);
+    expect(readFileSync(path.join(dir, 'model.pkl'))).toEqual(readFileSync(path.join(FIXTURE_MODEL, 'model.pkl')));
+  });
+
+  it('gives up after MLFLOW_HTTP_REQUEST_MAX_RETRIES retries, naming the endpoint, status and attempts', async () => {
+    process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '2';
+    const before = server.requests.length;
+    for (let i = 0; i < 5; i++) server.failures.push({ pathPrefix: '/api/2.0/mlflow/runs/get', status: 503 });
+    await expect(new MlflowClient().getRun('abc')).rejects.toMatchObject({
+      errorCode: 'TEMPORARILY_UNAVAILABLE',
+      message: "API request to endpoint /api/2.0/mlflow/runs/get failed with error code 503 != 200 after 3 attempts (too many 503 error responses). Response body: 'transient 503'",
+    });
+    expect(server.requests.length - before).toBe(3);
+    server.failures.length = 0;
+  });
+
   it("reports a non-JSON error body as MLflow's client does", async () => {
     server.requiredAuth = undefined;
+    process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '0';
     await expect(callEndpoint({ host: url }, 'mlflow/broken')).rejects.toMatchObject({
       errorCode: 'INTERNAL_ERROR',
       message: "API request to endpoint /api/2.0/mlflow/broken failed with error code 500 != 200. Response body: '<html>Internal Server Error</html>'",
@@ -113,6 +151,10 @@ describe('REST store against a server speaking MLflow REST API 2.0', () => {
     const closed = new FakeMlflowServer();
     const closedUrl = await closed.start();
     await closed.stop();
-    await expect(new MlflowClient(closedUrl).getRun('abc')).rejects.toMatchObject({ errorCode: 'TEMPORARILY_UNAVAILABLE' });
+    const err = await new MlflowClient(closedUrl).getRun('abc').catch((e: unknown) => e);
+    expect(err).toMatchObject({ errorCode: 'TEMPORARILY_UNAVAILABLE' });
+    expect((err as Error).message).toMatch(
+      new RegExp(`^API request to ${closedUrl}/api/2.0/mlflow/runs/get failed with exception fetch failed: .*ECONNREFUSED.* \\(8 attempts\\)$`),
+    );
   });
 });

@@ -1,0 +1,49 @@
+import { createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MlflowError } from '../errors.js';
+import { resolveInside } from '../model/index.js';
+import { isRequestTimeout } from './rest-client.js';
+
+/**
+ * Object stores (S3, GCS) have flat keys, not folders. These helpers turn listed keys into
+ * local paths, refusing keys that would leave the download folder.
+ */
+
+/** `key` below `prefix`, refusing '.', '..' and empty segments (MLflow's verify_artifact_path). */
+export function relativeKey(key: string, prefix: string, uri: string): string {
+  const rel = key.slice(prefix.length);
+  if (!key.startsWith(prefix) || rel.split('/').some((s) => s === '.' || s === '..' || s === '')) {
+    throw new MlflowError(`The listing of ${uri} holds a key that is not a safe relative path: '${key}'`, 'INVALID_PARAMETER_VALUE');
+  }
+  return rel;
+}
+
+/**
+ * Writes each object of `keys` under `dir`, at its key below `rootPrefix`; `open` fetches one
+ * object's bytes (undefined for an empty body). Every key is checked before anything is fetched.
+ */
+export async function writeObjects(
+  dir: string,
+  keys: readonly string[],
+  rootPrefix: string,
+  uri: string,
+  open: (key: string) => Promise<Readable | undefined>,
+): Promise<void> {
+  const targets = keys.map((key) => ({ key, local: resolveInside(dir, relativeKey(key, rootPrefix, uri), 'artifact_path') }));
+  for (const { key, local } of targets) {
+    const body = await open(key);
+    await fs.mkdir(path.dirname(local), { recursive: true });
+    if (body === undefined) {
+      await fs.writeFile(local, new Uint8Array());
+      continue;
+    }
+    try {
+      await pipeline(body, createWriteStream(local));
+    } catch (err) {
+      const code = isRequestTimeout(err) ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR';
+      throw new MlflowError(`Downloading '${key}' from ${uri} failed: ${(err as Error).message}`, code, { cause: err });
+    }
+  }
+}

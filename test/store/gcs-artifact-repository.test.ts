@@ -1,0 +1,177 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Model } from '../../src/model/index.js';
+import { GcsArtifactRepository, MlflowClient, logModel, parseGcsUri, registerModel } from '../../src/store/index.js';
+import { downloadsRoot } from '../../src/store/download-dir.js';
+import { EXPERIMENT_ID, FIXTURE_STORE, RUN_V1, fileTree } from './fixture-store.js';
+import { FakeGcsServer } from './fake-gcs-server.js';
+
+const FIXTURE_MODEL = path.join(FIXTURE_STORE, EXPERIMENT_ID, RUN_V1, 'artifacts', 'model');
+const MODEL_FILES = fileTree(FIXTURE_MODEL);
+const ENV_KEYS = ['STORAGE_EMULATOR_HOST', 'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CONFIG', 'MLFLOW_TRACKING_URI'];
+
+function putModel(server: FakeGcsServer, bucket: string, prefix: string): void {
+  for (const f of MODEL_FILES) server.put(bucket, `${prefix}/${f}`, readFileSync(path.join(FIXTURE_MODEL, f)));
+}
+
+function tmp(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+describe('gs:// artifacts against a server answering as the GCS JSON API', () => {
+  const server = new FakeGcsServer();
+  const saved: Record<string, string | undefined> = {};
+  let url: string;
+  beforeAll(async () => {
+    url = await server.start();
+  });
+  afterAll(() => server.stop());
+  beforeEach(() => {
+    for (const k of ENV_KEYS) saved[k] = process.env[k];
+    for (const k of ENV_KEYS) delete process.env[k];
+    // No gcloud folder of the machine's own.
+    process.env.CLOUDSDK_CONFIG = tmp('mlflow-ts-gcloud-');
+    server.buckets.clear();
+    server.deniedObjects.clear();
+    server.requests.length = 0;
+    server.requiredToken = undefined;
+  });
+  afterEach(() => {
+    for (const k of ENV_KEYS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it('parses gs URIs', () => {
+    expect(parseGcsUri('gs://bucket/a/b/')).toEqual({ bucket: 'bucket', key: 'a/b' });
+    expect(() => parseGcsUri('gs:/bucket')).toThrow("Not a GCS URI: 'gs:/bucket'");
+  });
+
+  it('loads a model from a direct gs:// URI through STORAGE_EMULATOR_HOST, without credentials', async () => {
+    process.env.STORAGE_EMULATOR_HOST = url.replace('http://', '');
+    putModel(server, 'models', 'path/to/model');
+    server.put('models', 'path/to/model-other/MLmodel', 'not this one');
+    const model = await Model.load('gs://models/path/to/model');
+    expect(model.runId).toBe(RUN_V1);
+    const dir = await new MlflowClient().downloadUri('gs://models/path/to/model');
+    expect(fileTree(dir)).toEqual(MODEL_FILES);
+    expect(readFileSync(path.join(dir, 'model.pkl'))).toEqual(readFileSync(path.join(FIXTURE_MODEL, 'model.pkl')));
+    expect(server.requests.some((r) => r.query.pageToken !== undefined)).toBe(true);
+    expect(server.requests.every((r) => r.authorization === undefined)).toBe(true);
+  });
+
+  it('lists folders and files with sizes', async () => {
+    process.env.STORAGE_EMULATOR_HOST = url;
+    putModel(server, 'art', 'run/artifacts/model');
+    server.put('art', 'run/artifacts/model/extra/deep/notes.txt', 'hello');
+    const repo = new GcsArtifactRepository('gs://art/run/artifacts');
+    expect(await repo.listArtifacts()).toEqual([{ path: 'model', isDir: true }]);
+    const inModel = await repo.listArtifacts('model');
+    expect(inModel.map((f) => f.path)).toEqual(['model/extra', ...MODEL_FILES.map((f) => `model/${f}`)].sort());
+    expect(inModel.find((f) => f.path === 'model/model.pkl')).toEqual({ path: 'model/model.pkl', isDir: false, fileSize: 974 });
+    const one = await repo.downloadArtifacts('model/extra/deep/notes.txt');
+    expect(readFileSync(one, 'utf8')).toBe('hello');
+  });
+
+  it('signs in with a service account key from GOOGLE_APPLICATION_CREDENTIALS (JWT bearer grant)', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    server.serviceAccountKey = publicKey;
+    server.requiredToken = 'ya29.service-account';
+    const file = path.join(tmp('mlflow-ts-sa-'), 'sa.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'p',
+        private_key_id: 'k1',
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        client_email: 'mlflow@p.iam.gserviceaccount.com',
+        token_uri: `${url}/token`,
+      }),
+    );
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
+    putModel(server, 'secure', 'model');
+    const dir = await new GcsArtifactRepository('gs://secure/model', { endpoint: url }).downloadArtifacts();
+    expect(fileTree(dir)).toEqual(MODEL_FILES);
+    expect(server.assertions).toHaveLength(1); // the token is reused for every call
+    expect(server.assertions[0]).toMatchObject({
+      iss: 'mlflow@p.iam.gserviceaccount.com',
+      aud: `${url}/token`,
+      scope: 'https://www.googleapis.com/auth/devstorage.read_write',
+    });
+    const api = server.requests.filter((r) => r.path !== '/token');
+    expect(api.every((r) => r.authorization === 'Bearer ya29.service-account')).toBe(true);
+  });
+
+  it('signs in with gcloud application-default credentials (refresh token) from CLOUDSDK_CONFIG', async () => {
+    server.refreshGrant = { client_id: 'cid', client_secret: 'cs', refresh_token: 'rt' };
+    server.requiredToken = 'ya29.user';
+    writeFileSync(
+      path.join(process.env.CLOUDSDK_CONFIG!, 'application_default_credentials.json'),
+      JSON.stringify({ type: 'authorized_user', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt', token_uri: `${url}/token` }),
+    );
+    server.put('user', 'm/MLmodel', 'flavors: {}\n');
+    const dir = await new GcsArtifactRepository('gs://user/m', { endpoint: url }).downloadArtifacts();
+    expect(readFileSync(path.join(dir, 'MLmodel'), 'utf8')).toBe('flavors: {}\n');
+  });
+
+  it('fails clearly without credentials, or with credentials Google refuses', async () => {
+    const repo = new GcsArtifactRepository('gs://secure/model', { endpoint: url });
+    await expect(repo.downloadArtifacts()).rejects.toMatchObject({
+      errorCode: 'UNAUTHENTICATED',
+      message: expect.stringMatching(/^No Google Cloud credentials to read gs:\/\/secure\/model: set GOOGLE_APPLICATION_CREDENTIALS/),
+    });
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey: otherKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    server.serviceAccountKey = publicKey;
+    const file = path.join(tmp('mlflow-ts-sa-'), 'wrong.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ type: 'service_account', private_key: otherKey.export({ type: 'pkcs8', format: 'pem' }), client_email: 'x@p', token_uri: `${url}/token` }),
+    );
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
+    await expect(repo.downloadArtifacts()).rejects.toMatchObject({
+      errorCode: 'UNAUTHENTICATED',
+      message: `Google refused the credentials in '${file}' (${url}/token): invalid_grant: Invalid JWT Signature.`,
+    });
+  });
+
+  it('names the URI when the bucket does not exist, and leaves nothing behind', async () => {
+    process.env.STORAGE_EMULATOR_HOST = url;
+    const before = readdirSync(downloadsRoot());
+    await expect(Model.load('gs://no-such-bucket/model')).rejects.toMatchObject({
+      errorCode: 'RESOURCE_DOES_NOT_EXIST',
+      message: 'gs://no-such-bucket/model does not exist in Google Cloud Storage: The specified bucket does not exist.',
+    });
+    expect(readdirSync(downloadsRoot())).toEqual(before);
+  });
+
+  it('fails clearly on access denied part-way, with no partial model folder left', async () => {
+    process.env.STORAGE_EMULATOR_HOST = url;
+    putModel(server, 'models', 'm');
+    server.deniedObjects.add('models/m/model.pkl');
+    const dst = path.join(tmp('mlflow-ts-gcs-denied-'), 'model');
+    const err = await new MlflowClient().downloadUri('gs://models/m', dst).catch((e: unknown) => e);
+    expect(err).toMatchObject({ errorCode: 'PERMISSION_DENIED' });
+    expect((err as Error).message).toMatch(/^Access denied to gs:\/\/models\/m\/model.pkl: caller does not have storage.objects.get access/);
+    expect(existsSync(dst)).toBe(false);
+  });
+
+  it('logs a model to a run whose artifact location is gs://, and loads it through models:/', async () => {
+    process.env.STORAGE_EMULATOR_HOST = url;
+    process.env.MLFLOW_TRACKING_URI = path.join(tmp('mlflow-ts-gcs-store-'), 'mlruns');
+    server.put('mlruns', '.keep', '');
+    const client = new MlflowClient();
+    const experimentId = await client.createExperiment('gcs-iris', 'gs://mlruns/iris');
+    const run = await client.createRun({ experimentId });
+    const info = await logModel({ runId: run.info.runId, artifactPath: 'model', modelDir: FIXTURE_MODEL, client });
+    const stored = [...server.buckets.get('mlruns')!.keys()].filter((k) => k.startsWith(`iris/${run.info.runId}/artifacts/model/`));
+    expect(stored.map((k) => k.split('/model/')[1]).sort()).toEqual(MODEL_FILES);
+    await registerModel(info.modelUri, 'gcs-iris', { client });
+    expect((await Model.load('models:/gcs-iris/1')).runId).toBe(run.info.runId);
+  });
+});

@@ -60,7 +60,20 @@ function isHdf5(file: string): boolean {
   return HDF5_MAGIC.every((b, i) => head[i] === b);
 }
 
-type Artifact = { kind: 'savedmodel'; dir: string } | { kind: 'h5'; file: string };
+type Artifact = { kind: 'savedmodel'; dir: string } | { kind: 'h5'; file: string } | { kind: 'keras-archive'; file: string };
+
+/** mlflow.keras on Keras 3 (MLflow >= 2.11) records the backend and whether it exported a SavedModel. */
+function isKeras3Section(sec: Section): boolean {
+  if (sec.name !== KERAS_FLAVOR_NAME) return false;
+  const version = stringField(sec, 'keras_version');
+  return 'save_exported_model' in sec.conf || 'keras_backend' in sec.conf || (version !== undefined && /^[3-9]\./.test(version));
+}
+
+/** A `.keras` file: HDF5 when Keras 2 wrote it, a zip archive when Keras 3 (or Keras 2.13+) did. */
+function kerasFile(ctx: LoadContext, file: string): Artifact {
+  if (!existsSync(file)) throw new MlflowError(`Keras model file ${path.relative(ctx.modelDir, file)} does not exist`, 'RESOURCE_DOES_NOT_EXIST');
+  return isHdf5(file) ? { kind: 'h5', file } : { kind: 'keras-archive', file };
+}
 
 /** The SavedModel directory or Keras file the flavor section points at, inside the model directory. */
 function modelArtifact(ctx: LoadContext, sec: Section, type: ModelType): Artifact {
@@ -69,21 +82,16 @@ function modelArtifact(ctx: LoadContext, sec: Section, type: ModelType): Artifac
     if (rel === undefined) throw new MlflowError(`flavors.${sec.name}.saved_model_dir is missing`, 'INVALID_PARAMETER_VALUE');
     return { kind: 'savedmodel', dir: resolveInside(ctx.modelDir, rel, `flavors.${sec.name}.saved_model_dir`) };
   }
-  const version = stringField(sec, 'keras_version');
-  if (version !== undefined && /^[3-9]\./.test(version)) {
-    throw new MlflowError(`flavors.${sec.name}: Keras ${version} models are not supported natively yet. Use --runtime python.`, 'NOT_IMPLEMENTED');
-  }
   // As MLflow's _load_keras_model: <data>/model (+ .h5 for save_format h5, the default for
   // models that do not record one; + .keras when that file exists, as TF >= 2.16 saves).
   const data = resolveInside(ctx.modelDir, stringField(sec, 'data') ?? 'model', `flavors.${sec.name}.data`);
-  const saveFormat = stringField(sec, 'save_format') ?? 'h5';
   const base = path.join(data, 'model');
+  // mlflow.keras on Keras 3: <data>/model.keras, or with save_exported_model a SavedModel
+  // (keras.export.ExportArchive) at <data>/model.
+  if (isKeras3Section(sec)) return sec.conf.save_exported_model === true ? { kind: 'savedmodel', dir: base } : kerasFile(ctx, `${base}.keras`);
+  const saveFormat = stringField(sec, 'save_format') ?? 'h5';
   if (saveFormat === 'h5') return { kind: 'h5', file: `${base}.h5` };
-  if (existsSync(`${base}.keras`)) {
-    // Keras 2 also wrote HDF5 under a .keras name; Keras 3's .keras is a zip.
-    if (isHdf5(`${base}.keras`)) return { kind: 'h5', file: `${base}.keras` };
-    throw new MlflowError(`${path.relative(ctx.modelDir, base)}.keras is a Keras 3 model, which is not supported natively yet. Use --runtime python.`, 'NOT_IMPLEMENTED');
-  }
+  if (existsSync(`${base}.keras`)) return kerasFile(ctx, `${base}.keras`);
   return { kind: 'savedmodel', dir: base };
 }
 
@@ -92,9 +100,10 @@ function modelArtifact(ctx: LoadContext, sec: Section, type: ModelType): Artifac
  * save_format tf): its signature (LoadOptions.signatureKey, else
  * flavors.tensorflow.signature_def_key, else serving_default) converted to a tfjs graph; predict
  * takes a table (columns by input name), named tensors or one tensor, and returns named tensors,
- * or one tensor when the signature has a single output. A Keras 2 `.h5` (save_format h5): the
- * model rebuilt with tfjs-layers. Registered under `keras` too: MLflow 1.x's mlflow.keras models
- * load the same way, and MLflow's own loader prefers the `keras` section when there is one.
+ * or one tensor when the signature has a single output. A Keras 2 `.h5` (save_format h5) or a
+ * Keras 3 `.keras` zip: the model rebuilt with tfjs-layers. Registered under `keras` too: MLflow
+ * 1.x's and Keras 3's mlflow.keras models load the same way, and MLflow's own loader prefers the
+ * `keras` section when there is one.
  */
 export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const sec = section(ctx);
@@ -104,6 +113,10 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
   if (artifact.kind === 'h5') {
     const [{ loadKerasH5 }, { kerasFlavorModel }] = await Promise.all([import('./keras-h5.js'), import('./keras-predictor.js')]);
     return kerasFlavorModel(await loadKerasH5(artifact.file));
+  }
+  if (artifact.kind === 'keras-archive') {
+    const [{ loadKerasArchive }, { kerasFlavorModel }] = await Promise.all([import('./keras3/index.js'), import('./keras-predictor.js')]);
+    return kerasFlavorModel(await loadKerasArchive(artifact.file));
   }
   const [{ loadSavedModelSignature }, { runSignature }] = await Promise.all([import('./saved-model.js'), import('./run-signature.js')]);
   const signatureKey = ctx.options.signatureKey ?? stringField(sec, 'signature_def_key') ?? DEFAULT_SIGNATURE_KEY;

@@ -1,8 +1,9 @@
 /**
- * flavors/tensorflow: MLflow's `tensorflow` flavor (and MLflow 1.x's `keras`) scored in Node with
- * @tensorflow/tfjs. A SavedModel signature is converted to a tfjs graph at load time (function
- * calls inlined, variables frozen from the checkpoint, If/While bodies carried over, unsupported
- * ops and stateful signatures refused by name); a Keras 2 HDF5 model is rebuilt with tfjs-layers.
+ * flavors/tensorflow: MLflow's `tensorflow` flavor (and the `keras` flavor of MLflow 1.x and of
+ * Keras 3) scored in Node with @tensorflow/tfjs. A SavedModel signature is converted to a tfjs
+ * graph at load time (function calls inlined, variables frozen from the checkpoint, If/While
+ * bodies carried over, unsupported ops and stateful signatures refused by name); Keras 2 HDF5
+ * and Keras 3 `.keras` models are rebuilt with tfjs-layers.
  */
 import { registerFlavor } from '../registry.js';
 import { FLAVOR_NAME, KERAS_FLAVOR_NAME, loadTensorflowFlavor } from './flavor.js';

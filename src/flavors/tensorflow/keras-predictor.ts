@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MlflowError } from '../../errors.js';
-import { Frame, isFrame } from '../../frame/frame.js';
+import { isFrame } from '../../frame/frame.js';
+import { outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
 import { signatureFeeds } from './signature-input.js';
@@ -17,19 +18,6 @@ async function fromTf(t: tf.Tensor): Promise<Tensor> {
   const data = await t.data();
   if (t.dtype === 'int32') return makeTensor({ dtype: 'int32', shape: [...t.shape], data: Int32Array.from(data as Int32Array) });
   return makeTensor({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(data as Float32Array) });
-}
-
-/** A 2-D prediction as pandas.DataFrame(keras_model.predict(df.values)) frames it: columns 0..n-1. */
-function toFrame(t: Tensor): Frame {
-  const [rows, cols = 1] = t.shape;
-  const src = t.data as Float32Array;
-  return new Frame(
-    Array.from({ length: cols }, (_, j) => ({
-      name: String(j),
-      data: { kind: 'number' as const, dtype: 'float32' as const, values: Float32Array.from({ length: rows }, (_, i) => src[i * cols + j]) },
-    })),
-    rows,
-  );
 }
 
 /**
@@ -56,7 +44,10 @@ export function kerasFlavorModel(model: tf.LayersModel): FlavorModel {
         }
         ys.push(...(Array.isArray(out) ? out : [out]));
         const results = await Promise.all(ys.map(fromTf));
-        if (results.length === 1) return isFrame(input) && results[0].shape.length <= 2 ? toFrame(results[0]) : results[0];
+        if (results.length === 1) {
+          const [r] = results as NumericTensor[];
+          return isFrame(input) && (r.shape.length === 1 || r.shape.length === 2) ? outputsAsFrame([r], outputNames) : r;
+        }
         return Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
       } finally {
         tf.dispose([...xs, ...ys]);

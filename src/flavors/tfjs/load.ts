@@ -4,6 +4,7 @@ import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import { tensorFromJson } from '../../frame/tensor-json.js';
 import { flavorPath } from '../../model/path-safety.js';
 import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
+import { outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
 
 export const FLAVOR_NAME = 'tfjs';
 
@@ -47,7 +48,8 @@ function feeds(input: PredictInput, names: readonly string[]): Tensor[] {
 
 /**
  * Loads the `tfjs` flavor: a TensorFlow.js layers or graph model saved by saveModel (or any
- * model.json directory). predict returns one tensor, or named tensors for several outputs.
+ * model.json directory). Answers as the tensorflow flavor does: a table in gives a table out
+ * (see outputsAsFrame); tensors in give one tensor, or named tensors for several outputs.
  */
 export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const dir = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'model_dir');
@@ -59,7 +61,8 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const handler = { load: () => Promise.resolve(artifacts) };
   const model = artifacts.format === 'graph-model' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
   const inputs = model.inputs.map((i) => ({ name: i.name, dtype: i.dtype as string }));
-  const outputNames = model.outputs.map((o) => o.name);
+  // A layers model names its outputs by layer; a graph model's outputs are named nodes.
+  const outputNames = model instanceof tf.LayersModel ? model.outputNames : model.outputs.map((o) => o.name);
   return {
     async predict(input: PredictInput): Promise<PredictOutput> {
       const xs = feeds(input, inputs.map((i) => i.name)).map((t, k) => toTf(tf, t, inputs[k].dtype, `Input '${inputs[k].name}'`));
@@ -68,12 +71,13 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
         const arg = xs.length === 1 ? xs[0] : xs;
         const out = model instanceof tf.GraphModel ? await model.executeAsync(arg) : model.predict(arg);
         ys.push(...(Array.isArray(out) ? out : [out]));
-        const results = await Promise.all(ys.map(async (y) => {
+        const results = await Promise.all(ys.map(async (y): Promise<NumericTensor> => {
           const data = await y.data();
           return y.dtype === 'int32'
-            ? makeTensor({ dtype: 'int32', shape: [...y.shape], data: Int32Array.from(data as Int32Array) })
-            : makeTensor({ dtype: 'float32', shape: [...y.shape], data: Float32Array.from(data as Float32Array) });
+            ? makeTensor<NumericTensor>({ dtype: 'int32', shape: [...y.shape], data: Int32Array.from(data as Int32Array) })
+            : makeTensor<NumericTensor>({ dtype: 'float32', shape: [...y.shape], data: Float32Array.from(data as Float32Array) });
         }));
+        if (isFrame(input)) return outputsAsFrame(results, outputNames);
         return results.length === 1 ? results[0] : Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
       } finally {
         tf.dispose([...xs, ...ys]);

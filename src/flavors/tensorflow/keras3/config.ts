@@ -1,0 +1,268 @@
+import { MlflowError } from '../../../errors.js';
+import { RESET_AFTER_GRU } from '../keras-gru.js';
+import type { Json } from './archive.js';
+import { KERAS3_NORMALIZATION } from './normalization.js';
+
+type Obj = { [k: string]: Json };
+
+/** Keras layer classes whose Keras 3 configs this loader translates for tfjs-layers. */
+const SUPPORTED = new Set([
+  'InputLayer', 'Dense', 'Dropout', 'Activation', 'Flatten', 'Reshape', 'Permute', 'RepeatVector',
+  'Conv1D', 'Conv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D',
+  'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
+  'BatchNormalization', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'Concatenate', 'Add', 'Multiply',
+  'Average', 'Maximum', 'Minimum', 'Normalization', 'ReLU', 'LeakyReLU', 'ELU', 'Softmax',
+]);
+const MODELS = new Set(['Sequential', 'Functional', 'Model']);
+/** RNN layers keep their variables in their `cell`. */
+export const RNN_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN']);
+
+/** Keras 3 activation names tfjs-layers computes the same way (Keras 3's hard_sigmoid differs from tfjs's). */
+const ACTIVATIONS: Record<string, string> = {
+  linear: 'linear', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax',
+  softplus: 'softplus', softsign: 'softsign', elu: 'elu', selu: 'selu', gelu: 'gelu', mish: 'mish',
+  swish: 'swish', silu: 'swish',
+};
+
+/** A layer that owns variables: where tfjs has it (names from the root model) and where Keras saved them. */
+export interface WeightSlot {
+  names: string[];
+  h5Path: string;
+  className: string;
+}
+
+export interface TranslatedModel {
+  modelConfig: Json;
+  slots: WeightSlot[];
+}
+
+function isObj(v: Json | undefined): v is Obj {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Keras's naming.to_snake_case: how saving_lib names a layer's weight group. */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** A dtype or DTypePolicy as the dtype tfjs computes in. */
+function tfjsDtype(v: Json | undefined, where: string, problems: string[]): Json {
+  const name = isObj(v) ? (isObj(v.config) ? v.config.name : undefined) : v;
+  if (name === undefined || name === null) return 'float32';
+  if (typeof name !== 'string') {
+    problems.push(`${where} has an unreadable dtype`);
+    return 'float32';
+  }
+  if (/^(mixed_)?(b?float(16|32|64))$/.test(name)) return 'float32';
+  if (/^u?int(8|16|32|64)$/.test(name)) return 'int32';
+  problems.push(`${where} uses dtype policy '${name}'`);
+  return 'float32';
+}
+
+function layerName(entry: Obj): string {
+  const c = entry.config;
+  const n = isObj(c) ? c.name : undefined;
+  return typeof n === 'string' ? n : typeof entry.name === 'string' ? entry.name : '(unnamed)';
+}
+
+function axisIsLast(axis: Json | undefined): boolean {
+  return axis === -1 || (Array.isArray(axis) && axis.length === 1 && axis[0] === -1);
+}
+
+/** One layer's config, rewritten for tfjs-layers; anything tfjs would compute differently goes to problems. */
+function layerConfig(cls: string, config: Obj, where: string, problems: string[]): Obj {
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(config)) {
+    // Weights are set from the archive, so initializers only need to be cheap; regularizers and
+    // constraints play no part in inference.
+    if (k.endsWith('_initializer')) out[k] = { class_name: 'Zeros', config: {} };
+    else if (k.endsWith('_regularizer') || k.endsWith('_constraint')) out[k] = null;
+    else if (k === 'dtype') out[k] = tfjsDtype(v, where, problems);
+    else if (k === 'activation' || k === 'recurrent_activation') {
+      const name = typeof v === 'string' ? ACTIVATIONS[v] : undefined;
+      if (name === undefined) problems.push(`${where} uses activation ${JSON.stringify(v)}`);
+      out[k] = name ?? 'linear';
+    } else if (k === 'batch_shape') out.batch_input_shape = v;
+    else if (k === 'negative_slope' && cls === 'LeakyReLU') out.alpha = v;
+    else if (['seed', 'lora_rank', 'lora_alpha', 'synchronized', 'optional', 'ragged', 'quantization_config'].includes(k)) continue;
+    else out[k] = v;
+  }
+  if (config.quantization_config !== undefined && config.quantization_config !== null) problems.push(`${where} is quantized`);
+  if (cls === 'InputLayer' && config.sparse === true) problems.push(`${where} takes sparse input`);
+  if ((cls === 'Conv1D' || cls === 'Conv2D') && config.groups !== undefined && config.groups !== 1) problems.push(`${where} is a grouped convolution`);
+  if (cls === 'Conv1D' && config.data_format === 'channels_first') problems.push(`${where} is a channels_first Conv1D`);
+  if (cls.startsWith('Global') && config.keepdims === true) problems.push(`${where} keeps pooled dimensions (keepdims)`);
+  if (cls === 'ReLU' && ((config.negative_slope ?? 0) !== 0 || (config.threshold ?? 0) !== 0)) {
+    problems.push(`${where} has a negative_slope or threshold, which tfjs's ReLU lacks`);
+  }
+  if (cls === 'Normalization' && !axisIsLast(config.axis)) {
+    problems.push(`${where} normalizes over axis ${JSON.stringify(config.axis)} (only the last axis is supported)`);
+  }
+  return out;
+}
+
+/**
+ * tfjs gives a model used as a layer a node of its own (index 0, from its Input) before any call,
+ * as Keras 2 did; Keras 3 counts only calls. So calls of nested models shift by one.
+ */
+function nodeIndex(layer: string, index: number, nested: ReadonlySet<string>): number {
+  return nested.has(layer) ? index + 1 : index;
+}
+
+function historyRef(t: Obj, where: string, problems: string[], nested: ReadonlySet<string>): Json[] | undefined {
+  const h = isObj(t.config) ? t.config.keras_history : undefined;
+  if (Array.isArray(h) && h.length === 3 && typeof h[0] === 'string' && typeof h[1] === 'number' && typeof h[2] === 'number') {
+    return [h[0], nodeIndex(h[0], h[1], nested), h[2], {}];
+  }
+  problems.push(`${where} has an input tensor without a readable keras_history`);
+  return undefined;
+}
+
+function containsTensor(v: Json): boolean {
+  if (Array.isArray(v)) return v.some(containsTensor);
+  if (!isObj(v)) return false;
+  return v.class_name === '__keras_tensor__' || Object.values(v).some(containsTensor);
+}
+
+/** A Keras 3 call node ({args, kwargs} with __keras_tensor__ refs) as the Keras 2 node tfjs reads. */
+function inboundNode(node: Json, where: string, problems: string[], nested: ReadonlySet<string>): Json {
+  if (Array.isArray(node)) return node;
+  if (!isObj(node)) {
+    problems.push(`${where} has an unreadable inbound node`);
+    return [];
+  }
+  const refs: Json[] = [];
+  const collect = (v: Json): void => {
+    if (Array.isArray(v)) v.forEach(collect);
+    else if (isObj(v) && v.class_name === '__keras_tensor__') {
+      const r = historyRef(v, where, problems, nested);
+      if (r) refs.push(r);
+    } else problems.push(`${where} is called with a non-tensor argument ${JSON.stringify(v)}`);
+  };
+  collect(node.args ?? []);
+  if (node.kwargs !== undefined && containsTensor(node.kwargs)) problems.push(`${where} is called with tensors as keyword arguments`);
+  return refs;
+}
+
+/** Keras 3 writes a single input or output as [name, node, tensor]; tfjs wants a list of those. */
+function endpointList(v: Json | undefined, nested: ReadonlySet<string>): Json {
+  const list = Array.isArray(v) && typeof v[0] === 'string' ? [v] : isObj(v) ? Object.values(v) : (v ?? []);
+  if (!Array.isArray(list)) return list;
+  return list.map((e) => (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' ? [e[0], nodeIndex(e[0], e[1], nested), ...e.slice(2)] : e));
+}
+
+interface Walk {
+  file: string;
+  problems: string[];
+  unsupported: string[];
+  slots: WeightSlot[];
+}
+
+/**
+ * Translates one model (Sequential or Functional) and records where each of its layers' weights
+ * live: `<prefix>layers/<snake_case class>[_n]`, counted over model.layers (which for a
+ * Sequential model leaves out the InputLayer).
+ */
+function translateModel(entry: Obj, names: string[], prefix: string, w: Walk): Obj {
+  const cls = String(entry.class_name);
+  const config = isObj(entry.config) ? entry.config : {};
+  const layers = Array.isArray(config.layers) ? config.layers : [];
+  const sequential = cls === 'Sequential';
+  const counters = new Map<string, number>();
+  const outLayers: Json[] = [];
+  // Keras 2.13+'s configs (Keras 2 node lists) already count nodes the tfjs way.
+  const keras3Nodes = layers.some((l) => isObj(l) && Array.isArray(l.inbound_nodes) && l.inbound_nodes.some((n) => isObj(n)));
+  const nested = new Set(
+    keras3Nodes ? layers.filter((l) => isObj(l) && MODELS.has(String(l.class_name))).map((l) => layerName(l as Obj)) : [],
+  );
+  for (const item of layers) {
+    if (!isObj(item)) continue;
+    const lcls = String(item.class_name);
+    const name = layerName(item);
+    const where = `layer '${name}' (${lcls})`;
+    let slotPath = '';
+    if (!(sequential && lcls === 'InputLayer')) {
+      const snake = toSnakeCase(lcls === 'Model' ? 'Functional' : lcls);
+      const n = counters.get(snake);
+      counters.set(snake, n === undefined ? 0 : n + 1);
+      slotPath = `${prefix}layers/${n === undefined ? snake : `${snake}_${n + 1}`}`;
+    }
+    let translated: Obj;
+    if (lcls === 'Lambda') {
+      throw new MlflowError(
+        `${w.file}: layer '${name}' is a Lambda layer, whose body is Python code; it cannot be loaded natively. Use --runtime python.`,
+        'NOT_IMPLEMENTED',
+      );
+    } else if (MODELS.has(lcls)) {
+      translated = translateModel(item, [...names, name], `${slotPath}/`, w);
+    } else if (SUPPORTED.has(lcls)) {
+      const lconf = layerConfig(lcls, isObj(item.config) ? item.config : {}, where, w.problems);
+      let tcls = lcls;
+      if (lcls === 'GRU' && isObj(item.config) && item.config.reset_after === true) tcls = RESET_AFTER_GRU;
+      if (lcls === 'Normalization') {
+        tcls = KERAS3_NORMALIZATION;
+        delete lconf.axis;
+      }
+      translated = { class_name: tcls, config: lconf };
+      if (slotPath !== '') w.slots.push({ names: [...names, name], h5Path: slotPath, className: lcls });
+    } else {
+      w.unsupported.push(`${lcls} ('${name}')`);
+      continue;
+    }
+    if (!sequential) {
+      translated.name = name;
+      const nodes = Array.isArray(item.inbound_nodes) ? item.inbound_nodes : [];
+      translated.inbound_nodes = nodes.map((n) => inboundNode(n, where, w.problems, nested));
+    }
+    outLayers.push(translated);
+  }
+  const name = typeof config.name === 'string' ? config.name : sequential ? 'sequential' : 'functional';
+  if (sequential) {
+    // A Sequential model built by build(shape) rather than from an Input has no InputLayer;
+    // tfjs needs the shape on its first layer.
+    const first = outLayers[0];
+    if (isObj(first) && first.class_name !== 'InputLayer' && isObj(first.config) && first.config.batch_input_shape === undefined && Array.isArray(config.build_input_shape)) {
+      first.config.batch_input_shape = config.build_input_shape;
+    }
+    return { class_name: 'Sequential', config: { name, layers: outLayers } };
+  }
+  return {
+    class_name: 'Model',
+    config: {
+      name,
+      layers: outLayers,
+      input_layers: endpointList(config.input_layers, nested),
+      output_layers: endpointList(config.output_layers, nested),
+    },
+  };
+}
+
+/**
+ * Translates a Keras 3 config.json (or a Keras 2.13+ one: same envelope, Keras 2 layer configs)
+ * into the Keras 2 model_config tfjs-layers deserializes, and lists the layers with weights.
+ * Lambda layers, classes outside the supported set and settings tfjs would compute differently
+ * are refused, all named in one message.
+ */
+export function translateKerasConfig(root: Json, file: string): TranslatedModel {
+  if (!isObj(root) || typeof root.class_name !== 'string') throw new MlflowError(`${file}: config.json is not a Keras model config`, 'INVALID_PARAMETER_VALUE');
+  if (!MODELS.has(root.class_name)) {
+    throw new MlflowError(
+      `${file}: the model is a ${root.class_name}, a subclassed model whose code is not in the archive; only Sequential and Functional models load natively. Use --runtime python.`,
+      'NOT_IMPLEMENTED',
+    );
+  }
+  const w: Walk = { file, problems: [], unsupported: [], slots: [] };
+  const modelConfig = translateModel(root, [], '', w);
+  if (w.unsupported.length > 0) {
+    throw new MlflowError(
+      `${file}: layers not supported natively: ${w.unsupported.join(', ')}. Use --runtime python.`,
+      'NOT_IMPLEMENTED',
+    );
+  }
+  if (w.problems.length > 0) throw new MlflowError(`${file}: cannot be computed natively: ${w.problems.join('; ')}. Use --runtime python.`, 'NOT_IMPLEMENTED');
+  return { modelConfig, slots: w.slots };
+}

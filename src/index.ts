@@ -1,6 +1,6 @@
 /**
  * mlflow-ts's public API. Importing it registers the built-in flavors and the store's model URI
- * schemes (runs:, models:, mlflow-artifacts:, http(s):). Flavor modules are exported as
+ * schemes (runs:, models:, mlflow-artifacts:, http(s):, s3:, gs:). Flavor modules are exported as
  * namespaces, since each has its own saveModel.
  */
 import './flavors/index.js';
@@ -16,5 +16,7 @@ export type { Flavor, FlavorModel, LoadContext, LoadOptions, Params, PredictInpu
 export * as jsFunction from './flavors/js_function/index.js';
 export * as pythonFunction from './flavors/python_function/index.js';
 export * as sklearn from './flavors/sklearn/index.js';
+export * as tensorflow from './flavors/tensorflow/index.js';
+export * as tfjs from './flavors/tfjs/index.js';
 export * as pickle from './formats/pickle/index.js';
 export * from './serve/index.js';

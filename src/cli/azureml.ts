@@ -53,12 +53,16 @@ export function registerAzureMl(parent: Command): void {
     .option('-d, --deployment-name <name>', 'deployment name', DEFAULT_DEPLOYMENT_NAME)
     .option('-t, --instance-type <type>', 'VM size', DEFAULT_INSTANCE_TYPE)
     .option('-c, --instance-count <n>', 'instances', positiveInt, 1)
+    .option('-m, --model-uri <uri>', "upload the model to the workspace's default datastore and register it as a model version the deployment uses")
+    .option('-n, --model-name <name>', 'registered model name (default: the endpoint name)')
     .option('--all-traffic', "route all of an existing endpoint's traffic to the new deployment")
     .option('--timeout <seconds>', 'how long to wait for each step', positiveInt, DEFAULT_TIMEOUT_SECONDS)
-    .action(async (o: WorkspaceFlags & { image: string; endpointName: string; deploymentName: string; instanceType: string; instanceCount: number; allTraffic?: boolean; timeout: number }) => {
+    .action(async (o: WorkspaceFlags & { image: string; endpointName: string; deploymentName: string; modelUri?: string; modelName?: string; instanceType: string; instanceCount: number; allTraffic?: boolean; timeout: number }) => {
       const r = await deployAzureMl({
         workspace: workspace(o),
         image: o.image,
+        modelUri: o.modelUri,
+        modelName: o.modelName,
         endpointName: o.endpointName,
         deploymentName: o.deploymentName,
         instanceType: o.instanceType,

@@ -27,9 +27,12 @@ export class ArmClient {
       `/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspace)}`;
   }
 
-  /** `path` below the workspace, e.g. `/onlineEndpoints/my-endpoint`. Undefined for a 404 when `allow404`. */
+  /**
+   * `path` below the workspace, e.g. `/onlineEndpoints/my-endpoint` or `/datastores?isDefault=true`.
+   * Undefined for a 404 when `allow404`.
+   */
   async request(method: string, path: string, body?: unknown, allow404 = false): Promise<ArmResource | undefined> {
-    const url = `${this.baseUrl.replace(/\/+$/, '')}${this.workspacePath}${path}?api-version=${API_VERSION}`;
+    const url = `${this.baseUrl.replace(/\/+$/, '')}${this.workspacePath}${path}${path.includes('?') ? '&' : '?'}api-version=${API_VERSION}`;
     const token = await this.getToken();
     const res = await fetch(url, {
       method,

@@ -14,6 +14,14 @@ export function checkAzureName(name: string, field: string): string {
   return name;
 }
 
+/** Model asset names: up to 255 letters, digits, '-', '_' and '.', starting with a letter or digit. */
+export function checkModelName(name: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$/.test(name)) {
+    throw new MlflowError(`Invalid model name '${name}': up to 255 letters, digits, '-', '_' and '.', starting with a letter or digit`, 'INVALID_PARAMETER_VALUE');
+  }
+  return name;
+}
+
 export interface OnlineDeploymentSpec {
   endpointName: string;
   deploymentName?: string;

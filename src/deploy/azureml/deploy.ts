@@ -1,9 +1,13 @@
 import { MlflowError } from '../../errors.js';
+// Registers store/'s model URI schemes (runs:, models:, http(s):...) for resolveModelDir.
+import '../../store/index.js';
+import { resolveModelDir } from '../../model/uri-resolver.js';
 import { Rollback } from '../rollback.js';
 import { waitForStatus } from '../wait-for-status.js';
 import { ArmClient, type ArmResource, type Workspace } from './arm-client.js';
 import { defaultTokenProvider, type TokenProvider } from './credentials.js';
-import { checkSpec, INFERENCE_ROUTES, type OnlineDeploymentSpec } from './deploy-options.js';
+import { checkModelName, checkSpec, INFERENCE_ROUTES, type OnlineDeploymentSpec } from './deploy-options.js';
+import { registerModel, STORAGE_SCOPE } from './register-model.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 1800;
 
@@ -17,6 +21,17 @@ export interface AzureMlDeployOptions extends OnlineDeploymentSpec {
   getToken?: TokenProvider;
   /** Azure Resource Manager's URL (tests point it at a local server). */
   managementUrl?: string;
+  /**
+   * The model to upload and register as a model version that the deployment mounts. Without it
+   * the image must carry the model (`models build-docker -m`).
+   */
+  modelUri?: string;
+  /** Registered model name (default: the endpoint name). */
+  modelName?: string;
+  /** Tokens for Azure Storage, used when the default datastore holds no key or SAS. */
+  getStorageToken?: TokenProvider;
+  /** Replaces https://<account>.blob.core.windows.net (tests point it at a local server). */
+  blobServiceUrl?: string;
 }
 
 export interface AzureMlDeployment {
@@ -24,6 +39,8 @@ export interface AzureMlDeployment {
   deploymentName: string;
   scoringUri?: string;
   environmentId: string;
+  /** The registered model version's ARM id, when a model was uploaded. */
+  modelId?: string;
 }
 
 function checkWorkspace(ws: Workspace): void {
@@ -54,13 +71,18 @@ function waitProvisioned(arm: ArmClient, path: string, what: string, o: AzureMlD
 }
 
 /**
- * `azureml deploy`: an environment version for the image (with its /ping and /invocations
- * routes), the online endpoint if it does not exist, the deployment, then the endpoint's
- * traffic; each waited for until provisioned. On failure what this call created is deleted again.
+ * `azureml deploy`: with a model URI, the model's files uploaded to the workspace's default
+ * datastore and registered as a model version; an environment version for the image (with its
+ * /ping and /invocations routes), the online endpoint if it does not exist, the deployment
+ * (mounting the model version), then the endpoint's traffic; each waited for until provisioned.
+ * On failure what this call created is deleted again.
  */
 export async function deployAzureMl(options: AzureMlDeployOptions): Promise<AzureMlDeployment> {
   checkWorkspace(options.workspace);
   const spec = checkSpec(options);
+  const modelName = options.modelUri === undefined ? undefined : checkModelName(options.modelName ?? spec.endpointName);
+  // A model URI that does not resolve fails here, before anything is created.
+  const modelDir = options.modelUri === undefined ? undefined : await resolveModelDir(options.modelUri);
   const arm = armClient(options);
   const say = options.onProgress ?? (() => undefined);
   const endpointPath = `/onlineEndpoints/${encodeURIComponent(spec.endpointName)}`;
@@ -78,6 +100,17 @@ export async function deployAzureMl(options: AzureMlDeployOptions): Promise<Azur
 
   const rollback = new Rollback();
   try {
+    const modelId =
+      modelDir === undefined || modelName === undefined
+        ? undefined
+        : await registerModel(arm, rollback, {
+            name: modelName,
+            version: String(Date.now()),
+            modelDir,
+            getStorageToken: options.getStorageToken ?? defaultTokenProvider(process.env, STORAGE_SCOPE),
+            blobServiceUrl: options.blobServiceUrl,
+            say,
+          });
     const envName = `${spec.endpointName}-env`;
     const envVersion = String(Date.now());
     const envPath = `/environments/${encodeURIComponent(envName)}/versions/${envVersion}`;
@@ -106,6 +139,7 @@ export async function deployAzureMl(options: AzureMlDeployOptions): Promise<Azur
         endpointComputeType: 'Managed',
         instanceType: spec.instanceType,
         environmentId: arm.resourceId(envPath),
+        model: modelId,
         environmentVariables: spec.environmentVariables,
       },
     });
@@ -129,6 +163,7 @@ export async function deployAzureMl(options: AzureMlDeployOptions): Promise<Azur
       deploymentName: spec.deploymentName,
       scoringUri: endpoint?.properties?.scoringUri as string | undefined,
       environmentId: arm.resourceId(envPath),
+      modelId,
     };
   } catch (e) {
     throw await rollback.run(e);

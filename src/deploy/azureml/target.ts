@@ -8,8 +8,9 @@ import { deleteAzureMl, deployAzureMl, describeAzureMl } from './deploy.js';
 const HELP = `Deploys to an Azure ML managed online endpoint through Azure Resource Manager.
 Target URI: azureml or azureml:/subscriptions/<id>/resourceGroups/<group>/workspaces/<workspace>
 (else config subscription_id, resource_group, workspace, or AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE_NAME).
-Config (-C key=value): image (required: a models build-docker image with the model, in a registry the workspace pulls from),
-instance_type, instance_count, timeout_seconds. --endpoint names the online endpoint (default: the deployment name).
+Config (-C key=value): image (required: a models build-docker image, in a registry the workspace pulls from),
+model_name (the registered model; default the endpoint name), instance_type, instance_count, timeout_seconds.
+The model (-m) is uploaded to the workspace's default datastore and registered as a model version the deployment mounts. --endpoint names the online endpoint (default: the deployment name).
 Credentials: AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, else @azure/identity's DefaultAzureCredential.`;
 
 /** The workspace from the target URI, else config, else environment. */
@@ -35,13 +36,15 @@ function int(value: string | undefined, field: string): number | undefined {
 
 export function azureMlClient(targetUri: string): DeploymentClient {
   const ws = (config?: DeploymentConfig) => ({ workspace: workspaceOf(targetUri, config), managementUrl: process.env.AZURE_RESOURCE_MANAGER_URL });
-  const deploy = async (name: string, config: DeploymentConfig, endpoint: string | undefined, allTraffic: boolean) => {
+  const deploy = async (name: string, modelUri: string | undefined, config: DeploymentConfig, endpoint: string | undefined, allTraffic: boolean) => {
     if (!config.image) throw new MlflowError("Azure ML deployments need -C image=<registry/image:tag> (built by 'models build-docker -m')", 'INVALID_PARAMETER_VALUE');
     const r = await deployAzureMl({
       ...ws(config),
       endpointName: endpoint ?? name,
       deploymentName: name,
       image: config.image,
+      modelUri,
+      modelName: config.model_name,
       instanceType: config.instance_type,
       instanceCount: int(config.instance_count, 'instance_count'),
       timeoutSeconds: int(config.timeout_seconds, 'timeout_seconds'),
@@ -51,10 +54,10 @@ export function azureMlClient(targetUri: string): DeploymentClient {
     return { name, ...r };
   };
   return {
-    createDeployment: (name, _modelUri, { config, endpoint }) => deploy(name, config, endpoint, false),
-    updateDeployment: async (name, { config, endpoint }) => {
+    createDeployment: (name, modelUri, { config, endpoint }) => deploy(name, modelUri, config, endpoint, false),
+    updateDeployment: async (name, { modelUri, config, endpoint }) => {
       await deleteAzureMl({ ...ws(config), endpointName: endpoint ?? name, deploymentName: name });
-      return deploy(name, config, endpoint, true);
+      return deploy(name, modelUri, config, endpoint, true);
     },
     deleteDeployment: (name, { config, endpoint }) =>
       deleteAzureMl({ ...ws(config), endpointName: endpoint ?? name, deploymentName: endpoint ? name : undefined }),

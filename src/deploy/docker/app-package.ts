@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlflowError } from '../../errors.js';
@@ -17,16 +17,78 @@ export const DEPLOY_ONLY_PACKAGES: readonly string[] = [
   '@azure/identity',
 ];
 
-/** Files a running program never reads: source maps, type declarations, docs. */
-const UNNEEDED_FILE = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts|\.tsbuildinfo|\.md|\.markdown)$/i;
+/**
+ * Packages that only some flavors load, and only when they load a model (by dynamic import):
+ * tfjs with its backends and h5wasm are most of the app's size, so an image whose model has none
+ * of these flavors leaves them out.
+ */
+export const FLAVOR_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  '@tensorflow/tfjs': ['tensorflow', 'keras', 'tfjs'],
+  '@tensorflow/tfjs-backend-wasm': ['tensorflow', 'keras', 'tfjs'],
+  h5wasm: ['tensorflow', 'keras'],
+};
+
+/**
+ * The top-level packages an image leaves out: the deploy-only ones, and the flavor packages that
+ * none of the model's flavors loads. Without a model (one is mounted later) every flavor's are kept.
+ */
+export function packagesToOmit(flavors: readonly string[] | undefined): string[] {
+  const unused = Object.entries(FLAVOR_PACKAGES)
+    .filter(([, users]) => flavors !== undefined && !users.some((f) => flavors.includes(f)))
+    .map(([name]) => name);
+  return [...DEPLOY_ONLY_PACKAGES, ...unused];
+}
+
+/** Files a running program never reads: source maps, TypeScript sources and declarations, docs. */
+const UNNEEDED_FILE = /(\.map|\.ts|\.mts|\.cts|\.tsbuildinfo|\.md|\.markdown)$/i;
 /** Minified browser bundles and their size reports: Node loads a package through its `main`. */
 const BROWSER_BUNDLE = /(\.min\.m?js|\.html)$/i;
+const SCRIPT = /\.(c|m)?js$/i;
 
 /** A browser bundle: minified, a size report, or the unminified twin of a minified file. */
 function isBrowserBundle(file: string): boolean {
   if (BROWSER_BUNDLE.test(file)) return true;
   const m = /^(.*)\.(m?js)$/.exec(file);
   return m !== null && existsSync(`${m[1]}.min.${m[2]}`);
+}
+
+/** A package's files, without its nested node_modules. */
+async function packageFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const nested = path.join(dir, 'node_modules');
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter((f) => f !== nested && !f.startsWith(nested + path.sep));
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The browser bundles of a package that Node never loads: a bundle is kept when it is the
+ * package's main file or an `exports` target, or when another of its scripts names it in a string (`require('./seedrandom')`
+ * loads seedrandom.js, the twin of seedrandom.min.js).
+ */
+async function unusedBundles(dir: string): Promise<Set<string>> {
+  const files = await packageFiles(dir);
+  const pkg = await readPackageJson(dir);
+  // The files Node may enter a package by: `main` and every target of `exports`.
+  const entries = new Set([path.resolve(dir, typeof pkg.main === 'string' ? pkg.main : 'index.js')]);
+  const addTargets = (v: unknown): void => {
+    if (typeof v === 'string') entries.add(path.resolve(dir, v));
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(addTargets);
+  };
+  addTargets(pkg.exports);
+  const bundles = files.filter((f) => !entries.has(f) && isBrowserBundle(f));
+  if (bundles.length === 0) return new Set();
+  const stem = (f: string): string => path.basename(f).replace(/\.(c|m)?js$/i, '');
+  const named = new RegExp(`[/'"\`](${[...new Set(bundles.map(stem))].map(escapeRegExp).join('|')})(\\.(c|m)?js)?['"\`]`, 'g');
+  const referenced = new Set<string>();
+  for (const f of files) {
+    if (!SCRIPT.test(f) || bundles.includes(f)) continue;
+    for (const m of (await readFile(f, 'utf8')).matchAll(named)) referenced.add(m[1]);
+  }
+  return new Set(bundles.filter((f) => !referenced.has(stem(f))));
 }
 
 /** The root of the installed mlflow-ts package (holds package.json, dist/, bin/, python/). */
@@ -38,6 +100,7 @@ export function appRoot(): string {
 interface PackageJson {
   name?: string;
   main?: unknown;
+  exports?: unknown;
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -96,9 +159,10 @@ export async function productionPackageDirs(root: string, exclude: readonly stri
 
 /**
  * Copies the built app (dist/, bin/, python/, package.json) and its production dependencies
- * into `dest`, as `npm ci --omit=dev` would lay them out, without network access.
+ * into `dest`, as `npm ci --omit=dev` would lay them out, without network access and without the
+ * top-level packages in `omit`.
  */
-export async function copyAppPackage(root: string, dest: string): Promise<void> {
+export async function copyAppPackage(root: string, dest: string, omit: readonly string[] = DEPLOY_ONLY_PACKAGES): Promise<void> {
   if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
     throw new MlflowError(`mlflow-ts is not built: ${path.join(root, 'dist', 'cli', 'main.js')} is missing; run \`npm run build\` first`, 'INVALID_STATE');
   }
@@ -113,15 +177,11 @@ export async function copyAppPackage(root: string, dest: string): Promise<void> 
     }
   }
   await cp(path.join(root, 'package.json'), path.join(dest, 'package.json'));
-  for (const dir of await productionPackageDirs(root)) {
+  for (const dir of await productionPackageDirs(root, omit)) {
     const target = path.join(dest, path.relative(root, dir));
     // A package's own node_modules holds nested dependencies, each copied on its own if needed.
     const nested = path.join(dir, 'node_modules');
-    const declared = (await readPackageJson(dir)).main;
-    const main = path.resolve(dir, typeof declared === 'string' ? declared : 'index.js');
-    await cp(dir, target, {
-      recursive: true,
-      filter: (src) => keep(src) && src !== nested && (src === main || !isBrowserBundle(src)),
-    });
+    const unused = await unusedBundles(dir);
+    await cp(dir, target, { recursive: true, filter: (src) => keep(src) && src !== nested && !unused.has(src) });
   }
 }

@@ -9,7 +9,7 @@ import { getFlavor } from '../../flavors/registry.js';
 import { REQUIREMENTS_FILE } from '../../model/environment.js';
 import { Model } from '../../model/model.js';
 import { resolveModelDir } from '../../model/uri-resolver.js';
-import { appRoot, copyAppPackage } from './app-package.js';
+import { appRoot, copyAppPackage, packagesToOmit } from './app-package.js';
 import { DEFAULT_BASE_IMAGE, renderDockerfile, renderEntrypoint } from './dockerfile.js';
 
 export interface BuildContextOptions {
@@ -57,7 +57,7 @@ export async function generateBuildContext(options: BuildContextOptions): Promis
   // Without a model, any model may be mounted later, so keep the Python bridge available.
   const python = model === undefined || needsPythonBridge(model);
   const requirements = modelDir !== undefined && existsSync(path.join(modelDir, REQUIREMENTS_FILE));
-  await copyAppPackage(options.appDir ?? appRoot(), path.join(dir, 'mlflow-ts'));
+  await copyAppPackage(options.appDir ?? appRoot(), path.join(dir, 'mlflow-ts'), packagesToOmit(model && Object.keys(model.flavors)));
   const entrypoint = path.join(dir, 'mlflow-ts', 'entrypoint.sh');
   await writeFile(entrypoint, renderEntrypoint());
   await chmod(entrypoint, 0o755);

@@ -11,7 +11,7 @@ export interface DockerfileOptions {
   baseImage: string;
   /** The model is copied to model_dir/ in the context; otherwise it is mounted at run time. */
   modelIncluded: boolean;
-  /** Install Debian's python3 (for the Python bridge), with the model's requirements.txt if given. */
+  /** Install Debian's python3, numpy and pandas (for the Python bridge), and the model's requirements.txt with pip if given. */
   python?: { requirementsFile?: string };
 }
 
@@ -23,10 +23,13 @@ export function renderDockerfile(options: DockerfileOptions): string {
     '',
   ];
   if (options.python) {
+    // The bridge's worker itself needs numpy and pandas; Debian's builds are much smaller than
+    // pip's wheels. pip only comes along to install a model's requirements.txt.
+    const pip = options.python.requirementsFile !== undefined ? ' python3-pip' : '';
     lines.push(
       '# The model needs the Python bridge: no native flavor scores it.',
       'RUN apt-get update \\',
-      ' && apt-get install -y --no-install-recommends python3 python3-pip \\',
+      ` && apt-get install -y --no-install-recommends python3 python3-numpy python3-pandas${pip} \\`,
       ' && rm -rf /var/lib/apt/lists/*',
     );
     if (options.python.requirementsFile !== undefined) {

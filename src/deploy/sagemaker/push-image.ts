@@ -35,7 +35,16 @@ export async function buildAndPushContainer(options: PushImageOptions): Promise<
   });
   const data = auth.authorizationData?.[0];
   if (!data?.authorizationToken || !data.proxyEndpoint) throw new MlflowError('ECR returned no authorization token', 'INTERNAL_ERROR');
-  const registry = data.proxyEndpoint.replace(/^https?:\/\//, '');
+  // The token is base64 of "user:password"; only the first colon separates them.
+  const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw new MlflowError('ECR returned an authorization token that is not base64 of user:password', 'INTERNAL_ERROR');
+  const [user, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  const registry = data.proxyEndpoint.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  // ECR answers https://; an http:// endpoint is a plain-HTTP registry (a local mirror or test
+  // registry), which podman and buildah reach only without TLS. Docker allows plain HTTP to
+  // 127.0.0.0/8 itself and takes other insecure registries from its daemon's configuration.
+  const plainHttp = data.proxyEndpoint.startsWith('http://') && tool.name !== 'docker' ? ['--tls-verify=false'] : [];
   try {
     await ecr.send(new E.DescribeRepositoriesCommand({ repositoryNames: [repository] }));
   } catch (e) {
@@ -44,13 +53,12 @@ export async function buildAndPushContainer(options: PushImageOptions): Promise<
       throw awsCallFailed(`ECR CreateRepository ${repository}`, err);
     });
   }
-  const [user, password] = Buffer.from(data.authorizationToken, 'base64').toString('utf8').split(':');
   const remote = `${registry}/${repository}:${tag}`;
   const g = tool.globalArgs;
   // buildah pushes with the same verbs as podman and docker.
-  await runChecked('Logging in to ECR', tool.name, [...g, 'login', '--username', user, '--password-stdin', registry], { input: password });
+  await runChecked('Logging in to ECR', tool.name, [...g, 'login', ...plainHttp, '--username', user, '--password-stdin', registry], { input: password });
   await runChecked(`Tagging ${imageName}`, tool.name, [...g, 'tag', imageName, remote]);
-  await runChecked(`Pushing ${remote}`, tool.name, [...g, 'push', remote], { onOutput: options.onOutput });
+  await runChecked(`Pushing ${remote}`, tool.name, [...g, 'push', ...plainHttp, remote], { onOutput: options.onOutput });
   return remote;
 }
 

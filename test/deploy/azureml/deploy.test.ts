@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -10,12 +11,20 @@ import { MlflowError } from '../../../src/errors.js';
 
 const MODEL = path.resolve(import.meta.dirname, '../../../examples/iris-js');
 const WS = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1';
+const ACCOUNT_KEY = Buffer.from('not-a-real-storage-account-key-0123456789').toString('base64');
 
 interface Recorded { method: string; path: string; body?: Record<string, unknown>; auth?: string; apiVersion?: string | null }
 
 /** A stand-in for Azure Resource Manager: resources in memory, each Creating for one poll, then Succeeded. */
 class FakeArm {
   requests: Recorded[] = [];
+  /** Blob requests (under /blob/<account>/<container>/...), each with the headers it came with. */
+  blobRequests: { method: string; path: string; query: string; headers: http.IncomingHttpHeaders }[] = [];
+  blobs = new Map<string, Buffer>();
+  /** What listSecrets answers for the default datastore. */
+  secrets: Record<string, unknown> = { secretsType: 'AccountKey', key: ACCOUNT_KEY };
+  /** Answer the n-th blob PUT (1-based) with 403. */
+  failBlobPut = 0;
   resources = new Map<string, { doc: Record<string, unknown>; polls: number; final: string }>();
   /** Final provisioningState per path suffix (default Succeeded). */
   finalState: Record<string, string> = {};
@@ -30,6 +39,7 @@ class FakeArm {
     const text = Buffer.concat(chunks).toString('utf8');
     const u = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
+    if (u.pathname.startsWith('/blob/')) return this.handleBlob(req, res, u, Buffer.concat(chunks));
     if (u.pathname.endsWith('/oauth2/v2.0/token')) {
       this.requests.push({ method, path: 'token', body: Object.fromEntries(new URLSearchParams(text)) });
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok-123', expires_in: 3600 }));
@@ -38,6 +48,10 @@ class FakeArm {
     this.requests.push({ method, path: p, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, auth: req.headers.authorization, apiVersion: u.searchParams.get('api-version') });
     const json = (status: number, doc: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
     if (p === '') return json(200, { name: 'ws-1', location: 'westeurope' });
+    if (p === '/datastores' && u.searchParams.get('isDefault') === 'true') {
+      return json(200, { value: [{ name: 'workspaceblobstore', properties: { datastoreType: 'AzureBlob', accountName: 'acct1', containerName: 'azureml-blobstore-1', endpoint: 'core.windows.net', protocol: 'https', isDefault: true, credentials: { credentialsType: this.secrets.secretsType ?? 'None' } } }] });
+    }
+    if (p === '/datastores/workspaceblobstore/listSecrets' && method === 'POST') return json(200, this.secrets);
     if (method === 'PUT') {
       const failing = Object.entries(this.failPut).find(([suffix]) => p.endsWith(suffix));
       if (failing) return json(failing[1], { error: { code: 'BadRequest', message: 'The instance type is not available' } });
@@ -56,10 +70,39 @@ class FakeArm {
     return json(200, { ...r.doc, properties: { ...(r.doc.properties as object), provisioningState: state } });
   }
 
+  handleBlob(req: http.IncomingMessage, res: http.ServerResponse, u: URL, body: Buffer): void {
+    const method = req.method ?? 'GET';
+    const p = decodeURIComponent(u.pathname.slice('/blob/acct1'.length));
+    this.blobRequests.push({ method, path: p, query: u.search, headers: req.headers });
+    const fail = (status: number, code: string): void => void res.writeHead(status, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>x</Message></Error>`);
+    if (this.secrets.secretsType === 'AccountKey' && req.headers.authorization !== `SharedKey acct1:${expectedSignature(method, u.pathname.slice('/blob/acct1'.length), req.headers)}`) {
+      return fail(403, 'AuthenticationFailed');
+    }
+    if (method === 'PUT') {
+      if (this.blobRequests.filter((r) => r.method === 'PUT').length === this.failBlobPut) return fail(403, 'AuthorizationPermissionMismatch');
+      this.blobs.set(p, body);
+      return void res.writeHead(201).end();
+    }
+    if (method === 'DELETE') {
+      const had = this.blobs.delete(p);
+      return void res.writeHead(had ? 202 : 404).end();
+    }
+    fail(405, 'UnsupportedHttpVerb');
+  }
+
   /** "METHOD /path" of every ARM request but the status polls. */
   changes(): string[] {
     return this.requests.filter((r) => r.method !== 'GET' && r.path !== 'token').map((r) => `${r.method} ${r.path.replace(/versions\/\d+/, 'versions/N')}`);
   }
+}
+
+/** Azure Storage's Shared Key check as the service does it, from the request as received. */
+function expectedSignature(method: string, encodedPath: string, h: http.IncomingHttpHeaders): string {
+  const v = (name: string): string => (h[name] as string | undefined) ?? '';
+  const ms = Object.keys(h).filter((k) => k.startsWith('x-ms-')).sort().map((k) => `${k}:${v(k)}`);
+  const length = v('content-length') === '0' ? '' : v('content-length');
+  const lines = [method, v('content-encoding'), v('content-language'), length, v('content-md5'), v('content-type'), v('date'), v('if-modified-since'), v('if-match'), v('if-none-match'), v('if-unmodified-since'), v('range'), ...ms, `/acct1${encodedPath}`];
+  return createHmac('sha256', Buffer.from(ACCOUNT_KEY, 'base64')).update(lines.join('\n')).digest('base64');
 }
 
 const arm = new FakeArm();
@@ -73,6 +116,10 @@ beforeEach(() => {
   arm.resources.clear();
   arm.finalState = {};
   arm.failPut = {};
+  arm.blobRequests = [];
+  arm.blobs.clear();
+  arm.secrets = { secretsType: 'AccountKey', key: ACCOUNT_KEY };
+  arm.failBlobPut = 0;
 });
 
 function options(overrides: Partial<AzureMlDeployOptions> = {}): AzureMlDeployOptions {
@@ -169,6 +216,93 @@ describe('azureml deploy', () => {
       `DELETE ${EP}/deployments/blue`,
       'DELETE /environments/iris-endpoint-env/versions/N',
     ]);
+  });
+
+  describe('with a model URI', () => {
+    const modelOptions = (o: Partial<AzureMlDeployOptions> = {}) => options({ modelUri: MODEL, blobServiceUrl: `${arm.url}/blob/acct1`, ...o });
+    const PREFIX = /^\/azureml-blobstore-1\/mlflow-ts\/iris-endpoint\/\d+\/model\//;
+
+    async function modelFiles(): Promise<string[]> {
+      const entries = await readdir(MODEL, { recursive: true, withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => path.relative(MODEL, path.join(e.parentPath, e.name))).sort();
+    }
+
+    it('uploads the model to the default datastore, registers a model version and mounts it in the deployment', async () => {
+      const r = await deployAzureMl(modelOptions());
+      expect(arm.changes()).toEqual([
+        'POST /datastores/workspaceblobstore/listSecrets',
+        'PUT /models/iris-endpoint/versions/N',
+        'PUT /environments/iris-endpoint-env/versions/N',
+        `PUT ${EP}`,
+        `PUT ${EP}/deployments/blue`,
+        `PUT ${EP}`,
+      ]);
+      // every file of the model, byte for byte, as block blobs signed with the account key
+      const files = await modelFiles();
+      const puts = arm.blobRequests.filter((b) => b.method === 'PUT');
+      expect(puts.map((b) => b.path.replace(PREFIX, ''))).toEqual(files);
+      for (const b of puts) {
+        expect(b.path).toMatch(PREFIX);
+        expect(b.headers['x-ms-blob-type']).toBe('BlockBlob');
+        expect(b.headers['x-ms-version']).toBe('2021-08-06');
+        expect(b.headers.authorization).toMatch(/^SharedKey acct1:/);
+        expect(arm.blobs.get(b.path)).toEqual(await readFile(path.join(MODEL, b.path.replace(PREFIX, ''))));
+      }
+      const version = /\/(\d+)\/model\//.exec(puts[0].path)?.[1];
+      const model = arm.requests.find((q) => q.method === 'PUT' && q.path.startsWith('/models/'));
+      expect(model?.path).toBe(`/models/iris-endpoint/versions/${version}`);
+      expect(model?.body).toEqual({
+        properties: {
+          modelType: 'custom_model',
+          modelUri: `azureml://subscriptions/sub-1/resourcegroups/rg-1/workspaces/ws-1/datastores/workspaceblobstore/paths/mlflow-ts/iris-endpoint/${version}/model`,
+          description: 'MLflow model served by mlflow-ts',
+        },
+      });
+      expect(r.modelId).toBe(`${WS}/models/iris-endpoint/versions/${version}`);
+      const dep = arm.requests.find((q) => q.method === 'PUT' && q.path.endsWith('/deployments/blue'))?.body as { properties: Record<string, unknown> };
+      expect(dep.properties.model).toBe(r.modelId);
+    });
+
+    it('rolls back the deployment, endpoint, environment, model version and uploaded files when the deployment fails', async () => {
+      arm.finalState['/deployments/blue'] = 'Failed';
+      const err = (await deployAzureMl(modelOptions({ modelName: 'iris-model' })).catch((e: unknown) => e)) as MlflowError;
+      expect(err.message).toMatch(/deployment blue reached status Failed/);
+      expect(err.message).toMatch(/Rolled back: deployment blue; endpoint iris-endpoint; environment iris-endpoint-env:\d+; model iris-model:\d+; uploaded model files under mlflow-ts\/iris-model\/\d+\/model/);
+      expect(arm.changes().slice(-4)).toEqual([`DELETE ${EP}/deployments/blue`, `DELETE ${EP}`, 'DELETE /environments/iris-endpoint-env/versions/N', 'DELETE /models/iris-model/versions/N']);
+      expect(arm.blobs.size).toBe(0);
+      expect(arm.blobRequests.filter((b) => b.method === 'DELETE')).toHaveLength((await modelFiles()).length);
+    });
+
+    it('stops at a refused upload, naming the blob, and deletes the files already uploaded; nothing else was created', async () => {
+      arm.failBlobPut = 2;
+      const err = (await deployAzureMl(modelOptions()).catch((e: unknown) => e)) as MlflowError;
+      expect(err.errorCode).toBe('PERMISSION_DENIED');
+      expect(err.message).toMatch(/Azure Storage PUT http:\/\/127\.0\.0\.1:\d+\/blob\/acct1\/azureml-blobstore-1\/mlflow-ts\/iris-endpoint\/\d+\/model\/\S+ failed \(403\): AuthorizationPermissionMismatch/);
+      expect(arm.changes()).toEqual(['POST /datastores/workspaceblobstore/listSecrets']);
+      expect(arm.blobs.size).toBe(0);
+    });
+
+    it('uses a SAS token when the datastore holds one', async () => {
+      arm.secrets = { secretsType: 'Sas', sasToken: 'sv=2021-08-06&sig=abc' };
+      await deployAzureMl(modelOptions());
+      const puts = arm.blobRequests.filter((b) => b.method === 'PUT');
+      expect(puts.length).toBeGreaterThan(0);
+      expect(puts.every((b) => b.query === '?sv=2021-08-06&sig=abc' && b.headers.authorization === undefined)).toBe(true);
+    });
+
+    it('uses an Entra ID token for Azure Storage when the datastore holds no secret', async () => {
+      arm.secrets = {};
+      await deployAzureMl(modelOptions({ getStorageToken: () => Promise.resolve('storage-tok') }));
+      const puts = arm.blobRequests.filter((b) => b.method === 'PUT');
+      expect(puts.every((b) => b.headers.authorization === 'Bearer storage-tok')).toBe(true);
+    });
+
+    it('refuses a model URI that does not exist, and a bad model name, before any request', async () => {
+      await expect(deployAzureMl(modelOptions({ modelUri: '/no/such/model' }))).rejects.toThrow(/does not exist/);
+      await expect(deployAzureMl(modelOptions({ modelName: 'bad name' }))).rejects.toThrow(/Invalid model name 'bad name'/);
+      expect(arm.requests).toEqual([]);
+      expect(arm.blobRequests).toEqual([]);
+    });
   });
 
   describe('bad input is refused before any request', () => {

@@ -1,19 +1,23 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildImage,
   checkImageName,
+  DEPLOY_ONLY_PACKAGES,
   detectContainerTool,
+  FLAVOR_PACKAGES,
   generateBuildContext,
+  packagesToOmit,
   productionPackageDirs,
   renderEntrypoint,
 } from '../../../src/deploy/docker/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const EXAMPLE = path.join(ROOT, 'examples/iris-js');
+const SKLEARN = path.join(ROOT, 'examples/iris-sklearn');
 let tmp: string;
 let app: string;
 
@@ -24,17 +28,26 @@ async function fakeApp(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'dist/cli/main.js.map'), '{}');
   await mkdir(path.join(dir, 'bin'), { recursive: true });
   await writeFile(path.join(dir, 'bin/mlflow-ts.js'), '');
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mlflow-ts', dependencies: { dep: '1', '@aws-sdk/client-s3': '3' }, devDependencies: { devdep: '1' } }));
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mlflow-ts', dependencies: { dep: '1', '@aws-sdk/client-s3': '3', '@tensorflow/tfjs': '4' }, devDependencies: { devdep: '1' } }));
   const pkg = async (name: string, json: object, files: Record<string, string> = {}) => {
     const d = path.join(dir, 'node_modules', name);
     await mkdir(d, { recursive: true });
     await writeFile(path.join(d, 'package.json'), JSON.stringify({ name, ...json }));
     for (const [f, text] of Object.entries(files)) await writeFile(path.join(d, f), text);
   };
-  await pkg('dep', { main: 'index.js', dependencies: { sub: '1' } }, { 'index.js': '', 'bundle.js': '', 'bundle.min.js': '', 'README.md': '' });
-  await pkg('sub', {}, { 'index.js': '', 'index.d.ts': '' });
+  await pkg('dep', { main: 'index.js', dependencies: { sub: '1', exp: '1' } }, { 'index.js': '', 'bundle.js': '', 'bundle.min.js': '', 'README.md': '' });
+  // sub's index.js loads twin.js, the unminified twin of a browser bundle: it must stay
+  await pkg('sub', {}, { 'index.js': "module.exports = require('./twin');", 'twin.js': '', 'twin.min.js': '', 'index.d.ts': '' });
+  // an `exports` target stays even when it looks like a bundle's twin
+  await pkg('exp', { exports: { '.': { require: './cjs/entry.js' } } });
+  await mkdir(path.join(dir, 'node_modules/exp/cjs'));
+  for (const f of ['entry.js', 'entry.min.js']) await writeFile(path.join(dir, 'node_modules/exp/cjs', f), '');
   await pkg('devdep', {}, { 'index.js': '' });
   await pkg('@aws-sdk/client-s3', {}, { 'index.js': '' });
+  await pkg('@tensorflow/tfjs', { dependencies: { 'tfjs-only': '1' } }, { 'index.js': '' });
+  await pkg('tfjs-only', {}, { 'index.js': '' });
+  await mkdir(path.join(dir, 'node_modules/dep/src'));
+  await writeFile(path.join(dir, 'node_modules/dep/src/index.ts'), '');
 }
 
 /** A model only the Python bridge can score: python_function with a loader module. */
@@ -72,7 +85,10 @@ describe('models generate-dockerfile', () => {
     const nm = path.join(out, 'mlflow-ts/node_modules');
     expect(existsSync(path.join(nm, 'dep/index.js'))).toBe(true);
     expect(existsSync(path.join(nm, 'sub/index.js'))).toBe(true);
-    for (const gone of ['devdep', '@aws-sdk/client-s3', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts']) {
+    expect(existsSync(path.join(nm, 'sub/twin.js'))).toBe(true);
+    expect(existsSync(path.join(nm, 'exp/cjs/entry.js'))).toBe(true);
+    // nor the packages of flavors the model does not have (tfjs, with its own dependencies)
+    for (const gone of ['devdep', '@aws-sdk/client-s3', '@tensorflow/tfjs', 'tfjs-only', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts', 'dep/src/index.ts', 'sub/twin.min.js', 'exp/cjs/entry.min.js']) {
       expect(existsSync(path.join(nm, gone)), gone).toBe(false);
     }
     expect(existsSync(path.join(out, 'mlflow-ts/dist/cli/main.js.map'))).toBe(false);
@@ -86,8 +102,37 @@ describe('models generate-dockerfile', () => {
     expect(ctx.python).toBe(true);
     const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
-    expect(dockerfile).toContain('apt-get install -y --no-install-recommends python3 python3-pip');
+    expect(dockerfile).toContain('apt-get install -y --no-install-recommends python3 python3-numpy python3-pandas python3-pip');
     expect(dockerfile).toContain('COPY model_dir/requirements.txt /tmp/requirements.txt');
+    expect(dockerfile).toContain('RUN python3 -m pip install --no-cache-dir --break-system-packages -r /tmp/requirements.txt');
+    // Python comes before the app and the model, so their layers change without reinstalling it.
+    expect(dockerfile.indexOf('apt-get install')).toBeLessThan(dockerfile.indexOf('COPY mlflow-ts/'));
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+  });
+
+  it('forces the bridge for an MLflow 2.22.1 sklearn model whose only flavor is python_function', async () => {
+    const model = path.join(tmp, 'sk-pyfunc');
+    await cp(SKLEARN, model, { recursive: true });
+    const mlmodel = await readFile(path.join(model, 'MLmodel'), 'utf8');
+    // drop the sklearn section: MLflow's loader_module mlflow.sklearn is then all there is
+    await writeFile(path.join(model, 'MLmodel'), mlmodel.replace(/^ {2}sklearn:\n(?: {4}.*\n)+/m, ''));
+    const out = path.join(tmp, 'sk-pyfunc-ctx');
+    const ctx = await generateBuildContext({ modelUri: model, outputDir: out, appDir: app });
+    expect(ctx.python).toBe(true);
+    const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY model_dir/requirements.txt /tmp/requirements.txt');
+    expect(await readFile(path.join(out, 'model_dir/requirements.txt'), 'utf8')).toContain('scikit-learn==1.2.1');
+  });
+
+  it('a bridge model without requirements.txt gets no pip', async () => {
+    const model = path.join(tmp, 'py-noreq');
+    await pythonModel(model);
+    await rm(path.join(model, 'requirements.txt'));
+    const out = path.join(tmp, 'py-noreq-ctx');
+    await generateBuildContext({ modelUri: model, outputDir: out, appDir: app });
+    const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('apt-get install -y --no-install-recommends python3 python3-numpy python3-pandas \\\n');
+    expect(dockerfile).not.toContain('pip');
   });
 
   it('without a model, expects one mounted at /opt/ml/model', async () => {
@@ -96,6 +141,19 @@ describe('models generate-dockerfile', () => {
     const dockerfile = await readFile(path.join(out, 'Dockerfile'), 'utf8');
     expect(dockerfile).not.toContain('COPY model_dir');
     expect(existsSync(path.join(out, 'model_dir'))).toBe(false);
+    // any model may be mounted, so every flavor's packages stay
+    expect(existsSync(path.join(out, 'mlflow-ts/node_modules/@tensorflow/tfjs/index.js'))).toBe(true);
+    expect(existsSync(path.join(out, 'mlflow-ts/node_modules/tfjs-only/index.js'))).toBe(true);
+  });
+
+  it('keeps a flavor\'s packages only for models with that flavor', () => {
+    const omitted = (flavors?: string[]) => packagesToOmit(flavors).filter((p) => !DEPLOY_ONLY_PACKAGES.includes(p));
+    expect(omitted(['python_function', 'sklearn'])).toEqual(Object.keys(FLAVOR_PACKAGES));
+    expect(omitted(['js_function'])).toEqual(Object.keys(FLAVOR_PACKAGES));
+    expect(omitted(['python_function', 'keras'])).toEqual([]);
+    expect(omitted(['tfjs'])).toEqual(['h5wasm']);
+    expect(omitted(undefined)).toEqual([]);
+    expect(packagesToOmit(['sklearn'])).toEqual(expect.arrayContaining([...DEPLOY_ONLY_PACKAGES]));
   });
 
   it('refuses a model that does not exist, and a non-empty output directory, writing nothing', async () => {

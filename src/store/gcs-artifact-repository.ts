@@ -8,8 +8,9 @@ import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
 import { downloadInto } from './download-dir.js';
 import { gcsAccessToken } from './gcs-credentials.js';
-import { relativeKey, writeObjects } from './object-keys.js';
+import { listFolder, treeKeys, writeObjects, type ObjectPage } from './object-keys.js';
 import { httpRequest, type HostCreds, type RequestOptions } from './rest-client.js';
+import { logEachFile } from './log-files.js';
 
 export interface GcsLocation {
   bucket: string;
@@ -97,16 +98,12 @@ export class GcsArtifactRepository implements ArtifactRepository {
   }
 
   async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const entries = await fs.readdir(localDir, { recursive: true, withFileTypes: true });
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const relDir = path.relative(localDir, e.parentPath).split(path.sep).join('/');
-      await this.logArtifact(path.join(e.parentPath, e.name), [artifactPath ?? '', relDir].filter((p) => p !== '').join('/'));
-    }
+    await logEachFile(localDir, artifactPath, (file, dest) => this.logArtifact(file, dest));
   }
 
+
   /** Every page of objects.list for `prefix`: object names with sizes, and folder prefixes. */
-  private async *listPages(prefix: string, delimiter?: string): AsyncGenerator<{ items: { name: string; size?: number }[]; prefixes: string[] }> {
+  private async *listPages(prefix: string, delimiter?: string): AsyncGenerator<ObjectPage> {
     const shown = this.uriOf(prefix.replace(/\/+$/, ''));
     let pageToken: string | undefined;
     do {
@@ -120,9 +117,9 @@ export class GcsArtifactRepository implements ArtifactRepository {
         throw new MlflowError(`Google Cloud Storage answered the listing of ${shown} with something that is not JSON`, 'INTERNAL_ERROR');
       }
       yield {
-        items: (Array.isArray(page.items) ? page.items : [])
+        objects: (Array.isArray(page.items) ? page.items : [])
           .filter((i) => i !== null && typeof i === 'object' && typeof i.name === 'string')
-          .map((i) => ({ name: i.name as string, ...(i.size !== undefined ? { size: Number(i.size) } : {}) })),
+          .map((i) => ({ key: i.name as string, ...(i.size !== undefined ? { size: Number(i.size) } : {}) })),
         prefixes: (Array.isArray(page.prefixes) ? page.prefixes : []).filter((p): p is string => typeof p === 'string'),
       };
       pageToken = typeof page.nextPageToken === 'string' && page.nextPageToken !== '' ? page.nextPageToken : undefined;
@@ -132,16 +129,7 @@ export class GcsArtifactRepository implements ArtifactRepository {
   async listArtifacts(artifactPath?: string): Promise<FileInfo[]> {
     const dest = this.keyOf(artifactPath);
     const prefix = dest === '' ? '' : `${dest}/`;
-    const shown = this.uriOf(dest);
-    const infos: FileInfo[] = [];
-    for await (const page of this.listPages(prefix, '/')) {
-      for (const p of page.prefixes) infos.push({ path: relativeKey(p.replace(/\/+$/, ''), this.rootPrefix, shown), isDir: true });
-      for (const item of page.items) {
-        if (item.name === prefix) continue;
-        infos.push({ path: relativeKey(item.name, this.rootPrefix, shown), isDir: false, ...(item.size !== undefined ? { fileSize: item.size } : {}) });
-      }
-    }
-    return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return listFolder(this.listPages(prefix, '/'), prefix, this.rootPrefix, this.uriOf(dest));
   }
 
   async downloadArtifacts(artifactPath?: string, dstDir?: string): Promise<string> {
@@ -154,14 +142,7 @@ export class GcsArtifactRepository implements ArtifactRepository {
   private async downloadTree(rel: string, dir: string): Promise<void> {
     const dest = this.keyOf(rel);
     const shown = this.uriOf(dest);
-    const keys: string[] = [];
-    for await (const page of this.listPages(dest === '' ? '' : `${dest}/`)) {
-      for (const item of page.items) if (!item.name.endsWith('/')) keys.push(item.name);
-    }
-    if (keys.length === 0) {
-      if (rel === '') throw new MlflowError(`No artifacts found at ${shown}`, 'RESOURCE_DOES_NOT_EXIST');
-      keys.push(dest);
-    }
+    const keys = await treeKeys(this.listPages(dest === '' ? '' : `${dest}/`), dest, rel, shown);
     await writeObjects(dir, keys, this.rootPrefix, shown, async (key) => {
       const response = await this.call(this.uriOf(key), this.objectUrl(key), { query: { alt: 'media' } });
       return response.body === null ? undefined : Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);

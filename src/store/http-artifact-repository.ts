@@ -9,6 +9,7 @@ import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
 import { httpRequest, isRequestTimeout, type HostCreds } from './rest-client.js';
 import { downloadInto } from './download-dir.js';
+import { logEachFile } from './log-files.js';
 
 const ENDPOINT = '/mlflow-artifacts/artifacts';
 
@@ -39,14 +40,9 @@ export class HttpArtifactRepository implements ArtifactRepository {
   }
 
   async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const entries = await fs.readdir(localDir, { recursive: true, withFileTypes: true });
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const relDir = path.relative(localDir, e.parentPath).split(path.sep).join('/');
-      const dest = [artifactPath ?? '', relDir].filter((p) => p !== '').join('/');
-      await this.logArtifact(path.join(e.parentPath, e.name), dest);
-    }
+    await logEachFile(localDir, artifactPath, (file, dest) => this.logArtifact(file, dest));
   }
+
 
   async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
     const rel = [artifactPath ?? '', path.basename(localFile)].filter((p) => p !== '').join('/');

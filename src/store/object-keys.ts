@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
+import type { FileInfo } from './entities.js';
 import { resolveInside } from '../model/index.js';
 import { isRequestTimeout } from './rest-client.js';
 
@@ -46,4 +47,36 @@ export async function writeObjects(
       throw new MlflowError(`Downloading '${key}' from ${uri} failed: ${(err as Error).message}`, code, { cause: err });
     }
   }
+}
+
+/** One page of an object listing: "folders" (common prefixes) and objects. */
+export interface ObjectPage {
+  prefixes: string[];
+  objects: { key: string; size?: number }[];
+}
+
+/** The entries directly under `prefix` (a listing made with delimiter '/'), sorted by path. */
+export async function listFolder(pages: AsyncIterable<ObjectPage>, prefix: string, rootPrefix: string, uri: string): Promise<FileInfo[]> {
+  const infos: FileInfo[] = [];
+  for await (const page of pages) {
+    for (const p of page.prefixes) infos.push({ path: relativeKey(p.replace(/\/+$/, ''), rootPrefix, uri), isDir: true });
+    for (const o of page.objects) {
+      // The folder's own marker object ('dir/') is not an entry of it.
+      if (o.key === prefix) continue;
+      infos.push({ path: relativeKey(o.key, rootPrefix, uri), isDir: false, ...(o.size !== undefined ? { fileSize: o.size } : {}) });
+    }
+  }
+  return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The keys of every object under `dest` (a listing without delimiter), or `dest` itself when
+ * nothing is under it and it names a single object (`rel` not empty).
+ */
+export async function treeKeys(pages: AsyncIterable<ObjectPage>, dest: string, rel: string, uri: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of pages) for (const o of page.objects) if (!o.key.endsWith('/')) keys.push(o.key);
+  if (keys.length > 0) return keys;
+  if (rel === '') throw new MlflowError(`No artifacts found at ${uri}`, 'RESOURCE_DOES_NOT_EXIST');
+  return [dest];
 }

@@ -8,7 +8,8 @@ import { resolveInside } from '../model/index.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
 import { downloadInto } from './download-dir.js';
-import { relativeKey, writeObjects } from './object-keys.js';
+import { listFolder, treeKeys, writeObjects, type ObjectPage } from './object-keys.js';
+import { logEachFile } from './log-files.js';
 
 type S3Sdk = typeof S3;
 
@@ -165,22 +166,21 @@ export class S3ArtifactRepository implements ArtifactRepository {
   }
 
   async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    const entries = await fs.readdir(localDir, { recursive: true, withFileTypes: true });
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const relDir = path.relative(localDir, e.parentPath).split(path.sep).join('/');
-      await this.logArtifact(path.join(e.parentPath, e.name), [artifactPath ?? '', relDir].filter((p) => p !== '').join('/'));
-    }
+    await logEachFile(localDir, artifactPath, (file, dest) => this.logArtifact(file, dest));
   }
 
+
   /** Every page of a ListObjectsV2 listing of `prefix`. */
-  private async *listPages(client: S3.S3Client, sdk: S3Sdk, prefix: string, delimiter?: string): AsyncGenerator<S3.ListObjectsV2CommandOutput> {
+  private async *listPages(client: S3.S3Client, sdk: S3Sdk, prefix: string, delimiter?: string): AsyncGenerator<ObjectPage> {
     let token: string | undefined;
     do {
       const page = await client.send(
         new sdk.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }),
       );
-      yield page;
+      yield {
+        prefixes: (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix === undefined ? [] : [p.Prefix])),
+        objects: (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [{ key: o.Key, ...(o.Size !== undefined ? { size: o.Size } : {}) }])),
+      };
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
   }
@@ -191,20 +191,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
     const prefix = dest === '' ? '' : `${dest}/`;
     const rootPrefix = this.location.key === '' ? '' : `${this.location.key}/`;
     const shown = this.uriOf(dest);
-    return this.withClient('Listing', shown, async (client, sdk) => {
-      const infos: FileInfo[] = [];
-      for await (const page of this.listPages(client, sdk, prefix, '/')) {
-        for (const p of page.CommonPrefixes ?? []) {
-          if (p.Prefix !== undefined) infos.push({ path: relativeKey(p.Prefix.replace(/\/+$/, ''), rootPrefix, shown), isDir: true });
-        }
-        for (const o of page.Contents ?? []) {
-          // The folder's own marker object ('dir/') is not an entry of it.
-          if (o.Key === undefined || o.Key === prefix) continue;
-          infos.push({ path: relativeKey(o.Key, rootPrefix, shown), isDir: false, ...(o.Size !== undefined ? { fileSize: o.Size } : {}) });
-        }
-      }
-      return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    });
+    return this.withClient('Listing', shown, (client, sdk) => listFolder(this.listPages(client, sdk, prefix, '/'), prefix, rootPrefix, shown));
   }
 
   async downloadArtifacts(artifactPath?: string, dstDir?: string): Promise<string> {
@@ -219,14 +206,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
     const shown = this.uriOf(dest);
     const rootPrefix = this.location.key === '' ? '' : `${this.location.key}/`;
     await this.withClient('Downloading', shown, async (client, sdk) => {
-      const keys: string[] = [];
-      for await (const page of this.listPages(client, sdk, dest === '' ? '' : `${dest}/`)) {
-        for (const o of page.Contents ?? []) if (o.Key !== undefined && !o.Key.endsWith('/')) keys.push(o.Key);
-      }
-      if (keys.length === 0) {
-        if (rel === '') throw new MlflowError(`No artifacts found at ${shown}`, 'RESOURCE_DOES_NOT_EXIST');
-        keys.push(dest);
-      }
+      const keys = await treeKeys(this.listPages(client, sdk, dest === '' ? '' : `${dest}/`), dest, rel, shown);
       await writeObjects(dir, keys, rootPrefix, shown, async (key) => {
         try {
           const object = await client.send(new sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: key }));

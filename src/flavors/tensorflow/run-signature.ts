@@ -3,6 +3,7 @@ import { MlflowError } from '../../errors.js';
 import type { NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { DT, dataTypeName } from '../../formats/protobuf/index.js';
+import { onTfBackend } from './backend.js';
 import type { SignatureTensor } from './freeze.js';
 import type { SavedModelSignature } from './saved-model.js';
 import { tfjsDtype } from './tfjs-artifacts.js';
@@ -25,7 +26,9 @@ function toTf(t: Tensor, spec: SignatureTensor, what: string): tf.Tensor {
     throw new MlflowError(`${what}: expects ${dataTypeName(spec.dtype)} values, got ${t.dtype}`, 'INVALID_PARAMETER_VALUE');
   }
   if (dtype === 'bool') return tf.tensor(Uint8Array.from(t.data, (v) => (v ? 1 : 0)), shape, 'bool');
-  if (dtype === 'float32') return tf.tensor(Float32Array.from(t.data), shape, 'float32');
+  // tfjs only reads its inputs, so float32 data goes in as is: copying a large batch costs more
+  // than a small graph's whole run.
+  if (dtype === 'float32') return tf.tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), shape, 'float32');
   if (dtype !== 'int32') throw new MlflowError(`${what}: dtype ${dataTypeName(spec.dtype)} is not supported`, 'NOT_IMPLEMENTED');
   const ints = new Int32Array(t.data.length);
   for (let i = 0; i < t.data.length; i++) {
@@ -53,7 +56,9 @@ async function fromTf(t: tf.Tensor, spec: SignatureTensor): Promise<Tensor> {
     float32: Float32Array, float64: Float64Array, int64: Float64Array, uint64: Float64Array, int32: Int32Array,
     int16: Int16Array, int8: Int8Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array,
   }[dtype];
-  return makeTensor({ dtype, shape, data: ctor.from(data as ArrayLike<number>) });
+  // Always a copy: on the cpu backend data() hands out the tensor's own buffer, which can be a
+  // weight's (an output that is an Identity of a constant).
+  return makeTensor({ dtype, shape, data: data instanceof ctor ? data.slice() : ctor.from(data as ArrayLike<number>) });
 }
 
 /**
@@ -69,10 +74,31 @@ async function execute(model: tf.GraphModel, inputs: tf.NamedTensorMap, outputs:
   }
 }
 
+function failed(sig: SavedModelSignature, err: unknown): MlflowError {
+  if (err instanceof MlflowError) return err;
+  return new MlflowError(`Signature '${sig.signatureKey}' failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE', { cause: err });
+}
+
+async function runOnce(sig: SavedModelSignature, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const inputs: tf.NamedTensorMap = {};
+  const outs: tf.Tensor[] = [];
+  try {
+    for (const spec of sig.inputs) inputs[spec.ref] = toTf(feeds[spec.key], spec, `Input '${spec.key}' of signature '${sig.signatureKey}'`);
+    const result = await execute(sig.model, inputs, sig.outputs.map((o) => o.ref));
+    outs.push(...(Array.isArray(result) ? result : [result]));
+    const out: Record<string, Tensor> = {};
+    for (let i = 0; i < sig.outputs.length; i++) out[sig.outputs[i].key] = await fromTf(outs[i], sig.outputs[i]);
+    return out;
+  } finally {
+    tf.dispose(Object.values(inputs));
+    tf.dispose(outs);
+  }
+}
+
 /**
  * Runs the signature on named tensors (every signature input is required, as in TensorFlow) and
  * returns one tensor per output key, in the output's declared dtype (int64 outputs come back as
- * int64 though tfjs computed them in int32).
+ * int64 though tfjs computed them in int32). A graph that fails on wasm is run again on cpu.
  */
 export async function runSignature(sig: SavedModelSignature, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
   const missing = sig.inputs.filter((i) => !(i.key in feeds)).map((i) => i.key);
@@ -85,22 +111,17 @@ export async function runSignature(sig: SavedModelSignature, feeds: Record<strin
       'INVALID_PARAMETER_VALUE',
     );
   }
-  const inputs: tf.NamedTensorMap = {};
-  const outs: tf.Tensor[] = [];
   try {
-    for (const spec of sig.inputs) inputs[spec.ref] = toTf(feeds[spec.key], spec, `Input '${spec.key}' of signature '${sig.signatureKey}'`);
-    let result: tf.Tensor | tf.Tensor[];
-    try {
-      result = await execute(sig.model, inputs, sig.outputs.map((o) => o.ref));
-    } catch (err) {
-      throw new MlflowError(`Signature '${sig.signatureKey}' failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
-    }
-    outs.push(...(Array.isArray(result) ? result : [result]));
-    const out: Record<string, Tensor> = {};
-    for (let i = 0; i < sig.outputs.length; i++) out[sig.outputs[i].key] = await fromTf(outs[i], sig.outputs[i]);
+    return await onTfBackend(sig.backend, () => runOnce(sig, feeds));
+  } catch (err) {
+    if (sig.backend === 'cpu' || err instanceof MlflowError) throw failed(sig, err);
+    // tfjs-backend-wasm 4.22 lacks some kernels cpu has (FFT, Einsum, Complex, ragged ops, ...)
+    // and fails on some TensorList loops (the Keras LSTM fixture); a failed run returns nothing,
+    // so the graph is run again on cpu, where it stays once cpu has answered.
+    const out = await onTfBackend('cpu', () => runOnce(sig, feeds)).catch((e: unknown) => {
+      throw failed(sig, e);
+    });
+    sig.backend = 'cpu';
     return out;
-  } finally {
-    tf.dispose(Object.values(inputs));
-    tf.dispose(outs);
   }
 }

@@ -7,11 +7,13 @@ import {
   dataTypeName, decodeTensorflowMessage, type MetaGraphDef, type SavedModelProto, type SignatureDef,
 } from '../../formats/protobuf/index.js';
 import { TensorBundle } from '../../formats/tensorbundle/index.js';
+import { availableTfBackend, chooseTfBackend, onTfBackend, type TfBackend } from './backend.js';
 import { checkpointKeys } from './checkpoint-keys.js';
 import { convertControlFlowFunctions } from './control-flow.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
 import { prepareTfjs } from './custom-ops.js';
 import { freezeSignature, type SignatureTensor } from './freeze.js';
+import { graphCacheDir, graphCacheEntry, readCachedGraph, writeCachedGraph, type ConvertedSignature } from './graph-cache.js';
 import { nodeMap } from './graph-node.js';
 import { inlineFunctionCalls } from './inline-calls.js';
 import { TFJS_OPS } from './tfjs-ops.js';
@@ -25,6 +27,10 @@ export interface SavedModelOptions {
   tags?: readonly string[];
   /** Default 'serving_default'. */
   signatureKey?: string;
+  /** The tfjs backend to run on; default MLFLOW_TS_TF_BACKEND, else chosen by the graph's ops (backend.ts). */
+  backend?: TfBackend;
+  /** The converted-graph cache's folder, or false for none; default graphCacheDir() (graph-cache.ts). */
+  cacheDir?: string | false;
 }
 
 /** One signature of a SavedModel, converted to a tfjs GraphModel. */
@@ -34,10 +40,13 @@ export interface SavedModelSignature {
   readonly inputs: readonly SignatureTensor[];
   readonly outputs: readonly SignatureTensor[];
   readonly model: tf.GraphModel;
+  /** The backend it runs on; runSignature moves it to cpu for good when it fails on wasm and cpu answers. */
+  backend: TfBackend;
+  /** True when the graph came from the conversion cache instead of the SavedModel's graph. */
+  readonly fromCache: boolean;
 }
 
-/** Reads `saved_model.pb` (the text `saved_model.pbtxt` form is not supported). */
-export async function readSavedModelProto(dir: string): Promise<SavedModelProto> {
+async function readSavedModelBytes(dir: string): Promise<Uint8Array> {
   const pb = path.join(dir, 'saved_model.pb');
   if (!existsSync(pb)) {
     const txt = existsSync(path.join(dir, 'saved_model.pbtxt'));
@@ -46,7 +55,12 @@ export async function readSavedModelProto(dir: string): Promise<SavedModelProto>
       txt ? 'NOT_IMPLEMENTED' : 'RESOURCE_DOES_NOT_EXIST',
     );
   }
-  return decodeTensorflowMessage<SavedModelProto>('SavedModel', await readFile(pb), pb);
+  return readFile(pb);
+}
+
+/** Reads `saved_model.pb` (the text `saved_model.pbtxt` form is not supported). */
+export async function readSavedModelProto(dir: string): Promise<SavedModelProto> {
+  return decodeTensorflowMessage<SavedModelProto>('SavedModel', await readSavedModelBytes(dir), path.join(dir, 'saved_model.pb'));
 }
 
 export function selectMetaGraph(sm: SavedModelProto, tags: readonly string[], dir: string): MetaGraphDef {
@@ -75,15 +89,12 @@ function selectSignature(mg: MetaGraphDef, key: string, dir: string): SignatureD
 }
 
 /**
- * Loads one signature of the SavedModel in `dir` with @tensorflow/tfjs: parses the MetaGraph,
- * inlines its function calls, freezes its variables from `variables/`, keeps what the signature's
- * outputs need, refuses ops tfjs cannot run (naming them), and hands the result to
- * tf.loadGraphModel.
+ * Converts one signature: parses the MetaGraph, inlines its function calls, freezes its variables
+ * from `variables/`, keeps what the signature's outputs need, refuses ops tfjs cannot run (naming
+ * them) and writes the result as tfjs GraphModel artifacts.
  */
-export async function loadSavedModelSignature(dir: string, options: SavedModelOptions = {}): Promise<SavedModelSignature> {
-  const tags = options.tags ?? DEFAULT_TAGS;
-  const key = options.signatureKey ?? DEFAULT_SIGNATURE_KEY;
-  const sm = await readSavedModelProto(dir);
+async function convertSignature(dir: string, pb: Uint8Array, tags: readonly string[], key: string, custom: ReadonlySet<string>): Promise<ConvertedSignature> {
+  const sm = decodeTensorflowMessage<SavedModelProto>('SavedModel', pb, path.join(dir, 'saved_model.pb'));
   const mg = selectMetaGraph(sm, tags, dir);
   const sig = selectSignature(mg, key, dir);
   const what = `SavedModel ${dir} signature '${key}'`;
@@ -96,9 +107,8 @@ export async function loadSavedModelSignature(dir: string, options: SavedModelOp
   const frozen = freezeSignature(flat.nodes, flat.resolve, sig, keys, what);
   const functions = convertControlFlowFunctions(frozen.nodes, new Map(library.map((f) => [f.signature.name, f])), frozen.consts, what);
 
-  const custom = prepareTfjs();
-  const ops = new Set([...frozen.nodes, ...functions.flatMap((f) => f.nodes)].map((n) => n.op));
-  const unsupported = [...ops].filter((op) => !TFJS_OPS.has(op) && !custom.has(op)).sort();
+  const ops = [...new Set([...frozen.nodes, ...functions.flatMap((f) => f.nodes)].map((n) => n.op))].sort();
+  const unsupported = ops.filter((op) => !TFJS_OPS.has(op) && !custom.has(op));
   if (unsupported.length > 0) {
     throw new MlflowError(
       `${what} uses TensorFlow ops that cannot run natively in JS: ${unsupported.join(', ')}. Use --runtime python.`,
@@ -113,11 +123,39 @@ export async function loadSavedModelSignature(dir: string, options: SavedModelOp
   const needsBundle = [...frozen.consts.values()].some((c) => c.kind === 'checkpoint');
   const bundle = needsBundle ? await TensorBundle.open(path.join(dir, 'variables', 'variables')) : undefined;
   const artifacts = await toModelArtifacts(frozen, functions, bundle, graph.versions?.producer ?? 0, what);
+  return {
+    signatureKey: key, methodName: sig.methodName, inputs: frozen.inputs, outputs: frozen.outputs, ops,
+    modelTopology: artifacts.modelTopology as object, weightSpecs: artifacts.weightSpecs ?? [], weightData: artifacts.weightData as ArrayBuffer,
+  };
+}
+
+/**
+ * Loads one signature of the SavedModel in `dir` with @tensorflow/tfjs: converted (see
+ * convertSignature) or read from the conversion cache (graph-cache.ts), then handed to
+ * tf.loadGraphModel on the backend backend.ts chooses.
+ */
+export async function loadSavedModelSignature(dir: string, options: SavedModelOptions = {}): Promise<SavedModelSignature> {
+  const tags = options.tags ?? DEFAULT_TAGS;
+  const key = options.signatureKey ?? DEFAULT_SIGNATURE_KEY;
+  const custom = prepareTfjs();
+  const pb = await readSavedModelBytes(dir);
+  const cacheDir = graphCacheDir(options.cacheDir);
+  const entry = cacheDir === undefined ? undefined : await graphCacheEntry(cacheDir, dir, pb, tags, key);
+  let converted = entry && (await readCachedGraph(entry));
+  const fromCache = converted !== undefined;
+  if (!converted) {
+    converted = await convertSignature(dir, pb, tags, key, custom);
+    if (entry) await writeCachedGraph(entry, converted);
+  }
+  const { modelTopology, weightSpecs, weightData } = converted;
+  const backend = await availableTfBackend(chooseTfBackend(converted.ops, options.backend));
   let model: tf.GraphModel;
   try {
-    model = await tf.loadGraphModel({ load: () => Promise.resolve(artifacts) });
+    // Loaded on its backend, so that its weights are made there once, not moved at each call.
+    model = await onTfBackend(backend, () => tf.loadGraphModel({ load: () => Promise.resolve({ format: 'graph-model', modelTopology, weightSpecs, weightData }) }));
   } catch (err) {
-    throw new MlflowError(`${what}: tfjs could not load the converted graph: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
+    throw new MlflowError(`SavedModel ${dir} signature '${key}': tfjs could not load the converted graph: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
   }
-  return { signatureKey: key, methodName: sig.methodName, inputs: frozen.inputs, outputs: frozen.outputs, model };
+  const { methodName, inputs, outputs } = converted;
+  return { signatureKey: key, methodName, inputs, outputs, model, backend, fromCache };
 }

@@ -25,7 +25,7 @@ let registered = false;
 /**
  * Readies tfjs once per process: registers the custom ops (returning their names) and turns on
  * production mode, which silences tfjs's console banner about the native backend (we run on the
- * pure-JS CPU backend on purpose).
+ * pure-JS cpu and WebAssembly backends on purpose: no native TensorFlow, see backend.ts).
  */
 export function prepareTfjs(): ReadonlySet<string> {
   if (!registered) {

@@ -69,7 +69,8 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
       const ys: import('@tensorflow/tfjs').Tensor[] = [];
       try {
         const arg = xs.length === 1 ? xs[0] : xs;
-        const out = model instanceof tf.GraphModel ? await model.executeAsync(arg) : model.predict(arg);
+        // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.
+        const out = model instanceof tf.GraphModel ? await model.executeAsync(arg) : model.predict(arg, { batchSize: Math.max(1, xs[0]?.shape[0] ?? 1) });
         ys.push(...(Array.isArray(out) ? out : [out]));
         const results = await Promise.all(ys.map(async (y): Promise<NumericTensor> => {
           const data = await y.data();

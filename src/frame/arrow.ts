@@ -3,6 +3,7 @@ import {
   makeData, makeVector, vectorFromArray, type Data, type DataType,
 } from 'apache-arrow';
 import { MlflowError } from '../errors.js';
+import { exactInt64 } from './exact-integer.js';
 import { Frame, type Column, type ColumnData, type NumericDType } from './frame.js';
 
 /** Field metadata marking a Utf8 column that holds JSON text of an object column. */
@@ -55,7 +56,7 @@ export function frameFromArrow(table: Table | RecordBatch): Frame {
   const columns: Column[] = table.schema.fields.map((field, i) => {
     const vector = table.getChildAt(i);
     if (!vector) throw new MlflowError(`Arrow column '${field.name}' has no data`, 'INVALID_PARAMETER_VALUE');
-    return { name: field.name, data: vectorToColumn(vector, field.metadata.get(KIND_KEY) === 'json') };
+    return { name: field.name, data: vectorToColumn(vector, field.metadata.get(KIND_KEY) === 'json', field.name) };
   });
   return new Frame(columns, table.numRows);
 }
@@ -65,7 +66,8 @@ const INT_DTYPES: Record<string, NumericDType> = {
   '8false': 'uint8', '16false': 'uint16', '32false': 'uint32', '64false': 'uint64',
 };
 
-function vectorToColumn(v: Vector, json: boolean): ColumnData {
+/** `name`: the column's, for errors. */
+function vectorToColumn(v: Vector, json: boolean, name: string): ColumnData {
   const t = v.type as DataType;
   const n = v.length;
   const hasNulls = v.nullCount > 0;
@@ -85,7 +87,10 @@ function vectorToColumn(v: Vector, json: boolean): ColumnData {
         // pandas: an integer column with missing values becomes float64 with NaN.
         return withNaN(v, 'float64', Float64Array.from(raw, Number));
       }
-      if (bitWidth === 64) return { kind: 'number', dtype, values: Float64Array.from(raw, Number) };
+      if (bitWidth === 64) {
+        const where = `in column '${name}'`;
+        return { kind: 'number', dtype, values: Float64Array.from(raw, (x) => exactInt64(x, where)) };
+      }
       return { kind: 'number', dtype, values: raw as Int32Array };
     }
     case Type.Bool:

@@ -5,12 +5,14 @@ import { MlflowError } from '../errors.js';
 import { frameFromArrow } from './arrow.js';
 import { csvLayout, csvRowsToFrame, type CsvLayout } from './csv-columns.js';
 import { CsvRows, CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
+import { assertExactIntegers } from './exact-integer.js';
 import { Frame, isFrame } from './frame.js';
 import { frameFromRecords } from './frame-from-json.js';
 import { sliceFrame } from './frame-rows.js';
 import { JsonSyntaxError, parseJsonText } from './json-text.js';
 import { asyncBufferFromFile } from 'hyparquet';
 import { readParquetBatches } from './parquet.js';
+import type { ReadRequestOptions } from './read-options.js';
 import { parseJsonRequest } from './request-json.js';
 import { CSV_PARSE_FAILED } from './scoring-messages.js';
 
@@ -19,7 +21,8 @@ export type BatchFormat = 'csv' | 'jsonl' | 'json' | 'parquet' | 'arrow';
 /** A file path, or the bytes of one as a Node stream or any async iterable of chunks. */
 export type BatchSource = string | AsyncIterable<Uint8Array | string>;
 
-export interface ReadBatchesOptions {
+/** `readsAsFloat` and `readsAsText` apply to the text formats (csv, json, jsonl). */
+export interface ReadBatchesOptions extends ReadRequestOptions {
   /** Rows per Frame (the last may be shorter). Default 10,000. */
   batchRows?: number;
 }
@@ -36,11 +39,11 @@ export function readFrameBatches(source: BatchSource, format: BatchFormat, optio
   }
   switch (format) {
     case 'csv':
-      return readCsvBatches(source, batchRows);
+      return readCsvBatches(source, batchRows, options);
     case 'jsonl':
-      return readJsonLinesBatches(source, batchRows);
+      return readJsonLinesBatches(source, batchRows, options);
     case 'json':
-      return readJsonBatches(source, batchRows);
+      return readJsonBatches(source, batchRows, options);
     case 'parquet':
       return readParquetSource(source, batchRows);
     case 'arrow':
@@ -69,7 +72,7 @@ async function* textChunks(source: BatchSource): AsyncGenerator<string> {
   }
 }
 
-async function* readCsvBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+async function* readCsvBatches(source: BatchSource, batchRows: number, reading: ReadRequestOptions): AsyncGenerator<Frame> {
   const tokenizer = new CsvTokenizer();
   const rows = new CsvRows();
   let layout: CsvLayout | undefined;
@@ -92,10 +95,10 @@ async function* readCsvBatches(source: BatchSource, batchRows: number): AsyncGen
       }
       let taken = 0;
       while (rows.length - taken >= batchRows) {
-        yield csvRowsToFrame(layout, rows, taken, taken + batchRows);
+        yield csvRowsToFrame(layout, rows, taken, taken + batchRows, reading);
         taken += batchRows;
       }
-      if (ended && rows.length > taken) yield csvRowsToFrame(layout, rows, taken);
+      if (ended && rows.length > taken) yield csvRowsToFrame(layout, rows, taken, rows.length, reading);
       else rows.drop(taken);
     }
   } catch (e) {
@@ -106,7 +109,7 @@ async function* readCsvBatches(source: BatchSource, batchRows: number): AsyncGen
   }
 }
 
-async function* readJsonLinesBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+async function* readJsonLinesBatches(source: BatchSource, batchRows: number, reading: ReadRequestOptions): AsyncGenerator<Frame> {
   let carry = '';
   let lineNo = 0;
   let pending: string[] = [];
@@ -134,7 +137,9 @@ async function* readJsonLinesBatches(source: BatchSource, batchRows: number): As
       throw new MlflowError(`${describe(source)} line ${firstLine + notRecord} is not a JSON object`, 'BAD_REQUEST');
     }
     pending = [];
-    return frameFromRecords(records as Record<string, unknown>[], { floats: parsed.floats });
+    const frame = frameFromRecords(records as Record<string, unknown>[], { floats: parsed.floats });
+    assertExactIntegers(frame, undefined, parsed.inexactIntegers, reading.readsAsFloat);
+    return frame;
   };
   const take = function* (line: string): Generator<Frame> {
     lineNo++;
@@ -152,7 +157,7 @@ async function* readJsonLinesBatches(source: BatchSource, batchRows: number): As
   if (pending.length > 0) yield flush();
 }
 
-async function* readJsonBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+async function* readJsonBatches(source: BatchSource, batchRows: number, reading: ReadRequestOptions): AsyncGenerator<Frame> {
   let text = '';
   for await (const chunk of textChunks(source)) text += chunk;
   const trimmed = text.trimStart();
@@ -170,8 +175,9 @@ async function* readJsonBatches(source: BatchSource, batchRows: number): AsyncGe
       throw new MlflowError(`${describe(source)}: a JSON list must hold records (objects)`, 'BAD_REQUEST');
     }
     frame = frameFromRecords(records as Record<string, unknown>[], { floats: parsed.floats });
+    assertExactIntegers(frame, undefined, parsed.inexactIntegers, reading.readsAsFloat);
   } else {
-    const { input } = parseJsonRequest(text);
+    const { input } = parseJsonRequest(text, reading);
     if (!isFrame(input)) {
       throw new MlflowError(
         `${describe(source)}: batch input must be a table (dataframe_split, dataframe_records or a list of records)`,

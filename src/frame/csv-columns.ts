@@ -1,5 +1,7 @@
+import { inexactIntegerError } from './exact-integer.js';
 import { Frame, type Column, type ColumnData } from './frame.js';
 import { CsvSyntaxError, type CsvRows } from './csv-tokenizer.js';
+import type { ReadRequestOptions } from './read-options.js';
 
 /** pandas 1.5's default na_values (what read_csv reads as NaN). */
 const NA_VALUES = new Set([
@@ -45,7 +47,7 @@ export function csvLayout(header: readonly string[], firstRowWidth: number | und
 }
 
 /** Typed columns from data rows [from, to), each column's dtype inferred as read_csv infers it. */
-export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = rows.length): Frame {
+export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = rows.length, reading: ReadRequestOptions = {}): Frame {
   const offset = layout.hasIndex ? 1 : 0;
   const n = to - from;
   for (let r = from; r < to; r++) {
@@ -59,7 +61,8 @@ export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = 
     const raw = new Array<string | undefined>(n);
     const k = j + offset;
     for (let r = 0; r < n; r++) raw[r] = k < rows.width(from + r) ? fields[starts[from + r] + k] : undefined;
-    return { name, data: inferCsvColumn(raw) };
+    if (reading.readsAsText?.(name)) return { name, data: textColumn(raw) };
+    return { name, data: inferCsvColumn(raw, name, reading.readsAsFloat?.(name) ?? false) };
   });
   return new Frame(columns, n);
 }
@@ -69,17 +72,22 @@ export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = 
  * value sits among ints, or every value is missing), else bool, else strings; missing is NaN
  * in numbers and null elsewhere. No rows: an empty object column.
  */
-export function inferCsvColumn(raw: readonly (string | undefined)[]): ColumnData {
+export function inferCsvColumn(raw: readonly (string | undefined)[], name: string, mayRound: boolean): ColumnData {
   const n = raw.length;
   if (n === 0) return { kind: 'object', values: [] };
-  return numericColumn(raw) ?? otherColumn(raw);
+  return numericColumn(raw, name, mayRound) ?? otherColumn(raw);
 }
 
-/** One pass: the column as numbers, or undefined at the first value that is not one. */
-function numericColumn(raw: readonly (string | undefined)[]): ColumnData | undefined {
+/**
+ * One pass: the column as numbers, or undefined at the first value that is not one. An int64
+ * column with an integer beyond 2^53 is refused, unless `mayRound` (the schema reads the column
+ * as floats) or the column is float64: there pandas rounds it too.
+ */
+function numericColumn(raw: readonly (string | undefined)[], name: string, mayRound: boolean): ColumnData | undefined {
   const n = raw.length;
   const values = new Float64Array(n);
   let floats = false;
+  let inexact: string | undefined;
   for (let i = 0; i < n; i++) {
     const v = raw[i];
     if (v === undefined || NA_VALUES.has(v)) {
@@ -89,12 +97,15 @@ function numericColumn(raw: readonly (string | undefined)[]): ColumnData | undef
     }
     const last = v.charCodeAt(v.length - 1);
     const t = v.charCodeAt(0) <= 32 || last <= 32 ? v.trim() : v;
-    if (INT.test(t)) values[i] = Number(t);
-    else if (FLOAT.test(t)) {
+    if (INT.test(t)) {
+      values[i] = Number(t);
+      if (inexact === undefined && !Number.isSafeInteger(values[i])) inexact = t;
+    } else if (FLOAT.test(t)) {
       values[i] = parseNumber(t);
       floats = true;
     } else return undefined;
   }
+  if (!floats && !mayRound && inexact !== undefined) throw inexactIntegerError(inexact, `in column '${name}'`);
   return { kind: 'number', dtype: floats ? 'float64' : 'int64', values };
 }
 
@@ -109,6 +120,11 @@ function otherColumn(raw: readonly (string | undefined)[]): ColumnData {
   if (bools) {
     return { kind: 'bool', values: raw.map((v) => (v === undefined || NA_VALUES.has(v) ? null : TRUE_VALUES.has(v))) };
   }
+  return textColumn(raw);
+}
+
+/** Strings, missing values as null: read_csv's dtype=object column. */
+function textColumn(raw: readonly (string | undefined)[]): ColumnData {
   return { kind: 'string', values: raw.map((v) => (v === undefined || NA_VALUES.has(v) ? null : v)) };
 }
 

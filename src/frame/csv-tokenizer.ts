@@ -18,6 +18,7 @@ const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
+const BOM = 0xfeff;
 
 /**
  * Tokenized rows, stored flat (one array of fields for all rows) so that a batch of rows costs
@@ -72,11 +73,17 @@ export class CsvTokenizer {
   private rowLine = 1;
   private rowIndex = 0;
   private quoteRow = 0;
+  /** No text seen yet: a UTF-8 byte order mark there is skipped, as pandas skips it. */
+  private atStart = true;
 
   /** Tokenizes a chunk, appending the rows it completes to `rows`. */
   push(chunk: string, rows: CsvRows): void {
     let i = 0;
     const n = chunk.length;
+    if (this.atStart && n > 0) {
+      this.atStart = false;
+      if (chunk.charCodeAt(0) === BOM) i = 1;
+    }
     if (this.afterCr && n > 0) {
       this.afterCr = false;
       if (chunk.charCodeAt(0) === LF) i = 1;

@@ -4,6 +4,7 @@ export { parseJsonText, NO_FLOAT_LITERALS, type FloatLiterals, type ParsedJsonTe
 export { tensorFromJson, tensorToNested, type TensorFromJsonOptions } from './tensor-json.js';
 export { columnFromJsonValues, frameFromColumns, frameFromRecords, frameFromRows } from './frame-from-json.js';
 export { parseJsonRequest, parseRequestValue, type ParsedRequest, type RequestFormat } from './request-json.js';
+export type { ReadRequestOptions, ReadsAsFloat } from './read-options.js';
 export { parseCsvRequest } from './request-csv.js';
 export { frameRowsToJson, frameToJsonRecords, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson } from './predictions-json.js';
 export { sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';

@@ -15,6 +15,8 @@ export const NO_FLOAT_LITERALS: FloatLiterals = { has: () => false };
 export interface ParsedJsonText {
   readonly value: unknown;
   readonly floats: FloatLiterals;
+  /** Integer literals a JS number cannot hold exactly (beyond 2^53), by their rounded value. */
+  readonly inexactIntegers?: ReadonlyMap<number, string>;
 }
 
 /** Deeper nesting is refused: Python's json would hit its recursion limit near here. */
@@ -22,13 +24,18 @@ const MAX_DEPTH = 1000;
 
 /**
  * A literal whose value may be integral though written as a float: an exponent, `.0…`, or so
- * many digits that rounding can make it integral (1.00000000000000001, 12345678901234567.5).
+ * many digits that rounding can make it integral (1.00000000000000001, 12345678901234567.5);
+ * or an integer of 16 digits or more, which may lie beyond 2^53.
  * Text without one is parsed by JSON.parse, whose integral numbers are then exactly the ints.
  */
-const FLOAT_LITERAL_HINT = /\d[eE][+-]?\d|\d\.0+(?!\d)|\.\d{15}|\d{16}\./;
+const FLOAT_LITERAL_HINT = /\d[eE][+-]?\d|\d\.0+(?!\d)|\.\d{15}|\d{16}/;
 
 /** Parses JSON as Python's json.loads does (NaN and Infinity accepted), keeping int vs float. */
 export function parseJsonText(text: string): ParsedJsonText {
+  if (text.charCodeAt(0) === 0xfeff) {
+    // Python's json.loads refuses a str that starts with a byte order mark, with this reason.
+    throw new JsonSyntaxError('Unexpected UTF-8 BOM (decode using utf-8-sig)', 0, text);
+  }
   if (!FLOAT_LITERAL_HINT.test(text)) {
     try {
       return { value: JSON.parse(text) as unknown, floats: NO_FLOAT_LITERALS };
@@ -84,6 +91,7 @@ const WHITESPACE = /[ \t\n\r]*/y;
 class ExactJsonParser {
   private pos = 0;
   private readonly floats = new FloatMarks();
+  private readonly inexact = new Map<number, string>();
   /** Set by parseValue when the value it returned is a number written as a float literal. */
   private lastWasFloatLiteral = false;
 
@@ -98,7 +106,7 @@ class ExactJsonParser {
     }
     this.skipWhitespace();
     if (this.pos !== this.text.length) this.fail('Extra data');
-    return { value, floats: this.floats };
+    return this.inexact.size > 0 ? { value, floats: this.floats, inexactIntegers: this.inexact } : { value, floats: this.floats };
   }
 
   private fail(reason: string, at = this.pos): never {
@@ -130,8 +138,10 @@ class ExactJsonParser {
     if (m) {
       this.pos = NUMBER.lastIndex;
       const x = Number(m[0]);
+      const isInt = m[1] === undefined && m[2] === undefined;
+      if (isInt && !Number.isSafeInteger(x) && !this.inexact.has(x)) this.inexact.set(x, m[0]);
       // Only an integral value needs the mark: any other number is a float anyway.
-      this.lastWasFloatLiteral = (m[1] !== undefined || m[2] !== undefined) && Number.isInteger(x);
+      this.lastWasFloatLiteral = !isInt && Number.isInteger(x);
       return x;
     }
     return this.fail('Expecting value');

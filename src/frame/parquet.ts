@@ -2,6 +2,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, typ
 import { compressors } from 'hyparquet-compressors';
 import { ParquetWriter, schemaFromColumnData, type ColumnSource, type Writer } from 'hyparquet-writer';
 import { MlflowError } from '../errors.js';
+import { exactInt64 } from './exact-integer.js';
 import { Frame, type Column, type ColumnData } from './frame.js';
 
 /**
@@ -68,7 +69,12 @@ function parquetColumn(el: SchemaElement, nested: boolean, values: unknown[], n:
     case 'INT32':
     case 'INT64': {
       const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = values[i] === null || values[i] === undefined ? NaN : Number(values[i]);
+      // With a missing value the column is float64 and rounds as pandas' does; else int64 must be exact.
+      const where = `in column '${el.name}'`;
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        out[i] = v === null || v === undefined ? NaN : hasNull ? Number(v) : exactInt64(v as number | bigint, where);
+      }
       if (hasNull) return { kind: 'number', dtype: 'float64', values: out };
       if (el.type === 'INT32' && converted !== 'UINT_32') return { kind: 'number', dtype: 'int32', values: Int32Array.from(out) };
       return { kind: 'number', dtype: 'int64', values: out };

@@ -1,7 +1,9 @@
 import { MlflowError } from '../errors.js';
+import { assertExactIntegers } from './exact-integer.js';
 import { Frame } from './frame.js';
 import { frameFromRecords, frameFromRows, recordKeys } from './frame-from-json.js';
 import { FloatMarks, JSON_ROOT, JsonSyntaxError, NO_FLOAT_LITERALS, parseJsonText, type FloatLiterals } from './json-text.js';
+import type { ReadRequestOptions } from './read-options.js';
 import { floatRepr, pythonStrListRepr, pythonStrRepr, pythonTypeName } from './python-text.js';
 import { REQUIRED_INPUT_FORMAT, SCORING_PROTOCOL_CHANGE_INFO } from './scoring-messages.js';
 import type { Tensor } from './tensor.js';
@@ -32,7 +34,7 @@ function badRequest(message: string): MlflowError {
  * (`_parse_json_data`): exactly one of the four wrapper keys, optional `params`. Messages are
  * MLflow's, except that the request body is never quoted back (MLflow issue #16537).
  */
-export function parseJsonRequest(text: string): ParsedRequest {
+export function parseJsonRequest(text: string, options: ReadRequestOptions = {}): ParsedRequest {
   let parsed;
   try {
     parsed = parseJsonText(text);
@@ -40,15 +42,27 @@ export function parseJsonRequest(text: string): ParsedRequest {
     if (!(e instanceof JsonSyntaxError)) throw e;
     throw badRequest(`Invalid input. Ensure that input is a valid JSON formatted string. Error: '${e.pythonRepr}'`);
   }
-  return parseRequestValue(parsed.value, parsed.floats);
+  return parseRequestValue(parsed.value, parsed.floats, parsed.inexactIntegers, options);
 }
 
 /**
  * The same reading for a body already parsed (e.g. unwrapped from another envelope). `floats`
  * from parseJsonText keeps float literals such as 1.0 apart from ints; without it an integral
- * number is an int.
+ * number is an int. `inexactIntegers` from parseJsonText: a request that puts one of them where
+ * an int64 is read is refused rather than rounded.
  */
-export function parseRequestValue(value: unknown, floats: FloatLiterals = NO_FLOAT_LITERALS): ParsedRequest {
+export function parseRequestValue(
+  value: unknown,
+  floats: FloatLiterals = NO_FLOAT_LITERALS,
+  inexactIntegers?: ReadonlyMap<number, string>,
+  options: ReadRequestOptions = {},
+): ParsedRequest {
+  const request = readRequestValue(value, floats);
+  assertExactIntegers(request.input, request.params, inexactIntegers, options.readsAsFloat);
+  return request;
+}
+
+function readRequestValue(value: unknown, floats: FloatLiterals): ParsedRequest {
   if (Array.isArray(value)) throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received a list.`);
   if (typeof value !== 'object' || value === null) {
     const type = pythonTypeName(value, floats.has(JSON_ROOT, 'value'));

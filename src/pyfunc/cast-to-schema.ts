@@ -1,5 +1,6 @@
 import { MlflowError } from '../errors.js';
 import { Frame, isFrame, type Column, type ColumnData, type NumericArray, type NumericDType } from '../frame/frame.js';
+import type { ReadRequestOptions } from '../frame/read-options.js';
 import { isTensor, type Tensor } from '../frame/tensor.js';
 import { ColSpec, TensorSpec, type DataType, type Schema } from '../model/signature.js';
 import { castToTensor, castValues, tensorDtypeOf } from './cast-values.js';
@@ -22,6 +23,23 @@ export function castToSchema(input: unknown, schema: Schema | undefined): unknow
   if (!schema) return input;
   if (schema.isTensorSpec()) return castForTensorSchema(input, schema.inputs as TensorSpec[], schema.hasInputNames());
   return castForColumnSchema(input, schema.inputs as ColSpec[], schema.hasInputNames());
+}
+
+/**
+ * How the server reads a request with this schema, as MLflow reads it with the schema's dtypes:
+ * an integer beyond 2^53 in a double/float column or tensor is rounded into it rather than
+ * refused, and a CSV string column stays text ("007", not 7).
+ */
+export function schemaReading(schema: Schema | undefined): ReadRequestOptions {
+  const floats = new Set<string | undefined>();
+  const texts = new Set<string>();
+  for (const spec of schema?.inputs ?? []) {
+    if (spec instanceof TensorSpec) {
+      if (/^float(16|32|64)$/.test(spec.dtype)) floats.add(spec.name);
+    } else if (spec.type === 'double' || spec.type === 'float') floats.add(spec.name);
+    else if (spec.type === 'string' && spec.name !== undefined) texts.add(spec.name);
+  }
+  return { readsAsFloat: (name) => floats.has(name), readsAsText: (name) => texts.has(name) };
 }
 
 function castForColumnSchema(input: unknown, specs: ColSpec[], named: boolean): unknown {

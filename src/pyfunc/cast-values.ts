@@ -93,7 +93,11 @@ function toInt(v: unknown, dtype: NumericDType, [lo, hi]: [number, number], code
   let x: number;
   if (typeof v === 'number') x = v;
   else if (typeof v === 'boolean') x = v ? 1 : 0;
-  else if (typeof v === 'string' && PY_INT.test(v)) x = Number(v.trim());
+  else if (typeof v === 'string' && PY_INT.test(v)) {
+    x = Number(v.trim());
+    // Python's int() is exact; a JS number is not beyond 2^53, so such a string is refused.
+    if (!Number.isSafeInteger(x)) throw new MlflowError(`the integer ${v.trim()} is beyond 2^53, which mlflow-ts cannot represent exactly`, code);
+  }
   else if (typeof v === 'string') throw new MlflowError('invalid literal for int() with base 10', code);
   else if (v === null || v === undefined) throw new MlflowError('cannot convert a missing value (None/NaN) to integer', code);
   else throw new MlflowError(`int() argument must be a string or a real number, not '${typeName(v)}'`, code);

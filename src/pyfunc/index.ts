@@ -2,4 +2,4 @@ export { loadPredictor, type LoadPredictorOptions } from './load-predictor.js';
 export { makePredictor, type Predictor } from './predictor.js';
 export { enforceSchema, schemaRepr } from './enforce-schema.js';
 export { enforceParams } from './enforce-params.js';
-export { castToSchema } from './cast-to-schema.js';
+export { castToSchema, schemaReading } from './cast-to-schema.js';

@@ -1,12 +1,14 @@
+import { isUtf8 } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
-import type { PredictOutput } from '../flavors/flavor.js';
-import { createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches } from '../frame/index.js';
-import type { Predictor } from '../pyfunc/index.js';
+import type { Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
+import { createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches, type Frame } from '../frame/index.js';
+import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { predictionsToFrame } from './predictions-frame.js';
 import type { ProgressReporter } from './progress.js';
 
@@ -37,50 +39,141 @@ const SUFFIX = ']}';
  * `mlflow-ts models predict`: scores a file (or stdin) and writes the predictions (to a file or
  * stdout). Table input is read, scored and written a batch at a time, so memory follows the
  * batch size, not the file size; a JSON request document is one request, as in MLflow.
+ * An output file appears only when every row was scored: the predictions go to a temporary file
+ * beside it, renamed into place at the end, so a failure never leaves a half-written file.
+ * Errors name the input file and, for table input, the rows of the batch that failed.
  */
 export async function batchPredict(predictor: Predictor, options: BatchPredictOptions): Promise<{ rows: number }> {
-  const sink = openSink(options.output, options.outputFormat ?? outputFormatOf(options.output));
+  const source = options.input === undefined ? 'stdin' : `'${options.input}'`;
+  if (options.input !== undefined) await checkInputFile(options.input);
+  const format = options.outputFormat ?? outputFormatOf(options.output);
+  const partial = options.output === undefined ? undefined : await partialPathFor(options.output);
+  const reading = schemaReading(predictor.metadata.getInputSchema());
   let rows = 0;
+  let sink: Sink | undefined;
   try {
+    sink = openSink(partial, format);
     if (options.contentType === 'json') {
-      const text = options.input ? await readFile(options.input, 'utf8') : await readAll(process.stdin);
-      const { input, params } = parseJsonRequest(text);
-      await sink.write(await predictor.predict(input, params), true);
+      const bytes = options.input ? await readFile(options.input) : await readAll(process.stdin);
+      // Decoding would silently put U+FFFD in place of bytes that are not UTF-8.
+      if (!isUtf8(bytes)) throw new MlflowError(`Cannot read ${source}: it is not valid UTF-8 text`, 'BAD_REQUEST');
+      const text = bytes.toString('utf8');
+      const { input, params } = await inFile(source, async () => parseJsonRequest(text, reading));
+      const output = await predictRows(predictor, input, params, source, undefined);
+      await sink.write(output, true);
       rows = 1;
       options.onProgress?.(rows);
     } else {
-      const source = options.input ?? (process.stdin as Readable);
       const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
       // One batch of lookahead tells the sink whether a batch is the only one.
-      const batches = readFrameBatches(source, options.contentType, { batchRows })[Symbol.asyncIterator]();
-      let next = await batches.next();
+      const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
+        Symbol.asyncIterator
+      ]();
+      const nextBatch = (): Promise<IteratorResult<Frame>> => inFile(source, () => batches.next());
+      let next = await nextBatch();
       let first = true;
       while (!next.done) {
         const batch = next.value;
-        next = await batches.next();
-        await sink.write(await predictor.predict(batch), first && next.done === true);
+        next = await nextBatch();
+        const output = await predictRows(predictor, batch, undefined, source, [rows + 1, rows + batch.numRows]);
+        await sink.write(output, first && next.done === true);
         first = false;
         rows += batch.numRows;
         options.onProgress?.(rows);
       }
     }
-  } finally {
     await sink.close();
+    sink = undefined;
+    if (partial !== undefined && options.output !== undefined) await rename(partial, options.output);
+  } catch (err) {
+    await sink?.abort();
+    if (partial !== undefined) await rm(partial, { force: true });
+    throw err;
   }
   return { rows };
+}
+
+async function checkInputFile(path: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new MlflowError(`The input file '${path}' does not exist`, 'RESOURCE_DOES_NOT_EXIST');
+  }
+  if (info.isDirectory()) throw new MlflowError(`The input path '${path}' is a directory, not a file`, 'INVALID_PARAMETER_VALUE');
+}
+
+/** A temporary path beside `output`, after checking that its directory exists. */
+async function partialPathFor(output: string): Promise<string> {
+  const dir = dirname(output);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new MlflowError(`Cannot write the output file '${output}': the directory '${dir}' does not exist`, 'INVALID_PARAMETER_VALUE');
+  }
+  if ((await stat(output).catch(() => undefined))?.isDirectory()) {
+    throw new MlflowError(`Cannot write the output file '${output}': it is a directory`, 'INVALID_PARAMETER_VALUE');
+  }
+  return join(dir, `.${basename(output)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+}
+
+/**
+ * Scores one parsed input. As `mlflow models predict` reads its input with the model's schema,
+ * the server's parse-time cast (ints into a double column, ...) comes first.
+ */
+async function predictRows(
+  predictor: Predictor,
+  input: PredictInput,
+  params: Params | undefined,
+  source: string,
+  rows: [number, number] | undefined,
+): Promise<PredictOutput> {
+  try {
+    return await predictor.predict(castToSchema(input, predictor.metadata.getInputSchema()), params);
+  } catch (err) {
+    const where = rows ? `rows ${rows[0]}-${rows[1]} of ${source}` : source;
+    const code = err instanceof MlflowError ? err.errorCode : 'BAD_REQUEST';
+    throw new MlflowError(`Failed to predict ${where}: ${messageOf(err)}`, code, { cause: err });
+  }
+}
+
+/** Runs a read of the input; an error that does not name the input is given its name. */
+async function inFile<T>(source: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw namingSource(err, source);
+  }
+}
+
+function namingSource(err: unknown, source: string): MlflowError {
+  const message = messageOf(err);
+  if (err instanceof MlflowError && message.includes(source)) return err;
+  const code = err instanceof MlflowError ? err.errorCode : 'BAD_REQUEST';
+  return new MlflowError(`Cannot read ${source}: ${message}`, code, { cause: err });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 interface Sink {
   /** `whole`: these are all the predictions there will be (no batches to join). */
   write(output: PredictOutput, whole: boolean): Promise<void>;
+  /** Completes the output (e.g. the closing `]}`). */
   close(): Promise<void>;
+  /** After a failure: releases the file without completing it, so no valid-looking result is left. */
+  abort(): Promise<void>;
 }
 
 function openSink(path: string | undefined, format: BatchOutputFormat): Sink {
   if (format === 'json') return jsonSink(path);
   if (path) {
     const writer = createFrameWriter(path, format);
-    return { write: (output) => writer.write(predictionsToFrame(output)), close: () => writer.close() };
+    return {
+      write: (output) => writer.write(predictionsToFrame(output)),
+      close: () => writer.close(),
+      abort: () => writer.close().catch(() => undefined),
+    };
   }
   if (format === 'parquet') {
     throw new MlflowError('Parquet output needs an output file (-o)', 'INVALID_PARAMETER_VALUE');
@@ -93,6 +186,7 @@ function openSink(path: string | undefined, format: BatchOutputFormat): Sink {
       return writeText(process.stdout, text);
     },
     close: () => Promise.resolve(),
+    abort: () => Promise.resolve(),
   };
 }
 
@@ -103,6 +197,8 @@ function openSink(path: string | undefined, format: BatchOutputFormat): Sink {
  */
 function jsonSink(path: string | undefined): Sink {
   const out: Writable = path ? createWriteStream(path) : process.stdout;
+  // A write error (disk full, no permission) rejects the write or close waiting on it.
+  if (path) out.on('error', () => undefined);
   let state: 'empty' | 'whole' | 'open' = 'empty';
   let hasItems = false;
   return {
@@ -133,6 +229,11 @@ function jsonSink(path: string | undefined): Sink {
         await finished(out);
       }
     },
+    async abort() {
+      if (out === process.stdout) return;
+      out.end();
+      await finished(out).catch(() => undefined);
+    },
   };
 }
 
@@ -142,10 +243,10 @@ function writeText(out: Writable, text: string): Promise<void> {
   });
 }
 
-async function readAll(stream: Readable): Promise<string> {
+async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The output format an output file's extension names; json otherwise (and for stdout). */

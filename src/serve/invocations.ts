@@ -5,11 +5,14 @@ import type { Params, PredictInput } from '../flavors/flavor.js';
 import {
   parseCsvRequest,
   parseJsonRequest,
+  parseJsonText,
+  parseRequestValue,
   predictionsToJson,
   unwrappedPredictionsToJson,
+  type ReadRequestOptions,
 } from '../frame/index.js';
 import { CSV_PARSE_FAILED } from '../frame/scoring-messages.js';
-import { castToSchema, type Predictor } from '../pyfunc/index.js';
+import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { readContentType } from './content-type.js';
 
 /** One HTTP answer of the scoring protocol, ready to write. */
@@ -46,6 +49,7 @@ export function createInvocationHandler(
   const inputSchema = predictor.metadata.getInputSchema();
   const tensorSchema = inputSchema?.isTensorSpec() ?? false;
   const paramNames = new Set((predictor.metadata.getParamsSchema()?.params ?? []).map((p) => p.name));
+  const reading = schemaReading(inputSchema);
   return async (body, contentType) => {
     const verdict = readContentType(contentType);
     if (!verdict.ok) return { status: 415, contentType: TEXT_TYPE, body: verdict.message };
@@ -56,7 +60,7 @@ export function createInvocationHandler(
 
     let parsed: ParsedBody;
     try {
-      parsed = verdict.format === 'json' ? parseJson(text, paramNames) : parseCsv(text, tensorSchema);
+      parsed = verdict.format === 'json' ? parseJson(text, paramNames, reading) : parseCsv(text, tensorSchema, reading);
       // MLflow reads the body with the model's input schema: a value that cannot take the
       // schema's type is the client's fault (400 BAD_REQUEST), before predict is called.
       parsed.input = castToSchema(parsed.input, inputSchema);
@@ -92,12 +96,12 @@ export function createInvocationHandler(
  * `{"input_data": ...}` shape is tried only when the standard shapes fail, so the common path
  * parses the JSON once.
  */
-function parseJson(text: string, paramNames: ReadonlySet<string>): ParsedBody {
+function parseJson(text: string, paramNames: ReadonlySet<string>, reading: ReadRequestOptions): ParsedBody {
   let request;
   try {
-    request = parseJsonRequest(text);
+    request = parseJsonRequest(text, reading);
   } catch (err) {
-    const azure = azureRequest(text);
+    const azure = azureRequest(text, reading);
     if (azure) return azure;
     throw err;
   }
@@ -109,29 +113,34 @@ function parseJson(text: string, paramNames: ReadonlySet<string>): ParsedBody {
   return { input, params, unwrapped: true };
 }
 
-/** `{"input_data": {"columns", "index", "data"}}` (a table) or `{"input_data": [...]}` (a tensor). */
-function azureRequest(text: string): ParsedBody | undefined {
-  let doc: unknown;
+/**
+ * `{"input_data": {"columns", "index", "data"}}` (a table) or `{"input_data": [...]}` (a tensor).
+ * The parsed values are rewrapped, not re-serialized, so float literals (1.0) and integers
+ * beyond 2^53 keep the marks the parser gave them.
+ */
+function azureRequest(text: string, reading: ReadRequestOptions): ParsedBody | undefined {
+  let parsed;
   try {
-    doc = JSON.parse(text);
+    parsed = parseJsonText(text);
   } catch {
     return undefined;
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('input_data' in doc)) return undefined;
+  const doc = parsed.value;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Object.hasOwn(doc, 'input_data')) return undefined;
   const { input_data: data, params } = doc as { input_data: unknown; params?: unknown };
   const isTable = typeof data === 'object' && data !== null && !Array.isArray(data) && 'data' in data;
   const wrapped: Record<string, unknown> = { [isTable ? 'dataframe_split' : 'inputs']: data };
   if (params !== undefined) wrapped.params = params;
-  const request = parseJsonRequest(JSON.stringify(wrapped));
+  const request = parseRequestValue(wrapped, parsed.floats, parsed.inexactIntegers, reading);
   return { input: request.input, params: request.params, unwrapped: false };
 }
 
-function parseCsv(text: string, tensorSchema: boolean): ParsedBody {
+function parseCsv(text: string, tensorSchema: boolean, reading: ReadRequestOptions): ParsedBody {
   if (tensorSchema) {
     // MLflow fails here too: pandas cannot read a CSV with a tensor signature's dtypes.
     throw new MlflowError(`${CSV_PARSE_FAILED} Error: 'TensorSpec only supports numpy types, use numpy_types() instead'`, 'BAD_REQUEST');
   }
-  return { input: parseCsvRequest(text), unwrapped: false };
+  return { input: parseCsvRequest(text, reading), unwrapped: false };
 }
 
 function parseErrorMessage(err: unknown): string {

@@ -3,7 +3,7 @@ import { MlflowError } from '../../src/errors.js';
 import { Frame } from '../../src/frame/frame.js';
 import { makeTensor, type Tensor } from '../../src/frame/tensor.js';
 import { Schema } from '../../src/model/signature.js';
-import { castToSchema } from '../../src/pyfunc/index.js';
+import { castToSchema, schemaReading } from '../../src/pyfunc/index.js';
 
 const cols = Schema.fromJson('[{"type": "double", "name": "x", "required": true}, {"type": "long", "name": "n", "required": true}]');
 const frameOf = (x: unknown[], n: unknown[]): Frame =>
@@ -51,5 +51,23 @@ describe("castToSchema (the scoring server's schema-guided parse)", () => {
   it('leaves input alone without a schema', () => {
     const input = { anything: [1, 2] };
     expect(castToSchema(input, undefined)).toBe(input);
+  });
+});
+
+describe('integers beyond 2^53', () => {
+  it('a numeric string beyond 2^53 cast to a long column is refused, naming column and value', () => {
+    expect(badRequest(() => castToSchema(frameOf([1], ['9007199254740993']), cols))).toBe(
+      "Invalid input. Data is not compatible with model signature. Failed to convert column n to type 'int64'." +
+        " Error: 'the integer 9007199254740993 is beyond 2^53, which mlflow-ts cannot represent exactly'",
+    );
+  });
+
+  it('schemaReading rounds into double and float columns and float tensors, and reads string columns as text', () => {
+    const reading = schemaReading(Schema.fromJson('[{"type": "double", "name": "x"}, {"type": "long", "name": "n"}, {"type": "string", "name": "s"}]'));
+    expect([reading.readsAsFloat?.('x'), reading.readsAsFloat?.('n'), reading.readsAsFloat?.(undefined)]).toEqual([true, false, false]);
+    expect([reading.readsAsText?.('s'), reading.readsAsText?.('x')]).toEqual([true, false]);
+    const tensor = schemaReading(Schema.fromJson('[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1]}}]'));
+    expect(tensor.readsAsFloat?.(undefined)).toBe(true);
+    expect(schemaReading(undefined).readsAsFloat?.('x')).toBe(false);
   });
 });

@@ -1,0 +1,212 @@
+// `models predict` (batchPredict) on bad input files: each error names the file (and the rows or
+// column when known), and an output file is never left half-written.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MlflowError } from '../../src/errors.js';
+import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
+import { batchPredict, type BatchInputFormat } from '../../src/serve/index.js';
+
+const fixture = (p: string): string => fileURLToPath(new URL(`../fixtures/serve/${p}`, import.meta.url));
+const HEADER = 'sepal_length,sepal_width,petal_length,petal_width';
+const ROW = '5.1,3.5,1.4,0.2';
+
+async function failure(run: Promise<unknown>): Promise<MlflowError> {
+  const err = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(MlflowError);
+  return err as MlflowError;
+}
+
+describe('batchPredict on bad input', () => {
+  let dir: string;
+  let predictor: Predictor;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'batch-errors-'));
+    predictor = await loadPredictor(fixture('iris-strict'));
+  });
+  afterAll(async () => {
+    await predictor.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Writes `content` as the input, runs batchPredict and returns its error; no output may appear. */
+  async function failOn(name: string, content: string | Uint8Array, contentType: BatchInputFormat, batchRows?: number): Promise<MlflowError> {
+    const input = join(dir, name);
+    await writeFile(input, content);
+    const output = join(dir, `${name}.out.json`);
+    const err = await failure(batchPredict(predictor, { input, output, contentType, batchRows }));
+    expect(err.message).toContain(input);
+    expect((await readdir(dir)).filter((f) => f.includes('.out.') || f.endsWith('.partial'))).toEqual([]);
+    return err;
+  }
+
+  it('a ragged CSV names the file and the line', async () => {
+    const err = await failOn('ragged.csv', `${HEADER}\n${ROW}\n${ROW},9,9\n`, 'csv');
+    expect(err.errorCode).toBe('BAD_REQUEST');
+    expect(err.message).toMatch(/Expected 4 fields in line 3, saw 6/);
+  });
+
+  it('a CSV with an unterminated quote names the file', async () => {
+    const err = await failOn('quote.csv', `${HEADER}\n"5.1,3.5,1.4,0.2\n`, 'csv');
+    expect(err.message).toContain('EOF inside string');
+  });
+
+  it('text in a number column names the file, the rows and the column', async () => {
+    const rows = [HEADER, ROW, ROW, ROW, 'abc,3.5,1.4,0.2'];
+    const err = await failOn('text.csv', `${rows.join('\n')}\n`, 'csv', 2);
+    expect(err.message).toContain('rows 3-4 of');
+    expect(err.message).toContain('sepal_length');
+  });
+
+  it('a CSV integer beyond 2^53 is refused, naming the value and the column', async () => {
+    const err = await failOn('big.csv', `${HEADER},id\n${ROW},9007199254740993\n`, 'csv');
+    expect(err.message).toContain("The integer 9007199254740993 in column 'id' is beyond 2^53");
+  });
+
+  it('integers in double columns are read as doubles, as MLflow reads the input with the schema', async () => {
+    for (const [name, text, contentType] of [
+      ['ints.csv', `${HEADER}\n5,3,1,0\n8,3,6,2\n`, 'csv'],
+      ['ints.json', `{"dataframe_split": {"columns": ${JSON.stringify(HEADER.split(','))}, "data": [[5, 3, 1, 0], [8, 3, 6, 2]]}}`, 'json'],
+    ] as const) {
+      const input = join(dir, name);
+      await writeFile(input, text);
+      const output = join(dir, `${name}.result.json`);
+      await batchPredict(predictor, { input, output, contentType });
+      expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 2]}');
+      await rm(output);
+    }
+  });
+
+  it('an integer beyond 2^53 in a column the schema reads as double is rounded into it, as MLflow reads it', async () => {
+    const input = join(dir, 'big-double.csv');
+    await writeFile(input, `${HEADER}\n9007199254740993,3.5,1.4,0.2\n`);
+    const output = join(dir, 'big-double.json');
+    await batchPredict(predictor, { input, output, contentType: 'csv' });
+    expect(JSON.parse(await readFile(output, 'utf8'))).toEqual({ predictions: [expect.any(Number)] });
+    await rm(output);
+  });
+
+  it('invalid JSON names the file and the position', async () => {
+    const err = await failOn('bad.json', '{"dataframe_split": {"columns": [', 'json');
+    expect(err.errorCode).toBe('BAD_REQUEST');
+    expect(err.message).toContain('line 1 column 34');
+  });
+
+  it('a JSON document of the wrong shape names the file', async () => {
+    const err = await failOn('shape.json', '{"data": [[1, 2, 3, 4]]}', 'json');
+    expect(err.message).toContain('exactly one of the input fields');
+  });
+
+  it('JSON that is not UTF-8 is refused rather than decoded with replacement characters', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"inputs": ["'), Buffer.from([0xff, 0xfe]), Buffer.from('"]}')]);
+    const err = await failOn('latin.json', bytes, 'json');
+    expect(err.message).toContain('not valid UTF-8');
+  });
+
+  it('a bad JSON line names the file and the line', async () => {
+    const good = JSON.stringify(Object.fromEntries(HEADER.split(',').map((c, i) => [c, Number(ROW.split(',')[i])])));
+    const err = await failOn('bad.jsonl', `${good}\n${good}\n{"sepal_length": \n`, 'jsonl');
+    expect(err.message).toContain('line 3');
+  });
+
+  it('a file that is not Parquet names the file', async () => {
+    const err = await failOn('garbage.parquet', 'PAR1 this is not parquet at all', 'parquet');
+    expect(err.errorCode).toBe('BAD_REQUEST');
+  });
+
+  it('a Parquet int64 beyond 2^53 is refused, naming the value and the column', async () => {
+    const buffer = parquetWriteBuffer({ columnData: [{ name: 'id', data: BigInt64Array.of(9007199254740993n), type: 'INT64' }] });
+    const err = await failOn('big.parquet', new Uint8Array(buffer), 'parquet');
+    expect(err.message).toContain("The integer 9007199254740993 in column 'id' is beyond 2^53");
+  });
+
+  it('an Arrow int64 beyond 2^53 is refused, naming the value and the column', async () => {
+    const ipc = tableToIPC(tableFromArrays({ id: BigInt64Array.of(-9007199254740993n) }), 'file');
+    const err = await failOn('big.arrow', ipc, 'arrow');
+    expect(err.message).toContain("The integer -9007199254740993 in column 'id' is beyond 2^53");
+  });
+
+  it('a missing input file is RESOURCE_DOES_NOT_EXIST naming it', async () => {
+    const input = join(dir, 'nope.csv');
+    const err = await failure(batchPredict(predictor, { input, output: join(dir, 'nope.out.json'), contentType: 'csv' }));
+    expect(err.errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(err.message).toContain(input);
+  });
+
+  it('an output path in a missing directory is refused before anything is scored', async () => {
+    const input = join(dir, 'ok.csv');
+    await writeFile(input, `${HEADER}\n${ROW}\n`);
+    const output = join(dir, 'missing', 'dir', 'out.json');
+    const err = await failure(batchPredict(predictor, { input, output, contentType: 'csv' }));
+    expect(err.errorCode).toBe('INVALID_PARAMETER_VALUE');
+    expect(err.message).toContain(join(dir, 'missing', 'dir'));
+  });
+
+  it('an output path that is a directory, or an input that is one, is refused naming it', async () => {
+    const input = join(dir, 'ok.csv');
+    await writeFile(input, `${HEADER}\n${ROW}\n`);
+    const toDir = await failure(batchPredict(predictor, { input, output: dir, contentType: 'csv' }));
+    expect(toDir.message).toBe(`Cannot write the output file '${dir}': it is a directory`);
+    const fromDir = await failure(batchPredict(predictor, { input: dir, output: join(dir, 'x.json'), contentType: 'csv' }));
+    expect(fromDir.message).toContain(dir);
+  });
+
+  it('a failure in a later batch leaves an existing output file as it was', async () => {
+    const input = join(dir, 'late.csv');
+    await writeFile(input, `${[HEADER, ROW, ROW, ROW, 'x,1,1,1'].join('\n')}\n`);
+    for (const ext of ['json', 'csv', 'parquet']) {
+      const output = join(dir, `keep.${ext}`);
+      await writeFile(output, 'previous predictions');
+      const err = await failure(batchPredict(predictor, { input, output, contentType: 'csv', batchRows: 2 }));
+      expect(err.message).toContain('rows 3-4 of');
+      expect(await readFile(output, 'utf8')).toBe('previous predictions');
+    }
+    expect((await readdir(dir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('a successful run replaces the output file whole', async () => {
+    const input = join(dir, 'fine.csv');
+    await writeFile(input, `${[HEADER, ROW, ROW, ROW].join('\n')}\n`);
+    const output = join(dir, 'fine.json');
+    await writeFile(output, 'previous predictions');
+    await batchPredict(predictor, { input, output, contentType: 'csv', batchRows: 2 });
+    expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 0, 0]}');
+    expect((await readdir(dir)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+});
+
+describe('models predict on a bad file', () => {
+  it('prints the error naming the file and exits non-zero, writing no output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'batch-cli-'));
+    try {
+      const input = join(dir, 'ragged.csv');
+      const output = join(dir, 'out.json');
+      await writeFile(input, `${HEADER}\n${ROW},1,2\n${ROW}\n`);
+      const cli = fileURLToPath(new URL('../cli/run-cli.ts', import.meta.url));
+      for (const toFile of [true, false]) {
+        const args = ['--import', 'tsx', cli, 'models', 'predict', '-m', fixture('iris-strict'), '-i', input, '-t', 'csv'];
+        const child = spawn(process.execPath, toFile ? [...args, '-o', output] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect(code).not.toBe(0);
+        expect(stderr).toContain(input);
+        // Not even an empty {"predictions": []} that a pipeline could take for a result.
+        expect(stdout).toBe('');
+        expect(await readdir(dir)).toEqual(['ragged.csv']);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

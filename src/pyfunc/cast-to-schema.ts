@@ -75,6 +75,8 @@ function castForTensorSchema(input: unknown, specs: TensorSpec[], named: boolean
     const dtype = tensorDtypeOf(specs[0].dtype);
     return isTensor(input) && dtype ? castTensor(input, dtype) : input;
   }
+  // As MLflow's parse_tf_serving_input: one array for a signature with a single named input is that input.
+  if (isTensor(input) && specs.length === 1 && specs[0].name !== undefined) input = { [specs[0].name]: input };
   if (isPlainObject(input) && Object.values(input).every(isTensor)) {
     return Object.fromEntries(
       Object.entries(input).map(([name, t]) => {

@@ -48,6 +48,12 @@ describe("castToSchema (the scoring server's schema-guided parse)", () => {
     expect(badRequest(() => castToSchema(strings, spec))).toBe('Invalid input. could not convert string to float');
   });
 
+  it('takes one array as the single named input of a tensor signature, as MLflow does', () => {
+    const spec = Schema.fromJson('[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1]}, "name": "x"}]');
+    const ints = makeTensor<Tensor>({ dtype: 'int64', shape: [3], data: Float64Array.of(1, 2, 3) });
+    expect(castToSchema(ints, spec)).toEqual({ x: { kind: 'tensor', dtype: 'float32', shape: [3], data: Float32Array.of(1, 2, 3) } });
+  });
+
   it('leaves input alone without a schema', () => {
     const input = { anything: [1, 2] };
     expect(castToSchema(input, undefined)).toBe(input);

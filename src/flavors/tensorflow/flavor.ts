@@ -1,6 +1,8 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { MlflowError } from '../../errors.js';
+import { isFrame } from '../../frame/frame.js';
+import { namedOutputsFrame, outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
 import { resolveInside } from '../../model/path-safety.js';
 import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
@@ -99,15 +101,18 @@ function modelArtifact(ctx: LoadContext, sec: Section, type: ModelType): Artifac
  * Loads the `tensorflow` flavor natively. A SavedModel (tf2-module, tf1-estimator, Keras with
  * save_format tf): its signature (LoadOptions.signatureKey, else
  * flavors.tensorflow.signature_def_key, else serving_default) converted to a tfjs graph; predict
- * takes a table (columns by input name), named tensors or one tensor, and returns named tensors,
- * or one tensor when the signature has a single output. A Keras 2 `.h5` (save_format h5) or a
+ * takes a table (columns by input name), named tensors or one tensor; a table gets a table back
+ * (one column per output, as MLflow's _TF2Wrapper; columns 0..n-1 for a Keras model, as its
+ * _KerasModelWrapper), tensors get named tensors, or one tensor when
+ * the signature has a single output. A Keras 2 `.h5` (save_format h5) or a
  * Keras 3 `.keras` zip: the model rebuilt with tfjs-layers. Registered under `keras` too: MLflow
  * 1.x's and Keras 3's mlflow.keras models load the same way, and MLflow's own loader prefers the
  * `keras` section when there is one.
  */
 export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const sec = section(ctx);
-  const artifact = modelArtifact(ctx, sec, modelType(ctx, sec));
+  const type = modelType(ctx, sec);
+  const artifact = modelArtifact(ctx, sec, type);
   // Imported here, not at the top: @tensorflow/tfjs takes a second or more to load, and
   // registering the flavor must not cost every CLI command that.
   if (artifact.kind === 'h5') {
@@ -126,6 +131,8 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
     async predict(input: PredictInput): Promise<PredictOutput> {
       const out = await runSignature(sig, signatureFeeds(input, inputKeys));
       const keys = Object.keys(out);
+      // A Keras model saved as a SavedModel answers a table as Keras models do (columns 0..n-1).
+      if (isFrame(input)) return type === 'keras' ? outputsAsFrame(keys.map((k) => out[k] as NumericTensor), keys) : namedOutputsFrame(keys.map((k) => out[k]), keys);
       return keys.length === 1 ? out[keys[0]] : out;
     },
     close(): void {

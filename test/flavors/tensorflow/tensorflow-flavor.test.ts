@@ -84,9 +84,11 @@ describe('tensorflow flavor: tfjs-node tf.Module SavedModels (tf2-module)', () =
       { name: 'x', data: { kind: 'number', dtype: 'int64', values: Float64Array.from([1, 2, 3]) } },
       { name: 'y', data: { kind: 'number', dtype: 'int64', values: Float64Array.from([4, 5, 6]) } },
     ]);
-    const fromFrame = (await p.predict(frame)) as Record<string, Tensor>;
-    expect(values(fromFrame.output_0).data).toEqual([2, 4, 6]);
-    expect(values(fromFrame.output_1).data).toEqual([4, 5, 6]);
+    // A table in gives a table out: one column per output (MLflow's _TF2Wrapper).
+    const fromFrame = (await p.predict(frame)) as Frame;
+    expect(fromFrame.columns.map((c) => c.name)).toEqual(['output_0', 'output_1']);
+    expect(Array.from(fromFrame.column('output_0')?.data.values as ArrayLike<number>)).toEqual([2, 4, 6]);
+    expect(Array.from(fromFrame.column('output_1')?.data.values as ArrayLike<number>)).toEqual([4, 5, 6]);
   });
 
   it('refuses a missing input, naming it', async () => {
@@ -110,7 +112,10 @@ describe('tensorflow flavor: tensorflow-serving half_plus_two / half_plus_three 
     const p = await load('half_plus_three');
     expect(values(await p.predict(f32([3, 1], [1, 2, 3]))).data).toEqual([3.5, 4, 4.5]);
     const frame = new Frame([{ name: 'v', data: { kind: 'number', dtype: 'float64', values: Float64Array.from([1, 2, 3]) } }]);
-    expect(values(await p.predict(frame))).toEqual({ dtype: 'float32', shape: [3, 1], data: [3.5, 4, 4.5] });
+    // [3, 1] per output raveled into one column per output, as _TF2Wrapper's ravel().
+    const table = (await p.predict(frame)) as Frame;
+    expect(table.columns.map((c) => [c.name, c.data.kind])).toEqual([[table.columns[0].name, 'number']]);
+    expect(Array.from(table.columns[0].data.values as ArrayLike<number>)).toEqual([3.5, 4, 4.5]);
   });
 
   it('TF 2.14 half_plus_two (Snappy index, PlaceholderWithDefault): x/2 + 2, and regress_x2_to_y3', async () => {
@@ -145,7 +150,10 @@ describe('tensorflow flavor: Keras and tf.Module SavedModels from other projects
     const frame = new Frame(
       ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, data: { kind: 'number' as const, dtype: 'float64' as const, values: Float64Array.from([1, 1]) } })),
     );
-    for (const v of values(await p.predict(frame)).data) expect(v).toBeCloseTo(0.9522027, 6);
+    // A Keras model answers a table with columns 0..n-1 (pandas.DataFrame(model.predict(df.values))).
+    const table = (await p.predict(frame)) as Frame;
+    expect(table.columns.map((c) => c.name)).toEqual(['0']);
+    for (const v of Array.from(table.columns[0].data.values as ArrayLike<number>)) expect(v).toBeCloseTo(0.9522027, 6);
   });
 
   it('tensorflow-java Keras Model subclass: add(10, 15.5) = 25.5, get_variable = 2.0', async () => {

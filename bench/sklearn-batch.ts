@@ -16,6 +16,8 @@ import { makeTensor } from '../src/frame/tensor.js';
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./sklearn_batch.py', import.meta.url));
 const FEATURES = 20;
+const WARM_UP_ROWS = 10_000;
+const WARM_UP_CALLS = 5;
 const MODELS = [
   { name: 'logreg', label: 'LogisticRegression' },
   { name: 'rf', label: 'RandomForestClassifier (100 trees)' },
@@ -26,10 +28,11 @@ interface BatchRow { label: string; rows: number; pythonSeconds: number; oursSec
 
 async function readF64(file: string): Promise<Float64Array> {
   const buf = await readFile(file);
-  // A fresh Buffer from readFile may share a pool at an unaligned offset; copy when it does.
-  return buf.byteOffset % 8 === 0
-    ? new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8)
-    : new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  // Copied (a Buffer may also sit in a pool at an unaligned offset): the copy is memory this
+  // process has written, as Python's X is (made in memory). On this VM the first pass over
+  // readFile's pages ran 3-4x slower than later ones, which timed LogisticRegression's first
+  // predict (the first model) at a third of its speed.
+  return new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
 /** Python's side: trains, pickles and times predict; returns the predict seconds per model. */
@@ -54,10 +57,13 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
     const pythonSeconds = await runPython(dir, rows);
     const data = await readF64(path.join(dir, 'X.f64'));
     const x = makeTensor({ dtype: 'float64', shape: [rows, FEATURES], data });
-    const warmUp = makeTensor({ dtype: 'float64', shape: [Math.min(1000, rows), FEATURES], data: data.subarray(0, Math.min(1000, rows) * FEATURES) });
+    const warmRows = Math.min(WARM_UP_ROWS, rows);
+    const warmUp = makeTensor({ dtype: 'float64', shape: [warmRows, FEATURES], data: data.subarray(0, warmRows * FEATURES) });
     for (const m of MODELS) {
       const est = await loadSklearnEstimator(path.join(dir, `${m.name}.pkl`));
-      callMethod(est, 'predict', warmUp); // JIT warm-up, as Python's side has
+      // Python's side warms up once; V8 needs a few calls before its optimizing compiler has
+      // compiled every hot loop (a first call on 1M rows runs its loops unoptimized until then)
+      for (let i = 0; i < WARM_UP_CALLS; i++) callMethod(est, 'predict', warmUp);
       const start = performance.now();
       const pred = callMethod(est, 'predict', x);
       const oursSeconds = (performance.now() - start) / 1000;

@@ -37,15 +37,34 @@ export function scoresTensor(rows: number, cols: number, data: Float64Array): Te
 export class Labels {
   readonly size: number;
   private readonly arr: NdArray;
+  private readonly dtype: string;
+  /** Numeric classes as float64, read once (predict looks one up per row). */
+  private readonly numbers: Float64Array | null;
+
+  /**
+   * What a predict loop may write per row instead of a class index, to build its output without
+   * an index array: the classes themselves when numeric, else their indices (see fromTable).
+   */
+  readonly table: Float64Array;
 
   constructor(arr: NdArray) {
     this.arr = arr;
     this.size = arr.data.length;
+    this.dtype = dtypeName(arr.dtype);
+    this.numbers = Array.isArray(arr.data) || this.dtype === 'bool' ? null : Float64Array.from(arr.data as ArrayLike<number>);
+    this.table = this.numbers ?? Float64Array.from({ length: this.size }, (_, i) => i);
   }
 
-  take(indices: Int32Array | number[]): Tensor {
+  /** predict's output from one `table` value per row. */
+  fromTable(values: Float64Array): Tensor {
+    if (this.numbers === null) return this.take(values);
+    const dtype = this.dtype as NumericDType;
+    return makeTensor({ dtype, shape: [values.length], data: castNumeric(dtype, values) });
+  }
+
+  take(indices: ArrayLike<number>): Tensor {
     const n = indices.length;
-    const name = dtypeName(this.arr.dtype);
+    const name = this.dtype;
     const src = this.arr.data;
     if (Array.isArray(src)) {
       const out: unknown[] = new Array(n);
@@ -57,8 +76,9 @@ export class Labels {
       for (let i = 0; i < n; i++) out[i] = (src as Uint8Array)[indices[i]];
       return makeTensor({ dtype: 'bool', shape: [n], data: out });
     }
+    const numbers = this.numbers!;
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = src[indices[i]] as number;
+    for (let i = 0; i < n; i++) out[i] = numbers[indices[i]];
     const dtype = name as NumericDType;
     return makeTensor({ dtype, shape: [n], data: castNumeric(dtype, out) });
   }

@@ -2,7 +2,8 @@ import { makeTensor } from '../../../frame/tensor.js';
 import { selectColumns, toMatrix, type Data } from '../data.js';
 import { probaClassifier, f64Tensor, Labels, type Builder } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
-import { readTree, treeProba, treeRegress, type TreeArrays } from './tree.js';
+import { FlatForest } from './flat-forest.js';
+import { leafOutputs, leafProba, readTree, treeSource, type TreeArrays } from './tree.js';
 
 function readTrees(s: State): TreeArrays[] {
   return s.list('estimators_').map((e, i) => {
@@ -16,13 +17,12 @@ const classifier: Builder = (s) => {
   const labels = new Labels(s.array('classes_'));
   const k = labels.size;
   for (const t of trees) if (t.nOutputs !== 1 || t.nClasses !== k) s.fail('multi-output forests are not supported natively');
+  // sklearn: the trees' predict_proba (on X cast to float32) summed in order, then divided
+  const flat = new FlatForest(trees.map((t) => treeSource(t, leafProba(t))), k, 'float32');
   const proba = (x: Data): { rows: number; p: Float64Array } => {
     const m = toMatrix(x);
     const p = new Float64Array(m.rows * k);
-    for (const t of trees) {
-      const tp = treeProba(t, m);
-      for (let i = 0; i < p.length; i++) p[i] += tp[i];
-    }
+    flat.addTo(m, p, k);
     for (let i = 0; i < p.length; i++) p[i] /= trees.length;
     return { rows: m.rows, p };
   };
@@ -32,21 +32,19 @@ const classifier: Builder = (s) => {
 const regressor: Builder = (s) => {
   const trees = readTrees(s);
   const nOut = trees[0]?.nOutputs ?? 1;
+  for (const t of trees) if (t.nOutputs !== nOut || t.nClasses !== 1) s.fail('the trees should all have one value per output');
+  const flat = new FlatForest(trees.map((t) => treeSource(t, leafOutputs(t))), nOut, 'float32');
   return {
     className: s.className,
     predict(x) {
       const m = toMatrix(x);
       const out = new Float64Array(m.rows * nOut);
-      for (const t of trees) {
-        const tp = treeRegress(t, m);
-        for (let i = 0; i < out.length; i++) out[i] += tp[i];
-      }
+      flat.addTo(m, out, nOut);
       for (let i = 0; i < out.length; i++) out[i] /= trees.length;
       return nOut === 1 ? f64Tensor([m.rows], out) : f64Tensor([m.rows, nOut], out);
     },
   };
 };
-
 
 /** The average path length of an unsuccessful search in a binary search tree of n samples. */
 function averagePathLength(n: number): number {

@@ -5,7 +5,8 @@ import {
 } from '../estimator.js';
 import { isInstance, State } from '../state.js';
 import { dummyClassProba, dummyConstant } from './dummy.js';
-import { readTree, treeRegress, type TreeArrays } from './tree.js';
+import { FlatForest } from './flat-forest.js';
+import { leafOutputs, readTree, treeSource, type TreeArrays } from './tree.js';
 
 const F32_EPS = 2 ** -23;
 
@@ -62,15 +63,14 @@ function gbModel(s: State, k: number) {
   });
   const init = initRaw(s, kind, k);
   const lr = s.number('learning_rate');
+  // sklearn's predict_stages: out[:, c] += learning_rate * tree.value[leaf], stage by stage, on
+  // X cast to float32; learning_rate * value is the same product whether taken per row or per leaf
+  for (const t of trees) if (t.nOutputs !== 1 || t.nClasses !== 1) s.fail('the trees should be regression trees with one output');
+  const flat = new FlatForest(trees.map((t) => treeSource(t, leafOutputs(t, lr))), 1, 'float32', trees.map((_, i) => i % k));
   const raw = (x: Matrix): Float64Array => {
     const out = new Float64Array(x.rows * k);
     for (let i = 0; i < x.rows; i++) out.set(init, i * k);
-    for (let st = 0; st < stages; st++) {
-      for (let c = 0; c < k; c++) {
-        const v = treeRegress(trees[st * k + c], x);
-        for (let i = 0; i < x.rows; i++) out[i * k + c] += lr * v[i];
-      }
-    }
+    flat.addTo(x, out, k);
     return out;
   };
   return { kind, raw };

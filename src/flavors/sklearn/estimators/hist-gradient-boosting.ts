@@ -5,6 +5,7 @@ import {
   type Builder,
 } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
+import { FlatForest, type TreeSource } from './flat-forest.js';
 
 /** One TreePredictor: its node records as parallel arrays. */
 class HistTree {
@@ -49,6 +50,31 @@ class HistTree {
       if (this.feature[i] > maxFeature) maxFeature = this.feature[i];
     }
     this.maxFeature = maxFeature;
+  }
+
+  /** True if a split tests categories (such trees are walked by addTo, not FlatForest). */
+  get hasCategoricalSplit(): boolean {
+    const cat = this.isCategorical;
+    if (cat === null) return false;
+    for (let i = 0; i < cat.length; i++) if (cat[i] === 1 && !this.isLeaf[i]) return true;
+    return false;
+  }
+
+  /** The tree for FlatForest: numeric splits compared in float64, leaves adding their value. */
+  flatSource(): TreeSource {
+    const { value, isLeaf } = this;
+    return {
+      size: value.length,
+      isLeaf: (node) => isLeaf[node] !== 0,
+      left: this.left,
+      right: this.right,
+      feature: this.feature,
+      threshold: this.threshold,
+      missingLeft: this.missingLeft,
+      leafValues: (node, out, at) => {
+        out[at] = value[node];
+      },
+    };
   }
 
   /** Adds this tree's leaf value for every row to out[i * stride + col]. */
@@ -132,13 +158,18 @@ function histModel(s: State) {
       if (t.maxFeature >= nFeatures) s.fail(`a tree splits on feature ${t.maxFeature} of ${nFeatures}`);
     }
   }
+  // sklearn: raw = baseline, then each iteration's trees added in order (column c for class c)
+  const flat = iterations.some((it) => it.some((t) => t.hasCategoricalSplit))
+    ? null
+    : new FlatForest(iterations.flat().map((t) => t.flatSource()), 1, 'float64', iterations.flatMap((it) => it.map((_, c) => c)));
   const raw = (x: Matrix): Float64Array => {
     if (x.cols !== nFeatures) {
       throw new MlflowError(`X has ${x.cols} features but this estimator was trained with ${nFeatures} features.`, 'INVALID_PARAMETER_VALUE');
     }
     const out = new Float64Array(x.rows * k);
     for (let i = 0; i < x.rows; i++) out.set(baseline, i * k);
-    for (const it of iterations) for (let c = 0; c < k; c++) it[c].addTo(x, known, out, k, c);
+    if (flat) flat.addTo(x, out, k);
+    else for (const it of iterations) for (let c = 0; c < k; c++) it[c].addTo(x, known, out, k, c);
     return out;
   };
   return { k, raw, link: linkOf(s) };

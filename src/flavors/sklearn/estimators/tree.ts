@@ -3,6 +3,7 @@ import type { NdArray } from '../../../formats/pickle/types.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
 import { floatData, State } from '../state.js';
+import type { TreeSource } from './flat-forest.js';
 
 /** sklearn.tree._tree.Tree: the node arrays of one fitted tree. */
 export class TreeArrays {
@@ -98,6 +99,39 @@ export class TreeArrays {
     }
     return out;
   }
+}
+
+/** The tree for FlatForest, a row reaching a leaf adding what `leafValues` writes. */
+export function treeSource(t: TreeArrays, leafValues: TreeSource['leafValues']): TreeSource {
+  return {
+    size: t.left.length,
+    isLeaf: (node) => t.left[node] === -1,
+    left: t.left,
+    right: t.right,
+    feature: t.feature,
+    threshold: t.threshold,
+    missingLeft: t.missingLeft,
+    leafValues,
+  };
+}
+
+/** A leaf's class probabilities as treeProba computes them, for FlatForest. */
+export function leafProba(t: TreeArrays): TreeSource['leafValues'] {
+  const k = t.nClasses;
+  return (node, out, at) => {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += t.value[node * k + j];
+    if (sum === 0) sum = 1;
+    for (let j = 0; j < k; j++) out[at + j] = t.value[node * k + j] / sum;
+  };
+}
+
+/** A regression leaf's outputs, each multiplied by `scale` (gradient boosting's learning rate). */
+export function leafOutputs(t: TreeArrays, scale = 1): TreeSource['leafValues'] {
+  const w = t.nOutputs;
+  return (node, out, at) => {
+    for (let j = 0; j < w; j++) out[at + j] = scale * t.value[node * w + j];
+  };
 }
 
 export function readTree(s: State): TreeArrays {

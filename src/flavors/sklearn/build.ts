@@ -18,6 +18,7 @@ import { isNumpyFunction, preprocessingBuilders } from './estimators/preprocessi
 import { svmBuilders } from './estimators/svm.js';
 import { treeBuilders, treeHelpers } from './estimators/tree.js';
 import { isInstance, State } from './state.js';
+import { checkInputValues } from './input-check.js';
 
 const BUILDERS: Record<string, Builder> = {
   ...linearBuilders, ...treeBuilders, ...forestBuilders, ...gradientBoostingBuilders,
@@ -70,8 +71,8 @@ export function buildEstimator(obj: unknown, where = 'the pickled model'): Estim
 
 /**
  * sklearn's input validation before every method: a DataFrame's columns must be the names seen
- * at fit (we reorder them to that order; missing or unexpected names are an error), and the
- * number of columns must be n_features_in_.
+ * at fit (we reorder them to that order; missing or unexpected names are an error), the
+ * number of columns must be n_features_in_, and the values pass check_array (checkInputValues).
  */
 function withFeatureCheck(inst: PyInstance, est: Estimator): Estimator {
   const fitNames = namesOf(inst.state.feature_names_in_);
@@ -95,6 +96,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator): Estimator {
         'INVALID_PARAMETER_VALUE',
       );
     }
+    checkInputValues(inst.name, out);
     return out;
   };
   const wrapped: Estimator = { className: est.className };

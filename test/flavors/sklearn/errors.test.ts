@@ -80,6 +80,25 @@ describe('sklearn flavor errors', () => {
     expect(() => callMethod(est, 'predict', flat)).toThrow(/Expected 2D array, got 1D array/);
   });
 
+  it("checks values as sklearn's check_array: no empty input, no NaN or infinity where the estimator refuses them", async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'logreg_dataframe_iris/model.p4.pkl'));
+    expect(() => callMethod(est, 'predict', irisFrame(IRIS_NAMES, [[Number.NaN, 3.5, 1.4, 0.2]]))).toThrow(
+      'Input X contains NaN. LogisticRegression does not accept missing values encoded as NaN natively.',
+    );
+    expect(() => callMethod(est, 'predict', irisFrame(IRIS_NAMES, [[5.1, Number.POSITIVE_INFINITY, 1.4, 0.2]]))).toThrow(
+      "Input X contains infinity or a value too large for dtype('float64').",
+    );
+    expect(() => callMethod(est, 'predict', irisFrame(IRIS_NAMES, []))).toThrow(
+      'Found array with 0 sample(s) (shape=(0, 4)) while a minimum of 1 is required by LogisticRegression.',
+    );
+    // HistGradientBoosting takes NaN as missing (allow_nan), but not infinity.
+    const hgb = await loadSklearnEstimator(join(ROOT, 'hist_gradient_boosting_regressor_nan_diabetes/model.p4.pkl'));
+    const nanRow = makeTensor({ dtype: 'float64', shape: [1, 10], data: Float64Array.from({ length: 10 }, (_, j) => (j === 0 ? Number.NaN : 0.01)) });
+    expect(callMethod(hgb, 'predict', nanRow).shape).toEqual([1]);
+    const infRow = makeTensor({ dtype: 'float64', shape: [1, 10], data: Float64Array.from({ length: 10 }, (_, j) => (j === 0 ? Number.NEGATIVE_INFINITY : 0.01)) });
+    expect(() => callMethod(hgb, 'predict', infRow)).toThrow(/Input X contains infinity/);
+  });
+
   it('names a method the estimator lacks', async () => {
     const est = await loadSklearnEstimator(join(ROOT, 'ridge_diabetes/model.p4.pkl'));
     expect(() => callMethod(est, 'predict_proba', [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])).toThrow(

@@ -11,7 +11,7 @@ import { availableTfBackend, chooseTfBackend, onTfBackend, type TfBackend } from
 import { checkpointKeys } from './checkpoint-keys.js';
 import { convertControlFlowFunctions } from './control-flow.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
-import { prepareTfjs } from './custom-ops.js';
+import { prepareTfjs, rewriteTrainingBatchNorm } from './custom-ops.js';
 import { freezeSignature, type SignatureTensor } from './freeze.js';
 import { graphCacheDir, graphCacheEntry, readCachedGraph, writeCachedGraph, type ConvertedSignature } from './graph-cache.js';
 import { nodeMap } from './graph-node.js';
@@ -107,7 +107,9 @@ async function convertSignature(dir: string, pb: Uint8Array, tags: readonly stri
   const frozen = freezeSignature(flat.nodes, flat.resolve, sig, keys, what);
   const functions = convertControlFlowFunctions(frozen.nodes, new Map(library.map((f) => [f.signature.name, f])), frozen.consts, what);
 
-  const ops = [...new Set([...frozen.nodes, ...functions.flatMap((f) => f.nodes)].map((n) => n.op))].sort();
+  const allNodes = [...frozen.nodes, ...functions.flatMap((f) => f.nodes)];
+  rewriteTrainingBatchNorm(allNodes);
+  const ops = [...new Set(allNodes.map((n) => n.op))].sort();
   const unsupported = ops.filter((op) => !TFJS_OPS.has(op) && !custom.has(op));
   if (unsupported.length > 0) {
     throw new MlflowError(

@@ -8,21 +8,15 @@ import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
 import { downloadInto } from './download-dir.js';
 import { gcsAccessToken } from './gcs-credentials.js';
-import { listFolder, treeKeys, writeObjects, type ObjectPage } from './object-keys.js';
+import { listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
 import { httpRequest, type HostCreds, type RequestOptions } from './rest-client.js';
 import { logEachFile } from './log-files.js';
 
-export interface GcsLocation {
-  bucket: string;
-  /** the object name prefix, without leading or trailing '/'; '' for the whole bucket */
-  key: string;
-}
+export type GcsLocation = BucketLocation;
 
 /** `gs://bucket/path/to/dir` -> { bucket, key: 'path/to/dir' }. */
 export function parseGcsUri(uri: string): GcsLocation {
-  const m = /^gs:\/\/([^/]+)(\/.*)?$/i.exec(uri);
-  if (!m) throw new MlflowError(`Not a GCS URI: '${uri}'. GCS URIs have the form gs://<bucket>/<path>`, 'INVALID_PARAMETER_VALUE');
-  return { bucket: m[1], key: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
+  return parseBucketUri(uri, 'gs', 'a GCS');
 }
 
 export interface GcsOptions {

@@ -12,6 +12,19 @@ import { isRequestTimeout } from './rest-client.js';
  * local paths, refusing keys that would leave the download folder.
  */
 
+/** An object store location: a bucket and a key prefix without leading or trailing '/' ('' for the whole bucket). */
+export interface BucketLocation {
+  bucket: string;
+  key: string;
+}
+
+/** `<scheme>://bucket/path/to/dir` -> { bucket, key: 'path/to/dir' }; `store` names the service in the error. */
+export function parseBucketUri(uri: string, scheme: 's3' | 'gs', store: string): BucketLocation {
+  const m = new RegExp(`^${scheme}://([^/]+)(/.*)?$`, 'i').exec(uri);
+  if (!m) throw new MlflowError(`Not ${store} URI: '${uri}'. ${store.replace(/^an? /, '')} URIs have the form ${scheme}://<bucket>/<path>`, 'INVALID_PARAMETER_VALUE');
+  return { bucket: m[1], key: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
+}
+
 /** `key` below `prefix`, refusing '.', '..' and empty segments (MLflow's verify_artifact_path). */
 export function relativeKey(key: string, prefix: string, uri: string): string {
   const rel = key.slice(prefix.length);

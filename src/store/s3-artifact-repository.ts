@@ -8,22 +8,16 @@ import { resolveInside } from '../model/index.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
 import { downloadInto } from './download-dir.js';
-import { listFolder, treeKeys, writeObjects, type ObjectPage } from './object-keys.js';
+import { listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
 import { logEachFile } from './log-files.js';
 
 type S3Sdk = typeof S3;
 
-export interface S3Location {
-  bucket: string;
-  /** the key prefix, without leading or trailing '/'; '' for the whole bucket */
-  key: string;
-}
+export type S3Location = BucketLocation;
 
 /** `s3://bucket/path/to/dir` -> { bucket, key: 'path/to/dir' }. */
 export function parseS3Uri(uri: string): S3Location {
-  const m = /^s3:\/\/([^/]+)(\/.*)?$/i.exec(uri);
-  if (!m) throw new MlflowError(`Not an S3 URI: '${uri}'. S3 URIs have the form s3://<bucket>/<path>`, 'INVALID_PARAMETER_VALUE');
-  return { bucket: m[1], key: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
+  return parseBucketUri(uri, 's3', 'an S3');
 }
 
 /**

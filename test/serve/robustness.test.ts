@@ -15,6 +15,7 @@ import { isFrame } from '../../src/frame/index.js';
 import { loadPredictor } from '../../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger, type ScoringServer } from '../../src/serve/index.js';
 import { send, type Answer } from './http-client.js';
+import { seededRandom } from '../seeded-random.js';
 
 const repoPath = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const silent = createServeLogger('silent');
@@ -35,18 +36,6 @@ const EXAMPLES: Record<ModelName, string> = {
 };
 
 const IRIS_CSV_HEADER = 'sepal_length,sepal_width,petal_length,petal_width';
-
-/** mulberry32: a small seeded generator, so the corpus is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GARBAGE_VALUES: unknown[] = [
   null, 'abc', '', true, [], {}, [[1]], { a: { b: [null] } }, 1e308, -1e308, 2 ** 64,
@@ -172,7 +161,7 @@ describe('the scoring server answers every malformed request as MLflow would', (
   });
 
   it.each(Object.keys(MODELS) as ModelName[])('%s: 300 seeded mutations of serving_input_example.json', async (name) => {
-    const rand = seeded(0x5eed + name.length);
+    const rand = seededRandom(0x5eed + name.length);
     const example = JSON.stringify(JSON.parse(EXAMPLES[name]));
     for (let i = 0; i < 300; i++) {
       let body = mutate(example, rand);
@@ -321,7 +310,7 @@ describe('the scoring server answers every malformed request as MLflow would', (
   });
 
   it('200 concurrent bad requests all get their 400, then the server goes on', async () => {
-    const rand = seeded(42);
+    const rand = seededRandom(42);
     const example = JSON.stringify(JSON.parse(EXAMPLES['iris-js']));
     const bodies = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? mutate(example, rand) : HAND_WRITTEN[i % HAND_WRITTEN.length][1]));
     const answers = await Promise.all(bodies.map((b) => post(portOf('iris-js'), b)));

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matrix } from '../../../src/flavors/sklearn/data.js';
 import { FlatForest, floorFloat32, type TreeSource } from '../../../src/flavors/sklearn/estimators/flat-forest.js';
-
-/** A deterministic generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../seeded-random.js';
 
 interface Tree extends TreeSource {
   value: Float64Array;
@@ -99,7 +88,7 @@ function randomRows(rnd: () => number, rows: number, cols: number, nanRate: numb
 describe('FlatForest', () => {
   const cols = 7;
   const rows = 2500; // several 1024-row blocks
-  const rnd = random(42);
+  const rnd = seededRandom(42);
   const values = [...TRICKY, ...Array.from({ length: 20 }, () => (rnd() - 0.5) * 10)];
 
   it.each([
@@ -128,14 +117,14 @@ describe('FlatForest', () => {
   });
 
   it('refuses NaN when the trees have no missing-value support', () => {
-    const trees = [randomTree(random(1), 3, 4, 1, values, false)];
+    const trees = [randomTree(seededRandom(1), 3, 4, 1, values, false)];
     const x = new Float64Array(3 * 2000);
     x[3 * 1500 + 1] = NaN;
     expect(() => new FlatForest(trees, 1, 'float32').addTo(matrix(2000, 3, x), new Float64Array(2000), 1)).toThrow(/contains NaN/);
   });
 
   it('refuses X narrower than the features the trees split on', () => {
-    const tree = randomTree(random(3), 5, 6, 1, values, false);
+    const tree = randomTree(seededRandom(3), 5, 6, 1, values, false);
     const forest = new FlatForest([tree], 1, 'float32');
     const maxFeature = Math.max(...(tree.feature as number[]));
     expect(() => forest.addTo(matrix(1, maxFeature, new Float64Array(maxFeature)), new Float64Array(1), 1)).toThrow(/split on feature/);
@@ -161,7 +150,7 @@ describe('FlatForest', () => {
 
 describe('floorFloat32', () => {
   it('is the largest float32 not above the value', () => {
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const samples = [...TRICKY, Infinity, -Infinity, 5e-324, -5e-324, ...Array.from({ length: 2000 }, () => (rnd() - 0.5) * 10 ** Math.floor(rnd() * 80 - 40))];
     for (const v of samples) {
       const f = floorFloat32(v);

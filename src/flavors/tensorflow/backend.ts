@@ -4,7 +4,7 @@ import { MlflowError } from '../../errors.js';
 /** The tfjs backends a converted graph may run on; both are pure JS/WebAssembly, no native code. */
 export type TfBackend = 'cpu' | 'wasm';
 
-/** Forces one backend for every SavedModel graph in the process: `cpu` or `wasm`. */
+/** Forces one backend for every SavedModel graph and layers model in the process: `cpu` or `wasm`. */
 export const TF_BACKEND_ENV = 'MLFLOW_TS_TF_BACKEND';
 
 /**
@@ -43,6 +43,30 @@ export function chooseTfBackend(ops: readonly string[], requested?: TfBackend): 
   const forced = requested ?? configuredTfBackend();
   if (forced) return forced;
   return ops.some((op) => HEAVY_OPS.has(op)) && !ops.some((op) => CONTROL_FLOW.test(op)) ? 'wasm' : 'cpu';
+}
+
+/** Layers whose kernels dominate a Keras model's time and that wasm runs fast (see HEAVY_OPS). */
+const HEAVY_LAYERS = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
+
+/**
+ * Layers whose wasm kernels compute what cpu computes (checked on the Keras fixtures within
+ * 1e-6). Anything else (recurrent layers, custom layers of ours, nested models) keeps a model
+ * on cpu, where its parity tests hold.
+ */
+const WASM_SAFE_LAYERS = new Set([
+  ...HEAVY_LAYERS, 'InputLayer', 'Flatten', 'Reshape', 'Dropout', 'Activation', 'ReLU', 'Softmax', 'LeakyReLU', 'ELU',
+  'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
+  'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'BatchNormalization', 'Concatenate', 'Add', 'Multiply',
+]);
+
+/**
+ * The backend a Keras/tfjs layers model runs on: the caller's or MLFLOW_TS_TF_BACKEND's choice,
+ * else wasm when it has a dense or convolution layer and only layers of WASM_SAFE_LAYERS, else cpu.
+ */
+export function chooseLayersBackend(layerClasses: readonly string[], requested?: TfBackend): TfBackend {
+  const forced = requested ?? configuredTfBackend();
+  if (forced) return forced;
+  return layerClasses.some((c) => HEAVY_LAYERS.has(c)) && layerClasses.every((c) => WASM_SAFE_LAYERS.has(c)) ? 'wasm' : 'cpu';
 }
 
 let wasmReady: Promise<boolean> | undefined;
@@ -91,5 +115,23 @@ export function onTfBackend<T>(backend: TfBackend, fn: () => Promise<T>): Promis
   });
   queue = run.catch(() => undefined);
   return run;
+}
+
+/**
+ * Runs `fn` on `state.backend`; when that is wasm and the run fails, runs it again on cpu and
+ * keeps the model there once cpu has answered (a failed run returns nothing, so no answer is
+ * ever a mix of the two). `fail` turns an error into the one the caller reports.
+ */
+export async function runWithFallback<T>(state: { backend: TfBackend }, fn: () => Promise<T>, fail: (err: unknown) => Error): Promise<T> {
+  try {
+    return await onTfBackend(state.backend, fn);
+  } catch (err) {
+    if (state.backend === 'cpu' || err instanceof MlflowError) throw fail(err);
+    const out = await onTfBackend('cpu', fn).catch((e: unknown) => {
+      throw fail(e);
+    });
+    state.backend = 'cpu';
+    return out;
+  }
 }
 

@@ -4,7 +4,7 @@ import { isFrame } from '../../frame/frame.js';
 import { outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
-import { onTfBackend } from './backend.js';
+import { availableTfBackend, chooseLayersBackend, runWithFallback } from './backend.js';
 import { signatureFeeds } from './signature-input.js';
 
 function toTf(t: Tensor, dtype: tf.DataType, what: string): tf.Tensor {
@@ -24,40 +24,37 @@ async function fromTf(t: tf.Tensor): Promise<Tensor> {
 /**
  * A Keras model as MLflow's _KerasModelWrapper serves it: inputs by input-layer name (a table is
  * the single input, whole), outputs as one tensor or named by output layer; a table in gives a
- * table out (columns 0..n-1), as pandas.DataFrame(model.predict(df.values)).
+ * table out (columns 0..n-1), as pandas.DataFrame(model.predict(df.values)). Runs on wasm when
+ * its layers allow (chooseLayersBackend), moving to cpu if wasm fails.
  */
-export function kerasFlavorModel(model: tf.LayersModel): FlavorModel {
+export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorModel> {
   // Sequential models leave inputNames empty; their symbolic inputs carry the names.
   const names = model.inputNames.length > 0 ? model.inputNames : model.inputs.map((t) => t.name);
   const outputNames = model.outputNames.length > 0 ? model.outputNames : model.outputs.map((t) => t.name);
+  const state = { backend: await availableTfBackend(chooseLayersBackend(model.layers.map((l) => l.getClassName()))) };
+  const failed = (err: unknown): Error =>
+    err instanceof MlflowError ? err : new MlflowError(`Keras model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
   return {
     async predict(input: PredictInput): Promise<PredictOutput> {
       const feeds = signatureFeeds(input, names);
-      const xs: tf.Tensor[] = [];
-      const ys: tf.Tensor[] = [];
-      try {
-        names.forEach((n, i) => xs.push(toTf(feeds[n], model.inputs[i].dtype, `Input '${n}'`)));
-        // The whole request as one batch (tfjs's default of 32 rows per call is ~20x slower on
-        // 1000 rows), on the cpu backend the Keras parity tests hold on, even when a SavedModel
-        // in the same process switched tfjs to wasm.
-        const batchSize = Math.max(1, xs[0]?.shape[0] ?? 1);
-        const out = await onTfBackend('cpu', async () => {
-          try {
-            return model.predict(xs.length === 1 ? xs[0] : xs, { batchSize });
-          } catch (err) {
-            throw new MlflowError(`Keras model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
-          }
-        });
-        ys.push(...(Array.isArray(out) ? out : [out]));
-        const results = await Promise.all(ys.map(fromTf));
-        if (results.length === 1) {
-          const [r] = results as NumericTensor[];
-          return isFrame(input) && (r.shape.length === 1 || r.shape.length === 2) ? outputsAsFrame([r], outputNames) : r;
+      const results = await runWithFallback(state, async () => {
+        const xs: tf.Tensor[] = [];
+        const ys: tf.Tensor[] = [];
+        try {
+          names.forEach((n, i) => xs.push(toTf(feeds[n], model.inputs[i].dtype, `Input '${n}'`)));
+          // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.
+          const out = model.predict(xs.length === 1 ? xs[0] : xs, { batchSize: Math.max(1, xs[0]?.shape[0] ?? 1) });
+          ys.push(...(Array.isArray(out) ? out : [out]));
+          return await Promise.all(ys.map(fromTf));
+        } finally {
+          tf.dispose([...xs, ...ys]);
         }
-        return Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
-      } finally {
-        tf.dispose([...xs, ...ys]);
+      }, failed);
+      if (results.length === 1) {
+        const [r] = results as NumericTensor[];
+        return isFrame(input) && (r.shape.length === 1 || r.shape.length === 2) ? outputsAsFrame([r], outputNames) : r;
       }
+      return Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
     },
     close(): void {
       model.dispose();

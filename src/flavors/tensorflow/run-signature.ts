@@ -3,7 +3,7 @@ import { MlflowError } from '../../errors.js';
 import type { NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { DT, dataTypeName } from '../../formats/protobuf/index.js';
-import { onTfBackend } from './backend.js';
+import { runWithFallback } from './backend.js';
 import type { SignatureTensor } from './freeze.js';
 import type { SavedModelSignature } from './saved-model.js';
 import { tfjsDtype } from './tfjs-artifacts.js';
@@ -111,17 +111,7 @@ export async function runSignature(sig: SavedModelSignature, feeds: Record<strin
       'INVALID_PARAMETER_VALUE',
     );
   }
-  try {
-    return await onTfBackend(sig.backend, () => runOnce(sig, feeds));
-  } catch (err) {
-    if (sig.backend === 'cpu' || err instanceof MlflowError) throw failed(sig, err);
-    // tfjs-backend-wasm 4.22 lacks some kernels cpu has (FFT, Einsum, Complex, ragged ops, ...)
-    // and fails on some TensorList loops (the Keras LSTM fixture); a failed run returns nothing,
-    // so the graph is run again on cpu, where it stays once cpu has answered.
-    const out = await onTfBackend('cpu', () => runOnce(sig, feeds)).catch((e: unknown) => {
-      throw failed(sig, e);
-    });
-    sig.backend = 'cpu';
-    return out;
-  }
+  // tfjs-backend-wasm 4.22 lacks some kernels cpu has (FFT, Einsum, Complex, ragged ops, ...)
+  // and fails on some TensorList loops (the Keras LSTM fixture): such a graph moves to cpu.
+  return runWithFallback(sig, () => runOnce(sig, feeds), (err) => failed(sig, err));
 }

@@ -63,26 +63,35 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const inputs = model.inputs.map((i) => ({ name: i.name, dtype: i.dtype as string }));
   // A layers model names its outputs by layer; a graph model's outputs are named nodes.
   const outputNames = model instanceof tf.LayersModel ? model.outputNames : model.outputs.map((o) => o.name);
+  // A layers model runs on wasm when its layers allow, as the tensorflow flavor's Keras models do;
+  // a graph model on cpu. Either moves to cpu if wasm fails.
+  const { availableTfBackend, chooseLayersBackend, runWithFallback } = await import('../tensorflow/backend.js');
+  const state = { backend: await availableTfBackend(model instanceof tf.LayersModel ? chooseLayersBackend(model.layers.map((l) => l.getClassName())) : 'cpu') };
+  const failed = (err: unknown): Error =>
+    err instanceof MlflowError ? err : new MlflowError(`TensorFlow.js model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
   return {
     async predict(input: PredictInput): Promise<PredictOutput> {
-      const xs = feeds(input, inputs.map((i) => i.name)).map((t, k) => toTf(tf, t, inputs[k].dtype, `Input '${inputs[k].name}'`));
-      const ys: import('@tensorflow/tfjs').Tensor[] = [];
-      try {
-        const arg = xs.length === 1 ? xs[0] : xs;
-        // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.
-        const out = model instanceof tf.GraphModel ? await model.executeAsync(arg) : model.predict(arg, { batchSize: Math.max(1, xs[0]?.shape[0] ?? 1) });
-        ys.push(...(Array.isArray(out) ? out : [out]));
-        const results = await Promise.all(ys.map(async (y): Promise<NumericTensor> => {
-          const data = await y.data();
-          return y.dtype === 'int32'
-            ? makeTensor<NumericTensor>({ dtype: 'int32', shape: [...y.shape], data: Int32Array.from(data as Int32Array) })
-            : makeTensor<NumericTensor>({ dtype: 'float32', shape: [...y.shape], data: Float32Array.from(data as Float32Array) });
-        }));
-        if (isFrame(input)) return outputsAsFrame(results, outputNames);
-        return results.length === 1 ? results[0] : Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
-      } finally {
-        tf.dispose([...xs, ...ys]);
-      }
+      const given = feeds(input, inputs.map((i) => i.name));
+      const results = await runWithFallback(state, async () => {
+        const xs = given.map((t, k) => toTf(tf, t, inputs[k].dtype, `Input '${inputs[k].name}'`));
+        const ys: import('@tensorflow/tfjs').Tensor[] = [];
+        try {
+          const arg = xs.length === 1 ? xs[0] : xs;
+          // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.
+          const out = model instanceof tf.GraphModel ? await model.executeAsync(arg) : model.predict(arg, { batchSize: Math.max(1, xs[0]?.shape[0] ?? 1) });
+          ys.push(...(Array.isArray(out) ? out : [out]));
+          return await Promise.all(ys.map(async (y): Promise<NumericTensor> => {
+            const data = await y.data();
+            return y.dtype === 'int32'
+              ? makeTensor<NumericTensor>({ dtype: 'int32', shape: [...y.shape], data: Int32Array.from(data as Int32Array) })
+              : makeTensor<NumericTensor>({ dtype: 'float32', shape: [...y.shape], data: Float32Array.from(data as Float32Array) });
+          }));
+        } finally {
+          tf.dispose([...xs, ...ys]);
+        }
+      }, failed);
+      if (isFrame(input)) return outputsAsFrame(results, outputNames);
+      return results.length === 1 ? results[0] : Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
     },
     close(): void {
       model.dispose();

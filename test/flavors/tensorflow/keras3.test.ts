@@ -60,7 +60,7 @@ describe('Keras 3 .keras archives (synthetic, in Keras 3.5 saving_lib format; nu
     ['nested', ['features']],
   ])('%s.keras predicts what numpy computed', async (name, inputs) => {
     const r = await expected(name);
-    const model = kerasFlavorModel(await loadKerasArchive(path.join(DIR, `${name}.keras`)));
+    const model = await kerasFlavorModel(await loadKerasArchive(path.join(DIR, `${name}.keras`)));
     try {
       expectClose(await model.predict(input(r, inputs[0])), r.output);
     } finally {
@@ -70,7 +70,7 @@ describe('Keras 3 .keras archives (synthetic, in Keras 3.5 saving_lib format; nu
 
   it('a Functional model with two inputs, Concatenate and Add takes named tensors', async () => {
     const r = await expected('two_inputs');
-    const model = kerasFlavorModel(await loadKerasArchive(path.join(DIR, 'two_inputs.keras')));
+    const model = await kerasFlavorModel(await loadKerasArchive(path.join(DIR, 'two_inputs.keras')));
     try {
       expectClose(await model.predict({ input_a: input(r, 'input_a'), input_b: input(r, 'input_b') }), r.output);
     } finally {
@@ -92,7 +92,7 @@ describe('MLflow models around Keras 3 archives', () => {
 
   it('a table in gives a table out when nothing converts it first: columns 0..n-1, as pandas.DataFrame(model.predict(df.values))', async () => {
     const r = await expected('mlp');
-    const model = kerasFlavorModel(await loadKerasArchive(path.join(DIR, 'mlp.keras')));
+    const model = await kerasFlavorModel(await loadKerasArchive(path.join(DIR, 'mlp.keras')));
     try {
       const out = await model.predict(mlpFrame(r));
       if (!isFrame(out)) throw new Error('expected a table');

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MlflowError } from '../../../src/errors.js';
 import { makeTensor, type Tensor } from '../../../src/frame/tensor.js';
-import { chooseTfBackend, configuredTfBackend, type TfBackend } from '../../../src/flavors/tensorflow/backend.js';
+import { chooseLayersBackend, chooseTfBackend, configuredTfBackend, runWithFallback, type TfBackend } from '../../../src/flavors/tensorflow/backend.js';
 import { runSignature } from '../../../src/flavors/tensorflow/run-signature.js';
 import { loadSavedModelSignature, type SavedModelSignature } from '../../../src/flavors/tensorflow/saved-model.js';
 
@@ -56,6 +57,38 @@ describe('tfjs backend choice', () => {
     expect(configuredTfBackend({ MLFLOW_TS_TF_BACKEND: 'wasm' })).toBe('wasm');
     expect(configuredTfBackend({})).toBeUndefined();
     expect(() => configuredTfBackend({ MLFLOW_TS_TF_BACKEND: 'gpu' })).toThrow(/MLFLOW_TS_TF_BACKEND must be 'cpu' or 'wasm', got 'gpu'/);
+  });
+
+  it('is wasm for layers models with dense or convolution layers and only layers known to match on wasm', () => {
+    expect(chooseLayersBackend(['InputLayer', 'Dense', 'Dropout', 'Dense'])).toBe('wasm');
+    expect(chooseLayersBackend(['Conv2D', 'MaxPooling2D', 'Flatten', 'Dense'])).toBe('wasm');
+    expect(chooseLayersBackend(['Flatten', 'Activation'])).toBe('cpu');
+    expect(chooseLayersBackend(['LSTM', 'Dense'])).toBe('cpu');
+    expect(chooseLayersBackend(['Sequential', 'Dense'])).toBe('cpu');
+    expect(chooseLayersBackend(['Dense'], 'cpu')).toBe('cpu');
+  });
+
+  it('runWithFallback re-runs a failed wasm run on cpu and stays there; an MlflowError is not retried', async () => {
+    const state: { backend: TfBackend } = { backend: 'wasm' };
+    const seen: string[] = [];
+    const out = await runWithFallback(state, () => {
+      seen.push(tf.getBackend());
+      if (tf.getBackend() === 'wasm') throw new Error('no kernel');
+      return Promise.resolve(42);
+    }, (e) => e as Error);
+    expect(out).toBe(42);
+    expect(seen).toEqual(['wasm', 'cpu']);
+    expect(state.backend).toBe('cpu');
+
+    const bad: { backend: TfBackend } = { backend: 'wasm' };
+    let calls = 0;
+    const refused = runWithFallback(bad, () => {
+      calls++;
+      throw new MlflowError('bad input', 'INVALID_PARAMETER_VALUE');
+    }, (e) => e as Error);
+    await expect(refused).rejects.toThrow('bad input');
+    expect(calls).toBe(1);
+    expect(bad.backend).toBe('wasm');
   });
 
   it('runs the cppflow Keras model (Dense layers) on wasm by default, matching cpu and its recorded output', async () => {

@@ -3,12 +3,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { MlflowError } from '../errors.js';
-import { resolveInside } from '../model/index.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
-import { downloadInto } from './download-dir.js';
 import { gcsAccessToken } from './gcs-credentials.js';
-import { listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
+import { downloadObjectArtifacts, listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
 import { httpRequest, type HostCreds, type RequestOptions } from './rest-client.js';
 import { logEachFile } from './log-files.js';
 
@@ -127,9 +125,7 @@ export class GcsArtifactRepository implements ArtifactRepository {
   }
 
   async downloadArtifacts(artifactPath?: string, dstDir?: string): Promise<string> {
-    const rel = (artifactPath ?? '').replace(/^\/+|\/+$/g, '');
-    const dst = await downloadInto(dstDir, (dir) => this.downloadTree(rel, dir));
-    return rel === '' ? dst : resolveInside(dst, rel, 'artifact_path');
+    return downloadObjectArtifacts(artifactPath, dstDir, (rel, dir) => this.downloadTree(rel, dir));
   }
 
   /** Everything under the name `rel` gives, or that one object when nothing is under it. */

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
 import type { FileInfo } from './entities.js';
 import { resolveInside } from '../model/index.js';
+import { downloadInto } from './download-dir.js';
 import { isRequestTimeout } from './rest-client.js';
 
 /**
@@ -92,4 +93,14 @@ export async function treeKeys(pages: AsyncIterable<ObjectPage>, dest: string, r
   if (keys.length > 0) return keys;
   if (rel === '') throw new MlflowError(`No artifacts found at ${uri}`, 'RESOURCE_DOES_NOT_EXIST');
   return [dest];
+}
+
+/**
+ * downloadArtifacts for object stores: `downloadTree(rel, dir)` writes what is under `rel` into a
+ * fresh folder (see downloadInto); the answer is the local path of `rel` in it.
+ */
+export async function downloadObjectArtifacts(artifactPath: string | undefined, dstDir: string | undefined, downloadTree: (rel: string, dir: string) => Promise<void>): Promise<string> {
+  const rel = (artifactPath ?? '').replace(/^\/+|\/+$/g, '');
+  const dst = await downloadInto(dstDir, (dir) => downloadTree(rel, dir));
+  return rel === '' ? dst : resolveInside(dst, rel, 'artifact_path');
 }

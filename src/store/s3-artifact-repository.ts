@@ -4,11 +4,9 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
 import { MlflowError } from '../errors.js';
-import { resolveInside } from '../model/index.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
-import { downloadInto } from './download-dir.js';
-import { listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
+import { downloadObjectArtifacts, listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
 import { logEachFile } from './log-files.js';
 
 type S3Sdk = typeof S3;
@@ -189,9 +187,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
   }
 
   async downloadArtifacts(artifactPath?: string, dstDir?: string): Promise<string> {
-    const rel = (artifactPath ?? '').replace(/^\/+|\/+$/g, '');
-    const dst = await downloadInto(dstDir, (dir) => this.downloadTree(rel, dir));
-    return rel === '' ? dst : resolveInside(dst, rel, 'artifact_path');
+    return downloadObjectArtifacts(artifactPath, dstDir, (rel, dir) => this.downloadTree(rel, dir));
   }
 
   /** Everything under the key `rel` names, or that one object when nothing is under it. */

@@ -63,10 +63,11 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const inputs = model.inputs.map((i) => ({ name: i.name, dtype: i.dtype as string }));
   // A layers model names its outputs by layer; a graph model's outputs are named nodes.
   const outputNames = model instanceof tf.LayersModel ? model.outputNames : model.outputs.map((o) => o.name);
-  // A layers model runs on wasm when its layers allow, as the tensorflow flavor's Keras models do;
-  // a graph model on cpu. Either moves to cpu if wasm fails.
-  const { availableTfBackend, chooseLayersBackend, runWithFallback } = await import('../tensorflow/backend.js');
-  const state = { backend: await availableTfBackend(model instanceof tf.LayersModel ? chooseLayersBackend(model.layers.map((l) => l.getClassName())) : 'cpu') };
+  // On cpu, tfjs's own backend in Node, unless MLFLOW_TS_TF_BACKEND says wasm: a model trained
+  // in Node then predicts exactly what it predicted in memory (wasm differs in the last float32
+  // bit). A model that fails on wasm moves to cpu.
+  const { availableTfBackend, configuredTfBackend, runWithFallback } = await import('../tensorflow/backend.js');
+  const state = { backend: await availableTfBackend(configuredTfBackend() ?? 'cpu') };
   const failed = (err: unknown): Error =>
     err instanceof MlflowError ? err : new MlflowError(`TensorFlow.js model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
   return {

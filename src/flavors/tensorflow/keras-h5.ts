@@ -3,6 +3,7 @@ import h5wasm from 'h5wasm/node';
 import { MlflowError } from '../../errors.js';
 import { prepareTfjs } from './custom-ops.js';
 import { RESET_AFTER_GRU, registerResetAfterGru } from './keras-gru.js';
+import { concatBytes } from '../../formats/concat-bytes.js';
 
 /** Keras 2 class names tfjs-layers knows under another name (as tensorflowjs's converter maps them). */
 const CLASS_RENAMES: Record<string, string> = {
@@ -158,18 +159,11 @@ export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
         weightSpecs.push({ name: wname.replace(/:\d+$/, ''), shape: ds.shape ?? [], dtype: 'float32' });
       }
     }
-    const total = chunks.reduce((a, c) => a + c.length, 0);
-    const weightData = new Float32Array(total);
-    let o = 0;
-    for (const c of chunks) {
-      weightData.set(c, o);
-      o += c.length;
-    }
     const artifacts: tf.io.ModelArtifacts = {
       format: 'layers-model',
       modelTopology: { keras_version: version, backend, model_config: modelConfig } as unknown as tf.io.ModelArtifacts['modelTopology'],
       weightSpecs,
-      weightData: weightData.buffer,
+      weightData: concatBytes(chunks),
     };
     try {
       return await tf.loadLayersModel({ load: () => Promise.resolve(artifacts) });

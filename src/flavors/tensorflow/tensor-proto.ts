@@ -1,15 +1,7 @@
 import { MlflowError } from '../../errors.js';
 import { DT, dataTypeName, type TensorProto } from '../../formats/protobuf/index.js';
 import { decodeRawValues, type TfTensor, type TfValues } from '../../formats/tensorbundle/index.js';
-
-function halfBitsToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
+import { halfToFloat } from '../../formats/half-float.js';
 
 /**
  * Largest constant built from repeated values (2^28 elements, 1 GiB of float32): a tiny protobuf
@@ -45,7 +37,7 @@ export function decodeTensorProto(t: TensorProto, what: string): TfTensor {
     case DT.UINT32: values = Uint32Array.from(fill(t.uint32Val, count, 0)); break;
     case DT.UINT64: values = BigUint64Array.from(fill(t.uint64Val, count, 0), (v) => BigInt(v)); break;
     case DT.BOOL: values = Uint8Array.from(fill(t.boolVal, count, false), (b) => (b ? 1 : 0)); break;
-    case DT.HALF: values = Float32Array.from(fill(t.halfVal, count, 0), halfBitsToFloat); break;
+    case DT.HALF: values = Float32Array.from(fill(t.halfVal, count, 0), halfToFloat); break;
     case DT.BFLOAT16: values = new Float32Array(Uint32Array.from(fill(t.halfVal, count, 0), (v) => v << 16).buffer); break;
     case DT.STRING: values = fill(t.stringVal, count, new Uint8Array(0)); break;
     default:

@@ -7,6 +7,7 @@ import type { FrozenGraph } from './freeze.js';
 import type { GraphNode } from './graph-node.js';
 import { refIndex, refNode } from './graph-node.js';
 import { decodeTensorProto } from './tensor-proto.js';
+import { concatBytes } from '../../formats/concat-bytes.js';
 
 type WeightDtype = 'float32' | 'int32' | 'bool' | 'string';
 
@@ -143,16 +144,10 @@ export async function toModelArtifacts(
     weightSpecs.push({ name, shape: t.shape, dtype: w.dtype });
     chunks.push(w.bytes);
   }
-  const weightData = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    weightData.set(c, o);
-    o += c.length;
-  }
   return {
     format: 'graph-model',
     modelTopology: { node: g.nodes.map(nodeJson), library: { function: functions.map(functionJson) }, versions: { producer } },
     weightSpecs,
-    weightData: weightData.buffer,
+    weightData: concatBytes(chunks),
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { MlflowError } from '../../errors.js';
 import { resolveInside } from '../../model/path-safety.js';
+import { concatBytes } from '../../formats/concat-bytes.js';
 
 export const MODEL_JSON = 'model.json';
 const WEIGHTS_FILE = 'group1-shard1of1.bin';
@@ -39,12 +40,6 @@ export async function readTfjsArtifacts(dir: string): Promise<tf.io.ModelArtifac
     for (const p of group.paths) chunks.push(await readFile(resolveInside(dir, p, `${MODEL_JSON} weightsManifest path`)));
     weightSpecs.push(...group.weights);
   }
-  const weightData = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    weightData.set(c, o);
-    o += c.length;
-  }
   return {
     format: json.format,
     generatedBy: json.generatedBy,
@@ -54,7 +49,7 @@ export async function readTfjsArtifacts(dir: string): Promise<tf.io.ModelArtifac
     userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
     modelInitializer: json.modelInitializer as tf.io.ModelArtifacts['modelInitializer'],
     weightSpecs,
-    weightData: weightData.buffer,
+    weightData: concatBytes(chunks),
   };
 }
 

@@ -1,6 +1,7 @@
 import { MlflowError } from '../../errors.js';
 import type { NdArray } from '../pickle/types.js';
 import { checkDim, type DType } from './dtype.js';
+import { halfToFloat } from '../half-float.js';
 
 const TWO_32 = 4294967296;
 /** The high word of 2^53: beyond it an int64 is not exact in a double. */
@@ -161,7 +162,7 @@ function decodeContiguous(src: Uint8Array, start: number, count: number, dt: DTy
     case 'f':
       if (size === 8) return { data: new Float64Array(copy()), str: native };
       if (size === 4) return { data: new Float32Array(copy()), str: native };
-      if (size === 2) return { data: halfToFloat(new Uint16Array(copy())), str: native };
+      if (size === 2) return { data: Float32Array.from(new Uint16Array(copy()), halfToFloat), str: native };
       break;
     case 'i':
     case 'u':
@@ -223,20 +224,6 @@ function int64ToDouble(words: Int32Array, signed: boolean, isTime: boolean, wher
       throw new MlflowError(`${where}: 64-bit integer at index ${i} is beyond 2^53 and cannot be held exactly`, 'NOT_IMPLEMENTED');
     }
     out[i] = hi * TWO_32 + lo;
-  }
-  return out;
-}
-
-function halfToFloat(h: Uint16Array): Float32Array {
-  const out = new Float32Array(h.length);
-  for (let i = 0; i < h.length; i++) {
-    const x = h[i];
-    const sign = x & 0x8000 ? -1 : 1;
-    const exp = (x >> 10) & 0x1f;
-    const frac = x & 0x3ff;
-    if (exp === 0) out[i] = sign * frac * 2 ** -24;
-    else if (exp === 31) out[i] = frac ? NaN : sign * Infinity;
-    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
   }
   return out;
 }

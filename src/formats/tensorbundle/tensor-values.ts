@@ -1,5 +1,6 @@
 import { MlflowError } from '../../errors.js';
 import { DT, dataTypeName } from '../protobuf/tensorflow.js';
+import { halfToFloat } from '../half-float.js';
 
 /** A tensor's values as TensorFlow holds them, one typed array per dtype (strings as bytes). */
 export type TfValues =
@@ -21,15 +22,6 @@ const ELEMENT_SIZE: Record<number, number> = {
 /** Bytes per element of a fixed-size dtype; undefined for strings, resources, variants, complex. */
 export function elementSize(dtype: number): number | undefined {
   return ELEMENT_SIZE[dtype];
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /**

@@ -1,25 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { MlflowError } from '../../errors.js';
 import { isFrame } from '../../frame/frame.js';
-import { outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
-import { makeTensor, type Tensor } from '../../frame/tensor.js';
+import { outputsAsFrame } from '../../frame/outputs-as-frame.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
 import { availableTfBackend, chooseLayersBackend, runWithFallback } from './backend.js';
 import { signatureFeeds } from './signature-input.js';
-
-function toTf(t: Tensor, dtype: tf.DataType, what: string): tf.Tensor {
-  if (t.dtype === 'string' || t.dtype === 'object') throw new MlflowError(`${what}: expects numbers, got ${t.dtype}`, 'INVALID_PARAMETER_VALUE');
-  if (dtype !== 'int32') return tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
-  const ints = Int32Array.from(t.data);
-  if (ints.some((v, i) => v !== Number(t.data[i]))) throw new MlflowError(`${what}: expects int32 values`, 'INVALID_PARAMETER_VALUE');
-  return tf.tensor(ints, [...t.shape], 'int32');
-}
-
-async function fromTf(t: tf.Tensor): Promise<Tensor> {
-  const data = await t.data();
-  if (t.dtype === 'int32') return makeTensor({ dtype: 'int32', shape: [...t.shape], data: Int32Array.from(data as Int32Array) });
-  return makeTensor({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(data as Float32Array) });
-}
+import { fromTf, toTf } from './tfjs-tensors.js';
 
 /**
  * A Keras model as MLflow's _KerasModelWrapper serves it: inputs by input-layer name (a table is
@@ -51,7 +37,7 @@ export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorMod
         }
       }, failed);
       if (results.length === 1) {
-        const [r] = results as NumericTensor[];
+        const [r] = results;
         return isFrame(input) && (r.shape.length === 1 || r.shape.length === 2) ? outputsAsFrame([r], outputNames) : r;
       }
       return Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));

@@ -4,21 +4,9 @@ import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import { tensorFromJson } from '../../frame/tensor-json.js';
 import { flavorPath } from '../../model/path-safety.js';
 import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
-import { outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
+import { outputsAsFrame } from '../../frame/outputs-as-frame.js';
 
 export const FLAVOR_NAME = 'tfjs';
-
-type Tf = typeof import('@tensorflow/tfjs');
-
-function toTf(tf: Tf, t: Tensor, dtype: string, what: string): import('@tensorflow/tfjs').Tensor {
-  if (t.dtype === 'string' || t.dtype === 'object') throw new MlflowError(`${what}: expects numbers, got ${t.dtype}`, 'INVALID_PARAMETER_VALUE');
-  if (dtype === 'int32') {
-    const ints = Int32Array.from(t.data);
-    if (ints.some((v, i) => v !== Number(t.data[i]))) throw new MlflowError(`${what}: expects int32 values`, 'INVALID_PARAMETER_VALUE');
-    return tf.tensor(ints, [...t.shape], 'int32');
-  }
-  return tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
-}
 
 /** The input as one tensor per model input: a tensor or table to the single input, named tensors by name. */
 function feeds(input: PredictInput, names: readonly string[]): Tensor[] {
@@ -67,6 +55,7 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   // in Node then predicts exactly what it predicted in memory (wasm differs in the last float32
   // bit). A model that fails on wasm moves to cpu.
   const { availableTfBackend, configuredTfBackend, runWithFallback } = await import('../tensorflow/backend.js');
+  const { fromTf, toTf } = await import('../tensorflow/tfjs-tensors.js');
   const state = { backend: await availableTfBackend(configuredTfBackend() ?? 'cpu') };
   const failed = (err: unknown): Error =>
     err instanceof MlflowError ? err : new MlflowError(`TensorFlow.js model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
@@ -74,19 +63,14 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
     async predict(input: PredictInput): Promise<PredictOutput> {
       const given = feeds(input, inputs.map((i) => i.name));
       const results = await runWithFallback(state, async () => {
-        const xs = given.map((t, k) => toTf(tf, t, inputs[k].dtype, `Input '${inputs[k].name}'`));
+        const xs = given.map((t, k) => toTf(t, inputs[k].dtype, `Input '${inputs[k].name}'`));
         const ys: import('@tensorflow/tfjs').Tensor[] = [];
         try {
           const arg = xs.length === 1 ? xs[0] : xs;
           // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.
           const out = model instanceof tf.GraphModel ? await model.executeAsync(arg) : model.predict(arg, { batchSize: Math.max(1, xs[0]?.shape[0] ?? 1) });
           ys.push(...(Array.isArray(out) ? out : [out]));
-          return await Promise.all(ys.map(async (y): Promise<NumericTensor> => {
-            const data = await y.data();
-            return y.dtype === 'int32'
-              ? makeTensor<NumericTensor>({ dtype: 'int32', shape: [...y.shape], data: Int32Array.from(data as Int32Array) })
-              : makeTensor<NumericTensor>({ dtype: 'float32', shape: [...y.shape], data: Float32Array.from(data as Float32Array) });
-          }));
+          return await Promise.all(ys.map(fromTf));
         } finally {
           tf.dispose([...xs, ...ys]);
         }

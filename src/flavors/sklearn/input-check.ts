@@ -19,6 +19,24 @@ const ALLOW_NAN = new Set([
   'RobustScaler',
 ]);
 
+/**
+ * Tree models decide about NaN themselves, per fitted tree: sklearn >= 1.3 trees that record
+ * missing_go_to_left route NaN, older ones refuse it (tree.ts, flat-forest.ts). Infinity is
+ * refused here, as for every validated estimator.
+ */
+const TREES_DECIDE_NAN = new Set([
+  'DecisionTreeClassifier',
+  'DecisionTreeRegressor',
+  'ExtraTreeClassifier',
+  'ExtraTreeRegressor',
+  'RandomForestClassifier',
+  'RandomForestRegressor',
+  'ExtraTreesClassifier',
+  'ExtraTreesRegressor',
+  'GradientBoostingClassifier',
+  'GradientBoostingRegressor',
+]);
+
 const NO_VALUE_CHECK = new Set([
   'TransformedTargetRegressor',
   'DummyClassifier',
@@ -36,7 +54,7 @@ const NO_VALUE_CHECK = new Set([
 
 function valueCheckOf(className: string): ValueCheck {
   if (NO_VALUE_CHECK.has(className)) return 'none';
-  return ALLOW_NAN.has(className) ? 'allow-nan' : 'finite';
+  return ALLOW_NAN.has(className) || TREES_DECIDE_NAN.has(className) ? 'allow-nan' : 'finite';
 }
 
 /**

@@ -1,4 +1,3 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
@@ -9,7 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Caches (the TensorFlow conversion cache) go to a folder of this run, not the user's ~/.cache.
-    env: { MLFLOW_TS_CACHE_DIR: mkdtempSync(path.join(tmpdir(), 'mlflow-ts-test-cache-')) },
+    // Caches (the TensorFlow conversion cache, keyed by content) go to one folder of the tests',
+    // not the user's ~/.cache; a folder per run would be left behind by every run.
+    env: { MLFLOW_TS_CACHE_DIR: path.join(tmpdir(), 'mlflow-ts-test-cache') },
   },
 });

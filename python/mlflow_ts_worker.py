@@ -428,10 +428,11 @@ def main():
                 out = _Body()
                 reply = _error_reply(e)
                 if not hasattr(e, "error_code"):
+                    # MLflow's answer, word for word. The exception text may quote the request's
+                    # data, so it goes only to stderr (the server's log, printed above).
                     reply["error"] = {"error_code": "BAD_REQUEST", "message": (
                         "Encountered an unexpected error while evaluating the model. Verify that the "
-                        "serialized input Dataframe is compatible with the model for inference. "
-                        f"Error: {type(e).__name__}: {str(e)[:500]}")}
+                        "serialized input Dataframe is compatible with the model for inference.")}
             write_message(proto_out, reply, out)
         else:
             write_message(proto_out, {"ok": False, "error": {"error_code": "BAD_REQUEST",

@@ -21,6 +21,11 @@ export interface LoadOptions {
   workers?: number;
   /** The signature to use for a flavor with several (tensorflow), else the MLmodel's. */
   signatureKey?: string;
+  /**
+   * Longest one predict may take, waiting included, in a runtime that scores out of process (the
+   * Python bridge): past it the work is dropped or its worker killed. `models serve -t` sets it.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface LoadContext {

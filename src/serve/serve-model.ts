@@ -29,6 +29,7 @@ export async function serveModel(modelUri: string, options: ServeModelOptions = 
     runtime: options.runtime,
     envManager: options.envManager,
     flavor: options.flavor,
+    requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
   });
   const server = createScoringServer(predictor, { ...options, logger });
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');

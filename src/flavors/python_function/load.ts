@@ -37,7 +37,7 @@ export async function loadPythonFunction(ctx: LoadContext, bridge: BridgeOptions
     mlflowVersion: ctx.model.mlflowVersion,
     modelConfig: config && typeof config === 'object' ? (config as Record<string, unknown>) : undefined,
     size: Math.max(1, Math.floor(ctx.options.workers ?? os.availableParallelism())),
-    requestTimeoutMs: bridge.requestTimeoutMs ?? defaultRequestTimeoutMs(),
+    requestTimeoutMs: bridge.requestTimeoutMs ?? ctx.options.requestTimeoutMs ?? defaultRequestTimeoutMs(),
     loadTimeoutMs: bridge.loadTimeoutMs ?? 600_000,
     onStderr: bridge.onStderr,
   });

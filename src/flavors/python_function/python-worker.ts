@@ -53,6 +53,7 @@ export class PythonWorker {
   private killed = false;
   private readonly exitListeners: (() => void)[] = [];
   private stderrRest = '';
+  private loaded = false;
 
   private constructor(private readonly spec: WorkerSpec) {
     this.child = spawn(spec.python, [WORKER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -63,6 +64,10 @@ export class PythonWorker {
     this.child.stdin!.on('error', () => {});
     this.child.on('error', (e) => this.onExit(this.describeSpawnError(e)));
     this.child.on('exit', (code, signal) => this.onExit(this.describeExit(code, signal)));
+    // An idle worker must not keep Node running: a predictor nobody closed ends with the process
+    // (the worker then reads EOF and exits). A request in flight holds its timer, which is ref'd.
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
   }
 
   /** Starts a worker and loads the model in it; load errors reject here, naming the cause. */
@@ -90,6 +95,7 @@ export class PythonWorker {
       const err = replyError(reply.header);
       throw new MlflowError(`Loading the python_function model in ${spec.modelDir} failed: ${err.message}`, err.errorCode);
     }
+    w.loaded = true;
     return w;
   }
 
@@ -117,7 +123,7 @@ export class PythonWorker {
       const p: Pending = { resolve, reject };
       p.timer = setTimeout(() => {
         this.fail(new MlflowError(
-          `The Python worker (pid ${this.pid}) did not answer within ${timeoutMs / 1000} s while ${what}; it was stopped and is being replaced`,
+          `The Python worker (pid ${this.pid}) did not answer within ${Math.ceil(timeoutMs / 100) / 10} s while ${what}; it was stopped and is being replaced`,
           'TEMPORARILY_UNAVAILABLE',
         ));
         this.kill();
@@ -183,7 +189,11 @@ export class PythonWorker {
     if (this.exited) return;
     this.exited = true;
     if (this.stderrRest) this.onStderr('\n');
-    const tail = this.stderrTail.length ? `; its last stderr lines: ${this.stderrTail.slice(-5).join(' | ')}` : '';
+    // Once the model is loaded, the stderr tail stays in the server's log (every line went to the
+    // sink as it came): it may hold an earlier request's data, which must never reach whichever
+    // client is waiting now. A worker that dies while loading has seen no request data, and its
+    // tail is what says why it died.
+    const tail = !this.loaded && this.stderrTail.length ? `; its last stderr lines: ${this.stderrTail.slice(-5).join(' | ')}` : '';
     this.fail(new MlflowError(`${reason}${tail}`, 'TEMPORARILY_UNAVAILABLE'));
     for (const l of this.exitListeners.splice(0)) l();
   }

@@ -56,28 +56,36 @@ export function encodeMessage(header: Record<string, unknown>, body?: BodyWriter
   return Buffer.concat([prefix, head, ...(body?.parts ?? [])]);
 }
 
-/** Splits a byte stream into messages; feed it every chunk read from the worker. */
+/**
+ * Splits a byte stream into messages; feed it every chunk read from the worker. Chunks are kept
+ * as they come and joined once a whole message is there, so a large reply costs one copy, not
+ * one per chunk.
+ */
 export class MessageReader {
   private chunks: Buffer[] = [];
   private length = 0;
+  /** Bytes the message at the head needs, once its prefix has arrived. */
+  private needed = HEAD_BYTES;
 
   push(chunk: Buffer): WireMessage[] {
     this.chunks.push(chunk);
     this.length += chunk.byteLength;
     const out: WireMessage[] = [];
-    for (;;) {
-      if (this.length < HEAD_BYTES) break;
+    while (this.length >= this.needed) {
       const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
       this.chunks = [all];
-      const headLen = all.readUInt32LE(0);
-      const bodyLen = all.readUInt32LE(4);
-      const total = HEAD_BYTES + headLen + bodyLen;
-      if (all.byteLength < total) break;
-      const header = JSON.parse(all.toString('utf8', HEAD_BYTES, HEAD_BYTES + headLen)) as Record<string, unknown>;
-      out.push({ header, body: all.subarray(HEAD_BYTES + headLen, total) });
+      const total = HEAD_BYTES + all.readUInt32LE(0) + all.readUInt32LE(4);
+      if (all.byteLength < total) {
+        this.needed = total;
+        break;
+      }
+      const headEnd = HEAD_BYTES + all.readUInt32LE(0);
+      const header = JSON.parse(all.toString('utf8', HEAD_BYTES, headEnd)) as Record<string, unknown>;
+      out.push({ header, body: all.subarray(headEnd, total) });
       const rest = all.subarray(total);
       this.chunks = rest.byteLength > 0 ? [rest] : [];
       this.length = rest.byteLength;
+      this.needed = HEAD_BYTES;
     }
     return out;
   }

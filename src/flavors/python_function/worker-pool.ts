@@ -48,10 +48,19 @@ export class WorkerPool {
   async predict(input: PredictInput, params?: Params): Promise<PredictOutput> {
     const body = new BodyWriter();
     const header = { op: 'predict', input: encodeValue(input, body), params: params ?? null };
+    const deadline = Date.now() + this.options.requestTimeoutMs;
     const worker = await this.acquire();
+    const left = deadline - Date.now();
     let reply;
     try {
-      reply = await worker.request(header, body, this.options.requestTimeoutMs);
+      // A request whose client already got its 504 while it queued must not run after all.
+      if (left <= 0) {
+        throw new MlflowError(
+          `The request waited longer than its ${this.options.requestTimeoutMs / 1000} s timeout for a Python worker`,
+          'DEADLINE_EXCEEDED',
+        );
+      }
+      reply = await worker.request(header, body, left);
     } finally {
       this.release(worker);
     }

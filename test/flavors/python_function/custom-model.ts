@@ -28,7 +28,7 @@ class Model:
         if mode == "exit":
             os._exit(3)
         if mode == "fail":
-            raise ValueError("the model refused this input")
+            raise ValueError("the model refused this input: alice@example.com SSN 123-45-6789")
         if mode == "frame":
             return pd.DataFrame({"total": scale(data.sum(axis=1).to_numpy()) + self.offset,
                                  "label": ["row%d" % i for i in range(len(data))],

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MlflowError } from '../../../src/errors.js';
@@ -126,6 +128,14 @@ describe.skipIf(!pythonReady)(`python_function worker crashes and hangs ${skipRe
     expect(await pid()).not.toBe(victim);
   });
 
+  it("a dying worker's error never carries its stderr, which may hold an earlier request's data (issue #18)", async () => {
+    await expect(predictor.predict(input, { mode: 'fail' })).rejects.toMatchObject({ errorCode: 'BAD_REQUEST' });
+    const err = await predictor.predict(input, { mode: 'exit' }).then(() => undefined, (e: unknown) => e as MlflowError);
+    expect(err?.errorCode).toBe('TEMPORARILY_UNAVAILABLE');
+    expect(err?.message).not.toMatch(/alice|SSN|Traceback|stderr/);
+    expect(toNested(await predictor.predict(input))).toEqual([30.5]);
+  });
+
   it('a worker that exits on its own is replaced too', async () => {
     await expect(predictor.predict(input, { mode: 'exit' })).rejects.toMatchObject({
       errorCode: 'TEMPORARILY_UNAVAILABLE',
@@ -145,7 +155,31 @@ describe.skipIf(!pythonReady)(`python_function worker crashes and hangs ${skipRe
   });
 });
 
+describe.skipIf(!pythonReady)(`python_function request deadline ${skipReason}`, () => {
+  it('drops queued work whose deadline passed and kills a worker past it, so later requests are served (issue #18)', async () => {
+    const predictor = await loadPredictor(await model(), { runtime: 'python', workers: 1, requestTimeoutMs: 1500 });
+    try {
+      const t0 = Date.now();
+      const slow = Array.from({ length: 6 }, () => predictor.predict(input, { mode: 'sleep', seconds: 30 }).then(() => 'ok', (e: MlflowError) => e.errorCode));
+      const codes = await Promise.all(slow);
+      // the first runs and is killed at its deadline; the five queued behind it are dropped unrun
+      expect(codes[0]).toBe('TEMPORARILY_UNAVAILABLE');
+      expect(codes.slice(1)).toEqual(Array(5).fill('DEADLINE_EXCEEDED'));
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(toNested(await predictor.predict(input))).toEqual([30.5]);
+    } finally {
+      await predictor.close();
+    }
+  });
+});
+
 describe.skipIf(!pythonReady)(`python_function close ${skipReason}`, () => {
+  it('a predictor nobody closed does not keep Node running (issue #16)', async () => {
+    const child = new URL('./unclosed-child.ts', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, await model()], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual([30.5]);
+  });
+
   it('close() stops every worker', async () => {
     const predictor = await loadPredictor(await model(), { runtime: 'python', workers: 2 });
     const answers = await Promise.all(Array.from({ length: 6 }, () => predictor.predict(input, { mode: 'pid' })));

@@ -28,6 +28,30 @@ describe('python bridge wire format', () => {
     expect(new MessageReader().push(two).map((m) => m.header)).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  it('reassembles a large reply with one copy, not one per chunk (issue #18: was quadratic)', () => {
+    const body = new BodyWriter();
+    body.add(new Uint8Array(64 * 1024 * 1024).fill(7));
+    const bytes = encodeMessage({ big: true }, body);
+    const reader = new MessageReader();
+    const concat = Buffer.concat;
+    let copies = 0;
+    Buffer.concat = ((list: readonly Uint8Array[], n?: number) => {
+      copies++;
+      return concat(list, n);
+    }) as typeof Buffer.concat;
+    const got = [];
+    try {
+      for (let i = 0; i < bytes.byteLength; i += 64 * 1024) got.push(...reader.push(bytes.subarray(i, i + 64 * 1024)));
+    } finally {
+      Buffer.concat = concat;
+    }
+    expect(got).toHaveLength(1);
+    expect(got[0].body.byteLength).toBe(64 * 1024 * 1024);
+    expect(got[0].body[12345]).toBe(7);
+    // once to read the prefix, once when the whole message is there
+    expect(copies).toBeLessThanOrEqual(2);
+  });
+
   it('sends numeric columns as little-endian buffers and the rest as JSON', () => {
     const frame = new Frame([
       { name: 'x', data: { kind: 'number', dtype: 'float64', values: Float64Array.from([1.5, NaN]) } },

@@ -43,7 +43,8 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   // Checked once: at the default level no per-request log object is even built.
   const accessLog = logger.isLevelEnabled('debug');
   let closing = false;
-  let drained: (() => void) | undefined;
+  /** While closing: when the last connection or request came in. */
+  let lastActivity = 0;
   let closed: Promise<void> | undefined;
 
   function finish(res: ServerResponse, response: ScoringResponse): void {
@@ -58,7 +59,9 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   }
 
   function sendConstant(res: ServerResponse, status: number, body: string, headOnly: boolean): void {
-    res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(body)]);
+    res.writeHead(status, closing
+      ? ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(body), 'connection', 'close']
+      : ['content-type', JSON_TYPE, 'content-length', Buffer.byteLength(body)]);
     res.end(headOnly ? undefined : body);
   }
 
@@ -79,7 +82,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   sweeper.unref();
 
   function release(res: ServerResponse): void {
-    if (deadlines.delete(res) && deadlines.size === 0 && drained) drained();
+    deadlines.delete(res);
   }
 
   function onClose(this: ServerResponse): void {
@@ -130,6 +133,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (closing) lastActivity = Date.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -145,12 +149,26 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     sendConstant(res, 404, NOT_FOUND, method === 'HEAD');
   }
 
+  /**
+   * Waits until nothing is in flight and no connection or request came for QUIET_MS, at most the
+   * request timeout. Requests whose bytes arrived before the signal may still sit in the accept
+   * queue or unread in a socket while a predict held the event loop; closing the listener or the
+   * "idle" connections before they are read would reset them.
+   */
+  async function settle(): Promise<void> {
+    const giveUp = Date.now() + timeoutMs;
+    while (Date.now() < giveUp && (deadlines.size > 0 || Date.now() - lastActivity < QUIET_MS)) {
+      await new Promise((r) => setTimeout(r, QUIET_MS / 4));
+    }
+  }
+
   async function shutDown(): Promise<void> {
     closing = true;
+    lastActivity = Date.now();
     logger.info({ inFlight: deadlines.size }, 'scoring server shutting down');
+    await settle();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    if (deadlines.size > 0) await new Promise<void>((resolve) => (drained = resolve));
+    await settle();
     clearInterval(sweeper);
     server.closeAllConnections();
     await stopped;
@@ -159,6 +177,9 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   }
 
   const server = createServer(onRequest);
+  server.on('connection', () => {
+    if (closing) lastActivity = Date.now();
+  });
   // `Expect: 100-continue`: refuse an announced oversized body before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (!(Number(req.headers['content-length']) > maxBodyBytes)) res.writeContinue();
@@ -195,3 +216,5 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
 }
 
 const EMPTY = Buffer.alloc(0);
+/** How long the server must see nothing new before a shutdown closes connections. */
+const QUIET_MS = 200;

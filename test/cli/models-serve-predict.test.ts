@@ -67,6 +67,27 @@ describe('models serve', () => {
   }, 120_000);
 });
 
+describe('models serve shutdown while busy (issue #18)', () => {
+  it('answers every request whose bytes arrived before SIGTERM, then exits 0', async () => {
+    const rf = fileURLToPath(new URL('../fixtures/python_function/models/iris_rf', import.meta.url));
+    const { child, ports } = await startServe(['models', 'serve', '-m', rf, '-p', '0', '--runtime', 'native']);
+    const columns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+    const body = (rows: number) => JSON.stringify({ dataframe_split: { columns, data: Array.from({ length: rows }, (_, i) => [5 + (i % 3), 3.5, 1.4 + (i % 5), 0.2]) } });
+    const big = body(20_000);
+    const small = body(1);
+    const sent = [
+      ...Array.from({ length: 30 }, () => send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: big })),
+      ...Array.from({ length: 90 }, () => send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: small })),
+    ].map((p) => p.then((a) => a.status, (e: Error) => e.message));
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    const statuses = await Promise.all(sent);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(await exited).toBe(0);
+  }, 120_000);
+});
+
 describe('models predict', () => {
   let dir: string;
   beforeAll(async () => {

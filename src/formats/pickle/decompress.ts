@@ -1,6 +1,8 @@
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
+import { Gunzip, Unzlib } from 'fflate';
 import { MlflowError } from '../../errors.js';
 import { decompressBzip2 } from './bzip2.js';
+import { GrowingOutput } from './growing-output.js';
 import { decompressLz4Frame } from './lz4-frame.js';
 import { decompressLzmaAlone, decompressXz } from './lzma.js';
 
@@ -23,11 +25,36 @@ export function detectCompression(bytes: Uint8Array): Compression | undefined {
   return undefined;
 }
 
-const zlibOptions = (maxBytes: number): { maxOutputLength: number } => ({ maxOutputLength: Math.min(maxBytes, 2 ** 32 - 1) });
+/**
+ * zlib and gzip are inflated as a stream into one GrowingOutput, so the limit holds on the bytes
+ * as they come: node's inflateSync with maxOutputLength gathers chunks up to the limit and then
+ * copies them, twice the limit for a bomb.
+ */
+function inflateStream(make: (ondata: (chunk: Uint8Array) => void) => { push(chunk: Uint8Array, final: boolean): void }, kind: Compression) {
+  return (bytes: Uint8Array, maxBytes: number, source: string): Uint8Array => {
+    const out = new GrowingOutput(bytes.length * 4, maxBytes, `${source}: decompressed ${kind} data`);
+    const stream = make((chunk) => out.append(chunk));
+    for (let i = 0; i < bytes.length; i += STREAM_CHUNK) stream.push(bytes.subarray(i, i + STREAM_CHUNK), i + STREAM_CHUNK >= bytes.length);
+    return out.result();
+  };
+}
+
+// Small, since one compressed chunk can inflate 1,000-fold in a single call.
+const STREAM_CHUNK = 1 << 12;
+
+/** fflate does not read the gzip trailer; a file cut short there must still be refused as corrupt. */
+function checkGzipTrailer(bytes: Uint8Array, out: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.byteLength;
+  if (n < 18 || view.getUint32(n - 4, true) !== out.byteLength % 2 ** 32 || view.getUint32(n - 8, true) !== crc32(out)) {
+    throw new Error('the gzip trailer (CRC-32 and size) does not match the data');
+  }
+  return out;
+}
 
 const DECODERS: Record<Compression, (bytes: Uint8Array, maxBytes: number, source: string) => Uint8Array> = {
-  zlib: (bytes, maxBytes) => inflateSync(bytes, zlibOptions(maxBytes)),
-  gzip: (bytes, maxBytes) => gunzipSync(bytes, zlibOptions(maxBytes)),
+  zlib: inflateStream((ondata) => new Unzlib(ondata), 'zlib'),
+  gzip: (bytes, maxBytes, source) => checkGzipTrailer(bytes, inflateStream((ondata) => new Gunzip(ondata), 'gzip')(bytes, maxBytes, source)),
   bz2: decompressBzip2,
   lz4: decompressLz4Frame,
   lzma: decompressLzmaAlone,

@@ -1,5 +1,7 @@
 import { MlflowError } from '../../errors.js';
 
+const LAZY_FROM = 64 * 1024 * 1024;
+
 /** A decompressor's output: grows by doubling and refuses to pass `cap` bytes. */
 export class GrowingOutput {
   buf: Uint8Array;
@@ -21,9 +23,19 @@ export class GrowingOutput {
     if (need > this.cap) throw new MlflowError(`${this.what} exceeds the limit of ${this.cap} bytes`, 'INVALID_PARAMETER_VALUE');
     let size = this.buf.length;
     while (size < need) size *= 2;
+    // Past LAZY_FROM the buffer jumps straight to the cap: a zero-filled allocation that large is
+    // mapped lazily, so memory grows only as bytes are written, and a decompression bomb is refused
+    // at the cap instead of holding the old buffer and a doubled copy at once.
+    if (size > LAZY_FROM) size = this.cap;
     const next = new Uint8Array(Math.min(size, this.cap));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+  }
+
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
   }
 
   push(byte: number): void {

@@ -6,12 +6,23 @@ import { DEFAULT_MAX_BYTES, type PickleOptions, readPickle } from './reader.js';
 
 const JOBLIB_MARK = new TextEncoder().encode('NumpyArrayWrapper');
 
+/** The largest model file, decompressed, that the reader accepts: MLFLOW_TS_MAX_MODEL_BYTES, else 2 GiB. */
+export function maxModelBytes(): number {
+  const raw = process.env.MLFLOW_TS_MAX_MODEL_BYTES;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_BYTES;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new MlflowError(`MLFLOW_TS_MAX_MODEL_BYTES must be a positive whole number of bytes, not '${raw}'`, 'INVALID_PARAMETER_VALUE');
+  }
+  return n;
+}
+
 /**
  * Reads a pickle file as Python's pickle, joblib or cloudpickle wrote it: compressed joblib files
  * are recognised by their magic bytes, joblib streams by their array wrapper class.
  */
 export async function loadPickleFile(path: string, options: PickleOptions): Promise<unknown> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxBytes = options.maxBytes ?? maxModelBytes();
   const source = options.source ?? path;
   let bytes: Uint8Array;
   try {

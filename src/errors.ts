@@ -58,3 +58,24 @@ export class MlflowError extends Error {
 export function httpStatusOf(code: ErrorCode): number {
   return HTTP_STATUS[code];
 }
+
+/**
+ * How a native flavor says "this model is valid, but I cannot score it": a class, attribute
+ * value, layer, op or stage it does not implement. Throw this (never a plain MlflowError) for
+ * exactly that case, with a message naming what is refused (e.g. `model.pkl: class
+ * sklearn.cross_decomposition.PLSRegression is not supported natively`); leave out advice about
+ * `--runtime`, which loadPredictor adds. With `--runtime auto`, loadPredictor then loads the model
+ * with the Python bridge and prints the message as one warning line; with `--runtime native` the
+ * error reaches the user. A corrupt or truncated file is NOT this error: throw a plain MlflowError
+ * (INVALID_PARAMETER_VALUE, naming the file and byte offset) so the bridge is never asked to load it.
+ */
+export class NotSupportedNativelyError extends MlflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'NOT_IMPLEMENTED', options);
+    this.name = 'NotSupportedNativelyError';
+  }
+}
+
+export function isNotSupportedNatively(e: unknown): e is NotSupportedNativelyError {
+  return e instanceof NotSupportedNativelyError;
+}

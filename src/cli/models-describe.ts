@@ -1,21 +1,29 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { planRuntime, type RuntimePlan } from '../pyfunc/index.js';
 import { describeModel, type ModelDescription } from '../store/index.js';
 
-/** `models describe -m <uri> [--json]`: a model's flavors, signature, input example and environment. */
+/**
+ * `models describe -m <uri> [--json] [--runtime]`: a model's flavors, signature, input example
+ * and environment, and which runtime `models predict`/`serve` would give it and why.
+ */
 export function registerModelsDescribe(models: Command): void {
   models
     .command('describe')
     .description("Show a model's flavors, signature, input example and Python environment")
     .requiredOption('-m, --model-uri <uri>', 'URI of the model: a local path, file://, runs:/, models:/, ...')
     .option('--json', 'print machine-readable JSON instead of text')
-    .action(async (opts: { modelUri: string; json?: boolean }) => {
+    .addOption(new Option('--runtime <runtime>', 'the runtime asked for, as in models predict/serve').choices(['auto', 'native', 'python']).default('auto'))
+    .action(async (opts: { modelUri: string; json?: boolean; runtime: 'auto' | 'native' | 'python' }) => {
       const description = await describeModel(opts.modelUri);
-      process.stdout.write(opts.json ? `${JSON.stringify(description, null, 2)}\n` : formatDescription(description));
+      // the folder describeModel resolved, so a remote model is not downloaded twice
+      const runtime = await planRuntime(description.local_path, { runtime: opts.runtime });
+      const described = { ...description, runtime };
+      process.stdout.write(opts.json ? `${JSON.stringify(described, null, 2)}\n` : formatDescription(described));
     });
 }
 
 /** The description as text for people. */
-export function formatDescription(d: ModelDescription): string {
+export function formatDescription(d: ModelDescription & { runtime?: RuntimePlan }): string {
   const lines: string[] = [`Model: ${d.model_uri}`, `Local path: ${d.local_path}`];
   const field = (label: string, value: unknown): void => {
     if (value !== undefined) lines.push(`${label}: ${String(value)}`);
@@ -61,6 +69,10 @@ export function formatDescription(d: ModelDescription): string {
     if (d.environment.build_dependencies.length > 0) lines.push(`  Build dependencies: ${d.environment.build_dependencies.join(', ')}`);
     lines.push('  Requirements:');
     for (const r of d.environment.requirements) lines.push(`    ${r}`);
+  }
+  if (d.runtime) {
+    const runtime = d.runtime.runtime === 'python' ? 'python (the Python bridge)' : d.runtime.runtime;
+    lines.push('', 'Runtime:', `  ${runtime}, flavor ${d.runtime.flavor}: ${d.runtime.reason}`);
   }
   return `${lines.join('\n')}\n`;
 }

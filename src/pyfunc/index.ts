@@ -1,4 +1,4 @@
-export { loadPredictor, type LoadPredictorOptions } from './load-predictor.js';
+export { loadPredictor, planRuntime, type LoadPredictorOptions, type RuntimePlan } from './load-predictor.js';
 export { makePredictor, type Predictor } from './predictor.js';
 export { enforceSchema, schemaRepr } from './enforce-schema.js';
 export { enforceParams } from './enforce-params.js';

@@ -1,4 +1,4 @@
-import { MlflowError } from '../errors.js';
+import { isNotSupportedNatively, MlflowError, NotSupportedNativelyError } from '../errors.js';
 import type { Flavor, LoadOptions } from '../flavors/flavor.js';
 import { getFlavor, registeredFlavors } from '../flavors/registry.js';
 // Registers the built-in flavors, and store/'s model URI schemes (runs:, models:, http(s):...).
@@ -7,10 +7,16 @@ import '../store/index.js';
 import { Model } from '../model/model.js';
 import { resolveModelDir } from '../model/uri-resolver.js';
 import { makePredictor, type Predictor } from './predictor.js';
+import { warnOnStderr, type WarningSink } from '../warnings.js';
 
 export interface LoadPredictorOptions extends LoadOptions {
   /** Load with this flavor (a name in the model's MLmodel), whatever the usual order says. */
   flavor?: string;
+  /**
+   * Where the one-line warning goes when a native flavor refuses the model and the Python bridge
+   * takes it (default: a line on stderr).
+   */
+  onWarning?: WarningSink;
 }
 
 /** A flavor's place in the usual order: a js_function model, then native scoring, then Python. */
@@ -23,6 +29,9 @@ const KIND_ORDER: Record<Flavor['kind'], number> = { js: 0, native: 1, python: 2
  * The flavor is, in order: a `js_function` flavor; a registered native flavor present in the
  * model; the Python bridge (registered as 'python_function', kind 'python'). `runtime: 'native'`
  * keeps the first two, `runtime: 'python'` only the bridge; `flavor` names one outright.
+ * A flavor that refuses the model with NotSupportedNativelyError hands it to the next in that
+ * order (with `runtime: 'auto'`, the bridge), after one warning line naming the reason; any
+ * other error (a corrupt file, a missing artifact) ends the load.
  *
  * The flavor gets its own MLmodel section as `conf`, plus `predict_fn` from the
  * `python_function` section when its own section has none: a flavor with several methods
@@ -31,11 +40,70 @@ const KIND_ORDER: Record<Flavor['kind'], number> = { js: 0, native: 1, python: 2
 export async function loadPredictor(uri: string, options: LoadPredictorOptions = {}): Promise<Predictor> {
   const modelDir = await resolveModelDir(uri);
   const model = await Model.load(modelDir);
-  const flavor = chooseFlavor(model, uri, options);
-  const conf = flavorConf(model, flavor.name);
-  const { flavor: _forced, ...loadOptions } = options;
-  const flavorModel = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
-  return makePredictor(model, flavor.name, flavorModel);
+  const { flavor: _forced, onWarning, ...loadOptions } = options;
+  const candidates = candidateFlavors(model, uri, options);
+  for (let i = 0; ; i++) {
+    const flavor = candidates[i];
+    try {
+      const conf = flavorConf(model, flavor.name);
+      const flavorModel = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
+      return makePredictor(model, flavor.name, flavorModel);
+    } catch (e) {
+      const next = candidates[i + 1];
+      if (!isNotSupportedNatively(e)) throw e;
+      if (next === undefined) throw withRuntimeAdvice(e, model, options);
+      (onWarning ?? warnOnStderr)(fallbackWarning(flavor, e, next));
+    }
+  }
+}
+
+/** Which flavor and runtime loadPredictor gives a model, and why (for `models describe`). */
+export interface RuntimePlan {
+  flavor: string;
+  runtime: 'js' | 'native' | 'python';
+  reason: string;
+}
+
+/**
+ * What loadPredictor would do with the model, found the same way: each native flavor is loaded
+ * (and closed) to see whether it refuses the model; the Python bridge is not started.
+ */
+export async function planRuntime(uri: string, options: LoadPredictorOptions = {}): Promise<RuntimePlan> {
+  const modelDir = await resolveModelDir(uri);
+  const model = await Model.load(modelDir);
+  const { flavor: _forced, onWarning: _w, ...loadOptions } = options;
+  const candidates = candidateFlavors(model, uri, options);
+  const refusals: string[] = [];
+  for (const flavor of candidates) {
+    const why = options.flavor !== undefined ? `flavor '${flavor.name}' was asked for` : undefined;
+    if (flavor.kind === 'python') {
+      const reason = why ?? (refusals.length > 0 ? refusals.join('; ') : `no flavor of the model (${list(Object.keys(model.flavors))}) is scored natively`);
+      return { flavor: flavor.name, runtime: 'python', reason };
+    }
+    try {
+      const conf = flavorConf(model, flavor.name);
+      const loaded = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
+      await loaded.close?.();
+      const reason = why ?? (flavor.kind === 'js' ? 'the model is a JavaScript (js_function) model' : `the ${flavor.name} flavor loads natively`);
+      return { flavor: flavor.name, runtime: flavor.kind, reason };
+    } catch (e) {
+      if (!isNotSupportedNatively(e) || flavor === candidates[candidates.length - 1]) throw e;
+      refusals.push(e.message);
+    }
+  }
+  throw new MlflowError(`No flavor can load the model at '${uri}'`, 'RESOURCE_DOES_NOT_EXIST');
+}
+
+function fallbackWarning(flavor: Flavor, e: Error, next: Flavor): string {
+  const using = next.kind === 'python' ? 'the Python bridge' : `the '${next.name}' flavor`;
+  return `WARNING: ${e.message} (flavor '${flavor.name}'); loading the model with ${using} instead`;
+}
+
+/** A refusal that ends the load: says how the model could still be scored, when it can. */
+function withRuntimeAdvice(e: NotSupportedNativelyError, model: Model, options: LoadPredictorOptions): Error {
+  const bridge = getFlavor('python_function');
+  if (options.flavor !== undefined || !bridge || !('python_function' in model.flavors)) return e;
+  return new NotSupportedNativelyError(`${e.message}; use --runtime python (or auto) to load it with the Python bridge`, { cause: e });
 }
 
 function allowedKinds(runtime: LoadOptions['runtime']): Flavor['kind'][] {
@@ -44,7 +112,8 @@ function allowedKinds(runtime: LoadOptions['runtime']): Flavor['kind'][] {
   return ['js', 'native', 'python'];
 }
 
-function chooseFlavor(model: Model, uri: string, options: LoadPredictorOptions): Flavor {
+/** The flavors to try, in order: the one forced, else every allowed one in KIND_ORDER. */
+function candidateFlavors(model: Model, uri: string, options: LoadPredictorOptions): Flavor[] {
   const inModel = Object.keys(model.flavors);
   const kinds = allowedKinds(options.runtime);
   if (options.flavor !== undefined) {
@@ -67,7 +136,7 @@ function chooseFlavor(model: Model, uri: string, options: LoadPredictorOptions):
         'INVALID_PARAMETER_VALUE',
       );
     }
-    return forced;
+    return [forced];
   }
   const candidates = inModel
     .map((name) => getFlavor(name))
@@ -81,7 +150,7 @@ function chooseFlavor(model: Model, uri: string, options: LoadPredictorOptions):
       'RESOURCE_DOES_NOT_EXIST',
     );
   }
-  return candidates[0];
+  return candidates;
 }
 
 function flavorConf(model: Model, name: string): Record<string, unknown> {

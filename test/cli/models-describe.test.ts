@@ -50,6 +50,7 @@ describe('mlflow-ts models describe', () => {
     expect(text).toContain('Environment:\n  Python: 3.11.2\n  Build dependencies: pip==23.0.1, setuptools==66.1.1, wheel==0.38.4\n');
     expect(text).toContain('  Requirements:\n    mlflow==2.22.1\n    cloudpickle==2.2.0\n');
     expect(text).toContain('    scikit-learn==1.2.1\n');
+    expect(text).toContain('\nRuntime:\n  native, flavor sklearn: the sklearn flavor loads natively\n');
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,41 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import { send } from '../serve/http-client.js';
+import { cli, exitOf, startServe } from './start-serve.js';
 
 const model = fileURLToPath(new URL('../fixtures/serve/iris-strict', import.meta.url));
-const cli = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
-
-/** Starts `mlflow-ts <args>` and resolves with the port from its 'listening' log lines. */
-function startServe(args: string[], env: Record<string, string> = {}, listeners = 1): Promise<{ child: ChildProcess; ports: number[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    const ports: number[] = [];
-    let buffered = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try {
-          const entry = JSON.parse(line) as { msg?: string; port?: number };
-          if (entry.msg === 'scoring server listening' && entry.port) ports.push(entry.port);
-        } catch {
-          // not a log line
-        }
-        if (ports.length === listeners) resolve({ child, ports });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${buffered}`)));
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
 
 describe('models serve', () => {
   it('serves until SIGTERM, reading the timeout from MLflow\'s env var', async () => {

@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MlflowError } from '../../src/errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../src/errors.js';
 import { Frame } from '../../src/frame/frame.js';
 import type { Tensor } from '../../src/frame/tensor.js';
 import { registerFlavor, unregisterFlavor } from '../../src/flavors/registry.js';
-import { loadPredictor } from '../../src/pyfunc/index.js';
+import { loadPredictor, planRuntime } from '../../src/pyfunc/index.js';
 
 const IRIS_JS = join(import.meta.dirname, '../../examples/iris-js');
 const expected = JSON.parse(
@@ -112,6 +112,60 @@ describe('flavor choice', () => {
     const dir = modelDir({ test_bridge3: {} });
     await expect(loadPredictor(dir, { flavor: 'js_function' })).rejects.toThrow(/has no 'js_function' flavor/);
     await expect(loadPredictor(dir, { flavor: 'test_bridge3', runtime: 'native' })).rejects.toThrow(/runtime 'native' excludes/);
+  });
+});
+
+describe('fallback to the Python bridge', () => {
+  /** A native flavor that refuses every model with `error`. */
+  function registerRefusing(name: string, error: Error): void {
+    registerFlavor({ name, kind: 'native', loadPredictor: () => Promise.reject(error) });
+    registered.push(name);
+  }
+
+  it('with runtime auto, a model the native flavor does not support goes to the bridge after one warning line', async () => {
+    registerRefusing('test_refusing', new NotSupportedNativelyError('model.pkl: sklearn.cross_decomposition.PLSRegression is not supported natively'));
+    register('test_bridge4', 'python', 'python');
+    const dir = modelDir({ test_bridge4: {}, test_refusing: {} });
+    const warnings: string[] = [];
+    const p = await loadPredictor(dir, { onWarning: (m) => warnings.push(m) });
+    expect(p.flavor).toBe('test_bridge4');
+    expect(await p.predict(null)).toMatchObject({ label: 'python' });
+    expect(warnings).toEqual([
+      "WARNING: model.pkl: sklearn.cross_decomposition.PLSRegression is not supported natively (flavor 'test_refusing'); loading the model with the Python bridge instead",
+    ]);
+    expect(await planRuntime(dir)).toEqual({
+      flavor: 'test_bridge4',
+      runtime: 'python',
+      reason: 'model.pkl: sklearn.cross_decomposition.PLSRegression is not supported natively',
+    });
+  });
+
+  it('with runtime native, the refusal reaches the caller with the reason and how to score the model', async () => {
+    registerRefusing('test_refusing2', new NotSupportedNativelyError('layer Foo is not supported natively'));
+    register('python_function_like', 'python', 'python');
+    const dir = modelDir({ python_function: {}, test_refusing2: {} });
+    const err = await loadPredictor(dir, { runtime: 'native', onWarning: () => expect.fail('no warning') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotSupportedNativelyError);
+    expect((err as MlflowError).errorCode).toBe('NOT_IMPLEMENTED');
+    expect((err as Error).message).toBe('layer Foo is not supported natively; use --runtime python (or auto) to load it with the Python bridge');
+    await expect(planRuntime(dir, { runtime: 'native' })).rejects.toThrow('layer Foo is not supported natively');
+  });
+
+  it('any other error (a corrupt file) ends the load: the bridge is never asked', async () => {
+    registerRefusing('test_corrupt', new MlflowError('model.pkl (byte 17): the pickle ends without a STOP opcode', 'INVALID_PARAMETER_VALUE'));
+    register('test_bridge5', 'python', 'python');
+    const dir = modelDir({ test_bridge5: {}, test_corrupt: {} });
+    await expect(loadPredictor(dir, { onWarning: () => expect.fail('no warning') })).rejects.toThrow('model.pkl (byte 17): the pickle ends without a STOP opcode');
+    await expect(planRuntime(dir)).rejects.toThrow('byte 17');
+  });
+
+  it('describes a native model as native, and a forced flavor as asked for', async () => {
+    register('test_native2', 'native', 'native');
+    register('test_bridge6', 'python', 'python');
+    const dir = modelDir({ test_bridge6: {}, test_native2: {} });
+    expect(await planRuntime(dir)).toEqual({ flavor: 'test_native2', runtime: 'native', reason: 'the test_native2 flavor loads natively' });
+    expect(await planRuntime(dir, { runtime: 'python' })).toMatchObject({ flavor: 'test_bridge6', runtime: 'python' });
+    expect(await planRuntime(dir, { flavor: 'test_bridge6' })).toEqual({ flavor: 'test_bridge6', runtime: 'python', reason: "flavor 'test_bridge6' was asked for" });
   });
 });
 

@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { PyInstance } from '../../formats/pickle/types.js';
 import { numCols, selectColumns, type Data } from './data.js';
 import type { Builder, Estimator } from './estimator.js';
@@ -54,7 +54,7 @@ export function allowSklearnGlobal(module: string, name: string): boolean {
 }
 
 export function unsupportedMessage(className: string): string {
-  return `${className} is not supported natively; use --runtime python`;
+  return `${className} is not supported natively`;
 }
 
 /** Rebuilds a fitted estimator from the object the pickle reader produced. */
@@ -64,7 +64,7 @@ export function buildEstimator(obj: unknown, where = 'the pickled model'): Estim
   }
   const key = canonicalName(obj.module, obj.name);
   const builder = Object.hasOwn(BUILDERS, key) ? BUILDERS[key] : undefined;
-  if (!builder) throw new MlflowError(unsupportedMessage(`${obj.module}.${obj.name}`), 'NOT_IMPLEMENTED');
+  if (!builder) throw new NotSupportedNativelyError(unsupportedMessage(`${obj.module}.${obj.name}`));
   const est = builder(new State(obj), buildEstimator);
   return selectsByName.has(canonicalName(obj.module, obj.name)) ? est : withFeatureCheck(obj, est);
 }

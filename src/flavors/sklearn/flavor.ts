@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { FlavorModel, LoadContext } from '../flavor.js';
 import { flavorPath } from '../../model/index.js';
 import { loadSklearnEstimator } from './load.js';
@@ -14,18 +14,14 @@ export const FLAVOR_NAME = 'sklearn';
 export async function loadSklearnFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const format = ctx.conf.serialization_format ?? 'pickle';
   if (format !== 'pickle' && format !== 'cloudpickle') {
-    throw new MlflowError(
-      `flavors.sklearn.serialization_format '${String(format)}' is not supported natively; use --runtime python`,
-      'NOT_IMPLEMENTED',
-    );
+    throw new NotSupportedNativelyError(`flavors.sklearn.serialization_format '${String(format)}' is not supported natively`);
   }
   const pklPath = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'pickled_model');
   const est = await loadSklearnEstimator(pklPath);
   const fn = ctx.conf.predict_fn ?? 'predict';
   if (typeof fn !== 'string' || !isSklearnMethod(fn)) {
-    throw new MlflowError(
-      `predict_fn '${String(fn)}' is not supported natively for ${est.className} (it has: ${methodsOf(est).join(', ')}); use --runtime python`,
-      'NOT_IMPLEMENTED',
+    throw new NotSupportedNativelyError(
+      `predict_fn '${String(fn)}' is not supported natively for ${est.className} (it has: ${methodsOf(est).join(', ')})`,
     );
   }
   if (!methodsOf(est).includes(fn)) {

@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { NotSupportedNativelyError } from '../../errors.js';
 import { loadPickleFile } from '../../formats/pickle/index.js';
 import { allowSklearnGlobal, buildEstimator, unsupportedMessage } from './build.js';
 import type { Estimator } from './estimator.js';
@@ -26,7 +26,7 @@ export async function readSklearnPickle(path: string): Promise<{ pickled: unknow
   } catch (e) {
     const cls = refusedClass(e);
     if (cls) {
-      throw new MlflowError(`${path}: ${unsupportedMessage(cls)}`, 'NOT_IMPLEMENTED', { cause: e });
+      throw new NotSupportedNativelyError(`${path}: ${unsupportedMessage(cls)}`, { cause: e });
     }
     throw e;
   }

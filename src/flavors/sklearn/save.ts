@@ -1,12 +1,13 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MlflowError } from '../../errors.js';
-import { detectCompression, writePickle } from '../../formats/pickle/index.js';
+import { isNotSupportedNatively, MlflowError } from '../../errors.js';
+import { detectCompression, loadPickleFile, writePickle } from '../../formats/pickle/index.js';
 import {
   CONDA_ENV_FILE, Model, PYTHON_ENV_FILE, defaultPythonEnvironment, inferSignature,
   type InputExample, type ModelSignature,
 } from '../../model/index.js';
-import type { SklearnMethod } from './estimator.js';
+import { warnOnStderr, type WarningSink } from '../../warnings.js';
+import type { Estimator, SklearnMethod } from './estimator.js';
 import { FLAVOR_NAME } from './flavor.js';
 import { pickledSklearnVersion, readSklearnPickle } from './load.js';
 import { callMethod, methodsOf } from './methods.js';
@@ -24,6 +25,8 @@ export interface SaveSklearnOptions {
   /** python_version and python_env.yaml's python: the Python that should load the pickle (default 3.11.2). */
   pythonVersion?: string;
   metadata?: Record<string, unknown>;
+  /** Where the warning goes when the estimator cannot be scored natively (default: stderr). */
+  onWarning?: WarningSink;
 }
 
 const JOBLIB_MARK = Buffer.from('NumpyArrayWrapper');
@@ -37,6 +40,11 @@ const JOBLIB_MARK = Buffer.from('NumpyArrayWrapper');
  * A joblib file is rewritten as a standard pickle (writePickle), since MLflow loads pickled_model
  * with pickle.load, which cannot read joblib's out-of-line arrays or compression; pickles are
  * copied unchanged.
+ *
+ * An estimator that cannot be scored natively (an unknown class, an attribute value not
+ * implemented) is packaged all the same, as MLflow would, with a warning: the Python bridge
+ * loads it. Its pickle is then read as inert data, only to find `_sklearn_version`, and
+ * a signature inferred from an input example has inputs only. A corrupt pickle is refused.
  */
 export async function saveModel(dir: string, options: SaveSklearnOptions): Promise<Model> {
   const src = path.resolve(options.pickle);
@@ -44,17 +52,17 @@ export async function saveModel(dir: string, options: SaveSklearnOptions): Promi
     throw new MlflowError(`Cannot read pickle file ${src}: ${(e as Error).message}`, 'RESOURCE_DOES_NOT_EXIST', { cause: e });
   });
   const joblib = detectCompression(bytes) !== undefined || bytes.indexOf(JOBLIB_MARK) >= 0;
-  const { pickled, estimator: est } = await readSklearnPickle(src);
+  const { pickled, estimator: est } = await readForSaving(src, options.onWarning ?? warnOnStderr);
   // written before anything is saved, so a value the writer cannot handle fails early
   const rewritten = joblib ? writePickle(pickled) : undefined;
   const predictFn = options.predictFn ?? 'predict';
-  if (!methodsOf(est).includes(predictFn)) {
+  if (est && !methodsOf(est).includes(predictFn)) {
     throw new MlflowError(`${est.className} has no method '${predictFn}' to use as predict_fn`, 'INVALID_PARAMETER_VALUE');
   }
   const sklearnVersion = pickledSklearnVersion(pickled);
   let signature = options.signature;
   if (!signature && options.inputExample !== undefined) {
-    signature = inferSignature(options.inputExample, callMethod(est, predictFn, options.inputExample));
+    signature = inferSignature(options.inputExample, est ? callMethod(est, predictFn, options.inputExample) : undefined);
   }
   const python = options.pythonVersion ?? '3.11.2';
   const env = defaultPythonEnvironment(python, sklearnVersion ? [`scikit-learn==${sklearnVersion}`] : ['scikit-learn']);
@@ -78,4 +86,16 @@ export async function saveModel(dir: string, options: SaveSklearnOptions): Promi
     writeFiles: async (tmp) => (rewritten ? writeFile(path.join(tmp, PICKLED_MODEL_FILE), rewritten) : copyFile(src, path.join(tmp, PICKLED_MODEL_FILE))),
   });
   return model;
+}
+
+/** The pickle and its native estimator; for an estimator not supported natively, the pickle as inert data. */
+async function readForSaving(src: string, warn: WarningSink): Promise<{ pickled: unknown; estimator?: Estimator }> {
+  try {
+    return await readSklearnPickle(src);
+  } catch (e) {
+    if (!isNotSupportedNatively(e)) throw e;
+    warn(`WARNING: ${e.message}; packaging it anyway: the Python bridge (--runtime python or auto) will score it`);
+    // every class is accepted as inert data here: nothing is built or run, we only read fields
+    return { pickled: await loadPickleFile(src, { allowGlobal: () => true, source: src }) };
+  }
 }

@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { NdArray, PyInstance } from '../../formats/pickle/types.js';
 
 /** Reads the fitted attributes of a pickled estimator, naming the class and attribute on error. */
@@ -20,8 +20,12 @@ export class State {
     return this.inst.state[key];
   }
 
+  /**
+   * The file read as a valid pickle, but this attribute (missing, of another type, or a value
+   * not implemented) is beyond what the native code handles: the Python bridge may take it.
+   */
   fail(detail: string): never {
-    throw new MlflowError(`Cannot use the pickled ${this.className}: ${detail}`, 'INVALID_PARAMETER_VALUE');
+    throw new NotSupportedNativelyError(`Cannot use the pickled ${this.className}: ${detail}`);
   }
 
   private need(key: string): unknown {

@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { NdArray } from '../pickle/types.js';
 import { checkDim, type DType } from './dtype.js';
 import { halfToFloat } from '../half-float.js';
@@ -60,7 +60,7 @@ export function scalarFromBytes(dtype: DType, bytes: Uint8Array, where: string):
       return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v;
     }
   }
-  if (dtype.fields || dtype.subarray) throw new MlflowError(`${where}: structured numpy scalars are not supported`, 'NOT_IMPLEMENTED');
+  if (dtype.fields || dtype.subarray) throw new NotSupportedNativelyError(`${where}: structured numpy scalars are not supported`);
   const { data } = decodeContiguous(bytes, 0, 1, dtype, where);
   const v = data[0];
   return dtype.char === 'b' ? v === 1 : v;
@@ -122,7 +122,7 @@ function decodeStrided(rec: Uint8Array, count: number, stride: number, offset: n
         const lo = view.getUint32(little ? p : p + 4, little);
         const hi = view.getInt32(little ? p + 4 : p, little);
         if (hi > HI_SAFE || hi < -HI_SAFE || (hi === HI_SAFE && lo !== 0)) {
-          throw new MlflowError(`${where}: 64-bit integer at index ${i} is beyond 2^53 and cannot be held exactly`, 'NOT_IMPLEMENTED');
+          throw new NotSupportedNativelyError(`${where}: 64-bit integer at index ${i} is beyond 2^53 and cannot be held exactly`);
         }
         out[i] = hi * TWO_32 + lo;
       }
@@ -193,7 +193,7 @@ function decodeContiguous(src: Uint8Array, start: number, count: number, dt: DTy
       return { data: out, str: native };
     }
   }
-  throw new MlflowError(`${where}: numpy dtype ${dt.str} is not supported`, 'NOT_IMPLEMENTED');
+  throw new NotSupportedNativelyError(`${where}: numpy dtype ${dt.str} is not supported`);
 }
 
 function swapInPlace(b: Uint8Array, size: number): void {
@@ -221,7 +221,7 @@ function int64ToDouble(words: Int32Array, signed: boolean, isTime: boolean, wher
       continue;
     }
     if (hi > HI_SAFE || hi < -HI_SAFE || (hi === HI_SAFE && lo !== 0)) {
-      throw new MlflowError(`${where}: 64-bit integer at index ${i} is beyond 2^53 and cannot be held exactly`, 'NOT_IMPLEMENTED');
+      throw new NotSupportedNativelyError(`${where}: 64-bit integer at index ${i} is beyond 2^53 and cannot be held exactly`);
     }
     out[i] = hi * TWO_32 + lo;
   }

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import { decompress, detectCompression } from './decompress.js';
 import { readJoblib } from './joblib.js';
 import { DEFAULT_MAX_BYTES, type PickleOptions, readPickle } from './reader.js';
@@ -35,7 +35,7 @@ export async function loadPickleFile(path: string, options: PickleOptions): Prom
   }
   // joblib < 0.10 wrote 'ZF' + a zlib stream per array into side files
   if (bytes[0] === 0x5a && bytes[1] === 0x46) {
-    throw new MlflowError(`${source}: this file uses the compressed format of joblib < 0.10, which mlflow-ts cannot read; re-save it with a recent joblib`, 'NOT_IMPLEMENTED');
+    throw new NotSupportedNativelyError(`${source}: this file uses the compressed format of joblib < 0.10, which mlflow-ts cannot read natively; re-save it with a recent joblib`);
   }
   const compression = detectCompression(bytes);
   if (compression) bytes = decompress(bytes, compression, maxBytes, source);

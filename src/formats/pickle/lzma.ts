@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import { GrowingOutput } from './growing-output.js';
 
 /*
@@ -328,7 +328,7 @@ export function decompressXz(input: Uint8Array, maxBytes: number, source: string
       const id = varint();
       const propsSize = varint();
       if (id !== LZMA2_FILTER || filters !== 1) {
-        throw new MlflowError(`${source}: xz filter 0x${id.toString(16)} is not supported (only plain LZMA2)`, 'NOT_IMPLEMENTED');
+        throw new NotSupportedNativelyError(`${source}: xz filter 0x${id.toString(16)} is not supported (only plain LZMA2)`);
       }
       p += propsSize;
     }

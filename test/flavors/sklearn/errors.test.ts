@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlflowError } from '../../../src/errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../../src/errors.js';
 import { Frame } from '../../../src/frame/frame.js';
 import { makeTensor } from '../../../src/frame/tensor.js';
 import { allowSklearnGlobal, buildEstimator, loadSklearnEstimator } from '../../../src/flavors/sklearn/index.js';
@@ -22,11 +22,9 @@ const IRIS_NAMES = ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)'
 describe('sklearn flavor errors', () => {
   it('refuses an estimator it does not implement at read time, naming the class', async () => {
     const err = await loadSklearnEstimator(join(ROOT, 'extra/unsupported/gpc.pkl')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(MlflowError);
+    expect(err).toBeInstanceOf(NotSupportedNativelyError);
     expect((err as MlflowError).errorCode).toBe('NOT_IMPLEMENTED');
-    expect((err as Error).message).toContain(
-      'sklearn.gaussian_process._gpc.GaussianProcessClassifier is not supported natively; use --runtime python',
-    );
+    expect((err as Error).message).toContain('extra/unsupported/gpc.pkl: sklearn.gaussian_process._gpc.GaussianProcessClassifier is not supported natively');
   });
 
   it('refuses any other class in the file (custom code, os.system) by name, running nothing', async () => {
@@ -58,7 +56,7 @@ describe('sklearn flavor errors', () => {
   it('builds nothing from a non-estimator object', () => {
     expect(() => buildEstimator({ a: 1 })).toThrow(/not a scikit-learn estimator/);
     expect(() => buildEstimator({ kind: 'instance', module: 'sklearn.cluster._dbscan', name: 'DBSCAN', state: {}, args: [] }))
-      .toThrow('sklearn.cluster._dbscan.DBSCAN is not supported natively; use --runtime python');
+      .toThrow(new NotSupportedNativelyError('sklearn.cluster._dbscan.DBSCAN is not supported natively'));
   });
 
   it('checks feature_names_in_ as sklearn does, reordering columns given in another order', async () => {

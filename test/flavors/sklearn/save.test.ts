@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,8 +98,23 @@ describe('sklearn saveModel', () => {
     });
   });
 
-  it('refuses an estimator it cannot score, and a predict_fn the estimator lacks', async () => {
-    await expect(saveModel(join(tmp, 'gpc'), { pickle: join(ROOT, 'extra/unsupported/gpc.pkl') })).rejects.toThrow(/GaussianProcessClassifier is not supported natively; use --runtime python/);
+  it('packages an estimator it cannot score natively, with a warning, as MLflow would', async () => {
+    const warnings: string[] = [];
+    const gpc = join(ROOT, 'extra/unsupported/gpc.pkl');
+    const model = await saveModel(join(tmp, 'gpc'), { pickle: gpc, onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([
+      `WARNING: ${gpc}: sklearn.gaussian_process._gpc.GaussianProcessClassifier is not supported natively; packaging it anyway: the Python bridge (--runtime python or auto) will score it`,
+    ]);
+    expect(model.flavors.sklearn.sklearn_version).toBe('1.2.1');
+    expect(readFileSync(join(tmp, 'gpc', 'model.pkl')).equals(readFileSync(gpc))).toBe(true);
+    expect(readFileSync(join(tmp, 'gpc', 'requirements.txt'), 'utf8')).toContain('scikit-learn==1.2.1');
+  });
+
+  it('refuses a corrupt pickle, naming the file and the byte, and a predict_fn the estimator lacks', async () => {
+    const truncated = join(tmp, 'truncated.pkl');
+    const whole = readFileSync(join(ROOT, 'ridge_diabetes/model.p4.pkl'));
+    writeFileSync(truncated, whole.subarray(0, 200));
+    await expect(saveModel(join(tmp, 'trunc'), { pickle: truncated, onWarning: () => expect.fail('no warning') })).rejects.toThrow(new RegExp(`${truncated} \\(byte \\d+\\)`));
     await expect(saveModel(join(tmp, 'ridge'), { pickle: join(ROOT, 'ridge_diabetes/model.p4.pkl'), predictFn: 'predict_proba' }))
       .rejects.toThrow("has no method 'predict_proba'");
   });

@@ -58,3 +58,16 @@ export class MlflowError extends Error {
 export function httpStatusOf(code: ErrorCode): number {
   return HTTP_STATUS[code];
 }
+
+/**
+ * An error the model itself raised while scoring (sklearn's ValueError on NaN or on an empty
+ * input, say), as opposed to one of MLflow's checks. MLflow's scoring server answers such an
+ * error BAD_REQUEST with a generic message; the model's own message, which may quote the data,
+ * is for the server's log. Library callers see the model's message.
+ */
+export class ModelRaisedError extends MlflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'BAD_REQUEST', options);
+    this.name = 'ModelRaisedError';
+  }
+}

@@ -121,7 +121,10 @@ def _column_from_wire(np, pd, body, col):
         return pd.to_datetime(values)
     if dtype == "binary":
         values = [None if v is None else base64.b64decode(v) for v in values]
-    return _object_array(np, values, (len(values),))
+    arr = _object_array(np, values, (len(values),))
+    for i in col.get("nan", ()):
+        arr[i] = float("nan")
+    return arr
 
 
 def _object_array(np, values, shape):

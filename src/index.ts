@@ -5,7 +5,7 @@
  */
 import './flavors/index.js';
 
-export { MlflowError, NotSupportedNativelyError, isNotSupportedNatively, httpStatusOf, type ErrorCode } from './errors.js';
+export { MlflowError, ModelRaisedError, NotSupportedNativelyError, isNotSupportedNatively, httpStatusOf, type ErrorCode } from './errors.js';
 export { VERSION, MLFLOW_COMPAT_VERSION } from './version.js';
 export * from './model/index.js';
 export * from './frame/index.js';

@@ -1,3 +1,4 @@
+import { assertColumnCount } from './column-limit.js';
 import { inexactIntegerError } from './exact-integer.js';
 import { Frame, type Column, type ColumnData } from './frame.js';
 import { CsvSyntaxError, type CsvRows } from './csv-tokenizer.js';
@@ -13,42 +14,63 @@ const FALSE_VALUES = new Set(['False', 'FALSE', 'false']);
 const INT = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity)$/i;
 
-/** The column names of a CSV header as pandas makes them: blanks named `Unnamed: i`, repeats `a.1`. */
+/**
+ * The column names of a CSV header as pandas 1.5's C reader makes them: a blank is `Unnamed: i`;
+ * a repeat becomes `a.1`, `a.2`, ... skipping any name the header already holds (named columns
+ * are renamed before blank ones). Linear: each base name keeps its next number, as pandas does,
+ * and membership is a lookup (pandas scans its header list there, quadratic for many repeats).
+ */
 export function csvColumnNames(header: readonly string[]): string[] {
-  const names: string[] = [];
-  const used = new Set<string>();
-  header.forEach((raw, i) => {
-    const base = raw === '' ? `Unnamed: ${i}` : raw;
-    let name = base;
-    for (let k = 1; used.has(name); k++) name = `${base}.${k}`;
-    used.add(name);
-    names.push(name);
-  });
+  const names = header.map((raw, i) => (raw === '' ? `Unnamed: ${i}` : raw));
+  const present = new Map<string, number>();
+  for (const n of names) present.set(n, (present.get(n) ?? 0) + 1);
+  const blanks: number[] = [];
+  const order: number[] = [];
+  header.forEach((raw, i) => (raw === '' ? blanks : order).push(i));
+  const counts = new Map<string, number>();
+  for (const i of order.concat(blanks)) {
+    const old = names[i];
+    let col = old;
+    let count = counts.get(col) ?? 0;
+    while (count > 0) {
+      counts.set(old, count + 1);
+      col = `${old}.${count}`;
+      count = (present.get(col) ?? 0) > 0 ? count + 1 : (counts.get(col) ?? 0);
+    }
+    if (col !== old) {
+      present.set(old, (present.get(old) ?? 1) - 1);
+      present.set(col, (present.get(col) ?? 0) + 1);
+      names[i] = col;
+    }
+    counts.set(col, count + 1);
+  }
   return names;
 }
 
 /**
- * The layout of the data rows after a header: pandas takes a first data row with one field more
- * than the header as carrying an index in its first field.
+ * The layout of the data rows after a header: when the first data row has more fields than the
+ * header, pandas takes the extra leading fields of every row as the index (a MultiIndex when
+ * there are several) and drops them from the columns.
  */
 export interface CsvLayout {
   names: string[];
-  /** Fields per data row (header width, or one more with an index). */
+  /** Fields per data row: the header's, or the first data row's when it has more. */
   width: number;
-  /** The first field of each row is an index and is dropped. */
-  hasIndex: boolean;
+  /** Leading fields of each row that are the index and are dropped. */
+  indexFields: number;
 }
 
 /** `firstRowWidth`: fields in the first data row, if there is one. */
 export function csvLayout(header: readonly string[], firstRowWidth: number | undefined): CsvLayout {
+  assertColumnCount(Math.max(header.length, firstRowWidth ?? 0), 'CSV header');
   const names = csvColumnNames(header);
-  const hasIndex = firstRowWidth === names.length + 1;
-  return { names, width: names.length + (hasIndex ? 1 : 0), hasIndex };
+  const indexFields = Math.max(0, (firstRowWidth ?? 0) - names.length);
+  return { names, width: names.length + indexFields, indexFields };
 }
 
 /** Typed columns from data rows [from, to), each column's dtype inferred as read_csv infers it. */
 export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = rows.length, reading: ReadRequestOptions = {}): Frame {
-  const offset = layout.hasIndex ? 1 : 0;
+  const offset = layout.indexFields;
   const n = to - from;
   for (let r = from; r < to; r++) {
     const w = rows.width(r);
@@ -69,8 +91,9 @@ export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = 
 
 /**
  * One column's dtype as pandas' C parser infers it: int64, else float64 (also when a missing
- * value sits among ints, or every value is missing), else bool, else strings; missing is NaN
- * in numbers and null elsewhere. No rows: an empty object column.
+ * value sits among ints, or every value is missing), else bool, else strings; a missing value
+ * is NaN everywhere (an object column when among bools or strings). No rows: an empty object
+ * column.
  */
 export function inferCsvColumn(raw: readonly (string | undefined)[], name: string, mayRound: boolean): ColumnData {
   const n = raw.length;
@@ -117,15 +140,19 @@ function otherColumn(raw: readonly (string | undefined)[]): ColumnData {
       break;
     }
   }
-  if (bools) {
-    return { kind: 'bool', values: raw.map((v) => (v === undefined || NA_VALUES.has(v) ? null : TRUE_VALUES.has(v))) };
-  }
-  return textColumn(raw);
+  if (!bools) return textColumn(raw);
+  const values = raw.map((v) => (v === undefined || NA_VALUES.has(v) ? NaN : TRUE_VALUES.has(v)));
+  // With a missing value pandas keeps an object column of True/False/NaN.
+  return values.some((v) => typeof v === 'number') ? { kind: 'object', values } : { kind: 'bool', values: values as boolean[] };
 }
 
-/** Strings, missing values as null: read_csv's dtype=object column. */
+/**
+ * read_csv's dtype=object column: strings, a missing value is a float NaN (not None), which makes
+ * it an object column holding NaN.
+ */
 function textColumn(raw: readonly (string | undefined)[]): ColumnData {
-  return { kind: 'string', values: raw.map((v) => (v === undefined || NA_VALUES.has(v) ? null : v)) };
+  const values = raw.map((v) => (v === undefined || NA_VALUES.has(v) ? NaN : v));
+  return values.some((v) => typeof v === 'number') ? { kind: 'object', values } : { kind: 'string', values: values as string[] };
 }
 
 function parseNumber(t: string): number {

@@ -5,7 +5,9 @@ import { NO_FLOAT_LITERALS, type FloatLiterals } from './json-text.js';
 /**
  * Builds a column from JSON values with the dtype pandas gives such a column of Python objects:
  * ints -> int64; ints and floats, or numbers and nulls -> float64 (null -> NaN); bools (and
- * nulls) -> bool; strings (and nulls) -> string; anything else or a mix -> object.
+ * nulls) -> bool; strings (and nulls) -> string; anything else or a mix -> object. A null stays
+ * None outside numeric columns, and a NaN among strings makes an object column holding it, as
+ * pandas keeps None and NaN apart in an object column.
  * `isFloat(i)` says whether value i was written as a float literal.
  */
 export function columnFromJsonValues(
@@ -57,12 +59,13 @@ export interface FrameFromJsonOptions {
 
 /**
  * A Frame from a list of records, as pd.DataFrame(records): the columns are the keys in order of
- * first appearance; a record without a key has a missing value there.
+ * first appearance; a record without a key has pandas' missing value there, a float NaN (which,
+ * among strings, is not the None that a JSON null is).
  */
 export function frameFromRecords(records: readonly Record<string, unknown>[], options: FrameFromJsonOptions = {}): Frame {
   const floats = options.floats ?? NO_FLOAT_LITERALS;
   const columns = recordKeys(records).map((name) => {
-    const values = records.map((r) => (Object.hasOwn(r, name) ? r[name] : null));
+    const values = records.map((r) => (Object.hasOwn(r, name) ? r[name] : NaN));
     return columnFromJsonValues(name, values, (i) => floats.has(records[i], name));
   });
   return new Frame(columns, records.length);

@@ -14,7 +14,12 @@ export type NumericArray =
   | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array
   | Uint32Array | Uint16Array | Uint8Array;
 
-/** One column's values. Numeric columns are typed arrays; a missing numeric value is NaN. */
+/**
+ * One column's values. Numeric columns are typed arrays; a missing numeric value is NaN.
+ * Elsewhere null is Python's None (a JSON null), which pandas and sklearn keep apart from a
+ * float NaN (pandas' missing value, e.g. an empty CSV cell or a missing record key): a NaN among
+ * strings or bools makes an 'object' column holding the number NaN, as a pandas object column.
+ */
 export type ColumnData =
   | { kind: 'number'; dtype: NumericDType; values: NumericArray }
   | { kind: 'string'; values: (string | null)[] }

@@ -189,7 +189,8 @@ function rowsOf(data: unknown[], columns: unknown[] | null, floats: FloatLiteral
     const names = columns ? columns.map(columnName) : recordKeys(records);
     const marks = new FloatMarks();
     const rows = records.map((r) => {
-      const row = names.map((n) => (Object.hasOwn(r, n) ? r[n] : null));
+      // A missing key is pandas' NaN, not the None of a JSON null.
+      const row = names.map((n) => (Object.hasOwn(r, n) ? r[n] : NaN));
       names.forEach((n, j) => floats.has(r, n) && marks.add(row, j));
       return row;
     });

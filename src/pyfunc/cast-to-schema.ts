@@ -1,6 +1,7 @@
 import { MlflowError } from '../errors.js';
 import { Frame, isFrame, type Column, type ColumnData, type NumericArray, type NumericDType } from '../frame/frame.js';
 import type { ReadRequestOptions } from '../frame/read-options.js';
+import { floatRepr } from '../frame/python-text.js';
 import { isTensor, type Tensor } from '../frame/tensor.js';
 import { ColSpec, TensorSpec, type DataType, type Schema } from '../model/signature.js';
 import { castToTensor, castValues, tensorDtypeOf } from './cast-values.js';
@@ -46,6 +47,7 @@ function castForColumnSchema(input: unknown, specs: ColSpec[], named: boolean): 
   if (isFrame(input)) {
     const columns = input.columns.map((column, i): Column => {
       const spec = named ? specs.find((s) => s.name === column.name) : specs[i];
+      if (spec?.type === 'string') return { name: column.name, data: asObjects(column.data) };
       const target = spec && typeof spec.type === 'string' ? NUMERIC_TARGET[spec.type] : undefined;
       if (!target || (column.data.kind === 'number' && column.data.dtype === target)) return column;
       return { name: column.name, data: castColumn(column, target) };
@@ -56,12 +58,33 @@ function castForColumnSchema(input: unknown, specs: ColSpec[], named: boolean): 
     return Object.fromEntries(
       Object.entries(input).map(([name, t]) => {
         const spec = specs.find((s) => s.name === name);
-        const target = spec && typeof spec.type === 'string' ? NUMERIC_TARGET[spec.type] : undefined;
+        const target = spec && typeof spec.type === 'string' ? DATATYPE_TENSOR[spec.type] : undefined;
         return [name, target ? castTensor(t as Tensor, target) : t];
       }),
     );
   }
+  if (isTensor(input)) {
+    // One array for a column signature is read with the first column's type (MLflow's
+    // convert_data_type with schema.inputs[0]): string cells where it is numeric are refused.
+    const first = specs[0];
+    const target = typeof first.type === 'string' ? DATATYPE_TENSOR[first.type] : undefined;
+    return target ? castTensor(input, target) : input;
+  }
   return input;
+}
+
+/** The tensor dtype a DataType reads a JSON list as (np.array(values, dtype=t.to_numpy())). */
+const DATATYPE_TENSOR: Partial<Record<DataType, Tensor['dtype']>> = { ...NUMERIC_TARGET, string: 'string' };
+
+/**
+ * pandas' astype(object), as the server casts a column the schema types as string: a column of
+ * numbers or bools becomes one of Python objects (1 stays the int 1, NaN stays NaN), which
+ * enforcement then accepts for a string column, as MLflow's does.
+ */
+function asObjects(data: ColumnData): ColumnData {
+  if (data.kind === 'number') return { kind: 'object', values: Array.from(data.values) };
+  if (data.kind === 'bool') return { kind: 'object', values: data.values };
+  return data;
 }
 
 function castForTensorSchema(input: unknown, specs: TensorSpec[], named: boolean): unknown {
@@ -103,7 +126,9 @@ function castColumn(column: Column, target: NumericDType): ColumnData {
 
 function castTensor(t: Tensor, dtype: Tensor['dtype']): Tensor {
   if (t.dtype === dtype) return t;
-  const values = t.dtype === 'bool' ? Array.from(t.data, (x) => x !== 0) : (t.data as ArrayLike<unknown>);
+  let values = t.dtype === 'bool' ? Array.from(t.data, (x) => x !== 0) : (t.data as ArrayLike<unknown>);
+  // numpy writes a float as str() does: 1.0, nan.
+  if (dtype === 'string' && (t.dtype === 'float64' || t.dtype === 'float32')) values = Array.from(t.data as ArrayLike<number>, floatRepr);
   try {
     return castToTensor(values, dtype, [...t.shape], 'BAD_REQUEST');
   } catch (err) {

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
-import { MlflowError, httpStatusOf, type ErrorCode } from '../errors.js';
+import { MlflowError, ModelRaisedError, httpStatusOf, type ErrorCode } from '../errors.js';
 import type { Params, PredictInput } from '../flavors/flavor.js';
 import {
   parseCsvRequest,
@@ -11,6 +11,7 @@ import {
   unwrappedPredictionsToJson,
   type ReadRequestOptions,
 } from '../frame/index.js';
+import { decodeJsonBytes } from '../frame/json-bytes.js';
 import { CSV_PARSE_FAILED } from '../frame/scoring-messages.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { readContentType } from './content-type.js';
@@ -53,30 +54,35 @@ export function createInvocationHandler(
   return async (body, contentType) => {
     const verdict = readContentType(contentType);
     if (!verdict.ok) return { status: 415, contentType: TEXT_TYPE, body: verdict.message };
-    if (!isUtf8(body)) {
+    // JSON bodies are read as json.loads(bytes) reads them (a BOM, UTF-16/32); CSV as UTF-8.
+    const text = verdict.format === 'json' ? decodeJsonBytes(body) : isUtf8(body) ? body.toString('utf8') : undefined;
+    if (text === undefined) {
       return errorResponse('BAD_REQUEST', 'Invalid input. The request body is not valid UTF-8 text.');
     }
-    const text = body.toString('utf8');
 
     let parsed: ParsedBody;
     try {
       parsed = verdict.format === 'json' ? parseJson(text, paramNames, reading) : parseCsv(text, tensorSchema, reading);
       // MLflow reads the body with the model's input schema: a value that cannot take the
-      // schema's type is the client's fault (400 BAD_REQUEST), before predict is called.
-      parsed.input = castToSchema(parsed.input, inputSchema);
+      // schema's type is the client's fault (400 BAD_REQUEST), before predict is called. An
+      // unwrapped (LLM-style) body goes to the model as is, as MLflow passes it.
+      if (!parsed.unwrapped) parsed.input = castToSchema(parsed.input, inputSchema);
     } catch (err) {
-      // Whatever fails while reading the body is the client's fault, as in MLflow.
-      return errorResponse('BAD_REQUEST', parseErrorMessage(err));
+      // Whatever fails while reading the body is the client's fault, as in MLflow; a table
+      // pandas builds but enforcement refuses (duplicate column names) keeps its code.
+      const code = err instanceof MlflowError && err.errorCode === 'INVALID_PARAMETER_VALUE' ? err.errorCode : 'BAD_REQUEST';
+      return errorResponse(code, parseErrorMessage(err));
     }
 
     let output: unknown;
     try {
       output = await predictor.predict(parsed.input, parsed.params);
     } catch (err) {
-      if (err instanceof MlflowError) {
+      if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) {
         return errorResponse(err.errorCode, `Failed to predict data. \nError: ${err.message}`);
       }
-      // The model's own message may quote the data: it goes to the log, not to the client.
+      // The model raised, as MLflow's catch-all sees it: its own message may quote the data, so
+      // it goes to the server's log, not to the client.
       logger?.warn({ err }, 'the model failed on a request');
       return errorResponse('BAD_REQUEST', UNEXPECTED_MODEL_ERROR);
     }

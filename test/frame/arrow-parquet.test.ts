@@ -119,7 +119,10 @@ describe('batch writers and readers, file to file', () => {
       for await (const b of readFrameBatches(path, format, { batchRows: 4 })) batches.push(b);
       expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(6);
       const rows = batches.flatMap((b) => plain(b) as unknown[]);
-      expect(rows).toEqual([...(plain(f) as unknown[]), ...(plain(f) as unknown[])]);
+      const written = plain(f) as Record<string, unknown>[];
+      // CSV has no None: the empty cell to_csv writes for it reads back as NaN, as in pandas.
+      const expected = format === 'csv' ? written.map((r) => ({ ...r, s: r.s ?? 'NaN' })) : written;
+      expect(rows).toEqual([...expected, ...expected]);
     });
   }
 

@@ -14,13 +14,21 @@ function values(d: ColumnData): unknown[] {
 
 describe('parseCsvRequest follows read_csv', () => {
   it('infers int64, float64 (also ints with a gap), bool, string; NA strings are missing', () => {
-    const f = parseCsvRequest('i,f,g,b,s,e\n1,1.5,1,True,x,\n 2 ,2,,false,NA,\n');
-    expect(kinds(f)).toEqual(['int64', 'float64', 'float64', 'bool', 'string', 'float64']);
+    const f = parseCsvRequest('i,f,g,b,s,e,t\n1,1.5,1,True,x,,y\n 2 ,2,,false,NA,,z\n');
+    expect(kinds(f)).toEqual(['int64', 'float64', 'float64', 'bool', 'object', 'float64', 'string']);
     expect(values(f.column('i')!.data)).toEqual([1, 2]);
     expect(values(f.column('g')!.data)).toEqual([1, 'NaN']);
     expect(values(f.column('b')!.data)).toEqual([true, false]);
-    expect(values(f.column('s')!.data)).toEqual(['x', null]);
+    // pandas' missing value among strings is a float NaN (an object column), never None.
+    expect(values(f.column('s')!.data)).toEqual(['x', 'NaN']);
     expect(values(f.column('e')!.data)).toEqual(['NaN', 'NaN']);
+    expect(values(f.column('t')!.data)).toEqual(['y', 'z']);
+  });
+
+  it('a bool column with a missing value is an object column of True, False and NaN', () => {
+    const f = parseCsvRequest('b,c\nTrue,1\n,2\nFalse,3\n');
+    expect(kinds(f)).toEqual(['object', 'int64']);
+    expect(values(f.column('b')!.data)).toEqual([true, 'NaN', false]);
   });
 
   it('numbers pandas reads: 1e5, .5, 5., +5, inf, -Infinity; not 1_000; "None" is a string in pandas 1.5', () => {

@@ -34,16 +34,21 @@ async function replay(port: number, p: Probe): Promise<void> {
   }
 }
 
+const mlflowModel = (p: string): string => fileURLToPath(new URL(`../fixtures/sklearn/mlflow-2.22.1/${p}`, import.meta.url));
+
 describe.each([
-  { transcript: 'protocol/iris_logreg.md', model: 'iris-strict' },
-  { transcript: 'protocol/iris_logreg_numpy.md', model: 'iris-tensor' },
-])('$transcript against a js_function model with its signature', ({ transcript, model }) => {
+  { transcript: 'protocol/iris_logreg.md', model: fixture('iris-strict'), served: 'a js_function model with its signature' },
+  { transcript: 'protocol/iris_logreg_numpy.md', model: fixture('iris-tensor'), served: 'a js_function model with its signature' },
+  // The very models MLflow served when it answered, scored by the native sklearn flavor.
+  { transcript: 'protocol/iris_logreg.md', model: mlflowModel('iris_logreg'), served: 'MLflow\'s iris_logreg, natively' },
+  { transcript: 'protocol/iris_logreg_numpy.md', model: mlflowModel('iris_logreg_numpy'), served: 'MLflow\'s iris_logreg_numpy, natively' },
+])('$transcript against $served', ({ transcript, model }) => {
   let server: ScoringServer;
   let port: number;
   const probes = readTranscript(fixture(transcript));
 
   beforeAll(async () => {
-    const predictor = await loadPredictor(fixture(model));
+    const predictor = await loadPredictor(model, { runtime: 'native' });
     server = createScoringServer(predictor, { logger: createServeLogger('silent') });
     port = (await server.listen(0)).port;
   });

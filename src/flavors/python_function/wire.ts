@@ -12,7 +12,7 @@ type BufRef = [offset: number, length: number];
 type NonNumericDType = 'string' | 'bool' | 'object' | 'binary' | 'datetime';
 type WireColumn =
   | { name: string; dtype: NumericDType; buf: BufRef }
-  | { name: string; dtype: NonNumericDType; values: unknown[] };
+  | { name: string; dtype: NonNumericDType; values: unknown[]; nan?: number[] };
 type WireArray =
   | { type: 'ndarray'; dtype: NumericDType | 'bool'; shape: number[]; buf: BufRef }
   | { type: 'ndarray'; dtype: 'string' | 'object'; shape: number[]; values: unknown[] };
@@ -122,8 +122,13 @@ function encodeColumn(c: Column, body: BodyWriter): WireColumn {
       return { name: c.name, dtype: 'datetime', values: d.values.map((v) => (v === null ? null : v.toISOString())) };
     case 'string':
     case 'bool':
-    case 'object':
       return { name: c.name, dtype: d.kind, values: d.values };
+    case 'object': {
+      // JSON has no NaN: the rows holding a float NaN (pandas' missing value, not None) are listed.
+      const nan: number[] = [];
+      d.values.forEach((v, i) => typeof v === 'number' && Number.isNaN(v) && nan.push(i));
+      return nan.length === 0 ? { name: c.name, dtype: 'object', values: d.values } : { name: c.name, dtype: 'object', values: d.values, nan };
+    }
   }
 }
 

@@ -1,4 +1,8 @@
+<<<<<<< HEAD
 import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
+=======
+import { MlflowError, ModelRaisedError } from '../../errors.js';
+>>>>>>> fidelity
 import type { FlavorModel, LoadContext } from '../flavor.js';
 import { flavorPath } from '../../model/index.js';
 import { loadSklearnEstimator } from './load.js';
@@ -27,5 +31,22 @@ export async function loadSklearnFlavor(ctx: LoadContext): Promise<FlavorModel> 
   if (!methodsOf(est).includes(fn)) {
     throw new MlflowError(`${est.className} has no method '${fn}' (flavors.python_function.predict_fn)`, 'INVALID_PARAMETER_VALUE');
   }
-  return { predict: (input) => callMethod(est, fn, input) };
+  return { predict: (input) => asModelError(() => callMethod(est, fn, input)) };
+}
+
+/**
+ * What the estimator refuses at predict time (check_array on NaN or an empty input, an unknown
+ * category, a wrong width) is sklearn raising a ValueError, not an MLflow check: it leaves as a
+ * ModelRaisedError, which the scoring server answers as MLflow answers any error of the model.
+ * Refusals of what mlflow-ts cannot do natively (NOT_IMPLEMENTED) keep their code.
+ */
+function asModelError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof MlflowError && err.errorCode === 'INVALID_PARAMETER_VALUE') {
+      throw new ModelRaisedError(err.message, { cause: err });
+    }
+    throw err;
+  }
 }

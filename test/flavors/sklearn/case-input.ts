@@ -23,7 +23,11 @@ export function caseInput(c: CaseJson): Frame | Tensor {
     if (dtype === 'float64') {
       return { name, data: { kind: 'number', dtype: 'float64', values: Float64Array.from(rows, (r) => (r[j] === null ? NaN : (r[j] as number))) } };
     }
-    return { name, data: { kind: 'string', values: rows.map((r) => r[j] as string | null) } };
+    // make.py writes NaN as null ("nan_as_null"): in an object column that is pandas' float NaN,
+    // which sklearn tells apart from None.
+    const values = rows.map((r) => (r[j] === null ? NaN : r[j]));
+    if (values.some((v) => typeof v === 'number')) return { name, data: { kind: 'object', values } };
+    return { name, data: { kind: 'string', values: values as string[] } };
   });
   return new Frame(columns, rows.length);
 }

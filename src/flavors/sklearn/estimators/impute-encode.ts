@@ -4,13 +4,29 @@ import { columnOf, hstack, matrix, numCols, type Data, type TableColumn } from '
 import type { Builder } from '../estimator.js';
 import { isNdArray, type State } from '../state.js';
 
-/** SimpleImputer's missing test: NaN (and None) when missing_values is NaN, else equality. */
+/**
+ * SimpleImputer's missing test (sklearn's _get_mask): with missing_values NaN, a float NaN only;
+ * Python's None is not NaN (in an object column sklearn tests `x != x`), so None stays. With
+ * missing_values None, None only; else equality.
+ */
 function missingTest(mv: unknown): (v: unknown) => boolean {
-  if (typeof mv === 'number' && Number.isNaN(mv)) {
-    return (v) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
-  }
+  if (typeof mv === 'number' && Number.isNaN(mv)) return (v) => typeof v === 'number' && Number.isNaN(v);
   if (mv === null) return (v) => v === null || v === undefined;
   return (v) => v === mv;
+}
+
+/**
+ * check_array(dtype=float64) on a column, as an imputer fitted on numbers reads its input:
+ * None becomes NaN, a string is refused as numpy refuses it.
+ */
+function floatColumn(c: TableColumn, column: string): Float64Array {
+  if (c instanceof Float64Array) return c;
+  return Float64Array.from(c as readonly unknown[], (v) => {
+    if (v === null || v === undefined) return NaN;
+    if (typeof v === 'number') return v;
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    throw new MlflowError(`could not convert a ${typeof v} to float in column ${column}`, 'INVALID_PARAMETER_VALUE');
+  });
 }
 
 function valuesOf(a: NdArray): unknown[] {
@@ -25,7 +41,11 @@ function checkCols(x: Data, f: number, who: string): void {
 
 const simpleImputer: Builder = (s) => {
   if (s.bool('add_indicator', false)) s.fail('add_indicator=True is not supported natively');
-  const stats = valuesOf(s.array('statistics_'));
+  const statistics = s.array('statistics_');
+  const stats = valuesOf(statistics);
+  // Fitted on an object column, the imputer keeps objects (None apart from NaN); fitted on
+  // numbers, it reads its input as float64 first.
+  const onObjects = statistics.dtype === '|O';
   const isMissing = missingTest(s.raw('missing_values'));
   const keepEmpty = s.bool('keep_empty_features', false);
   const strategy = s.stringOr('strategy', 'mean');
@@ -43,8 +63,8 @@ const simpleImputer: Builder = (s) => {
       for (const j of keep) {
         const c = columnOf(x, j);
         const fill = stats[j];
-        if (c instanceof Float64Array && typeof fill === 'number') {
-          const out = Float64Array.from(c);
+        if (!onObjects && typeof fill === 'number') {
+          const out = Float64Array.from(floatColumn(c, x.names ? `'${x.names[j]}'` : String(j)));
           for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = fill;
           cols.push(out);
         } else {
@@ -60,10 +80,15 @@ const simpleImputer: Builder = (s) => {
   };
 };
 
-/** A category lookup: strings by value, numbers by value, every missing value as one key. */
-const MISSING = Symbol('missing');
+/**
+ * A category lookup key: strings and numbers by value; None and NaN are two distinct categories,
+ * as sklearn's _extract_missing keeps them (a float NaN matches any NaN).
+ */
+const NONE = Symbol('None');
+const NAN = Symbol('NaN');
 function catKey(v: unknown): unknown {
-  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return MISSING;
+  if (v === null || v === undefined) return NONE;
+  if (typeof v === 'number' && Number.isNaN(v)) return NAN;
   if (typeof v === 'boolean') return v ? 1 : 0;
   return v;
 }
@@ -133,7 +158,7 @@ const ordinalEncoder: Builder = (s) => {
           const key = catKey(c[i]);
           const idx = m.get(key);
           let v: number;
-          if (idx !== undefined) v = key === MISSING ? encodedMissing : idx;
+          if (idx !== undefined) v = key === NAN ? encodedMissing : idx;
           else if (handle === 'use_encoded_value' && typeof unknownValue === 'number') v = unknownValue;
           else {
             const name = x.names ? `'${x.names[j]}'` : String(j);

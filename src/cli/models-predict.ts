@@ -1,9 +1,14 @@
 import { Command, Option } from 'commander';
+import { MlflowError } from '../errors.js';
 import { loadPredictor } from '../pyfunc/index.js';
 import { batchPredict, DEFAULT_BATCH_ROWS, stderrProgress, type BatchInputFormat, type BatchOutputFormat } from '../serve/index.js';
 import { nonNegativeInt } from './models-serve.js';
 
-/** `models predict`: MLflow's options (-m, -i, -o, -t, --env-manager) plus batch size and runtime. */
+/**
+ * `models predict`: MLflow's options (-m, -i, -o, -t, --env-manager, --install-mlflow, -r) plus
+ * table input and output formats, batch size and runtime. As MLflow, the output is
+ * `{"predictions": ...}` JSON whatever -o is called; csv/parquet output only with --output-format.
+ */
 export function registerModelsPredict(parent: Command): void {
   parent.addCommand(makePredictCommand());
 }
@@ -20,13 +25,17 @@ export function makePredictCommand(): Command {
         .default('json'),
     )
     .addOption(
-      new Option('--output-format <format>', "json (MLflow's {\"predictions\": [...]}), csv or parquet; default: from -o's extension, else json")
-        .choices(['json', 'csv', 'parquet']),
+      new Option('--output-format <format>', "json (MLflow's {\"predictions\": [...]}, whatever -o is called), csv or parquet")
+        .choices(['json', 'csv', 'parquet'])
+        .default('json'),
     )
     .addOption(new Option('--batch-rows <n>', 'rows scored per batch for csv and parquet input').default(DEFAULT_BATCH_ROWS).argParser(nonNegativeInt))
     .addOption(new Option('--runtime <runtime>', 'native, python or auto').choices(['auto', 'native', 'python']).default('auto'))
     .addOption(new Option('--env-manager <manager>', 'environment manager for the Python bridge').choices(['local', 'virtualenv', 'uv', 'conda']))
+    .option('--install-mlflow', "MLflow's flag to install mlflow into the model's environment: refused, see below")
+    .option('-r, --pip-requirements-override <reqs>', "MLflow's comma-separated requirement overrides (x==y,z==a): refused, see below")
     .action(async (opts: PredictFlags) => {
+      refuseUnsupported(opts);
       const predictor = await loadPredictor(opts.modelUri, { runtime: opts.runtime, envManager: opts.envManager });
       const progress = stderrProgress('scored');
       try {
@@ -50,8 +59,27 @@ interface PredictFlags {
   inputPath?: string;
   outputPath?: string;
   contentType: BatchInputFormat;
-  outputFormat?: BatchOutputFormat;
+  outputFormat: BatchOutputFormat;
   batchRows: number;
   runtime: 'auto' | 'native' | 'python';
   envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
+  installMlflow?: boolean;
+  pipRequirementsOverride?: string;
+}
+
+/**
+ * MLflow's flags that change the Python environment the model runs in. The Python bridge builds
+ * that environment from the model's own files only, so rather than run with other packages than
+ * asked, they are refused by name.
+ */
+function refuseUnsupported(opts: PredictFlags): void {
+  const given = [opts.installMlflow && '--install-mlflow', opts.pipRequirementsOverride !== undefined && '--pip-requirements-override (-r)'].filter(
+    (f): f is string => typeof f === 'string',
+  );
+  if (given.length > 0) {
+    throw new MlflowError(
+      `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} not supported by mlflow-ts models predict: the Python environment is built from the model's requirements.txt / conda.yaml as written; edit them (or use MLflow's own CLI) to change packages`,
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
 }

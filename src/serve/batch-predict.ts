@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
@@ -23,7 +23,7 @@ export interface BatchPredictOptions {
   /** Output file; stdout when absent. */
   output?: string;
   contentType: BatchInputFormat;
-  /** Default: from the output file's extension (.csv, .parquet), else json. */
+  /** Default json, as MLflow writes whatever the output file is named; csv and parquet only when asked. */
   outputFormat?: BatchOutputFormat;
   /** Rows scored per predict call for table input. */
   batchRows?: number;
@@ -46,7 +46,7 @@ const SUFFIX = ']}';
 export async function batchPredict(predictor: Predictor, options: BatchPredictOptions): Promise<{ rows: number }> {
   const source = options.input === undefined ? 'stdin' : `'${options.input}'`;
   if (options.input !== undefined) await checkInputFile(options.input);
-  const format = options.outputFormat ?? outputFormatOf(options.output);
+  const format = options.outputFormat ?? 'json';
   const partial = options.output === undefined ? undefined : await partialPathFor(options.output);
   const reading = schemaReading(predictor.metadata.getInputSchema());
   let rows = 0;
@@ -247,12 +247,4 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** The output format an output file's extension names; json otherwise (and for stdout). */
-export function outputFormatOf(path: string | undefined): BatchOutputFormat {
-  const ext = path ? extname(path).toLowerCase() : '';
-  if (ext === '.csv') return 'csv';
-  if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  return 'json';
 }

@@ -12,7 +12,6 @@ export { createServeLogger } from './logger.js';
 export {
   batchPredict,
   DEFAULT_BATCH_ROWS,
-  outputFormatOf,
   type BatchInputFormat,
   type BatchOutputFormat,
   type BatchPredictOptions,

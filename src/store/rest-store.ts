@@ -73,7 +73,7 @@ export class RestStore implements TrackingStore, RegistryStore {
       method: 'POST',
       json: {
         run_id: runId,
-        metrics: batch.metrics ?? [],
+        metrics: (batch.metrics ?? []).map((m) => ({ ...m, value: protoJsonDouble(m.value) })),
         params: toKeyValues(batch.params ?? {}),
         tags: toKeyValues(batch.tags ?? {}),
       },
@@ -240,4 +240,16 @@ function toRegisteredModel(m: Json): RegisteredModel {
     tags: fromKeyValues(m.tags),
     latestVersions: (Array.isArray(m.latest_versions) ? (m.latest_versions as Json[]) : []).map(toModelVersion),
   };
+}
+
+/**
+ * A double as protobuf's JSON mapping writes it, which MLflow's client sends (message_to_json):
+ * NaN and the infinities as the strings "NaN", "Infinity", "-Infinity". JSON.stringify would
+ * turn them into null, which the server refuses as a missing value.
+ */
+function protoJsonDouble(value: number): number | string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return value;
 }

@@ -71,12 +71,27 @@ describe('models predict', () => {
     expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 2]}');
   });
 
-  it('writes csv when -o ends in .csv', async () => {
+  it("writes MLflow's JSON whatever -o is called; csv only with --output-format", async () => {
     const input = join(dir, 'in2.csv');
     const output = join(dir, 'out.csv');
     await writeFile(input, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.2,2.9,4.3,1.3\n');
-    await buildProgram().parseAsync(['node', 'mlflow-ts', 'models', 'predict', '-m', model, '-i', input, '-o', output, '-t', 'csv']);
+    const args = ['node', 'mlflow-ts', 'models', 'predict', '-m', model, '-i', input, '-o', output, '-t', 'csv'];
+    await buildProgram().parseAsync(args);
+    // mlflow models predict -o preds.csv writes this same JSON text (json.dump, no newline).
+    expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 1]}');
+    await buildProgram().parseAsync([...args, '--output-format', 'csv']);
     expect(await readFile(output, 'utf8')).toBe('predictions\n0\n1\n');
+  });
+
+  it("refuses MLflow's environment flags by name rather than ignore them", async () => {
+    const input = join(dir, 'in3.csv');
+    await writeFile(input, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+    const base = ['node', 'mlflow-ts', 'models', 'predict', '-m', model, '-i', input, '-o', join(dir, 'x.json'), '-t', 'csv'];
+    await expect(buildProgram().parseAsync([...base, '--install-mlflow'])).rejects.toThrow(/--install-mlflow is not supported/);
+    await expect(buildProgram().parseAsync([...base, '-r', 'scikit-learn==1.2.1'])).rejects.toMatchObject({
+      errorCode: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringContaining('--pip-requirements-override (-r) is not supported'),
+    });
   });
 
   it('reads stdin and writes stdout when -i and -o are absent', async () => {

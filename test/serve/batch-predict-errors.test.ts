@@ -162,10 +162,10 @@ describe('batchPredict on bad input', () => {
   it('a failure in a later batch leaves an existing output file as it was', async () => {
     const input = join(dir, 'late.csv');
     await writeFile(input, `${[HEADER, ROW, ROW, ROW, 'x,1,1,1'].join('\n')}\n`);
-    for (const ext of ['json', 'csv', 'parquet']) {
+    for (const ext of ['json', 'csv', 'parquet'] as const) {
       const output = join(dir, `keep.${ext}`);
       await writeFile(output, 'previous predictions');
-      const err = await failure(batchPredict(predictor, { input, output, contentType: 'csv', batchRows: 2 }));
+      const err = await failure(batchPredict(predictor, { input, output, contentType: 'csv', outputFormat: ext, batchRows: 2 }));
       expect(err.message).toContain('rows 3-4 of');
       expect(await readFile(output, 'utf8')).toBe('previous predictions');
     }

@@ -61,10 +61,12 @@ describe('batchPredict', () => {
     expect(await readFile(output, 'utf8')).toBe('{"predictions": [0, 1, 2]}');
   });
 
-  it('writes csv and parquet tables, by extension or by flag', async () => {
+  it('writes csv and parquet tables only when asked: json by default, whatever the file is called', async () => {
     const input = join(dir, 'three.csv');
     await writeFile(input, `${[HEADER, ...ROWS].join('\n')}\n`);
     await batchPredict(predictor, { input, output: join(dir, 'out.csv'), contentType: 'csv' });
+    expect(await readFile(join(dir, 'out.csv'), 'utf8')).toBe('{"predictions": [0, 1, 2]}');
+    await batchPredict(predictor, { input, output: join(dir, 'out.csv'), contentType: 'csv', outputFormat: 'csv' });
     expect(await readFile(join(dir, 'out.csv'), 'utf8')).toBe('predictions\n0\n1\n2\n');
     const parquet = join(dir, 'out.bin');
     await batchPredict(predictor, { input, output: parquet, contentType: 'csv', outputFormat: 'parquet', batchRows: 2 });

@@ -133,7 +133,14 @@ export class FakeMlflowServer {
       case 'POST runs/log-batch': {
         const run = this.runs.get(String(b.run_id));
         if (!run) return fail(404, 'RESOURCE_DOES_NOT_EXIST', `Run '${String(b.run_id)}' not found`);
-        run.data.metrics.push(...((b.metrics as Json[]) ?? []));
+        // As MLflow's server parses the request with protobuf's JSON mapping: a double is a
+        // number or one of the strings "NaN", "Infinity", "-Infinity"; null is a missing value.
+        const metrics = (b.metrics as Json[]) ?? [];
+        const bad = metrics.findIndex((m) => typeof m.value !== 'number' && !['NaN', 'Infinity', '-Infinity'].includes(m.value as string));
+        if (bad >= 0) {
+          return fail(400, 'INVALID_PARAMETER_VALUE', `Missing value for required parameter 'metrics[${bad}].value'. See the API docs for more information about request parameters.`);
+        }
+        run.data.metrics.push(...metrics);
         run.data.params.push(...((b.params as Json[]) ?? []));
         run.data.tags.push(...((b.tags as Json[]) ?? []));
         return send(200, {});

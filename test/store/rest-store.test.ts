@@ -52,6 +52,17 @@ describe('REST store against a server speaking MLflow REST API 2.0', () => {
 
     const batch = server.requests.find((r) => r.path === '/api/2.0/mlflow/runs/log-batch' && (r.body as { metrics: unknown[] }).metrics.length > 0);
     expect(batch?.body).toEqual({ run_id: runId, metrics: [{ key: 'acc', value: 0.97, timestamp: 5, step: 1 }], params: [], tags: [] });
+    // NaN and the infinities go as protobuf's JSON strings, as MLflow's client sends them.
+    await client.logMetric(runId, 'loss_nan', NaN, { timestamp: 6 });
+    await client.logMetric(runId, 'loss_inf', Infinity, { timestamp: 6 });
+    await client.logMetric(runId, 'loss_ninf', -Infinity, { timestamp: 6 });
+    const sent = server.requests
+      .filter((r) => r.path === '/api/2.0/mlflow/runs/log-batch')
+      .flatMap((r) => (r.body as { metrics: { key: string; value: unknown }[] }).metrics)
+      .filter((m) => m.key.startsWith('loss_'));
+    expect(sent.map((m) => m.value)).toEqual(['NaN', 'Infinity', '-Infinity']);
+    const metrics = (await client.getRun(runId)).data.metrics;
+    expect([metrics.loss_nan, metrics.loss_inf, metrics.loss_ninf]).toEqual([NaN, Infinity, -Infinity]);
     const update = server.requests.find((r) => r.path === '/api/2.0/mlflow/runs/update');
     expect(update?.body).toEqual({ run_id: runId, run_uuid: runId, status: 'FINISHED', end_time: 99 });
     expect(server.requests.every((r) => r.headers.authorization === 'Bearer secret-token')).toBe(true);

@@ -1,8 +1,8 @@
 import { MlflowError } from '../../../errors.js';
-import { toArray } from '../linalg.js';
+import { dense, toArray } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { makeStage, refuseParam, stageName, type Stage, type StageLoader } from '../stage.js';
-import { numericValues, vectorValues, type SparkColumn } from '../table.js';
+import { numericValues, vectorColumn, vectorValues, type SparkColumn } from '../table.js';
 import { valuesAsStrings } from './string-indexer.js';
 
 /**
@@ -100,6 +100,18 @@ function loadVectorDisassembler(meta: StageMetadata): Stage {
   });
 }
 
+/** VectorDensifier: each vector in dense form (values unchanged). */
+function loadVectorDensifier(meta: StageMetadata): Stage {
+  const where = stageName(meta);
+  const inCol = meta.params.string('inputCol');
+  const outCol = meta.params.string('outputCol');
+  return makeStage(meta, (t) => {
+    const col = t.get(inCol, where);
+    const vals = vectorValues(col, inCol, where);
+    return t.with([[outCol, vectorColumn(vals.map((v) => (v === null ? null : dense(toArray(v)))), col.kind === 'vector' ? col.attrs : undefined)]]);
+  });
+}
+
 function checked(loader: (meta: StageMetadata) => Stage): StageLoader {
   return (meta) => {
     refuseParam(meta, 'withData', (v) => v === true);
@@ -111,4 +123,5 @@ export const jpmmlLoaders: Record<string, StageLoader> = {
   'org.jpmml.sparkml.feature.CategoricalDomainModel': checked(loadCategoricalDomain),
   'org.jpmml.sparkml.feature.ContinuousDomainModel': checked(loadContinuousDomain),
   'org.jpmml.sparkml.feature.VectorDisassembler': loadVectorDisassembler,
+  'org.jpmml.sparkml.feature.VectorDensifier': loadVectorDensifier,
 };

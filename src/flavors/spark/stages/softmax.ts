@@ -1,0 +1,20 @@
+/** Spark's ml.impl.Utils.softmax, in place: exp(x - max) / sum, scaled by 1/sum; +∞ takes all. */
+export function softmaxInPlace(x: Float64Array): Float64Array {
+  let max = -Number.MAX_VALUE;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === Infinity) {
+      x.fill(0);
+      x[i] = 1;
+      return x;
+    }
+    if (x[i] > max) max = x[i];
+  }
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    x[i] = Math.exp(x[i] - max);
+    sum += x[i];
+  }
+  const r = 1 / sum;
+  for (let i = 0; i < x.length; i++) x[i] *= r;
+  return x;
+}

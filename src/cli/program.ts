@@ -6,6 +6,7 @@ import { registerPyfunc } from './pyfunc.js';
 import { registerModelsDescribe } from './models-describe.js';
 import { registerModelsPrepareEnv } from './models-prepare-env.js';
 import { registerSklearn } from './sklearn.js';
+import { registerH2O } from './h2o.js';
 import { registerModelsDocker } from './models-docker.js';
 import { registerSageMaker } from './sagemaker.js';
 import { registerDeployments } from './deployments.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerModelsDescribe(models);
   registerModelsPrepareEnv(models);
   registerSklearn(program);
+  registerH2O(program);
   registerModelsDocker(models);
   registerSageMaker(program);
   registerDeployments(program);

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { parseCsvRequest, parseJsonRequest } from '../frame/index.js';
+import { readExample } from './read-example.js';
 import { saveModel, SKLEARN_METHODS, type SklearnMethod } from '../flavors/sklearn/index.js';
 import { makeServeCommand } from './models-serve.js';
 
@@ -33,9 +32,4 @@ interface SaveFlags {
   inputExample?: string;
   predictFn: SklearnMethod;
   pythonVersion: string;
-}
-
-async function readExample(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
-  return file.toLowerCase().endsWith('.json') ? parseJsonRequest(text).input : parseCsvRequest(text);
 }

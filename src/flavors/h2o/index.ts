@@ -1,0 +1,14 @@
+import { registerFlavor } from '../registry.js';
+import { H2O_FLAVOR, loadH2OFlavor } from './h2o-flavor.js';
+import { MOJO_POJO_FLAVOR, loadMojoPojoFlavor } from './mojo-pojo-flavor.js';
+
+registerFlavor({ name: MOJO_POJO_FLAVOR, kind: 'native', loadPredictor: loadMojoPojoFlavor });
+registerFlavor({ name: H2O_FLAVOR, kind: 'native', loadPredictor: loadH2OFlavor });
+
+export { H2O_FLAVOR, H2O_URL_ENV, loadH2OFlavor } from './h2o-flavor.js';
+export { MOJO_POJO_FLAVOR, loadMojoPojoFlavor } from './mojo-pojo-flavor.js';
+export { saveH2OMojo, type SaveH2OMojoOptions } from './save.js';
+export { loadMojo, NOT_NATIVE_ALGOS, supportedAlgorithms } from './mojo/read-mojo.js';
+export type { MojoMeta, MojoModel } from './mojo/mojo-model.js';
+export { predictFrame } from './predict-frame.js';
+export type { PredictionArgs } from './prediction-args.js';

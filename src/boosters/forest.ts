@@ -23,6 +23,8 @@ export interface TreeSource {
   /** The categories sent left (as a bitset, bit c of word c >> 5), or null for a numeric split. */
   categories?(node: number): Uint32Array | null;
   leafValue(node: number): number;
+  /** The leaf's number as the library reports it (pred_leaf); the node id when omitted. */
+  leafId?(node: number): number;
 }
 
 /** How a categorical value becomes a category: XGBoost refuses any negative value, LightGBM truncates first. */
@@ -64,7 +66,7 @@ export class Forest {
   /** For categorical nodes: [offset, words] into bitsets. */
   private readonly catRef: Int32Array;
   readonly leafValues: Float64Array;
-  /** Each leaf's node id as the library numbers it (pred_leaf). */
+  /** Each leaf's number as the library reports it (pred_leaf). */
   readonly leafIds: Int32Array;
   private readonly precision: FeaturePrecision;
   private readonly categoryRule: CategoryRule;
@@ -84,7 +86,8 @@ export class Forest {
     this.general = new Uint8Array(trees.length);
     const leafValues: number[] = [];
     const leafIds: number[] = [];
-    const bitsets: number[] = [];
+    const catSets: Uint32Array[] = [];
+    let catWords = 0;
     let maxFeature = -1;
     let next = 0;
     orders.forEach((order, ti) => {
@@ -100,7 +103,7 @@ export class Forest {
           this.ints[id * 4 + 2] = -1;
           this.ints[id * 4 + 3] = leafValues.length;
           leafValues.push(t.leafValue(node));
-          leafIds.push(node);
+          leafIds.push(t.leafId ? t.leafId(node) : node);
           continue;
         }
         const f = t.feature(node);
@@ -112,9 +115,10 @@ export class Forest {
         const cats = t.categories?.(node) ?? null;
         if (cats) {
           flag |= FLAG_CATEGORICAL;
-          this.catRef[id * 2] = bitsets.length;
+          this.catRef[id * 2] = catWords;
           this.catRef[id * 2 + 1] = cats.length;
-          for (const w of cats) bitsets.push(w);
+          catSets.push(cats);
+          catWords += cats.length;
         } else {
           this.thresholds[id * 2] = t.threshold(node);
         }
@@ -126,7 +130,12 @@ export class Forest {
     this.maxFeature = maxFeature;
     this.leafValues = Float64Array.from(leafValues);
     this.leafIds = Int32Array.from(leafIds);
-    this.bitsets = Uint32Array.from(bitsets);
+    this.bitsets = new Uint32Array(catWords);
+    let at = 0;
+    for (const c of catSets) {
+      this.bitsets.set(c, at);
+      at += c.length;
+    }
   }
 
   /**

@@ -60,3 +60,29 @@ describe('XGBoost bad input', () => {
     expect(() => m.predict(new Float64Array(10), 1, 10, { iterationRange: [0, 16] })).toThrow(/15 boosting rounds/);
   });
 });
+
+const MORE = join(import.meta.dirname, '../fixtures/boosters/xgboost-more/boosters');
+const more = (JSON.parse(readFileSync(join(MORE, 'index.json'), 'utf8')) as { cases: string[] }).cases;
+
+describe('XGBoost 1.7.4: more objectives, parallel trees, dart and gblinear multi-class, categorical', () => {
+  for (const name of more) {
+    const c = JSON.parse(readFileSync(join(MORE, name, 'case.json'), 'utf8')) as Case;
+    const [n, cols] = c.input.shape;
+    const rows = Float64Array.from(flat(c.input.data));
+    for (const ext of ['json', 'ubj']) {
+      it(`${name} model.${ext}`, () => {
+        const m = readXGBoostModel(readFileSync(join(MORE, name, `model.${ext}`)));
+        for (const [kind, want] of Object.entries(c.outputs)) {
+          const got = m.predict(rows, n, cols, {
+            outputMargin: kind === 'output_margin',
+            predLeaf: kind === 'pred_leaf',
+            iterationRange: kind === 'iteration_range_1_3' ? [1, 3] : undefined,
+          });
+          expect([...got.shape], kind).toEqual(want.shape);
+          if (kind === 'pred_leaf') expect(Array.from(got.data)).toEqual(flat(want.value));
+          else expectClose(got.data, flat(want.value));
+        }
+      });
+    }
+  }
+});

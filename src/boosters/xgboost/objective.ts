@@ -19,8 +19,8 @@ const OBJECTIVES: Readonly<Record<string, ObjectiveSpec>> = {
   'reg:quantileerror': { transform: 'identity', link: 'identity' },
   'reg:logistic': { transform: 'sigmoid', link: 'logit' },
   'binary:logistic': { transform: 'sigmoid', link: 'logit' },
-  // LogisticRaw keeps LogisticRegression's ProbToMargin: base_score is a probability
-  'binary:logitraw': { transform: 'identity', link: 'logit' },
+  // base_score is already a margin for logitraw (checked against XGBoost 1.7.4)
+  'binary:logitraw': { transform: 'identity', link: 'identity' },
   'binary:hinge': { transform: 'hinge', link: 'identity' },
   'count:poisson': { transform: 'exp', link: 'log' },
   'reg:gamma': { transform: 'exp', link: 'log' },

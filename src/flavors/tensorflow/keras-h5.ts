@@ -1,21 +1,17 @@
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { MlflowError } from '../../errors.js';
 import { prepareTfjs } from './custom-ops.js';
-import { RESET_AFTER_GRU, registerResetAfterGru } from './keras-gru.js';
-import { concatBytes } from '../../formats/concat-bytes.js';
-
-/** Keras 2 class names tfjs-layers knows under another name (as tensorflowjs's converter maps them). */
-const CLASS_RENAMES: Record<string, string> = {
-  BatchNormalizationV1: 'BatchNormalization',
-  BatchNormalizationV2: 'BatchNormalization',
-  UnifiedLSTM: 'LSTM',
-  UnifiedGRU: 'GRU',
-  LSTMV2: 'LSTM',
-  GRUV2: 'GRU',
-};
+import { kerasClass, registerKerasLayers, SUPPORTED_LAYERS, translateLayer } from './keras-layers.js';
+import { readH5Weight, type H5Weight } from './h5-weight.js';
+import { translateKerasConfig } from './keras3/config.js';
+import { registerKeras3Normalization } from './keras3/normalization.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+const MODELS = new Set(['Sequential', 'Model', 'Functional']);
 
 function attrString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -29,34 +25,54 @@ function attrStrings(v: unknown): string[] {
   return s === undefined ? [] : [s];
 }
 
-/**
- * Checks a Keras 2 model_config for what tfjs-layers would reject or, worse, compute differently,
- * and renames classes it knows under another name.
- */
-function checkConfig(node: Json, file: string): Json {
-  if (Array.isArray(node)) return node.map((n) => checkConfig(n, file));
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, Json> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = checkConfig(v, file);
-  const cls = out.class_name;
-  const config = out.config as Record<string, Json> | undefined;
+function isObj(v: Json | undefined): v is Obj {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+}
+
+interface Walk {
+  file: string;
+  problems: string[];
+  unsupported: string[];
+  /** Supported layer class by layer name, for the weight conversions (Theano kernels). */
+  classes: Map<string, string>;
+}
+
+/** One Keras 2 layer entry ({class_name, config}) as tfjs-layers reads it; models recursively. */
+function keras2Layer(entry: Obj, w: Walk, inner = false): Obj {
+  const cls = kerasClass(String(entry.class_name));
+  const config = isObj(entry.config) ? entry.config : {};
+  const name = String(config.name ?? entry.name ?? '(unnamed)');
   if (cls === 'Lambda') {
     throw new MlflowError(
-      `${file}: layer '${String(config?.name)}' is a Lambda layer, whose body is Python bytecode; it cannot be loaded natively. Use --runtime python.`,
+      `${w.file}: layer '${name}' is a Lambda layer, whose body is Python bytecode; it cannot be loaded natively. Use --runtime python.`,
       'NOT_IMPLEMENTED',
     );
   }
-  if (cls === 'Conv1D' && config?.data_format === 'channels_first') {
+  if (MODELS.has(cls)) return keras2Model(entry, w);
+  if (!SUPPORTED_LAYERS.has(cls) || (inner && (cls === 'Bidirectional' || cls === 'TimeDistributed'))) {
+    w.unsupported.push(`${String(entry.class_name)} ('${name}')`);
+    return entry;
+  }
+  const where = `layer '${name}' (${cls})`;
+  if (cls === 'Conv1D' && config.data_format === 'channels_first') {
     // Left only outside Sequential models (see permuteChannelsFirstConv1D): tfjs-layers' Conv1D
     // ignores data_format and would return channels-last results.
-    throw new MlflowError(
-      `${file}: layer '${String(config.name)}' is a channels_first Conv1D outside a Sequential model, which tfjs-layers cannot compute`,
-      'NOT_IMPLEMENTED',
-    );
+    w.problems.push(`${where} is a channels_first Conv1D outside a Sequential model`);
   }
-  if (typeof cls === 'string' && cls in CLASS_RENAMES) out.class_name = CLASS_RENAMES[cls];
-  if (out.class_name === 'GRU' && config?.reset_after === true) out.class_name = RESET_AFTER_GRU;
-  return out;
+  if (cls === 'Normalization') w.problems.push(`${where} is a Keras 2 preprocessing layer`);
+  const t = translateLayer(cls, config, where, w.problems);
+  if (isObj(t.config.layer)) t.config.layer = keras2Layer(t.config.layer, w, true);
+  if (!inner) w.classes.set(name, cls);
+  return { ...entry, class_name: t.className, config: t.config };
+}
+
+/** A Sequential or functional model's config with every layer checked and translated. */
+function keras2Model(entry: Obj, w: Walk): Obj {
+  const config = entry.config;
+  // Keras 2.2+ writes {name, layers}; 2.0-2.1 a Sequential's layer list itself.
+  const layers = Array.isArray(config) ? config : isObj(config) && Array.isArray(config.layers) ? config.layers : [];
+  const translated = layers.map((l) => (isObj(l) ? keras2Layer(l, w) : l));
+  return { ...entry, config: Array.isArray(config) ? translated : { ...(isObj(config) ? config : {}), layers: translated } };
 }
 
 /**
@@ -102,15 +118,110 @@ function isGroup(x: unknown): x is InstanceType<typeof h5wasm.Group> {
   return x instanceof h5wasm.Group;
 }
 
+/** Each layer's saved weights, in the order Keras saved them (weight_names), by layer name. */
+function readLayerWeights(f: InstanceType<typeof h5wasm.File>, file: string): Map<string, H5Weight[]> {
+  const weightsGroup = f.get('model_weights');
+  if (!isGroup(weightsGroup)) throw new MlflowError(`${file} has no model_weights group`, 'INVALID_PARAMETER_VALUE');
+  const out = new Map<string, H5Weight[]>();
+  for (const layer of attrStrings(weightsGroup.attrs.layer_names?.value)) {
+    const g = weightsGroup.get(layer);
+    if (!isGroup(g)) continue;
+    out.set(layer, attrStrings(g.attrs.weight_names?.value).map((wname) => readH5Weight(g.get(wname), `${file}: weight '${layer}/${wname}'`)));
+  }
+  return out;
+}
+
+const CONV_CLASSES = new Set(['Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose']);
+
 /**
- * Loads a Keras 2 full-model `.h5` file (model_config + model_weights, as model.save(..., 'h5')
- * writes) into a tfjs-layers model. Weights-only files, Keras 1 and Theano files, Lambda layers
- * and channels_first Conv1D outside Sequential models are refused with a message saying why.
+ * A convolution kernel saved under Theano, as Keras's preprocess_weights_for_loading converts it:
+ * every spatial axis reversed (convert_kernel). Reversing each axis of a row-major block reverses
+ * its flat order, so the spatial positions are read backwards, channels kept.
+ */
+function flipSpatial(w: H5Weight): H5Weight {
+  const block = w.shape.slice(-2).reduce((a, b) => a * b, 1);
+  const positions = w.data.length / block;
+  const data = new Float32Array(w.data.length);
+  for (let s = 0; s < positions; s++) data.set(w.data.subarray(s * block, (s + 1) * block), (positions - 1 - s) * block);
+  return { shape: w.shape, data };
+}
+
+/**
+ * Sets the weights of every layer by position within the layer's group, as Keras's
+ * load_weights_from_hdf5_group does (names inside a group vary between Keras versions: a Conv1D
+ * 'conv0' may hold 'conv0_1/kernel:0'). A model used as a layer takes its group's weights in the
+ * order of its own layers' weights.
+ */
+function assignLayerWeights(model: tf.LayersModel, saved: Map<string, H5Weight[]>, w: Walk, theano: boolean): void {
+  const convert = (layer: tf.layers.Layer, ws: H5Weight[]): H5Weight[] =>
+    theano && CONV_CLASSES.has(w.classes.get(layer.name) ?? '') && ws.length > 0 ? [flipSpatial(ws[0]), ...ws.slice(1)] : ws;
+  const setLayer = (layer: tf.layers.Layer, ws: H5Weight[], group: string): void => {
+    if (layer instanceof tf.LayersModel) {
+      let at = 0;
+      for (const sub of layer.layers) {
+        const n = sub.weights.length;
+        setLayer(sub, ws.slice(at, at + n), group);
+        at += n;
+      }
+      return;
+    }
+    const want = layer.weights.length;
+    if (ws.length !== want) {
+      throw new MlflowError(`${w.file}: layer '${layer.name}' needs ${want} weights but the file's group '${group}' holds ${ws.length}`, 'INVALID_PARAMETER_VALUE');
+    }
+    if (want === 0) return;
+    const tensors = convert(layer, ws).map((x) => tf.tensor(x.data, x.shape, 'float32'));
+    try {
+      layer.setWeights(tensors);
+    } catch (err) {
+      throw new MlflowError(`${w.file}: weights of layer '${layer.name}' do not fit it: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
+    } finally {
+      tf.dispose(tensors);
+    }
+  };
+  for (const [name, ws] of saved) {
+    if (ws.length === 0) continue;
+    let layer: tf.layers.Layer;
+    try {
+      layer = model.getLayer(name);
+    } catch {
+      throw new MlflowError(`${w.file}: the file holds weights for layer '${name}', which the model config does not have`, 'INVALID_PARAMETER_VALUE');
+    }
+    setLayer(layer, ws, name);
+  }
+}
+
+function parseConfig(text: string, file: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (err) {
+    throw new MlflowError(`${file}: model_config is not JSON: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
+  }
+}
+
+/** The model_config of a Keras 2 file (or of a Keras 1 file, renamed to Keras 2) translated for tfjs-layers. */
+function keras2Config(config: Json, w: Walk): Json {
+  if (!isObj(config) || !MODELS.has(String(config.class_name))) {
+    throw new MlflowError(`${w.file}: model_config is not a Sequential or functional model`, 'NOT_IMPLEMENTED');
+  }
+  const out = keras2Model(permuteChannelsFirstConv1D(config) as Obj, w);
+  if (w.unsupported.length > 0) throw new MlflowError(`${w.file}: layers not supported natively: ${w.unsupported.join(', ')}. Use --runtime python.`, 'NOT_IMPLEMENTED');
+  if (w.problems.length > 0) throw new MlflowError(`${w.file}: cannot be computed natively: ${w.problems.join('; ')}. Use --runtime python.`, 'NOT_IMPLEMENTED');
+  return out;
+}
+
+/**
+ * Loads a full-model Keras `.h5` file (model_config + model_weights, as model.save(..., 'h5')
+ * writes) into a tfjs-layers model: Keras 2 files, the legacy files Keras 3 still writes, and
+ * Theano files (their convolution kernels flipped as Keras does). Weights-only files, Lambda
+ * layers and any layer or argument not computed natively are refused, named.
  */
 export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
   prepareTfjs();
-  registerResetAfterGru();
+  registerKerasLayers();
+  registerKeras3Normalization();
   await h5wasm.ready;
+  if (!existsSync(file)) throw new MlflowError(`Keras model file ${file} does not exist`, 'RESOURCE_DOES_NOT_EXIST');
   let f: InstanceType<typeof h5wasm.File>;
   try {
     f = new h5wasm.File(file, 'r');
@@ -127,49 +238,35 @@ export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
       );
     }
     const version = attrString(attrs.keras_version?.value) ?? '(unknown)';
-    if (!version.startsWith('2.')) {
-      throw new MlflowError(`${file} was saved by Keras ${version}; only Keras 2.x HDF5 models are supported natively`, 'NOT_IMPLEMENTED');
-    }
     const backend = attrString(attrs.backend?.value) ?? 'tensorflow';
-    if (backend === 'theano') throw new MlflowError(`${file} uses the Theano backend, whose kernels are flipped; not supported`, 'NOT_IMPLEMENTED');
+    const w: Walk = { file, problems: [], unsupported: [], classes: new Map() };
     let modelConfig: Json;
-    try {
-      modelConfig = JSON.parse(configText) as Json;
-    } catch (err) {
-      throw new MlflowError(`${file}: model_config is not JSON: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
+    if (version.startsWith('3.')) {
+      // Keras 3 writes its own config dialect into the legacy format.
+      modelConfig = translateKerasConfig(parseConfig(configText, file), file).modelConfig;
+    } else if (version.startsWith('2.')) {
+      modelConfig = keras2Config(parseConfig(configText, file), w);
+    } else {
+      throw new MlflowError(`${file} was saved by Keras ${version}; only Keras 2.x and 3.x HDF5 models are supported natively`, 'NOT_IMPLEMENTED');
     }
-    modelConfig = checkConfig(permuteChannelsFirstConv1D(modelConfig), file);
-
-    const weightsGroup = f.get('model_weights');
-    if (!isGroup(weightsGroup)) throw new MlflowError(`${file} has no model_weights group`, 'INVALID_PARAMETER_VALUE');
-    const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-    const chunks: Float32Array[] = [];
-    for (const layer of attrStrings(weightsGroup.attrs.layer_names?.value)) {
-      const g = weightsGroup.get(layer);
-      if (!isGroup(g)) continue;
-      for (const wname of attrStrings(g.attrs.weight_names?.value)) {
-        const ds = g.get(wname);
-        if (!(ds instanceof h5wasm.Dataset)) throw new MlflowError(`${file}: weight '${layer}/${wname}' is missing`, 'INVALID_PARAMETER_VALUE');
-        const value = ds.value;
-        if (!ArrayBuffer.isView(value) || value instanceof BigInt64Array || value instanceof BigUint64Array) {
-          throw new MlflowError(`${file}: weight '${layer}/${wname}' is not a numeric array`, 'INVALID_PARAMETER_VALUE');
-        }
-        // tfjs-layers computes in float32; Keras stores float32 (float16/64 are widened or narrowed).
-        chunks.push(Float32Array.from(value as unknown as ArrayLike<number>));
-        weightSpecs.push({ name: wname.replace(/:\d+$/, ''), shape: ds.shape ?? [], dtype: 'float32' });
-      }
-    }
+    const saved = readLayerWeights(f, file);
     const artifacts: tf.io.ModelArtifacts = {
       format: 'layers-model',
-      modelTopology: { keras_version: version, backend, model_config: modelConfig } as unknown as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs,
-      weightData: concatBytes(chunks),
+      modelTopology: { keras_version: version, backend: 'tensorflow', model_config: modelConfig } as unknown as tf.io.ModelArtifacts['modelTopology'],
     };
+    let model: tf.LayersModel;
     try {
-      return await tf.loadLayersModel({ load: () => Promise.resolve(artifacts) });
+      model = await tf.loadLayersModel({ load: () => Promise.resolve(artifacts) });
     } catch (err) {
       throw new MlflowError(`${file}: tfjs-layers cannot build this Keras model: ${(err as Error).message}`, 'NOT_IMPLEMENTED');
     }
+    try {
+      assignLayerWeights(model, saved, w, backend === 'theano');
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return model;
   } finally {
     f.close();
   }

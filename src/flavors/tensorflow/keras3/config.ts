@@ -1,21 +1,13 @@
 import { MlflowError } from '../../../errors.js';
-import { RESET_AFTER_GRU } from '../keras-gru.js';
+import { RNN_CLASSES, SUPPORTED_LAYERS, translateLayer } from '../keras-layers.js';
 import type { Json } from './archive.js';
 import { KERAS3_NORMALIZATION } from './normalization.js';
 
 type Obj = { [k: string]: Json };
 
-/** Keras layer classes whose Keras 3 configs this loader translates for tfjs-layers. */
-const SUPPORTED = new Set([
-  'InputLayer', 'Dense', 'Dropout', 'Activation', 'Flatten', 'Reshape', 'Permute', 'RepeatVector',
-  'Conv1D', 'Conv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D',
-  'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D',
-  'BatchNormalization', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'Concatenate', 'Add', 'Multiply',
-  'Average', 'Maximum', 'Minimum', 'Normalization', 'ReLU', 'LeakyReLU', 'ELU', 'Softmax',
-]);
 const MODELS = new Set(['Sequential', 'Functional', 'Model']);
-/** RNN layers keep their variables in their `cell`. */
-export const RNN_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN']);
+/** Wrappers whose variables Keras 3 keeps under the wrapped layer's own path(s). */
+const WRAPPED_PATHS: Record<string, string[]> = { Bidirectional: ['forward_layer', 'backward_layer'], TimeDistributed: ['layer'] };
 
 /** Keras 3 activation names tfjs-layers computes the same way (Keras 3's hard_sigmoid differs from tfjs's). */
 const ACTIVATIONS: Record<string, string> = {
@@ -24,11 +16,10 @@ const ACTIVATIONS: Record<string, string> = {
   swish: 'swish', silu: 'swish',
 };
 
-/** A layer that owns variables: where tfjs has it (names from the root model) and where Keras saved them. */
+/** A layer that owns variables: where tfjs has it (names from the root model) and the `vars` groups Keras saved them in, in order. */
 export interface WeightSlot {
   names: string[];
-  h5Path: string;
-  className: string;
+  varsPaths: string[];
 }
 
 export interface TranslatedModel {
@@ -73,36 +64,42 @@ function axisIsLast(axis: Json | undefined): boolean {
   return axis === -1 || (Array.isArray(axis) && axis.length === 1 && axis[0] === -1);
 }
 
-/** One layer's config, rewritten for tfjs-layers; anything tfjs would compute differently goes to problems. */
-function layerConfig(cls: string, config: Obj, where: string, problems: string[]): Obj {
+/** One layer's Keras 3 config as the Keras 2 class and config tfjs-layers reads; anything computed differently goes to problems. */
+function layerEntry(cls: string, config: Obj, where: string, problems: string[]): Obj {
+  const translated = translateLayer(cls, config, where, problems);
   const out: Obj = {};
-  for (const [k, v] of Object.entries(config)) {
-    // Weights are set from the archive, so initializers only need to be cheap; regularizers and
-    // constraints play no part in inference.
-    if (k.endsWith('_initializer')) out[k] = { class_name: 'Zeros', config: {} };
-    else if (k.endsWith('_regularizer') || k.endsWith('_constraint')) out[k] = null;
-    else if (k === 'dtype') out[k] = tfjsDtype(v, where, problems);
+  for (const [k, v] of Object.entries(translated.config)) {
+    if (k === 'dtype') out[k] = tfjsDtype(v, where, problems);
     else if (k === 'activation' || k === 'recurrent_activation') {
       const name = typeof v === 'string' ? ACTIVATIONS[v] : undefined;
       if (name === undefined) problems.push(`${where} uses activation ${JSON.stringify(v)}`);
       out[k] = name ?? 'linear';
     } else if (k === 'batch_shape') out.batch_input_shape = v;
-    else if (k === 'negative_slope' && cls === 'LeakyReLU') out.alpha = v;
-    else if (['seed', 'lora_rank', 'lora_alpha', 'synchronized', 'optional', 'ragged', 'quantization_config'].includes(k)) continue;
+    else if (k === 'layer' && isObj(v) && isObj(v.config)) {
+      const inner = String(v.class_name);
+      const innerWhere = `${where}'s inner layer (${inner})`;
+      if (!SUPPORTED_LAYERS.has(inner) || inner in WRAPPED_PATHS) problems.push(`${innerWhere} is not supported natively`);
+      else out[k] = layerEntry(inner, v.config, innerWhere, problems);
+    } else if (['seed', 'lora_rank', 'lora_alpha', 'synchronized', 'optional', 'ragged', 'quantization_config', 'sparse'].includes(k)) continue;
     else out[k] = v;
   }
-  if (config.quantization_config !== undefined && config.quantization_config !== null) problems.push(`${where} is quantized`);
-  if (cls === 'InputLayer' && config.sparse === true) problems.push(`${where} takes sparse input`);
-  if ((cls === 'Conv1D' || cls === 'Conv2D') && config.groups !== undefined && config.groups !== 1) problems.push(`${where} is a grouped convolution`);
   if (cls === 'Conv1D' && config.data_format === 'channels_first') problems.push(`${where} is a channels_first Conv1D`);
-  if (cls.startsWith('Global') && config.keepdims === true) problems.push(`${where} keeps pooled dimensions (keepdims)`);
-  if (cls === 'ReLU' && ((config.negative_slope ?? 0) !== 0 || (config.threshold ?? 0) !== 0)) {
-    problems.push(`${where} has a negative_slope or threshold, which tfjs's ReLU lacks`);
+  if (cls === 'Normalization') {
+    if (!axisIsLast(config.axis)) problems.push(`${where} normalizes over axis ${JSON.stringify(config.axis)} (only the last axis is supported)`);
+    delete out.axis;
+    return { class_name: KERAS3_NORMALIZATION, config: out };
   }
-  if (cls === 'Normalization' && !axisIsLast(config.axis)) {
-    problems.push(`${where} normalizes over axis ${JSON.stringify(config.axis)} (only the last axis is supported)`);
+  return { class_name: translated.className, config: out };
+}
+
+/** Where Keras 3 saved a layer's variables, relative to the layer's own path. */
+function varsPaths(cls: string, config: Obj, at: string): string[] {
+  const wrapped = WRAPPED_PATHS[cls];
+  if (wrapped !== undefined) {
+    const inner = isObj(config.layer) ? String(config.layer.class_name) : '';
+    return wrapped.flatMap((w) => varsPaths(inner, {}, `${at}/${w}`));
   }
-  return out;
+  return [RNN_CLASSES.has(cls) ? `${at}/cell/vars` : `${at}/vars`];
 }
 
 /**
@@ -199,16 +196,10 @@ function translateModel(entry: Obj, names: string[], prefix: string, w: Walk): O
       );
     } else if (MODELS.has(lcls)) {
       translated = translateModel(item, [...names, name], `${slotPath}/`, w);
-    } else if (SUPPORTED.has(lcls)) {
-      const lconf = layerConfig(lcls, isObj(item.config) ? item.config : {}, where, w.problems);
-      let tcls = lcls;
-      if (lcls === 'GRU' && isObj(item.config) && item.config.reset_after === true) tcls = RESET_AFTER_GRU;
-      if (lcls === 'Normalization') {
-        tcls = KERAS3_NORMALIZATION;
-        delete lconf.axis;
-      }
-      translated = { class_name: tcls, config: lconf };
-      if (slotPath !== '') w.slots.push({ names: [...names, name], h5Path: slotPath, className: lcls });
+    } else if (SUPPORTED_LAYERS.has(lcls)) {
+      const lconf = isObj(item.config) ? item.config : {};
+      translated = layerEntry(lcls, lconf, where, w.problems);
+      if (slotPath !== '') w.slots.push({ names: [...names, name], varsPaths: varsPaths(lcls, lconf, slotPath) });
     } else {
       w.unsupported.push(`${lcls} ('${name}')`);
       continue;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MlflowError } from '../../../errors.js';
 import { prepareTfjs } from '../custom-ops.js';
-import { registerResetAfterGru } from '../keras-gru.js';
+import { registerKerasLayers } from '../keras-layers.js';
 import { readKerasArchive } from './archive.js';
 import { translateKerasConfig } from './config.js';
 import { registerKeras3Normalization } from './normalization.js';
@@ -14,7 +14,7 @@ import { assignKerasWeights } from './weights.js';
  */
 export async function loadKerasArchive(file: string): Promise<tf.LayersModel> {
   prepareTfjs();
-  registerResetAfterGru();
+  registerKerasLayers();
   registerKeras3Normalization();
   const archive = await readKerasArchive(file);
   if (archive.kerasVersion !== undefined && !/^[23]\./.test(archive.kerasVersion)) {

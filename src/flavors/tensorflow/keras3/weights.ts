@@ -4,7 +4,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { MlflowError } from '../../../errors.js';
-import { RNN_CLASSES, type WeightSlot } from './config.js';
+import type { WeightSlot } from './config.js';
+import { readH5Weight, type H5Weight } from '../h5-weight.js';
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
@@ -17,32 +18,17 @@ function group(f: H5File, p: string): H5Group | undefined {
   return g instanceof h5wasm.Group ? g : undefined;
 }
 
-/** The `vars` group of a slot, where Keras's H5IOStore looks for it. */
-function varsGroup(f: H5File, slot: WeightSlot): { g: H5Group | undefined; at: string } {
-  const own = RNN_CLASSES.has(slot.className) ? `${slot.h5Path}/cell/vars` : `${slot.h5Path}/vars`;
+/** A `vars` group, where Keras's H5IOStore looks for it. */
+function varsGroup(f: H5File, own: string): { g: H5Group | undefined; at: string } {
   const g = group(f, own);
   if (g) return { g, at: own };
   const legacy = own.split('/').map((s) => (s === 'layers' ? LEGACY_LAYERS : s)).join('/');
   return { g: group(f, legacy), at: own };
 }
 
-function readVars(g: H5Group, at: string, file: string): { shape: number[]; data: Float32Array }[] {
+function readVars(g: H5Group, at: string, file: string): H5Weight[] {
   const keys = g.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-  return keys.map((k) => {
-    const ds = g.get(k);
-    const where = `${file}: model.weights.h5 ${at}/${k}`;
-    if (!(ds instanceof h5wasm.Dataset)) throw new MlflowError(`${where} is not a dataset`, 'INVALID_PARAMETER_VALUE');
-    const dtypeAttr = ds.attrs.dtype?.value;
-    if (dtypeAttr === 'bfloat16') throw new MlflowError(`${where} is bfloat16, which is not supported natively`, 'NOT_IMPLEMENTED');
-    const value = ds.value;
-    if (typeof value === 'number' || typeof value === 'bigint') return { shape: [], data: Float32Array.of(Number(value)) };
-    if (!ArrayBuffer.isView(value)) throw new MlflowError(`${where} is not a numeric array`, 'INVALID_PARAMETER_VALUE');
-    // tfjs-layers computes in float32, as the float32 models Keras saves do.
-    const data = value instanceof BigInt64Array || value instanceof BigUint64Array
-      ? Float32Array.from(value, Number)
-      : Float32Array.from(value as unknown as ArrayLike<number>);
-    return { shape: ds.shape ?? [], data };
-  });
+  return keys.map((k) => readH5Weight(g.get(k), `${file}: model.weights.h5 ${at}/${k}`));
 }
 
 function findLayer(model: tf.LayersModel, names: string[]): tf.layers.Layer {
@@ -80,12 +66,15 @@ async function withH5<T>(bytes: Uint8Array, use: (f: H5File) => T): Promise<T> {
  * non-trainable ones, in creation order, which is tfjs-layers' order too).
  */
 export async function assignKerasWeights(model: tf.LayersModel, slots: WeightSlot[], bytes: Uint8Array, file: string): Promise<void> {
-  let values: { slot: WeightSlot; vars: { shape: number[]; data: Float32Array }[]; at: string }[];
+  let values: { slot: WeightSlot; vars: H5Weight[]; at: string }[];
   try {
     values = await withH5(bytes, (f) =>
       slots.map((slot) => {
-        const { g, at } = varsGroup(f, slot);
-        return { slot, vars: g ? readVars(g, at, file) : [], at };
+        const vars = slot.varsPaths.flatMap((p) => {
+          const { g, at } = varsGroup(f, p);
+          return g ? readVars(g, at, file) : [];
+        });
+        return { slot, vars, at: slot.varsPaths.join(' + ') };
       }),
     );
   } catch (err) {
@@ -99,7 +88,7 @@ export async function assignKerasWeights(model: tf.LayersModel, slots: WeightSlo
     const name = slot.names.join('/');
     if (vars.length !== want) {
       throw new MlflowError(
-        `${file}: layer '${name}' (${slot.className}) needs ${want} weights but model.weights.h5 has ${vars.length} at ${at}`,
+        `${file}: layer '${name}' needs ${want} weights but model.weights.h5 has ${vars.length} at ${at}`,
         'INVALID_PARAMETER_VALUE',
       );
     }

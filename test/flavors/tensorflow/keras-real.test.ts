@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unzipSync, zipSync } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MlflowError } from '../../../src/errors.js';
+import { loadKerasArchive } from '../../../src/flavors/tensorflow/keras3/index.js';
+import { loadKerasH5 } from '../../../src/flavors/tensorflow/keras-h5.js';
+import { kerasFlavorModel } from '../../../src/flavors/tensorflow/keras-predictor.js';
+import { isTensor, makeTensor, type Tensor } from '../../../src/frame/tensor.js';
+
+const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tensorflow/real');
+
+interface Recorded {
+  shape: number[];
+  dtype: string;
+  data: number[];
+}
+interface KerasCase {
+  inputs: Record<string, Recorded>;
+  outputs: Recorded | Record<string, Recorded>;
+}
+interface Expected {
+  keras_models: Record<string, KerasCase>;
+}
+
+const expected = JSON.parse(await readFile(path.join(DIR, 'expected.json'), 'utf8')) as Expected;
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-keras-real-'));
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+function tensorOf(r: Recorded): Tensor {
+  return r.dtype.startsWith('int')
+    ? makeTensor({ dtype: 'int32', shape: r.shape, data: Int32Array.from(r.data) })
+    : makeTensor({ dtype: 'float32', shape: r.shape, data: Float32Array.from(r.data) });
+}
+
+function expectClose(got: unknown, want: Recorded, tol = 1e-5): void {
+  if (!isTensor(got)) throw new Error('expected a tensor');
+  expect(got.shape).toEqual(want.shape);
+  const data = got.data as ArrayLike<number>;
+  let worst = 0;
+  want.data.forEach((v, i) => {
+    worst = Math.max(worst, Math.abs(Number(data[i]) - v));
+  });
+  expect(worst).toBeLessThan(tol);
+}
+
+async function refusal(p: Promise<unknown>): Promise<MlflowError> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  if (!(err instanceof MlflowError)) throw new Error(`expected an MlflowError, got ${String(err)}`);
+  return err;
+}
+
+const SUPPORTED = Object.keys(expected.keras_models).filter((n) => n !== 'attention');
+const CASES = SUPPORTED.flatMap((n) => ['keras', 'h5'].filter((ext) => existsSync(path.join(DIR, 'keras', `${n}.${ext}`))).map((ext) => [n, ext]));
+
+describe('real Keras 3.15 models (.keras and the legacy .h5 Keras 3 writes) predict what Keras predicted', () => {
+  it.each(CASES)('%s.%s', async (name, ext) => {
+    const file = path.join(DIR, 'keras', `${name}.${ext}`);
+    const r = expected.keras_models[name];
+    const model = await kerasFlavorModel(ext === 'keras' ? await loadKerasArchive(file) : await loadKerasH5(file));
+    try {
+      const feeds = Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, tensorOf(v)]));
+      const out = await model.predict(Object.keys(feeds).length === 1 ? Object.values(feeds)[0] : feeds);
+      if ('data' in r.outputs) expectClose(out, r.outputs as Recorded);
+      else for (const [k, want] of Object.entries(r.outputs)) expectClose((out as Record<string, unknown>)[k], want);
+    } finally {
+      await model.close?.();
+    }
+  });
+});
+
+/** A copy of one of the real archives whose config.json went through edit. */
+async function editedArchive(name: string, edit: (config: Record<string, unknown>) => void): Promise<string> {
+  const files = unzipSync(await readFile(path.join(DIR, 'keras', `${name}.keras`)));
+  const config = JSON.parse(new TextDecoder().decode(files['config.json'])) as Record<string, unknown>;
+  edit(config);
+  files['config.json'] = new TextEncoder().encode(JSON.stringify(config));
+  const out = path.join(tmp, `${name}-${Math.random().toString(36).slice(2)}.keras`);
+  await writeFile(out, zipSync(files));
+  return out;
+}
+
+type LayerEntry = { class_name: string; config: Record<string, unknown> };
+function layersOf(config: Record<string, unknown>): LayerEntry[] {
+  return (config.config as { layers: LayerEntry[] }).layers;
+}
+
+describe('what the native loaders do not compute is refused by name, never ignored', () => {
+  it('names MultiHeadAttention and Attention, and the file', async () => {
+    const file = path.join(DIR, 'keras', 'attention.keras');
+    const err = await refusal(loadKerasArchive(file));
+    expect(err.message).toContain(file);
+    expect(err.message).toMatch(/MultiHeadAttention \('multi_head_attention'\).*Attention \('attention'\)/);
+  });
+
+  it('names a non-default argument the loader knows only at its default (layer and argument)', async () => {
+    const file = await editedArchive('cnn2d', (c) => {
+      const up = layersOf(c).find((l) => l.class_name === 'UpSampling2D');
+      if (up) up.config.interpolation = 'bilinear';
+    });
+    const err = await refusal(loadKerasArchive(file));
+    expect(err.message).toMatch(/layer 'up_sampling2d' \(UpSampling2D\) has interpolation="bilinear", which is not supported natively/);
+  });
+
+  it('names an argument it does not know at all', async () => {
+    const file = await editedArchive('dense_mlp', (c) => {
+      const dense = layersOf(c).find((l) => l.class_name === 'Dense');
+      if (dense) dense.config.kernel_quantizer = 'int4';
+    });
+    const err = await refusal(loadKerasArchive(file));
+    expect(err.message).toMatch(/layer 'dense\w*' \(Dense\) has argument 'kernel_quantizer' \("int4"\), which the native loader does not handle/);
+  });
+
+  it('names a Bidirectional whose backward layer is not the mirror of its forward layer', async () => {
+    const file = await editedArchive('bidirectional', (c) => {
+      const bi = layersOf(c).find((l) => l.class_name === 'Bidirectional');
+      const back = bi?.config.backward_layer as LayerEntry | undefined;
+      if (back) back.config.units = 7;
+    });
+    const err = await refusal(loadKerasArchive(file));
+    expect(err.message).toMatch(/layer 'bidirectional' \(Bidirectional\) has a backward_layer that is not the mirror of its layer/);
+  });
+});

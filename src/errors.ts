@@ -60,7 +60,6 @@ export function httpStatusOf(code: ErrorCode): number {
 }
 
 /**
-<<<<<<< HEAD
  * How a native flavor says "this model is valid, but I cannot score it": a class, attribute
  * value, layer, op or stage it does not implement. Throw this (never a plain MlflowError) for
  * exactly that case, with a message naming what is refused (e.g. `model.pkl: class
@@ -80,7 +79,8 @@ export class NotSupportedNativelyError extends MlflowError {
 export function isNotSupportedNatively(e: unknown): e is NotSupportedNativelyError {
   return e instanceof NotSupportedNativelyError;
 }
-=======
+
+/**
  * An error the model itself raised while scoring (sklearn's ValueError on NaN or on an empty
  * input, say), as opposed to one of MLflow's checks. MLflow's scoring server answers such an
  * error BAD_REQUEST with a generic message; the model's own message, which may quote the data,
@@ -92,4 +92,3 @@ export class ModelRaisedError extends MlflowError {
     this.name = 'ModelRaisedError';
   }
 }
->>>>>>> fidelity

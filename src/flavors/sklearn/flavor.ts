@@ -1,8 +1,4 @@
-<<<<<<< HEAD
-import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
-=======
-import { MlflowError, ModelRaisedError } from '../../errors.js';
->>>>>>> fidelity
+import { MlflowError, ModelRaisedError, NotSupportedNativelyError } from '../../errors.js';
 import type { FlavorModel, LoadContext } from '../flavor.js';
 import { flavorPath } from '../../model/index.js';
 import { loadSklearnEstimator } from './load.js';

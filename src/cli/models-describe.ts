@@ -12,7 +12,8 @@ export function registerModelsDescribe(models: Command): void {
     .description("Show a model's flavors, signature, input example and Python environment")
     .requiredOption('-m, --model-uri <uri>', 'URI of the model: a local path, file://, runs:/, models:/, ...')
     .option('--json', 'print machine-readable JSON instead of text')
-    .addOption(new Option('--runtime <runtime>', 'the runtime asked for, as in models predict/serve').choices(['auto', 'native', 'python']).default('auto'))
+    .addOption(new Option('--runtime <runtime>', 'the runtime asked for, as in models predict/serve').choices(['auto', 'native', 'python'])
+        .env('MLFLOW_TS_RUNTIME').default('auto'))
     .action(async (opts: { modelUri: string; json?: boolean; runtime: 'auto' | 'native' | 'python' }) => {
       const description = await describeModel(opts.modelUri);
       // the folder describeModel resolved, so a remote model is not downloaded twice

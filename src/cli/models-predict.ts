@@ -30,7 +30,8 @@ export function makePredictCommand(): Command {
         .default('json'),
     )
     .addOption(new Option('--batch-rows <n>', 'rows scored per batch for csv and parquet input').default(DEFAULT_BATCH_ROWS).argParser(nonNegativeInt))
-    .addOption(new Option('--runtime <runtime>', 'native, python or auto').choices(['auto', 'native', 'python']).default('auto'))
+    .addOption(new Option('--runtime <runtime>', 'native, python or auto').choices(['auto', 'native', 'python'])
+        .env('MLFLOW_TS_RUNTIME').default('auto'))
     .addOption(new Option('--env-manager <manager>', 'environment manager for the Python bridge').choices(['local', 'virtualenv', 'uv', 'conda']))
     .option('--install-mlflow', "MLflow's flag to install mlflow into the model's environment: refused, see below")
     .option('-r, --pip-requirements-override <reqs>', "MLflow's comma-separated requirement overrides (x==y,z==a): refused, see below")

@@ -26,8 +26,9 @@ export function makeServeCommand(): Command {
         .argParser(nonNegativeInt),
     )
     .addOption(
-      new Option('--runtime <runtime>', 'native: score in Node only; python: the Python bridge; auto: native, else Python')
+      new Option('--runtime <runtime>', 'native: score in Node only, never running code from the model; python: the Python bridge; auto: native, else Python')
         .choices(['auto', 'native', 'python'])
+        .env('MLFLOW_TS_RUNTIME')
         .default('auto'),
     )
     .addOption(

@@ -40,21 +40,41 @@ const KIND_ORDER: Record<Flavor['kind'], number> = { js: 0, native: 1, python: 2
 export async function loadPredictor(uri: string, options: LoadPredictorOptions = {}): Promise<Predictor> {
   const modelDir = await resolveModelDir(uri);
   const model = await Model.load(modelDir);
-  const { flavor: _forced, onWarning, ...loadOptions } = options;
-  const candidates = candidateFlavors(model, uri, options);
+  const { flavor: _forced, onWarning, ...rest } = options;
+  const loadOptions = { ...rest, runtime: runtimeOf(options) };
+  const warn = onWarning ?? warnOnStderr;
+  const candidates = candidateFlavors(model, uri, { ...options, runtime: loadOptions.runtime });
   for (let i = 0; ; i++) {
     const flavor = candidates[i];
     try {
       const conf = flavorConf(model, flavor.name);
+      // Said before the load, which is when a bridge model's code first runs (unpickling).
+      if (i === 0 && flavor.kind === 'python' && loadOptions.runtime === 'auto' && options.flavor === undefined) {
+        warn(`WARNING: the model at '${uri}' has no flavor mlflow-ts scores natively, so the Python bridge loads it, ` +
+          "which runs the model's own Python code; --runtime native (MLFLOW_TS_RUNTIME=native) refuses such models");
+      }
       const flavorModel = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
       return makePredictor(model, flavor.name, flavorModel);
     } catch (e) {
       const next = candidates[i + 1];
       if (!isNotSupportedNatively(e)) throw e;
       if (next === undefined) throw withRuntimeAdvice(e, model, options);
-      (onWarning ?? warnOnStderr)(fallbackWarning(flavor, e, next));
+      warn(fallbackWarning(flavor, e, next));
     }
   }
+}
+
+const RUNTIMES = ['auto', 'native', 'python'] as const;
+
+/** The runtime asked for, else MLFLOW_TS_RUNTIME, else auto. */
+function runtimeOf(options: LoadOptions): NonNullable<LoadOptions['runtime']> {
+  if (options.runtime !== undefined) return options.runtime;
+  const env = process.env.MLFLOW_TS_RUNTIME;
+  if (env === undefined || env === '') return 'auto';
+  if (!(RUNTIMES as readonly string[]).includes(env)) {
+    throw new MlflowError(`MLFLOW_TS_RUNTIME must be one of ${RUNTIMES.join(', ')}, not '${env}'`, 'INVALID_PARAMETER_VALUE');
+  }
+  return env as NonNullable<LoadOptions['runtime']>;
 }
 
 /** Which flavor and runtime loadPredictor gives a model, and why (for `models describe`). */
@@ -71,8 +91,9 @@ export interface RuntimePlan {
 export async function planRuntime(uri: string, options: LoadPredictorOptions = {}): Promise<RuntimePlan> {
   const modelDir = await resolveModelDir(uri);
   const model = await Model.load(modelDir);
-  const { flavor: _forced, onWarning: _w, ...loadOptions } = options;
-  const candidates = candidateFlavors(model, uri, options);
+  const { flavor: _forced, onWarning: _w, ...rest } = options;
+  const loadOptions = { ...rest, runtime: runtimeOf(options) };
+  const candidates = candidateFlavors(model, uri, { ...options, runtime: loadOptions.runtime });
   const refusals: string[] = [];
   for (const flavor of candidates) {
     const why = options.flavor !== undefined ? `flavor '${flavor.name}' was asked for` : undefined;
@@ -106,8 +127,9 @@ function withRuntimeAdvice(e: NotSupportedNativelyError, model: Model, options: 
   return new NotSupportedNativelyError(`${e.message}; use --runtime python (or auto) to load it with the Python bridge`, { cause: e });
 }
 
+/** `native` promises that no code from the model runs: neither the bridge nor a js_function module. */
 function allowedKinds(runtime: LoadOptions['runtime']): Flavor['kind'][] {
-  if (runtime === 'native') return ['js', 'native'];
+  if (runtime === 'native') return ['native'];
   if (runtime === 'python') return ['python'];
   return ['js', 'native', 'python'];
 }
@@ -144,6 +166,14 @@ function candidateFlavors(model: Model, uri: string, options: LoadPredictorOptio
     // Array.prototype.sort is stable: within a kind, MLmodel order decides.
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
   if (candidates.length === 0) {
+    const code = inModel.filter((name) => getFlavor(name)?.kind === 'js');
+    if (options.runtime === 'native' && code.length > 0) {
+      throw new MlflowError(
+        `The model at '${uri}' is a JavaScript model (flavor ${list(code)}), whose loader runs the model's own code; ` +
+          '--runtime native never runs code from a model: use --runtime auto to load it',
+        'INVALID_PARAMETER_VALUE',
+      );
+    }
     throw new MlflowError(
       `No registered flavor can load the model at '${uri}' with runtime '${options.runtime ?? 'auto'}'. ` +
         `The model's flavors are ${list(inModel)}; registered flavors: ${describeRegistered()}.`,

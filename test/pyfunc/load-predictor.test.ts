@@ -89,6 +89,37 @@ describe('flavor choice', () => {
     expect((await loadPredictor(dir, { flavor: 'test_bridge' })).flavor).toBe('test_bridge');
   });
 
+  it('runtime native never runs code from the model: a js_function model is refused, naming why (issue #18)', async () => {
+    await expect(loadPredictor(IRIS_JS, { runtime: 'native' })).rejects.toThrow(
+      `The model at '${IRIS_JS}' is a JavaScript model (flavor 'js_function'), whose loader runs the model's own code; --runtime native never runs code from a model: use --runtime auto to load it`,
+    );
+  });
+
+  it('takes the runtime from MLFLOW_TS_RUNTIME when none is asked for, and refuses a bad value by name', async () => {
+    const saved = process.env.MLFLOW_TS_RUNTIME;
+    try {
+      process.env.MLFLOW_TS_RUNTIME = 'native';
+      await expect(loadPredictor(IRIS_JS)).rejects.toThrow('--runtime native never runs code from a model');
+      expect((await loadPredictor(IRIS_JS, { runtime: 'auto' })).flavor).toBe('js_function');
+      process.env.MLFLOW_TS_RUNTIME = 'nativ';
+      await expect(loadPredictor(IRIS_JS)).rejects.toThrow("MLFLOW_TS_RUNTIME must be one of auto, native, python, not 'nativ'");
+    } finally {
+      if (saved === undefined) delete process.env.MLFLOW_TS_RUNTIME;
+      else process.env.MLFLOW_TS_RUNTIME = saved;
+    }
+  });
+
+  it('says, naming the model, when the Python bridge takes a model by default (it runs the model\'s code)', async () => {
+    register('test_bridge7', 'python', 'python');
+    const dir = modelDir({ test_bridge7: {} });
+    const warnings: string[] = [];
+    expect((await loadPredictor(dir, { onWarning: (m) => warnings.push(m) })).flavor).toBe('test_bridge7');
+    expect(warnings).toEqual([
+      `WARNING: the model at '${dir}' has no flavor mlflow-ts scores natively, so the Python bridge loads it, which runs the model's own Python code; --runtime native (MLFLOW_TS_RUNTIME=native) refuses such models`,
+    ]);
+    await loadPredictor(dir, { runtime: 'python', onWarning: () => expect.fail('asked for: no warning') });
+  });
+
   it('passes python_function.predict_fn to a flavor in its conf', async () => {
     register('test_multi', 'native', 'multi');
     const dir = modelDir({ python_function: { predict_fn: 'predict_proba' }, test_multi: { pickled: 'm.pkl' } });

@@ -111,13 +111,36 @@ async function readPackageJson(dir: string): Promise<PackageJson> {
   return JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
 }
 
-/** Node's lookup: <dir>/node_modules/<name>, then each parent's, but never above the app root. */
-function resolvePackageDir(name: string, fromDir: string, root: string): string | undefined {
+/**
+ * Node's lookup: <dir>/node_modules/<name>, then each parent's. From a clone that stops in the
+ * app's own node_modules; from an npm install, where mlflow-ts is itself under node_modules, the
+ * hoisted packages sit beside it, as Node finds them.
+ */
+function resolvePackageDir(name: string, fromDir: string): string | undefined {
   for (let dir = fromDir; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'node_modules', name);
-    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
-    if (dir === root || path.dirname(dir) === dir) return undefined;
+    if (path.basename(dir) !== 'node_modules') {
+      const candidate = path.join(dir, 'node_modules', name);
+      if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    }
+    if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * Where an installed package goes in the image's app folder: a package inside the app keeps its
+ * path; one hoisted beside the app (npm install) keeps its path from that node_modules.
+ */
+function installedPath(root: string, dir: string): string {
+  const inside = path.relative(root, dir);
+  if (!inside.startsWith('..')) return inside;
+  // From an npm install: root is <project>/node_modules/mlflow-ts; hoisted packages are under
+  // <project>/node_modules, and keep their path from <project>.
+  const project = path.dirname(path.dirname(root));
+  const hoisted = path.relative(project, dir);
+  if (path.basename(path.dirname(root)) !== 'node_modules' || hoisted.startsWith('..')) {
+    throw new MlflowError(`The package at ${dir} is outside both mlflow-ts (${root}) and the project that installed it`, 'INVALID_STATE');
+  }
+  return hoisted;
 }
 
 /**
@@ -136,12 +159,12 @@ export async function productionPackageDirs(root: string, exclude: readonly stri
     for (const [names, mustExist] of [[required, true], [optional, false]] as const) {
       for (const name of names) {
         if (isRoot && exclude.includes(name)) continue;
-        const dir = resolvePackageDir(name, pkgDir, root);
+        const dir = resolvePackageDir(name, pkgDir);
         if (dir === undefined) {
           const optionalPeer = pkg.peerDependenciesMeta?.[name]?.optional === true;
           if (mustExist && !optionalPeer) {
             throw new MlflowError(
-              `Dependency '${name}' of '${pkg.name ?? pkgDir}' is not installed under ${root}; run \`npm ci\` there first`,
+              `Dependency '${name}' of '${pkg.name ?? pkgDir}' is not installed where Node would find it from ${pkgDir}; run \`npm ci\` (or \`npm install\`) first`,
               'INVALID_STATE',
             );
           }
@@ -177,8 +200,15 @@ export async function copyAppPackage(root: string, dest: string, omit: readonly 
     }
   }
   await cp(path.join(root, 'package.json'), path.join(dest, 'package.json'));
+  const placed = new Map<string, string>();
   for (const dir of await productionPackageDirs(root, omit)) {
-    const target = path.join(dest, path.relative(root, dir));
+    const rel = installedPath(root, dir);
+    const clash = placed.get(rel);
+    if (clash !== undefined) {
+      throw new MlflowError(`Two installed packages would both go to ${rel} in the image: ${clash} and ${dir}`, 'INVALID_STATE');
+    }
+    placed.set(rel, dir);
+    const target = path.join(dest, rel);
     // A package's own node_modules holds nested dependencies, each copied on its own if needed.
     const nested = path.join(dir, 'node_modules');
     const unused = await unusedBundles(dir);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MlflowError } from '../../errors.js';
 // Registers the built-in flavors, and store/'s model URI schemes (runs:, models:, http(s):...).
@@ -53,7 +53,22 @@ export async function generateBuildContext(options: BuildContextOptions): Promis
     throw new MlflowError(`Output directory '${dir}' is not empty`, 'RESOURCE_ALREADY_EXISTS');
   }
   await mkdir(dir, { recursive: true });
+  try {
+    return await writeBuildContext(dir, options, modelDir, model, baseImage);
+  } catch (e) {
+    // A failed build leaves nothing behind: the folder was absent or empty when we started.
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
 
+async function writeBuildContext(
+  dir: string,
+  options: BuildContextOptions,
+  modelDir: string | undefined,
+  model: Model | undefined,
+  baseImage: string,
+): Promise<BuildContext> {
   // Without a model, any model may be mounted later, so keep the Python bridge available.
   const python = model === undefined || needsPythonBridge(model);
   const requirements = modelDir !== undefined && existsSync(path.join(modelDir, REQUIREMENTS_FILE));

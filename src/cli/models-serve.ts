@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS, serveModel } from '../serve/index.js';
+import { createServeLogger, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS, serveModel } from '../serve/index.js';
 
 /** `models serve`: MLflow's options and the environment variables MLflow reads for them. */
 export function registerModelsServe(parent: Command): void {
@@ -44,8 +44,15 @@ export function makeServeCommand(): Command {
         .default(DEFAULT_MAX_BODY_BYTES)
         .argParser(nonNegativeInt),
     )
+    .addOption(
+      new Option('--log-level <level>', 'log level; info logs a line per request, warn only problems')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .env('MLFLOW_TS_LOG_LEVEL')
+        .default('info'),
+    )
     .action(async (opts: ServeFlags) => {
       await serveModel(opts.modelUri, {
+        logger: createServeLogger(opts.logLevel),
         port: opts.port,
         host: opts.host,
         timeoutSeconds: opts.timeout,
@@ -66,6 +73,7 @@ interface ServeFlags {
   runtime: 'auto' | 'native' | 'python';
   envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
   maxBodySize: number;
+  logLevel: string;
 }
 
 /** Commander hands env values as strings too, so flags and env vars go through the same check. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -5,6 +6,7 @@ import type { Predictor } from '../pyfunc/index.js';
 import { MLFLOW_COMPAT_VERSION } from '../version.js';
 import { createInvocationHandler, errorResponse, JSON_TYPE, type ScoringResponse } from './invocations.js';
 import { createServeLogger } from './logger.js';
+import { ServeMetrics } from './metrics.js';
 
 export interface ScoringServerOptions {
   /** Seconds a request may take, body upload included, before it gets a 504 (MLflow's default: 60). */
@@ -12,6 +14,10 @@ export interface ScoringServerOptions {
   /** Largest request body accepted; a larger one gets a 413. */
   maxBodyBytes?: number;
   logger?: Logger;
+  /** The model's name in metrics (the `model` label); default 'model'. */
+  modelName?: string;
+  /** Seconds the model took to load, for the mlflow_ts_model_load_seconds gauge. */
+  loadSeconds?: number;
 }
 
 export interface ScoringServer {
@@ -21,6 +27,7 @@ export interface ScoringServer {
   close(): Promise<void>;
   address(): AddressInfo | null;
   readonly server: Server;
+  readonly metrics: ServeMetrics;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -40,8 +47,10 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? createServeLogger();
   const invoke = createInvocationHandler(predictor, logger);
-  // Checked once: at the default level no per-request log object is even built.
-  const accessLog = logger.isLevelEnabled('debug');
+  // Checked once: below info no per-request log object is even built.
+  const accessLog = logger.isLevelEnabled('info');
+  const metrics = new ServeMetrics(options.modelName ?? 'model');
+  if (options.loadSeconds !== undefined) metrics.modelLoaded(options.loadSeconds);
   let closing = false;
   /** While closing: when the last connection or request came in. */
   let lastActivity = 0;
@@ -50,7 +59,6 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   function finish(res: ServerResponse, response: ScoringResponse): void {
     if (res.headersSent || res.destroyed) return;
     if (response.status >= 500) logger.error({ status: response.status, body: response.body }, 'invocation failed');
-    else if (accessLog) logger.debug({ status: response.status, bytes: response.body.length }, 'invocation answered');
     const headers = closing
       ? ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body), 'connection', 'close']
       : ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body)];
@@ -138,9 +146,17 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const method = req.method;
+    observe(req, res, method, path);
     if (path === '/invocations') {
       if (method === 'POST') return invocations(req, res);
       return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
+    }
+    if (path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+      metrics.text().then((text) => {
+        res.writeHead(200, ['content-type', metrics.contentType, 'content-length', Buffer.byteLength(text)]);
+        res.end(method === 'HEAD' ? undefined : text);
+      }, () => sendConstant(res, 500, '{"detail":"metrics failed"}', false));
+      return;
     }
     if (path === '/ping' || path === '/health' || path === '/version') {
       if (method !== 'GET' && method !== 'HEAD') return sendConstant(res, 405, METHOD_NOT_ALLOWED, false);
@@ -160,6 +176,27 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     while (Date.now() < giveUp && (deadlines.size > 0 || Date.now() - lastActivity < QUIET_MS)) {
       await new Promise((r) => setTimeout(r, QUIET_MS / 4));
     }
+  }
+
+  /**
+   * Metrics and the access log for one request; its X-Request-ID (the client's, else a new one)
+   * is echoed in the answer and names it in the log.
+   */
+  function observe(req: IncomingMessage, res: ServerResponse, method: string | undefined, path: string): void {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const route = KNOWN_ROUTES.has(path) ? path : 'other';
+    const done = metrics.start(route);
+    const began = accessLog ? performance.now() : 0;
+    res.once('close', () => {
+      const status = res.headersSent ? res.statusCode : 0;
+      done(status);
+      if (accessLog) {
+        const ms = Math.round((performance.now() - began) * 1000) / 1000;
+        logger.info({ requestId, method, path: route === 'other' ? path.slice(0, 200) : path, status, ms, bytes: Number(res.getHeader('content-length') ?? 0) }, 'request');
+      }
+    });
   }
 
   async function shutDown(): Promise<void> {
@@ -208,6 +245,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     close() {
       return (closed ??= shutDown());
     },
+    metrics,
     address() {
       const a = server.address();
       return a !== null && typeof a === 'object' ? a : null;
@@ -216,5 +254,8 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
 }
 
 const EMPTY = Buffer.alloc(0);
+const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/metrics']);
+/** A client's request id is echoed only when it is short printable ASCII (no header injection). */
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */
 const QUIET_MS = 200;

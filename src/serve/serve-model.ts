@@ -25,13 +25,15 @@ export async function serveModel(modelUri: string, options: ServeModelOptions = 
   const workers = options.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, logger);
 
+  const began = performance.now();
   const predictor = await loadPredictor(modelUri, {
     runtime: options.runtime,
     envManager: options.envManager,
     flavor: options.flavor,
     requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
   });
-  const server = createScoringServer(predictor, { ...options, logger });
+  const loadSeconds = (performance.now() - began) / 1000;
+  const server = createScoringServer(predictor, { modelName: modelUri, loadSeconds, ...options, logger });
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');

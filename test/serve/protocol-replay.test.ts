@@ -48,7 +48,9 @@ describe.each([
   const probes = readTranscript(fixture(transcript));
 
   beforeAll(async () => {
-    const predictor = await loadPredictor(model, { runtime: 'native' });
+    // The sklearn models must not fall back to the bridge; a js_function model runs its own code,
+    // which runtime native refuses.
+    const predictor = await loadPredictor(model, { runtime: model.includes('mlflow-2.22.1') ? 'native' : 'auto' });
     server = createScoringServer(predictor, { logger: createServeLogger('silent') });
     port = (await server.listen(0)).port;
   });

@@ -38,9 +38,9 @@ function column(f: Frame, name: string): unknown[] {
 }
 
 /** score0 cases: double[] rows in model column order. */
-const SCORE0 = ['gbm_calibrated', 'glm_prostate', 'glm_multinomial', 'kmeans'];
+const SCORE0 = ['gbm_calibrated', 'glm_prostate', 'glm_multinomial', 'kmeans', 'svm'];
 /** EasyPredictModelWrapper cases: RowData rows, checked through the PredictCsv output. */
-const WRAPPER = ['binomial', 'multinomial', 'regression', 'binomial_without_useless_models', 'binomial_titanic', 'gbm_calibrated', 'mojo', 'kmeans'];
+const WRAPPER = ['binomial', 'multinomial', 'regression', 'binomial_without_useless_models', 'binomial_titanic', 'gbm_calibrated', 'mojo', 'kmeans', 'svm'];
 
 describe('h2o MOJO parity with h2o-3 test assertions', () => {
   for (const name of SCORE0) {
@@ -59,7 +59,7 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
           expect(preds[0]).toBe(want[0]);
           for (let i = 1; i < want.length; i++) expect(preds[i]).toBeCloseTo(want[i], -Math.log10(tol) - 0.3);
         } else {
-          expect(preds[0]).toBe((exp.cluster as number[])[r]);
+          expect(preds[0]).toBe(((exp.cluster ?? exp.score0_preds0) as number[])[r]);
         }
       });
     });
@@ -80,6 +80,10 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
         column(out, 'predict').forEach((v, r) => expect(v as number).toBeCloseTo(want[r], digits));
       }
       if ('cluster' in exp) expect(column(out, 'cluster')).toEqual(exp.cluster);
+      if ('labelIndex' in exp && !('label' in exp)) {
+        const levels = model.meta.domains[model.meta.columns.length - 1]!;
+        expect(column(out, 'predict').map((l) => levels.indexOf(String(l)))).toEqual(exp.labelIndex);
+      }
       if ('label' in exp) expect(column(out, 'predict').map(String)).toEqual(exp.label);
       if ('label_is_non_empty' in exp) expect(String(column(out, 'predict')[0])).not.toBe('');
       const probCols = out.columnNames.filter((n) => n !== 'predict' && !n.startsWith('cal_'));
@@ -139,7 +143,7 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
 
 /** MOJOs of algorithms scored through the Python bridge only (README: not native). */
 const NOT_NATIVE_FIXTURES = [
-  'CoxPH_bc_all_3_32', 'CoxPH_bc_all_3_42', 'CoxPH_bc_catOnly_3_32', 'CoxPH_bc_catOnly_3_42', 'svm', 'word2vec', 'glrm',
+  'CoxPH_bc_all_3_32', 'CoxPH_bc_all_3_42', 'CoxPH_bc_catOnly_3_32', 'CoxPH_bc_catOnly_3_42', 'word2vec', 'glrm',
   'XGBoostWithOffset', 'XGBoostWithoutOffset', 'xgboost_java', 'xgboost', 'oldDart',
 ];
 /** MOJOs with no recorded values: they must load and score. */

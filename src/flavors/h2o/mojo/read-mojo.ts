@@ -10,6 +10,7 @@ import { IniValues, parseModelIni } from './model-ini.js';
 import type { ModelCategory, MojoMeta, MojoModel, MojoReader } from './mojo-model.js';
 import { openMojo, type MojoSource } from './source.js';
 import { stackedEnsembleReader } from './stacked-ensemble.js';
+import { svmReader } from './svm.js';
 
 /** Readers by model.ini's `algo`. */
 const READERS: Record<string, MojoReader> = {
@@ -21,11 +22,12 @@ const READERS: Record<string, MojoReader> = {
   extendedisolationforest: extendedIsolationForestReader,
   stackedensemble: stackedEnsembleReader,
   deeplearning: deepLearningReader,
+  svm: svmReader,
 };
 
 /** H2O algorithms with a MOJO that this reader does not score (named in refusals and the README). */
 export const NOT_NATIVE_ALGOS = [
-  'xgboost', 'coxph', 'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'svm', 'pca',
+  'xgboost', 'coxph', 'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'pca',
   'isotonicregression', 'upliftdrf', 'klime', 'deepwater', 'psvm', 'anovaglm', 'modelselection', 'generic',
 ] as const;
 

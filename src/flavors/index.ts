@@ -4,3 +4,4 @@ import './python_function/index.js';
 import './sklearn/index.js';
 import './tensorflow/index.js';
 import './tfjs/index.js';
+import './xgboost/index.js';

@@ -11,6 +11,7 @@ import type { ModelCategory, MojoMeta, MojoModel, MojoReader } from './mojo-mode
 import { openMojo, type MojoSource } from './source.js';
 import { stackedEnsembleReader } from './stacked-ensemble.js';
 import { svmReader } from './svm.js';
+import { xgboostReader } from './xgboost.js';
 
 /** Readers by model.ini's `algo`. */
 const READERS: Record<string, MojoReader> = {
@@ -23,11 +24,12 @@ const READERS: Record<string, MojoReader> = {
   stackedensemble: stackedEnsembleReader,
   deeplearning: deepLearningReader,
   svm: svmReader,
+  xgboost: xgboostReader,
 };
 
 /** H2O algorithms with a MOJO that this reader does not score (named in refusals and the README). */
 export const NOT_NATIVE_ALGOS = [
-  'xgboost', 'coxph', 'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'pca',
+  'coxph', 'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'pca',
   'isotonicregression', 'upliftdrf', 'klime', 'deepwater', 'psvm', 'anovaglm', 'modelselection', 'generic',
 ] as const;
 

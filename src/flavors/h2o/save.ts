@@ -93,6 +93,9 @@ function mojoSignature(meta: MojoMeta, relevant: readonly string[]): ModelSignat
     case 'Clustering':
       outputs = [new ColSpec('double', 'cluster')];
       break;
+    case 'CoxPH':
+      outputs = [new ColSpec('double', 'lp')];
+      break;
     default:
       return new ModelSignature(new Schema(inputs));
   }

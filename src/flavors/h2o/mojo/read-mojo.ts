@@ -1,5 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { parseDomainFile } from './domains.js';
+import { coxphReader } from './coxph.js';
 import { deepLearningReader } from './deeplearning.js';
 import { drfReader, gbmReader } from './gbm-drf.js';
 import { glmReader } from './glm.js';
@@ -25,11 +26,12 @@ const READERS: Record<string, MojoReader> = {
   deeplearning: deepLearningReader,
   svm: svmReader,
   xgboost: xgboostReader,
+  coxph: coxphReader,
 };
 
 /** H2O algorithms with a MOJO that this reader does not score (named in refusals and the README). */
 export const NOT_NATIVE_ALGOS = [
-  'coxph', 'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'pca',
+  'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'pca',
   'isotonicregression', 'upliftdrf', 'klime', 'deepwater', 'psvm', 'anovaglm', 'modelselection', 'generic',
 ] as const;
 

@@ -1,4 +1,5 @@
 import { MlflowError } from '../../../errors.js';
+import type { MojoMeta } from './mojo-model.js';
 
 /**
  * One tree of H2O's compressed tree format (SharedTreeMojoModel), decoded once into flat arrays
@@ -12,6 +13,14 @@ import { MlflowError } from '../../../errors.js';
 
 /** How a MOJO version routes categorical levels a bitset does not cover (ScoreTree0/1/2). */
 export type TreeScoring = 0 | 1 | 2;
+
+/** The tree walk a MOJO's version asks for, and its input columns' level counts. */
+export function treeInputs(meta: MojoMeta): { scoring: TreeScoring; domainSizes: Int32Array } {
+  const scoring: TreeScoring = meta.mojoVersion === 1.0 ? 0 : meta.mojoVersion === 1.1 ? 1 : 2;
+  const domainSizes = new Int32Array(meta.nfeatures);
+  for (let c = 0; c < meta.nfeatures; c++) domainSizes[c] = meta.domains[c]?.length ?? 0;
+  return { scoring, domainSizes };
+}
 
 const KIND_NUM = 0;
 const KIND_BITSET = 1;

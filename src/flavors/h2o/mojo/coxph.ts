@@ -1,6 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import { notNative } from './gbm-drf.js';
-import type { MojoReader } from './mojo-model.js';
+import { notNative, type MojoReader } from './mojo-model.js';
 
 /**
  * CoxPH MOJOs (h2o 3.32+): the linear predictor lp = x.beta - xmean.beta, with x the expanded

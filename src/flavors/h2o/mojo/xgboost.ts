@@ -1,8 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import { readXGBoostModel } from '../../../boosters/xgboost/index.js';
 import { baseMargin, objectiveSpec, transform } from '../../../boosters/xgboost/objective.js';
-import { notNative } from './gbm-drf.js';
-import { finishClassifier, type MojoReader } from './mojo-model.js';
+import { finishClassifier, notNative, oneHotSlot, type MojoReader } from './mojo-model.js';
 
 /**
  * XGBoost MOJOs (XGBoostMojoReader): the booster H2O trained, saved as `boosterBytes`, and the
@@ -36,14 +35,8 @@ export const xgboostReader: MojoReader = {
       score0(row, offset, preds) {
         x.fill(0);
         for (let i = 0; i < cats; i++) {
-          let idx: number;
-          if (Number.isNaN(row[i])) idx = catOffsets[i + 1] - 1;
-          else {
-            const c = Math.trunc(row[i]);
-            idx = useAll ? c + catOffsets[i] : c !== 0 ? c - 1 + catOffsets[i] : -1;
-            if (idx >= catOffsets[i + 1]) idx = catOffsets[i + 1] - 1;
-          }
-          if (idx >= 0) x[idx] = 1;
+          const slot = oneHotSlot(row[i], i, catOffsets, useAll);
+          if (slot >= 0) x[slot] = 1;
         }
         const numStart = catOffsets[cats];
         for (let i = 0; i < nums; i++) {

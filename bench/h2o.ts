@@ -19,19 +19,22 @@ const ROUNDS = 5;
 const ROW = { AGE: 65.0, RACE: 1.0, DPROS: 2.0, DCAPS: 1.0, PSA: 1.4, VOL: 0.0, GLEASON: 6.0 };
 const PAYLOAD = JSON.stringify({ dataframe_split: { columns: Object.keys(ROW), data: [Object.values(ROW).map((v) => v + 0.5)] } });
 
-interface Tally { requests: number; seconds: number; p50s: number[]; p99s: number[]; errors: number }
+interface Tally { requests: number; seconds: number; p50s: number[]; p99s: number[]; errors: number; cpuMicros: number }
 
 async function serving(modelDir: string, seconds: number): Promise<string> {
   const servers: [string, ServerProcess][] = [];
   try {
     servers.push(['bare node:http (reference)', await startServer({ kind: 'bare' })]);
     servers.push(['serve MOJO GBM 50 trees (h2o_mojo_pojo, native)', await startServer({ kind: 'serve', modelDir, runtime: 'native' })]);
-    const tallies = servers.map((): Tally => ({ requests: 0, seconds: 0, p50s: [], p99s: [], errors: 0 }));
+    const tallies = servers.map((): Tally => ({ requests: 0, seconds: 0, p50s: [], p99s: [], errors: 0, cpuMicros: 0 }));
     for (const [, s] of servers) await loadServer(s, PAYLOAD, 2);
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < servers.length; i++) {
+        const before = await serverStats(servers[i][1]);
         const r = await loadServer(servers[i][1], PAYLOAD, seconds / ROUNDS);
+        const after = await serverStats(servers[i][1]);
         const t = tallies[i];
+        t.cpuMicros += after.cpu - before.cpu;
         t.requests += r.requests.total;
         t.seconds += r.duration;
         t.p50s.push(r.latency.p50);
@@ -42,15 +45,17 @@ async function serving(modelDir: string, seconds: number): Promise<string> {
     const lines = [
       `1-row requests, ${CONNECTIONS} connections, ${seconds} s per server in ${ROUNDS} alternating rounds`,
       '',
-      '| server | req/s | p50 ms | p99 ms | server RSS MB | errors |',
-      '|---|---|---|---|---|---|',
+      '| server | req/s | p50 ms | p99 ms | server CPU µs/req | server RSS MB | errors |',
+      '|---|---|---|---|---|---|---|',
     ];
     for (let i = 0; i < servers.length; i++) {
       const t = tallies[i];
       const { rss } = await serverStats(servers[i][1]);
       const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      lines.push(`| ${servers[i][0]} | ${(t.requests / t.seconds).toFixed(0)} | ${med(t.p50s)} | ${med(t.p99s)} | ${(rss / 2 ** 20).toFixed(1)} | ${t.errors} |`);
+      const cpu = t.cpuMicros / Math.max(1, t.requests);
+      lines.push(`| ${servers[i][0]} | ${(t.requests / t.seconds).toFixed(0)} | ${med(t.p50s)} | ${med(t.p99s)} | ${cpu.toFixed(0)} | ${(rss / 2 ** 20).toFixed(1)} | ${t.errors} |`);
     }
+    lines.push('', 'Server CPU per request barely depends on the machine\'s load; 1e6 / (CPU µs/req) is the req/s one core could serve.');
     return lines.join('\n');
   } finally {
     await Promise.all(servers.map(([, s]) => stopServer(s)));

@@ -19,3 +19,7 @@ export function readLightGBMModel(text: string | Uint8Array, opts: ReadLightGBMO
   const s = typeof text === 'string' ? text : new TextDecoder().decode(text);
   return new LightGBMModel(parseLightGBMText(s, file), file);
 }
+export {
+  LGBM_PICKLE_CLASSES, lgbmFromPickled, lgbmPredict, lgbmPredictProba, lgbmSklearnKind,
+  type LGBMSklearnKind, type LGBMSklearnModel,
+} from './sklearn-api.js';

@@ -56,3 +56,7 @@ export function detectFormat(bytes: Uint8Array): XGBoostFormat {
   const next = bytes[i + 1];
   return next === 0x22 || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || next === 0x7d ? 'json' : 'ubj';
 }
+export {
+  attributesFromBooster, xgbSklearnKind, xgbSklearnPredict, xgbSklearnPredictProba,
+  type XGBSklearnAttributes, type XGBSklearnKind,
+} from './sklearn-api.js';

@@ -11,7 +11,7 @@ import { rowInput } from './row-input.js';
  * reads it: int64 when every label is an integer) and one probability per class, named by
  * getOutputNames (integer levels as p0, p1...); with --predictCalibrated, cal_<name> columns follow.
  * Regression: `predict`. Clustering: `cluster` (a float: PredictCsv prints it as a double).
- * Anomaly detection: `predict` (normalized score) and `mean_length`.
+ * CoxPH: `lp`, the linear predictor. Anomaly detection: `predict` (normalized score) and `mean_length`.
  */
 export function predictFrame(model: MojoModel, frame: Frame, args: PredictionArgs): Frame {
   const meta = model.meta;
@@ -33,6 +33,8 @@ export function predictFrame(model: MojoModel, frame: Frame, args: PredictionArg
       return numbersFrame(['predict'], n, scoreRow, preds);
     case 'Clustering':
       return numbersFrame(['cluster'], n, scoreRow, preds);
+    case 'CoxPH':
+      return numbersFrame(['lp'], n, scoreRow, preds);
     case 'AnomalyDetection':
       return numbersFrame(meta.algo === 'extendedisolationforest' ? ['anomaly_score', 'mean_length'] : ['predict', 'mean_length'], n, scoreRow, preds);
     default:

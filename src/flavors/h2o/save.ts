@@ -2,8 +2,8 @@ import { copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlflowError } from '../../errors.js';
 import {
-  CONDA_ENV_FILE, ColSpec, Model, ModelSignature, PYTHON_ENV_FILE, Schema, defaultPythonEnvironment,
-  type InputExample,
+  CONDA_ENV_FILE, ColSpec, Model, ModelSignature, PYTHON_ENV_FILE, Schema, defaultPythonEnvironment, inferSchema,
+  type ColType, type InputExample,
 } from '../../model/index.js';
 import { MOJO_POJO_FLAVOR } from './mojo-pojo-flavor.js';
 import type { MojoMeta } from './mojo/mojo-model.js';
@@ -27,7 +27,9 @@ export interface SaveH2OMojoOptions {
  * `h2o_mojo_pojo` flavor (model_file, model_type MOJO, extra_prediction_args, relevant_columns:
  * the MOJO's input columns, h2o_version from model.ini) and python_function with
  * loader_module h2o_mlflow_flavor. The signature comes from the MOJO's columns and domains:
- * categorical inputs are strings, numeric ones doubles; outputs are PredictCsv's columns.
+ * categorical inputs are strings (longs when every level is an integer), numeric ones doubles,
+ * except where the input example gives a column another type (so that a client sending what
+ * the example holds is accepted); outputs are PredictCsv's columns.
  */
 export async function saveH2OMojo(dir: string, options: SaveH2OMojoOptions): Promise<Model> {
   const src = path.resolve(options.mojo);
@@ -38,7 +40,13 @@ export async function saveH2OMojo(dir: string, options: SaveH2OMojoOptions): Pro
   const file = path.basename(src);
   const relevant = relevantColumns(meta);
   const python = options.pythonVersion ?? '3.11.2';
-  const model = new Model({ signature: mojoSignature(meta, relevant), metadata: options.metadata });
+  const exampleTypes = new Map<string, ColType>();
+  if (options.inputExample !== undefined) {
+    for (const spec of inferSchema(options.inputExample, 'input example').inputs) {
+      if (spec instanceof ColSpec && spec.name !== undefined) exampleTypes.set(spec.name, spec.type);
+    }
+  }
+  const model = new Model({ signature: mojoSignature(meta, relevant, exampleTypes), metadata: options.metadata });
   model.addFlavor('python_function', {
     code: null,
     env: { conda: CONDA_ENV_FILE, virtualenv: PYTHON_ENV_FILE },
@@ -72,8 +80,10 @@ function relevantColumns(meta: MojoMeta): string[] {
   return offset !== undefined && !inputs.includes(offset) ? meta.columns.filter((c) => inputs.includes(c) || c === offset) : inputs;
 }
 
-function mojoSignature(meta: MojoMeta, relevant: readonly string[]): ModelSignature {
+function mojoSignature(meta: MojoMeta, relevant: readonly string[], exampleTypes: ReadonlyMap<string, ColType>): ModelSignature {
   const inputs = relevant.map((name) => {
+    const fromExample = exampleTypes.get(name);
+    if (fromExample !== undefined) return new ColSpec(fromExample, name);
     const levels = meta.domains[meta.columns.indexOf(name)];
     // levels that are all integers arrive as integers in pandas (and are written back as such)
     return new ColSpec(!levels ? 'double' : allIntegers(levels) ? 'long' : 'string', name);
@@ -92,6 +102,9 @@ function mojoSignature(meta: MojoMeta, relevant: readonly string[]): ModelSignat
       break;
     case 'Clustering':
       outputs = [new ColSpec('double', 'cluster')];
+      break;
+    case 'CoxPH':
+      outputs = [new ColSpec('double', 'lp')];
       break;
     default:
       return new ModelSignature(new Schema(inputs));

@@ -38,9 +38,9 @@ function column(f: Frame, name: string): unknown[] {
 }
 
 /** score0 cases: double[] rows in model column order. */
-const SCORE0 = ['gbm_calibrated', 'glm_prostate', 'glm_multinomial', 'kmeans'];
+const SCORE0 = ['gbm_calibrated', 'glm_prostate', 'glm_multinomial', 'kmeans', 'svm'];
 /** EasyPredictModelWrapper cases: RowData rows, checked through the PredictCsv output. */
-const WRAPPER = ['binomial', 'multinomial', 'regression', 'binomial_without_useless_models', 'binomial_titanic', 'gbm_calibrated', 'mojo', 'kmeans'];
+const WRAPPER = ['CoxPH_bc_all_3_32', 'CoxPH_bc_all_3_42', 'CoxPH_bc_catOnly_3_32', 'CoxPH_bc_catOnly_3_42', 'binomial', 'multinomial', 'regression', 'binomial_without_useless_models', 'binomial_titanic', 'gbm_calibrated', 'mojo', 'kmeans', 'svm'];
 
 describe('h2o MOJO parity with h2o-3 test assertions', () => {
   for (const name of SCORE0) {
@@ -59,7 +59,7 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
           expect(preds[0]).toBe(want[0]);
           for (let i = 1; i < want.length; i++) expect(preds[i]).toBeCloseTo(want[i], -Math.log10(tol) - 0.3);
         } else {
-          expect(preds[0]).toBe((exp.cluster as number[])[r]);
+          expect(preds[0]).toBe(((exp.cluster ?? exp.score0_preds0) as number[])[r]);
         }
       });
     });
@@ -77,9 +77,13 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
       const digits = -Math.log10(tol) - 0.3;
       if ('value' in exp) {
         const want = exp.value as number[];
-        column(out, 'predict').forEach((v, r) => expect(v as number).toBeCloseTo(want[r], digits));
+        column(out, model.meta.category === 'CoxPH' ? 'lp' : 'predict').forEach((v, r) => expect(v as number).toBeCloseTo(want[r], digits));
       }
       if ('cluster' in exp) expect(column(out, 'cluster')).toEqual(exp.cluster);
+      if ('labelIndex' in exp && !('label' in exp)) {
+        const levels = model.meta.domains[model.meta.columns.length - 1]!;
+        expect(column(out, 'predict').map((l) => levels.indexOf(String(l)))).toEqual(exp.labelIndex);
+      }
       if ('label' in exp) expect(column(out, 'predict').map(String)).toEqual(exp.label);
       if ('label_is_non_empty' in exp) expect(String(column(out, 'predict')[0])).not.toBe('');
       const probCols = out.columnNames.filter((n) => n !== 'predict' && !n.startsWith('cal_'));
@@ -110,6 +114,30 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
     });
   }
 
+  for (const name of ['XGBoostWithOffset', 'XGBoostWithoutOffset']) {
+    it(`${name}: predictRegression(row, offset) through the merged XGBoost scorer`, async () => {
+      const e = load(name);
+      const model = await loadMojo(mojoPath(e));
+      for (const c of e.cases) {
+        const offsets = (c as { offsets?: number[] }).offsets;
+        const records = (c.rows as Record<string, unknown>[]).map((r, i) => (model.meta.offsetColumn ? { ...r, [model.meta.offsetColumn]: offsets?.[i] ?? 0 } : r));
+        const out = predictFrame(model, frameFromRecords(records), { convertInvalidNumbers: false, calibrated: false });
+        const want = c.expected!.value as number[];
+        column(out, 'predict').forEach((v, r) => expect(v as number).toBeCloseTo(want[r], 3.7));
+      }
+    });
+  }
+
+  for (const name of ['xgboost', 'xgboost_java', 'oldDart']) {
+    it(`${name}: an XGBoost MOJO with no recorded values loads and scores`, async () => {
+      const model = await loadMojo(mojoPath(load(name)));
+      const preds = new Float64Array(model.predsSize);
+      model.score0(new Float64Array(model.meta.nfeatures).fill(1), 0, preds);
+      expect(preds.every(Number.isFinite)).toBe(true);
+      if (model.meta.nclasses > 2) expect(preds.slice(1).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    });
+  }
+
   it('mojo_modified_version: a MOJO version newer than supported is refused by name', async () => {
     const e = load('mojo_modified_version');
     await expect(loadMojo(mojoPath(e))).rejects.toMatchObject({
@@ -131,7 +159,7 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
   });
 
   it('the expected files all have a test above or are named as not scored natively', () => {
-    const covered = new Set([...SCORE0, ...WRAPPER, ...NOT_NATIVE_FIXTURES, ...LOAD_ONLY, 'glm_model', 'kmeans_model', 'dumjo', 'mojo_modified_version', 'glm_reader', 'gbm_variable_importance']);
+    const covered = new Set(['XGBoostWithOffset', 'XGBoostWithoutOffset', 'xgboost', 'xgboost_java', 'oldDart', ...SCORE0, ...WRAPPER, ...NOT_NATIVE_FIXTURES, ...LOAD_ONLY, 'glm_model', 'kmeans_model', 'dumjo', 'mojo_modified_version', 'glm_reader', 'gbm_variable_importance']);
     const all = readdirSync(EXPECTED).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
     expect(all.filter((n) => !covered.has(n))).toEqual([]);
   });
@@ -139,8 +167,7 @@ describe('h2o MOJO parity with h2o-3 test assertions', () => {
 
 /** MOJOs of algorithms scored through the Python bridge only (README: not native). */
 const NOT_NATIVE_FIXTURES = [
-  'CoxPH_bc_all_3_32', 'CoxPH_bc_all_3_42', 'CoxPH_bc_catOnly_3_32', 'CoxPH_bc_catOnly_3_42', 'svm', 'word2vec', 'glrm',
-  'XGBoostWithOffset', 'XGBoostWithoutOffset', 'xgboost_java', 'xgboost', 'oldDart',
+  'word2vec', 'glrm',
 ];
 /** MOJOs with no recorded values: they must load and score. */
 const LOAD_ONLY = ['isofor', 'isoforextended'];

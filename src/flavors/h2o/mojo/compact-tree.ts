@@ -1,4 +1,5 @@
 import { MlflowError } from '../../../errors.js';
+import type { MojoMeta } from './mojo-model.js';
 
 /**
  * One tree of H2O's compressed tree format (SharedTreeMojoModel), decoded once into flat arrays
@@ -12,6 +13,14 @@ import { MlflowError } from '../../../errors.js';
 
 /** How a MOJO version routes categorical levels a bitset does not cover (ScoreTree0/1/2). */
 export type TreeScoring = 0 | 1 | 2;
+
+/** The tree walk a MOJO's version asks for, and its input columns' level counts. */
+export function treeInputs(meta: MojoMeta): { scoring: TreeScoring; domainSizes: Int32Array } {
+  const scoring: TreeScoring = meta.mojoVersion === 1.0 ? 0 : meta.mojoVersion === 1.1 ? 1 : 2;
+  const domainSizes = new Int32Array(meta.nfeatures);
+  for (let c = 0; c < meta.nfeatures; c++) domainSizes[c] = meta.domains[c]?.length ?? 0;
+  return { scoring, domainSizes };
+}
 
 const KIND_NUM = 0;
 const KIND_BITSET = 1;
@@ -33,12 +42,12 @@ export class CompactTree {
   private readonly bitStart: Int32Array;
   private readonly left: Int32Array;
   private readonly right: Int32Array;
+  /** Levels of the split column (0 for numeric columns), per node. */
+  private readonly levels: Int32Array;
 
   private constructor(
     private readonly bytes: Uint8Array,
     private readonly scoring: TreeScoring,
-    /** Levels per input column (0 for numeric): ScoreTree2 sends an index beyond the domain the NA way. */
-    private readonly domainSizes: Int32Array,
     n: number,
   ) {
     this.kind = new Uint8Array(n);
@@ -50,11 +59,13 @@ export class CompactTree {
     this.bitStart = new Int32Array(n);
     this.left = new Int32Array(n);
     this.right = new Int32Array(n);
+    this.levels = new Int32Array(n);
   }
 
+  /** `domainSizes`: levels per input column (0 for numeric); ScoreTree2 sends an index beyond the domain the NA way. */
   static decode(bytes: Uint8Array, scoring: TreeScoring, domainSizes: Int32Array, where: string): CompactTree {
     // a node takes at least 5 bytes and a leaf 4, so this bounds the node count
-    const t = new CompactTree(bytes, scoring, domainSizes, Math.max(1, Math.ceil(bytes.length / 2)));
+    const t = new CompactTree(bytes, scoring, Math.max(1, Math.ceil(bytes.length / 2)));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let count = 0;
     const fail = (what: string): never => {
@@ -84,6 +95,7 @@ export class CompactTree {
       const naDir = bytes[pos++];
       const i = count++;
       t.col[i] = col;
+      t.levels[i] = domainSizes[col];
       t.naLeft[i] = naDir === NA_LEFT || naDir === LEFT ? 1 : 0;
       const lmask = nodeType & 51;
       const equal = nodeType & 12;
@@ -145,21 +157,25 @@ export class CompactTree {
 
   /** The leaf value this row reaches (SharedTreeMojoModel.scoreTree for the tree's MOJO version). */
   score(row: ArrayLike<number>): number {
-    const { kind, col, split, left, right } = this;
+    // the common step (a numeric split on a numeric column) stays in this loop; the rest is goesRight
+    const { kind, col, split, left, right, naLeft, levels } = this;
     let n = 0;
     for (;;) {
       const k = kind[n];
       if (k === KIND_LEAF) return split[n];
       const d = row[col[n]];
-      n = this.goesRight(n, k, d) ? right[n] : left[n];
+      let toRight: boolean;
+      if (d !== d) toRight = naLeft[n] === 0;
+      else if (k === KIND_NUM && levels[n] === 0) toRight = d >= split[n];
+      else toRight = this.goesRight(n, k, d);
+      n = toRight ? right[n] : left[n];
     }
   }
 
   private goesRight(n: number, k: number, d: number): boolean {
-    if (d !== d) return this.naLeft[n] === 0;
     const scoring = this.scoring;
     if (scoring === 2) {
-      const levels = this.domainSizes[this.col[n]];
+      const levels = this.levels[n];
       if (levels > 0 && levels <= Math.trunc(d)) return this.naLeft[n] === 0;
     }
     if (k === KIND_NUM) return d >= this.split[n];

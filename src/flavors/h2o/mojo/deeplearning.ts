@@ -1,6 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import { notNative } from './gbm-drf.js';
-import { finishClassifier, type MojoReader } from './mojo-model.js';
+import { finishClassifier, notNative, oneHotSlot, type MojoReader } from './mojo-model.js';
 
 /**
  * DeepLearning MOJOs (DeeplearningMojoReader): a feed-forward network over one-hot categoricals
@@ -113,14 +112,8 @@ export const deepLearningReader: MojoReader = {
       score0(row, _offset, preds) {
         let x: Float64Array = new Float64Array(units[0]);
         for (let i = 0; i < cats; i++) {
-          let idx: number;
-          if (Number.isNaN(row[i])) idx = catOffsets[i + 1] - 1;
-          else {
-            const c = Math.trunc(row[i]);
-            idx = useAll ? c + catOffsets[i] : c !== 0 ? c - 1 + catOffsets[i] : -1;
-            if (idx >= catOffsets[i + 1]) idx = catOffsets[i + 1] - 1;
-          }
-          if (idx >= 0) x[idx] = 1;
+          const slot = oneHotSlot(row[i], i, catOffsets, useAll);
+          if (slot >= 0) x[slot] = 1;
         }
         const base = catOffsets[cats] ?? 0;
         for (let i = 0; i < nums; i++) {

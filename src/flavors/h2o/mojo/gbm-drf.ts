@@ -1,6 +1,5 @@
-import { MlflowError } from '../../../errors.js';
-import { CompactTree, type TreeScoring } from './compact-tree.js';
-import { finishClassifier, logitInv, type MojoMeta, type MojoModel, type MojoReadContext, type MojoReader } from './mojo-model.js';
+import { CompactTree, treeInputs } from './compact-tree.js';
+import { finishClassifier, logitInv, notNative, type MojoMeta, type MojoModel, type MojoReadContext, type MojoReader } from './mojo-model.js';
 
 /**
  * GBM and DRF MOJOs: the shared tree format (SharedTreeMojoReader) and each algorithm's way of
@@ -24,9 +23,7 @@ function readForest(ctx: MojoReadContext, perClassDefault: number): Forest {
   }
   const groups = ini.num('n_trees');
   const perClass = ini.num('n_trees_per_class', perClassDefault);
-  const scoring: TreeScoring = meta.mojoVersion === 1.0 ? 0 : meta.mojoVersion === 1.1 ? 1 : 2;
-  const domainSizes = new Int32Array(meta.nfeatures);
-  for (let c = 0; c < meta.nfeatures; c++) domainSizes[c] = meta.domains[c]?.length ?? 0;
+  const { scoring, domainSizes } = treeInputs(meta);
   const trees: (CompactTree | null)[][] = [];
   for (let k = 0; k < perClass; k++) {
     const row: (CompactTree | null)[] = [];
@@ -43,13 +40,6 @@ function readForest(ctx: MojoReadContext, perClassDefault: number): Forest {
     calibBeta = ini.nums('calib_glm_beta');
   }
   return { trees, groups, calibBeta };
-}
-
-export function notNative(meta: Pick<MojoMeta, 'where' | 'algo'>, what: string): MlflowError {
-  return new MlflowError(
-    `${meta.where}: ${meta.algo} MOJO with ${what} is not supported natively; use --runtime python`,
-    'NOT_IMPLEMENTED',
-  );
 }
 
 function sumTrees(forest: Forest, nclasses: number, row: Float64Array, preds: Float64Array): void {

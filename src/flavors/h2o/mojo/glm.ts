@@ -1,6 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import { notNative } from './gbm-drf.js';
-import { logitInv, type MojoMeta, type MojoReader } from './mojo-model.js';
+import { logitInv, notNative, type MojoMeta, type MojoReader } from './mojo-model.js';
 
 /**
  * GLM MOJOs (GlmMojoReader): coefficients over the expanded design (one per categorical level,

@@ -1,6 +1,5 @@
-import { notNative } from './gbm-drf.js';
-import { CompactTree, type TreeScoring } from './compact-tree.js';
-import type { MojoReader } from './mojo-model.js';
+import { CompactTree, treeInputs } from './compact-tree.js';
+import { notNative, type MojoReader } from './mojo-model.js';
 
 /**
  * Isolation Forest MOJOs: the shared tree format, each leaf holding the path length; the output
@@ -13,9 +12,7 @@ export const isolationForestReader: MojoReader = {
     const groups = ini.num('n_trees');
     const minLen = ini.num('min_path_length', 0);
     const maxLen = ini.num('max_path_length', 0);
-    const scoring: TreeScoring = meta.mojoVersion === 1.0 ? 0 : meta.mojoVersion === 1.1 ? 1 : 2;
-    const domainSizes = new Int32Array(meta.nfeatures);
-    for (let c = 0; c < meta.nfeatures; c++) domainSizes[c] = meta.domains[c]?.length ?? 0;
+    const { scoring, domainSizes } = treeInputs(meta);
     const trees: CompactTree[] = [];
     for (let j = 0; j < groups; j++) {
       const name = `trees/t00_${String(j).padStart(3, '0')}.bin`;

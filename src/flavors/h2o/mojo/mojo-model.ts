@@ -1,3 +1,4 @@
+import { MlflowError } from '../../../errors.js';
 import type { IniValues } from './model-ini.js';
 import type { MojoSource } from './source.js';
 
@@ -132,4 +133,23 @@ export function finishClassifier(meta: MojoMeta, row: Float64Array, preds: Float
 
 export function logitInv(x: number): number {
   return 1 / (Math.exp(-x) + 1);
+}
+
+/** The refusal for a model setting this reader does not score: NOT_IMPLEMENTED, which the Python bridge may take. */
+export function notNative(meta: Pick<MojoMeta, 'where' | 'algo'>, what: string): MlflowError {
+  return new MlflowError(
+    `${meta.where}: ${meta.algo} MOJO with ${what} is not supported natively; use --runtime python`,
+    'NOT_IMPLEMENTED',
+  );
+}
+
+/**
+ * The one-hot slot of categorical i (GenModel.setCats): NA takes the column's last slot, an index
+ * beyond the block too; level 0 has no slot (-1) unless all factor levels are kept.
+ */
+export function oneHotSlot(d: number, i: number, catOffsets: readonly number[], useAllFactorLevels: boolean): number {
+  if (Number.isNaN(d)) return catOffsets[i + 1] - 1;
+  const c = Math.trunc(d);
+  const slot = useAllFactorLevels ? c + catOffsets[i] : c !== 0 ? c - 1 + catOffsets[i] : -1;
+  return slot >= catOffsets[i + 1] ? catOffsets[i + 1] - 1 : slot;
 }

@@ -1,5 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { parseDomainFile } from './domains.js';
+import { coxphReader } from './coxph.js';
 import { deepLearningReader } from './deeplearning.js';
 import { drfReader, gbmReader } from './gbm-drf.js';
 import { glmReader } from './glm.js';
@@ -10,6 +11,8 @@ import { IniValues, parseModelIni } from './model-ini.js';
 import type { ModelCategory, MojoMeta, MojoModel, MojoReader } from './mojo-model.js';
 import { openMojo, type MojoSource } from './source.js';
 import { stackedEnsembleReader } from './stacked-ensemble.js';
+import { svmReader } from './svm.js';
+import { xgboostReader } from './xgboost.js';
 
 /** Readers by model.ini's `algo`. */
 const READERS: Record<string, MojoReader> = {
@@ -21,11 +24,14 @@ const READERS: Record<string, MojoReader> = {
   extendedisolationforest: extendedIsolationForestReader,
   stackedensemble: stackedEnsembleReader,
   deeplearning: deepLearningReader,
+  svm: svmReader,
+  xgboost: xgboostReader,
+  coxph: coxphReader,
 };
 
 /** H2O algorithms with a MOJO that this reader does not score (named in refusals and the README). */
 export const NOT_NATIVE_ALGOS = [
-  'xgboost', 'coxph', 'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'svm', 'pca',
+  'gam', 'word2vec', 'glrm', 'rulefit', 'targetencoder', 'pca',
   'isotonicregression', 'upliftdrf', 'klime', 'deepwater', 'psvm', 'anovaglm', 'modelselection', 'generic',
 ] as const;
 

@@ -1,6 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import { notNative } from './gbm-drf.js';
-import type { MojoMeta, MojoModel, MojoReader } from './mojo-model.js';
+import { notNative, type MojoMeta, type MojoModel, type MojoReader } from './mojo-model.js';
 
 /**
  * StackedEnsemble MOJOs (MultiModelMojoReader): base models and a metalearner, each a MOJO in its

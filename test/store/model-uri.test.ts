@@ -41,6 +41,28 @@ describe('runs:/ URIs', () => {
     expect(parseRunsUri('runs:/abc/')).toEqual({ runId: 'abc' });
   });
 
+  it.each(['runs:/abc/../../../../etc', 'runs:/abc/model/../../x', 'runs:/abc/%2e%2e/%2e%2e/x', 'runs:/abc/%2E%2e%2Fsecret', 'runs:/abc/%252e%252e/x', 'runs:/abc/a\\..\\..\\x'])(
+    'refuses %s, which climbs out of the run\'s artifacts, naming the path',
+    (uri) => {
+      let err: unknown;
+      try {
+        parseRunsUri(uri);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(MlflowError);
+      expect((err as MlflowError).errorCode).toBe('INVALID_PARAMETER_VALUE');
+      expect((err as MlflowError).message).toBe(
+        `Invalid artifact path '${uri.slice('runs:/abc/'.length)}' in ${uri}: it climbs out of the run's artifact root ('..' once percent-decoded)`,
+      );
+    },
+  );
+
+  it('keeps dots that do not climb', () => {
+    expect(parseRunsUri('runs:/abc/model..v2/x.y')).toEqual({ runId: 'abc', artifactPath: 'model..v2/x.y' });
+    expect(parseRunsUri('runs:/abc/100%/x')).toEqual({ runId: 'abc', artifactPath: '100%/x' });
+  });
+
   it.each(['runs:/', 'runs:', 'runs://abc/model', 'runs:abc/model'])('refuses %s', (uri) => {
     expect(() => parseRunsUri(uri)).toThrow(
       `Not a proper runs:/ URI: ${uri}. Runs URIs must be of the form 'runs:/<run_id>/run-relative/path/to/artifact'`,

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -51,6 +51,7 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
   const reading = schemaReading(predictor.metadata.getInputSchema());
   let rows = 0;
   let sink: Sink | undefined;
+  const removeOnSignal = partial === undefined ? undefined : removeOnInterrupt(partial);
   try {
     sink = openSink(partial, format);
     if (options.contentType === 'json') {
@@ -89,8 +90,30 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
     await sink?.abort();
     if (partial !== undefined) await rm(partial, { force: true });
     throw err;
+  } finally {
+    removeOnSignal?.();
   }
   return { rows };
+}
+
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Until the returned function is called, SIGINT, SIGTERM or SIGHUP removes the temporary output
+ * file and then ends the process as the signal would have (a handler replaces Node's default
+ * exit, so the signal is raised again once the handler is gone).
+ */
+function removeOnInterrupt(partial: string): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stop();
+    rmSync(partial, { force: true });
+    process.kill(process.pid, signal);
+  };
+  const stop = (): void => {
+    for (const s of INTERRUPTS) process.off(s, onSignal);
+  };
+  for (const s of INTERRUPTS) process.on(s, onSignal);
+  return stop;
 }
 
 async function checkInputFile(path: string): Promise<void> {

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerFlavor, unregisterFlavor } from '../../src/flavors/registry.js';
 import { readFrameBatches } from '../../src/frame/index.js';
 import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
 import { batchPredict } from '../../src/serve/index.js';
@@ -83,5 +84,46 @@ describe('batchPredict', () => {
     const input = join(dir, 'bad.csv');
     await writeFile(input, 'a,b\n1,2\n');
     await expect(batchPredict(predictor, { input, output: join(dir, 'bad.json'), contentType: 'csv' })).rejects.toThrow(/sepal_length/);
+  });
+});
+
+describe('batchPredict on an LLM-style request', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'batch-llm-'));
+    registerFlavor({
+      name: 'acme_echo_chat',
+      kind: 'native',
+      async loadPredictor() {
+        return {
+          predict(input, params) {
+            const { messages } = input as { messages: { content: string }[] };
+            return { choices: [{ message: { content: messages.at(-1)?.content.toUpperCase() } }], params: params ?? null };
+          },
+        };
+      },
+    });
+    await mkdir(join(dir, 'chat'));
+    await writeFile(
+      join(dir, 'chat', 'MLmodel'),
+      'flavors:\n  acme_echo_chat: {}\nmlflow_version: 2.22.1\nsignature:\n  outputs: \'[{"type": "string", "required": true}]\'\n  params: \'[{"name": "temperature", "default": 0.5, "shape": null, "type": "double"}]\'\n',
+    );
+  });
+  afterAll(async () => {
+    unregisterFlavor('acme_echo_chat');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the predictions unwrapped and takes the params schema\'s keys as params, as MLflow\'s _predict', async () => {
+    const predictor = await loadPredictor(join(dir, 'chat'));
+    try {
+      const input = join(dir, 'chat.json');
+      const output = join(dir, 'chat-out.json');
+      await writeFile(input, '{"messages": [{"role": "user", "content": "hi"}], "temperature": 0.1}');
+      await batchPredict(predictor, { input, output, contentType: 'json' });
+      expect(await readFile(output, 'utf8')).toBe('{"choices": [{"message": {"content": "HI"}}], "params": {"temperature": 0.1}}');
+    } finally {
+      await predictor.close();
+    }
   });
 });

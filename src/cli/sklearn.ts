@@ -14,9 +14,8 @@ export function registerSklearn(parent: Command): void {
     .option('--input-example <path>', 'a CSV file (or a JSON scoring request) saved as the input example; the signature is inferred from it')
     .addOption(new Option('--predict-fn <method>', 'the method pyfunc predict calls').choices([...SKLEARN_METHODS]).default('predict'))
     .addOption(
-      new Option('--serialization-format <format>', "MLmodel's serialization_format (a joblib file is rewritten as a plain pickle)")
-        .choices(['cloudpickle', 'pickle'])
-        .default('cloudpickle'),
+      new Option('--serialization-format <format>', "MLmodel's serialization_format; default cloudpickle, or pickle for a joblib file (rewritten as a plain pickle)")
+        .choices(['cloudpickle', 'pickle']),
     )
     .option('--python-version <version>', 'Python version recorded for the model', '3.11.2')
     .action(async (opts: SaveFlags) => {
@@ -38,7 +37,7 @@ interface SaveFlags {
   output: string;
   inputExample?: string;
   predictFn: SklearnMethod;
-  serializationFormat: 'cloudpickle' | 'pickle';
+  serializationFormat?: 'cloudpickle' | 'pickle';
   pythonVersion: string;
 }
 

@@ -27,7 +27,7 @@ export interface SaveSklearnOptions {
   signature?: ModelSignature | false;
   /**
    * MLmodel's serialization_format, the loader MLflow reads model.pkl with: cloudpickle (MLflow's
-   * default) or pickle. A joblib file is rewritten as a plain pickle and always says pickle.
+   * default) or pickle (the default for a joblib file, which is rewritten as a plain pickle).
    */
   serializationFormat?: 'pickle' | 'cloudpickle';
   /** The method pyfunc's predict calls (MLflow's pyfunc_predict_fn), default predict. */
@@ -69,9 +69,9 @@ export async function saveModel(dir: string, options: SaveSklearnOptions): Promi
       ? await inferSignatureFromExample(options.inputExample, (x) => callMethod(est, 'predict', asModelInput(x)))
       : options.signature || undefined;
   const python = options.pythonVersion ?? '3.11.2';
-  // A joblib file is rewritten here by a plain pickler; any other file is labelled as asked
-  // (MLflow's default, cloudpickle, whose output for an importable class is a plain pickle).
-  const serializationFormat = joblib ? 'pickle' : (options.serializationFormat ?? 'cloudpickle');
+  // As asked; by default MLflow's cloudpickle (whose output for an importable class is a plain
+  // pickle, so either label loads the same bytes), or pickle for a joblib file we re-pickled.
+  const serializationFormat = options.serializationFormat ?? (joblib ? 'pickle' : 'cloudpickle');
   const env: PythonEnvironment = {
     ...defaultPythonEnvironment(python),
     requirements: sklearnRequirements(modules, sklearnVersion, serializationFormat),

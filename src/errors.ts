@@ -76,8 +76,13 @@ export class NotSupportedNativelyError extends MlflowError {
   }
 }
 
-export function isNotSupportedNatively(e: unknown): e is NotSupportedNativelyError {
-  return e instanceof NotSupportedNativelyError;
+/**
+ * A refusal the Python bridge may take: NotSupportedNativelyError, or any MlflowError with
+ * NOT_IMPLEMENTED, the code every native flavor (spark, h2o, xgboost, lightgbm...) uses to name
+ * a stage, algorithm or setting it does not implement. Only loadPredictor's load step asks.
+ */
+export function isNotSupportedNatively(e: unknown): e is MlflowError {
+  return e instanceof NotSupportedNativelyError || (e instanceof MlflowError && e.errorCode === 'NOT_IMPLEMENTED');
 }
 
 /**

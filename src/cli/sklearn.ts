@@ -12,6 +12,10 @@ export function registerSklearn(parent: Command): void {
     .requiredOption('-o, --output <dir>', 'model directory to create (must not exist or be empty)')
     .option('--input-example <path>', 'a CSV file (or a JSON scoring request) saved as the input example; the signature is inferred from it')
     .addOption(new Option('--predict-fn <method>', 'the method pyfunc predict calls').choices([...SKLEARN_METHODS]).default('predict'))
+    .addOption(
+      new Option('--serialization-format <format>', "MLmodel's serialization_format; default cloudpickle, or pickle for a joblib file (rewritten as a plain pickle)")
+        .choices(['cloudpickle', 'pickle']),
+    )
     .option('--python-version <version>', 'Python version recorded for the model', '3.11.2')
     .action(async (opts: SaveFlags) => {
       const inputExample = opts.inputExample ? await readExample(opts.inputExample) : undefined;
@@ -19,6 +23,7 @@ export function registerSklearn(parent: Command): void {
         pickle: opts.pickle,
         inputExample,
         predictFn: opts.predictFn,
+        serializationFormat: opts.serializationFormat,
         pythonVersion: opts.pythonVersion,
       });
       process.stdout.write(`Saved sklearn model ${model.modelUuid} to ${opts.output}\n`);
@@ -31,5 +36,6 @@ interface SaveFlags {
   output: string;
   inputExample?: string;
   predictFn: SklearnMethod;
+  serializationFormat?: 'cloudpickle' | 'pickle';
   pythonVersion: string;
 }

@@ -12,7 +12,9 @@ export {
   TensorSpec, normalizeNumpyDtype, validateParamValue,
   type ColType, type DataType, type InputSpec, type ParamType, type SignatureDict,
 } from './signature.js';
-export { inferColType, inferParamSchema, inferSchema, inferSignature, mergeTypes, sameType } from './infer-signature.js';
+export {
+  inferColType, inferExampleOutputSchema, inferParamSchema, inferSchema, inferSignature, inferSignatureFromExample, mergeTypes, sameType,
+} from './infer-signature.js';
 export { registerModelUriResolver, resolveModelDir, uriScheme, type ModelUriResolver } from './uri-resolver.js';
 export { FLAVOR_PATH_FIELDS, checkFlavorPaths, flavorPath, resolveInside } from './path-safety.js';
 export {

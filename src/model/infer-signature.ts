@@ -38,7 +38,7 @@ export function inferSchema(data: unknown, what = 'data'): Schema {
     if (entries.length > 0 && entries.every(([, v]) => isTensor(v))) {
       return new Schema(entries.map(([name, t]) => tensorSpec(t as Tensor, name)));
     }
-    return new Schema(entries.map(([name, v]) => new ColSpec(inferColType(v, `${what}.${name}`), name, !isNullish(v))));
+    return new Schema(entries.map(([name, v]) => new ColSpec(inferColType(v, `${what}.${name}`), name, inferRequired(v))));
   }
   return new Schema([new ColSpec(inferColType(data, what))]);
 }
@@ -47,7 +47,11 @@ const TENSOR_DTYPE: Record<string, string> = { string: 'str' };
 
 function tensorSpec(t: Tensor, name?: string): TensorSpec {
   if (t.shape.length === 0) {
-    throw new MlflowError('Cannot infer a tensor spec from a 0-d tensor: it has no variable dimension', 'INVALID_PARAMETER_VALUE');
+    // MLflow's _get_tensor_shape, setting dimension 0 of a 0-d array to -1.
+    throw new MlflowError(
+      'The specified variable_dimension 0 is out of bounds with respect to the number of dimensions 0 in the input dataset',
+      'INTERNAL_ERROR',
+    );
   }
   return new TensorSpec(TENSOR_DTYPE[t.dtype] ?? t.dtype, [-1, ...t.shape.slice(1)], name);
 }
@@ -66,11 +70,13 @@ function columnType(d: ColumnData, name: string): ColType {
   switch (d.kind) {
     case 'number': {
       const t = NUMERIC_COLUMN_TYPE[d.dtype];
-      if (!t) throw new MlflowError(`Unsupported numpy data type '${d.dtype}' in column '${name}'`, 'INVALID_PARAMETER_VALUE');
+      // _infer_numpy_dtype's words (uint64 has no MLflow type); MlflowException's default code.
+      if (!t) throw new MlflowError(`Unsupported numpy data type '${d.dtype}', kind 'u' (column '${name}')`, 'INTERNAL_ERROR');
       return t;
     }
     case 'string':
-      return 'string';
+      // An object column of None only: _infer_colspec_type gives Array(Any), whose items are Any.
+      return d.values.every((v) => v === null) && d.values.length > 0 ? new AnyType() : 'string';
     case 'bool':
       return 'boolean';
     case 'binary':
@@ -100,10 +106,76 @@ function recordsSchema(records: Record<string, unknown>[]): Schema {
   return new Schema(
     [...columns].map(([name, values]) => {
       const t = inferColType(values, `column '${name}'`);
-      const required = records.every((r) => !isNullish(r[name]));
+      // `item.get(col) is not None`: a NaN value still counts as present.
+      const required = records.every((r) => r[name] !== null && r[name] !== undefined);
       return new ColSpec(t instanceof ArrayType ? t.items : t, name, required);
     }),
   );
+}
+
+/** MLflow's _infer_required: a list (or Series) is required when none of its items is None/NaN. */
+function inferRequired(v: unknown): boolean {
+  return Array.isArray(v) ? !v.some(isNullish) : !isNullish(v);
+}
+
+/**
+ * The signature save_model records when given an input example and no signature (MLflow's
+ * _infer_signature_from_input_example): the input schema from the example, the output schema
+ * from what `predict` makes of it (see inferExampleOutputSchema). As in MLflow, a failure is a
+ * warning, not an error: the model is saved without a signature (or without its outputs when only
+ * the output schema could not be inferred).
+ */
+export async function inferSignatureFromExample(
+  example: unknown,
+  predict: (example: unknown) => unknown,
+): Promise<ModelSignature | undefined> {
+  let inputs: Schema;
+  let prediction: unknown;
+  try {
+    inputs = inferSchema(example, 'input');
+    prediction = await predict(example);
+  } catch (e) {
+    process.emitWarning(
+      `Failed to infer the model signature from the input example. Reason: ${(e as Error).message}. ` +
+        'To disable automatic signature inference, pass `signature: false`.',
+    );
+    return undefined;
+  }
+  try {
+    return new ModelSignature(inputs, inferExampleOutputSchema(inputs, prediction));
+  } catch (e) {
+    process.emitWarning(`Failed to infer model output schema from the prediction result. Detailed exception: ${(e as Error).message}`);
+    return new ModelSignature(inputs);
+  }
+}
+
+/**
+ * The output schema save_model records for an input example it scored (MLflow's
+ * _infer_signature_from_input_example): as infer_signature, except that a 1-D array predicted
+ * for column-based input is taken as a pandas Series, one unnamed ColSpec (e.g. a classifier's
+ * labels give `[{"type": "long", "required": true}]`, not a tensor spec).
+ */
+export function inferExampleOutputSchema(inputSchema: Schema, prediction: unknown): Schema {
+  if (!inputSchema.isTensorSpec() && isTensor(prediction) && prediction.shape.length === 1) {
+    return new Schema([new ColSpec(seriesType(prediction), undefined, !tensorHasMissing(prediction))]);
+  }
+  return inferSchema(prediction, 'output');
+}
+
+/** _infer_pandas_column of pd.Series(array): numeric dtypes map directly, objects by their values. */
+function seriesType(t: Tensor): ColType {
+  if (t.dtype === 'bool') return 'boolean';
+  if (t.dtype === 'string' || t.dtype === 'object') {
+    const type = inferColType(t.data, 'output');
+    return type instanceof ArrayType ? type.items : type;
+  }
+  const type = NUMERIC_COLUMN_TYPE[t.dtype];
+  if (!type) throw new MlflowError(`Unsupported numpy data type '${t.dtype}', kind 'u'`, 'INTERNAL_ERROR');
+  return type;
+}
+
+function tensorHasMissing(t: Tensor): boolean {
+  return (Array.from(t.data as ArrayLike<unknown>) as unknown[]).some(isNullish);
 }
 
 /** MLflow's _infer_datatype: dict -> Object, list -> Array, scalar -> DataType, null/empty -> Any. */

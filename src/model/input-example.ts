@@ -12,9 +12,9 @@ export const INPUT_EXAMPLE_FILE = 'input_example.json';
 export const SERVING_INPUT_FILE = 'serving_input_example.json';
 
 /**
- * An input example: a table (saved as a pandas DataFrame in split orient), a tensor or a record
- * of tensors (saved as numpy arrays), a list of records (a table, as pandas builds one), or any
- * other JSON value (saved as MLflow's json_object).
+ * An input example, saved as MLflow's _Example saves each kind: a table (a pandas DataFrame, split
+ * orient), a tensor or a record of tensors (numpy arrays), or any other JSON value — a list (of
+ * records, of scalars...), a record, a scalar — saved as it is with type json_object.
  */
 export type InputExample = Frame | Tensor | { [name: string]: Tensor } | unknown;
 
@@ -26,12 +26,14 @@ export interface InputExampleFiles {
   servingInput: string;
 }
 
+/** The keys that make a record an unwrapped LLM request (MLflow's is_unified_llm_input). */
+const LLM_INPUT_KEYS = ['messages', 'prompt', 'input'];
+
 /** The two files MLflow writes for an input example, and the MLmodel info that points at them. */
 export function inputExampleFiles(example: InputExample): InputExampleFiles {
   const base = { artifact_path: INPUT_EXAMPLE_FILE, serving_input_path: SERVING_INPUT_FILE };
-  if (isRecordList(example)) example = recordsToSplit(example);
-  if (isFrame(example) || isSplit(example)) {
-    const split = isFrame(example) ? frameToSplit(example) : example;
+  if (isFrame(example)) {
+    const split = frameToSplit(example);
     return {
       info: { artifact_path: INPUT_EXAMPLE_FILE, pandas_orient: 'split', serving_input_path: SERVING_INPUT_FILE, type: 'dataframe' },
       example: pyJsonDumps(split),
@@ -39,20 +41,31 @@ export function inputExampleFiles(example: InputExample): InputExampleFiles {
     };
   }
   if (isTensor(example)) {
-    const list = tensorToList(example);
+    const list = tensorToList(example, { nanAsNull: true });
     return { info: { ...base, type: 'ndarray' }, example: pyJsonDumps(list), servingInput: pyJsonDumps({ inputs: list }, { indent: 2 }) };
   }
-  if (isTensorRecord(example)) {
-    const dict = Object.fromEntries(Object.entries(example).map(([k, t]) => [k, tensorToList(t)]));
+  if (isPlainObject(example) && Object.values(example).some(isTensor)) {
+    if (!Object.values(example).every(isTensor)) {
+      throw new MlflowError('Mixed types in dictionary are not supported as input examples. Found numpy arrays and other types.', 'INVALID_PARAMETER_VALUE');
+    }
+    const dict = Object.fromEntries(Object.entries(example).map(([k, t]) => [k, tensorToList(t as Tensor, { nanAsNull: true })]));
     return { info: { ...base, type: 'ndarray' }, example: pyJsonDumps(dict), servingInput: pyJsonDumps({ inputs: dict }, { indent: 2 }) };
+  }
+  if (Array.isArray(example) && containsTensor(example)) {
+    throw new MlflowError(
+      'Multidimensional arrays (aka tensors) are not supported. Numpy arrays in list are not supported as input examples.',
+      'INTERNAL_ERROR',
+    );
   }
   if (example === undefined || typeof example === 'function' || typeof example === 'symbol') {
     throw new MlflowError('Input example must be a Frame, a Tensor, a record of Tensors or a JSON value', 'INVALID_PARAMETER_VALUE');
   }
+  // A record with an LLM key is served as it is; anything else inside {"inputs": ...}.
+  const llm = isPlainObject(example) && LLM_INPUT_KEYS.some((k) => Object.hasOwn(example, k));
   return {
     info: { ...base, type: 'json_object' },
     example: pyJsonDumps(example),
-    servingInput: pyJsonDumps({ inputs: example }, { indent: 2 }),
+    servingInput: pyJsonDumps(llm ? example : { inputs: example }, { indent: 2 }),
   };
 }
 
@@ -104,37 +117,15 @@ interface Split {
   data: unknown[][];
 }
 
-function isSplit(x: unknown): x is Split {
-  return (
-    typeof x === 'object' && x !== null && !Array.isArray(x) && Object.keys(x).length === 2 &&
-    Array.isArray((x as Split).columns) && Array.isArray((x as Split).data)
-  );
-}
-
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof Date);
 }
 
-function isRecordList(x: unknown): x is Record<string, unknown>[] {
-  return Array.isArray(x) && x.length > 0 && x.every(isPlainObject);
-}
-
-function isTensorRecord(x: unknown): x is Record<string, Tensor> {
-  return isPlainObject(x) && Object.keys(x).length > 0 && Object.values(x).every(isTensor);
-}
-
-/** A list of records as pandas.DataFrame(records) lays it out: columns in first-seen order. */
-function recordsToSplit(records: Record<string, unknown>[]): Split {
-  const columns: string[] = [];
-  const seen = new Set<string>();
-  for (const r of records) {
-    for (const k of Object.keys(r)) {
-      if (seen.has(k)) continue;
-      seen.add(k);
-      columns.push(k);
-    }
-  }
-  return { columns, data: records.map((r) => columns.map((c) => (c in r ? r[c] : null))) };
+function containsTensor(x: unknown): boolean {
+  if (isTensor(x)) return true;
+  if (Array.isArray(x)) return x.some(containsTensor);
+  if (isPlainObject(x)) return Object.values(x).some(containsTensor);
+  return false;
 }
 
 function frameToSplit(frame: Frame): Split {
@@ -160,12 +151,16 @@ function columnValues(d: ColumnData): unknown[] {
   }
 }
 
-/** numpy's tolist(): nested lists in row-major order. */
-export function tensorToList(t: Tensor): unknown {
+/**
+ * numpy's tolist(): nested lists in row-major order. `nanAsNull`: NaN becomes null, as _Example
+ * writes a numeric array (np.where(np.isnan(x), None, x)).
+ */
+export function tensorToList(t: Tensor, options: { nanAsNull?: boolean } = {}): unknown {
   const isFloat = t.dtype === 'float64' || t.dtype === 'float32';
   const item = (i: number): unknown => {
     const v = t.data[i];
     if (t.dtype === 'bool') return v !== 0;
+    if (options.nanAsNull && isFloat && Number.isNaN(v)) return null;
     return isFloat ? new PyFloat(v as number) : v;
   };
   if (t.shape.length === 0) return item(0);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
@@ -109,7 +109,8 @@ export class Model {
     this.flavors = {};
     this.extra = {};
     this.mlflowVersion = MLFLOW_COMPAT_VERSION;
-    this.modelUuid = randomBytes(16).toString('hex');
+    // uuid.uuid4().hex, as MLflow writes it: a version 4 UUID as 32 hex digits.
+    this.modelUuid = randomUUID().replaceAll('-', '');
     this.utcTimeCreated = nowUtcTime();
     this.prompts = null;
     this.isNew = true;

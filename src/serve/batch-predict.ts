@@ -1,13 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
 import type { Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
-import { createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches, type Frame } from '../frame/index.js';
+import {
+  createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches, unwrappedPredictionsToJson, type Frame,
+} from '../frame/index.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { predictionsToFrame } from './predictions-frame.js';
 import type { ProgressReporter } from './progress.js';
@@ -51,6 +53,7 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
   const reading = schemaReading(predictor.metadata.getInputSchema());
   let rows = 0;
   let sink: Sink | undefined;
+  const removeOnSignal = partial === undefined ? undefined : removeOnInterrupt(partial);
   try {
     sink = openSink(partial, format);
     if (options.contentType === 'json') {
@@ -58,9 +61,11 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
       // Decoding would silently put U+FFFD in place of bytes that are not UTF-8.
       if (!isUtf8(bytes)) throw new MlflowError(`Cannot read ${source}: it is not valid UTF-8 text`, 'BAD_REQUEST');
       const text = bytes.toString('utf8');
-      const { input, params } = await inFile(source, async () => parseJsonRequest(text, reading));
+      const request = await inFile(source, async () => parseJsonRequest(text, reading));
+      const { input, params } = request.format === 'unified_llm' ? splitLlmRequest(request.input, predictor) : request;
       const output = await predictRows(predictor, input, params, source, undefined);
-      await sink.write(output, true);
+      // As MLflow's _predict: an unwrapped (LLM-style) request gets unwrapped predictions.
+      await sink.write(output, true, request.format === 'unified_llm');
       rows = 1;
       options.onProgress?.(rows);
     } else {
@@ -89,8 +94,40 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
     await sink?.abort();
     if (partial !== undefined) await rm(partial, { force: true });
     throw err;
+  } finally {
+    removeOnSignal?.();
   }
   return { rows };
+}
+
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Until the returned function is called, SIGINT, SIGTERM or SIGHUP removes the temporary output
+ * file and then ends the process as the signal would have (a handler replaces Node's default
+ * exit, so the signal is raised again once the handler is gone).
+ */
+function removeOnInterrupt(partial: string): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stop();
+    rmSync(partial, { force: true });
+    process.kill(process.pid, signal);
+  };
+  const stop = (): void => {
+    for (const s of INTERRUPTS) process.off(s, onSignal);
+  };
+  for (const s of INTERRUPTS) process.on(s, onSignal);
+  return stop;
+}
+
+/** MLflow's _split_data_and_params_for_llm_input: the keys the params schema names are params. */
+function splitLlmRequest(body: PredictInput, predictor: Predictor): { input: PredictInput; params?: Params } {
+  const names = new Set((predictor.metadata.getParamsSchema()?.params ?? []).map((p) => p.name));
+  if (names.size === 0) return { input: body };
+  const input: Record<string, unknown> = {};
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) (names.has(k) ? params : input)[k] = v;
+  return { input, params: params as Params };
 }
 
 async function checkInputFile(path: string): Promise<void> {
@@ -157,8 +194,11 @@ function messageOf(err: unknown): string {
 }
 
 interface Sink {
-  /** `whole`: these are all the predictions there will be (no batches to join). */
-  write(output: PredictOutput, whole: boolean): Promise<void>;
+  /**
+   * `whole`: these are all the predictions there will be (no batches to join). `unwrapped`: JSON
+   * without the `{"predictions": ...}` wrapper, for an LLM-style request.
+   */
+  write(output: PredictOutput, whole: boolean, unwrapped?: boolean): Promise<void>;
   /** Completes the output (e.g. the closing `]}`). */
   close(): Promise<void>;
   /** After a failure: releases the file without completing it, so no valid-looking result is left. */
@@ -202,8 +242,8 @@ function jsonSink(path: string | undefined): Sink {
   let state: 'empty' | 'whole' | 'open' = 'empty';
   let hasItems = false;
   return {
-    async write(output, whole) {
-      const json = predictionsToJson(output);
+    async write(output, whole, unwrapped = false) {
+      const json = unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
       if (state === 'empty' && whole) {
         state = 'whole';
         return writeText(out, json);

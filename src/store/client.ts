@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
-import { uriScheme } from '../model/index.js';
+import { MLMODEL_FILE_NAME, stringifyYaml11, uriScheme } from '../model/index.js';
 import type { Experiment, FileInfo, ModelVersion, RegisteredModel, Run, RunInfo, RunStatus } from './entities.js';
 import type { ArtifactRepository, RegistryStore, TrackingStore } from './store.js';
 import { FileTrackingStore } from './file-tracking-store.js';
@@ -9,6 +11,7 @@ import { FileRegistryStore } from './file-registry-store.js';
 import { RestStore } from './rest-store.js';
 import { hostCredsFromEnv } from './rest-client.js';
 import { getArtifactRepository } from './artifact-repository.js';
+import { LocalArtifactRepository } from './local-artifact-repository.js';
 import { getRegistryUri, getTrackingUri, parseStoreUri } from './tracking-uri.js';
 import { parseRunsUri } from './model-uri.js';
 import { modelVersionForUri } from './registry-uri.js';
@@ -202,9 +205,30 @@ export class MlflowClient {
    * remote one downloaded into dstDir (or a new folder removed when the process exits).
    */
   async downloadUri(uri: string, dstDir?: string): Promise<string> {
-    const location = await this.resolveArtifactUri(uri);
-    return this.artifactRepository(location).downloadArtifacts(undefined, dstDir);
+    let registered: ModelVersion | undefined;
+    let source = uri;
+    if (uriScheme(uri) === 'models') {
+      registered = await this.getModelVersionForUri(uri);
+      source = await this.getModelVersionDownloadUri(registered.name, registered.version);
+    }
+    const repository = this.artifactRepository(await this.resolveArtifactUri(source));
+    const dir = await repository.downloadArtifacts(undefined, dstDir);
+    // MLflow's ModelsArtifactRepository writes the name and version beside a downloaded MLmodel.
+    // A local store's folder is handed out as it is, and is not written to here (MLflow would).
+    const copied = dstDir !== undefined || !(repository instanceof LocalArtifactRepository);
+    if (registered && copied && existsSync(path.join(dir, MLMODEL_FILE_NAME))) {
+      await writeFile(path.join(dir, REGISTERED_MODEL_META_FILE), registeredModelMeta(registered));
+    }
+    return dir;
   }
+}
+
+/** The file MLflow writes into a model downloaded through a models:/ URI. */
+export const REGISTERED_MODEL_META_FILE = 'registered_model_meta';
+
+/** Its content, as MLflow's write_yaml (yaml.safe_dump, keys sorted); the version is a string. */
+function registeredModelMeta(mv: ModelVersion): string {
+  return stringifyYaml11({ model_name: mv.name, model_version: String(mv.version) });
 }
 
 function userName(): string {

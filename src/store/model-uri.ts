@@ -60,5 +60,31 @@ export function parseRunsUri(uri: string): ParsedRunsUri {
   const [runId, ...pathParts] = rest.slice(1).split('/');
   if (runId === '') throw improper;
   const artifactPath = pathParts.join('/');
+  if (climbsOut(artifactPath)) {
+    throw new MlflowError(
+      `Invalid artifact path '${artifactPath}' in ${uri}: it climbs out of the run's artifact root ('..' once percent-decoded)`,
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
   return artifactPath === '' ? { runId } : { runId, artifactPath };
+}
+
+/**
+ * Whether a run-relative path has a `..` segment, as written or once percent-decoded (as often
+ * as decoding changes it: a file: or http artifact location decodes `%2e%2e`, `%252e%252e`...).
+ */
+function climbsOut(artifactPath: string): boolean {
+  let current = artifactPath;
+  for (let round = 0; round < 8; round++) {
+    if (current.split(/[\\/]/).some((segment) => segment === '..')) return true;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(current);
+    } catch {
+      return false;
+    }
+    if (decoded === current) return false;
+    current = decoded;
+  }
+  return true;
 }

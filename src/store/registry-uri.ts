@@ -11,7 +11,8 @@ export async function modelVersionForUri(registry: RegistryStore, modelsUri: str
   const latest = await registry.getLatestVersions(parsed.name, parsed.stage === undefined ? undefined : [parsed.stage]);
   if (latest.length === 0) {
     const stageText = parsed.stage === undefined ? '' : ` and stage '${parsed.stage}'`;
-    throw new MlflowError(`No versions of model with name '${parsed.name}'${stageText} found`, 'RESOURCE_DOES_NOT_EXIST');
+    // MLflow's _get_latest_model_version raises a bare MlflowException: INTERNAL_ERROR.
+    throw new MlflowError(`No versions of model with name '${parsed.name}'${stageText} found`, 'INTERNAL_ERROR');
   }
   return latest.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
 }

@@ -31,12 +31,36 @@ describe('input examples as MLflow 2.22.1 writes them', () => {
     expect(files.info).toEqual({ artifact_path: 'input_example.json', serving_input_path: 'serving_input_example.json', type: 'ndarray' });
   });
 
-  it('records become a table; other JSON is a json_object', () => {
-    expect(inputExampleFiles([{ a: 1, b: 'x' }, { b: 'y' }]).example).toBe('{"columns": ["a", "b"], "data": [[1, "x"], [null, "y"]]}');
-    const j = inputExampleFiles({ messages: [{ role: 'user', content: 'hi' }] });
-    expect(j.info.type).toBe('json_object');
-    expect(j.example).toBe('{"messages": [{"role": "user", "content": "hi"}]}');
-    expect(JSON.parse(j.servingInput)).toEqual({ inputs: { messages: [{ role: 'user', content: 'hi' }] } });
+  // Expected bytes derived from MLflow 2.22.1's _Example (mlflow/models/utils.py): a list (of
+  // records or scalars), a record and a scalar are json_object, written by json.dumps as given,
+  // served inside {"inputs": ...} (indent=2) unless the record has an LLM key (messages, prompt,
+  // input), which is served unwrapped; a numeric array's NaN is written as null.
+  it('a list of records is a json_object: the list as is, served as {"inputs": [...]}', () => {
+    const files = inputExampleFiles([{ a: 1, b: 'x' }, { b: 'y' }]);
+    expect(files.info).toEqual({ artifact_path: 'input_example.json', serving_input_path: 'serving_input_example.json', type: 'json_object' });
+    expect(files.example).toBe('[{"a": 1, "b": "x"}, {"b": "y"}]');
+    expect(files.servingInput).toBe('{\n  "inputs": [\n    {\n      "a": 1,\n      "b": "x"\n    },\n    {\n      "b": "y"\n    }\n  ]\n}');
+  });
+
+  it('lists of scalars, records and scalars are json_objects; an LLM record is served unwrapped', () => {
+    const strings = inputExampleFiles(['a', 'b']);
+    expect([strings.info.type, strings.example, strings.servingInput]).toEqual(['json_object', '["a", "b"]', '{\n  "inputs": [\n    "a",\n    "b"\n  ]\n}']);
+    const scalar = inputExampleFiles('hello');
+    expect([scalar.info.type, scalar.example, scalar.servingInput]).toEqual(['json_object', '"hello"', '{\n  "inputs": "hello"\n}']);
+    const record = inputExampleFiles({ question: 'why', k: 3 });
+    expect([record.example, record.servingInput]).toEqual(['{"question": "why", "k": 3}', '{\n  "inputs": {\n    "question": "why",\n    "k": 3\n  }\n}']);
+    const chat = inputExampleFiles({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(chat.info.type).toBe('json_object');
+    expect(chat.example).toBe('{"messages": [{"role": "user", "content": "hi"}]}');
+    expect(JSON.parse(chat.servingInput)).toEqual({ messages: [{ role: 'user', content: 'hi' }] });
+  });
+
+  it('a numeric tensor writes NaN as null; tensors inside a list or mixed into a record are refused', () => {
+    const t = makeTensor({ dtype: 'float64', shape: [2], data: Float64Array.of(1.5, NaN) });
+    expect(inputExampleFiles(t).example).toBe('[1.5, null]');
+    expect(inputExampleFiles({ x: t }).example).toBe('{"x": [1.5, null]}');
+    expect(() => inputExampleFiles([t])).toThrow('Numpy arrays in list are not supported as input examples.');
+    expect(() => inputExampleFiles({ x: t, y: 'a' })).toThrow('Mixed types in dictionary are not supported as input examples.');
   });
 
   it('loads a saved example through the MLmodel info', async () => {

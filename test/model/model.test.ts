@@ -151,7 +151,8 @@ describe('Model fields', () => {
     const m = new Model().addFlavor('f', { a: 1 });
     m.signature = new ModelSignature(new Schema([new TensorSpec('float64', [-1, 4])]));
     expect(m.mlflowVersion).toBe('2.22.1');
-    expect(m.modelUuid).toMatch(/^[0-9a-f]{32}$/);
+    // uuid.uuid4().hex: version nibble 4, variant bits 10xx, in every one of many draws.
+    for (let i = 0; i < 200; i++) expect(new Model().modelUuid).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
     expect(m.utcTimeCreated).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
     const d = yaml11(m.toYaml()) as Record<string, unknown>;
     expect(d.prompts).toBeNull();

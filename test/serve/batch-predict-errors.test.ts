@@ -210,3 +210,28 @@ describe('models predict on a bad file', () => {
     }
   });
 });
+
+describe('models predict interrupted', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s removes the temporary output file and ends the process by the signal', async (signal) => {
+    const dir = await mkdtemp(join(tmpdir(), 'batch-signal-'));
+    try {
+      const cli = fileURLToPath(new URL('../cli/run-cli.ts', import.meta.url));
+      const args = ['--import', 'tsx', cli, 'models', 'predict', '-m', fixture('iris-strict'), '-t', 'csv', '-o', join(dir, 'out.json'), '--batch-rows', '1'];
+      // Input from a pipe kept open, so the run is still going when the signal comes.
+      const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+      const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+      child.stdin.write(`${HEADER}\n${ROW}\n${ROW}\n${ROW}\n`);
+      let partials: string[] = [];
+      for (let i = 0; i < 600 && partials.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        partials = (await readdir(dir)).filter((f) => f.endsWith('.partial'));
+      }
+      expect(partials).toHaveLength(1);
+      child.kill(signal);
+      expect(await closed).toBe(signal);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -1,9 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFrameBatches } from '../../src/frame/index.js';
+import { registerFlavor, unregisterFlavor } from '../../src/flavors/registry.js';
+import { frameFromRecords, makeTensor, readFrameBatches } from '../../src/frame/index.js';
+import { PyFloat } from '../../src/model/index.js';
 import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
 import { batchPredict } from '../../src/serve/index.js';
 
@@ -83,5 +85,80 @@ describe('batchPredict', () => {
     const input = join(dir, 'bad.csv');
     await writeFile(input, 'a,b\n1,2\n');
     await expect(batchPredict(predictor, { input, output: join(dir, 'bad.json'), contentType: 'csv' })).rejects.toThrow(/sepal_length/);
+  });
+});
+
+describe('batchPredict: the JSON MLflow writes for other outputs and LLM-style requests', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'batch-llm-'));
+    registerFlavor({
+      name: 'acme_echo_chat',
+      kind: 'native',
+      async loadPredictor() {
+        return {
+          predict(input, params) {
+            const { messages } = input as { messages: { content: string }[] };
+            return { choices: [{ message: { content: messages.at(-1)?.content.toUpperCase() } }], params: params ?? null };
+          },
+        };
+      },
+    });
+    // Answers with the output kind its MLmodel names: a DataFrame or a dict of arrays.
+    registerFlavor({
+      name: 'acme_shapes',
+      kind: 'native',
+      async loadPredictor(ctx) {
+        return {
+          predict() {
+            if (ctx.conf.output === 'frame') return frameFromRecords([{ label: 'a', score: new PyFloat(1) }, { label: 'b', score: new PyFloat(0.25) }]);
+            return { y: makeTensor({ dtype: 'float64', shape: [2], data: Float64Array.of(1, 2.5) }) };
+          },
+        };
+      },
+    });
+    for (const output of ['frame', 'dict']) {
+      await mkdir(join(dir, output));
+      await writeFile(join(dir, output, 'MLmodel'), `flavors:\n  acme_shapes:\n    output: ${output}\nmlflow_version: 2.22.1\n`);
+    }
+    await mkdir(join(dir, 'chat'));
+    await writeFile(
+      join(dir, 'chat', 'MLmodel'),
+      'flavors:\n  acme_echo_chat: {}\nmlflow_version: 2.22.1\nsignature:\n  outputs: \'[{"type": "string", "required": true}]\'\n  params: \'[{"name": "temperature", "default": 0.5, "shape": null, "type": "double"}]\'\n',
+    );
+  });
+  afterAll(async () => {
+    unregisterFlavor('acme_echo_chat');
+    unregisterFlavor('acme_shapes');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes a DataFrame as records and a dict as a dict, as MLflow's predictions_to_json (json.dump, no newline)", async () => {
+    const input = join(dir, 'rows.json');
+    await writeFile(input, '{"inputs": [[1.0]]}');
+    const written: string[] = [];
+    for (const output of ['frame', 'dict']) {
+      const predictor = await loadPredictor(join(dir, output));
+      try {
+        await batchPredict(predictor, { input, output: join(dir, `${output}.json`), contentType: 'json' });
+        written.push(await readFile(join(dir, `${output}.json`), 'utf8'));
+      } finally {
+        await predictor.close();
+      }
+    }
+    expect(written).toEqual(['{"predictions": [{"label": "a", "score": 1.0}, {"label": "b", "score": 0.25}]}', '{"predictions": {"y": [1.0, 2.5]}}']);
+  });
+
+  it('writes the predictions unwrapped and takes the params schema\'s keys as params, as MLflow\'s _predict', async () => {
+    const predictor = await loadPredictor(join(dir, 'chat'));
+    try {
+      const input = join(dir, 'chat.json');
+      const output = join(dir, 'chat-out.json');
+      await writeFile(input, '{"messages": [{"role": "user", "content": "hi"}], "temperature": 0.1}');
+      await batchPredict(predictor, { input, output, contentType: 'json' });
+      expect(await readFile(output, 'utf8')).toBe('{"choices": [{"message": {"content": "HI"}}], "params": {"temperature": 0.1}}');
+    } finally {
+      await predictor.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MlflowError } from '../../src/errors.js';
+import { Model } from '../../src/model/index.js';
 import { MlflowClient } from '../../src/store/index.js';
 import { toMlflowYaml } from '../../src/store/yaml-file.js';
 import { EXPERIMENT_ID, FIXTURE_STORE, RUN_V1, RUN_V2, copyFixtureStore, fileTree } from './fixture-store.js';
@@ -88,14 +89,27 @@ describe('file store: reading the store Python MLflow 2.22.1 wrote', () => {
     expect(rm.message).toBe('Registered Model with name=roses not found');
     const alias = await errorOf(client.downloadUri('models:/iris@nobody'));
     expect(alias.message).toBe('Registered model alias nobody not found.');
+    // As MLflow 2.22.1: _get_latest_model_version raises MlflowException(msg), so INTERNAL_ERROR.
     const stage = await errorOf(client.downloadUri('models:/iris/Production'));
-    expect(stage.errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(stage.errorCode).toBe('INTERNAL_ERROR');
     expect(stage.message).toBe("No versions of model with name 'iris' and stage 'Production' found");
     const badStage = await errorOf(client.downloadUri('models:/iris/Nope'));
     expect(badStage.message).toBe('Invalid Model Version stage: Nope. Value must be one of None, Staging, Production, Archived.');
+    // MLflow's LocalArtifactRepository raises Python's OSError "No such file or directory: '<path>'"
+    // (no error code); the same words here, with RESOURCE_DOES_NOT_EXIST as the code.
     const missingArtifact = await errorOf(client.downloadUri(`runs:/${RUN_V1}/no-such-model`));
     expect(missingArtifact.errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
-    expect(missingArtifact.message).toContain('no-such-model');
+    expect(missingArtifact.message).toMatch(/^No such file or directory: '.*no-such-model'/);
+  });
+
+  it('refuses runs:/ artifact paths that climb out of the run, plain or percent-encoded', async () => {
+    for (const rest of ['../../../../etc', '%2e%2e/%2e%2e/%2e%2e', 'model/%2E%2E%2F%2E%2E']) {
+      const uri = `runs:/${RUN_V1}/${rest}`;
+      const err = await errorOf(Model.load(uri));
+      expect(err.errorCode).toBe('INVALID_PARAMETER_VALUE');
+      expect(err.message).toContain(`Invalid artifact path '${rest}'`);
+      expect((await errorOf(client.downloadUri(uri))).errorCode).toBe('INVALID_PARAMETER_VALUE');
+    }
   });
 
   it('refuses ids and names that would leave the store', async () => {

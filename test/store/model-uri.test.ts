@@ -3,6 +3,16 @@ import { MlflowError } from '../../src/errors.js';
 import { parseModelsUri, parseRunsUri } from '../../src/store/model-uri.js';
 import { resolveMlflowArtifactsUri } from '../../src/store/artifact-repository.js';
 
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 describe('models:/ URIs', () => {
   it('parses versions, stages, latest and aliases as MLflow does', () => {
     expect(parseModelsUri('models:/iris/1')).toEqual({ name: 'iris', version: '1' });
@@ -16,12 +26,7 @@ describe('models:/ URIs', () => {
   it.each(['models:/', 'models:/iris', 'models:/iris/1/2', 'models:/iris/', 'models:/@x', 'models:/iris@', 'models:iris/1', 'runs:/x/y'])(
     'refuses %s with MLflow message',
     (uri) => {
-      let err: unknown;
-      try {
-        parseModelsUri(uri);
-      } catch (e) {
-        err = e;
-      }
+      const err = thrown(() => parseModelsUri(uri));
       expect(err).toBeInstanceOf(MlflowError);
       expect((err as MlflowError).errorCode).toBe('INVALID_PARAMETER_VALUE');
       expect((err as MlflowError).message).toBe(
@@ -39,6 +44,23 @@ describe('runs:/ URIs', () => {
     expect(parseRunsUri('runs:/abc/a/b/c')).toEqual({ runId: 'abc', artifactPath: 'a/b/c' });
     expect(parseRunsUri('runs:/abc')).toEqual({ runId: 'abc' });
     expect(parseRunsUri('runs:/abc/')).toEqual({ runId: 'abc' });
+  });
+
+  it.each(['runs:/abc/../../../../etc', 'runs:/abc/model/../../x', 'runs:/abc/%2e%2e/%2e%2e/x', 'runs:/abc/%2E%2e%2Fsecret', 'runs:/abc/%252e%252e/x', 'runs:/abc/a\\..\\..\\x'])(
+    'refuses %s, which climbs out of the run\'s artifacts, naming the path',
+    (uri) => {
+      const err = thrown(() => parseRunsUri(uri));
+      expect(err).toBeInstanceOf(MlflowError);
+      expect((err as MlflowError).errorCode).toBe('INVALID_PARAMETER_VALUE');
+      expect((err as MlflowError).message).toBe(
+        `Invalid artifact path '${uri.slice('runs:/abc/'.length)}' in ${uri}: it climbs out of the run's artifact root ('..' once percent-decoded)`,
+      );
+    },
+  );
+
+  it('keeps dots that do not climb', () => {
+    expect(parseRunsUri('runs:/abc/model..v2/x.y')).toEqual({ runId: 'abc', artifactPath: 'model..v2/x.y' });
+    expect(parseRunsUri('runs:/abc/100%/x')).toEqual({ runId: 'abc', artifactPath: '100%/x' });
   });
 
   it.each(['runs:/', 'runs:', 'runs://abc/model', 'runs:abc/model'])('refuses %s', (uri) => {

@@ -81,7 +81,10 @@ describe('REST store against a server speaking MLflow REST API 2.0', () => {
 
     for (const uri of ['models:/iris@champion', 'models:/iris/1', 'models:/iris/Staging', 'models:/iris/latest', `runs:/${runId}/model`]) {
       const dir = await client.downloadUri(uri);
-      expect(fileTree(dir)).toEqual(fileTree(FIXTURE_MODEL));
+      // MLflow's ModelsArtifactRepository adds registered_model_meta to a model it downloads.
+      const registered = uri.startsWith('models:');
+      expect(fileTree(dir)).toEqual([...fileTree(FIXTURE_MODEL), ...(registered ? ['registered_model_meta'] : [])].sort());
+      if (registered) expect(readFileSync(path.join(dir, 'registered_model_meta'), 'utf8')).toBe("model_name: iris\nmodel_version: '1'\n");
       expect(readFileSync(path.join(dir, 'model.pkl'))).toEqual(readFileSync(path.join(FIXTURE_MODEL, 'model.pkl')));
       const model = await Model.load(uri);
       expect(model.runId).toBe(runId);
@@ -104,6 +107,12 @@ describe('REST store against a server speaking MLflow REST API 2.0', () => {
     await expect(client.getModelVersion('nothing', '3')).rejects.toMatchObject({ errorCode: 'RESOURCE_DOES_NOT_EXIST' });
     await expect(Model.load('models:/nothing/3')).rejects.toThrow('Model Version (name=nothing, version=3) not found');
     expect(await client.getExperimentByName('no-such-experiment')).toBeUndefined();
+    // A run's missing artifact: MLflow's HttpArtifactRepository fails on the 404 (requests'
+    // HTTPError, no MLflow error code); here RESOURCE_DOES_NOT_EXIST naming the artifact.
+    const run = await client.createRun({ experimentId: await client.getOrCreateExperiment('missing') });
+    const missing = client.downloadUri(`runs:/${run.info.runId}/missing`);
+    await expect(missing).rejects.toMatchObject({ errorCode: 'RESOURCE_DOES_NOT_EXIST' });
+    await expect(missing).rejects.toThrow('missing');
   });
 
   it('sends Basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD (before a token, as MLflow), and fails clearly without it', async () => {

@@ -18,11 +18,15 @@ export async function loadSklearnEstimator(path: string): Promise<Estimator> {
   return (await readSklearnPickle(path)).estimator;
 }
 
-/** The pickled object as read (for its state, e.g. _sklearn_version) and the estimator built from it. */
-export async function readSklearnPickle(path: string): Promise<{ pickled: unknown; estimator: Estimator }> {
+/**
+ * The pickled object as read (for its state, e.g. _sklearn_version), the estimator built from it,
+ * and the modules of every class and function the pickle names (what it needs installed).
+ */
+export async function readSklearnPickle(path: string): Promise<{ pickled: unknown; estimator: Estimator; modules: Set<string> }> {
   let pickled: unknown;
+  const modules = new Set<string>();
   try {
-    pickled = await loadPickleFile(path, { allowGlobal: allowSklearnGlobal, source: path });
+    pickled = await loadPickleFile(path, { allowGlobal: allowSklearnGlobal, source: path, onGlobal: (module) => modules.add(module) });
   } catch (e) {
     const cls = refusedClass(e);
     if (cls) {
@@ -30,7 +34,7 @@ export async function readSklearnPickle(path: string): Promise<{ pickled: unknow
     }
     throw e;
   }
-  return { pickled, estimator: buildEstimator(pickled, path) };
+  return { pickled, estimator: buildEstimator(pickled, path), modules };
 }
 
 /** `_sklearn_version` from a pickled estimator's state (what requirements.txt pins). */

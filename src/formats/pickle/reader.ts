@@ -28,6 +28,8 @@ export interface PickleOptions {
   buffers?: Uint8Array[];
   /** Names the input (a file path) in error messages. */
   source?: string;
+  /** Told every global the pickle names, built-in or not (e.g. to learn which packages it needs). */
+  onGlobal?(module: string, name: string): void;
 }
 
 export const DEFAULT_MAX_BYTES = 2 ** 31;
@@ -394,6 +396,7 @@ export class Unpickler {
       }
       g = { kind: 'global', module, name };
       this.globals.set(key, g);
+      this.options.onGlobal?.(module, name);
     }
     return g;
   }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Frame } from '../../../src/frame/frame.js';
 import type { Tensor } from '../../../src/frame/tensor.js';
 import { saveModel } from '../../../src/flavors/sklearn/index.js';
-import { Model } from '../../../src/model/index.js';
+import { Model, PyFloat } from '../../../src/model/index.js';
 import { caseInput, type CaseJson } from './case-input.js';
 import { loadPredictor } from '../../../src/pyfunc/index.js';
 import { loadWithPython, pythonMissing, pythonNote } from '../../formats/pickle/python.js';
@@ -31,13 +31,15 @@ describe('sklearn saveModel', () => {
     await saveModel(dir, { pickle: join(PY_MODEL, 'model.pkl'), inputExample: example() });
     const ours = await Model.load(dir);
     const theirs = await Model.load(PY_MODEL);
-    expect(ours.flavors.sklearn).toEqual({ ...theirs.flavors.sklearn, serialization_format: 'pickle' });
-    const { env: _e1, ...ourPyfunc } = ours.flavors.python_function;
-    const { env: _e2, ...theirPyfunc } = theirs.flavors.python_function;
-    expect(ourPyfunc).toEqual(theirPyfunc);
-    expect(ours.signature?.toDict()).toEqual(theirs.signature?.toDict());
+    expect(ours.flavors.sklearn).toEqual(theirs.flavors.sklearn);
+    expect(ours.flavors.python_function).toEqual(theirs.flavors.python_function);
+    // MLflow's fixture passed infer_signature(X, predict(X)) (a tensor output); save_model's own
+    // inference from an example takes a classifier's 1-D predictions as a Series: one long column.
+    expect(ours.signature?.toDict().inputs).toEqual(theirs.signature?.toDict().inputs);
+    expect(ours.signature?.toDict().outputs).toBe('[{"type": "long", "required": true}]');
     expect(ours.savedInputExampleInfo).toEqual(theirs.savedInputExampleInfo);
-    expect(readFileSync(join(dir, 'requirements.txt'), 'utf8')).toBe('mlflow==2.22.1\nscikit-learn==1.2.1');
+    // The pickle holds numpy 1.x arrays (numpy.core) and records scikit-learn 1.2.1.
+    expect(readFileSync(join(dir, 'requirements.txt'), 'utf8')).toBe('mlflow==2.22.1\ncloudpickle\nnumpy<2\nscikit-learn==1.2.1');
     expect(readFileSync(join(dir, 'python_env.yaml'), 'utf8')).toContain('python: 3.11.2');
     expect(readFileSync(join(dir, 'serving_input_example.json'), 'utf8')).toContain('"dataframe_split"');
     expect(readFileSync(join(dir, 'model.pkl'))).toEqual(readFileSync(join(PY_MODEL, 'model.pkl')));
@@ -46,11 +48,65 @@ describe('sklearn saveModel', () => {
     expect(Array.from(((await predictor.predict(example())) as Tensor).data as Float64Array)).toEqual([0, 2]);
   });
 
-  it('infers a probability output signature for predict_fn predict_proba', async () => {
+  it('infers the output from predict whatever predict_fn is, as MLflow\'s _SklearnModelWrapper does', async () => {
     const dir = join(tmp, 'proba');
     const model = await saveModel(dir, { pickle: join(PY_MODEL, 'model.pkl'), inputExample: example(), predictFn: 'predict_proba' });
     expect(model.flavors.python_function.predict_fn).toBe('predict_proba');
-    expect(model.signature?.toDict().outputs).toBe('[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 3]}}]');
+    expect(model.signature?.toDict().outputs).toBe('[{"type": "long", "required": true}]');
+  });
+
+  it('saves a list-of-records example as a json_object and infers the signature through a DataFrame', async () => {
+    const dir = join(tmp, 'records');
+    const records = [
+      { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+      { sepal_length: 7.7, sepal_width: 3.0, petal_length: 6.1, petal_width: 2.3 },
+    ].map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, new PyFloat(v)])));
+    const model = await saveModel(dir, { pickle: join(PY_MODEL, 'model.pkl'), inputExample: records, serializationFormat: 'pickle' });
+    expect(model.flavors.sklearn.serialization_format).toBe('pickle');
+    expect(model.savedInputExampleInfo?.type).toBe('json_object');
+    expect(readFileSync(join(dir, 'input_example.json'), 'utf8')).toBe(
+      '[{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}, ' +
+        '{"sepal_length": 7.7, "sepal_width": 3.0, "petal_length": 6.1, "petal_width": 2.3}]',
+    );
+    expect(JSON.parse(readFileSync(join(dir, 'serving_input_example.json'), 'utf8'))).toEqual({ inputs: records.map((r) => JSON.parse(JSON.stringify(r, (_k, v: unknown) => (v instanceof PyFloat ? v.value : v)))) });
+    expect(model.signature?.toDict()).toMatchObject({
+      inputs: '[{"type": "double", "name": "sepal_length", "required": true}, {"type": "double", "name": "sepal_width", "required": true}, ' +
+        '{"type": "double", "name": "petal_length", "required": true}, {"type": "double", "name": "petal_width", "required": true}]',
+      outputs: '[{"type": "long", "required": true}]',
+    });
+    expect(readFileSync(join(dir, 'requirements.txt'), 'utf8')).toBe('mlflow==2.22.1\nnumpy<2\nscikit-learn==1.2.1');
+  });
+
+  it('saves without a signature, with a warning, when the example does not score (as MLflow)', async () => {
+    const warned: string[] = [];
+    const onWarning = (w: Error): void => void warned.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const model = await saveModel(join(tmp, 'bad-example'), { pickle: join(PY_MODEL, 'model.pkl'), inputExample: [{ a: 'x' }] });
+      await new Promise((r) => setImmediate(r));
+      expect(model.signature).toBeUndefined();
+      expect(warned.join('\n')).toContain('Failed to infer the model signature from the input example');
+      const none = await saveModel(join(tmp, 'no-signature'), { pickle: join(PY_MODEL, 'model.pkl'), inputExample: example(), signature: false });
+      expect(none.signature).toBeUndefined();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('writes the requirements the pickle proves: numpy 1 or 2 by its pickle path, scikit-learn by _sklearn_version', async () => {
+    const numpy2 = join(tmp, 'numpy2');
+    await saveModel(numpy2, { pickle: join(ROOT, 'requirements/logreg_numpy2.pkl') });
+    expect(readFileSync(join(numpy2, 'requirements.txt'), 'utf8')).toBe('mlflow==2.22.1\ncloudpickle\nnumpy>=2\nscikit-learn==1.6.1');
+    expect(readFileSync(join(numpy2, 'conda.yaml'), 'utf8')).toBe(
+      'channels:\n- conda-forge\ndependencies:\n- python=3.11.2\n- pip\n- pip:\n  - mlflow==2.22.1\n  - cloudpickle\n  - numpy>=2\n  - scikit-learn==1.6.1\nname: mlflow-env\n',
+    );
+    expect(readFileSync(join(numpy2, 'python_env.yaml'), 'utf8')).toBe(
+      'python: 3.11.2\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n',
+    );
+    const plain = join(tmp, 'numpy1-pickle');
+    const model = await saveModel(plain, { pickle: join(ROOT, 'ridge_diabetes/model.p4.pkl'), serializationFormat: 'pickle' });
+    expect(model.flavors.sklearn.serialization_format).toBe('pickle');
+    expect(readFileSync(join(plain, 'requirements.txt'), 'utf8')).toBe('mlflow==2.22.1\nnumpy<2\nscikit-learn==1.2.1');
   });
 
   it('round-trips a DataFrame pipeline (strings, missing values) through save, signature enforcement and predict', async () => {

@@ -53,9 +53,10 @@ function loadVectorAssembler(meta: StageMetadata): Stage {
     const size = widths.reduce((a, b) => a + b, 0);
     const keep = handleInvalid === 'skip' ? new Uint8Array(t.numRows).fill(1) : null;
     const out: (Vec | null)[] = new Array(t.numRows);
-    const buf = new Float64Array(size);
+    // one buffer for all rows; a dense row is a view of it, so rows cost no allocation of their own
+    const all = new Float64Array(t.numRows * size);
     for (let i = 0; i < t.numRows; i++) {
-      buf.fill(0);
+      const buf = all.subarray(i * size, (i + 1) * size);
       let off = 0;
       let bad = false;
       for (let k = 0; k < cols.length && !bad; k++) {
@@ -85,7 +86,7 @@ function loadVectorAssembler(meta: StageMetadata): Stage {
         keep[i] = 0;
         out[i] = null;
       } else {
-        out[i] = compressed(Float64Array.from(buf));
+        out[i] = compressed(buf);
       }
     }
     const next = t.with([[outCol, vectorColumn(out, attrs)]]);

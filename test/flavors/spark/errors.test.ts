@@ -102,3 +102,14 @@ describe('spark flavor: stages not supported natively are refused at load by cla
     expect(e.message).toContain('com.example.MyTransformer');
   });
 });
+
+describe('spark flavor: a column a skipped StringIndexer would have made', () => {
+  it('is reported as the input column the caller left out', async () => {
+    const entry = manifest().find((p) => p.name === 'DecisionTreeAudit');
+    const pipeline = await loadPipeline(unzipPipeline(fixturePath(entry?.pipeline_zip as string)));
+    const input = inputFrame(fixturePath('pmml-sparkml/src/test/resources/csv/Audit.csv'), fixturePath('pmml-sparkml/src/test/resources/schema/Audit.json'));
+    const e = await rejection(pipeline.transform(input.select(input.columnNames.filter((n) => n !== 'Education'))));
+    expect(e.httpStatus).toBe(400);
+    expect(e.message).toContain("input column 'Education' is missing");
+  });
+});

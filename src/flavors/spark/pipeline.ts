@@ -8,6 +8,7 @@ import { clusteringLoaders } from './stages/clustering.js';
 import { discretizerLoaders } from './stages/discretizers.js';
 import { encoderLoaders } from './stages/encoders.js';
 import { featureSelectionLoaders } from './stages/feature-selection.js';
+import { hashingLoaders } from './stages/hashing.js';
 import { imputerLoaders } from './stages/imputer.js';
 import { interactionLoaders } from './stages/interaction.js';
 import { jpmmlLoaders } from './stages/jpmml.js';
@@ -31,7 +32,7 @@ const LOADERS: Record<string, StageLoader> = {
   [PIPELINE_MODEL]: loadPipelineStage,
   ...stringIndexerLoaders, ...encoderLoaders, ...vectorLoaders, ...interactionLoaders,
   ...discretizerLoaders, ...scalerLoaders, ...imputerLoaders, ...projectionLoaders,
-  ...featureSelectionLoaders, ...textLoaders, ...sqlTransformerLoaders, ...rformulaLoaders,
+  ...featureSelectionLoaders, ...textLoaders, ...hashingLoaders, ...sqlTransformerLoaders, ...rformulaLoaders,
   ...classificationLoaders, ...regressionLoaders, ...treeLoaders, ...clusteringLoaders,
   ...tuningLoaders, ...jpmmlLoaders,
 };

@@ -23,6 +23,7 @@ import { textLoaders } from './stages/text.js';
 import { treeLoaders } from './stages/trees.js';
 import { tuningLoaders } from './stages/tuning.js';
 import { vectorLoaders } from './stages/vectors.js';
+import { xgboostLoaders } from './stages/xgboost.js';
 import type { Table } from './table.js';
 
 const PIPELINE_MODEL = 'org.apache.spark.ml.PipelineModel';
@@ -34,7 +35,7 @@ const LOADERS: Record<string, StageLoader> = {
   ...discretizerLoaders, ...scalerLoaders, ...imputerLoaders, ...projectionLoaders,
   ...featureSelectionLoaders, ...textLoaders, ...hashingLoaders, ...sqlTransformerLoaders, ...rformulaLoaders,
   ...classificationLoaders, ...regressionLoaders, ...treeLoaders, ...clusteringLoaders,
-  ...tuningLoaders, ...jpmmlLoaders,
+  ...tuningLoaders, ...jpmmlLoaders, ...xgboostLoaders,
 };
 
 /** The Spark class names this implementation scores, sorted (for the README and messages). */

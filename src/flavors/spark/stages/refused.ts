@@ -3,8 +3,6 @@
  * refusal. Any other unknown class is refused the same way, by its name.
  */
 export const refusedStages: Record<string, string> = {
-  'ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel': 'an xgboost4j-spark booster',
-  'ml.dmlc.xgboost4j.scala.spark.XGBoostRegressionModel': 'an xgboost4j-spark booster',
   'com.microsoft.azure.synapse.ml.lightgbm.LightGBMClassificationModel': 'a SynapseML LightGBM booster',
   'com.microsoft.azure.synapse.ml.lightgbm.LightGBMRegressionModel': 'a SynapseML LightGBM booster',
   'com.microsoft.azure.synapse.ml.lightgbm.LightGBMRankerModel': 'a SynapseML LightGBM booster',
@@ -20,5 +18,4 @@ export const refusedStages: Record<string, string> = {
   'org.apache.spark.ml.feature.DCT': 'not implemented',
   'org.apache.spark.ml.feature.MinHashLSHModel': 'not implemented',
   'org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel': 'not implemented',
-  'org.jpmml.sparkml.feature.InvalidCategoryTransformer': 'not implemented',
 };

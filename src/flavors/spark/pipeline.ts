@@ -12,6 +12,7 @@ import { hashingLoaders } from './stages/hashing.js';
 import { imputerLoaders } from './stages/imputer.js';
 import { interactionLoaders } from './stages/interaction.js';
 import { jpmmlLoaders } from './stages/jpmml.js';
+import { lightgbmLoaders } from './stages/lightgbm.js';
 import { projectionLoaders } from './stages/projections.js';
 import { refusedStages } from './stages/refused.js';
 import { regressionLoaders } from './stages/regression.js';
@@ -35,7 +36,7 @@ const LOADERS: Record<string, StageLoader> = {
   ...discretizerLoaders, ...scalerLoaders, ...imputerLoaders, ...projectionLoaders,
   ...featureSelectionLoaders, ...textLoaders, ...hashingLoaders, ...sqlTransformerLoaders, ...rformulaLoaders,
   ...classificationLoaders, ...regressionLoaders, ...treeLoaders, ...clusteringLoaders,
-  ...tuningLoaders, ...jpmmlLoaders, ...xgboostLoaders,
+  ...tuningLoaders, ...jpmmlLoaders, ...xgboostLoaders, ...lightgbmLoaders,
 };
 
 /** The Spark class names this implementation scores, sorted (for the README and messages). */

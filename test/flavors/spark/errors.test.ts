@@ -80,8 +80,6 @@ describe('spark flavor: bad input', () => {
 
 describe('spark flavor: stages not supported natively are refused at load by class name', () => {
   const refused: [string, string][] = [
-    ['LightGBMIris', 'com.microsoft.azure.synapse.ml.lightgbm.LightGBMClassificationModel'],
-    ['LightGBMAuto', 'com.microsoft.azure.synapse.ml.lightgbm.LightGBMRegressionModel'],
     ['FPGrowthShopping', 'org.apache.spark.ml.fpm.FPGrowthModel'],
   ];
   it.each(refused)('%s: %s', async (name, cls) => {

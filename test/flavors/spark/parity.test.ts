@@ -57,10 +57,12 @@ function floatUlp(x: number): number {
 
 const core = manifest().filter((p) => p.module === 'pmml-sparkml' && p.expected_csv);
 const xgboost = manifest().filter((p) => p.module === 'pmml-sparkml-xgboost' && p.expected_csv);
+const lightgbm = manifest().filter((p) => p.module === 'pmml-sparkml-lightgbm' && p.expected_csv);
 
 describe.each([
   ['Spark 3.5 pipelines', core, false],
   ['xgboost4j-spark pipelines (scored by src/boosters)', xgboost, true],
+  ['SynapseML LightGBM pipelines (scored by src/boosters)', lightgbm, false],
 ] as const)('spark flavor: %s match Spark\'s own transform() outputs', (_title, pipelines, inFloat) => {
   it.each(pipelines.map((p) => [p.name, p]))('%s', async (_name, p) => {
     const ulps = XGB_ULPS[p.name] ?? 12;

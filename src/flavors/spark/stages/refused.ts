@@ -3,9 +3,7 @@
  * refusal. Any other unknown class is refused the same way, by its name.
  */
 export const refusedStages: Record<string, string> = {
-  'com.microsoft.azure.synapse.ml.lightgbm.LightGBMClassificationModel': 'a SynapseML LightGBM booster',
-  'com.microsoft.azure.synapse.ml.lightgbm.LightGBMRegressionModel': 'a SynapseML LightGBM booster',
-  'com.microsoft.azure.synapse.ml.lightgbm.LightGBMRankerModel': 'a SynapseML LightGBM booster',
+  'com.microsoft.azure.synapse.ml.lightgbm.LightGBMRankerModel': 'not implemented',
   'org.apache.spark.ml.recommendation.ALSModel': 'recommendation',
   'org.apache.spark.ml.clustering.LocalLDAModel': 'topic model',
   'org.apache.spark.ml.clustering.DistributedLDAModel': 'topic model',

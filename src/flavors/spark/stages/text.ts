@@ -1,9 +1,10 @@
 import { MlflowError } from '../../../errors.js';
-import { decodeVector, dense, sparse, toArray } from '../linalg.js';
+import { decodeVector, dense, multiply, sparse, toArray } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { field, readDataRow, readDataRows } from '../model-data.js';
 import { makeStage, stageName, type Stage, type StageLoader } from '../stage.js';
-import { stringArrayValues, stringValues, vectorColumn, vectorValues, type SparkColumn } from '../table.js';
+import { stringArrayValues, stringValues, vectorColumn, type SparkColumn } from '../table.js';
+import { vectorMap } from '../vector-stage.js';
 
 function tokensStage(meta: StageMetadata, f: (s: string) => string[]): Stage {
   const where = stageName(meta);
@@ -119,18 +120,7 @@ async function loadCountVectorizer(meta: StageMetadata): Promise<Stage> {
 async function loadIDF(meta: StageMetadata): Promise<Stage> {
   const where = stageName(meta);
   const idf = toArray(decodeVector(field(await readDataRow(meta.dir), 'idf', where), `${where} data 'idf'`));
-  const inCol = meta.params.string('inputCol');
-  const outCol = meta.params.string('outputCol');
-  return makeStage(meta, (t) => {
-    const vals = vectorValues(t.get(inCol, where), inCol, where);
-    const out = vals.map((v, i) => {
-      if (v === null) return null;
-      if (v.size !== idf.length) throw new MlflowError(`${where}: column '${inCol}' holds a vector of size ${v.size} in row ${i}; the model expects ${idf.length}`, 'BAD_REQUEST');
-      const idx = v.indices;
-      return { size: v.size, indices: idx, values: v.values.map((x, k) => x * idf[idx === null ? k : idx[k]]) };
-    });
-    return t.with([[outCol, vectorColumn(out)]]);
-  });
+  return vectorMap(meta, idf.length, (v) => multiply(v, idf));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { NUMERIC, type Attr } from '../attributes.js';
-import { compressed, dense, sparse, toArray, type Vec } from '../linalg.js';
+import { compressed, dense, select, toArray, type Vec } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { field, numberField, readDataRow } from '../model-data.js';
 import { makeStage, stageName, type Stage, type StageLoader } from '../stage.js';
@@ -137,18 +137,7 @@ function loadVectorSlicer(meta: StageMetadata): Stage {
     const out = vals.map((v, i) => {
       if (v === null) return null;
       for (const k of pick) if (k >= v.size) throw new MlflowError(`${where}: index ${k} is beyond the size ${v.size} of column '${inCol}' in row ${i}`, 'BAD_REQUEST');
-      const full = toArray(v);
-      const picked = pick.map((k) => full[k]);
-      if (v.indices === null) return dense(picked);
-      const idx: number[] = [];
-      const val: number[] = [];
-      picked.forEach((x, j) => {
-        if (x !== 0) {
-          idx.push(j);
-          val.push(x);
-        }
-      });
-      return sparse(pick.length, idx, val);
+      return select(v, pick);
     });
     return t.with([[outCol, vectorColumn(out, attrs ? pick.map((k) => attrs[k]) : Array(pick.length).fill(NUMERIC))]]);
   });

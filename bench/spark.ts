@@ -29,7 +29,7 @@ function payload(rows: number): string {
   return JSON.stringify({ dataframe_split: { columns: COLUMNS, data: Array.from({ length: rows }, (_, i) => SAMPLES[i % SAMPLES.length]) } });
 }
 
-interface Cell { label: string; reqPerSec: number; p50: number; p99: number; rssMb: number; errors: number }
+interface Cell { label: string; reqPerSec: number; p50: number; p99: number; cpuPerReq: number; rssMb: number; errors: number }
 
 async function serving(seconds: number): Promise<Cell[]> {
   const servers: [string, ServerProcess][] = [];
@@ -37,11 +37,13 @@ async function serving(seconds: number): Promise<Cell[]> {
     servers.push(['bare node:http', await startServer({ kind: 'bare' })]);
     servers.push(['serve rf100-audit (spark, native)', await startServer({ kind: 'serve', modelDir: MODEL, runtime: 'native' })]);
     const body = payload(1);
-    const tally = servers.map(() => ({ requests: 0, seconds: 0, p50: [] as number[], p99: [] as number[], errors: 0 }));
+    const tally = servers.map(() => ({ requests: 0, seconds: 0, p50: [] as number[], p99: [] as number[], errors: 0, cpuMicros: 0 }));
     for (const [, s] of servers) await loadServer(s, body, 2); // warm-up (JIT)
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < servers.length; k++) {
+        const before = await serverStats(servers[k][1]);
         const r = await loadServer(servers[k][1], body, seconds / ROUNDS);
+        tally[k].cpuMicros += (await serverStats(servers[k][1])).cpu - before.cpu;
         tally[k].requests += r.requests.total;
         tally[k].seconds += r.duration;
         tally[k].p50.push(r.latency.p50);
@@ -54,7 +56,7 @@ async function serving(seconds: number): Promise<Cell[]> {
       const { rss } = await serverStats(servers[k][1]);
       const t = tally[k];
       const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      cells.push({ label: servers[k][0], reqPerSec: t.requests / t.seconds, p50: median(t.p50), p99: median(t.p99), rssMb: rss / 2 ** 20, errors: t.errors });
+      cells.push({ label: servers[k][0], reqPerSec: t.requests / t.seconds, p50: median(t.p50), p99: median(t.p99), cpuPerReq: t.cpuMicros / Math.max(1, t.requests), rssMb: rss / 2 ** 20, errors: t.errors });
     }
     return cells;
   } finally {
@@ -62,7 +64,7 @@ async function serving(seconds: number): Promise<Cell[]> {
   }
 }
 
-interface Batch { loadSeconds: number; predictSeconds: number; rows: number; maxRssMb: number }
+interface Batch { loadSeconds: number; predictSeconds: number; predictCpuSeconds: number; rows: number; maxRssMb: number }
 
 async function batch(rows: number): Promise<Batch> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlflow-ts-bench-spark-'));
@@ -87,15 +89,15 @@ export async function benchSpark(seconds: number, rows: number): Promise<string>
   const lines = [
     `1-row requests, ${CONNECTIONS} connections, ${seconds} s per server in ${ROUNDS} alternating rounds, node ${process.version}`,
     '',
-    '| server | req/s | p50 ms | p99 ms | server RSS MB | req/s vs bare | errors |',
-    '|---|---|---|---|---|---|---|',
-    ...cells.map((c) => `| ${c.label} | ${c.reqPerSec.toFixed(0)} | ${c.p50} | ${c.p99} | ${c.rssMb.toFixed(1)} | ${((100 * c.reqPerSec) / bare.reqPerSec).toFixed(0)}% | ${c.errors} |`),
+    '| server | req/s | p50 ms | p99 ms | server CPU µs/req | server RSS MB | req/s vs bare | errors |',
+    '|---|---|---|---|---|---|---|---|',
+    ...cells.map((c) => `| ${c.label} | ${c.reqPerSec.toFixed(0)} | ${c.p50} | ${c.p99} | ${c.cpuPerReq.toFixed(0)} | ${c.rssMb.toFixed(1)} | ${((100 * c.reqPerSec) / bare.reqPerSec).toFixed(0)}% | ${c.errors} |`),
     '',
     `\`models predict\` (native, csv in, csv out, default batch size) on ${b.rows.toLocaleString('en-US')} rows:`,
     '',
-    '| model load s | predict s | rows/s | peak RSS MB |',
-    '|---|---|---|---|',
-    `| ${b.loadSeconds.toFixed(2)} | ${b.predictSeconds.toFixed(2)} | ${(b.rows / b.predictSeconds).toFixed(0)} | ${b.maxRssMb.toFixed(0)} |`,
+    '| model load s | predict s | rows/s | CPU s | rows per CPU-second | peak RSS MB |',
+    '|---|---|---|---|---|---|',
+    `| ${b.loadSeconds.toFixed(2)} | ${b.predictSeconds.toFixed(2)} | ${(b.rows / b.predictSeconds).toFixed(0)} | ${b.predictCpuSeconds.toFixed(2)} | ${(b.rows / b.predictCpuSeconds).toFixed(0)} | ${b.maxRssMb.toFixed(0)} |`,
   ];
   return lines.join('\n');
 }

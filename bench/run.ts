@@ -7,6 +7,8 @@
 //      LayersModel.predict, and SavedModel load times, converted vs from the conversion cache
 //   5. H2O: a 50-tree GBM MOJO served (1-row requests) vs bare node:http, and 1M-row batch scoring
 //      (BENCH_H2O_ROWS) vs score0 alone, with peak RSS
+//   6. spark: serve (1-row req/s) and models predict (rows/s, peak RSS) on a 100-tree Spark
+//      RandomForest pipeline vs a bare node:http server
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
 // size of benchmark 2 (100,000 rows per second of BENCH_DURATION, at most 1,000,000), which
 // BENCH_ROWS overrides. The defaults take about 5 minutes on a 2-core machine.
@@ -16,6 +18,7 @@ import { cpus } from 'node:os';
 import { benchH2O } from './h2o.js';
 import { benchPythonBridge, formatBridgeTable } from './python-bridge.js';
 import { benchServing } from './serving.js';
+import { benchSpark } from './spark.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
 
@@ -56,6 +59,7 @@ section(`4. TensorFlow SavedModels: cpu vs wasm backend, and load times (${tfSec
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 section('5. H2O MOJO scoring (GBM, 50 trees)', await benchH2O(DURATION, Number(process.env.BENCH_H2O_ROWS ?? 1_000_000)));
+section('6. spark flavor: RandomForest pipeline (100 trees), serve and models predict', await benchSpark(DURATION, BATCH_ROWS));
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

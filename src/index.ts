@@ -16,6 +16,7 @@ export type { Flavor, FlavorModel, LoadContext, LoadOptions, Params, PredictInpu
 export * as jsFunction from './flavors/js_function/index.js';
 export * as pythonFunction from './flavors/python_function/index.js';
 export * as sklearn from './flavors/sklearn/index.js';
+export * as spark from './flavors/spark/index.js';
 export * as tensorflow from './flavors/tensorflow/index.js';
 export * as tfjs from './flavors/tfjs/index.js';
 export * as pickle from './formats/pickle/index.js';

@@ -15,8 +15,11 @@ export function partsFromDocument(doc: UbjValue, file: string): XGBoostParts {
   };
   const obj = (v: UbjValue | undefined, what: string): Obj =>
     v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) ? (v as Obj) : fail(`${what} should be an object`);
-  const learner = obj(obj(doc, 'the document').learner, 'learner');
-  const version = numbers(obj(doc, 'the document').version ?? [], 'version', fail);
+  // a pickled Booster's bytes (XGBoosterSerializeToBuffer) wrap the model with its config
+  const top = obj(doc, 'the document');
+  const root = top.Model !== undefined && top.learner === undefined ? obj(top.Model, 'Model') : top;
+  const learner = obj(root.learner, 'learner');
+  const version = numbers(root.version ?? [], 'version', fail);
   const lmp = obj(learner.learner_model_param, 'learner_model_param');
   const objective = obj(learner.objective, 'objective');
   const objectiveName = text(objective.name, 'objective.name', fail);

@@ -2,6 +2,7 @@ import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { PyInstance } from '../../formats/pickle/types.js';
 import { numCols, selectColumns, type Data } from './data.js';
 import type { Builder, Estimator } from './estimator.js';
+import { boosterBuilders, boosterHelpers } from './estimators/boosters.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
 import { decompositionBuilders } from './estimators/decomposition.js';
 import { dummyBuilders } from './estimators/dummy.js';
@@ -24,13 +25,13 @@ const BUILDERS: Record<string, Builder> = {
   ...linearBuilders, ...treeBuilders, ...forestBuilders, ...gradientBoostingBuilders,
   ...histGradientBoostingBuilders, ...dummyBuilders, ...neighborsBuilders, ...svmBuilders,
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
-  ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders,
+  ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
 const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
-  ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers,
+  ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng);
   // older numpy pickles a ufunc (FunctionTransformer's func) through _ufunc_reconstruct
   'numpy.random._mt19937.MT19937', 'numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct',

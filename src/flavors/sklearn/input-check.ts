@@ -17,6 +17,8 @@ const ALLOW_NAN = new Set([
   'MinMaxScaler',
   'MaxAbsScaler',
   'RobustScaler',
+  // XGBoost and LightGBM route NaN as missing (src/boosters)
+  'XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker', 'LGBMClassifier', 'LGBMRegressor', 'LGBMRanker',
 ]);
 
 /**

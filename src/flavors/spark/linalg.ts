@@ -85,6 +85,28 @@ export function compressed(values: Float64Array): Vec {
   return dense(values);
 }
 
+/** v * w element by element; a sparse vector stays sparse. */
+export function multiply(v: Vec, w: ArrayLike<number>): Vec {
+  const idx = v.indices;
+  return { size: v.size, indices: idx, values: v.values.map((x, k) => x * w[idx === null ? k : idx[k]]) };
+}
+
+/** The entries at `picked` (in that order), dense for a dense vector, else sparse without zeros. */
+export function select(v: Vec, picked: readonly number[]): Vec {
+  const full = toArray(v);
+  const values = picked.map((k) => full[k]);
+  if (v.indices === null) return dense(values);
+  const idx: number[] = [];
+  const val: number[] = [];
+  values.forEach((x, j) => {
+    if (x !== 0) {
+      idx.push(j);
+      val.push(x);
+    }
+  });
+  return sparse(picked.length, idx, val);
+}
+
 /** A VectorUDT value as stored in parquet: {type: 0 sparse | 1 dense, size, indices, values}. */
 export function decodeVector(x: unknown, where: string): Vec {
   const o = x as { type?: unknown; size?: unknown; indices?: unknown; values?: unknown } | null;

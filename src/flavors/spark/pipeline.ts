@@ -8,9 +8,11 @@ import { clusteringLoaders } from './stages/clustering.js';
 import { discretizerLoaders } from './stages/discretizers.js';
 import { encoderLoaders } from './stages/encoders.js';
 import { featureSelectionLoaders } from './stages/feature-selection.js';
+import { hashingLoaders } from './stages/hashing.js';
 import { imputerLoaders } from './stages/imputer.js';
 import { interactionLoaders } from './stages/interaction.js';
 import { jpmmlLoaders } from './stages/jpmml.js';
+import { lightgbmLoaders } from './stages/lightgbm.js';
 import { projectionLoaders } from './stages/projections.js';
 import { refusedStages } from './stages/refused.js';
 import { regressionLoaders } from './stages/regression.js';
@@ -22,6 +24,7 @@ import { textLoaders } from './stages/text.js';
 import { treeLoaders } from './stages/trees.js';
 import { tuningLoaders } from './stages/tuning.js';
 import { vectorLoaders } from './stages/vectors.js';
+import { xgboostLoaders } from './stages/xgboost.js';
 import type { Table } from './table.js';
 
 const PIPELINE_MODEL = 'org.apache.spark.ml.PipelineModel';
@@ -31,9 +34,9 @@ const LOADERS: Record<string, StageLoader> = {
   [PIPELINE_MODEL]: loadPipelineStage,
   ...stringIndexerLoaders, ...encoderLoaders, ...vectorLoaders, ...interactionLoaders,
   ...discretizerLoaders, ...scalerLoaders, ...imputerLoaders, ...projectionLoaders,
-  ...featureSelectionLoaders, ...textLoaders, ...sqlTransformerLoaders, ...rformulaLoaders,
+  ...featureSelectionLoaders, ...textLoaders, ...hashingLoaders, ...sqlTransformerLoaders, ...rformulaLoaders,
   ...classificationLoaders, ...regressionLoaders, ...treeLoaders, ...clusteringLoaders,
-  ...tuningLoaders, ...jpmmlLoaders,
+  ...tuningLoaders, ...jpmmlLoaders, ...xgboostLoaders, ...lightgbmLoaders,
 };
 
 /** The Spark class names this implementation scores, sorted (for the README and messages). */

@@ -43,9 +43,10 @@ export function regressionStage(meta: StageMetadata, numFeatures: number | null,
 export interface ClassifierScoring {
   readonly numClasses: number;
   readonly numFeatures: number | null;
-  predictRaw(v: Vec): Float64Array;
-  /** null for a classifier without probabilities (LinearSVC). */
-  raw2probability: ((raw: Float64Array) => Float64Array) | null;
+  /** Writes the raw scores of v into out (numClasses long). */
+  predictRaw(v: Vec, out: Float64Array): void;
+  /** Writes the probabilities into out; null for a classifier without probabilities (LinearSVC). */
+  raw2probability: ((raw: Float64Array, out: Float64Array) => void) | null;
   /** Defaults to Spark's ProbabilisticClassificationModel rules. */
   raw2prediction?: (raw: Float64Array) => number;
   probability2prediction?: (prob: Float64Array) => number;
@@ -67,8 +68,14 @@ export function classifierStage(meta: StageMetadata, s: ClassifierScoring): Stag
     return argmax(prob.map((x, i) => (thresholds[i] === 0 ? Infinity : x / thresholds[i])));
   });
   const raw2prob = s.raw2probability;
-  const raw2pred = s.raw2prediction ?? ((raw: Float64Array) => (thresholds === null || raw2prob === null ? argmax(raw) : prob2pred(raw2prob(raw))));
+  const raw2pred = s.raw2prediction ?? ((raw: Float64Array) => {
+    if (thresholds === null || raw2prob === null) return argmax(raw);
+    const prob = new Float64Array(raw.length);
+    raw2prob(raw, prob);
+    return prob2pred(prob);
+  });
   const predAttr: Attr = { kind: 'nominal', numValues: s.numClasses };
+  const k = s.numClasses;
   return makeStage(meta, (t) => {
     const rawCol = p.optString('rawPredictionCol') ?? 'rawPrediction';
     const probCol = raw2prob === null ? '' : p.optString('probabilityCol') ?? 'probability';
@@ -76,24 +83,38 @@ export function classifierStage(meta: StageMetadata, s: ClassifierScoring): Stag
     if (rawCol === '' && probCol === '' && predCol === '') return t;
     const features = featureVectors(t, meta, s.numFeatures);
     const n = features.length;
-    const raws = features.map((v) => s.predictRaw(v));
-    const probs = raw2prob === null || (probCol === '' && rawCol !== '') ? null : raws.map((r) => raw2prob(r));
+    // one buffer per output column, each row a view of it: no allocation per row
+    const raws = new Float64Array(n * k);
+    const rawRows: Float64Array[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      rawRows[i] = raws.subarray(i * k, (i + 1) * k);
+      s.predictRaw(features[i], rawRows[i]);
+    }
+    let probRows: Float64Array[] | null = null;
+    if (raw2prob !== null && (probCol !== '' || rawCol === '')) {
+      const probs = new Float64Array(n * k);
+      probRows = new Array(n);
+      for (let i = 0; i < n; i++) {
+        probRows[i] = probs.subarray(i * k, (i + 1) * k);
+        raw2prob(rawRows[i], probRows[i]);
+      }
+    }
     const out: [string, SparkColumn][] = [];
-    if (rawCol !== '') out.push([rawCol, vectorColumn(raws.map((r) => dense(r)), Array(s.numClasses).fill(NUMERIC))]);
-    if (probCol !== '' && probs !== null) out.push([probCol, vectorColumn(probs.map((r) => dense(r)), Array(s.numClasses).fill(NUMERIC))]);
+    const attrs = Array(k).fill(NUMERIC);
+    if (rawCol !== '') out.push([rawCol, vectorColumn(rawRows.map((r) => dense(r)), attrs)]);
+    if (probCol !== '' && probRows !== null) out.push([probCol, vectorColumn(probRows.map((r) => dense(r)), attrs)]);
     if (predCol !== '') {
       const pred = new Float64Array(n);
-      for (let i = 0; i < n; i++) pred[i] = rawCol !== '' || probs === null ? raw2pred(raws[i]) : prob2pred(probs[i]);
+      for (let i = 0; i < n; i++) pred[i] = rawCol !== '' || probRows === null ? raw2pred(rawRows[i]) : prob2pred(probRows[i]);
       out.push([predCol, doubleColumn(pred, predAttr)]);
     }
     return t.with(out);
   });
 }
 
-/** Normalises in place to sum 1 (Spark's normalizeToProbabilitiesInPlace). */
-export function normalizeInPlace(x: Float64Array): Float64Array {
+/** raw normalised to sum 1, into out (Spark's normalizeToProbabilitiesInPlace). */
+export function normalizeInto(raw: Float64Array, out: Float64Array): void {
   let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += x[i];
-  if (sum !== 0) for (let i = 0; i < x.length; i++) x[i] /= sum;
-  return x;
+  for (let i = 0; i < raw.length; i++) sum += raw[i];
+  for (let i = 0; i < raw.length; i++) out[i] = sum !== 0 ? raw[i] / sum : raw[i];
 }

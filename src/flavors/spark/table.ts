@@ -26,6 +26,11 @@ export class Table {
   constructor(
     readonly columns: ReadonlyMap<string, SparkColumn>,
     readonly numRows: number,
+    /**
+     * Columns a stage did not make because their input was absent (Spark's StringIndexer skips
+     * those), each with that input: a later stage's error then names the column the caller left out.
+     */
+    readonly skipped: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   has(name: string): boolean {
@@ -36,10 +41,9 @@ export class Table {
   get(name: string, stage: string): SparkColumn {
     const c = this.columns.get(name);
     if (!c) {
-      throw new MlflowError(
-        `${stage}: input column '${name}' does not exist. Available columns: ${[...this.columns.keys()].join(', ')}`,
-        'BAD_REQUEST',
-      );
+      const from = this.skipped.get(name);
+      const what = from === undefined ? `input column '${name}' does not exist` : `input column '${from}' is missing (column '${name}' is made from it)`;
+      throw new MlflowError(`${stage}: ${what}. Available columns: ${[...this.columns.keys()].join(', ')}`, 'BAD_REQUEST');
     }
     return c;
   }
@@ -48,13 +52,18 @@ export class Table {
   with(added: readonly [string, SparkColumn][]): Table {
     const next = new Map(this.columns);
     for (const [name, col] of added) next.set(name, col);
-    return new Table(next, this.numRows);
+    return new Table(next, this.numRows, this.skipped);
+  }
+
+  /** A copy noting that `output` was not made because column `input` is absent. */
+  withSkipped(output: string, input: string): Table {
+    return new Table(this.columns, this.numRows, new Map([...this.skipped, [output, this.skipped.get(input) ?? input]]));
   }
 
   without(names: readonly string[]): Table {
     const next = new Map(this.columns);
     for (const n of names) next.delete(n);
-    return new Table(next, this.numRows);
+    return new Table(next, this.numRows, this.skipped);
   }
 
   /** The rows where keep[i] is true (handleInvalid = "skip"). */
@@ -64,7 +73,7 @@ export class Table {
     if (n === this.numRows) return this;
     const next = new Map<string, SparkColumn>();
     for (const [name, col] of this.columns) next.set(name, filterColumn(col, keep, n));
-    return new Table(next, n);
+    return new Table(next, n, this.skipped);
   }
 }
 

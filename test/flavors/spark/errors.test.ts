@@ -1,11 +1,12 @@
-import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MlflowError } from '../../../src/errors.js';
 import { Frame } from '../../../src/frame/frame.js';
 import { loadPipeline } from '../../../src/flavors/spark/index.js';
-import { fixturePath, inputFrame, manifest, SPARK_FIXTURES, unzipPipeline } from './fixtures.js';
+import { readDataRow } from '../../../src/flavors/spark/model-data.js';
+import { fixturePath, inputFrame, manifest, readCsv, SPARK_FIXTURES, unzipPipeline } from './fixtures.js';
 
 const RF100 = path.join(SPARK_FIXTURES, 'generated', 'rf100-audit', 'sparkml');
 
@@ -80,10 +81,6 @@ describe('spark flavor: bad input', () => {
 
 describe('spark flavor: stages not supported natively are refused at load by class name', () => {
   const refused: [string, string][] = [
-    ['XGBoostIris', 'ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel'],
-    ['XGBoostAuto', 'ml.dmlc.xgboost4j.scala.spark.XGBoostRegressionModel'],
-    ['LightGBMIris', 'com.microsoft.azure.synapse.ml.lightgbm.LightGBMClassificationModel'],
-    ['LightGBMAuto', 'com.microsoft.azure.synapse.ml.lightgbm.LightGBMRegressionModel'],
     ['FPGrowthShopping', 'org.apache.spark.ml.fpm.FPGrowthModel'],
   ];
   it.each(refused)('%s: %s', async (name, cls) => {
@@ -100,5 +97,38 @@ describe('spark flavor: stages not supported natively are refused at load by cla
     const e = await rejection(loadPipeline(dir));
     expect(e.errorCode).toBe('NOT_IMPLEMENTED');
     expect(e.message).toContain('com.example.MyTransformer');
+  });
+});
+
+describe('spark flavor: a column a skipped StringIndexer would have made', () => {
+  it('is reported as the input column the caller left out', async () => {
+    const entry = manifest().find((p) => p.name === 'DecisionTreeAudit');
+    const pipeline = await loadPipeline(unzipPipeline(fixturePath(entry?.pipeline_zip as string)));
+    const input = inputFrame(fixturePath('pmml-sparkml/src/test/resources/csv/Audit.csv'), fixturePath('pmml-sparkml/src/test/resources/schema/Audit.json'));
+    const e = await rejection(pipeline.transform(input.select(input.columnNames.filter((n) => n !== 'Education'))));
+    expect(e.httpStatus).toBe(400);
+    expect(e.message).toContain("input column 'Education' is missing");
+  });
+});
+
+describe('spark flavor: IndexToString after a classifier', () => {
+  it("turns predictions back into Spark's labels (checked against the pipeline's expected Species)", async () => {
+    const dir = copyOf(pipelineDir('DecisionTreeIris'));
+    const meta = JSON.parse(readFileSync(path.join(dir, 'metadata', 'part-00000'), 'utf8')) as { paramMap: { stageUids: string[] } };
+    const uids = meta.paramMap.stageUids;
+    const labelsDir = readdirSync(path.join(dir, 'stages')).find((n) => n.startsWith('0_')) as string;
+    const labels = (await readDataRow(path.join(dir, 'stages', labelsDir))).labelsArray as string[][];
+    const stage = path.join(dir, 'stages', `${uids.length}_IndexToString_test`);
+    mkdirSync(path.join(stage, 'metadata'), { recursive: true });
+    writeFileSync(path.join(stage, 'metadata', 'part-00000'), `${JSON.stringify({
+      class: 'org.apache.spark.ml.feature.IndexToString', timestamp: 0, sparkVersion: '3.5.0', uid: 'IndexToString_test',
+      paramMap: { inputCol: 'prediction', outputCol: 'predictedSpecies', labels: labels[0] }, defaultParamMap: {},
+    })}\n`);
+    writeFileSync(path.join(dir, 'metadata', 'part-00000'), `${JSON.stringify({ ...meta, paramMap: { stageUids: [...uids, 'IndexToString_test'] } })}\n`);
+    const pipeline = await loadPipeline(dir);
+    const input = inputFrame(fixturePath('pmml-sparkml/src/test/resources/csv/Iris.csv'), fixturePath('pmml-sparkml/src/test/resources/schema/Iris.json'));
+    const out = await pipeline.transform(input);
+    const expected = readCsv(fixturePath('pmml-sparkml/src/test/resources/csv/DecisionTreeIris.csv')).rows.map((r) => r[0]);
+    expect(out.column('predictedSpecies')?.data.values).toEqual(expected);
   });
 });

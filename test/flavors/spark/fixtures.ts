@@ -65,9 +65,10 @@ export function inputFrame(csvFile: string, schemaFile: string): Frame {
   const cols: Column[] = header.map((name, j) => {
     const raw = rows.map((r) => (r[j] === 'N/A' || r[j] === undefined ? null : r[j]));
     const type = types.get(name) ?? 'string';
-    // pandas' dtypes: integers as int64, float64 once a value is missing
-    if (type === 'integer') return { name, data: { kind: 'number', dtype: raw.includes(null) ? 'float64' : 'int64', values: Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) } };
-    if (type === 'double' || type === 'float') return { name, data: { kind: 'number', dtype: 'float64', values: Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) } };
+    // integers as int64, missing values included (pandas' nullable Int64), as Spark's integer columns
+    if (type === 'integer') return { name, data: { kind: 'number', dtype: 'int64', values: Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) } };
+    if (type === 'float') return { name, data: { kind: 'number', dtype: 'float32', values: Float32Array.from(raw, (v) => (v === null ? NaN : Number(v))) } };
+    if (type === 'double') return { name, data: { kind: 'number', dtype: 'float64', values: Float64Array.from(raw, (v) => (v === null ? NaN : Number(v))) } };
     if (type === 'boolean') return { name, data: { kind: 'bool', values: raw.map((v) => (v === null ? null : v === 'true' || v === '1')) } };
     return { name, data: { kind: 'string', values: raw } };
   });

@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPredictor } from '../../../src/pyfunc/index.js';
@@ -46,5 +48,41 @@ describe('spark flavor through loadPredictor (MLmodel spark + python_function ml
     expect(out.column('features')?.data.values[0]).toEqual([38, 81838, 72, 7]);
     const raw = out.column('rawPrediction')?.data.values[0] as number[];
     expect(raw[0] + raw[1]).toBeCloseTo(100, 9);
+  });
+});
+
+describe('spark flavor: a features column given as lists of numbers', () => {
+  it('becomes a vector, as with a sparkml_vector signature column (MLflow converts it with array_to_vector)', async () => {
+    const dir = mkdtempSync(path.join(process.env.MLFLOW_TS_CACHE_DIR ?? tmpdir(), 'spark-vec-'));
+    cpSync(path.join(SPARK_FIXTURES, 'hydrosphere', 'py_log_reg'), path.join(dir, 'sparkml'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'MLmodel'),
+      [
+        'flavors:',
+        '  python_function:',
+        '    data: sparkml',
+        '    loader_module: mlflow.spark',
+        '    python_version: 3.11.2',
+        '  spark:',
+        '    code: null',
+        '    model_data: sparkml',
+        '    pyspark_version: 2.3.0',
+        'mlflow_version: 2.22.1',
+        'signature:',
+        `  inputs: '[{"type": "sparkml_vector", "name": "features", "required": true}]'`,
+        `  outputs: '[{"type": "double", "required": true}]'`,
+        '',
+      ].join('\n'),
+    );
+    const predictor = await loadPredictor(dir, { runtime: 'native' });
+    const rows = [new Array<number>(692).fill(0), Array.from({ length: 692 }, (_, i) => (i % 7 === 0 ? 200 : 0))];
+    const out = (await predictor.predict(new Frame([{ name: 'features', data: { kind: 'object', values: rows } }]))) as number[];
+    // the same rows as sparse vectors score alike
+    const pipeline = await loadPipeline(path.join(dir, 'sparkml'));
+    const sparseRows = rows.map((r) => ({ size: 692, indices: r.flatMap((x, i) => (x !== 0 ? [i] : [])), values: r.filter((x) => x !== 0) }));
+    const full = await pipeline.transform(new Frame([{ name: 'features', data: { kind: 'object', values: sparseRows } }]));
+    expect(out).toEqual(Array.from(full.column('prediction')?.data.values as Float64Array));
+    expect(out).toHaveLength(2);
+    await predictor.close();
   });
 });

@@ -4,7 +4,7 @@ import type { StageMetadata } from '../metadata.js';
 import { field, numberField, readDataRow } from '../model-data.js';
 import { classifierStage } from '../prediction-model.js';
 import { stageName, type Stage, type StageLoader } from '../stage.js';
-import { softmaxInPlace } from './softmax.js';
+import { softmaxInto } from './softmax.js';
 
 function rowDot(m: Matrix, r: number, v: Vec): number {
   return dot(v, m.values, r * m.numCols);
@@ -38,12 +38,10 @@ async function loadLogisticRegression(meta: StageMetadata): Promise<Stage> {
     return classifierStage(meta, {
       numClasses,
       numFeatures,
-      predictRaw: (v) => {
-        const m = new Float64Array(numClasses);
+      predictRaw: (v, m) => {
         for (let k = 0; k < numClasses; k++) m[k] = rowDot(coef, k, v) + intercept[k];
-        return m;
       },
-      raw2probability: (raw) => softmaxInPlace(Float64Array.from(raw)),
+      raw2probability: softmaxInto,
     });
   }
   // binomial: Spark's getThreshold, from `thresholds` when those are set
@@ -57,13 +55,14 @@ async function loadLogisticRegression(meta: StageMetadata): Promise<Stage> {
   return classifierStage(meta, {
     numClasses: 2,
     numFeatures,
-    predictRaw: (v) => {
+    predictRaw: (v, out) => {
       const m = rowDot(coef, 0, v) + intercept[0];
-      return Float64Array.of(-m, m);
+      out[0] = -m;
+      out[1] = m;
     },
-    raw2probability: (raw) => {
-      const p0 = 1 / (1 + Math.exp(-raw[0]));
-      return Float64Array.of(p0, 1 - p0);
+    raw2probability: (raw, out) => {
+      out[0] = 1 / (1 + Math.exp(-raw[0]));
+      out[1] = 1 - out[0];
     },
     raw2prediction: (raw) => (raw[1] > rawThreshold ? 1 : 0),
     probability2prediction: (prob) => (prob[1] > threshold ? 1 : 0),
@@ -80,9 +79,10 @@ async function loadLinearSVC(meta: StageMetadata): Promise<Stage> {
   return classifierStage(meta, {
     numClasses: 2,
     numFeatures: coef.length,
-    predictRaw: (v) => {
+    predictRaw: (v, out) => {
       const m = dot(v, coef) + intercept;
-      return Float64Array.of(-m, m);
+      out[0] = -m;
+      out[1] = m;
     },
     raw2probability: null,
     raw2prediction: (raw) => (raw[1] > threshold ? 1 : 0),
@@ -156,7 +156,7 @@ async function loadNaiveBayes(meta: StageMetadata): Promise<Stage> {
       });
     };
   }
-  return classifierStage(meta, { numClasses: k, numFeatures: nf, predictRaw, raw2probability: (raw) => softmaxInPlace(Float64Array.from(raw)) });
+  return classifierStage(meta, { numClasses: k, numFeatures: nf, predictRaw: (v, out) => out.set(predictRaw(v)), raw2probability: softmaxInto });
 }
 
 /**
@@ -191,8 +191,8 @@ async function loadMLP(meta: StageMetadata): Promise<Stage> {
   return classifierStage(meta, {
     numClasses: layers[layers.length - 1],
     numFeatures: layers[0],
-    predictRaw,
-    raw2probability: (raw) => softmaxInPlace(Float64Array.from(raw)),
+    predictRaw: (v, out) => out.set(predictRaw(v)),
+    raw2probability: softmaxInto,
   });
 }
 

@@ -1,5 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { type Attr } from '../attributes.js';
+import { javaBinarySearch } from '../binary-search.js';
 import { sparse, type Vec } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { columnPairs, makeStage, stageName, type Stage, type StageLoader } from '../stage.js';
@@ -40,15 +41,10 @@ function loadBinarizer(meta: StageMetadata): Stage {
 /** The bucket of x, as Spark's Bucketizer.binarySearchForBuckets (upper split inclusive in the last bucket). */
 function bucketOf(splits: readonly number[], x: number): number {
   if (x === splits[splits.length - 1]) return splits.length - 2;
-  let lo = 0;
-  let hi = splits.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (splits[mid] < x) lo = mid + 1;
-    else if (splits[mid] > x) hi = mid - 1;
-    else return mid;
-  }
-  return lo === 0 || lo === splits.length ? -1 : lo - 1;
+  const found = javaBinarySearch(splits, x);
+  if (found >= 0) return found;
+  const insert = -found - 1;
+  return insert === 0 || insert === splits.length ? -1 : insert - 1;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { NUMERIC } from '../attributes.js';
-import { dense, sparse, toArray } from '../linalg.js';
+import { select } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { numberArrayField, readDataRow } from '../model-data.js';
 import { makeStage, stageName, type Stage, type StageLoader } from '../stage.js';
@@ -20,21 +20,10 @@ async function loadSelector(meta: StageMetadata): Promise<Stage> {
     const vals = vectorValues(col, inCol, where);
     const out = vals.map((v, i) => {
       if (v === null) return null;
-      const x = toArray(v);
       if (selected.length > 0 && selected[selected.length - 1] >= v.size) {
         throw new MlflowError(`${where}: column '${inCol}' holds a vector of size ${v.size} in row ${i}, smaller than the selected features need`, 'BAD_REQUEST');
       }
-      const picked = selected.map((k) => x[k]);
-      if (v.indices === null) return dense(picked);
-      const idx: number[] = [];
-      const val: number[] = [];
-      picked.forEach((a, j) => {
-        if (a !== 0) {
-          idx.push(j);
-          val.push(a);
-        }
-      });
-      return sparse(picked.length, idx, val);
+      return select(v, selected);
     });
     const attrs = col.kind === 'vector' && col.attrs ? selected.map((k) => col.attrs?.[k] ?? NUMERIC) : undefined;
     return t.with([[outCol, vectorColumn(out, attrs)]]);

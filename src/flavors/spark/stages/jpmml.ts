@@ -112,6 +112,30 @@ function loadVectorDensifier(meta: StageMetadata): Stage {
   });
 }
 
+/**
+ * InvalidCategoryTransformer: a StringIndexer's "__unknown" index (handleInvalid=keep) becomes
+ * NaN, a missing value for the booster that follows; the other indices pass.
+ */
+function loadInvalidCategoryTransformer(meta: StageMetadata): Stage {
+  const where = stageName(meta);
+  return makeStage(meta, (t) =>
+    t.with(
+      pairs(meta).map(([inCol, outCol]): [string, SparkColumn] => {
+        const col = t.get(inCol, where);
+        const x = numericValues(col, inCol, where);
+        const attr = col.kind === 'numeric' ? col.attr : undefined;
+        const values = attr?.kind === 'nominal' ? attr.values : undefined;
+        if (!values || values[values.length - 1] !== '__unknown') {
+          throw new MlflowError(`${where}: column '${inCol}' is not the output of a StringIndexer with handleInvalid=keep`, 'BAD_REQUEST');
+        }
+        const unknown = values.length - 1;
+        const kept = values.slice(0, unknown);
+        return [outCol, { kind: 'numeric', type: 'double', values: x.map((v) => (v === unknown ? NaN : v)), attr: { kind: 'nominal', name: outCol, values: kept, numValues: kept.length } }];
+      }),
+    ),
+  );
+}
+
 function checked(loader: (meta: StageMetadata) => Stage): StageLoader {
   return (meta) => {
     refuseParam(meta, 'withData', (v) => v === true);
@@ -124,4 +148,5 @@ export const jpmmlLoaders: Record<string, StageLoader> = {
   'org.jpmml.sparkml.feature.ContinuousDomainModel': checked(loadContinuousDomain),
   'org.jpmml.sparkml.feature.VectorDisassembler': loadVectorDisassembler,
   'org.jpmml.sparkml.feature.VectorDensifier': loadVectorDensifier,
+  'org.jpmml.sparkml.feature.InvalidCategoryTransformer': loadInvalidCategoryTransformer,
 };

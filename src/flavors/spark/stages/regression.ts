@@ -5,6 +5,7 @@ import { field, numberArrayField, numberField, readDataRow } from '../model-data
 import { regressionStage } from '../prediction-model.js';
 import { makeStage, refuseParam, stageName, type Stage, type StageLoader } from '../stage.js';
 import { doubleColumn, numericValues } from '../table.js';
+import { javaBinarySearch } from '../binary-search.js';
 import { normalCdf } from './normal-cdf.js';
 
 async function linearParts(meta: StageMetadata): Promise<{ coef: Float64Array; intercept: number; row: Record<string, unknown> }> {
@@ -82,19 +83,6 @@ async function loadGLM(meta: StageMetadata): Promise<Stage> {
     if (linkCol !== '') out.push([linkCol, doubleColumn(eta)]);
     return t.with(out);
   });
-}
-
-/** Java's Arrays.binarySearch on doubles: the index found, else -(insertion point) - 1. */
-function javaBinarySearch(a: readonly number[], key: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < key) lo = mid + 1;
-    else if (a[mid] > key) hi = mid - 1;
-    else return mid;
-  }
-  return -(lo + 1);
 }
 
 /** IsotonicRegressionModel: the fitted step function, linear between boundaries (Spark's predict). */

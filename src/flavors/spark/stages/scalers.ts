@@ -1,25 +1,8 @@
-import { MlflowError } from '../../../errors.js';
-import { compressed, decodeVector, dense, toArray, type Vec } from '../linalg.js';
+import { compressed, decodeVector, dense, multiply, toArray, type Vec } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { field, readDataRow } from '../model-data.js';
-import { makeStage, stageName, type Stage, type StageLoader } from '../stage.js';
-import { vectorColumn, vectorValues } from '../table.js';
-
-/** A vector -> vector stage on inputCol/outputCol; the output keeps the input's attributes only when told. */
-function vectorMap(meta: StageMetadata, size: number | null, f: (v: Vec) => Vec): Stage {
-  const where = stageName(meta);
-  const inCol = meta.params.string('inputCol');
-  const outCol = meta.params.string('outputCol');
-  return makeStage(meta, (t) => {
-    const vals = vectorValues(t.get(inCol, where), inCol, where);
-    const out = vals.map((v, i) => {
-      if (v === null) return null;
-      if (size !== null && v.size !== size) throw new MlflowError(`${where}: column '${inCol}' holds a vector of size ${v.size} in row ${i}; the model expects ${size}`, 'BAD_REQUEST');
-      return f(v);
-    });
-    return t.with([[outCol, vectorColumn(out)]]);
-  });
-}
+import { stageName, type Stage, type StageLoader } from '../stage.js';
+import { vectorMap } from '../vector-stage.js';
 
 async function dataVector(meta: StageMetadata, name: string): Promise<Float64Array> {
   return toArray(decodeVector(field(await readDataRow(meta.dir), name, stageName(meta)), `${stageName(meta)} data '${name}'`));
@@ -31,10 +14,7 @@ async function dataVector(meta: StageMetadata, name: string): Promise<Float64Arr
  */
 function shiftScale(shift: Float64Array | null, scale: Float64Array | null): (v: Vec) => Vec {
   return (v) => {
-    if (shift === null && scale !== null && v.indices !== null) {
-      const idx = v.indices;
-      return { size: v.size, indices: idx, values: v.values.map((x, k) => x * scale[idx[k]]) };
-    }
+    if (shift === null && scale !== null && v.indices !== null) return multiply(v, scale);
     const x = Float64Array.from(toArray(v));
     for (let i = 0; i < x.length; i++) {
       if (shift !== null && scale !== null) x[i] = (x[i] - shift[i]) * scale[i];
@@ -108,13 +88,7 @@ function loadNormalizer(meta: StageMetadata): Stage {
 /** ElementwiseProduct: v * scalingVec. */
 function loadElementwiseProduct(meta: StageMetadata): Stage {
   const w = toArray(decodeVector(meta.params.get('scalingVec'), `${stageName(meta)} param scalingVec`));
-  return vectorMap(meta, w.length, (v) => {
-    if (v.indices !== null) {
-      const idx = v.indices;
-      return { size: v.size, indices: idx, values: v.values.map((x, k) => x * w[idx[k]]) };
-    }
-    return dense(v.values.map((x, i) => x * w[i]));
-  });
+  return vectorMap(meta, w.length, (v) => multiply(v, w));
 }
 
 export const scalerLoaders: Record<string, StageLoader> = {

@@ -1,11 +1,12 @@
-/** Spark's ml.impl.Utils.softmax, in place: exp(x - max) / sum, scaled by 1/sum; +∞ takes all. */
-export function softmaxInPlace(x: Float64Array): Float64Array {
+/** Spark's ml.impl.Utils.softmax, into `x`: exp(x - max) / sum, scaled by 1/sum; +∞ takes all. */
+export function softmaxInto(raw: Float64Array, x: Float64Array): void {
+  x.set(raw);
   let max = -Number.MAX_VALUE;
   for (let i = 0; i < x.length; i++) {
     if (x[i] === Infinity) {
       x.fill(0);
       x[i] = 1;
-      return x;
+      return;
     }
     if (x[i] > max) max = x[i];
   }
@@ -16,5 +17,4 @@ export function softmaxInPlace(x: Float64Array): Float64Array {
   }
   const r = 1 / sum;
   for (let i = 0; i < x.length; i++) x[i] *= r;
-  return x;
 }

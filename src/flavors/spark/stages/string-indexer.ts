@@ -42,8 +42,12 @@ async function loadStringIndexer(meta: StageMetadata): Promise<ReturnType<typeof
   return makeStage(meta, (t) => {
     const keep = handleInvalid === 'skip' ? new Uint8Array(t.numRows).fill(1) : null;
     const added: [string, SparkColumn][] = [];
+    let skipped = t;
     pairs.forEach(([inCol, outCol], c) => {
-      if (!t.has(inCol)) return;
+      if (!t.has(inCol)) {
+        skipped = skipped.withSkipped(outCol, inCol);
+        return;
+      }
       const values = valuesAsStrings(t.get(inCol, where), inCol, where);
       const map = maps[c];
       const labels = labelsArray[c];
@@ -63,7 +67,7 @@ async function loadStringIndexer(meta: StageMetadata): Promise<ReturnType<typeof
       const attrValues = handleInvalid === 'keep' ? [...labels, '__unknown'] : labels;
       added.push([outCol, doubleColumn(out, nominal(attrValues, outCol))]);
     });
-    const withOut = t.with(added);
+    const withOut = skipped.with(added);
     return keep ? withOut.filter(keep) : withOut;
   });
 }

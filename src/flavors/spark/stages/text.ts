@@ -1,9 +1,10 @@
 import { MlflowError } from '../../../errors.js';
-import { decodeVector, sparse, toArray } from '../linalg.js';
+import { decodeVector, dense, multiply, sparse, toArray } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
-import { field, readDataRow } from '../model-data.js';
+import { field, readDataRow, readDataRows } from '../model-data.js';
 import { makeStage, stageName, type Stage, type StageLoader } from '../stage.js';
-import { stringArrayValues, stringValues, vectorColumn, vectorValues, type SparkColumn } from '../table.js';
+import { stringArrayValues, stringValues, vectorColumn, type SparkColumn } from '../table.js';
+import { vectorMap } from '../vector-stage.js';
 
 function tokensStage(meta: StageMetadata, f: (s: string) => string[]): Stage {
   const where = stageName(meta);
@@ -119,15 +120,45 @@ async function loadCountVectorizer(meta: StageMetadata): Promise<Stage> {
 async function loadIDF(meta: StageMetadata): Promise<Stage> {
   const where = stageName(meta);
   const idf = toArray(decodeVector(field(await readDataRow(meta.dir), 'idf', where), `${where} data 'idf'`));
+  return vectorMap(meta, idf.length, (v) => multiply(v, idf));
+}
+
+/**
+ * Word2VecModel: the mean of the sentence's word vectors (unknown words count in the length but
+ * add nothing); an empty sentence gives a zero vector. Data is one row per word (Spark 2.2+) or
+ * one row with wordIndex and the flat wordVectors (older).
+ */
+async function loadWord2Vec(meta: StageMetadata): Promise<Stage> {
+  const where = stageName(meta);
+  const rows = await readDataRows(meta.dir);
+  const vectors = new Map<string, Float64Array>();
+  if (rows.length > 0 && Object.hasOwn(rows[0], 'wordIndex')) {
+    const index = field(rows[0], 'wordIndex', where) as Record<string, number>;
+    const flat = field(rows[0], 'wordVectors', where) as number[];
+    const d = flat.length / Math.max(1, Object.keys(index).length);
+    for (const [w, i] of Object.entries(index)) vectors.set(w, Float64Array.from(flat.slice(i * d, (i + 1) * d)));
+  } else {
+    for (const r of rows) vectors.set(String(field(r, 'word', where)), Float64Array.from(field(r, 'vector', where) as number[]));
+  }
+  const size = meta.params.number('vectorSize', 100);
+  for (const v of vectors.values()) {
+    if (v.length !== size) throw new MlflowError(`${where}: a word vector has ${v.length} values, vectorSize is ${size}`, 'INVALID_PARAMETER_VALUE');
+  }
   const inCol = meta.params.string('inputCol');
   const outCol = meta.params.string('outputCol');
   return makeStage(meta, (t) => {
-    const vals = vectorValues(t.get(inCol, where), inCol, where);
-    const out = vals.map((v, i) => {
-      if (v === null) return null;
-      if (v.size !== idf.length) throw new MlflowError(`${where}: column '${inCol}' holds a vector of size ${v.size} in row ${i}; the model expects ${idf.length}`, 'BAD_REQUEST');
-      const idx = v.indices;
-      return { size: v.size, indices: idx, values: v.values.map((x, k) => x * idf[idx === null ? k : idx[k]]) };
+    const vals = stringArrayValues(t.get(inCol, where), inCol, where);
+    const out = vals.map((sentence) => {
+      if (sentence === null) return null;
+      if (sentence.length === 0) return sparse(size, [], []);
+      const sum = new Float64Array(size);
+      for (const w of sentence) {
+        const v = vectors.get(w);
+        if (v) for (let j = 0; j < size; j++) sum[j] += v[j];
+      }
+      const scale = 1 / sentence.length;
+      for (let j = 0; j < size; j++) sum[j] *= scale;
+      return dense(sum);
     });
     return t.with([[outCol, vectorColumn(out)]]);
   });
@@ -140,4 +171,5 @@ export const textLoaders: Record<string, StageLoader> = {
   'org.apache.spark.ml.feature.NGram': loadNGram,
   'org.apache.spark.ml.feature.CountVectorizerModel': loadCountVectorizer,
   'org.apache.spark.ml.feature.IDFModel': loadIDF,
+  'org.apache.spark.ml.feature.Word2VecModel': loadWord2Vec,
 };

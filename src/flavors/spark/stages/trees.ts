@@ -1,20 +1,48 @@
 import { MlflowError } from '../../../errors.js';
-import { at, type Vec } from '../linalg.js';
+import { toArray, type Vec } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { readDataRows } from '../model-data.js';
-import { classifierStage, normalizeInPlace, regressionStage } from '../prediction-model.js';
+import { classifierStage, normalizeInto, regressionStage } from '../prediction-model.js';
 import { refuseParam, stageName, type Stage, type StageLoader } from '../stage.js';
 
-/** One fitted tree, flattened: node k splits on feature[k] (-1 at a leaf). */
-interface Tree {
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
-  /** the categories that go left, for categorical splits */
-  readonly leftCats: (Set<number> | null)[];
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly prediction: Float64Array;
-  readonly stats: Float64Array[];
+/**
+ * Fitted trees flattened into shared typed arrays (node k of any tree): a tree is its root's
+ * index. A split node tests feature[k]; a leaf has feature -1.
+ */
+class Forest {
+  feature: Int32Array;
+  threshold: Float64Array;
+  /** index into `cats` of a categorical split's left categories, else -1 */
+  catIndex: Int32Array;
+  cats: Set<number>[] = [];
+  left: Int32Array;
+  right: Int32Array;
+  prediction: Float64Array;
+  stats: Float64Array[];
+  roots: number[] = [];
+
+  constructor(size: number) {
+    this.feature = new Int32Array(size);
+    this.threshold = new Float64Array(size);
+    this.catIndex = new Int32Array(size).fill(-1);
+    this.left = new Int32Array(size);
+    this.right = new Int32Array(size);
+    this.prediction = new Float64Array(size);
+    this.stats = new Array(size);
+  }
+
+  /** The leaf x falls in, from root: x <= threshold goes left; a categorical split sends its left categories left. */
+  leaf(root: number, x: ArrayLike<number>): number {
+    const { feature, threshold, catIndex, left, right } = this;
+    let k = root;
+    for (;;) {
+      const f = feature[k];
+      if (f < 0) return k;
+      const c = catIndex[k];
+      const goLeft = c < 0 ? x[f] <= threshold[k] : this.cats[c].has(x[f]);
+      k = goLeft ? left[k] : right[k];
+    }
+  }
 }
 
 interface NodeRow {
@@ -26,62 +54,48 @@ interface NodeRow {
   split: { featureIndex: number; leftCategoriesOrThreshold: number[]; numCategories: number };
 }
 
-/** Builds a tree from Spark's NodeData rows (root id 0; a leaf has leftChild -1). */
-function buildTree(nodes: NodeRow[], where: string): Tree {
-  const n = nodes.length;
-  const pos = new Map<number, number>();
-  const sorted = [...nodes].sort((a, b) => a.id - b.id);
-  sorted.forEach((node, k) => pos.set(node.id, k));
-  if (!pos.has(0)) throw new MlflowError(`${where}: a tree has no root node (id 0)`, 'INVALID_PARAMETER_VALUE');
-  const tree: Tree = {
-    feature: new Int32Array(n),
-    threshold: new Float64Array(n),
-    leftCats: new Array(n).fill(null),
-    left: new Int32Array(n),
-    right: new Int32Array(n),
-    prediction: new Float64Array(n),
-    stats: new Array(n),
-  };
-  sorted.forEach((node, k) => {
-    tree.prediction[k] = node.prediction;
-    tree.stats[k] = Float64Array.from(node.impurityStats ?? []);
-    if (node.leftChild < 0) {
-      tree.feature[k] = -1;
-      return;
-    }
-    const l = pos.get(node.leftChild);
-    const r = pos.get(node.rightChild);
-    if (l === undefined || r === undefined) throw new MlflowError(`${where}: node ${node.id} names a child that does not exist`, 'INVALID_PARAMETER_VALUE');
-    tree.left[k] = l;
-    tree.right[k] = r;
-    tree.feature[k] = node.split.featureIndex;
-    if (node.split.numCategories >= 0) tree.leftCats[k] = new Set(node.split.leftCategoriesOrThreshold);
-    else tree.threshold[k] = node.split.leftCategoriesOrThreshold[0];
-  });
-  return tree;
-}
-
-/** The leaf x falls in: x <= threshold goes left; a categorical split sends its left categories left. */
-function leafOf(tree: Tree, v: Vec): number {
-  let k = 0;
-  const dense = v.indices === null ? v.values : null;
-  while (tree.feature[k] >= 0) {
-    const f = tree.feature[k];
-    const x = dense !== null ? dense[f] : at(v, f);
-    const cats = tree.leftCats[k];
-    const goLeft = cats === null ? x <= tree.threshold[k] : cats.has(x);
-    k = goLeft ? tree.left[k] : tree.right[k];
+/** Builds a forest from each tree's NodeData rows (root id 0; a leaf has leftChild -1). */
+function buildForest(trees: NodeRow[][], where: string): Forest {
+  const forest = new Forest(trees.reduce((a, t) => a + t.length, 0));
+  let base = 0;
+  for (const nodes of trees) {
+    const sorted = [...nodes].sort((a, b) => a.id - b.id);
+    const pos = new Map<number, number>();
+    sorted.forEach((node, k) => pos.set(node.id, base + k));
+    const root = pos.get(0);
+    if (root === undefined) throw new MlflowError(`${where}: a tree has no root node (id 0)`, 'INVALID_PARAMETER_VALUE');
+    forest.roots.push(root);
+    sorted.forEach((node, j) => {
+      const k = base + j;
+      forest.prediction[k] = node.prediction;
+      forest.stats[k] = Float64Array.from(node.impurityStats ?? []);
+      if (node.leftChild < 0) {
+        forest.feature[k] = -1;
+        return;
+      }
+      const l = pos.get(node.leftChild);
+      const r = pos.get(node.rightChild);
+      if (l === undefined || r === undefined) throw new MlflowError(`${where}: node ${node.id} names a child that does not exist`, 'INVALID_PARAMETER_VALUE');
+      forest.left[k] = l;
+      forest.right[k] = r;
+      forest.feature[k] = node.split.featureIndex;
+      if (node.split.numCategories >= 0) {
+        forest.catIndex[k] = forest.cats.length;
+        forest.cats.push(new Set(node.split.leftCategoriesOrThreshold));
+      } else forest.threshold[k] = node.split.leftCategoriesOrThreshold[0];
+    });
+    base += sorted.length;
   }
-  return k;
+  return forest;
 }
 
 interface Ensemble {
-  readonly trees: Tree[];
+  readonly forest: Forest;
   readonly weights: number[];
 }
 
-async function readSingleTree(meta: StageMetadata): Promise<Tree> {
-  return buildTree((await readDataRows(meta.dir)) as unknown as NodeRow[], stageName(meta));
+async function readSingleTree(meta: StageMetadata): Promise<Forest> {
+  return buildForest([(await readDataRows(meta.dir)) as unknown as NodeRow[]], stageName(meta));
 }
 
 /** `data/` rows {treeID, nodeData} and `treesMetadata/` rows {treeID, metadata, weights}. */
@@ -100,14 +114,12 @@ async function readEnsemble(meta: StageMetadata): Promise<Ensemble> {
   if (metaRows.length !== numTrees || byTree.size !== numTrees) {
     throw new MlflowError(`${where}: ${numTrees} trees declared, ${byTree.size} found in data and ${metaRows.length} in treesMetadata`, 'INVALID_PARAMETER_VALUE');
   }
-  return {
-    trees: metaRows.map((m) => {
-      const nodes = byTree.get(m.treeID);
-      if (!nodes) throw new MlflowError(`${where}: tree ${m.treeID} has no nodes`, 'INVALID_PARAMETER_VALUE');
-      return buildTree(nodes, where);
-    }),
-    weights: metaRows.map((m) => m.weights),
-  };
+  const trees = metaRows.map((m) => {
+    const nodes = byTree.get(m.treeID);
+    if (!nodes) throw new MlflowError(`${where}: tree ${m.treeID} has no nodes`, 'INVALID_PARAMETER_VALUE');
+    return nodes;
+  });
+  return { forest: buildForest(trees, where), weights: metaRows.map((m) => m.weights) };
 }
 
 function numFeaturesOf(meta: StageMetadata): number | null {
@@ -131,8 +143,8 @@ async function loadDTClassifier(meta: StageMetadata): Promise<Stage> {
   return classifierStage(meta, {
     numClasses: numClassesOf(meta),
     numFeatures: numFeaturesOf(meta),
-    predictRaw: (v) => Float64Array.from(tree.stats[leafOf(tree, v)]),
-    raw2probability: (raw) => normalizeInPlace(Float64Array.from(raw)),
+    predictRaw: (v, out) => out.set(tree.stats[tree.leaf(0, denseValues(v))]),
+    raw2probability: normalizeInto,
   });
 }
 
@@ -140,52 +152,60 @@ async function loadDTRegressor(meta: StageMetadata): Promise<Stage> {
   refuseLeafCol(meta);
   refuseParam(meta, 'varianceCol', (v) => v === '' || v === null);
   const tree = await readSingleTree(meta);
-  return regressionStage(meta, numFeaturesOf(meta), (v) => tree.prediction[leafOf(tree, v)]);
+  return regressionStage(meta, numFeaturesOf(meta), (v) => tree.prediction[tree.leaf(0, denseValues(v))]);
 }
 
 /** Random forest classifier: the sum of each tree's leaf class frequencies (raw), normalised. */
 async function loadRFClassifier(meta: StageMetadata): Promise<Stage> {
   refuseLeafCol(meta);
-  const { trees } = await readEnsemble(meta);
+  const { forest } = await readEnsemble(meta);
   const numClasses = numClassesOf(meta);
-  // each leaf's stats divided by their total, as Spark divides per prediction
-  const freqs = trees.map((t) =>
-    t.stats.map((s) => {
-      let total = 0;
-      for (const x of s) total += x;
-      return total === 0 ? null : s.map((x) => x / total);
-    }),
-  );
+  // each leaf's class counts divided by their total, as Spark divides per prediction (a leaf
+  // with no counts adds nothing: its row stays 0)
+  const freqs = new Float64Array(forest.stats.length * numClasses);
+  forest.stats.forEach((s, k) => {
+    let total = 0;
+    for (const x of s) total += x;
+    if (total !== 0) for (let c = 0; c < numClasses; c++) freqs[k * numClasses + c] = s[c] / total;
+  });
+  const roots = forest.roots;
   return classifierStage(meta, {
     numClasses,
     numFeatures: numFeaturesOf(meta),
-    predictRaw: (v) => {
-      const votes = new Float64Array(numClasses);
-      for (let k = 0; k < trees.length; k++) {
-        const f = freqs[k][leafOf(trees[k], v)];
-        if (f !== null) for (let c = 0; c < numClasses; c++) votes[c] += f[c];
+    predictRaw: (v, votes) => {
+      const x = denseValues(v);
+      for (let t = 0; t < roots.length; t++) {
+        const off = forest.leaf(roots[t], x) * numClasses;
+        for (let c = 0; c < numClasses; c++) votes[c] += freqs[off + c];
       }
-      return votes;
     },
-    raw2probability: (raw) => normalizeInPlace(Float64Array.from(raw)),
+    raw2probability: normalizeInto,
   });
 }
 
 /** Random forest regressor: the mean of the trees' predictions. */
 async function loadRFRegressor(meta: StageMetadata): Promise<Stage> {
   refuseLeafCol(meta);
-  const { trees } = await readEnsemble(meta);
+  const { forest } = await readEnsemble(meta);
   return regressionStage(meta, numFeaturesOf(meta), (v) => {
+    const x = denseValues(v);
     let sum = 0;
-    for (const t of trees) sum += t.prediction[leafOf(t, v)];
-    return sum / trees.length;
+    for (const root of forest.roots) sum += forest.prediction[forest.leaf(root, x)];
+    return sum / forest.roots.length;
   });
 }
 
 function gbtMargin(e: Ensemble, v: Vec): number {
+  const x = denseValues(v);
+  const { forest, weights } = e;
   let m = 0;
-  for (let k = 0; k < e.trees.length; k++) m += e.trees[k].prediction[leafOf(e.trees[k], v)] * e.weights[k];
+  for (let k = 0; k < forest.roots.length; k++) m += forest.prediction[forest.leaf(forest.roots[k], x)] * weights[k];
   return m;
+}
+
+/** A vector's values by index (a sparse one expanded once, not searched per split). */
+function denseValues(v: Vec): Float64Array {
+  return v.indices === null ? v.values : toArray(v);
 }
 
 /** GBT regressor: Σ weightᵢ · treeᵢ(x). */
@@ -202,13 +222,14 @@ async function loadGBTClassifier(meta: StageMetadata): Promise<Stage> {
   return classifierStage(meta, {
     numClasses: 2,
     numFeatures: numFeaturesOf(meta),
-    predictRaw: (v) => {
+    predictRaw: (v, out) => {
       const m = gbtMargin(e, v);
-      return Float64Array.of(-m, m);
+      out[0] = -m;
+      out[1] = m;
     },
-    raw2probability: (raw) => {
-      const p0 = 1 / (1 + Math.exp(-2 * raw[0]));
-      return Float64Array.of(p0, 1 - p0);
+    raw2probability: (raw, out) => {
+      out[0] = 1 / (1 + Math.exp(-2 * raw[0]));
+      out[1] = 1 - out[0];
     },
   });
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MlflowError } from '../../../errors.js';
 import { argmax } from '../prediction-model.js';
 import type { StageMetadata } from '../metadata.js';
-import { dense } from '../linalg.js';
+import { at, dense } from '../linalg.js';
 import { makeStage, stageName, type LoadStage, type Stage, type StageLoader } from '../stage.js';
 import { doubleColumn, vectorColumn, vectorValues, type SparkColumn } from '../table.js';
 
@@ -31,7 +31,7 @@ async function loadOneVsRest(meta: StageMetadata, load: LoadStage): Promise<Stag
       if (col === '') throw new MlflowError(`${where}: classifier ${c} outputs no raw prediction`, 'INVALID_PARAMETER_VALUE');
       const vals = vectorValues(m.transform(t).get(col, where), col, where);
       vals.forEach((v, i) => {
-        scores[i][c] = v === null ? NaN : v.values[v.indices === null ? 1 : v.indices.indexOf(1)] ?? 0;
+        scores[i][c] = v === null ? NaN : at(v, 1);
       });
     });
     const out: [string, SparkColumn][] = [];

@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { NUMERIC, type Attr } from '../attributes.js';
-import { compressed, dense, sparse, toArray, type Vec } from '../linalg.js';
+import { compressed, dense, select, toArray, type Vec } from '../linalg.js';
 import type { StageMetadata } from '../metadata.js';
 import { field, numberField, readDataRow } from '../model-data.js';
 import { makeStage, stageName, type Stage, type StageLoader } from '../stage.js';
@@ -53,9 +53,10 @@ function loadVectorAssembler(meta: StageMetadata): Stage {
     const size = widths.reduce((a, b) => a + b, 0);
     const keep = handleInvalid === 'skip' ? new Uint8Array(t.numRows).fill(1) : null;
     const out: (Vec | null)[] = new Array(t.numRows);
-    const buf = new Float64Array(size);
+    // one buffer for all rows; a dense row is a view of it, so rows cost no allocation of their own
+    const all = new Float64Array(t.numRows * size);
     for (let i = 0; i < t.numRows; i++) {
-      buf.fill(0);
+      const buf = all.subarray(i * size, (i + 1) * size);
       let off = 0;
       let bad = false;
       for (let k = 0; k < cols.length && !bad; k++) {
@@ -85,7 +86,7 @@ function loadVectorAssembler(meta: StageMetadata): Stage {
         keep[i] = 0;
         out[i] = null;
       } else {
-        out[i] = compressed(Float64Array.from(buf));
+        out[i] = compressed(buf);
       }
     }
     const next = t.with([[outCol, vectorColumn(out, attrs)]]);
@@ -136,18 +137,7 @@ function loadVectorSlicer(meta: StageMetadata): Stage {
     const out = vals.map((v, i) => {
       if (v === null) return null;
       for (const k of pick) if (k >= v.size) throw new MlflowError(`${where}: index ${k} is beyond the size ${v.size} of column '${inCol}' in row ${i}`, 'BAD_REQUEST');
-      const full = toArray(v);
-      const picked = pick.map((k) => full[k]);
-      if (v.indices === null) return dense(picked);
-      const idx: number[] = [];
-      const val: number[] = [];
-      picked.forEach((x, j) => {
-        if (x !== 0) {
-          idx.push(j);
-          val.push(x);
-        }
-      });
-      return sparse(pick.length, idx, val);
+      return select(v, pick);
     });
     return t.with([[outCol, vectorColumn(out, attrs ? pick.map((k) => attrs[k]) : Array(pick.length).fill(NUMERIC))]]);
   });

@@ -18,9 +18,6 @@ import pyarrow.ipc
 from batch_workers_measured import MeasuredScorer, measured_partition, peak_rss_mb
 from mlflow_ts.worker import Worker
 
-MODEL, INPUT, EXPECTED = sys.argv[1:4]
-
-
 def read_arrow(path):
     with pa.memory_map(path) as source:
         return pa.ipc.open_file(source).read_all()
@@ -30,67 +27,69 @@ def report(**row):
     print(json.dumps(row), flush=True)
 
 
-table = read_arrow(INPUT)
-expected = read_arrow(EXPECTED).column("predictions").combine_chunks()
-rows = table.num_rows
+def main(model, input_path, expected_path):
+    table = read_arrow(input_path)
+    expected = read_arrow(expected_path).column("predictions").combine_chunks()
+    rows = table.num_rows
 
+    def check(predictions):
+        if not predictions.combine_chunks().equals(expected):
+            raise SystemExit("predictions differ from the in-process predictor's")
 
-def check(predictions):
-    if not predictions.combine_chunks().equals(expected):
-        raise SystemExit("predictions differ from the in-process predictor's")
+    # 1. The worker protocol, one worker, from Python (start-up measured apart).
+    for batch_rows in (10_000, 100_000):
+        started = time.perf_counter()
+        worker = Worker(model)
+        start_s = time.perf_counter() - started
+        worker.predict(table.slice(0, batch_rows))  # warm-up
+        started = time.perf_counter()
+        parts = [worker.predict(table.slice(i, batch_rows)).column("predictions") for i in range(0, rows, batch_rows)]
+        seconds = time.perf_counter() - started
+        check(pa.chunked_array([c for p in parts for c in p.chunks]))
+        report(engine="worker protocol", workers=1, batch_rows=batch_rows, rows=rows, seconds=seconds,
+               start_seconds=start_s, worker_peak_mb=peak_rss_mb(worker.pid))
+        worker.close()
 
+    # 2. Ray Data: actors each holding a worker; their peak RSS is reported in a column.
+    import ray
 
-# 1. The worker protocol, one worker, from Python (start-up measured apart).
-for batch_rows in (10_000, 100_000):
     started = time.perf_counter()
-    worker = Worker(MODEL)
-    start_s = time.perf_counter() - started
-    worker.predict(table.slice(0, batch_rows))  # warm-up
-    started = time.perf_counter()
-    parts = [worker.predict(table.slice(i, batch_rows)).column("predictions") for i in range(0, rows, batch_rows)]
-    seconds = time.perf_counter() - started
-    check(pa.chunked_array([c for p in parts for c in p.chunks]))
-    report(engine="worker protocol", workers=1, batch_rows=batch_rows, rows=rows, seconds=seconds,
-           start_seconds=start_s, worker_peak_mb=peak_rss_mb(worker.pid))
-    worker.close()
+    ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=400 * 1024 * 1024, log_to_driver=False)
+    report(engine="ray.init", seconds=time.perf_counter() - started)
+    ray.data.DataContext.get_current().execution_options.preserve_order = True
+    dataset = ray.data.from_arrow([table.slice(i, 100_000) for i in range(0, rows, 100_000)]).materialize()
+    for actors in (1, 2):
+        started = time.perf_counter()
+        out = dataset.map_batches(
+            MeasuredScorer, fn_constructor_args=(model, "pyarrow", False, "auto", None, None, None),
+            batch_format="pyarrow", batch_size=50_000, concurrency=actors, num_cpus=1,
+        ).to_arrow_refs()
+        result = pa.concat_tables(ray.get(out))
+        seconds = time.perf_counter() - started
+        check(result.column("predictions"))
+        report(engine="Ray Data", workers=actors, batch_rows=50_000, rows=rows, seconds=seconds,
+               worker_peak_mb=pa.compute.max(result.column("worker_peak_mb")).as_py())
+    ray.shutdown()
+
+    # 3. Dask's multiprocessing scheduler: each process keeps one shared worker.
+    import dask.dataframe as dd
+    import pandas as pd
+
+    frame = table.to_pandas()
+    ddf = dd.from_pandas(frame, npartitions=rows // 50_000)
+    meta = pd.DataFrame({"predictions": pd.Series([], dtype="int64"), "worker_peak_mb": pd.Series([], dtype="float64")})
+    for processes in (1, 2):
+        started = time.perf_counter()
+        result = ddf.map_partitions(measured_partition, model, ("auto", None, None, None), meta[["predictions"]], meta=meta).compute(
+            scheduler="processes", num_workers=processes)
+        seconds = time.perf_counter() - started
+        check(pa.chunked_array([pa.array(result["predictions"].to_numpy())]))
+        report(engine="Dask processes", workers=processes, batch_rows=50_000, rows=rows, seconds=seconds,
+               worker_peak_mb=float(result["worker_peak_mb"].max()))
+
+    report(engine="driver", peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-# 2. Ray Data: actors each holding a worker; their peak RSS is reported in a column.
-import ray  # noqa: E402
-
-started = time.perf_counter()
-ray.init(num_cpus=2, include_dashboard=False, object_store_memory=400 * 1024 * 1024, log_to_driver=False)
-report(engine="ray.init", seconds=time.perf_counter() - started)
-ray.data.DataContext.get_current().execution_options.preserve_order = True
-dataset = ray.data.from_arrow([table.slice(i, 100_000) for i in range(0, rows, 100_000)]).materialize()
-for actors in (1, 2):
-    started = time.perf_counter()
-    out = dataset.map_batches(
-        MeasuredScorer, fn_constructor_args=(MODEL, "pyarrow", False, "auto", None, None, None),
-        batch_format="pyarrow", batch_size=50_000, concurrency=actors, num_cpus=1,
-    ).to_arrow_refs()
-    result = pa.concat_tables(ray.get(out))
-    seconds = time.perf_counter() - started
-    check(result.column("predictions"))
-    report(engine="Ray Data", workers=actors, batch_rows=50_000, rows=rows, seconds=seconds,
-           worker_peak_mb=pa.compute.max(result.column("worker_peak_mb")).as_py())
-ray.shutdown()
-
-
-# 3. Dask's multiprocessing scheduler: each process keeps one shared worker.
-import dask.dataframe as dd  # noqa: E402
-import pandas as pd  # noqa: E402
-
-frame = table.to_pandas()
-ddf = dd.from_pandas(frame, npartitions=rows // 50_000)
-meta = pd.DataFrame({"predictions": pd.Series([], dtype="int64"), "worker_peak_mb": pd.Series([], dtype="float64")})
-for processes in (1, 2):
-    started = time.perf_counter()
-    result = ddf.map_partitions(measured_partition, MODEL, ("auto", None, None, None), meta[["predictions"]], meta=meta).compute(
-        scheduler="processes", num_workers=processes)
-    seconds = time.perf_counter() - started
-    check(pa.chunked_array([pa.array(result["predictions"].to_numpy())]))
-    report(engine="Dask processes", workers=processes, batch_rows=50_000, rows=rows, seconds=seconds,
-           worker_peak_mb=float(result["worker_peak_mb"].max()))
-
-report(engine="driver", peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# Dask starts its processes with spawn, which imports this file again: only run as a script.
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

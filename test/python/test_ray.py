@@ -17,7 +17,7 @@ from mlflow_ts.worker import MlflowTsError  # noqa: E402
 @pytest.fixture(scope="module")
 def cluster():
     started = time.perf_counter()
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=300 * 1024 * 1024, log_to_driver=True)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=300 * 1024 * 1024, log_to_driver=True)
     print(f"ray.init: {time.perf_counter() - started:.1f} s")
     ray.data.DataContext.get_current().execution_options.preserve_order = True
     yield

@@ -76,7 +76,7 @@ def main(model, input_path, expected_path):
     import pandas as pd
 
     frame = table.to_pandas()
-    ddf = dd.from_pandas(frame, npartitions=rows // 50_000)
+    ddf = dd.from_pandas(frame, npartitions=max(1, rows // 50_000))
     meta = pd.DataFrame({"predictions": pd.Series([], dtype="int64"), "worker_peak_mb": pd.Series([], dtype="float64")})
     for processes in (1, 2):
         started = time.perf_counter()

@@ -117,7 +117,13 @@ class Worker:
             cmd += ["--params", json.dumps(params)]
         self.model_uri = model_uri
         self._lock = threading.Lock()
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_env(extra_env))
+        try:
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_env(extra_env))
+        except OSError as e:
+            raise MlflowTsError(
+                f"Cannot run mlflow-ts ({shlex.join(cmd[:3])} ...): {e}; set MLFLOW_TS_BIN to its command line",
+                "RESOURCE_DOES_NOT_EXIST",
+            ) from e
         kind, payload = self._receive("starting")
         if kind != KIND_READY:
             self._stop()

@@ -29,17 +29,6 @@ type WriteFrame = (parts: readonly Uint8Array[]) => Promise<void>;
 export async function runWorker(modelUri: string, options: WorkerOptions = {}): Promise<number> {
   const logger = options.logger ?? createWorkerLogger();
   const write = takeStdout();
-  let predictor: Predictor;
-  let params: Params | undefined;
-  try {
-    predictor = await loadPredictor(modelUri, { runtime: options.runtime, envManager: options.envManager });
-    params = enforceParams(options.params, predictor.metadata.getParamsSchema());
-  } catch (err) {
-    logger.error({ err }, 'the model could not be loaded');
-    await write(encodeJsonFrame(FRAME_KIND.error, errorBody(err, 'INTERNAL_ERROR'))).catch(() => undefined);
-    return 1;
-  }
-  logger.info({ modelUri, flavor: predictor.flavor }, 'worker ready');
   let stopping = false;
   let busy = false;
   const stop = (signal: string): void => {
@@ -50,7 +39,20 @@ export async function runWorker(modelUri: string, options: WorkerOptions = {}): 
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  let predictor: Predictor;
+  let params: Params | undefined;
   try {
+    predictor = await loadPredictor(modelUri, { runtime: options.runtime, envManager: options.envManager });
+    params = enforceParams(options.params, predictor.metadata.getParamsSchema());
+  } catch (err) {
+    logger.error({ err }, 'the model could not be loaded');
+    await write(encodeJsonFrame(FRAME_KIND.error, errorBody(err, 'INTERNAL_ERROR'))).catch(() => undefined);
+    await flush(logger);
+    return 1;
+  }
+  logger.info({ modelUri, flavor: predictor.flavor }, 'worker ready');
+  try {
+    if (stopping) return 0;
     await write(encodeJsonFrame(FRAME_KIND.ready, { protocol: WORKER_PROTOCOL, mlflow_ts: VERSION, flavor: predictor.flavor }));
     await serveFrames(predictor, process.stdin, write, {
       params,
@@ -65,8 +67,13 @@ export async function runWorker(modelUri: string, options: WorkerOptions = {}): 
     return 1;
   } finally {
     await predictor.close();
-    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    await flush(logger);
   }
+}
+
+/** The log is written asynchronously: let its last lines out before the process exits. */
+function flush(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 export interface ServeFramesOptions {

@@ -235,7 +235,8 @@ def convert(result, t):
             "INVALID_PARAMETER_VALUE",
         )
     if kind == "string":
-        result = result.map(str)
+        # DataFrame.map is pandas >= 2.1's name for applymap.
+        result = result.map(str) if hasattr(result, "map") else result.applymap(str)
     if t[0] == "array":
         return pd.Series(result.to_numpy().tolist())
     return result[result.columns[0]]

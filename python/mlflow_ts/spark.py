@@ -74,9 +74,9 @@ class SparkUdfPlan:
                     f" input columns {names}, but the model received only {len(args)} "
                     "unnamed input columns (Since the columns were passed unnamed they are"
                     " expected to be in the order specified by the schema).",
-                    "BAD_REQUEST",
+                    "INTERNAL_ERROR",  # MLflow raises it without a code: MlflowException's default
                 )
-            names = names[: len(args)]
+        # As in MLflow, optional inputs left out become empty (NaN) columns.
         return pd.DataFrame(
             data={
                 names[i]: arg if isinstance(arg, pd.Series) else arg.apply(lambda row: row.to_dict(), axis=1)

@@ -122,8 +122,8 @@ describe.skipIf(!haveVenv)('the mlflow_ts Python package (pytest in .venv-py)', 
   for (const [name, file, timeout] of [
     ['the Worker client: round trips, error frames, reuse', 'test_worker_client.py', 120_000],
     ["spark_udf's batch function over pandas iterators, as Spark calls it", 'test_spark_udf.py', 120_000],
-    [`Ray Data on a local 2-CPU cluster, ${BIG_ROWS} rows`, 'test_ray.py', 240_000],
-    [`Dask's multiprocessing scheduler, ${BIG_ROWS} rows`, 'test_dask.py', 180_000],
+    [`Ray Data on a local 2-CPU cluster, ${BIG_ROWS} rows`, 'test_ray.py', 300_000],
+    [`Dask's multiprocessing scheduler, ${BIG_ROWS} rows`, 'test_dask.py', 240_000],
   ] as const) {
     it(name, async () => {
       const { code, output } = await runPytest(dataDir, file);

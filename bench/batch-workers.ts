@@ -51,7 +51,8 @@ function runPython(args: string[]): Promise<Measurement[]> {
     env: {
       ...process.env,
       MLFLOW_TS_BIN: `${process.execPath} ${join(root, 'bin', 'mlflow-ts.js')}`,
-      PYTHONPATH: `${join(root, 'python')}:${join(root, 'bench')}`,
+      // bench/ for batch_workers_measured, test/python/ for local_ray.
+      PYTHONPATH: [join(root, 'python'), join(root, 'bench'), join(root, 'test', 'python')].join(':'),
       RAY_USAGE_STATS_ENABLED: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,6 +16,7 @@ import pyarrow.compute
 import pyarrow.ipc
 
 from batch_workers_measured import MeasuredScorer, measured_partition, peak_rss_mb
+from local_ray import start_local_ray
 from mlflow_ts.worker import Worker
 
 def read_arrow(path):
@@ -54,7 +55,7 @@ def main(model, input_path, expected_path):
     import ray
 
     started = time.perf_counter()
-    ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=400 * 1024 * 1024, log_to_driver=False)
+    start_local_ray(object_store_memory=400 * 1024 * 1024)
     report(engine="ray.init", seconds=time.perf_counter() - started)
     ray.data.DataContext.get_current().execution_options.preserve_order = True
     dataset = ray.data.from_arrow([table.slice(i, 100_000) for i in range(0, rows, 100_000)]).materialize()

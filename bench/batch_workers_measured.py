@@ -27,3 +27,4 @@ def measured_partition(pdf, model_uri, options, meta):
     out = _predict_partition(pdf, model_uri, options, meta)
     out["worker_peak_mb"] = peak_rss_mb(shared_worker(model_uri, *options).pid)
     return out
+

@@ -31,3 +31,4 @@ def small(data_dir):
     data["iris_input"] = pd.DataFrame(data["iris_input"])
     data["diabetes_input"] = pd.DataFrame(data["diabetes_input"])
     return data
+

@@ -10,6 +10,7 @@ from conftest import IRIS
 
 ray = pytest.importorskip("ray")
 
+from local_ray import start_local_ray  # noqa: E402
 from mlflow_ts.ray import predict_batches  # noqa: E402
 from mlflow_ts.worker import MlflowTsError  # noqa: E402
 
@@ -17,7 +18,7 @@ from mlflow_ts.worker import MlflowTsError  # noqa: E402
 @pytest.fixture(scope="module")
 def cluster():
     started = time.perf_counter()
-    ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=300 * 1024 * 1024, log_to_driver=True)
+    start_local_ray(object_store_memory=300 * 1024 * 1024)
     print(f"ray.init: {time.perf_counter() - started:.1f} s")
     ray.data.DataContext.get_current().execution_options.preserve_order = True
     yield

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', 'coverage/', '**/*.d.ts'] },
+  { ignores: ['dist/', 'node_modules/', 'test/fixtures/', 'coverage/', '**/*.d.ts', '.venv-py/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,6 +9,8 @@
 //      (BENCH_H2O_ROWS) vs score0 alone, with peak RSS
 //   6. spark: serve (1-row req/s) and models predict (rows/s, peak RSS) on a 100-tree Spark
 //      RandomForest pipeline vs a bare node:http server
+//   7. batch scoring through `mlflow-ts worker`: the protocol directly, Ray Data and Dask with 1
+//      and 2 workers, vs in-process predict (needs .venv-py: scripts/install-python-test-deps.sh)
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
 // size of benchmark 2 (100,000 rows per second of BENCH_DURATION, at most 1,000,000), which
 // BENCH_ROWS overrides. The defaults take about 5 minutes on a 2-core machine.
@@ -21,6 +23,7 @@ import { benchServing } from './serving.js';
 import { benchSpark } from './spark.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
+import { benchBatchWorkers } from './batch-workers.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const BATCH_ROWS = Number(process.env.BENCH_ROWS ?? Math.min(1_000_000, Math.round(100_000 * DURATION)));
@@ -60,6 +63,7 @@ process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 section('5. H2O MOJO scoring (GBM, 50 trees)', await benchH2O(DURATION, Number(process.env.BENCH_H2O_ROWS ?? 1_000_000)));
 section('6. spark flavor: RandomForest pipeline (100 trees), serve and models predict', await benchSpark(DURATION, BATCH_ROWS));
+section(`7. Batch scoring through mlflow-ts worker: Ray Data and Dask, 1 vs 2 workers (${BATCH_ROWS} rows)`, await benchBatchWorkers(BATCH_ROWS));
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

@@ -11,6 +11,7 @@ import { registerModelsDocker } from './models-docker.js';
 import { registerSageMaker } from './sagemaker.js';
 import { registerDeployments } from './deployments.js';
 import { registerAzureMl } from './azureml.js';
+import { registerWorker } from './worker.js';
 
 /**
  * Builds the `mlflow-ts` command tree. Each command lives in its own file under src/cli/ and
@@ -32,5 +33,6 @@ export function buildProgram(): Command {
   registerSageMaker(program);
   registerDeployments(program);
   registerAzureMl(program);
+  registerWorker(program);
   return program;
 }

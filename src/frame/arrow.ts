@@ -31,8 +31,7 @@ export function frameToArrow(frame: Frame): Table {
 function columnToVector(d: ColumnData): { vector: Vector; json: boolean } {
   switch (d.kind) {
     case 'number':
-      if (d.dtype === 'int64') return { vector: makeVector(BigInt64Array.from(d.values, toBigInt)), json: false };
-      if (d.dtype === 'uint64') return { vector: makeVector(BigUint64Array.from(d.values, toBigInt)), json: false };
+      if (d.dtype === 'int64' || d.dtype === 'uint64') return { vector: int64Vector(d.values, d.dtype === 'int64'), json: false };
       return { vector: makeVector(d.values), json: false };
     case 'bool':
       return { vector: vectorFromArray(d.values, new Bool()), json: false };
@@ -47,8 +46,18 @@ function columnToVector(d: ColumnData): { vector: Vector; json: boolean } {
   }
 }
 
-function toBigInt(x: number): bigint {
-  return BigInt(Math.trunc(x));
+/**
+ * int64/uint64 values (exact integers in a Float64Array) as Arrow's 64-bit words, each written as
+ * its two little-endian 32-bit halves: a BigInt per value is about a hundred times slower.
+ */
+function int64Vector(values: ArrayLike<number>, signed: boolean): Vector {
+  const words = new Int32Array(values.length * 2);
+  for (let i = 0; i < values.length; i++) {
+    const x = Math.trunc(values[i]);
+    words[2 * i] = x % 4294967296; // the Int32Array keeps the low 32 bits (two's complement)
+    words[2 * i + 1] = Math.floor(x / 4294967296);
+  }
+  return makeVector(signed ? new BigInt64Array(words.buffer) : new BigUint64Array(words.buffer));
 }
 
 /** A Frame from an Arrow Table or RecordBatch; numeric columns without nulls are not copied. */

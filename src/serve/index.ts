@@ -18,3 +18,5 @@ export {
 } from './batch-predict.js';
 export { predictionsToFrame } from './predictions-frame.js';
 export { stderrProgress, type ProgressReporter } from './progress.js';
+export { runWorker, serveFrames, WORKER_PROTOCOL, type ServeFramesOptions, type WorkerOptions } from './worker.js';
+export { encodeFrame, encodeJsonFrame, FRAME_HEADER_BYTES, FRAME_KIND, FrameReader } from './worker-frames.js';

@@ -54,6 +54,20 @@ describe('Arrow', () => {
       (f.column('i32')!.data.values as Int32Array).buffer,
     );
   });
+  it('writes int64 and uint64 exactly, negatives and values beyond 32 bits included', () => {
+    const signed = [0, 1, -1, 2 ** 31, -(2 ** 31), 2 ** 32, -(2 ** 32) - 5, 2 ** 53 - 1, -(2 ** 53) + 1, 123456789012];
+    const unsigned = [0, 1, 2 ** 32 + 3, 2 ** 53 - 1, 4294967295, 7, 8, 9, 10, 11];
+    const f = new Frame([
+      { name: 'i64', data: { kind: 'number', dtype: 'int64', values: Float64Array.from(signed) } },
+      { name: 'u64', data: { kind: 'number', dtype: 'uint64', values: Float64Array.from(unsigned) } },
+    ], signed.length);
+    const table = tableFromIPC(tableToIPC(frameToArrow(f)));
+    expect(Array.from(table.getChild('i64')!.toArray() as BigInt64Array)).toEqual(signed.map(BigInt));
+    expect(Array.from(table.getChild('u64')!.toArray() as BigUint64Array)).toEqual(unsigned.map(BigInt));
+    const back = frameFromArrow(table);
+    expect(dtypes(back)).toEqual(['i64:int64', 'u64:uint64']);
+    expect(Array.from(back.column('i64')!.data.values as Float64Array)).toEqual(signed);
+  });
 });
 
 describe('Parquet', () => {

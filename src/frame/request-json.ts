@@ -18,8 +18,11 @@ export type RequestFormat = 'dataframe_split' | 'dataframe_records' | 'instances
  */
 export interface ParsedRequest {
   input: Frame | Tensor | Record<string, Tensor> | unknown;
-  params?: Record<string, unknown>;
+  /** As sent: MLflow hands any JSON value on, and pyfunc ignores or refuses it (enforceParams). */
+  params?: unknown;
   format: RequestFormat;
+  /** `instances`/`inputs` given as a list of records (MLflow leaves those to pyfunc's enforcement). */
+  fromRecords?: boolean;
 }
 
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -80,7 +83,7 @@ function readRequestValue(value: unknown, floats: FloatLiterals): ParsedRequest 
     );
   }
   const format = keys[0] as (typeof FORMATS)[number];
-  const params = readParams(body.params);
+  const params = body.params ?? undefined;
   const input =
     format === 'dataframe_split'
       ? frameFromSplit(body[format], floats)
@@ -89,16 +92,9 @@ function readRequestValue(value: unknown, floats: FloatLiterals): ParsedRequest 
         : format === 'instances'
           ? parseInstances(body, floats)
           : parseInputs(body, floats);
-  return params === undefined ? { input, format } : { input, params, format };
-}
-
-function readParams(params: unknown): Record<string, unknown> | undefined {
-  if (params === undefined || params === null) return undefined;
-  if (typeof params !== 'object' || Array.isArray(params)) {
-    // MLflow hands any JSON value on to the model; a model can only use a dictionary.
-    throw badRequest(`Invalid input. 'params' must be a JSON dictionary, got ${pythonTypeName(params, false)}.`);
-  }
-  return params as Record<string, unknown>;
+  const request: ParsedRequest = params === undefined || params === null ? { input, format } : { input, params, format };
+  if ((format === 'instances' || format === 'inputs') && isRecordList(body[format])) request.fromRecords = true;
+  return request;
 }
 
 function typeMessage(value: unknown): string {
@@ -162,7 +158,13 @@ function frameFromSplit(split: unknown, floats: FloatLiterals): Frame {
     names = columns.map(columnName);
     const seen = new Set<string>();
     for (const n of names) {
-      if (seen.has(n)) throw splitError(`column ${pythonStrRepr(n)} appears more than once`);
+      if (seen.has(n)) {
+        // pandas builds such a table; MLflow's schema enforcement then fails on it.
+        throw new MlflowError(
+          `Invalid input. The column ${pythonStrRepr(n)} appears more than once in dataframe_split; a model's input columns must have distinct names.`,
+          'INVALID_PARAMETER_VALUE',
+        );
+      }
       seen.add(n);
     }
   }
@@ -206,6 +208,10 @@ function rowsOf(data: unknown[], columns: unknown[] | null, floats: FloatLiteral
     return row;
   });
   return { rows, width: 1, floats: marks };
+}
+
+function isRecordList(x: unknown): boolean {
+  return Array.isArray(x) && x.length > 0 && x.every(isRecord);
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

@@ -20,10 +20,21 @@ const NUMERIC_TARGET: Partial<Record<DataType, NumericDType>> = {
  * A server calls this on the parsed request; a library caller of predict() gets MLflow's
  * stricter pyfunc rules (enforceSchema) only.
  */
-export function castToSchema(input: unknown, schema: Schema | undefined): unknown {
+export function castToSchema(input: unknown, schema: Schema | undefined, options: CastOptions = {}): unknown {
   if (!schema) return input;
-  if (schema.isTensorSpec()) return castForTensorSchema(input, schema.inputs as TensorSpec[], schema.hasInputNames());
+  if (schema.isTensorSpec()) {
+    return castForTensorSchema(input, schema.inputs as TensorSpec[], schema.hasInputNames(), options.fromRecords ?? false);
+  }
   return castForColumnSchema(input, schema.inputs as ColSpec[], schema.hasInputNames());
+}
+
+export interface CastOptions {
+  /**
+   * The input came as `instances` or `inputs` holding a list of records: MLflow's parser leaves
+   * such input to pyfunc's enforcement (INVALID_PARAMETER_VALUE) even where it would refuse a
+   * JSON object outright (an unnamed tensor signature, BAD_REQUEST).
+   */
+  fromRecords?: boolean;
 }
 
 /**
@@ -87,9 +98,10 @@ function asObjects(data: ColumnData): ColumnData {
   return data;
 }
 
-function castForTensorSchema(input: unknown, specs: TensorSpec[], named: boolean): unknown {
+function castForTensorSchema(input: unknown, specs: TensorSpec[], named: boolean, fromRecords: boolean): unknown {
   if (!named) {
     if (isPlainObject(input)) {
+      if (fromRecords) return input;
       throw new MlflowError(
         "Invalid input. Failed to parse input data. This model contains an un-named  model signature which expects a single n-dimensional array or a single value as input, however, an input of type <class 'dict'> was found.",
         'BAD_REQUEST',

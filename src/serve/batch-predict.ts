@@ -6,7 +6,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
-import type { Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
+import type { PredictInput, PredictOutput } from '../flavors/flavor.js';
 import { createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches, type Frame } from '../frame/index.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { predictionsToFrame } from './predictions-frame.js';
@@ -123,7 +123,7 @@ async function partialPathFor(output: string): Promise<string> {
 async function predictRows(
   predictor: Predictor,
   input: PredictInput,
-  params: Params | undefined,
+  params: unknown,
   source: string,
   rows: [number, number] | undefined,
 ): Promise<PredictOutput> {

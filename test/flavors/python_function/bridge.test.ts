@@ -64,6 +64,11 @@ describe.skipIf(!pythonReady)(`python_function bridge with a custom loader_modul
     expect(out.columns.map((c) => c.data)).toEqual(mixed.columns.map((c) => c.data));
   });
 
+  it('keeps None and NaN apart in an object column, as pandas does', async () => {
+    const frame = new Frame([{ name: 's', data: { kind: 'object', values: ['x', null, NaN, 1] } }]);
+    expect(await predictor.predict(frame, { mode: 'missing' })).toEqual(['str', 'NoneType', 'float-nan', 'int']);
+  });
+
   it('sends tensors and named tensors to numpy and back unchanged', async () => {
     const t = makeTensor({ dtype: 'int32', shape: [2, 3], data: Int32Array.from([1, 2, 3, 4, 5, -6]) });
     expect(await predictor.predict(t, { mode: 'echo' })).toEqual(t);

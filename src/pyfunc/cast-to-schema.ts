@@ -51,7 +51,13 @@ export function schemaReading(schema: Schema | undefined): ReadRequestOptions {
     } else if (spec.type === 'double' || spec.type === 'float') floats.add(spec.name);
     else if (spec.type === 'string' && spec.name !== undefined) texts.add(spec.name);
   }
-  return { readsAsFloat: (name) => floats.has(name), readsAsText: (name) => texts.has(name) };
+  const reading: ReadRequestOptions = { readsAsFloat: (name) => floats.has(name), readsAsText: (name) => texts.has(name) };
+  // A named column signature reads only its columns: other record keys need no table column.
+  if (schema && !schema.isTensorSpec() && schema.hasInputNames()) {
+    const names = new Set(schema.inputs.map((s) => s.name as string));
+    reading.keepsColumn = (name) => names.has(name);
+  }
+  return reading;
 }
 
 function castForColumnSchema(input: unknown, specs: ColSpec[], named: boolean): unknown {

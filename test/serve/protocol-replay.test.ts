@@ -2,6 +2,7 @@
 // checks that mlflow-ts answers with the same status, content type, error_code and predictions.
 // Deliberate difference: a POST with no Content-Type gets 415 (MLflow: 500).
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPredictor } from '../../src/pyfunc/index.js';
@@ -143,6 +144,27 @@ describe.each(Object.keys(ISSUE_MODELS) as (keyof typeof ISSUE_MODELS)[])('issue
       expectClose((JSON.parse(answer.body) as { predictions: unknown }).predictions, p.predictions, p.name);
     } else {
       expect(errorCodeOf(answer.body), answer.body).toBe(p.error_code);
+    }
+  });
+});
+
+describe('when the model itself raises', () => {
+  it("answers MLflow's generic BAD_REQUEST and logs the estimator's reason on the server", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const server = createScoringServer(await loadPredictor(mlflowModel('iris_logreg'), { runtime: 'native' }), { logger });
+    const { port } = await server.listen(0);
+    try {
+      const body = '{"dataframe_split": {"columns": ["sepal_length","sepal_width","petal_length","petal_width"], "data": [[NaN, 3.5, 1.4, 0.2]]}}';
+      const answer = await send(port, 'POST', '/invocations', { contentType: 'application/json', body });
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body)).toEqual({
+        error_code: 'BAD_REQUEST',
+        message: 'Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.',
+      });
+      expect(lines.join('')).toContain('Input X contains NaN. LogisticRegression does not accept missing values encoded as NaN natively.');
+    } finally {
+      await server.close();
     }
   });
 });

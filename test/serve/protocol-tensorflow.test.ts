@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPredictor } from '../../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger, type ScoringServer } from '../../src/serve/index.js';
 import { copyWritable } from '../flavors/tensorflow/copy-writable.js';
+import { tf1EstimatorMlmodel } from '../flavors/tensorflow/tf1-mlmodel.js';
 import { send } from './http-client.js';
 
 const MODELS = fileURLToPath(new URL('../fixtures/tensorflow/models', import.meta.url));
@@ -48,27 +49,6 @@ const PROBES: Probe[] = [
   },
 ];
 
-function mlmodel(savedModelDir: string, inputs: string): string {
-  return [
-    'flavors:',
-    '  python_function:',
-    '    loader_module: mlflow.tensorflow',
-    '  tensorflow:',
-    '    code: null',
-    '    meta_graph_tags:',
-    '    - serve',
-    '    model_type: tf1-estimator',
-    `    saved_model_dir: ${savedModelDir}`,
-    '    signature_def_key: serving_default',
-    'mlflow_version: 2.22.1',
-    'signature:',
-    `  inputs: '${inputs}'`,
-    '  outputs: null',
-    '  params: null',
-    '',
-  ].join('\n');
-}
-
 describe('named tensors to a tf1-estimator SavedModel get a dict of outputs, as MLflow answers', () => {
   let tmp = '';
   const servers: ScoringServer[] = [];
@@ -88,7 +68,7 @@ describe('named tensors to a tf1-estimator SavedModel get a dict of outputs, as 
   it.each(PROBES.map((p, i) => [`${p.model.fixture}: ${p.request}`, p, i] as const))('%s', async (_name, p, i) => {
     const dir = join(tmp, `model-${i}`);
     await copyWritable(join(MODELS, p.model.fixture, p.model.savedModelDir), join(dir, p.model.savedModelDir));
-    await writeFile(join(dir, 'MLmodel'), mlmodel(p.model.savedModelDir, p.model.inputs));
+    await writeFile(join(dir, 'MLmodel'), tf1EstimatorMlmodel(p.model.savedModelDir, 'serving_default', p.model.inputs));
     const server = createScoringServer(await loadPredictor(dir, { runtime: 'native' }), { logger: createServeLogger('silent') });
     servers.push(server);
     const { port } = await server.listen(0);

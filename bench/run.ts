@@ -5,6 +5,8 @@
 //   3. the Python bridge (1 and 2 workers) vs the native path, on iris_logreg
 //   4. TensorFlow: dense and CNN SavedModels on tfjs's cpu and wasm backends vs tfjs
 //      LayersModel.predict, and SavedModel load times, converted vs from the conversion cache
+//   5. hostile request bodies (a CSV header repeating one name, records with ever new keys)
+//      vs pandas 1.5.3 reading the same CSV
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
 // size of benchmark 2 (100,000 rows per second of BENCH_DURATION, at most 1,000,000), which
 // BENCH_ROWS overrides. The defaults take about 5 minutes on a 2-core machine.
@@ -12,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchPythonBridge, formatBridgeTable } from './python-bridge.js';
+import { benchHostileRequests } from './hostile-requests.js';
 import { benchServing } from './serving.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
@@ -49,6 +52,8 @@ process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 const tfSeconds = Math.max(0.5, DURATION / 5);
 section(`4. TensorFlow SavedModels: cpu vs wasm backend, and load times (${tfSeconds} s per cell)`, await benchTensorflow(tfSeconds));
+
+section('5. Hostile request bodies: read time vs pandas 1.5.3', benchHostileRequests());
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

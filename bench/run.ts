@@ -11,6 +11,8 @@
 //      RandomForest pipeline vs a bare node:http server
 //   7. batch scoring through `mlflow-ts worker`: the protocol directly, Ray Data and Dask with 1
 //      and 2 workers, vs in-process predict (needs .venv-py: scripts/install-python-test-deps.sh)
+//   8. hostile request bodies (a CSV header repeating one name, records with ever new keys)
+//      vs pandas 1.5.3 reading the same CSV
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
 // size of benchmark 2 (100,000 rows per second of BENCH_DURATION, at most 1,000,000), which
 // BENCH_ROWS overrides. The defaults take about 5 minutes on a 2-core machine.
@@ -19,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchH2O } from './h2o.js';
 import { benchPythonBridge, formatBridgeTable } from './python-bridge.js';
+import { benchHostileRequests } from './hostile-requests.js';
 import { benchServing } from './serving.js';
 import { benchSpark } from './spark.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
@@ -64,6 +67,7 @@ process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 section('5. H2O MOJO scoring (GBM, 50 trees)', await benchH2O(DURATION, Number(process.env.BENCH_H2O_ROWS ?? 1_000_000)));
 section('6. spark flavor: RandomForest pipeline (100 trees), serve and models predict', await benchSpark(DURATION, BATCH_ROWS));
 section(`7. Batch scoring through mlflow-ts worker: Ray Data and Dask, 1 vs 2 workers (${BATCH_ROWS} rows)`, await benchBatchWorkers(BATCH_ROWS));
+section('8. Hostile request bodies: read time vs pandas 1.5.3', benchHostileRequests());
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

@@ -181,13 +181,14 @@ def _jsonable(np, pd, x):
         return _jsonable(np, pd, x.tolist())
     if isinstance(x, dict):
         return {str(k): _jsonable(np, pd, v) for k, v in x.items()}
-    if isinstance(x, (list, tuple, set)):
+    if isinstance(x, (list, tuple)):
         return [_jsonable(np, pd, v) for v in x]
     if isinstance(x, (bytes, bytearray)):
         return base64.b64encode(bytes(x)).decode("ascii")
     if hasattr(x, "isoformat"):
         return x.isoformat()
-    return str(x)
+    # MLflow's json.dump(..., cls=NumpyEncoder) raises here, and its server answers 500.
+    raise WorkerError(f"Object of type {type(x).__name__} is not JSON serializable", "INTERNAL_ERROR")
 
 
 def _numeric_name(np, dtype):

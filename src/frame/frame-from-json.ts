@@ -1,4 +1,5 @@
 import { MlflowError } from '../errors.js';
+import { assertRecordTableSize } from './column-limit.js';
 import { Frame, type Column, type ColumnData } from './frame.js';
 import { NO_FLOAT_LITERALS, type FloatLiterals } from './json-text.js';
 
@@ -55,6 +56,11 @@ function nullIfUndefined(v: unknown): unknown {
 
 export interface FrameFromJsonOptions {
   floats?: FloatLiterals;
+  /**
+   * For records: the keys to keep (the columns a named signature reads; enforcement drops the
+   * others anyway). Without it every key is a column.
+   */
+  keepsColumn?: (name: string) => boolean;
 }
 
 /**
@@ -64,22 +70,27 @@ export interface FrameFromJsonOptions {
  */
 export function frameFromRecords(records: readonly Record<string, unknown>[], options: FrameFromJsonOptions = {}): Frame {
   const floats = options.floats ?? NO_FLOAT_LITERALS;
-  const columns = recordKeys(records).map((name) => {
+  const names = recordKeys(records, options.keepsColumn);
+  assertRecordTableSize(records.length, names.length, 'dataframe_records');
+  const columns = names.map((name) => {
     const values = records.map((r) => (Object.hasOwn(r, name) ? r[name] : NaN));
     return columnFromJsonValues(name, values, (i) => floats.has(records[i], name));
   });
   return new Frame(columns, records.length);
 }
 
-/** The keys of a list of records in order of first appearance (pandas' column order). */
-export function recordKeys(records: readonly Record<string, unknown>[]): string[] {
+/**
+ * The keys of a list of records in order of first appearance (pandas' column order), those
+ * `keep` accepts when given.
+ */
+export function recordKeys(records: readonly Record<string, unknown>[], keep?: (name: string) => boolean): string[] {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const r of records) {
     for (const k of Object.keys(r)) {
       if (!seen.has(k)) {
         seen.add(k);
-        names.push(k);
+        if (!keep || keep(k)) names.push(k);
       }
     }
   }

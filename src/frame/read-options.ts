@@ -13,4 +13,9 @@ export interface ReadRequestOptions {
   readsAsFloat?: ReadsAsFloat;
   /** CSV columns read as text, as pandas reads a dtype=object column: "007" stays "007". */
   readsAsText?: (name: string) => boolean;
+  /**
+   * The columns a named column signature reads: the keys of records that are kept while building
+   * the table (enforcement drops the others), so records with ever new keys cost nothing.
+   */
+  keepsColumn?: (name: string) => boolean;
 }

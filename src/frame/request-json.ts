@@ -2,6 +2,7 @@ import { MlflowError } from '../errors.js';
 import { assertExactIntegers } from './exact-integer.js';
 import { Frame } from './frame.js';
 import { frameFromRecords, frameFromRows, recordKeys } from './frame-from-json.js';
+import { assertRecordTableSize } from './column-limit.js';
 import { FloatMarks, JSON_ROOT, JsonSyntaxError, NO_FLOAT_LITERALS, parseJsonText, type FloatLiterals } from './json-text.js';
 import type { ReadRequestOptions } from './read-options.js';
 import { floatRepr, pythonStrListRepr, pythonStrRepr, pythonTypeName } from './python-text.js';
@@ -18,8 +19,11 @@ export type RequestFormat = 'dataframe_split' | 'dataframe_records' | 'instances
  */
 export interface ParsedRequest {
   input: Frame | Tensor | Record<string, Tensor> | unknown;
-  params?: Record<string, unknown>;
+  /** As sent: MLflow hands any JSON value on, and pyfunc ignores or refuses it (enforceParams). */
+  params?: unknown;
   format: RequestFormat;
+  /** `instances`/`inputs` given as a list of records (MLflow leaves those to pyfunc's enforcement). */
+  fromRecords?: boolean;
 }
 
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -57,12 +61,12 @@ export function parseRequestValue(
   inexactIntegers?: ReadonlyMap<number, string>,
   options: ReadRequestOptions = {},
 ): ParsedRequest {
-  const request = readRequestValue(value, floats);
+  const request = readRequestValue(value, floats, options.keepsColumn);
   assertExactIntegers(request.input, request.params, inexactIntegers, options.readsAsFloat);
   return request;
 }
 
-function readRequestValue(value: unknown, floats: FloatLiterals): ParsedRequest {
+function readRequestValue(value: unknown, floats: FloatLiterals, keep?: (name: string) => boolean): ParsedRequest {
   if (Array.isArray(value)) throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received a list.`);
   if (typeof value !== 'object' || value === null) {
     const type = pythonTypeName(value, floats.has(JSON_ROOT, 'value'));
@@ -80,25 +84,18 @@ function readRequestValue(value: unknown, floats: FloatLiterals): ParsedRequest 
     );
   }
   const format = keys[0] as (typeof FORMATS)[number];
-  const params = readParams(body.params);
+  const params = body.params ?? undefined;
   const input =
     format === 'dataframe_split'
       ? frameFromSplit(body[format], floats)
       : format === 'dataframe_records'
-        ? frameFromRecordsField(body[format], floats)
+        ? frameFromRecordsField(body[format], floats, keep)
         : format === 'instances'
           ? parseInstances(body, floats)
-          : parseInputs(body, floats);
-  return params === undefined ? { input, format } : { input, params, format };
-}
-
-function readParams(params: unknown): Record<string, unknown> | undefined {
-  if (params === undefined || params === null) return undefined;
-  if (typeof params !== 'object' || Array.isArray(params)) {
-    // MLflow hands any JSON value on to the model; a model can only use a dictionary.
-    throw badRequest(`Invalid input. 'params' must be a JSON dictionary, got ${pythonTypeName(params, false)}.`);
-  }
-  return params as Record<string, unknown>;
+          : parseInputs(body, floats, keep);
+  const request: ParsedRequest = params === undefined || params === null ? { input, format } : { input, params, format };
+  if ((format === 'instances' || format === 'inputs') && isRecordList(body[format])) request.fromRecords = true;
+  return request;
 }
 
 function typeMessage(value: unknown): string {
@@ -162,7 +159,13 @@ function frameFromSplit(split: unknown, floats: FloatLiterals): Frame {
     names = columns.map(columnName);
     const seen = new Set<string>();
     for (const n of names) {
-      if (seen.has(n)) throw splitError(`column ${pythonStrRepr(n)} appears more than once`);
+      if (seen.has(n)) {
+        // pandas builds such a table; MLflow's schema enforcement then fails on it.
+        throw new MlflowError(
+          `Invalid input. The column ${pythonStrRepr(n)} appears more than once in dataframe_split; a model's input columns must have distinct names.`,
+          'INVALID_PARAMETER_VALUE',
+        );
+      }
       seen.add(n);
     }
   }
@@ -187,6 +190,7 @@ function rowsOf(data: unknown[], columns: unknown[] | null, floats: FloatLiteral
   if (data.every(isRecord)) {
     const records = data as Record<string, unknown>[];
     const names = columns ? columns.map(columnName) : recordKeys(records);
+    assertRecordTableSize(records.length, names.length, 'dataframe_split records');
     const marks = new FloatMarks();
     const rows = records.map((r) => {
       // A missing key is pandas' NaN, not the None of a JSON null.
@@ -208,16 +212,20 @@ function rowsOf(data: unknown[], columns: unknown[] | null, floats: FloatLiteral
   return { rows, width: 1, floats: marks };
 }
 
+function isRecordList(x: unknown): boolean {
+  return Array.isArray(x) && x.length > 0 && x.every(isRecord);
+}
+
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function frameFromRecordsField(records: unknown, floats: FloatLiterals): Frame {
+function frameFromRecordsField(records: unknown, floats: FloatLiterals, keep?: (name: string) => boolean): Frame {
   if (!Array.isArray(records)) {
     const got = isRecord(records) ? 'dictionary' : typeMessage(records);
     throw badRequest(`Invalid input. Dataframe records format must be a list of records. Got ${got}.`);
   }
-  if (records.every(isRecord)) return frameFromRecords(records, { floats });
+  if (records.every(isRecord)) return frameFromRecords(records, { floats, keepsColumn: keep });
   // Lists or single values: pandas builds the frame from rows, with columns 0..n-1.
   try {
     const rows = rowsOf(records, null, floats);
@@ -231,11 +239,11 @@ function frameFromRecordsField(records: unknown, floats: FloatLiterals): Frame {
 }
 
 /** `inputs` as _cast_schema_type(inputs, None): a dict or list of records -> named tensors, else one tensor. */
-function parseInputs(body: Record<string, unknown>, floats: FloatLiterals): Tensor | Record<string, Tensor> {
+function parseInputs(body: Record<string, unknown>, floats: FloatLiterals, keep?: (name: string) => boolean): Tensor | Record<string, Tensor> {
   const inputs = body.inputs;
   if (isRecord(inputs)) return namedTensors(inputs, floats);
   if (Array.isArray(inputs) && inputs.length > 0 && inputs.every(isRecord)) {
-    const cols = columnsOfRecords(inputs, floats, true);
+    const cols = columnsOfRecords(inputs, floats, true, keep);
     return namedTensors(cols.columns, cols.floats);
   }
   return tensorAt(body, 'inputs', { floats });
@@ -271,17 +279,20 @@ function parseInstances(body: Record<string, unknown>, floats: FloatLiterals): T
 }
 
 /**
- * Records to column lists. With `fillMissing` a record lacking a key gives null there (as
- * pandas fills NaN); without, the key's list is just shorter, as MLflow's defaultdict builds it.
+ * Records to column lists. With `fillMissing` a record lacking a key gives NaN there (pyfunc's
+ * pd.DataFrame of the records fills NaN); without, the key's list is just shorter, as MLflow's
+ * defaultdict builds it.
  */
 function columnsOfRecords(
   records: Record<string, unknown>[],
   floats: FloatLiterals,
   fillMissing: boolean,
+  keep?: (name: string) => boolean,
 ): { columns: Map<string, unknown[]>; floats: FloatLiterals } {
   const columns = new Map<string, unknown[]>();
   const marks = new FloatMarks();
-  const names = fillMissing ? recordKeys(records) : [];
+  const names = fillMissing ? recordKeys(records, keep) : [];
+  if (fillMissing) assertRecordTableSize(records.length, names.length, 'inputs records');
   for (const r of records) {
     for (const k of fillMissing ? names : Object.keys(r)) {
       let col = columns.get(k);
@@ -290,7 +301,7 @@ function columnsOfRecords(
         columns.set(k, col);
       }
       if (floats.has(r, k)) marks.add(col, col.length);
-      col.push(Object.hasOwn(r, k) ? r[k] : null);
+      col.push(Object.hasOwn(r, k) ? r[k] : NaN);
     }
   }
   return { columns, floats: marks };

@@ -20,10 +20,21 @@ const NUMERIC_TARGET: Partial<Record<DataType, NumericDType>> = {
  * A server calls this on the parsed request; a library caller of predict() gets MLflow's
  * stricter pyfunc rules (enforceSchema) only.
  */
-export function castToSchema(input: unknown, schema: Schema | undefined): unknown {
+export function castToSchema(input: unknown, schema: Schema | undefined, options: CastOptions = {}): unknown {
   if (!schema) return input;
-  if (schema.isTensorSpec()) return castForTensorSchema(input, schema.inputs as TensorSpec[], schema.hasInputNames());
+  if (schema.isTensorSpec()) {
+    return castForTensorSchema(input, schema.inputs as TensorSpec[], schema.hasInputNames(), options.fromRecords ?? false);
+  }
   return castForColumnSchema(input, schema.inputs as ColSpec[], schema.hasInputNames());
+}
+
+export interface CastOptions {
+  /**
+   * The input came as `instances` or `inputs` holding a list of records: MLflow's parser leaves
+   * such input to pyfunc's enforcement (INVALID_PARAMETER_VALUE) even where it would refuse a
+   * JSON object outright (an unnamed tensor signature, BAD_REQUEST).
+   */
+  fromRecords?: boolean;
 }
 
 /**
@@ -40,7 +51,13 @@ export function schemaReading(schema: Schema | undefined): ReadRequestOptions {
     } else if (spec.type === 'double' || spec.type === 'float') floats.add(spec.name);
     else if (spec.type === 'string' && spec.name !== undefined) texts.add(spec.name);
   }
-  return { readsAsFloat: (name) => floats.has(name), readsAsText: (name) => texts.has(name) };
+  const reading: ReadRequestOptions = { readsAsFloat: (name) => floats.has(name), readsAsText: (name) => texts.has(name) };
+  // A named column signature reads only its columns: other record keys need no table column.
+  if (schema && !schema.isTensorSpec() && schema.hasInputNames()) {
+    const names = new Set(schema.inputs.map((s) => s.name as string));
+    reading.keepsColumn = (name) => names.has(name);
+  }
+  return reading;
 }
 
 function castForColumnSchema(input: unknown, specs: ColSpec[], named: boolean): unknown {
@@ -87,9 +104,10 @@ function asObjects(data: ColumnData): ColumnData {
   return data;
 }
 
-function castForTensorSchema(input: unknown, specs: TensorSpec[], named: boolean): unknown {
+function castForTensorSchema(input: unknown, specs: TensorSpec[], named: boolean, fromRecords: boolean): unknown {
   if (!named) {
     if (isPlainObject(input)) {
+      if (fromRecords) return input;
       throw new MlflowError(
         "Invalid input. Failed to parse input data. This model contains an un-named  model signature which expects a single n-dimensional array or a single value as input, however, an input of type <class 'dict'> was found.",
         'BAD_REQUEST',

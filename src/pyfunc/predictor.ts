@@ -9,8 +9,12 @@ export interface Predictor {
   readonly metadata: Model;
   /** The flavor that loaded the model (e.g. 'js_function', 'sklearn', 'python_function'). */
   readonly flavor: string;
-  /** Checks `input` and `params` against the signature, then scores them. */
-  predict(input: PredictInput, params?: Params): Promise<PredictOutput>;
+  /**
+   * Checks `input` and `params` against the signature, then scores them. `params` may be any
+   * value, as MLflow's pyfunc takes it: without a params schema it is ignored, with one anything
+   * but a dictionary is refused.
+   */
+  predict(input: PredictInput, params?: Params | unknown): Promise<PredictOutput>;
   close(): Promise<void>;
 }
 

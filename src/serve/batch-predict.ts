@@ -160,7 +160,7 @@ async function partialPathFor(output: string): Promise<string> {
 async function predictRows(
   predictor: Predictor,
   input: PredictInput,
-  params: Params | undefined,
+  params: unknown,
   source: string,
   rows: [number, number] | undefined,
 ): Promise<PredictOutput> {

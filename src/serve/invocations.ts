@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError, httpStatusOf, type ErrorCode } from '../errors.js';
-import type { Params, PredictInput } from '../flavors/flavor.js';
+import type { PredictInput } from '../flavors/flavor.js';
 import {
   parseCsvRequest,
   parseJsonRequest,
@@ -33,9 +33,12 @@ const UNEXPECTED_MODEL_ERROR =
 
 interface ParsedBody {
   input: PredictInput;
-  params?: Params;
+  /** As sent (any JSON value): pyfunc's enforceParams ignores or refuses it. */
+  params?: unknown;
   /** An unwrapped (LLM-style) request gets unwrapped predictions back, as MLflow does. */
   unwrapped: boolean;
+  /** instances/inputs sent as a list of records. */
+  fromRecords?: boolean;
 }
 
 /**
@@ -66,7 +69,7 @@ export function createInvocationHandler(
       // MLflow reads the body with the model's input schema: a value that cannot take the
       // schema's type is the client's fault (400 BAD_REQUEST), before predict is called. An
       // unwrapped (LLM-style) body goes to the model as is, as MLflow passes it.
-      if (!parsed.unwrapped) parsed.input = castToSchema(parsed.input, inputSchema);
+      if (!parsed.unwrapped) parsed.input = castToSchema(parsed.input, inputSchema, { fromRecords: parsed.fromRecords });
     } catch (err) {
       // Whatever fails while reading the body is the client's fault, as in MLflow; a table
       // pandas builds but enforcement refuses (duplicate column names) keeps its code.
@@ -111,7 +114,9 @@ function parseJson(text: string, paramNames: ReadonlySet<string>, reading: ReadR
     if (azure) return azure;
     throw err;
   }
-  if (request.format !== 'unified_llm') return { input: request.input, params: request.params, unwrapped: false };
+  if (request.format !== 'unified_llm') {
+    return { input: request.input, params: request.params, unwrapped: false, fromRecords: request.fromRecords };
+  }
   if (paramNames.size === 0) return { input: request.input, unwrapped: true };
   const input: Record<string, unknown> = {};
   const params: Record<string, unknown> = {};

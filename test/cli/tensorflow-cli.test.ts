@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import { MlflowError } from '../../src/errors.js';
 import { copyWritable } from '../flavors/tensorflow/copy-writable.js';
+import { tf1EstimatorMlmodel } from '../flavors/tensorflow/tf1-mlmodel.js';
 import { send } from '../serve/http-client.js';
 
 const MODELS = fileURLToPath(new URL('../fixtures/tensorflow/models', import.meta.url));
@@ -47,32 +48,6 @@ const REFUSED = [
   { model: 'half_plus_two_cpu@regress_x_to_y', op: 'ParseExample' },
 ];
 
-/**
- * `<fixture>@<signature>`: the fixture's SavedModel in an MLmodel that names that signature, as
- * MLflow 2.22's save_model writes a SavedModel loaded by tags and signature (tf1-estimator).
- */
-function mlmodel(savedModelDir: string, signature: string): string {
-  return [
-    'flavors:',
-    '  python_function:',
-    '    env:',
-    '      conda: conda.yaml',
-    '      virtualenv: python_env.yaml',
-    '    loader_module: mlflow.tensorflow',
-    '    python_version: 3.10.12',
-    '  tensorflow:',
-    '    code: null',
-    '    meta_graph_tags:',
-    '    - serve',
-    '    model_type: tf1-estimator',
-    `    saved_model_dir: ${savedModelDir}`,
-    `    signature_def_key: ${signature}`,
-    'mlflow_version: 2.22.1',
-    "utc_time_created: '2026-11-26 23:00:00.000000'",
-    '',
-  ].join('\n');
-}
-
 let tmp = '';
 let cacheDir = '';
 const savedCacheEnv = process.env.MLFLOW_TS_CACHE_DIR;
@@ -83,7 +58,8 @@ async function modelDir(name: string): Promise<string> {
   const dir = join(tmp, 'models', name.replace('@', '-'));
   const savedModelDir = fixture.startsWith('half_plus') ? 'tfmodel' : 'tf2model';
   await copyWritable(join(MODELS, fixture, savedModelDir), join(dir, savedModelDir));
-  await writeFile(join(dir, 'MLmodel'), mlmodel(savedModelDir, signature));
+  // `<fixture>@<signature>`: the fixture's SavedModel in an MLmodel that names that signature.
+  await writeFile(join(dir, 'MLmodel'), tf1EstimatorMlmodel(savedModelDir, signature));
   return dir;
 }
 

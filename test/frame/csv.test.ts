@@ -25,6 +25,29 @@ describe('parseCsvRequest follows read_csv', () => {
     expect(values(f.column('t')!.data)).toEqual(['y', 'z']);
   });
 
+  it("renames repeated header names as pandas 1.5's C reader does, in linear time", () => {
+    expect(parseCsvRequest('a,a.1,a\n1,2,3\n').columnNames).toEqual(['a', 'a.1', 'a.2']);
+    expect(parseCsvRequest('a,a,a,a.1\n1,2,3,4\n').columnNames).toEqual(['a', 'a.2', 'a.3', 'a.1']);
+    expect(parseCsvRequest(',,Unnamed: 0\n1,2,3\n').columnNames).toEqual(['Unnamed: 0.1', 'Unnamed: 1', 'Unnamed: 0']);
+    expect(parseCsvRequest('a,a,a.1,a.1\n1,2,3,4\n').columnNames).toEqual(['a', 'a.2', 'a.1', 'a.1.1']);
+    // issue #18: 40,000 repeats of one name took minutes when each repeat counted from 1.
+    const names = parseCsvRequest(`${'a,'.repeat(39_999)}a\n`).columnNames;
+    expect(names.length).toBe(40_000);
+    expect(names[39_999]).toBe('a.39999');
+  });
+
+  it('a header of more than 100,000 columns is refused, naming the limit', () => {
+    expect(() => parseCsvRequest(`${'x,'.repeat(100_000)}x\n`)).toThrow(/CSV header has 100001 columns; mlflow-ts accepts at most 100000/);
+  });
+
+  it('leading fields beyond the header are the index (a MultiIndex for several), as read_csv takes them', () => {
+    const f = parseCsvRequest('a,b\n1,2,3,4\n5,6,7,8\n');
+    expect(values(f.column('a')!.data)).toEqual([3, 7]);
+    expect(values(f.column('b')!.data)).toEqual([4, 8]);
+    // Later rows may be shorter, not longer than the first: pandas' ParserError.
+    expect(() => parseCsvRequest('a,b\n1,2,3\n4,5,6,7\n')).toThrow(/Expected 3 fields in line 3, saw 4/);
+  });
+
   it('a bool column with a missing value is an object column of True, False and NaN', () => {
     const f = parseCsvRequest('b,c\nTrue,1\n,2\nFalse,3\n');
     expect(kinds(f)).toEqual(['object', 'int64']);

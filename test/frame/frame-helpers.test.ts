@@ -22,6 +22,20 @@ describe('frame helpers', () => {
     expect(frameToColumns(f)).toEqual({ a: [1, 2], b: ['x', null] });
   });
 
+  it('a missing record key is NaN and a JSON null None, as pd.DataFrame(records) keeps them', () => {
+    const f = frameFromRecords([{ s: 'x', n: 1 }, { s: null }, { n: 2 }]);
+    expect(f.column('s')!.data).toEqual({ kind: 'object', values: ['x', null, NaN] });
+    expect(Array.from(f.column('n')!.data.values as Float64Array)).toEqual([1, NaN, 2]);
+  });
+
+  it('records with ever new keys: only the kept keys become columns; without a filter the size is capped (issue #18)', () => {
+    const records = Array.from({ length: 8000 }, (_, r) => Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`k${r}_${k}`, 1])));
+    expect(() => frameFromRecords(records)).toThrow(/80000 distinct keys over 8000 records.*at most 33554432 cells/);
+    const kept = frameFromRecords([...records, { a: 1 }], { keepsColumn: (n) => n === 'a' });
+    expect(kept.columnNames).toEqual(['a']);
+    expect(kept.numRows).toBe(8001);
+  });
+
   it('columns dict -> frame, lengths checked', () => {
     const f = frameFromColumns({ x: [1, 2.5], y: [true, false] });
     expect(f.column('x')!.data).toMatchObject({ kind: 'number', dtype: 'float64' });

@@ -40,7 +40,7 @@ type Outcome =
 
 async function score(predictor: Predictor, row: Row): Promise<Outcome> {
   let input: unknown;
-  let params: Record<string, unknown> | undefined;
+  let params: unknown;
   try {
     if (row.content_type.startsWith('text/csv')) {
       input = castToSchema(parseCsvRequest(row.body), predictor.metadata.getInputSchema());

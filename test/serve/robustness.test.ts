@@ -14,7 +14,7 @@ import { registerFlavor, unregisterFlavor } from '../../src/flavors/registry.js'
 import { isFrame } from '../../src/frame/index.js';
 import { loadPredictor } from '../../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger, type ScoringServer } from '../../src/serve/index.js';
-import { send, type Answer } from './http-client.js';
+import { errorCodeOf, send, type Answer } from './http-client.js';
 import { seededRandom } from '../seeded-random.js';
 
 const repoPath = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -250,6 +250,31 @@ describe('the scoring server answers every malformed request as MLflow would', (
     expect(answer.body).toBe('{"predictions": [0]}');
   });
 
+  it('a CSV header of one name repeated 40,000 times is renamed in linear time and answered (issue #18)', async () => {
+    const answer = await post(portOf('iris-js'), `${'a,'.repeat(39_999)}a\n${'1,'.repeat(39_999)}1\n`, 'text/csv');
+    expectMlflowAnswer(answer, 'repeated header', [400]);
+    expect(errorCodeOf(answer.body)).toBe('INVALID_PARAMETER_VALUE');
+    await stillAlive('iris-js');
+  });
+
+  it('a CSV header of more than 100,000 columns gets a 400 naming the limit', async () => {
+    const answer = await post(portOf('iris-js'), `${'a,'.repeat(100_000)}a\n`, 'text/csv');
+    expectMlflowAnswer(answer, 'too many columns', [400]);
+    expect(answer.body).toContain('at most 100000 columns');
+    await stillAlive('iris-js');
+  });
+
+  it('records with ever new keys build only the columns the signature reads (issue #18)', async () => {
+    const iris = '"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2';
+    const records = Array.from({ length: 1000 }, (_, r) => `{${iris}, ${Array.from({ length: 10 }, (_, k) => `"k${r}_${k}": 1`).join(', ')}}`);
+    const answer = await post(portOf('iris-js'), `{"dataframe_records": [${records.join(',')}]}`);
+    expect(answer.status, answer.body.slice(0, 300)).toBe(200);
+    expect((JSON.parse(answer.body) as { predictions: number[] }).predictions).toEqual(new Array(1000).fill(0));
+    const onlyNew = Array.from({ length: 1500 }, (_, r) => `{${Array.from({ length: 10 }, (_, k) => `"k${r}_${k}": 1`).join(', ')}}`);
+    expectMlflowAnswer(await post(portOf('iris-js'), `{"dataframe_records": [${onlyNew.join(',')}]}`), 'distinct keys', [400]);
+    await stillAlive('iris-js');
+  });
+
   it('a Content-Type with charset=utf-8 (any case, quoted) is accepted', async () => {
     for (const ct of ['application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'Application/JSON; Charset=utf-8']) {
       expect((await post(portOf('iris-js'), EXAMPLES['iris-js'], ct)).status, ct).toBe(200);
@@ -409,7 +434,8 @@ describe('params and int64 columns', () => {
   it('a CSV string column stays text, as MLflow reads it with dtype=object: digits keep their zeros', async () => {
     const answer = await post(port, 'id,zip\n1,007\n2,9007199254740993\n3,\n', 'text/csv');
     expect(answer.status, answer.body).toBe(200);
-    expect(JSON.parse(answer.body)).toEqual({ predictions: { ids: [1, 2, 3], zip: ['007', '9007199254740993', null], k: 1 } });
+    // The empty cell is pandas' NaN (read_csv's missing value), which json.dumps writes as NaN.
+    expect(JSON.parse(answer.body.replace('NaN]', '"NaN"]'))).toEqual({ predictions: { ids: [1, 2, 3], zip: ['007', '9007199254740993', 'NaN'], k: 1 } });
   });
 
   it('an integer beyond 2^53 among floats is read as float64 and rounded, as pandas does', async () => {

@@ -2,13 +2,19 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { MlflowError } from '../../errors.js';
 import { isFrame } from '../../frame/frame.js';
+import { isTensor } from '../../frame/tensor.js';
 import { namedOutputsFrame, outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
 import { resolveInside } from '../../model/path-safety.js';
 import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
 import { signatureFeeds } from './signature-input.js';
+import { tf2WrapperOutputs } from './tf2-wrapper-output.js';
 
 export const FLAVOR_NAME = 'tensorflow';
+
+function isNamedTensors(input: PredictInput): boolean {
+  return typeof input === 'object' && input !== null && !Array.isArray(input) && !isTensor(input) && !isFrame(input) && Object.values(input).every(isTensor);
+}
 /** MLflow 1.x's mlflow.keras flavor; MLflow's tensorflow loader reads its section when present. */
 export const KERAS_FLAVOR_NAME = 'keras';
 
@@ -103,8 +109,9 @@ function modelArtifact(ctx: LoadContext, sec: Section, type: ModelType): Artifac
  * flavors.tensorflow.signature_def_key, else serving_default) converted to a tfjs graph; predict
  * takes a table (columns by input name), named tensors or one tensor; a table gets a table back
  * (one column per output, as MLflow's _TF2Wrapper; columns 0..n-1 for a Keras model, as its
- * _KerasModelWrapper), tensors get named tensors, or one tensor when
- * the signature has a single output. A Keras 2 `.h5` (save_format h5) or a
+ * _KerasModelWrapper); named tensors to a tf1-estimator model get every output by name, as
+ * _TF2Wrapper returns them (tf2-wrapper-output.ts); otherwise tensors get named tensors, or one
+ * tensor when the signature has a single output. A Keras 2 `.h5` (save_format h5) or a
  * Keras 3 `.keras` zip: the model rebuilt with tfjs-layers. Registered under `keras` too: MLflow
  * 1.x's and Keras 3's mlflow.keras models load the same way, and MLflow's own loader prefers the
  * `keras` section when there is one.
@@ -133,6 +140,8 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
       const keys = Object.keys(out);
       // A Keras model saved as a SavedModel answers a table as Keras models do (columns 0..n-1).
       if (isFrame(input)) return type === 'keras' ? outputsAsFrame(keys.map((k) => out[k] as NumericTensor), keys) : namedOutputsFrame(keys.map((k) => out[k]), keys);
+      // MLflow's _TF2Wrapper answers a dict of named tensors with a dict of every output.
+      if (type === 'tf1-estimator' && isNamedTensors(input)) return tf2WrapperOutputs(out);
       return keys.length === 1 ? out[keys[0]] : out;
     },
     close(): void {

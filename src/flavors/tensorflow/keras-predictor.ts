@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { MlflowError } from '../../errors.js';
+import { MlflowError, ModelRaisedError } from '../../errors.js';
 import { isFrame } from '../../frame/frame.js';
 import { outputsAsFrame } from '../../frame/outputs-as-frame.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
@@ -18,8 +18,9 @@ export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorMod
   const names = model.inputNames.length > 0 ? model.inputNames : model.inputs.map((t) => t.name);
   const outputNames = model.outputNames.length > 0 ? model.outputNames : model.outputs.map((t) => t.name);
   const state = { backend: await availableTfBackend(chooseLayersBackend(model.layers.map((l) => l.getClassName()))) };
+  // Keras raising is the model raising: MLflow's server answers it BAD_REQUEST, generically.
   const failed = (err: unknown): Error =>
-    err instanceof MlflowError ? err : new MlflowError(`Keras model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
+    err instanceof MlflowError ? err : new ModelRaisedError(`Keras model predict failed: ${(err as Error).message}`, { cause: err });
   return {
     async predict(input: PredictInput): Promise<PredictOutput> {
       const feeds = signatureFeeds(input, names);

@@ -65,6 +65,18 @@ describe.skipIf(!pythonReady)(`python_function bridge with a custom loader_modul
     expect(out.columns.map((c) => c.data)).toEqual(mixed.columns.map((c) => c.data));
   });
 
+  it('keeps None and NaN apart in an object column, as pandas does', async () => {
+    const frame = new Frame([{ name: 's', data: { kind: 'object', values: ['x', null, NaN, 1] } }]);
+    expect(await predictor.predict(frame, { mode: 'missing' })).toEqual(['str', 'NoneType', 'float-nan', 'int']);
+  });
+
+  it('a prediction JSON cannot hold is an INTERNAL_ERROR, as MLflow answers it (500), not its repr (issue #18)', async () => {
+    await expect(predictor.predict(input, { mode: 'object' })).rejects.toMatchObject({
+      errorCode: 'INTERNAL_ERROR',
+      message: expect.stringContaining('Object of type object is not JSON serializable') as unknown,
+    });
+  });
+
   it('sends tensors and named tensors to numpy and back unchanged', async () => {
     const t = makeTensor({ dtype: 'int32', shape: [2, 3], data: Int32Array.from([1, 2, 3, 4, 5, -6]) });
     expect(await predictor.predict(t, { mode: 'echo' })).toEqual(t);

@@ -43,6 +43,10 @@ class Model:
             return self.config
         if mode == "echo":
             return data
+        if mode == "object":
+            return [object()]
+        if mode == "missing":
+            return [type(v).__name__ + ("-nan" if v != v else "") for v in data.iloc[:, 0]]
         return scale(data.sum(axis=1).to_numpy()) + self.offset
 
 def _load_pyfunc(data_path, config=None):

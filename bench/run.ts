@@ -5,6 +5,8 @@
 //   3. the Python bridge (1 and 2 workers) vs the native path, on iris_logreg
 //   4. TensorFlow: dense and CNN SavedModels on tfjs's cpu and wasm backends vs tfjs
 //      LayersModel.predict, and SavedModel load times, converted vs from the conversion cache
+//   5. the real Keras fixtures (dense, CNN, LSTM) vs TensorFlow 2.21's own predict, 1 thread
+//      (needs MLFLOW_TS_TF_PYTHON, a Python with tensorflow; else ours only)
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
 // size of benchmark 2 (100,000 rows per second of BENCH_DURATION, at most 1,000,000), which
 // BENCH_ROWS overrides. The defaults take about 5 minutes on a 2-core machine.
@@ -15,6 +17,7 @@ import { benchPythonBridge, formatBridgeTable } from './python-bridge.js';
 import { benchServing } from './serving.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
+import { benchKerasVsTensorflow } from './keras-vs-tensorflow.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const BATCH_ROWS = Number(process.env.BENCH_ROWS ?? Math.min(1_000_000, Math.round(100_000 * DURATION)));
@@ -49,6 +52,9 @@ process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 const tfSeconds = Math.max(0.5, DURATION / 5);
 section(`4. TensorFlow SavedModels: cpu vs wasm backend, and load times (${tfSeconds} s per cell)`, await benchTensorflow(tfSeconds));
+process.stdout.write(`\nload average now: ${loadAverage()}\n`);
+
+section(`5. Keras models vs TensorFlow 2.21's own predict, single-threaded (${tfSeconds} s per cell)`, await benchKerasVsTensorflow(tfSeconds));
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readExpected, REAL_DIR } from './real-fixtures.js';
 import { loadKerasArchive } from '../../../src/flavors/tensorflow/keras3/index.js';
 import { kerasFlavorModel } from '../../../src/flavors/tensorflow/keras-predictor.js';
 import { MlflowError } from '../../../src/errors.js';
@@ -12,10 +13,7 @@ import { isTensor, makeTensor, type Tensor } from '../../../src/frame/tensor.js'
 import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tensorflow/keras3');
-const REAL_DIR = path.join(DIR, '../real');
-const REAL = JSON.parse(await readFile(path.join(REAL_DIR, 'expected.json'), 'utf8')) as {
-  keras_models: Record<string, { inputs: Record<string, { shape: number[]; data: number[] }>; outputs: unknown }>;
-};
+const REAL = await readExpected();
 const open: Predictor[] = [];
 afterAll(async () => {
   for (const p of open) await p.close();

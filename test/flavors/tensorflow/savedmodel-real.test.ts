@@ -1,53 +1,22 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MlflowError } from '../../../src/errors.js';
+import { expectClose, readExpected, REAL_DIR, refusal, tensorOf, type Recorded, type SignatureCase } from './real-fixtures.js';
 import { isTensor, makeTensor, type Tensor } from '../../../src/frame/tensor.js';
 import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
 import { copyWritable } from './copy-writable.js';
 
-const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tensorflow/real');
+const DIR = REAL_DIR;
 
-interface Recorded {
-  shape: number[];
-  dtype: string;
-  data: number[];
-}
-interface SignatureCase {
-  inputs: Record<string, Recorded>;
-  outputs: Record<string, Recorded>;
-}
-interface Expected {
-  keras_models: Record<string, { inputs: Record<string, Recorded>; outputs: Recorded | Record<string, Recorded> }>;
-  savedmodels: Record<string, SignatureCase | Record<string, SignatureCase>>;
-}
 
-const expected = JSON.parse(await readFile(path.join(DIR, 'expected.json'), 'utf8')) as Expected;
+const expected = await readExpected();
 const open: Predictor[] = [];
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-savedmodel-real-'));
 afterAll(async () => {
   for (const p of open) await p.close();
   await rm(tmp, { recursive: true, force: true });
 });
-
-function tensorOf(r: Recorded): Tensor {
-  if (r.dtype === 'int64') return makeTensor({ dtype: 'int64', shape: r.shape, data: Float64Array.from(r.data) });
-  if (r.dtype.startsWith('int')) return makeTensor({ dtype: 'int32', shape: r.shape, data: Int32Array.from(r.data) });
-  return makeTensor({ dtype: 'float32', shape: r.shape, data: Float32Array.from(r.data) });
-}
-
-function expectClose(got: unknown, want: Recorded): void {
-  if (!isTensor(got)) throw new Error('expected a tensor');
-  expect(got.shape).toEqual(want.shape);
-  const data = got.data as ArrayLike<number>;
-  let worst = 0;
-  want.data.forEach((v, i) => {
-    worst = Math.max(worst, Math.abs(Number(data[i]) - v));
-  });
-  expect(worst).toBeLessThan(1e-5);
-}
 
 /** An MLflow tensorflow-flavor model dir around one of the SavedModels (tf2-module layout). */
 async function savedModelDir(name: string, signature = 'serving_default'): Promise<string> {
@@ -64,12 +33,6 @@ async function load(dir: string): Promise<Predictor> {
   const p = await loadPredictor(dir, { runtime: 'native' });
   open.push(p);
   return p;
-}
-
-async function refusal(p: Promise<unknown>): Promise<MlflowError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!(err instanceof MlflowError)) throw new Error(`expected an MlflowError, got ${String(err)}`);
-  return err;
 }
 
 function signatureCases(): [string, string, SignatureCase][] {

@@ -5,13 +5,15 @@
 //   3. the Python bridge (1 and 2 workers) vs the native path, on iris_logreg
 //   4. TensorFlow: dense and CNN SavedModels on tfjs's cpu and wasm backends vs tfjs
 //      LayersModel.predict, and SavedModel load times, converted vs from the conversion cache
-//   5. H2O: a 50-tree GBM MOJO served (1-row requests) vs bare node:http, and 1M-row batch scoring
+//   5. the real Keras fixtures (dense, CNN, LSTM) vs TensorFlow 2.21's own predict, 1 thread
+//      (needs MLFLOW_TS_TF_PYTHON, a Python with tensorflow; else ours only)
+//   6. H2O: a 50-tree GBM MOJO served (1-row requests) vs bare node:http, and 1M-row batch scoring
 //      (BENCH_H2O_ROWS) vs score0 alone, with peak RSS
-//   6. spark: serve (1-row req/s) and models predict (rows/s, peak RSS) on a 100-tree Spark
+//   7. spark: serve (1-row req/s) and models predict (rows/s, peak RSS) on a 100-tree Spark
 //      RandomForest pipeline vs a bare node:http server
-//   7. batch scoring through `mlflow-ts worker`: the protocol directly, Ray Data and Dask with 1
+//   8. batch scoring through `mlflow-ts worker`: the protocol directly, Ray Data and Dask with 1
 //      and 2 workers, vs in-process predict (needs .venv-py: scripts/install-python-test-deps.sh)
-//   8. hostile request bodies (a CSV header repeating one name, records with ever new keys)
+//   9. hostile request bodies (a CSV header repeating one name, records with ever new keys)
 //      vs pandas 1.5.3 reading the same CSV
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
 // size of benchmark 2 (100,000 rows per second of BENCH_DURATION, at most 1,000,000), which
@@ -27,6 +29,7 @@ import { benchSpark } from './spark.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
 import { benchBatchWorkers } from './batch-workers.js';
+import { benchKerasVsTensorflow } from './keras-vs-tensorflow.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const BATCH_ROWS = Number(process.env.BENCH_ROWS ?? Math.min(1_000_000, Math.round(100_000 * DURATION)));
@@ -61,13 +64,16 @@ process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 const tfSeconds = Math.max(0.5, DURATION / 5);
 section(`4. TensorFlow SavedModels: cpu vs wasm backend, and load times (${tfSeconds} s per cell)`, await benchTensorflow(tfSeconds));
+process.stdout.write(`\nload average now: ${loadAverage()}\n`);
+
+section(`5. Keras models vs TensorFlow 2.21's own predict, single-threaded (${tfSeconds} s per cell)`, await benchKerasVsTensorflow(tfSeconds));
 
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
-section('5. H2O MOJO scoring (GBM, 50 trees)', await benchH2O(DURATION, Number(process.env.BENCH_H2O_ROWS ?? 1_000_000)));
-section('6. spark flavor: RandomForest pipeline (100 trees), serve and models predict', await benchSpark(DURATION, BATCH_ROWS));
-section(`7. Batch scoring through mlflow-ts worker: Ray Data and Dask, 1 vs 2 workers (${BATCH_ROWS} rows)`, await benchBatchWorkers(BATCH_ROWS));
-section('8. Hostile request bodies: read time vs pandas 1.5.3', benchHostileRequests());
+section('6. H2O MOJO scoring (GBM, 50 trees)', await benchH2O(DURATION, Number(process.env.BENCH_H2O_ROWS ?? 1_000_000)));
+section('7. spark flavor: RandomForest pipeline (100 trees), serve and models predict', await benchSpark(DURATION, BATCH_ROWS));
+section(`8. Batch scoring through mlflow-ts worker: Ray Data and Dask, 1 vs 2 workers (${BATCH_ROWS} rows)`, await benchBatchWorkers(BATCH_ROWS));
+section('9. Hostile request bodies: read time vs pandas 1.5.3', benchHostileRequests());
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

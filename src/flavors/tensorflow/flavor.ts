@@ -130,9 +130,15 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
     const [{ loadKerasArchive }, { kerasFlavorModel }] = await Promise.all([import('./keras3/index.js'), import('./keras-predictor.js')]);
     return kerasFlavorModel(await loadKerasArchive(artifact.file));
   }
-  const [{ loadSavedModelSignature }, { runSignature }] = await Promise.all([import('./saved-model.js'), import('./run-signature.js')]);
+  const [{ loadSavedModelSignature }, { probeSignature, runSignature }] = await Promise.all([import('./saved-model.js'), import('./run-signature.js')]);
   const signatureKey = ctx.options.signatureKey ?? stringField(sec, 'signature_def_key') ?? DEFAULT_SIGNATURE_KEY;
   const sig = await loadSavedModelSignature(artifact.dir, { tags: tagsField(sec), signatureKey });
+  try {
+    await probeSignature(sig, artifact.dir);
+  } catch (err) {
+    sig.model.dispose();
+    throw err;
+  }
   const inputKeys = sig.inputs.map((i) => i.key);
   return {
     async predict(input: PredictInput): Promise<PredictOutput> {

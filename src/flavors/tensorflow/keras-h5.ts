@@ -5,6 +5,7 @@ import { MlflowError } from '../../errors.js';
 import { prepareTfjs } from './custom-ops.js';
 import { kerasClass, registerKerasLayers, SUPPORTED_LAYERS, translateLayer } from './keras-layers.js';
 import { readH5Weight, type H5Weight } from './h5-weight.js';
+import { flipTheanoKernel, keras1Config, keras1Weights } from './keras1.js';
 import { translateKerasConfig } from './keras3/config.js';
 import { registerKeras3Normalization } from './keras3/normalization.js';
 
@@ -33,8 +34,8 @@ interface Walk {
   file: string;
   problems: string[];
   unsupported: string[];
-  /** Supported layer class by layer name, for the weight conversions (Theano kernels). */
-  classes: Map<string, string>;
+  /** Each supported layer's class and (Keras 2) config by name, for the weight conversions (Keras 1, Theano). */
+  classes: Map<string, { cls: string; config: Obj }>;
 }
 
 /** One Keras 2 layer entry ({class_name, config}) as tfjs-layers reads it; models recursively. */
@@ -62,7 +63,7 @@ function keras2Layer(entry: Obj, w: Walk, inner = false): Obj {
   if (cls === 'Normalization') w.problems.push(`${where} is a Keras 2 preprocessing layer`);
   const t = translateLayer(cls, config, where, w.problems);
   if (isObj(t.config.layer)) t.config.layer = keras2Layer(t.config.layer, w, true);
-  if (!inner) w.classes.set(name, cls);
+  if (!inner) w.classes.set(name, { cls, config });
   return { ...entry, class_name: t.className, config: t.config };
 }
 
@@ -134,27 +135,25 @@ function readLayerWeights(f: InstanceType<typeof h5wasm.File>, file: string): Ma
 const CONV_CLASSES = new Set(['Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose']);
 
 /**
- * A convolution kernel saved under Theano, as Keras's preprocess_weights_for_loading converts it:
- * every spatial axis reversed (convert_kernel). Reversing each axis of a row-major block reverses
- * its flat order, so the spatial positions are read backwards, channels kept.
- */
-function flipSpatial(w: H5Weight): H5Weight {
-  const block = w.shape.slice(-2).reduce((a, b) => a * b, 1);
-  const positions = w.data.length / block;
-  const data = new Float32Array(w.data.length);
-  for (let s = 0; s < positions; s++) data.set(w.data.subarray(s * block, (s + 1) * block), (positions - 1 - s) * block);
-  return { shape: w.shape, data };
-}
-
-/**
  * Sets the weights of every layer by position within the layer's group, as Keras's
  * load_weights_from_hdf5_group does (names inside a group vary between Keras versions: a Conv1D
  * 'conv0' may hold 'conv0_1/kernel:0'). A model used as a layer takes its group's weights in the
  * order of its own layers' weights.
  */
-function assignLayerWeights(model: tf.LayersModel, saved: Map<string, H5Weight[]>, w: Walk, theano: boolean): void {
-  const convert = (layer: tf.layers.Layer, ws: H5Weight[]): H5Weight[] =>
-    theano && CONV_CLASSES.has(w.classes.get(layer.name) ?? '') && ws.length > 0 ? [flipSpatial(ws[0]), ...ws.slice(1)] : ws;
+function assignLayerWeights(model: tf.LayersModel, saved: Map<string, H5Weight[]>, w: Walk, from: { keras1: boolean; theano: boolean }): void {
+  // As Keras's preprocess_weights_for_loading: Keras 1 layouts first, then Theano's flipped kernels.
+  const convert = (layer: tf.layers.Layer, ws: tf.Tensor[]): tf.Tensor[] => {
+    const known = w.classes.get(layer.name);
+    if (!known) return ws;
+    let out = from.keras1 ? keras1Weights(known.cls, known.config, ws) : ws;
+    if (CONV_CLASSES.has(known.cls) && out.length > 0) {
+      let kernel = from.theano ? flipTheanoKernel(out[0]) : out[0];
+      const want = layer.weights[0].shape;
+      if (kernel.rank === 4 && !kernel.shape.every((d, i) => d === want[i])) kernel = tf.transpose(kernel, [3, 2, 0, 1]);
+      out = [kernel, ...out.slice(1)];
+    }
+    return out;
+  };
   const setLayer = (layer: tf.layers.Layer, ws: H5Weight[], group: string): void => {
     if (layer instanceof tf.LayersModel) {
       let at = 0;
@@ -166,11 +165,12 @@ function assignLayerWeights(model: tf.LayersModel, saved: Map<string, H5Weight[]
       return;
     }
     const want = layer.weights.length;
-    if (ws.length !== want) {
+    const tensors = tf.tidy(() => convert(layer, ws.map((x) => tf.tensor(x.data, x.shape, 'float32'))));
+    if (tensors.length !== want) {
+      tf.dispose(tensors);
       throw new MlflowError(`${w.file}: layer '${layer.name}' needs ${want} weights but the file's group '${group}' holds ${ws.length}`, 'INVALID_PARAMETER_VALUE');
     }
     if (want === 0) return;
-    const tensors = convert(layer, ws).map((x) => tf.tensor(x.data, x.shape, 'float32'));
     try {
       layer.setWeights(tensors);
     } catch (err) {
@@ -246,8 +246,10 @@ export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
       modelConfig = translateKerasConfig(parseConfig(configText, file), file).modelConfig;
     } else if (version.startsWith('2.')) {
       modelConfig = keras2Config(parseConfig(configText, file), w);
+    } else if (version.startsWith('1.')) {
+      modelConfig = keras2Config(keras1Config(parseConfig(configText, file)), w);
     } else {
-      throw new MlflowError(`${file} was saved by Keras ${version}; only Keras 2.x and 3.x HDF5 models are supported natively`, 'NOT_IMPLEMENTED');
+      throw new MlflowError(`${file} was saved by Keras ${version}; only Keras 1.x, 2.x and 3.x HDF5 models are supported natively`, 'NOT_IMPLEMENTED');
     }
     const saved = readLayerWeights(f, file);
     const artifacts: tf.io.ModelArtifacts = {
@@ -261,7 +263,7 @@ export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
       throw new MlflowError(`${file}: tfjs-layers cannot build this Keras model: ${(err as Error).message}`, 'NOT_IMPLEMENTED');
     }
     try {
-      assignLayerWeights(model, saved, w, backend === 'theano');
+      assignLayerWeights(model, saved, w, { keras1: version.startsWith('1.'), theano: backend === 'theano' });
     } catch (err) {
       model.dispose();
       throw err;

@@ -67,6 +67,8 @@ export function translateLayer(cls: string, config: Obj, where: string, problems
     else if (k.endsWith('_regularizer') || k.endsWith('_constraint')) out[k] = null;
     else out[k] = v;
   }
+  // tf.keras writes a SeparableConv2D's unused kernel_* settings too; tfjs refuses them.
+  if (cls === 'SeparableConv2D') for (const k of ['kernel_initializer', 'kernel_regularizer', 'kernel_constraint']) delete out[k];
   // Each request predicts as a freshly loaded Keras model does: states start at zero.
   if (RNN_CLASSES.has(cls)) out.stateful = false;
   if (cls === 'LeakyReLU' && 'negative_slope' in out) {

@@ -76,6 +76,10 @@ async function execute(model: tf.GraphModel, inputs: tf.NamedTensorMap, outputs:
 
 function failed(sig: SavedModelSignature, err: unknown): MlflowError {
   if (err instanceof MlflowError) return err;
+  // A TypeError comes from inside tfjs's executor, not from the request: the graph is what fails.
+  if (err instanceof TypeError) {
+    return new MlflowError(`Signature '${sig.signatureKey}' cannot be run natively: tfjs fails inside this graph (${err.message})`, 'NOT_IMPLEMENTED', { cause: err });
+  }
   return new MlflowError(`Signature '${sig.signatureKey}' failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE', { cause: err });
 }
 
@@ -91,7 +95,9 @@ async function runOnce(sig: SavedModelSignature, feeds: Record<string, Tensor>):
     return out;
   } finally {
     tf.dispose(Object.values(inputs));
-    tf.dispose(outs);
+    // An output may be one of the graph's weights (an Identity of a constant): it must outlive the request.
+    const weights = new Set(Object.values(sig.model.weights).flat());
+    tf.dispose(outs.filter((t) => !weights.has(t)));
   }
 }
 
@@ -114,4 +120,26 @@ export async function runSignature(sig: SavedModelSignature, feeds: Record<strin
   // tfjs-backend-wasm 4.22 lacks some kernels cpu has (FFT, Einsum, Complex, ragged ops, ...)
   // and fails on some TensorList loops (the Keras LSTM fixture): such a graph moves to cpu.
   return runWithFallback(sig, () => runOnce(sig, feeds), (err) => failed(sig, err));
+}
+
+/**
+ * Runs the signature once on zeros (unknown dimensions as 1) so that a graph tfjs cannot run is
+ * refused at load, naming the model, rather than at each request. Signatures taking strings or
+ * inputs of unknown rank are not probed; an error about the values themselves is left to requests.
+ */
+export async function probeSignature(sig: SavedModelSignature, dir: string): Promise<void> {
+  if (sig.inputs.some((i) => i.shape === undefined || tfjsDtype(i.dtype) === 'string')) return;
+  const feeds: Record<string, Tensor> = {};
+  for (const i of sig.inputs) {
+    const shape = (i.shape as number[]).map((d) => (d < 0 ? 1 : d));
+    const size = shape.reduce((a, b) => a * b, 1);
+    feeds[i.key] = tfjsDtype(i.dtype) === 'float32'
+      ? makeTensor({ dtype: 'float32', shape, data: new Float32Array(size) })
+      : makeTensor({ dtype: 'int32', shape, data: new Int32Array(size) });
+  }
+  try {
+    await runSignature(sig, feeds);
+  } catch (err) {
+    if (err instanceof MlflowError && err.errorCode === 'NOT_IMPLEMENTED') throw new MlflowError(`SavedModel ${dir}: ${err.message}`, 'NOT_IMPLEMENTED', { cause: err });
+  }
 }

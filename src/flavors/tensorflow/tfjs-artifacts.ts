@@ -96,6 +96,29 @@ function refJson(ref: string): string {
   return refIndex(ref) === 0 ? refNode(ref) : ref;
 }
 
+const ones = (n: number): object => ({ list: { i: Array.from({ length: n }, () => '1') } });
+const text = (v: string): object => ({ s: Buffer.from(v).toString('base64') });
+
+/**
+ * Attribute values TensorFlow's op registry declares as defaults, which SavedModels leave out
+ * (tf.saved_model.save strips default-valued attrs) and which tfjs's executors read without a
+ * fallback (a Conv2D without `dilations` fails inside tfjs with a TypeError).
+ */
+const TF_ATTR_DEFAULTS: Record<string, Record<string, object>> = {
+  Conv2D: { dilations: ones(4), data_format: text('NHWC') },
+  Conv2DBackpropInput: { dilations: ones(4), data_format: text('NHWC') },
+  DepthwiseConv2dNative: { dilations: ones(4), data_format: text('NHWC') },
+  Conv3D: { dilations: ones(5), data_format: text('NDHWC') },
+  MaxPool: { data_format: text('NHWC') },
+  AvgPool: { data_format: text('NHWC') },
+  MaxPool3D: { data_format: text('NDHWC') },
+  AvgPool3D: { data_format: text('NDHWC') },
+  BiasAdd: { data_format: text('NHWC') },
+  FusedBatchNorm: { data_format: text('NHWC'), epsilon: { f: 0.0001 } },
+  FusedBatchNormV2: { data_format: text('NHWC'), epsilon: { f: 0.0001 } },
+  FusedBatchNormV3: { data_format: text('NHWC'), epsilon: { f: 0.0001 } },
+};
+
 /**
  * The frozen graph and its control-flow functions as tfjs GraphModel artifacts (what model.json +
  * weights hold after tensorflowjs_converter): every Const's value moves to the weights, keyed by
@@ -108,6 +131,7 @@ function nodeJson(n: GraphNode): object {
     if (v === undefined || k === 'value' || k === '_output_shapes' || (n.op === 'Placeholder' && k === 'shape')) continue;
     attr[k] = attrJson(v);
   }
+  for (const [k, v] of Object.entries(TF_ATTR_DEFAULTS[n.op] ?? {})) if (!(k in n.attr)) attr[k] = v;
   return { name: n.name, op: n.op, input: n.input.map(refJson), attr };
 }
 

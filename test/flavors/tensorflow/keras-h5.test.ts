@@ -97,3 +97,80 @@ describe('tensorflow flavor: Keras 2 .h5 models (dl4j examples with recorded Ker
     await expect(loadKerasH5(path.join(FIXTURES, 'keras', 'weights_only.h5'))).rejects.toThrow(/holds weights only \(no model_config\)/);
   });
 });
+
+/** Keras 1's LSTM step in float64, from its own per-gate weights (W_*, U_*, b_*), hard_sigmoid gates. */
+function keras1Lstm(xs: number[][], g: Record<string, Float32Array>, units: number, backwards: boolean): number[][] {
+  const hardSigmoid = (v: number): number => Math.min(1, Math.max(0, 0.2 * v + 0.5));
+  const gate = (name: string, x: number[], h: number[], j: number): number => {
+    let s = g[`b_${name}`][j];
+    x.forEach((v, i) => (s += v * g[`W_${name}`][i * units + j]));
+    h.forEach((v, i) => (s += v * g[`U_${name}`][i * units + j]));
+    return s;
+  };
+  let h = new Array<number>(units).fill(0);
+  let c = new Array<number>(units).fill(0);
+  const steps = backwards ? [...xs].reverse() : xs;
+  const out = steps.map((x) => {
+    const hPrev = h;
+    const next = Array.from({ length: units }, (_, j) => {
+      const i = hardSigmoid(gate('i', x, hPrev, j));
+      const f = hardSigmoid(gate('f', x, hPrev, j));
+      const cj = f * c[j] + i * Math.tanh(gate('c', x, hPrev, j));
+      const o = hardSigmoid(gate('o', x, hPrev, j));
+      return { c: cj, h: o * Math.tanh(cj) };
+    });
+    c = next.map((n) => n.c);
+    h = next.map((n) => n.h);
+    return h;
+  });
+  return backwards ? out.reverse() : out;
+}
+
+describe('Keras 1.x and Theano .h5 files are read as Keras 2 reads them', () => {
+  it('a Theano-backend file: convolution kernels flipped back, predicting what Keras predicted', async () => {
+    const { x, y } = await recorded('conv1d');
+    const { kerasFlavorModel } = await import('../../../src/flavors/tensorflow/keras-predictor.js');
+    const m = await kerasFlavorModel(await loadKerasH5(path.join(FIXTURES, 'keras', 'conv1d_theano.h5')));
+    try {
+      expectClose(await m.predict(x), y, 1e-6);
+    } finally {
+      await m.close?.();
+    }
+  });
+
+  it('a Keras 1.2.2 Bidirectional LSTM (output_dim, inner_activation, per-gate weights) matches the LSTM equations on its weights', async () => {
+    const file = path.join(FIXTURES, 'keras', 'keras1_bidirectional_lstm.h5');
+    await h5wasm.ready;
+    const f = new h5wasm.File(file, 'r');
+    const weights: Record<string, Record<string, Float32Array>> = { forward: {}, backward: {} };
+    try {
+      const g = f.get('model_weights/bidirectional_1') as InstanceType<typeof h5wasm.Group>;
+      for (const dir of ['forward', 'backward']) {
+        for (const part of ['W', 'U', 'b']) {
+          for (const gate of ['i', 'f', 'c', 'o']) {
+            const ds = g.get(`${dir}_lstm_1_${part}_${gate}:0`) as InstanceType<typeof h5wasm.Dataset>;
+            weights[dir][`${part}_${gate}`] = Float32Array.from(ds.value as Float32Array);
+          }
+        }
+      }
+    } finally {
+      f.close();
+    }
+    const model = await loadKerasH5(file);
+    try {
+      const xs = Array.from({ length: 4 }, (_, t) => Array.from({ length: 10 }, (_, i) => Math.sin(t * 10 + i) * 0.8));
+      const { kerasFlavorModel } = await import('../../../src/flavors/tensorflow/keras-predictor.js');
+      const m = await kerasFlavorModel(model);
+      const out = await m.predict(makeTensor({ dtype: 'float32', shape: [1, 4, 10], data: Float32Array.from(xs.flat()) }));
+      if (!isTensor(out)) throw new Error('expected a tensor');
+      expect(out.shape).toEqual([1, 4, 20]);
+      const fwd = keras1Lstm(xs, weights.forward, 10, false);
+      const bwd = keras1Lstm(xs, weights.backward, 10, true);
+      const want = fwd.flatMap((h, t) => [...h, ...bwd[t]]);
+      const got = out.data as Float32Array;
+      want.forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-5));
+    } finally {
+      model.dispose();
+    }
+  });
+});

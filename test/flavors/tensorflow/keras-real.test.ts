@@ -2,60 +2,24 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MlflowError } from '../../../src/errors.js';
+import { expectClose, readExpected, REAL_DIR, refusal, tensorOf, type Recorded } from './real-fixtures.js';
 import { loadKerasArchive } from '../../../src/flavors/tensorflow/keras3/index.js';
 import { loadKerasH5 } from '../../../src/flavors/tensorflow/keras-h5.js';
 import { kerasFlavorModel } from '../../../src/flavors/tensorflow/keras-predictor.js';
-import { isTensor, makeTensor, type Tensor } from '../../../src/frame/tensor.js';
 
-const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tensorflow/real');
+const DIR = REAL_DIR;
 
-interface Recorded {
-  shape: number[];
-  dtype: string;
-  data: number[];
-}
-interface KerasCase {
-  inputs: Record<string, Recorded>;
-  outputs: Recorded | Record<string, Recorded>;
-}
-interface Expected {
-  keras_models: Record<string, KerasCase>;
-}
 
-const expected = JSON.parse(await readFile(path.join(DIR, 'expected.json'), 'utf8')) as Expected;
+const expected = await readExpected();
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-keras-real-'));
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function tensorOf(r: Recorded): Tensor {
-  return r.dtype.startsWith('int')
-    ? makeTensor({ dtype: 'int32', shape: r.shape, data: Int32Array.from(r.data) })
-    : makeTensor({ dtype: 'float32', shape: r.shape, data: Float32Array.from(r.data) });
-}
-
-function expectClose(got: unknown, want: Recorded, tol = 1e-5): void {
-  if (!isTensor(got)) throw new Error('expected a tensor');
-  expect(got.shape).toEqual(want.shape);
-  const data = got.data as ArrayLike<number>;
-  let worst = 0;
-  want.data.forEach((v, i) => {
-    worst = Math.max(worst, Math.abs(Number(data[i]) - v));
-  });
-  expect(worst).toBeLessThan(tol);
-}
-
-async function refusal(p: Promise<unknown>): Promise<MlflowError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!(err instanceof MlflowError)) throw new Error(`expected an MlflowError, got ${String(err)}`);
-  return err;
-}
-
-const SUPPORTED = Object.keys(expected.keras_models).filter((n) => n !== 'attention');
+const REFUSED = new Set(['attention', 'lambda_layer', 'custom_layer']);
+const SUPPORTED = Object.keys(expected.keras_models).filter((n) => !REFUSED.has(n));
 const CASES = SUPPORTED.flatMap((n) => ['keras', 'h5'].filter((ext) => existsSync(path.join(DIR, 'keras', `${n}.${ext}`))).map((ext) => [n, ext]));
 
 describe('real Keras 3.15 models (.keras and the legacy .h5 Keras 3 writes) predict what Keras predicted', () => {

@@ -1,9 +1,10 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readExpected, REAL_DIR } from './real-fixtures.js';
 import { loadKerasArchive } from '../../../src/flavors/tensorflow/keras3/index.js';
 import { kerasFlavorModel } from '../../../src/flavors/tensorflow/keras-predictor.js';
 import { MlflowError } from '../../../src/errors.js';
@@ -12,6 +13,7 @@ import { isTensor, makeTensor, type Tensor } from '../../../src/frame/tensor.js'
 import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tensorflow/keras3');
+const REAL = await readExpected();
 const open: Predictor[] = [];
 afterAll(async () => {
   for (const p of open) await p.close();
@@ -48,31 +50,12 @@ async function refusal(p: Promise<unknown>): Promise<MlflowError> {
   return err;
 }
 
-describe('Keras 3 .keras archives (synthetic, in Keras 3.5 saving_lib format; numpy forward pass)', () => {
-  it.each([
-    ['mlp', ['input_layer']],
-    ['cnn', ['input_layer']],
-    ['conv1d', ['input_layer']],
-    ['rnn', ['input_layer']],
-    ['text', ['input_layer']],
-    ['keras_2_13', ['dense_input']],
-    ['no_input_layer', ['input']],
-    ['nested', ['features']],
-  ])('%s.keras predicts what numpy computed', async (name, inputs) => {
-    const r = await expected(name);
-    const model = await kerasFlavorModel(await loadKerasArchive(path.join(DIR, `${name}.keras`)));
+describe('Keras 2.13-2.15 .keras archives (synthetic: no installable Keras writes them; numpy forward pass)', () => {
+  it('keras_2_13.keras (Keras 2 layer configs, weights under _layer_checkpoint_dependencies) predicts what numpy computed', async () => {
+    const r = await expected('keras_2_13');
+    const model = await kerasFlavorModel(await loadKerasArchive(path.join(DIR, 'keras_2_13.keras')));
     try {
-      expectClose(await model.predict(input(r, inputs[0])), r.output);
-    } finally {
-      await model.close?.();
-    }
-  });
-
-  it('a Functional model with two inputs, Concatenate and Add takes named tensors', async () => {
-    const r = await expected('two_inputs');
-    const model = await kerasFlavorModel(await loadKerasArchive(path.join(DIR, 'two_inputs.keras')));
-    try {
-      expectClose(await model.predict({ input_a: input(r, 'input_a'), input_b: input(r, 'input_b') }), r.output);
+      expectClose(await model.predict(input(r, 'dense_input')), r.output);
     } finally {
       await model.close?.();
     }
@@ -80,59 +63,29 @@ describe('Keras 3 .keras archives (synthetic, in Keras 3.5 saving_lib format; nu
 });
 
 describe('MLflow models around Keras 3 archives', () => {
-  it('loads an mlflow.keras (Keras 3) model from data/model.keras', async () => {
-    const r = await expected('mlp');
-    const p = await loadPredictor(path.join(DIR, 'mlflow_keras3_mlp'), { runtime: 'native' });
-    open.push(p);
-    expectClose(await p.predict(input(r, 'input_layer')), r.output);
-    // Its tensor signature turns a table into one [rows, 4] tensor first, so the answer is a
-    // tensor, as MLflow's _enforce_schema + KerasModelWrapper give an ndarray.
-    expectClose(await p.predict(mlpFrame(r)), r.output);
-  });
-
   it('a table in gives a table out when nothing converts it first: columns 0..n-1, as pandas.DataFrame(model.predict(df.values))', async () => {
-    const r = await expected('mlp');
-    const model = await kerasFlavorModel(await loadKerasArchive(path.join(DIR, 'mlp.keras')));
+    const r = REAL.keras_models.dense_mlp;
+    const model = await kerasFlavorModel(await loadKerasArchive(path.join(REAL_DIR, 'keras', 'dense_mlp.keras')));
     try {
-      const out = await model.predict(mlpFrame(r));
+      const { shape, data } = r.inputs.features;
+      const [rows, cols] = shape;
+      const frame = new Frame(
+        Array.from({ length: cols }, (_, j) => ({
+          name: `f${j}`,
+          data: { kind: 'number' as const, dtype: 'float32' as const, values: Float32Array.from({ length: rows }, (_, i) => data[i * cols + j]) },
+        })),
+        rows,
+      );
+      const out = await model.predict(frame);
       if (!isFrame(out)) throw new Error('expected a table');
       expect(out.columns.map((c) => c.name)).toEqual(['0', '1', '2']);
+      const want = r.outputs as { data: number[] };
       out.columns.forEach((c, j) => {
         const values = (c.data as { values: Float32Array }).values;
-        values.forEach((v, i) => expect(Math.abs(v - r.output.data[i * 3 + j])).toBeLessThan(1e-5));
+        values.forEach((v, i) => expect(Math.abs(v - want.data[i * 3 + j])).toBeLessThan(1e-5));
       });
     } finally {
       await model.close?.();
-    }
-  });
-
-  it('loads an mlflow.tensorflow model saved with TensorFlow >= 2.16 (save_format tf, data/model.keras is a zip)', async () => {
-    const r = await expected('cnn');
-    const p = await loadPredictor(path.join(DIR, 'mlflow_tensorflow_tf216_cnn'), { runtime: 'native' });
-    open.push(p);
-    expectClose(await p.predict(input(r, 'input_layer')), r.output);
-  });
-  it('an mlflow.keras model saved with save_exported_model loads data/model as a SavedModel', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'keras3-exported-'));
-    try {
-      // Any SavedModel stands in for keras.export.ExportArchive's output (serving_default = serve).
-      await cp(path.join(DIR, '../models/times_three_float/tf2model'), path.join(dir, 'data', 'model'), { recursive: true });
-      await writeFile(path.join(dir, 'data', 'keras_module.txt'), 'keras');
-      await writeFile(
-        path.join(dir, 'MLmodel'),
-        'flavors:\n  keras:\n    data: data\n    keras_backend: tensorflow\n    keras_version: 3.5.0\n    save_exported_model: true\n' +
-          '  python_function:\n    loader_module: mlflow.keras\n    python_version: 3.11.9\nmlflow_version: 2.16.0\n',
-      );
-      const p = await loadPredictor(dir, { runtime: 'native' });
-      try {
-        const out = await p.predict(makeTensor({ dtype: 'float32', shape: [3], data: Float32Array.from([1, 2, 3]) }));
-        if (!isTensor(out)) throw new Error('expected a tensor');
-        expect(Array.from(out.data as Float32Array)).toEqual([3, 6, 9]);
-      } finally {
-        await p.close();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -150,21 +103,21 @@ describe('MLflow models around Keras 3 archives', () => {
 
 describe('Keras 3 archives that cannot load natively are refused at load time', () => {
   it('names a Lambda layer', async () => {
-    const err = await refusal(loadKerasArchive(path.join(DIR, 'lambda.keras')));
+    const err = await refusal(loadKerasArchive(path.join(REAL_DIR, 'keras', 'lambda_layer.keras')));
     expect(err.errorCode).toBe('NOT_IMPLEMENTED');
-    expect(err.message).toMatch(/lambda\.keras: layer 'lambda' is a Lambda layer/);
+    expect(err.message).toMatch(/lambda_layer\.keras: layer 'lambda' is a Lambda layer/);
   });
 
   it('lists every unsupported layer class by name', async () => {
-    const err = await refusal(loadKerasArchive(path.join(DIR, 'unsupported.keras')));
+    const err = await refusal(loadKerasArchive(path.join(REAL_DIR, 'keras', 'custom_layer.keras')));
     expect(err.errorCode).toBe('NOT_IMPLEMENTED');
-    expect(err.message).toContain('unsupported.keras: layers not supported natively: ScaleByTwo (\'scale_by_two\'), UnitNormalization (\'unit_normalization\')');
+    expect(err.message).toContain('custom_layer.keras: layers not supported natively: ScaleByTwo (\'scale_by_two\'), UnitNormalization (\'unit_normalization\')');
   });
 
   it('names the file of a corrupt zip, of a zip without model.weights.h5, and of one with broken weights', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'keras3-'));
     try {
-      const good = await readFile(path.join(DIR, 'mlp.keras'));
+      const good = await readFile(path.join(REAL_DIR, 'keras', 'dense_mlp.keras'));
       const truncated = path.join(dir, 'truncated.keras');
       await writeFile(truncated, good.subarray(0, 600));
       let err = await refusal(loadKerasArchive(truncated));
@@ -179,7 +132,7 @@ describe('Keras 3 archives that cannot load natively are refused at load time', 
       expect(err.message).toBe(`${noWeights} has no model.weights.h5: the archive is incomplete`);
 
       const badWeights = path.join(dir, 'bad_weights.keras');
-      const mlpConfig = JSON.stringify((await expectedConfig('mlp.keras')));
+      const mlpConfig = JSON.stringify(await archiveConfig(path.join(REAL_DIR, 'keras', 'dense_mlp.keras')));
       await writeFile(badWeights, zipSync({ 'config.json': enc.encode(mlpConfig), 'model.weights.h5': enc.encode('not hdf5') }));
       err = await refusal(loadKerasArchive(badWeights));
       expect(err.message).toContain(`${badWeights}: model.weights.h5 cannot be read`);
@@ -194,22 +147,8 @@ describe('Keras 3 archives that cannot load natively are refused at load time', 
   });
 });
 
-/** The mlp's recorded input as a four-column table. */
-function mlpFrame(r: Recorded): Frame {
-  const { shape, data } = r.inputs.input_layer;
-  const rows = shape[0];
-  return new Frame(
-    ['a', 'b', 'c', 'd'].map((name, j) => ({
-      name,
-      data: { kind: 'number' as const, dtype: 'float32' as const, values: Float32Array.from({ length: rows }, (_, i) => data[i * 4 + j]) },
-    })),
-    rows,
-  );
-}
-
-/** config.json of a fixture archive. */
-async function expectedConfig(name: string): Promise<unknown> {
-  const { unzipSync } = await import('fflate');
-  const files = unzipSync(await readFile(path.join(DIR, name)));
+/** config.json of an archive. */
+async function archiveConfig(file: string): Promise<unknown> {
+  const files = unzipSync(await readFile(file));
   return JSON.parse(new TextDecoder().decode(files['config.json'])) as unknown;
 }

@@ -59,11 +59,12 @@ describe('tfjs backend choice', () => {
     expect(() => configuredTfBackend({ MLFLOW_TS_TF_BACKEND: 'gpu' })).toThrow(/MLFLOW_TS_TF_BACKEND must be 'cpu' or 'wasm', got 'gpu'/);
   });
 
-  it('is wasm for layers models with dense or convolution layers and only layers known to match on wasm', () => {
+  it('is wasm for layers models with dense, convolution or recurrent layers and only layers known to match on wasm', () => {
     expect(chooseLayersBackend(['InputLayer', 'Dense', 'Dropout', 'Dense'])).toBe('wasm');
     expect(chooseLayersBackend(['Conv2D', 'MaxPooling2D', 'Flatten', 'Dense'])).toBe('wasm');
     expect(chooseLayersBackend(['Flatten', 'Activation'])).toBe('cpu');
-    expect(chooseLayersBackend(['LSTM', 'Dense'])).toBe('cpu');
+    expect(chooseLayersBackend(['LSTM', 'Dense'])).toBe('wasm');
+    expect(chooseLayersBackend(['Dense', 'SomeCustomLayer'])).toBe('cpu');
     expect(chooseLayersBackend(['Sequential', 'Dense'])).toBe('cpu');
     expect(chooseLayersBackend(['Dense'], 'cpu')).toBe('cpu');
   });

@@ -31,9 +31,14 @@ const BUILDERS: Record<string, Builder> = {
 const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
   ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers,
-  // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng);
+  // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
+  // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
+  // HistGradientBoosting: inert data, never used to predict;
   // older numpy pickles a ufunc (FunctionTransformer's func) through _ufunc_reconstruct
-  'numpy.random._mt19937.MT19937', 'numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct',
+  'numpy.random._mt19937.MT19937', 'numpy.random._pcg64.PCG64', 'numpy.random._pcg64.PCG64DXSM',
+  'numpy.random._philox.Philox', 'numpy.random._sfc64.SFC64',
+  'numpy.random.bit_generator.SeedSequence', 'numpy.random.bit_generator.__pyx_unpickle_SeedSequence',
+  'numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct',
 ]);
 
 /**
@@ -42,6 +47,8 @@ const HELPERS = new Set([
  * become sklearn.linear_model.X), anything else by its full path.
  */
 export function canonicalName(module: string, name: string): string {
+  // scikit-learn >= 1.5's Cython losses pickle under their extension's bare name (_loss.CyHalfSquaredError)
+  if (module === '_loss') return `sklearn._loss.${name}`;
   const parts = module.split('.');
   if (parts[0] === 'sklearn' && parts.length >= 2) return `sklearn.${parts[1]}.${name}`;
   return `${module}.${name}`;

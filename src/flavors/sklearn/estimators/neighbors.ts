@@ -1,7 +1,8 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
+import { makeTensor, type Tensor } from '../../../frame/tensor.js';
 import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
-import type { State } from '../state.js';
+import { isNdArray, type State } from '../state.js';
 
 /** A fitted neighbors model: the training rows and how distances are measured. */
 function readNeighbors(s: State) {
@@ -81,46 +82,77 @@ function neighborWeights(m: Neighbors, rows: number, dist: Float64Array): Float6
   return w;
 }
 
+/**
+ * KNeighborsClassifier. With a 2-D y (outputs_2d_), classes_ holds one array per output and _y
+ * one class index per output: predict gives (rows, outputs) and predict_proba, a list of
+ * (rows, classes) arrays in sklearn, is returned as one (outputs, rows, classes) tensor (the
+ * same JSON) when every output has as many classes, and is missing otherwise.
+ */
 const classifier: Builder = (s) => {
   const m = readNeighbors(s);
-  const labels = new Labels(s.array('classes_'));
+  const multi = s.bool('outputs_2d_', false);
+  const labels = multi ? s.list('classes_').map((c, o) => {
+    if (!isNdArray(c)) return s.fail(`classes_[${o}] should be a numpy array`);
+    return new Labels(c);
+  }) : [new Labels(s.array('classes_'))];
+  const outs = labels.length;
   const y = s.floats('_y');
-  if (y.shape.length !== 1) s.fail('multi-output neighbors classifiers are not supported natively');
-  if (y.data.length !== m.n || y.data.some((c) => !Number.isInteger(c) || c < 0 || c >= labels.size)) {
-    s.fail('_y should hold one class index per training sample');
+  if (multi ? y.shape.length !== 2 || y.shape[1] !== outs : y.shape.length !== 1) s.fail(`_y should have ${multi ? `shape (n, ${outs})` : 'one dimension'}`);
+  for (let i = 0; i < y.data.length; i++) {
+    const c = y.data[i];
+    if (!Number.isInteger(c) || c < 0 || c >= labels[i % outs].size) s.fail('_y should hold class indices');
   }
-  const nc = labels.size;
-  const proba = (x: Data): { rows: number; p: Float64Array } => {
+  if (y.data.length !== m.n * outs) s.fail('_y should hold one class index per training sample and output');
+  /** Each output's (rows, classes) probabilities. */
+  const proba = (x: Data): { rows: number; p: Float64Array[] } => {
     const mx = toMatrix(x);
     const { idx, dist } = kneighbors(m, mx);
     const w = neighborWeights(m, mx.rows, dist);
-    const p = new Float64Array(mx.rows * nc);
-    for (let i = 0; i < mx.rows; i++) {
-      let sum = 0;
-      for (let j = 0; j < m.k; j++) {
-        const c = y.data[idx[i * m.k + j]];
-        p[i * nc + c] += w[i * m.k + j];
+    const p = labels.map((l, o) => {
+      const nc = l.size;
+      const po = new Float64Array(mx.rows * nc);
+      for (let i = 0; i < mx.rows; i++) {
+        let sum = 0;
+        for (let j = 0; j < m.k; j++) po[i * nc + y.data[idx[i * m.k + j] * outs + o]] += w[i * m.k + j];
+        for (let c = 0; c < nc; c++) sum += po[i * nc + c];
+        if (sum === 0) sum = 1;
+        for (let c = 0; c < nc; c++) po[i * nc + c] /= sum;
       }
-      for (let c = 0; c < nc; c++) sum += p[i * nc + c];
-      if (sum === 0) sum = 1;
-      for (let c = 0; c < nc; c++) p[i * nc + c] /= sum;
-    }
+      return po;
+    });
     return { rows: mx.rows, p };
   };
   const est: Estimator = {
     className: s.className,
-    predictProba(x) {
-      const { rows, p } = proba(x);
-      return f64Tensor([rows, nc], p);
-    },
-    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
     predict(x) {
       const { rows, p } = proba(x);
-      return labels.take(argmaxRows(rows, nc, p));
+      const picked = labels.map((l, o) => l.take(argmaxRows(rows, l.size, p[o])));
+      if (!multi) return picked[0];
+      return makeTensor({ dtype: picked[0].dtype, shape: [rows, outs], data: interleave(picked.map((t) => t.data), rows) } as Omit<Tensor, 'kind'>);
     },
   };
+  const nc = labels[0].size;
+  if (labels.every((l) => l.size === nc)) {
+    est.predictProba = (x) => {
+      const { rows, p } = proba(x);
+      const data = new Float64Array(outs * rows * nc);
+      p.forEach((po, o) => data.set(po, o * rows * nc));
+      return f64Tensor(multi ? [outs, rows, nc] : [rows, nc], data);
+    };
+    if (!multi) est.predictLogProba = (x) => logInPlace(est.predictProba!(x));
+  }
   return est;
 };
+
+/** Column arrays (one per output) as one row-major (rows, outputs) array of the same kind. */
+function interleave(cols: Tensor['data'][], rows: number): Tensor['data'] {
+  const outs = cols.length;
+  const out = Array.isArray(cols[0]) ? new Array<unknown>(rows * outs) : new (cols[0].constructor as Float64ArrayConstructor)(rows * outs);
+  cols.forEach((c, o) => {
+    for (let i = 0; i < rows; i++) (out as unknown[])[i * outs + o] = (c as ArrayLike<unknown>)[i];
+  });
+  return out as Tensor['data'];
+}
 
 const regressor: Builder = (s) => {
   const m = readNeighbors(s);

@@ -39,6 +39,8 @@ const HELPERS = new Set([
   'numpy.random._philox.Philox', 'numpy.random._sfc64.SFC64',
   'numpy.random.bit_generator.SeedSequence', 'numpy.random.bit_generator.__pyx_unpickle_SeedSequence',
   'numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct',
+  // FunctionTransformer(partial(check_array, ...)) in HistGradientBoosting's from_dtype preprocessor
+  'functools.partial', 'sklearn.utils.check_array',
 ]);
 
 /**

@@ -19,7 +19,6 @@ const NOT_NATIVE: Record<string, string> = {
   onehot_infrequent_min_frequency_cats: 'infrequent categories are not supported natively',
   onehot_infrequent_max_categories_cats: 'infrequent categories are not supported natively',
   onehot_infrequent_drop_first_cats: 'infrequent categories are not supported natively',
-  column_transformer_index_columns_mixed: '_new_Index is not supported natively',
   select_k_best_f_classif_wine: 'SelectKBest is not supported natively',
   select_percentile_chi2_iris: 'SelectPercentile is not supported natively',
   generic_univariate_fwe_diabetes: 'GenericUnivariateSelect is not supported natively',
@@ -77,7 +76,6 @@ const NOT_NATIVE: Record<string, string> = {
   count_tfidf_transformer_text: 'CountVectorizer is not supported natively',
   hashing_vectorizer_sgd_text: 'HashingVectorizer is not supported natively',
   ordinal_infrequent_cats: 'infrequent categories are not supported natively',
-  hist_gradient_boosting_from_dtype_mixed: 'partial is not supported natively',
   fixed_threshold_breast_cancer: 'FixedThresholdClassifier is not supported natively',
   tuned_threshold_breast_cancer: 'TunedThresholdClassifierCV is not supported natively',
 };

@@ -5,6 +5,8 @@ import type { Builder, Estimator } from './estimator.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
 import { decompositionBuilders } from './estimators/decomposition.js';
 import { dummyBuilders } from './estimators/dummy.js';
+import { featureSelectionBuilders, featureSelectionHelpers } from './estimators/feature-selection.js';
+import { multiclassBuilders, multiclassHelpers } from './estimators/multiclass.js';
 import { forestBuilders } from './estimators/forest.js';
 import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/gradient-boosting.js';
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
@@ -24,13 +26,15 @@ const BUILDERS: Record<string, Builder> = {
   ...linearBuilders, ...treeBuilders, ...forestBuilders, ...gradientBoostingBuilders,
   ...histGradientBoostingBuilders, ...dummyBuilders, ...neighborsBuilders, ...svmBuilders,
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
-  ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders,
+  ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...featureSelectionBuilders,
+  ...multiclassBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
 const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
-  ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers,
+  ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...featureSelectionHelpers,
+  ...multiclassHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
   // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
   // HistGradientBoosting: inert data, never used to predict;

@@ -1,7 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { makeTensor, type Tensor } from '../../../frame/tensor.js';
-import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, columnStack, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
 import { isNdArray, type State } from '../state.js';
 
 /** A fitted neighbors model: the training rows and how distances are measured. */
@@ -127,8 +126,7 @@ const classifier: Builder = (s) => {
     predict(x) {
       const { rows, p } = proba(x);
       const picked = labels.map((l, o) => l.take(argmaxRows(rows, l.size, p[o])));
-      if (!multi) return picked[0];
-      return makeTensor({ dtype: picked[0].dtype, shape: [rows, outs], data: interleave(picked.map((t) => t.data), rows) } as Omit<Tensor, 'kind'>);
+      return multi ? columnStack(picked, rows) : picked[0];
     },
   };
   const nc = labels[0].size;
@@ -143,16 +141,6 @@ const classifier: Builder = (s) => {
   }
   return est;
 };
-
-/** Column arrays (one per output) as one row-major (rows, outputs) array of the same kind. */
-function interleave(cols: Tensor['data'][], rows: number): Tensor['data'] {
-  const outs = cols.length;
-  const out = Array.isArray(cols[0]) ? new Array<unknown>(rows * outs) : new (cols[0].constructor as Float64ArrayConstructor)(rows * outs);
-  cols.forEach((c, o) => {
-    for (let i = 0; i < rows; i++) (out as unknown[])[i * outs + o] = (c as ArrayLike<unknown>)[i];
-  });
-  return out as Tensor['data'];
-}
 
 const regressor: Builder = (s) => {
   const m = readNeighbors(s);

@@ -16,9 +16,6 @@ const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
 
 /** Cases refused natively (the bridge scores them), with what the refusal says. */
 const NOT_NATIVE: Record<string, string> = {
-  onehot_infrequent_min_frequency_cats: 'infrequent categories are not supported natively',
-  onehot_infrequent_max_categories_cats: 'infrequent categories are not supported natively',
-  onehot_infrequent_drop_first_cats: 'infrequent categories are not supported natively',
   kbins_onehot_dense_quantile_wine: 'KBinsDiscretizer is not supported natively',
   kbins_ordinal_uniform_diabetes: 'KBinsDiscretizer is not supported natively',
   kbins_onehot_kmeans_iris: 'KBinsDiscretizer is not supported natively',
@@ -62,7 +59,6 @@ const NOT_NATIVE: Record<string, string> = {
   tfidf_logreg_text: 'TfidfVectorizer is not supported natively',
   count_tfidf_transformer_text: 'CountVectorizer is not supported natively',
   hashing_vectorizer_sgd_text: 'HashingVectorizer is not supported natively',
-  ordinal_infrequent_cats: 'infrequent categories are not supported natively',
   fixed_threshold_breast_cancer: 'FixedThresholdClassifier is not supported natively',
   tuned_threshold_breast_cancer: 'TunedThresholdClassifierCV is not supported natively',
 };

@@ -4,6 +4,7 @@ import { numCols, selectColumns, type Data } from './data.js';
 import type { Builder, Estimator } from './estimator.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
 import { decompositionBuilders } from './estimators/decomposition.js';
+import { discretizationBuilders } from './estimators/discretization.js';
 import { dummyBuilders } from './estimators/dummy.js';
 import { featureSelectionBuilders, featureSelectionHelpers } from './estimators/feature-selection.js';
 import { multiclassBuilders, multiclassHelpers } from './estimators/multiclass.js';
@@ -27,7 +28,7 @@ const BUILDERS: Record<string, Builder> = {
   ...histGradientBoostingBuilders, ...dummyBuilders, ...neighborsBuilders, ...svmBuilders,
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...featureSelectionBuilders,
-  ...multiclassBuilders,
+  ...multiclassBuilders, ...discretizationBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */

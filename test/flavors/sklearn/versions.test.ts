@@ -16,9 +16,6 @@ const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
 
 /** Cases refused natively (the bridge scores them), with what the refusal says. */
 const NOT_NATIVE: Record<string, string> = {
-  kbins_onehot_dense_quantile_wine: 'KBinsDiscretizer is not supported natively',
-  kbins_ordinal_uniform_diabetes: 'KBinsDiscretizer is not supported natively',
-  kbins_onehot_kmeans_iris: 'KBinsDiscretizer is not supported natively',
   power_transformer_yeo_johnson_diabetes: 'PowerTransformer is not supported natively',
   power_transformer_box_cox_iris: 'PowerTransformer is not supported natively',
   quantile_transformer_uniform_wine: 'QuantileTransformer is not supported natively',

@@ -16,7 +16,7 @@ function floats(t: Tensor): Float64Array {
   return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data as ArrayLike<number>);
 }
 
-/** GridSearchCV, RandomizedSearchCV, Halving*: the refitted best_estimator_ under the search's name. */
+/** GridSearchCV, RandomizedSearchCV: the refitted best_estimator_ under the search's name. */
 const search: Builder = (s, build) => {
   if (!s.has('best_estimator_')) s.fail('the search was fitted with refit=False: it has no best_estimator_ to predict with');
   return { ...build(s.raw('best_estimator_'), `${s.className}.best_estimator_`), className: s.className };
@@ -104,8 +104,6 @@ const multiOutput: Builder = (s, build) => {
 export const multiclassBuilders: Record<string, Builder> = {
   'sklearn.model_selection.GridSearchCV': search,
   'sklearn.model_selection.RandomizedSearchCV': search,
-  'sklearn.model_selection.HalvingGridSearchCV': search,
-  'sklearn.model_selection.HalvingRandomSearchCV': search,
   'sklearn.multiclass.OneVsRestClassifier': oneVsRest,
   'sklearn.multioutput.MultiOutputRegressor': multiOutput,
   'sklearn.multioutput.MultiOutputClassifier': multiOutput,

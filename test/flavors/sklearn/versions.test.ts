@@ -36,8 +36,6 @@ const NOT_NATIVE: Record<string, string> = {
   nearest_centroid_wine: 'NearestCentroid is not supported natively',
   pls_regression_diabetes: 'PLSRegression is not supported natively',
   kernel_ridge_rbf_diabetes: 'KernelRidge is not supported natively',
-  categorical_nb_cats: 'CategoricalNB is not supported natively',
-  complement_nb_wine: 'ComplementNB is not supported natively',
   sgd_one_class_svm_wine: 'SGDOneClassSVM is not supported natively',
   lof_novelty_wine: 'LocalOutlierFactor is not supported natively',
   select_from_model_rf_max_features_wine: 'feature_importances_) are not computed natively',

@@ -1,5 +1,5 @@
 import { selectColumns, type Data } from '../data.js';
-import type { Builder, Estimator } from '../estimator.js';
+import { afterTransform, type Builder, type Estimator } from '../estimator.js';
 import { floatData, isNdArray, type State } from '../state.js';
 
 /**
@@ -99,8 +99,8 @@ const rfe: Builder = (s, build) => {
   const support = s.array('support_');
   if (!support.dtype.endsWith('b1')) s.fail('support_ should be a boolean array');
   const mask = Array.from(floatData(support, 'support_'), (b) => b === 1);
-  const sel = selector(s, mask);
-  return delegating(sel, build(s.raw('estimator_'), `${s.className}.estimator_`));
+  const pick = selector(s, mask).transform!;
+  return { ...afterTransform(s.className, pick, build(s.raw('estimator_'), `${s.className}.estimator_`)), transform: pick };
 };
 
 /**
@@ -145,17 +145,6 @@ function thresholdOf(s: State, innerName: string, scores: Float64Array): number 
   const scale = m[1] === undefined ? 1 : Number(m[1]);
   const base = m[2] === 'mean' ? scores.reduce((a, b) => a + b, 0) / scores.length : percentile(scores, 50);
   return scale * base;
-}
-
-/** The selector's transform, and the inner estimator's methods after it. */
-function delegating(sel: Estimator, inner: Estimator): Estimator {
-  const pick = sel.transform!;
-  const est: Estimator = { className: sel.className, transform: pick };
-  if (inner.predict) est.predict = (x) => inner.predict!(pick(x));
-  if (inner.predictProba) est.predictProba = (x) => inner.predictProba!(pick(x));
-  if (inner.predictLogProba) est.predictLogProba = (x) => inner.predictLogProba!(pick(x));
-  if (inner.decisionFunction) est.decisionFunction = (x) => inner.decisionFunction!(pick(x));
-  return est;
 }
 
 export const featureSelectionBuilders: Record<string, Builder> = {

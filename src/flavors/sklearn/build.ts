@@ -18,6 +18,7 @@ import { naiveBayesBuilders } from './estimators/naive-bayes.js';
 import { neuralNetworkBuilders, neuralNetworkHelpers } from './estimators/neural-network.js';
 import { neighborsBuilders, neighborsHelpers } from './estimators/neighbors.js';
 import { isNumpyFunction, preprocessingBuilders } from './estimators/preprocessing.js';
+import { stackingBuilders } from './estimators/stacking.js';
 import { svmBuilders } from './estimators/svm.js';
 import { treeBuilders, treeHelpers } from './estimators/tree.js';
 import { isInstance, State } from './state.js';
@@ -28,7 +29,7 @@ const BUILDERS: Record<string, Builder> = {
   ...histGradientBoostingBuilders, ...dummyBuilders, ...neighborsBuilders, ...svmBuilders,
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...featureSelectionBuilders,
-  ...multiclassBuilders, ...discretizationBuilders,
+  ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */

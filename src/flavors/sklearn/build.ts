@@ -12,6 +12,7 @@ import { forestBuilders } from './estimators/forest.js';
 import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/gradient-boosting.js';
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
 import { imputeEncodeBuilders } from './estimators/impute-encode.js';
+import { isotonicBuilders } from './estimators/isotonic.js';
 import { linearBuilders, linearHelpers } from './estimators/linear.js';
 import { metaBuilders, metaHelpers } from './estimators/meta.js';
 import { naiveBayesBuilders } from './estimators/naive-bayes.js';
@@ -29,7 +30,7 @@ const BUILDERS: Record<string, Builder> = {
   ...histGradientBoostingBuilders, ...dummyBuilders, ...neighborsBuilders, ...svmBuilders,
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...featureSelectionBuilders,
-  ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders,
+  ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */

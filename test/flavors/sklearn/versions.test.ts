@@ -26,7 +26,6 @@ const NOT_NATIVE: Record<string, string> = {
   calibrated_sigmoid_svc_breast_cancer: 'CalibratedClassifierCV is not supported natively',
   calibrated_isotonic_nb_wine: 'CalibratedClassifierCV is not supported natively',
   calibrated_no_ensemble_iris: 'CalibratedClassifierCV is not supported natively',
-  isotonic_regression_diabetes_bmi: 'IsotonicRegression is not supported natively',
   one_vs_one_svc_iris: 'OneVsOneClassifier is not supported natively',
   classifier_chain_iris: 'ClassifierChain is not supported natively',
   regressor_chain_diabetes: 'RegressorChain is not supported natively',

@@ -29,7 +29,6 @@ const NOT_NATIVE: Record<string, string> = {
   one_vs_one_svc_iris: 'OneVsOneClassifier is not supported natively',
   classifier_chain_iris: 'ClassifierChain is not supported natively',
   regressor_chain_diabetes: 'RegressorChain is not supported natively',
-  nearest_centroid_wine: 'NearestCentroid is not supported natively',
   pls_regression_diabetes: 'PLSRegression is not supported natively',
   kernel_ridge_rbf_diabetes: 'KernelRidge is not supported natively',
   sgd_one_class_svm_wine: 'SGDOneClassSVM is not supported natively',

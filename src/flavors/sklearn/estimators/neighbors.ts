@@ -168,7 +168,47 @@ const regressor: Builder = (s) => {
   };
 };
 
+/**
+ * NearestCentroid: the class of the nearest centroid (euclidean or manhattan; first on ties).
+ * scikit-learn >= 1.5 predicts so only with uniform class priors (the default); with other
+ * priors it scores a discriminant function, not done here.
+ */
+const nearestCentroid: Builder = (s) => {
+  const c = s.floats('centroids_');
+  const [k, f] = c.shape;
+  const labels = new Labels(s.array('classes_'));
+  const metric = s.stringOr('metric', 'euclidean');
+  if (metric !== 'euclidean' && metric !== 'manhattan') s.fail(`metric '${metric}' is not supported natively`);
+  if (s.has('class_prior_') && Array.from(s.floats('class_prior_').data).some((p) => Math.abs(p - 1 / k) > 1e-8 + 1e-5 / k)) {
+    s.fail('NearestCentroid with non-uniform priors is not supported natively');
+  }
+  return {
+    className: s.className,
+    predict(x) {
+      const m = toMatrix(x);
+      if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but NearestCentroid is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+      const idx = new Int32Array(m.rows);
+      for (let i = 0; i < m.rows; i++) {
+        let best = Infinity;
+        for (let c0 = 0; c0 < k; c0++) {
+          let d = 0;
+          for (let j = 0; j < f; j++) {
+            const diff = m.data[i * f + j] - c.data[c0 * f + j];
+            d += metric === 'euclidean' ? diff * diff : Math.abs(diff);
+          }
+          if (d < best) {
+            best = d;
+            idx[i] = c0;
+          }
+        }
+      }
+      return labels.take(idx);
+    },
+  };
+};
+
 export const neighborsBuilders: Record<string, Builder> = {
+  'sklearn.neighbors.NearestCentroid': nearestCentroid,
   'sklearn.neighbors.KNeighborsClassifier': classifier,
   'sklearn.neighbors.KNeighborsRegressor': regressor,
 };

@@ -39,7 +39,6 @@ const NOT_NATIVE: Record<string, string> = {
   tfidf_logreg_text: 'TfidfVectorizer is not supported natively',
   count_tfidf_transformer_text: 'CountVectorizer is not supported natively',
   hashing_vectorizer_sgd_text: 'HashingVectorizer is not supported natively',
-  fixed_threshold_breast_cancer: 'FixedThresholdClassifier is not supported natively',
   tuned_threshold_breast_cancer: 'TunedThresholdClassifierCV is not supported natively',
 };
 

@@ -4,7 +4,8 @@ import {
   columnStack, f64Tensor, Labels, scoresTensor,
   type Builder, type Estimator,
 } from '../estimator.js';
-import { State } from '../state.js';
+import type { NdArray } from '../../../formats/pickle/types.js';
+import { isInstance, isNdArray, State } from '../state.js';
 
 /**
  * Meta-estimators that wrap fitted estimators: the hyper-parameter searches (scored with
@@ -90,6 +91,45 @@ const oneVsRest: Builder = (s, build) => {
   return est;
 };
 
+/** classes_ of a fitted classifier, or of a Pipeline's last step (sklearn's classes_ property). */
+function classesOf(s: State, obj: unknown): NdArray {
+  if (!isInstance(obj)) return s.fail('estimator_ should be an estimator object');
+  const own = obj.state.classes_;
+  if (isNdArray(own)) return own;
+  const steps = obj.state.steps;
+  const last = Array.isArray(steps) ? steps[steps.length - 1] : undefined;
+  if (Array.isArray(last)) return classesOf(s, last[1]);
+  return s.fail(`${obj.name} has no classes_`);
+}
+
+/**
+ * FixedThresholdClassifier (sklearn >= 1.5) with pos_label=None: the positive class (classes_[1])
+ * when its score (predict_proba[:, 1], else decision_function) is >= threshold ('auto': 0.5 for
+ * probabilities, 0 for decision scores); predict_proba and decision_function are estimator_'s.
+ */
+const fixedThreshold: Builder = (s, build) => {
+  if (s.raw('pos_label') !== null && s.raw('pos_label') !== undefined) s.fail('pos_label other than None is not supported natively');
+  const inner = build(s.raw('estimator_'), `${s.className}.estimator_`);
+  const labels = new Labels(classesOf(s, s.raw('estimator_')));
+  if (labels.size !== 2) s.fail('estimator_ should be a binary classifier');
+  const method = s.stringOr('response_method', 'auto');
+  const useProba = (method === 'auto' || method === 'predict_proba') && inner.predictProba !== undefined;
+  if (!useProba && (method === 'predict_proba' || !inner.decisionFunction)) s.fail(`estimator_ has no ${method === 'auto' ? 'predict_proba or decision_function' : method}`);
+  const t = s.raw('threshold');
+  const threshold = t === 'auto' ? (useProba ? 0.5 : 0) : s.number('threshold');
+  const est: Estimator = {
+    className: s.className,
+    predict(x) {
+      const score = useProba ? floats(inner.predictProba!(x)).filter((_, i) => i % 2 === 1) : floats(inner.decisionFunction!(x));
+      return labels.take(Int32Array.from(score, (v) => (v >= threshold ? 1 : 0)));
+    },
+  };
+  if (inner.predictProba) est.predictProba = inner.predictProba;
+  if (inner.predictLogProba) est.predictLogProba = inner.predictLogProba;
+  if (inner.decisionFunction) est.decisionFunction = inner.decisionFunction;
+  return est;
+};
+
 /** MultiOutputRegressor/Classifier: one fitted estimator per output; predict stacks their predictions. */
 const multiOutput: Builder = (s, build) => {
   const ests = s.list('estimators_').map((e, i) => build(e, `${s.className}.estimators_[${i}]`));
@@ -105,6 +145,7 @@ export const multiclassBuilders: Record<string, Builder> = {
   'sklearn.model_selection.GridSearchCV': search,
   'sklearn.model_selection.RandomizedSearchCV': search,
   'sklearn.multiclass.OneVsRestClassifier': oneVsRest,
+  'sklearn.model_selection.FixedThresholdClassifier': fixedThreshold,
   'sklearn.multioutput.MultiOutputRegressor': multiOutput,
   'sklearn.multioutput.MultiOutputClassifier': multiOutput,
 };

@@ -5,17 +5,22 @@ import type { Builder, Estimator } from './estimator.js';
 import { boosterBuilders, boosterHelpers } from './estimators/boosters.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
 import { decompositionBuilders } from './estimators/decomposition.js';
+import { discretizationBuilders } from './estimators/discretization.js';
 import { dummyBuilders } from './estimators/dummy.js';
+import { featureSelectionBuilders, featureSelectionHelpers } from './estimators/feature-selection.js';
+import { multiclassBuilders, multiclassHelpers } from './estimators/multiclass.js';
 import { forestBuilders } from './estimators/forest.js';
 import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/gradient-boosting.js';
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
 import { imputeEncodeBuilders } from './estimators/impute-encode.js';
+import { isotonicBuilders } from './estimators/isotonic.js';
 import { linearBuilders, linearHelpers } from './estimators/linear.js';
 import { metaBuilders, metaHelpers } from './estimators/meta.js';
 import { naiveBayesBuilders } from './estimators/naive-bayes.js';
 import { neuralNetworkBuilders, neuralNetworkHelpers } from './estimators/neural-network.js';
 import { neighborsBuilders, neighborsHelpers } from './estimators/neighbors.js';
 import { isNumpyFunction, preprocessingBuilders } from './estimators/preprocessing.js';
+import { stackingBuilders } from './estimators/stacking.js';
 import { svmBuilders } from './estimators/svm.js';
 import { treeBuilders, treeHelpers } from './estimators/tree.js';
 import { isInstance, State } from './state.js';
@@ -25,16 +30,25 @@ const BUILDERS: Record<string, Builder> = {
   ...linearBuilders, ...treeBuilders, ...forestBuilders, ...gradientBoostingBuilders,
   ...histGradientBoostingBuilders, ...dummyBuilders, ...neighborsBuilders, ...svmBuilders,
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
-  ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders,
+  ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
+  ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
 const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
-  ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers,
-  // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng);
+  ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers, ...featureSelectionHelpers,
+  ...multiclassHelpers,
+  // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
+  // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
+  // HistGradientBoosting: inert data, never used to predict;
   // older numpy pickles a ufunc (FunctionTransformer's func) through _ufunc_reconstruct
-  'numpy.random._mt19937.MT19937', 'numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct',
+  'numpy.random._mt19937.MT19937', 'numpy.random._pcg64.PCG64', 'numpy.random._pcg64.PCG64DXSM',
+  'numpy.random._philox.Philox', 'numpy.random._sfc64.SFC64',
+  'numpy.random.bit_generator.SeedSequence', 'numpy.random.bit_generator.__pyx_unpickle_SeedSequence',
+  'numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct',
+  // FunctionTransformer(partial(check_array, ...)) in HistGradientBoosting's from_dtype preprocessor
+  'functools.partial', 'sklearn.utils.check_array',
 ]);
 
 /**
@@ -43,6 +57,8 @@ const HELPERS = new Set([
  * become sklearn.linear_model.X), anything else by its full path.
  */
 export function canonicalName(module: string, name: string): string {
+  // scikit-learn >= 1.5's Cython losses pickle under their extension's bare name (_loss.CyHalfSquaredError)
+  if (module === '_loss') return `sklearn._loss.${name}`;
   const parts = module.split('.');
   if (parts[0] === 'sklearn' && parts.length >= 2) return `sklearn.${parts[1]}.${name}`;
   return `${module}.${name}`;

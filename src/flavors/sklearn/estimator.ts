@@ -24,6 +24,28 @@ export interface Estimator {
 export type BuildFn = (obj: unknown, where: string) => Estimator;
 export type Builder = (s: State, build: BuildFn) => Estimator;
 
+/** The methods `inner` has, each applied after `pre` (a Pipeline's earlier steps, a selector's columns). */
+export function afterTransform(className: string, pre: (x: Data) => Data, inner: Estimator): Estimator {
+  const est: Estimator = { className };
+  if (inner.predict) est.predict = (x) => inner.predict!(pre(x));
+  if (inner.predictProba) est.predictProba = (x) => inner.predictProba!(pre(x));
+  if (inner.predictLogProba) est.predictLogProba = (x) => inner.predictLogProba!(pre(x));
+  if (inner.decisionFunction) est.decisionFunction = (x) => inner.decisionFunction!(pre(x));
+  if (inner.transform) est.transform = (x) => inner.transform!(pre(x));
+  return est;
+}
+
+/** np.column_stack of 1-D predictions (one per output) into (rows, outputs), keeping the first's dtype. */
+export function columnStack(cols: Tensor[], rows: number): Tensor {
+  const outs = cols.length;
+  const first = cols[0].data;
+  const out = Array.isArray(first) ? new Array<unknown>(rows * outs) : new (first.constructor as Float64ArrayConstructor)(rows * outs);
+  cols.forEach((c, o) => {
+    for (let i = 0; i < rows; i++) (out as unknown[])[i * outs + o] = (c.data as ArrayLike<unknown>)[i];
+  });
+  return makeTensor({ dtype: cols[0].dtype, shape: [rows, outs], data: out } as Omit<Tensor, 'kind'>);
+}
+
 export function f64Tensor(shape: number[], data: Float64Array): Tensor {
   return makeTensor({ dtype: 'float64', shape, data });
 }

@@ -11,6 +11,19 @@ export class State {
     this.className = `${inst.module}.${inst.name}`;
   }
 
+  /**
+   * True if the pickle was written by scikit-learn `major.minor` or later (`_sklearn_version`,
+   * which every estimator pickles; absent only in pre-0.18 pickles), for fitted state whose
+   * meaning changed between versions.
+   */
+  sklearnAtLeast(major: number, minor: number): boolean {
+    const v = this.inst.state._sklearn_version;
+    const m = typeof v === 'string' ? /^(\d+)\.(\d+)/.exec(v) : null;
+    if (!m) return false;
+    const [maj, min] = [Number(m[1]), Number(m[2])];
+    return maj > major || (maj === major && min >= minor);
+  }
+
   has(key: string): boolean {
     const v = this.inst.state[key];
     return v !== undefined && v !== null;

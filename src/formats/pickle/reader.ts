@@ -11,6 +11,7 @@ import {
   py3Module,
 } from './builtins.js';
 import { checkDepth } from './depth.js';
+import { isPandasGlobal, pandasBuilderFor } from './pandas.js';
 import { markTuple, recordBuild, recordCall } from './provenance.js';
 import type { NdArray, PyGlobal, PyInstance } from './types.js';
 
@@ -388,7 +389,7 @@ export class Unpickler {
     const key = `${module}.${name}`;
     let g = this.globals.get(key);
     if (!g) {
-      if (!isBuiltinGlobal(key) && !this.allowExtra(module, name)) {
+      if (!isBuiltinGlobal(key) && !isPandasGlobal(key) && !this.allowExtra(module, name)) {
         throw new MlflowError(
           `${this.where()}: refused to load global '${key}': it is not on the allow-list of data classes (nothing in the file was run)`,
           'PERMISSION_DENIED',
@@ -418,7 +419,7 @@ export class Unpickler {
   private callBuilt(fn: PyGlobal, args: unknown[]): unknown {
     this.context.charge(8 * args.length);
     const key = `${fn.module}.${fn.name}`;
-    const builder = builderFor(key);
+    const builder = builderFor(key) ?? pandasBuilderFor(key);
     if (builder) {
       this.context.where = this.where();
       const value = builder(args, this.context);

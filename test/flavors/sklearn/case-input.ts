@@ -5,13 +5,17 @@ import { makeTensor, type Tensor } from '../../../src/frame/tensor.js';
 export interface CaseJson {
   case: string;
   files: Record<string, string>;
-  input: { kind: 'ndarray' | 'dataframe'; columns: string[] | null; dtypes: Record<string, string> | null; data: unknown[][] };
+  input: { kind: 'ndarray' | 'dataframe' | 'text'; columns: string[] | null; dtypes: Record<string, string> | null; data: unknown[][] };
   outputs: Record<string, { value: unknown; dtype: string; shape: number[] }>;
 }
 
-/** The case input as pyfunc hands it over: a Frame for DataFrames, a float64 Tensor for arrays. */
+/**
+ * The case input as pyfunc hands it over: a Frame for DataFrames, a float64 Tensor for arrays,
+ * a 1-D string Tensor for documents (text vectorizers).
+ */
 export function caseInput(c: CaseJson): Frame | Tensor {
   const rows = c.input.data;
+  if (c.input.kind === 'text') return makeTensor({ dtype: 'string', shape: [rows.length], data: rows as unknown as string[] });
   if (c.input.kind === 'ndarray') {
     const cols = rows[0].length;
     const data = new Float64Array(rows.length * cols);

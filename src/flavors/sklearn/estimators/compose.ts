@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { hstack, matrix, numCols, selectColumns, toMatrix, type Data } from '../data.js';
-import type { Builder, BuildFn, Estimator } from '../estimator.js';
+import { afterTransform, type Builder, type BuildFn, type Estimator } from '../estimator.js';
 import { isInstance, isNdArray, type State } from '../state.js';
 
 /** A pipeline step: an estimator, or 'passthrough' / None (identity). */
@@ -31,18 +31,7 @@ const pipeline: Builder = (s, build) => {
     }
     return cur;
   };
-  const est: Estimator = { className: s.className };
-  const fin = last.est;
-  if (!fin) {
-    est.transform = through;
-    return est;
-  }
-  if (fin.predict) est.predict = (x) => fin.predict!(through(x));
-  if (fin.predictProba) est.predictProba = (x) => fin.predictProba!(through(x));
-  if (fin.predictLogProba) est.predictLogProba = (x) => fin.predictLogProba!(through(x));
-  if (fin.decisionFunction) est.decisionFunction = (x) => fin.decisionFunction!(through(x));
-  if (fin.transform) est.transform = (x) => fin.transform!(through(x));
-  return est;
+  return last.est ? afterTransform(s.className, through, last.est) : { className: s.className, transform: through };
 };
 
 /** The column indices a ColumnTransformer entry selects, in the data it is given. */

@@ -12,6 +12,16 @@ export function dummyClassProba(s: State): Float64Array {
     p[argmaxRows(1, prior.length, prior)[0]] = 1;
     return p;
   }
+  if (strategy === 'constant') {
+    const classes = s.array('classes_').data as ArrayLike<unknown>;
+    let constant = s.raw('constant');
+    if (Array.isArray(constant) && constant.length === 1) constant = constant[0];
+    const j = Array.prototype.indexOf.call(classes, constant);
+    if (j < 0) return s.fail(`constant ${String(constant)} is not one of classes_`);
+    const p = new Float64Array(prior.length);
+    p[j] = 1;
+    return p;
+  }
   return s.fail(`DummyClassifier strategy '${strategy}' is random or unsupported natively`);
 }
 

@@ -2,7 +2,7 @@ import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import {
   probaClassifier, expit, f64Tensor, Labels, scoresTensor, softmaxRows,
-  type Builder,
+  type Builder, type BuildFn,
 } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
 import { FlatForest, type TreeSource } from './flat-forest.js';
@@ -139,8 +139,11 @@ function linkOf(s: State): Link {
   }
 }
 
-function histModel(s: State) {
-  if (s.has('_preprocessor')) s.fail("categorical_features='from_dtype' models are not supported natively");
+function histModel(s: State, build: BuildFn) {
+  // categorical_features='from_dtype' (sklearn >= 1.4): a ColumnTransformer encodes the pandas
+  // category columns first (OrdinalEncoder), then passes the others; the trees see its output
+  const prep = s.has('_preprocessor') ? build(s.raw('_preprocessor'), `${s.className}._preprocessor`).transform : undefined;
+  if (s.has('_preprocessor') && !prep) s.fail('_preprocessor has no transform');
   const k = s.number('n_trees_per_iteration_');
   const baseline = s.floats('_baseline_prediction').data;
   if (baseline.length !== k) s.fail(`_baseline_prediction should hold ${k} values`);
@@ -172,15 +175,15 @@ function histModel(s: State) {
     else for (const it of iterations) for (let c = 0; c < k; c++) it[c].addTo(x, known, out, k, c);
     return out;
   };
-  return { k, raw, link: linkOf(s) };
+  return { k, raw: (x: Data) => raw(toMatrix(prep ? prep(x) : x)), link: linkOf(s) };
 }
 
-const classifier: Builder = (s) => {
+const classifier: Builder = (s, build) => {
   const labels = new Labels(s.array('classes_'));
-  const { k, raw, link } = histModel(s);
+  const { k, raw, link } = histModel(s, build);
   const proba = (x: Data): { rows: number; p: Float64Array } => {
-    const m = toMatrix(x);
-    const r = raw(m);
+    const r = raw(x);
+    const m = { rows: r.length / k };
     if (link === 'logit') {
       const p = new Float64Array(m.rows * 2);
       for (let i = 0; i < m.rows; i++) {
@@ -194,21 +197,20 @@ const classifier: Builder = (s) => {
   };
   return probaClassifier(s.className, labels, proba, {
     decisionFunction(x) {
-      const m = toMatrix(x);
-      return scoresTensor(m.rows, k, raw(m));
+      const r = raw(x);
+      return scoresTensor(r.length / k, k, r);
     },
   });
 };
 
-const regressor: Builder = (s) => {
-  const { raw, link } = histModel(s);
+const regressor: Builder = (s, build) => {
+  const { raw, link } = histModel(s, build);
   return {
     className: s.className,
     predict(x) {
-      const m = toMatrix(x);
-      const r = raw(m);
+      const r = raw(x);
       if (link === 'log') for (let i = 0; i < r.length; i++) r[i] = Math.exp(r[i]);
-      return f64Tensor([m.rows], r);
+      return f64Tensor([r.length], r);
     },
   };
 };

@@ -2,7 +2,7 @@ import { MlflowError } from '../../../errors.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { columnOf, hstack, matrix, numCols, type Data, type TableColumn } from '../data.js';
 import type { Builder } from '../estimator.js';
-import { isNdArray, type State } from '../state.js';
+import { floatData, isNdArray, type State } from '../state.js';
 
 /**
  * SimpleImputer's missing test (sklearn's _get_mask): with missing_values NaN, a float NaN only;
@@ -102,15 +102,45 @@ function categoryMaps(s: State): Map<unknown, number>[] {
   });
 }
 
+/**
+ * Infrequent categories (min_frequency, max_categories; sklearn >= 1.1): per feature, the map
+ * from category index to its index once the infrequent ones are grouped into one last category
+ * (_default_to_infrequent_mappings), and the first infrequent index, which unknown values take
+ * before that map (_infrequent_indices). Null where a feature has none.
+ */
+interface Grouping {
+  map: Float64Array | null;
+  infrequentFirst: number | null;
+}
+
+function groupings(s: State, n: number): Grouping[] {
+  if (!s.bool('_infrequent_enabled', false)) return Array.from({ length: n }, () => ({ map: null, infrequentFirst: null }));
+  const maps = s.list('_default_to_infrequent_mappings');
+  const infrequent = s.list('_infrequent_indices');
+  if (maps.length !== n || infrequent.length !== n) s.fail('infrequent category mappings should have one entry per feature');
+  return maps.map((m, j) => {
+    const inf = infrequent[j];
+    return {
+      map: isNdArray(m) ? floatData(m, `_default_to_infrequent_mappings[${j}]`) : null,
+      infrequentFirst: isNdArray(inf) ? floatData(inf, `_infrequent_indices[${j}]`)[0] : null,
+    };
+  });
+}
+
+/** A per-feature array attribute of numbers or None (drop_idx_), null where absent. */
+function indexPerFeature(s: State, key: string, n: number): (number | null)[] {
+  const raw = s.raw(key);
+  return isNdArray(raw) ? valuesOf(raw).map((v) => (typeof v === 'number' ? v : null)) : Array.from({ length: n }, () => null);
+}
+
 const oneHotEncoder: Builder = (s) => {
-  if (s.bool('_infrequent_enabled', false)) s.fail('infrequent categories are not supported natively');
   const cats = categoryMaps(s);
+  const groups = groupings(s, cats.length);
   const handle = s.stringOr('handle_unknown', 'error');
-  const dropRaw = s.raw('drop_idx_');
-  const drop: (number | null)[] = isNdArray(dropRaw)
-    ? valuesOf(dropRaw).map((v) => (typeof v === 'number' ? v : null))
-    : cats.map(() => null);
-  const widths = cats.map((m, j) => m.size - (drop[j] === null ? 0 : 1));
+  // with infrequent categories, the index to drop once they are grouped
+  const drop = indexPerFeature(s, s.has('_drop_idx_after_grouping') ? '_drop_idx_after_grouping' : 'drop_idx_', cats.length);
+  const sizes = cats.map((m, j) => (groups[j].map ? Math.max(...groups[j].map!) + 1 : m.size));
+  const widths = sizes.map((n, j) => n - (drop[j] === null ? 0 : 1));
   const width = widths.reduce((a, b) => a + b, 0);
   return {
     className: s.className,
@@ -121,8 +151,12 @@ const oneHotEncoder: Builder = (s) => {
       cats.forEach((m, j) => {
         const c = columnOf(x, j);
         const d = drop[j];
+        const g = groups[j];
         for (let i = 0; i < x.rows; i++) {
-          const idx = m.get(catKey(c[i]));
+          let idx = m.get(catKey(c[i]));
+          // an unknown value counts as infrequent when the feature has infrequent categories
+          if (idx === undefined && g.infrequentFirst !== null && (handle === 'infrequent_if_exist' || handle === 'warn')) idx = g.infrequentFirst;
+          if (idx !== undefined && g.map) idx = g.map[idx];
           if (idx === undefined) {
             if (handle === 'error') {
               const name = x.names ? `'${x.names[j]}'` : String(j);
@@ -141,8 +175,10 @@ const oneHotEncoder: Builder = (s) => {
 };
 
 const ordinalEncoder: Builder = (s) => {
-  if (s.bool('_infrequent_enabled', false)) s.fail('infrequent categories are not supported natively');
   const cats = categoryMaps(s);
+  const groups = groupings(s, cats.length);
+  // the missing-value category keeps its index through the grouping, then takes encoded_missing_value
+  const missingIdx = cats.map((m) => m.get(NAN));
   const handle = s.stringOr('handle_unknown', 'error');
   const unknownValue = s.raw('unknown_value');
   const encodedMissing = s.has('encoded_missing_value') ? s.number('encoded_missing_value') : NaN;
@@ -156,9 +192,12 @@ const ordinalEncoder: Builder = (s) => {
         const c = columnOf(x, j);
         for (let i = 0; i < x.rows; i++) {
           const key = catKey(c[i]);
-          const idx = m.get(key);
+          let idx = m.get(key);
+          const grouped = groups[j].map;
+          if (idx !== undefined && grouped && key !== NAN) idx = grouped[idx];
           let v: number;
-          if (idx !== undefined) v = key === NAN ? encodedMissing : idx;
+          // sklearn sets encoded_missing_value wherever the (grouped) code equals the NaN category's
+          if (idx !== undefined) v = key === NAN || (grouped && idx === missingIdx[j]) ? encodedMissing : idx;
           else if (handle === 'use_encoded_value' && typeof unknownValue === 'number') v = unknownValue;
           else {
             const name = x.names ? `'${x.names[j]}'` : String(j);

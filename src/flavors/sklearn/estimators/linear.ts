@@ -138,6 +138,27 @@ const regressor: Builder = (s) => {
   };
 };
 
+/**
+ * Poisson, Gamma and Tweedie regressors: X @ coef_ + intercept_ through the inverse link of the
+ * fitted loss (_base_loss): log for HalfPoisson/HalfGamma/HalfTweedieLoss, identity for
+ * HalfTweedieLossIdentity (TweedieRegressor with power <= 0 or link='identity').
+ */
+const glmRegressor: Builder = (s) => {
+  const m = readLinear(s);
+  const loss = s.instance('_base_loss').name;
+  const log = ['HalfPoissonLoss', 'HalfGammaLoss', 'HalfTweedieLoss'].includes(loss);
+  if (!log && loss !== 'HalfTweedieLossIdentity') s.fail(`loss ${loss} is not supported natively`);
+  return {
+    className: s.className,
+    predict(x: Data): Tensor {
+      const mx = toMatrix(x);
+      const out = linearScores(m, mx, s.inst.name);
+      if (log) for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
+      return f64Tensor([mx.rows], out);
+    },
+  };
+};
+
 /** How a linear classifier turns scores into probabilities. */
 type ProbaKind = 'ovr' | 'softmax' | 'modified_huber' | null;
 
@@ -263,6 +284,16 @@ export const linearBuilders: Record<string, Builder> = {
   'sklearn.linear_model.ElasticNetCV': regressor,
   'sklearn.linear_model.Lars': regressor,
   'sklearn.linear_model.LassoLars': regressor,
+  'sklearn.linear_model.LarsCV': regressor,
+  'sklearn.linear_model.LassoLarsCV': regressor,
+  'sklearn.linear_model.LassoLarsIC': regressor,
+  'sklearn.linear_model.OrthogonalMatchingPursuit': regressor,
+  'sklearn.linear_model.OrthogonalMatchingPursuitCV': regressor,
+  'sklearn.linear_model.QuantileRegressor': regressor,
+  'sklearn.linear_model.TheilSenRegressor': regressor,
+  'sklearn.linear_model.PoissonRegressor': glmRegressor,
+  'sklearn.linear_model.GammaRegressor': glmRegressor,
+  'sklearn.linear_model.TweedieRegressor': glmRegressor,
   'sklearn.linear_model.BayesianRidge': regressor,
   'sklearn.linear_model.ARDRegression': regressor,
   'sklearn.linear_model.HuberRegressor': regressor,

@@ -153,7 +153,11 @@ const adaBoostClassifier: Builder = (s, build) => {
   const k = labels.size;
   const weights = s.floats('estimator_weights_').data;
   const wsum = weights.slice(0, ests.length).reduce((a, b) => a + b, 0);
-  const samme = s.stringOr('algorithm', 'SAMME.R') === 'SAMME';
+  // 'SAMME.R' is pickled explicitly while it exists; 1.6 deprecated the parameter ('deprecated'
+  // means SAMME) and later versions dropped it
+  const samme = s.stringOr('algorithm', 'SAMME') !== 'SAMME.R';
+  // scikit-learn 1.3 made each learner's SAMME vote symmetric: w for its class, -w/(k-1) for the others
+  const against = samme && s.sklearnAtLeast(1, 3) ? -1 / (k - 1) : 0;
   /** (rows, k) scores; binary models reduce them to one column as sklearn does. */
   const decision = (x: Data): { rows: number; cols: number; d: Float64Array } => {
     const pred = new Float64Array(x.rows * k);
@@ -162,7 +166,7 @@ const adaBoostClassifier: Builder = (s, build) => {
         const p = need(s, e, e.predict, 'predict')(x).data as ArrayLike<unknown>;
         for (let r = 0; r < x.rows; r++) {
           const c = classes.indexOf(p[r]);
-          if (c >= 0) pred[r * k + c] += weights[i];
+          for (let j = 0; j < k; j++) pred[r * k + j] += (j === c ? 1 : against) * weights[i];
         }
         return;
       }

@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import { argmaxRows, f64Tensor, Labels, type Builder, type Estimator } from '../estimator.js';
-import type { State } from '../state.js';
+import { floatData, isNdArray, type State } from '../state.js';
 
 /** Builds a classifier from its joint log-likelihood: predict, predict_proba, predict_log_proba. */
 function fromJll(s: State, jll: (x: Matrix) => Float64Array): Estimator {
@@ -76,8 +76,10 @@ const gaussian: Builder = (s) => {
 /** MultinomialNB and BernoulliNB: X @ feature_log_prob_.T + class_log_prior_ (+ absent-feature terms). */
 function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estimator {
   const flp = s.floats('feature_log_prob_');
-  const prior = s.floats('class_log_prior_').data;
   const [k, f] = flp.shape;
+  // ComplementNB adds the class prior only when there is a single class
+  const complement = s.inst.name === 'ComplementNB';
+  const prior = complement && k > 1 ? new Float64Array(k) : s.floats('class_log_prior_').data;
   // BernoulliNB adds log(1 - p) for absent features: precompute neg_prob and its row sums
   const neg = !bernoulli ? null : flp.data.map((v) => Math.log(1 - Math.exp(v)));
   const negSum = new Float64Array(k);
@@ -100,7 +102,36 @@ function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estim
   });
 }
 
+/** CategoricalNB: class_log_prior_ plus, per feature, the log-probability of the row's category index. */
+const categorical: Builder = (s) => {
+  const prior = s.floats('class_log_prior_').data;
+  const k = prior.length;
+  const tables = s.list('feature_log_prob_').map((t, j) => {
+    if (!isNdArray(t) || t.shape.length !== 2 || t.shape[0] !== k) return s.fail(`feature_log_prob_[${j}] should be a (classes, categories) array`);
+    return { n: t.shape[1], data: floatData(t, `feature_log_prob_[${j}]`) };
+  });
+  return fromJll(s, (x) => {
+    checkFeatures(x, tables.length, 'CategoricalNB');
+    const f = tables.length;
+    const out = new Float64Array(x.rows * k);
+    for (let i = 0; i < x.rows; i++) {
+      for (let c = 0; c < k; c++) out[i * k + c] = prior[c];
+      for (let j = 0; j < f; j++) {
+        const v = x.data[i * f + j];
+        const t = tables[j];
+        if (!Number.isInteger(v) || v < 0 || v >= t.n) {
+          throw new MlflowError(`CategoricalNB: feature ${j} holds ${v}, which is not one of its ${t.n} fitted category indices`, 'INVALID_PARAMETER_VALUE');
+        }
+        for (let c = 0; c < k; c++) out[i * k + c] += t.data[c * t.n + v];
+      }
+    }
+    return out;
+  });
+};
+
 export const naiveBayesBuilders: Record<string, Builder> = {
+  'sklearn.naive_bayes.ComplementNB': (s) => linearJll(s, false, null),
+  'sklearn.naive_bayes.CategoricalNB': categorical,
   'sklearn.naive_bayes.GaussianNB': gaussian,
   'sklearn.naive_bayes.MultinomialNB': (s) => linearJll(s, false, null),
   'sklearn.naive_bayes.BernoulliNB': (s) => {

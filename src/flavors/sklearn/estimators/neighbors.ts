@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
-import type { State } from '../state.js';
+import { argmaxRows, columnStack, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { isNdArray, type State } from '../state.js';
 
 /** A fitted neighbors model: the training rows and how distances are measured. */
 function readNeighbors(s: State) {
@@ -81,44 +81,64 @@ function neighborWeights(m: Neighbors, rows: number, dist: Float64Array): Float6
   return w;
 }
 
+/**
+ * KNeighborsClassifier. With a 2-D y (outputs_2d_), classes_ holds one array per output and _y
+ * one class index per output: predict gives (rows, outputs) and predict_proba, a list of
+ * (rows, classes) arrays in sklearn, is returned as one (outputs, rows, classes) tensor (the
+ * same JSON) when every output has as many classes, and is missing otherwise.
+ */
 const classifier: Builder = (s) => {
   const m = readNeighbors(s);
-  const labels = new Labels(s.array('classes_'));
+  const multi = s.bool('outputs_2d_', false);
+  const labels = multi ? s.list('classes_').map((c, o) => {
+    if (!isNdArray(c)) return s.fail(`classes_[${o}] should be a numpy array`);
+    return new Labels(c);
+  }) : [new Labels(s.array('classes_'))];
+  const outs = labels.length;
   const y = s.floats('_y');
-  if (y.shape.length !== 1) s.fail('multi-output neighbors classifiers are not supported natively');
-  if (y.data.length !== m.n || y.data.some((c) => !Number.isInteger(c) || c < 0 || c >= labels.size)) {
-    s.fail('_y should hold one class index per training sample');
+  if (multi ? y.shape.length !== 2 || y.shape[1] !== outs : y.shape.length !== 1) s.fail(`_y should have ${multi ? `shape (n, ${outs})` : 'one dimension'}`);
+  for (let i = 0; i < y.data.length; i++) {
+    const c = y.data[i];
+    if (!Number.isInteger(c) || c < 0 || c >= labels[i % outs].size) s.fail('_y should hold class indices');
   }
-  const nc = labels.size;
-  const proba = (x: Data): { rows: number; p: Float64Array } => {
+  if (y.data.length !== m.n * outs) s.fail('_y should hold one class index per training sample and output');
+  /** Each output's (rows, classes) probabilities. */
+  const proba = (x: Data): { rows: number; p: Float64Array[] } => {
     const mx = toMatrix(x);
     const { idx, dist } = kneighbors(m, mx);
     const w = neighborWeights(m, mx.rows, dist);
-    const p = new Float64Array(mx.rows * nc);
-    for (let i = 0; i < mx.rows; i++) {
-      let sum = 0;
-      for (let j = 0; j < m.k; j++) {
-        const c = y.data[idx[i * m.k + j]];
-        p[i * nc + c] += w[i * m.k + j];
+    const p = labels.map((l, o) => {
+      const nc = l.size;
+      const po = new Float64Array(mx.rows * nc);
+      for (let i = 0; i < mx.rows; i++) {
+        let sum = 0;
+        for (let j = 0; j < m.k; j++) po[i * nc + y.data[idx[i * m.k + j] * outs + o]] += w[i * m.k + j];
+        for (let c = 0; c < nc; c++) sum += po[i * nc + c];
+        if (sum === 0) sum = 1;
+        for (let c = 0; c < nc; c++) po[i * nc + c] /= sum;
       }
-      for (let c = 0; c < nc; c++) sum += p[i * nc + c];
-      if (sum === 0) sum = 1;
-      for (let c = 0; c < nc; c++) p[i * nc + c] /= sum;
-    }
+      return po;
+    });
     return { rows: mx.rows, p };
   };
   const est: Estimator = {
     className: s.className,
-    predictProba(x) {
-      const { rows, p } = proba(x);
-      return f64Tensor([rows, nc], p);
-    },
-    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
     predict(x) {
       const { rows, p } = proba(x);
-      return labels.take(argmaxRows(rows, nc, p));
+      const picked = labels.map((l, o) => l.take(argmaxRows(rows, l.size, p[o])));
+      return multi ? columnStack(picked, rows) : picked[0];
     },
   };
+  const nc = labels[0].size;
+  if (labels.every((l) => l.size === nc)) {
+    est.predictProba = (x) => {
+      const { rows, p } = proba(x);
+      const data = new Float64Array(outs * rows * nc);
+      p.forEach((po, o) => data.set(po, o * rows * nc));
+      return f64Tensor(multi ? [outs, rows, nc] : [rows, nc], data);
+    };
+    if (!multi) est.predictLogProba = (x) => logInPlace(est.predictProba!(x));
+  }
   return est;
 };
 
@@ -148,7 +168,47 @@ const regressor: Builder = (s) => {
   };
 };
 
+/**
+ * NearestCentroid: the class of the nearest centroid (euclidean or manhattan; first on ties).
+ * scikit-learn >= 1.5 predicts so only with uniform class priors (the default); with other
+ * priors it scores a discriminant function, not done here.
+ */
+const nearestCentroid: Builder = (s) => {
+  const c = s.floats('centroids_');
+  const [k, f] = c.shape;
+  const labels = new Labels(s.array('classes_'));
+  const metric = s.stringOr('metric', 'euclidean');
+  if (metric !== 'euclidean' && metric !== 'manhattan') s.fail(`metric '${metric}' is not supported natively`);
+  if (s.has('class_prior_') && Array.from(s.floats('class_prior_').data).some((p) => Math.abs(p - 1 / k) > 1e-8 + 1e-5 / k)) {
+    s.fail('NearestCentroid with non-uniform priors is not supported natively');
+  }
+  return {
+    className: s.className,
+    predict(x) {
+      const m = toMatrix(x);
+      if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but NearestCentroid is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+      const idx = new Int32Array(m.rows);
+      for (let i = 0; i < m.rows; i++) {
+        let best = Infinity;
+        for (let c0 = 0; c0 < k; c0++) {
+          let d = 0;
+          for (let j = 0; j < f; j++) {
+            const diff = m.data[i * f + j] - c.data[c0 * f + j];
+            d += metric === 'euclidean' ? diff * diff : Math.abs(diff);
+          }
+          if (d < best) {
+            best = d;
+            idx[i] = c0;
+          }
+        }
+      }
+      return labels.take(idx);
+    },
+  };
+};
+
 export const neighborsBuilders: Record<string, Builder> = {
+  'sklearn.neighbors.NearestCentroid': nearestCentroid,
   'sklearn.neighbors.KNeighborsClassifier': classifier,
   'sklearn.neighbors.KNeighborsRegressor': regressor,
 };

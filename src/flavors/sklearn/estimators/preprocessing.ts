@@ -154,7 +154,26 @@ const NUMPY_FUNCS: Record<string, (v: number) => number> = {
   log: Math.log, log1p: Math.log1p, log2: Math.log2, log10: Math.log10, exp: Math.exp, expm1: Math.expm1,
   sqrt: Math.sqrt, abs: Math.abs, absolute: Math.abs, square: (v) => v * v, negative: (v) => -v,
   sin: Math.sin, cos: Math.cos, tanh: Math.tanh, sign: Math.sign, reciprocal: (v) => 1 / v,
+  floor: Math.floor, ceil: Math.ceil, trunc: Math.trunc, rint: roundHalfEven, cbrt: Math.cbrt,
+  exp2: (v) => 2 ** v, arctan: Math.atan, arcsinh: Math.asinh, sinh: Math.sinh, cosh: Math.cosh,
 };
+
+/** np.rint: to the nearest integer, halves to even. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * HistGradientBoosting's from_dtype preprocessor wraps sklearn's check_array (dtype float64) in
+ * a functools.partial: on our float64 matrices it changes nothing. The partial is read as data;
+ * nothing named in it is called.
+ */
+function isCheckArrayPartial(v: unknown): boolean {
+  if (!isInstance(v) || v.module !== 'functools' || v.name !== 'partial') return false;
+  const fn = v.args[0] as { kind?: string; module?: string; name?: string } | undefined;
+  return fn?.kind === 'global' && fn.module === 'sklearn.utils.validation' && fn.name === 'check_array';
+}
 
 function numpyFuncName(v: unknown): string | null {
   if (typeof v !== 'object' || v === null) return null;
@@ -168,7 +187,7 @@ function numpyFuncName(v: unknown): string | null {
 /** A FunctionTransformer function: None is the identity, else a known numpy function. */
 function elementFunction(s: State, key: string): ((v: number) => number) | null {
   const func = s.raw(key);
-  if (func === null || func === undefined) return null;
+  if (func === null || func === undefined || isCheckArrayPartial(func)) return null;
   const name = numpyFuncName(func);
   const fn = name && Object.hasOwn(NUMPY_FUNCS, name) ? NUMPY_FUNCS[name] : undefined;
   if (!fn) return s.fail(`only FunctionTransformer ${key}=None and numpy element-wise functions (np.log1p, np.exp, ...) are supported natively`);

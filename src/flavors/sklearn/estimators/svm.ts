@@ -194,7 +194,9 @@ const classifier: Builder = (s) => {
       return labels.take(idx);
     },
   };
-  if (s.bool('probability', false) && probA.length > 0) {
+  // scikit-learn 1.9 deprecated the parameter: its default 'deprecated' means no probabilities
+  const probability = s.raw('probability') === 'deprecated' ? false : s.bool('probability', false);
+  if (probability && probA.length > 0) {
     est.predictProba = (x: Data) => {
       const m = toMatrix(x);
       const { k, pairs, dec } = ovoDecision(s, m);

@@ -44,6 +44,7 @@ export async function loadPredictor(uri: string, options: LoadPredictorOptions =
   const loadOptions = { ...rest, runtime: runtimeOf(options) };
   const warn = onWarning ?? warnOnStderr;
   const candidates = candidateFlavors(model, uri, { ...options, runtime: loadOptions.runtime });
+  const refusals: string[] = [];
   for (let i = 0; ; i++) {
     const flavor = candidates[i];
     try {
@@ -57,11 +58,18 @@ export async function loadPredictor(uri: string, options: LoadPredictorOptions =
       return makePredictor(model, flavor.name, flavorModel);
     } catch (e) {
       const next = candidates[i + 1];
-      if (!isNotSupportedNatively(e)) throw e;
+      if (!isNotSupportedNatively(e)) throw withRefusals(e, refusals);
       if (next === undefined) throw withRuntimeAdvice(e, model, options);
       warn(fallbackWarning(flavor, e, next));
+      refusals.push(`${e.message} (flavor '${flavor.name}')`);
     }
   }
+}
+
+/** A fallback that failed too: its error says why the model went there, not only how it failed. */
+function withRefusals(e: unknown, refusals: string[]): unknown {
+  if (refusals.length === 0 || !(e instanceof MlflowError)) return e;
+  return new MlflowError(`${e.message}. The model was loaded this way because ${refusals.join('; ')}`, e.errorCode, { cause: e });
 }
 
 const RUNTIMES = ['auto', 'native', 'python'] as const;

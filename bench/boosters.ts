@@ -29,21 +29,28 @@ const VENV_PYTHON = process.env.BOOSTERS_VENV ? path.join(process.env.BOOSTERS_V
 const FEATURES = 20;
 const WARM_UP_CALLS = 5;
 
-interface Row { label: string; rows: number; refLabel: string; refSeconds: number | null; oursSeconds: number; maxRelDiff: number | null; note?: string }
+/** Wall and CPU seconds of one predict call. */
+interface Timing { wall: number; cpu: number }
 
-async function runRef(python: string, lib: string, dir: string, rows: number): Promise<number> {
+interface Row { label: string; rows: number; refLabel: string; ref: Timing; ours: Timing; maxRelDiff: number }
+
+async function runRef(python: string, lib: string, dir: string, rows: number): Promise<Timing> {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const { stdout } = await promisify(execFile)(python, [SCRIPT, lib, dir, String(rows)], { env, maxBuffer: 1 << 20 });
-  return (JSON.parse(stdout) as { seconds: number }).seconds;
+  const r = JSON.parse(stdout) as { seconds: number; cpu_seconds: number };
+  return { wall: r.seconds, cpu: r.cpu_seconds };
 }
 
-function timeIt(fn: () => unknown, warm: () => unknown): number {
-  for (let i = 0; i < WARM_UP_CALLS; i++) warm();
+/** Times fn after warming up with warm; CPU time too, which a loaded machine disturbs less than wall time. */
+async function timeIt(fn: () => unknown, warm: () => unknown): Promise<Timing> {
+  for (let i = 0; i < WARM_UP_CALLS; i++) await warm();
+  const cpu = process.cpuUsage();
   const start = performance.now();
-  fn();
-  return (performance.now() - start) / 1000;
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { wall: (performance.now() - start) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
 
 function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -84,7 +91,7 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
     // XGBoost
     const xd = path.join(root, 'xgb');
     await mkdir(xd);
-    let xgbSeconds: number | null = null;
+    let xgbSeconds: Timing | null = null;
     try {
       xgbSeconds = await runRef(DEBIAN_PYTHON, 'xgboost', xd, rows);
     } catch (e) {
@@ -94,14 +101,14 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
       const x = await readF64(path.join(xd, 'X.f64'));
       const m = readXGBoostModel(await readFile(path.join(xd, 'model.ubj')));
       let pred: Float32Array = new Float32Array(0);
-      const ours = timeIt(() => { pred = m.predict(x, rows, FEATURES).data; }, () => m.predict(x.subarray(0, warmRows * FEATURES), warmRows, FEATURES));
-      out.push({ label: 'XGBoost binary:logistic, 100 trees depth 6', rows, refLabel: 'xgboost 1.7.4 nthread=1', refSeconds: xgbSeconds, oursSeconds: ours, maxRelDiff: maxRelDiff(pred, await readF64(path.join(xd, 'xgboost.pred.f64'))) });
+      const ours = await timeIt(() => { pred = m.predict(x, rows, FEATURES).data; }, () => m.predict(x.subarray(0, warmRows * FEATURES), warmRows, FEATURES));
+      out.push({ label: 'XGBoost binary:logistic, 100 trees depth 6', rows, refLabel: 'xgboost 1.7.4 nthread=1', ref: xgbSeconds, ours, maxRelDiff: maxRelDiff(pred, await readF64(path.join(xd, 'xgboost.pred.f64'))) });
       serving.push({ label: 'xgboost (model.ubj)', reqPerSec: await oneRowReqPerSec(await modelDir(root, 'xgb-model', path.join(xd, 'model.ubj'), 'model.ubj', 'xgboost:'), servingSeconds) });
     }
     // LightGBM (+ the ONNX model its script writes)
     const ld = path.join(root, 'lgb');
     await mkdir(ld);
-    let lgbSeconds: number | null = null;
+    let lgbSeconds: Timing | null = null;
     if (existsSync(VENV_PYTHON)) {
       try {
         lgbSeconds = await runRef(VENV_PYTHON, 'lightgbm', ld, rows);
@@ -115,8 +122,8 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
       const x = await readF64(path.join(ld, 'X.f64'));
       const m = readLightGBMModel(await readFile(path.join(ld, 'model.lgb')));
       let pred: Float64Array = new Float64Array(0);
-      const ours = timeIt(() => { pred = m.predict(x, rows, FEATURES).data; }, () => m.predict(x.subarray(0, warmRows * FEATURES), warmRows, FEATURES));
-      out.push({ label: 'LightGBM binary, 100 trees, 63 leaves', rows, refLabel: 'lightgbm 4.7 num_threads=1', refSeconds: lgbSeconds, oursSeconds: ours, maxRelDiff: maxRelDiff(pred, await readF64(path.join(ld, 'lightgbm.pred.f64'))) });
+      const ours = await timeIt(() => { pred = m.predict(x, rows, FEATURES).data; }, () => m.predict(x.subarray(0, warmRows * FEATURES), warmRows, FEATURES));
+      out.push({ label: 'LightGBM binary, 100 trees, 63 leaves', rows, refLabel: 'lightgbm 4.7 num_threads=1', ref: lgbSeconds, ours, maxRelDiff: maxRelDiff(pred, await readF64(path.join(ld, 'lightgbm.pred.f64'))) });
       serving.push({ label: 'lightgbm (model.lgb)', reqPerSec: await oneRowReqPerSec(await modelDir(root, 'lgb-model', path.join(ld, 'model.lgb'), 'model.lgb', 'lightgbm:'), servingSeconds) });
 
       const od = await modelDir(root, 'onnx-model', path.join(ld, 'trees.onnx'), 'model.onnx', 'onnx:');
@@ -125,17 +132,13 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
       const p = await loadPredictor(od, { runtime: 'native' });
       const x32 = Float32Array.from(x);
       const feed = (n: number) => ({ X: new ort.Tensor('float32', x32.subarray(0, n * FEATURES), [n, FEATURES]) });
-      for (let i = 0; i < WARM_UP_CALLS; i++) await session.run(feed(warmRows));
-      let start = performance.now();
-      const direct = await session.run(feed(rows));
-      const ortSeconds = (performance.now() - start) / 1000;
+      let direct: Record<string, { data: unknown }> = {};
+      const ortTiming = await timeIt(async () => { direct = await session.run(feed(rows)); }, () => session.run(feed(warmRows)));
       const input = makeTensor({ dtype: 'float64', shape: [rows, FEATURES], data: x });
       const warm = makeTensor({ dtype: 'float64', shape: [warmRows, FEATURES], data: x.subarray(0, warmRows * FEATURES) });
-      for (let i = 0; i < WARM_UP_CALLS; i++) await p.predict(warm);
-      start = performance.now();
-      const viaFlavor = (await p.predict(input)) as Record<string, Tensor>;
-      const oursSeconds = (performance.now() - start) / 1000;
-      out.push({ label: 'ONNX TreeEnsembleRegressor, 100 trees depth 6', rows, refLabel: 'onnxruntime-node session.run', refSeconds: ortSeconds, oursSeconds, maxRelDiff: maxRelDiff(viaFlavor.variable.data as Float32Array, direct.variable.data as Float32Array) });
+      let viaFlavor: Record<string, Tensor> = {};
+      const oursTiming = await timeIt(async () => { viaFlavor = (await p.predict(input)) as Record<string, Tensor>; }, () => p.predict(warm));
+      out.push({ label: 'ONNX TreeEnsembleRegressor, 100 trees depth 6', rows, refLabel: 'onnxruntime-node session.run', ref: ortTiming, ours: oursTiming, maxRelDiff: maxRelDiff(viaFlavor.variable.data as Float32Array, direct.variable.data as Float32Array) });
       await p.close();
       await session.release();
       serving.push({ label: 'onnx (model.onnx)', reqPerSec: await oneRowReqPerSec(od, servingSeconds) });
@@ -146,10 +149,10 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
   const lines = [
     `${rows.toLocaleString('en-US')} rows x ${FEATURES} float64 features, predict only, single-threaded on both sides (ONNX: onnxruntime's default threads on both)`,
     '',
-    '| model | rows | reference | reference rows/s | mlflow-ts rows/s | mlflow-ts vs reference | max relative difference |',
+    '| model | rows | reference | reference rows/s (wall / CPU) | mlflow-ts rows/s (wall / CPU) | mlflow-ts vs reference (wall / CPU) | max relative difference |',
     '|---|---|---|---|---|---|---|',
-    ...out.map((r) => `| ${r.label} | ${r.rows} | ${r.refLabel} | ${(r.rows / r.refSeconds!).toFixed(0)} | ${(r.rows / r.oursSeconds).toFixed(0)} | ` +
-      `${(r.refSeconds! / r.oursSeconds).toFixed(2)}x | ${r.maxRelDiff === null ? '-' : r.maxRelDiff.toExponential(1)} |`),
+    ...out.map((r) => `| ${r.label} | ${r.rows} | ${r.refLabel} | ${(r.rows / r.ref.wall).toFixed(0)} / ${(r.rows / r.ref.cpu).toFixed(0)} | ` +
+      `${(r.rows / r.ours.wall).toFixed(0)} / ${(r.rows / r.ours.cpu).toFixed(0)} | ${(r.ref.wall / r.ours.wall).toFixed(2)}x / ${(r.ref.cpu / r.ours.cpu).toFixed(2)}x | ${r.maxRelDiff.toExponential(1)} |`),
     '',
     `1-row requests to \`mlflow-ts serve\` (autocannon, 16 connections, ${servingSeconds} s each):`,
     '',

@@ -1,4 +1,5 @@
 import { MlflowError } from '../errors.js';
+import { CompactTrees } from './compact-trees.js';
 
 /**
  * One decision tree in a library-neutral form, read once by `Forest` to lay it out flat.
@@ -70,6 +71,8 @@ export class Forest {
   readonly leafIds: Int32Array;
   private readonly precision: FeaturePrecision;
   private readonly categoryRule: CategoryRule;
+  /** The 8-byte layout, when every split is numeric and compared on float32 values. */
+  private readonly compact: CompactTrees | null;
 
   constructor(trees: readonly TreeSource[], precision: FeaturePrecision, categoryRule: CategoryRule) {
     this.treeCount = trees.length;
@@ -130,6 +133,7 @@ export class Forest {
     this.maxFeature = maxFeature;
     this.leafValues = Float64Array.from(leafValues);
     this.leafIds = Int32Array.from(leafIds);
+    this.compact = precision === 'float32' && this.general.every((g) => g === 0) ? this.buildCompact(nodes) : null;
     this.bitsets = new Uint32Array(catWords);
     let at = 0;
     for (const c of catSets) {
@@ -147,6 +151,10 @@ export class Forest {
     columns: Int32Array, begin: number, end: number,
   ): void {
     this.checkWidth(nCols);
+    if (this.compact && out instanceof Float32Array) {
+      this.compact.addTo(x, nRows, nCols, out, outWidth, columns, begin, end);
+      return;
+    }
     const block = new Float64Array(Math.min(nRows, ROWS_PER_BLOCK) * nCols);
     const { roots, thresholds, ints, flags, leafValues, general } = this;
     for (let r0 = 0; r0 < nRows; r0 += ROWS_PER_BLOCK) {
@@ -163,6 +171,22 @@ export class Forest {
         }
       }
     }
+  }
+
+  private buildCompact(nodes: number): CompactTrees | null {
+    const { ints } = this;
+    let maxRight = 0;
+    for (let id = 0; id < nodes; id++) if (ints[id * 4 + 2] >= 0) maxRight = Math.max(maxRight, ints[id * 4 + 3] - id);
+    const fit = CompactTrees.fits(this.maxFeature, maxRight);
+    if (!fit) return null;
+    const c = new CompactTrees(nodes, this.treeCount, fit.featureBits);
+    c.roots.set(this.roots);
+    for (let id = 0; id < nodes; id++) {
+      const f = ints[id * 4 + 2];
+      if (f < 0) c.setLeaf(id, this.leafValues[ints[id * 4 + 3]]);
+      else c.setSplit(id, f, this.thresholds[id * 2], ints[id * 4 + 3], (this.flags[id] & FLAG_NAN_LEFT) !== 0);
+    }
+    return c;
   }
 
   /** Per row, the library's node id of the leaf reached in each tree [begin, end) (pred_leaf). */

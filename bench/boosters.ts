@@ -18,7 +18,7 @@ import { readLightGBMModel } from '../src/boosters/lightgbm/index.js';
 import { readXGBoostModel } from '../src/boosters/xgboost/index.js';
 import '../src/flavors/index.js';
 import { makeTensor, type Tensor } from '../src/frame/tensor.js';
-import { loadOrt } from '../src/flavors/onnx/session.js';
+import { loadOrt, sessionOptions } from '../src/flavors/onnx/session.js';
 import { loadPredictor } from '../src/pyfunc/index.js';
 import { loadServer, startServer, stopServer } from './server-process.js';
 import { readF64 } from './sklearn-batch.js';
@@ -67,8 +67,9 @@ async function modelDir(root: string, name: string, file: string, data: string, 
   return dir;
 }
 
-async function oneRowReqPerSec(dir: string, seconds: number): Promise<number> {
-  const server = await startServer({ kind: 'serve', modelDir: dir, runtime: 'native' });
+/** 1-row req/s of `mlflow-ts serve` on a model dir, or of the bare node:http server (dir null) as the machine's reference. */
+async function oneRowReqPerSec(dir: string | null, seconds: number): Promise<number> {
+  const server = await startServer(dir === null ? { kind: 'bare' } : { kind: 'serve', modelDir: dir, runtime: 'native' });
   try {
     const body = JSON.stringify({ inputs: [Array.from({ length: FEATURES }, (_, j) => Math.sin(j + 1))] });
     await loadServer(server, body, 1);
@@ -87,6 +88,7 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
   const serving: { label: string; reqPerSec: number }[] = [];
   const notes: string[] = [];
   try {
+    serving.push({ label: 'bare node:http (the machine\'s ceiling, same run)', reqPerSec: await oneRowReqPerSec(null, servingSeconds) });
     const warmRows = Math.min(10_000, rows);
     // XGBoost
     const xd = path.join(root, 'xgb');
@@ -128,10 +130,10 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
 
       const od = await modelDir(root, 'onnx-model', path.join(ld, 'trees.onnx'), 'model.onnx', 'onnx:');
       const ort = await loadOrt();
-      const session = await ort.InferenceSession.create(path.join(od, 'model.onnx'), { executionProviders: ['cpu'] });
+      const session = await ort.InferenceSession.create(path.join(od, 'model.onnx'), sessionOptions(null));
       const p = await loadPredictor(od, { runtime: 'native' });
-      const x32 = Float32Array.from(x);
-      const feed = (n: number) => ({ X: new ort.Tensor('float32', x32.subarray(0, n * FEATURES), [n, FEATURES]) });
+      // the rows arrive as float64 (as a request's JSON numbers do): both sides make the float32 input
+      const feed = (n: number) => ({ X: new ort.Tensor('float32', Float32Array.from(x.subarray(0, n * FEATURES)), [n, FEATURES]) });
       let direct: Record<string, { data: unknown }> = {};
       const ortTiming = await timeIt(async () => { direct = await session.run(feed(rows)); }, () => session.run(feed(warmRows)));
       const input = makeTensor({ dtype: 'float64', shape: [rows, FEATURES], data: x });
@@ -147,7 +149,7 @@ export async function benchBoosters(rows: number, servingSeconds: number): Promi
     await rm(root, { recursive: true, force: true });
   }
   const lines = [
-    `${rows.toLocaleString('en-US')} rows x ${FEATURES} float64 features, predict only, single-threaded on both sides (ONNX: onnxruntime's default threads on both)`,
+    `${rows.toLocaleString('en-US')} rows x ${FEATURES} float64 features, predict only, single-threaded on both sides (ONNX: onnxruntime's default intra-op threads, not spinning, on both)`,
     '',
     '| model | rows | reference | reference rows/s (wall / CPU) | mlflow-ts rows/s (wall / CPU) | mlflow-ts vs reference (wall / CPU) | max relative difference |',
     '|---|---|---|---|---|---|---|',

@@ -179,13 +179,14 @@ export class Forest {
     for (let id = 0; id < nodes; id++) if (ints[id * 4 + 2] >= 0) maxRight = Math.max(maxRight, ints[id * 4 + 3] - id);
     const fit = CompactTrees.fits(this.maxFeature, maxRight);
     if (!fit) return null;
-    const c = new CompactTrees(nodes, this.treeCount, fit.featureBits);
+    const c = new CompactTrees(nodes, this.treeCount, fit.featureBits, this.maxFeature);
     c.roots.set(this.roots);
     for (let id = 0; id < nodes; id++) {
       const f = ints[id * 4 + 2];
       if (f < 0) c.setLeaf(id, this.leafValues[ints[id * 4 + 3]]);
       else c.setSplit(id, f, this.thresholds[id * 2], ints[id * 4 + 3], (this.flags[id] & FLAG_NAN_LEFT) !== 0);
     }
+    c.finish();
     return c;
   }
 

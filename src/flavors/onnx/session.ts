@@ -20,7 +20,9 @@ const OPTION_KEYS = new Set(['inter_op_num_threads', 'intra_op_num_threads', 'ex
 
 /** onnxruntime SessionOptions from MLmodel's onnx_session_options, read as _OnnxModelWrapper reads them. */
 export function sessionOptions(conf: unknown): InferenceSession.SessionOptions {
-  const opts: InferenceSession.SessionOptions = { executionProviders: ['cpu'] };
+  // Idle intra-op threads spin by default, which starves a server's event loop between small
+  // requests; results do not depend on it, and extra_session_config may turn it back on.
+  const opts: InferenceSession.SessionOptions = { executionProviders: ['cpu'], extra: { 'session.intra_op.allow_spinning': '0' } };
   if (conf === null || conf === undefined) return opts;
   if (typeof conf !== 'object' || Array.isArray(conf)) throw new MlflowError('flavors.onnx.onnx_session_options must be a mapping', 'INVALID_PARAMETER_VALUE');
   const o = conf as Record<string, unknown>;
@@ -51,7 +53,7 @@ export function sessionOptions(conf: unknown): InferenceSession.SessionOptions {
   }
   const extra = o.extra_session_config;
   if (extra && typeof extra === 'object') {
-    opts.extra = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)]));
+    opts.extra = { ...opts.extra, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) };
   }
   return opts;
 }

@@ -97,6 +97,14 @@ describe('onnx flavor: onnx.helper graphs against onnxruntime 1.30 (Python)', ()
     await p.close();
   });
 
+  it('refuses a wrong number of features with a 400 naming expected and received', async () => {
+    const p = await loadPredictor(modelDir('tree_regressor_2_targets'), { runtime: 'native' });
+    const err = await p.predict(makeTensor({ dtype: 'float32', shape: [1, 3], data: new Float32Array(3) })).catch((e: unknown) => e);
+    expect((err as { errorCode?: string }).errorCode).toBe('BAD_REQUEST');
+    expect((err as Error).message).toMatch(/Got: 3 Expected: 5/);
+    await p.close();
+  });
+
   it('reads external data next to the model, also for a graph rewritten for ZipMap', async () => {
     const c = JSON.parse(readFileSync(join(FIX, 'external_data', 'case.json'), 'utf8')) as Case;
     const p = await loadPredictor(modelDir('external_data'), { runtime: 'native' });

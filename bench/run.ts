@@ -15,6 +15,8 @@
 //      and 2 workers, vs in-process predict (needs .venv-py: scripts/install-python-test-deps.sh)
 //   9. hostile request bodies (a CSV header repeating one name, records with ever new keys)
 //      vs pandas 1.5.3 reading the same CSV
+//  10. XGBoost / LightGBM native batch predict vs each library single-threaded (same rows, same
+//      run), ONNX through the flavor vs onnxruntime-node directly, 1-row serving of each
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
 // size of benchmark 2 (100,000 rows per second of BENCH_DURATION, at most 1,000,000), which
 // BENCH_ROWS overrides. The defaults take about 5 minutes on a 2-core machine.
@@ -22,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchH2O } from './h2o.js';
+import { benchBoosters } from './boosters.js';
 import { benchPythonBridge, formatBridgeTable } from './python-bridge.js';
 import { benchHostileRequests } from './hostile-requests.js';
 import { benchServing } from './serving.js';
@@ -74,6 +77,9 @@ section('6. H2O MOJO scoring (GBM, 50 trees)', await benchH2O(DURATION, Number(p
 section('7. spark flavor: RandomForest pipeline (100 trees), serve and models predict', await benchSpark(DURATION, BATCH_ROWS));
 section(`8. Batch scoring through mlflow-ts worker: Ray Data and Dask, 1 vs 2 workers (${BATCH_ROWS} rows)`, await benchBatchWorkers(BATCH_ROWS));
 section('9. Hostile request bodies: read time vs pandas 1.5.3', benchHostileRequests());
+
+process.stdout.write(`\nload average now: ${loadAverage()}\n`);
+section('10. XGBoost, LightGBM and ONNX: native vs the library, and 1-row serving', await benchBoosters(BATCH_ROWS, Math.max(1, DURATION / 2)));
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

@@ -26,7 +26,7 @@ const MODELS = [
 
 interface BatchRow { label: string; rows: number; pythonSeconds: number; oursSeconds: number; agree: number }
 
-async function readF64(file: string): Promise<Float64Array> {
+export async function readF64(file: string): Promise<Float64Array> {
   const buf = await readFile(file);
   // Copied (a Buffer may also sit in a pool at an unaligned offset): the copy is memory this
   // process has written, as Python's X is (made in memory). On this VM the first pass over

@@ -19,5 +19,8 @@ export * as sklearn from './flavors/sklearn/index.js';
 export * as spark from './flavors/spark/index.js';
 export * as tensorflow from './flavors/tensorflow/index.js';
 export * as tfjs from './flavors/tfjs/index.js';
+export * as onnx from './flavors/onnx/index.js';
+export * as xgboost from './boosters/xgboost/index.js';
+export * as lightgbm from './boosters/lightgbm/index.js';
 export * as pickle from './formats/pickle/index.js';
 export * from './serve/index.js';

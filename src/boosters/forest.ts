@@ -1,4 +1,5 @@
 import { MlflowError } from '../errors.js';
+import { CompactTrees } from './compact-trees.js';
 
 /**
  * One decision tree in a library-neutral form, read once by `Forest` to lay it out flat.
@@ -70,6 +71,8 @@ export class Forest {
   readonly leafIds: Int32Array;
   private readonly precision: FeaturePrecision;
   private readonly categoryRule: CategoryRule;
+  /** The 8-byte layout, when every split is numeric and compared on float32 values. */
+  private readonly compact: CompactTrees | null;
 
   constructor(trees: readonly TreeSource[], precision: FeaturePrecision, categoryRule: CategoryRule) {
     this.treeCount = trees.length;
@@ -130,6 +133,7 @@ export class Forest {
     this.maxFeature = maxFeature;
     this.leafValues = Float64Array.from(leafValues);
     this.leafIds = Int32Array.from(leafIds);
+    this.compact = precision === 'float32' && this.general.every((g) => g === 0) ? this.buildCompact(nodes) : null;
     this.bitsets = new Uint32Array(catWords);
     let at = 0;
     for (const c of catSets) {
@@ -147,11 +151,15 @@ export class Forest {
     columns: Int32Array, begin: number, end: number,
   ): void {
     this.checkWidth(nCols);
+    if (this.compact && out instanceof Float32Array) {
+      this.compact.addTo(x, nRows, nCols, out, outWidth, columns, begin, end);
+      return;
+    }
     const block = new Float64Array(Math.min(nRows, ROWS_PER_BLOCK) * nCols);
     const { roots, thresholds, ints, flags, leafValues, general } = this;
     for (let r0 = 0; r0 < nRows; r0 += ROWS_PER_BLOCK) {
       const n = Math.min(ROWS_PER_BLOCK, nRows - r0);
-      this.copyBlock(x, r0 * nCols, n * nCols, block);
+      const nan = this.copyBlock(x, r0 * nCols, n * nCols, block);
       for (let t = begin; t < end; t++) {
         const at = r0 * outWidth + columns[t];
         if (general[t] === 1) {
@@ -159,10 +167,28 @@ export class Forest {
             out[at + r * outWidth] += leafValues[ints[this.walkGeneral(roots[t], block, r * nCols) * 4 + 3]];
           }
         } else {
-          walkNumeric(thresholds, ints, flags, leafValues, roots[t], block, n, nCols, out, at, outWidth);
+          if (nan) walkNumeric(thresholds, ints, flags, leafValues, roots[t], block, n, nCols, out, at, outWidth);
+          else walkNumeric4(thresholds, ints, leafValues, roots[t], block, n, nCols, out, at, outWidth);
         }
       }
     }
+  }
+
+  private buildCompact(nodes: number): CompactTrees | null {
+    const { ints } = this;
+    let maxRight = 0;
+    for (let id = 0; id < nodes; id++) if (ints[id * 4 + 2] >= 0) maxRight = Math.max(maxRight, ints[id * 4 + 3] - id);
+    const fit = CompactTrees.fits(this.maxFeature, maxRight);
+    if (!fit) return null;
+    const c = new CompactTrees(nodes, this.treeCount, fit.featureBits, this.maxFeature);
+    c.roots.set(this.roots);
+    for (let id = 0; id < nodes; id++) {
+      const f = ints[id * 4 + 2];
+      if (f < 0) c.setLeaf(id, this.leafValues[ints[id * 4 + 3]]);
+      else c.setSplit(id, f, this.thresholds[id * 2], ints[id * 4 + 3], (this.flags[id] & FLAG_NAN_LEFT) !== 0);
+    }
+    c.finish();
+    return c;
   }
 
   /** Per row, the library's node id of the leaf reached in each tree [begin, end) (pred_leaf). */
@@ -190,12 +216,23 @@ export class Forest {
     }
   }
 
-  private copyBlock(x: Float64Array, from: number, n: number, block: Float64Array): void {
+  /** Copies n values (rounded to float32 if asked); true if one is NaN. */
+  private copyBlock(x: Float64Array, from: number, n: number, block: Float64Array): boolean {
+    let nan = false;
     if (this.precision === 'float32') {
-      for (let i = 0; i < n; i++) block[i] = Math.fround(x[from + i]);
+      for (let i = 0; i < n; i++) {
+        const v = Math.fround(x[from + i]);
+        block[i] = v;
+        if (v !== v) nan = true;
+      }
     } else {
-      block.set(x.subarray(from, from + n));
+      for (let i = 0; i < n; i++) {
+        const v = x[from + i];
+        block[i] = v;
+        if (v !== v) nan = true;
+      }
     }
+    return nan;
   }
 
   /** The leaf's record id for one row, through every kind of split. */
@@ -268,6 +305,66 @@ function walkNumeric(
     while (f >= 0) {
       const v = block[base + f];
       node = v <= thresholds[node * 2] || (v !== v && (flags[node] & FLAG_NAN_LEFT) !== 0) ? node + 1 : ints[node * 4 + 3];
+      f = ints[node * 4 + 2];
+    }
+    out[at + r * outWidth] += leafValues[ints[node * 4 + 3]];
+  }
+}
+
+/**
+ * walkNumeric for a block without NaN: four rows walk the tree together (independent chains the
+ * CPU overlaps), each step branch-free (a split's outcome is data; a mispredicted branch costs
+ * more than the arithmetic). A row at its leaf (feature -1) stays there.
+ */
+function walkNumeric4(
+  thresholds: Float64Array, ints: Int32Array, leafValues: Float64Array, root: number,
+  block: Float64Array, n: number, cols: number, out: Float64Array | Float32Array, at: number, outWidth: number,
+): void {
+  let r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const b0 = r * cols;
+    const b1 = b0 + cols;
+    const b2 = b1 + cols;
+    const b3 = b2 + cols;
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    let f0 = ints[root * 4 + 2];
+    let f1 = f0;
+    let f2 = f0;
+    let f3 = f0;
+    // a leaf's feature is -1: the AND stays negative only once every row is at its leaf
+    while ((f0 & f1 & f2 & f3) >= 0) {
+      if (f0 >= 0) {
+        n0 += 1 + ((ints[n0 * 4 + 3] - n0 - 1) & -(+(block[b0 + f0] > thresholds[n0 * 2])));
+        f0 = ints[n0 * 4 + 2];
+      }
+      if (f1 >= 0) {
+        n1 += 1 + ((ints[n1 * 4 + 3] - n1 - 1) & -(+(block[b1 + f1] > thresholds[n1 * 2])));
+        f1 = ints[n1 * 4 + 2];
+      }
+      if (f2 >= 0) {
+        n2 += 1 + ((ints[n2 * 4 + 3] - n2 - 1) & -(+(block[b2 + f2] > thresholds[n2 * 2])));
+        f2 = ints[n2 * 4 + 2];
+      }
+      if (f3 >= 0) {
+        n3 += 1 + ((ints[n3 * 4 + 3] - n3 - 1) & -(+(block[b3 + f3] > thresholds[n3 * 2])));
+        f3 = ints[n3 * 4 + 2];
+      }
+    }
+    const o = at + r * outWidth;
+    out[o] += leafValues[ints[n0 * 4 + 3]];
+    out[o + outWidth] += leafValues[ints[n1 * 4 + 3]];
+    out[o + 2 * outWidth] += leafValues[ints[n2 * 4 + 3]];
+    out[o + 3 * outWidth] += leafValues[ints[n3 * 4 + 3]];
+  }
+  for (; r < n; r++) {
+    const base = r * cols;
+    let node = root;
+    let f = ints[node * 4 + 2];
+    while (f >= 0) {
+      node += 1 + ((ints[node * 4 + 3] - node - 1) & -(+(block[base + f] > thresholds[node * 2])));
       f = ints[node * 4 + 2];
     }
     out[at + r * outWidth] += leafValues[ints[node * 4 + 3]];

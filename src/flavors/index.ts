@@ -1,6 +1,7 @@
 // Importing this module registers every built-in flavor; each folder registers itself on import.
 import './js_function/index.js';
 import './lightgbm/index.js';
+import './onnx/index.js';
 import './python_function/index.js';
 import './h2o/index.js';
 import './sklearn/index.js';

@@ -26,6 +26,7 @@ export const FLAVOR_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   '@tensorflow/tfjs': ['tensorflow', 'keras', 'tfjs'],
   '@tensorflow/tfjs-backend-wasm': ['tensorflow', 'keras', 'tfjs'],
   h5wasm: ['tensorflow', 'keras'],
+  'onnxruntime-node': ['onnx'],
 };
 
 /**

@@ -150,8 +150,9 @@ describe('models generate-dockerfile', () => {
     const omitted = (flavors?: string[]) => packagesToOmit(flavors).filter((p) => !DEPLOY_ONLY_PACKAGES.includes(p));
     expect(omitted(['python_function', 'sklearn'])).toEqual(Object.keys(FLAVOR_PACKAGES));
     expect(omitted(['js_function'])).toEqual(Object.keys(FLAVOR_PACKAGES));
-    expect(omitted(['python_function', 'keras'])).toEqual([]);
-    expect(omitted(['tfjs'])).toEqual(['h5wasm']);
+    expect(omitted(['python_function', 'keras'])).toEqual(['onnxruntime-node']);
+    expect(omitted(['tfjs'])).toEqual(['h5wasm', 'onnxruntime-node']);
+    expect(omitted(['onnx'])).toEqual(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'h5wasm']);
     expect(omitted(undefined)).toEqual([]);
     expect(packagesToOmit(['sklearn'])).toEqual(expect.arrayContaining([...DEPLOY_ONLY_PACKAGES]));
   });

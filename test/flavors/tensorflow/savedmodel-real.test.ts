@@ -47,6 +47,11 @@ describe('real TF 2.21 SavedModels (model.export, tf.Module, TF1 graph) predict 
   it.each(signatureCases().filter(([n]) => RUNS.has(n)))('%s, signature %s', async (name, key, c) => {
     const p = await load(await savedModelDir(name, key));
     const feeds = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, tensorOf(v)]));
+    if (Object.values(c.outputs).some((o) => (o as { shape: number[] }).shape.length === 0)) {
+      // MLflow's _TF2Wrapper iterates every output's rows: a scalar output fails there (a 400).
+      await expect(p.predict(feeds)).rejects.toThrow('iteration over a 0-d array');
+      return;
+    }
     const out = (await p.predict(feeds)) as Record<string, unknown> | Tensor;
     const keys = Object.keys(c.outputs);
     if (keys.length === 1 && isTensor(out)) expectClose(out, c.outputs[keys[0]]);

@@ -3,8 +3,9 @@ import { MlflowError, ModelRaisedError } from '../../errors.js';
 import { isFrame } from '../../frame/frame.js';
 import { outputsAsFrame } from '../../frame/outputs-as-frame.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
-import { availableTfBackend, chooseLayersBackend, runWithFallback } from './backend.js';
+import { availableTfBackend, chooseLayersBackend, onTfBackend, runWithFallback } from './backend.js';
 import { checkShape } from './check-shape.js';
+import { layersRunner } from './layers-runner.js';
 import { signatureFeeds } from './signature-input.js';
 import { fromTf, toTf } from './tfjs-tensors.js';
 
@@ -19,6 +20,8 @@ export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorMod
   const names = model.inputNames.length > 0 ? model.inputNames : model.inputs.map((t) => t.name);
   const outputNames = model.outputNames.length > 0 ? model.outputNames : model.outputs.map((t) => t.name);
   const state = { backend: await availableTfBackend(chooseLayersBackend(model.layers.map((l) => l.getClassName()))) };
+  // Built on the backend it will run on, so the tensors it precomputes need no move at the first request.
+  const runner = await onTfBackend(state.backend, () => Promise.resolve(layersRunner(model)));
   const failed = (err: unknown): Error => {
     if (err instanceof MlflowError) return err;
     // A TypeError comes from inside tfjs-layers, not from the request.
@@ -38,9 +41,8 @@ export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorMod
             checkShape(feeds[n].shape, model.inputs[i].shape, `Input '${n}'`);
             xs.push(toTf(feeds[n], model.inputs[i].dtype, `Input '${n}'`));
           });
-          // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.
-          const out = model.predict(xs.length === 1 ? xs[0] : xs, { batchSize: Math.max(1, xs[0]?.shape[0] ?? 1) });
-          ys.push(...(Array.isArray(out) ? out : [out]));
+          // The whole request as one batch, as predict(x, {batchSize: rows}) computes it.
+          ys.push(...runner.run(xs));
           return await Promise.all(ys.map(fromTf));
         } finally {
           tf.dispose([...xs, ...ys]);
@@ -53,6 +55,7 @@ export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorMod
       return Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
     },
     close(): void {
+      runner.dispose();
       model.dispose();
     },
   };

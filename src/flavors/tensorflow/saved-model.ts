@@ -13,6 +13,7 @@ import { convertControlFlowFunctions } from './control-flow.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
 import { prepareTfjs, rewriteTrainingBatchNorm } from './custom-ops.js';
 import { freezeSignature, type SignatureTensor } from './freeze.js';
+import { fuseBiasActivation } from './fuse-ops.js';
 import { graphCacheDir, graphCacheEntry, readCachedGraph, writeCachedGraph, type ConvertedSignature } from './graph-cache.js';
 import { nodeMap } from './graph-node.js';
 import { inlineFunctionCalls } from './inline-calls.js';
@@ -105,6 +106,7 @@ async function convertSignature(dir: string, pb: Uint8Array, tags: readonly stri
   const flat = inlineFunctionCalls(graph.node, library, what);
   const keys = checkpointKeys(flat.nodes, nodeMap(flat.nodes, what));
   const frozen = freezeSignature(flat.nodes, flat.resolve, sig, keys, what);
+  fuseBiasActivation(frozen);
   const functions = convertControlFlowFunctions(frozen.nodes, new Map(library.map((f) => [f.signature.name, f])), frozen.consts, what);
 
   const allNodes = [...frozen.nodes, ...functions.flatMap((f) => f.nodes)];

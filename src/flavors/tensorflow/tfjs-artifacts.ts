@@ -107,6 +107,8 @@ const text = (v: string): object => ({ s: Buffer.from(v).toString('base64') });
 const TF_ATTR_DEFAULTS: Record<string, Record<string, object>> = {
   Conv2D: { dilations: ones(4), data_format: text('NHWC') },
   Conv2DBackpropInput: { dilations: ones(4), data_format: text('NHWC') },
+  _FusedConv2D: { dilations: ones(4), data_format: text('NHWC') },
+  FusedDepthwiseConv2dNative: { dilations: ones(4), data_format: text('NHWC') },
   DepthwiseConv2dNative: { dilations: ones(4), data_format: text('NHWC') },
   Conv3D: { dilations: ones(5), data_format: text('NDHWC') },
   MaxPool: { data_format: text('NHWC') },

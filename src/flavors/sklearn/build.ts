@@ -14,6 +14,7 @@ import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
 import { imputeEncodeBuilders } from './estimators/impute-encode.js';
 import { isotonicBuilders } from './estimators/isotonic.js';
+import { kernelRidgeBuilders } from './estimators/kernel-ridge.js';
 import { linearBuilders, linearHelpers } from './estimators/linear.js';
 import { metaBuilders, metaHelpers } from './estimators/meta.js';
 import { naiveBayesBuilders } from './estimators/naive-bayes.js';
@@ -32,6 +33,7 @@ const BUILDERS: Record<string, Builder> = {
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
+  ...kernelRidgeBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
@@ -122,6 +124,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator): Estimator {
   if (est.predictLogProba) wrapped.predictLogProba = (x) => est.predictLogProba!(check(x));
   if (est.decisionFunction) wrapped.decisionFunction = (x) => est.decisionFunction!(check(x));
   if (est.transform) wrapped.transform = (x) => est.transform!(check(x));
+  if (est.scoreSamples) wrapped.scoreSamples = (x) => est.scoreSamples!(check(x));
   if (est.inverseTransform) wrapped.inverseTransform = est.inverseTransform;
   return wrapped;
 }

@@ -5,7 +5,7 @@ import type { Data } from './data.js';
 import { dtypeName, type State } from './state.js';
 
 /** The sklearn methods a pyfunc model may call (MLflow's predict_fn). */
-export type SklearnMethod = 'predict' | 'predict_proba' | 'predict_log_proba' | 'decision_function' | 'transform';
+export type SklearnMethod = 'predict' | 'predict_proba' | 'predict_log_proba' | 'decision_function' | 'transform' | 'score_samples';
 
 /** A fitted estimator rebuilt from its pickle: the methods it has, as sklearn computes them. */
 export interface Estimator {
@@ -16,6 +16,8 @@ export interface Estimator {
   predictLogProba?(x: Data): Tensor;
   decisionFunction?(x: Data): Tensor;
   transform?(x: Data): Data;
+  /** Outlier detectors' per-row scores (IsolationForest, OneClassSVM, LocalOutlierFactor...). */
+  scoreSamples?(x: Data): Tensor;
   /** For a TransformedTargetRegressor's transformer_. */
   inverseTransform?(x: Data): Data;
 }

@@ -68,8 +68,9 @@ const isolationForest: Builder = (s) => {
   if (feats.length !== trees.length) s.fail('estimators_features_ does not match estimators_');
   const maxFeatures = s.number('_max_features');
   const denom = trees.length * averagePathLength(s.number('_max_samples'));
-  const offset = s.number('offset_');
-  const scores = (x: Data): { rows: number; d: Float64Array } => {
+  const offset_ = s.number('offset_');
+  /** score_samples, less `offset` (decision_function subtracts offset_). */
+  const scores = (x: Data, offset: number): { rows: number; d: Float64Array } => {
     const m = toMatrix(x);
     const depths = new Float64Array(m.rows);
     trees.forEach((t, k) => {
@@ -87,11 +88,15 @@ const isolationForest: Builder = (s) => {
   return {
     className: s.className,
     decisionFunction(x) {
-      const { rows, d } = scores(x);
+      const { rows, d } = scores(x, offset_);
+      return f64Tensor([rows], d);
+    },
+    scoreSamples(x) {
+      const { rows, d } = scores(x, 0);
       return f64Tensor([rows], d);
     },
     predict(x) {
-      const { rows, d } = scores(x);
+      const { rows, d } = scores(x, offset_);
       return makeTensor({ dtype: 'int64', shape: [rows], data: d.map((v) => (v < 0 ? -1 : 1)) });
     },
   };

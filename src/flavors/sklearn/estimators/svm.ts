@@ -244,10 +244,13 @@ const regressor: Builder = (s) => {
   };
 };
 
-/** OneClassSVM: decision = sum(dual * K) + intercept (= -rho); inliers (+1) where it is > 0. */
+/**
+ * OneClassSVM: decision = sum(dual * K) + intercept (= -rho); inliers (+1) where it is > 0;
+ * score_samples = decision + offset_ (= -intercept_), i.e. the kernel sum alone.
+ */
 const oneClass: Builder = (s) => {
   const m = readSvmCached(s);
-  const decision = (x: Data): { rows: number; d: Float64Array } => {
+  const decision = (x: Data, intercept = m.intercept[0]): { rows: number; d: Float64Array } => {
     const mx = toMatrix(x);
     const d = new Float64Array(mx.rows);
     const kv = new Float64Array(m.nSV);
@@ -255,7 +258,7 @@ const oneClass: Builder = (s) => {
       m.kernelRow(mx, r, kv);
       let sum = 0;
       for (let v = 0; v < m.nSV; v++) sum += m.dual[v] * kv[v];
-      d[r] = sum + m.intercept[0];
+      d[r] = sum + intercept;
     }
     return { rows: mx.rows, d };
   };
@@ -263,6 +266,10 @@ const oneClass: Builder = (s) => {
     className: s.className,
     decisionFunction(x) {
       const { rows, d } = decision(x);
+      return f64Tensor([rows], d);
+    },
+    scoreSamples(x) {
+      const { rows, d } = decision(x, 0);
       return f64Tensor([rows], d);
     },
     predict(x) {

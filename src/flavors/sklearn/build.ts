@@ -15,6 +15,8 @@ import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './est
 import { imputeEncodeBuilders } from './estimators/impute-encode.js';
 import { isotonicBuilders } from './estimators/isotonic.js';
 import { kernelRidgeBuilders } from './estimators/kernel-ridge.js';
+import { chainBuilders } from './estimators/chains.js';
+import { calibrationBuilders, calibrationHelpers } from './estimators/calibration.js';
 import { linearBuilders, linearHelpers } from './estimators/linear.js';
 import { metaBuilders, metaHelpers } from './estimators/meta.js';
 import { naiveBayesBuilders } from './estimators/naive-bayes.js';
@@ -33,14 +35,14 @@ const BUILDERS: Record<string, Builder> = {
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
-  ...kernelRidgeBuilders,
+  ...kernelRidgeBuilders, ...chainBuilders, ...calibrationBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
 const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
   ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers, ...featureSelectionHelpers,
-  ...multiclassHelpers,
+  ...multiclassHelpers, ...calibrationHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
   // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
   // HistGradientBoosting: inert data, never used to predict;

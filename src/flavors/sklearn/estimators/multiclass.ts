@@ -92,7 +92,7 @@ const oneVsRest: Builder = (s, build) => {
 };
 
 /** classes_ of a fitted classifier, or of a Pipeline's last step (sklearn's classes_ property). */
-function classesOf(s: State, obj: unknown): NdArray {
+export function classesOf(s: State, obj: unknown): NdArray {
   if (!isInstance(obj)) return s.fail('estimator_ should be an estimator object');
   const own = obj.state.classes_;
   if (isNdArray(own)) return own;

@@ -24,8 +24,6 @@ const NOT_NATIVE: Record<string, string> = {
   missing_indicator_diabetes: 'MissingIndicator is not supported natively',
   simple_imputer_add_indicator_diabetes: 'MissingIndicator is not supported natively',
   pls_regression_diabetes: 'PLSRegression is not supported natively',
-  sgd_one_class_svm_wine: 'SGDOneClassSVM is not supported natively',
-  lof_novelty_wine: 'LocalOutlierFactor is not supported natively',
   select_from_model_rf_max_features_wine: 'feature_importances_) are not computed natively',
   target_encoder_cats: 'TargetEncoder is not supported natively',
   count_vectorizer_nb_text: 'CountVectorizer is not supported natively',
@@ -35,9 +33,6 @@ const NOT_NATIVE: Record<string, string> = {
   select_from_model_tree_median_wine: 'feature_importances_) are not computed natively',
   select_from_model_extra_trees_iris: 'feature_importances_) are not computed natively',
   select_from_model_gb_diabetes: 'feature_importances_) are not computed natively',
-  lof_novelty_score_samples_wine: 'LocalOutlierFactor is not supported natively',
-  lof_novelty_manhattan_iris: 'LocalOutlierFactor is not supported natively',
-  sgd_one_class_svm_score_samples_diabetes: 'SGDOneClassSVM is not supported natively',
 };
 
 const versions = readdirSync(ROOT).filter((d) => d.startsWith('v') && existsSync(join(ROOT, d, 'index.json'))).sort();

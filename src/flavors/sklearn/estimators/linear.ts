@@ -1,5 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import type { Tensor } from '../../../frame/tensor.js';
+import { makeTensor, type Tensor } from '../../../frame/tensor.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
 import {
@@ -159,6 +159,37 @@ const glmRegressor: Builder = (s) => {
   };
 };
 
+/**
+ * SGDOneClassSVM: decision_function = X @ coef_ - offset_, score_samples = X @ coef_, predict
+ * +1 where the decision is >= 0, else -1 (int32, as sklearn builds it).
+ */
+const sgdOneClassSvm: Builder = (s) => {
+  const m = readLinear(s);
+  if (!m.flat) s.fail('coef_ should be 1-D');
+  const offset = s.number('offset_');
+  const scores = (x: Data, minus: number): { rows: number; d: Float64Array } => {
+    const mx = toMatrix(x);
+    const d = linearScores(m, mx, s.inst.name);
+    for (let i = 0; i < d.length; i++) d[i] -= minus;
+    return { rows: mx.rows, d };
+  };
+  return {
+    className: s.className,
+    decisionFunction(x) {
+      const { rows, d } = scores(x, offset);
+      return f64Tensor([rows], d);
+    },
+    scoreSamples(x) {
+      const { rows, d } = scores(x, 0);
+      return f64Tensor([rows], d);
+    },
+    predict(x) {
+      const { rows, d } = scores(x, offset);
+      return makeTensor({ dtype: 'int32', shape: [rows], data: Int32Array.from(d, (v) => (v >= 0 ? 1 : -1)) });
+    },
+  };
+};
+
 /** How a linear classifier turns scores into probabilities. */
 type ProbaKind = 'ovr' | 'softmax' | 'modified_huber' | null;
 
@@ -299,6 +330,7 @@ export const linearBuilders: Record<string, Builder> = {
   'sklearn.linear_model.HuberRegressor': regressor,
   'sklearn.linear_model.SGDRegressor': regressor,
   'sklearn.linear_model.PassiveAggressiveRegressor': regressor,
+  'sklearn.linear_model.SGDOneClassSVM': sgdOneClassSvm,
   'sklearn.svm.LinearSVR': regressor,
   'sklearn.linear_model.LogisticRegression': logisticRegression,
   'sklearn.linear_model.LogisticRegressionCV': logisticRegression,

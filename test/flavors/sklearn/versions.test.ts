@@ -24,15 +24,11 @@ const NOT_NATIVE: Record<string, string> = {
   missing_indicator_diabetes: 'MissingIndicator is not supported natively',
   simple_imputer_add_indicator_diabetes: 'MissingIndicator is not supported natively',
   pls_regression_diabetes: 'PLSRegression is not supported natively',
-  select_from_model_rf_max_features_wine: 'feature_importances_) are not computed natively',
   target_encoder_cats: 'TargetEncoder is not supported natively',
   count_vectorizer_nb_text: 'CountVectorizer is not supported natively',
   tfidf_logreg_text: 'TfidfVectorizer is not supported natively',
   count_tfidf_transformer_text: 'CountVectorizer is not supported natively',
   hashing_vectorizer_sgd_text: 'HashingVectorizer is not supported natively',
-  select_from_model_tree_median_wine: 'feature_importances_) are not computed natively',
-  select_from_model_extra_trees_iris: 'feature_importances_) are not computed natively',
-  select_from_model_gb_diabetes: 'feature_importances_) are not computed natively',
 };
 
 const versions = readdirSync(ROOT).filter((d) => d.startsWith('v') && existsSync(join(ROOT, d, 'index.json'))).sort();

@@ -1,9 +1,9 @@
 import { MlflowError } from '../../../errors.js';
-import { makeTensor, type Tensor } from '../../../frame/tensor.js';
+import type { Tensor } from '../../../frame/tensor.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
 import {
-  expit, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
+  expit, f64Tensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows,
   type Builder, type Estimator,
 } from '../estimator.js';
 import { State } from '../state.js';
@@ -166,28 +166,12 @@ const glmRegressor: Builder = (s) => {
 const sgdOneClassSvm: Builder = (s) => {
   const m = readLinear(s);
   if (!m.flat) s.fail('coef_ should be 1-D');
-  const offset = s.number('offset_');
-  const scores = (x: Data, minus: number): { rows: number; d: Float64Array } => {
-    const mx = toMatrix(x);
-    const d = linearScores(m, mx, s.inst.name);
+  const score = (x: Data, minus: number): Float64Array => {
+    const d = linearScores(m, toMatrix(x), s.inst.name);
     for (let i = 0; i < d.length; i++) d[i] -= minus;
-    return { rows: mx.rows, d };
+    return d;
   };
-  return {
-    className: s.className,
-    decisionFunction(x) {
-      const { rows, d } = scores(x, offset);
-      return f64Tensor([rows], d);
-    },
-    scoreSamples(x) {
-      const { rows, d } = scores(x, 0);
-      return f64Tensor([rows], d);
-    },
-    predict(x) {
-      const { rows, d } = scores(x, offset);
-      return makeTensor({ dtype: 'int32', shape: [rows], data: Int32Array.from(d, (v) => (v >= 0 ? 1 : -1)) });
-    },
-  };
+  return outlierDetector(s.className, score, s.number('offset_'), 'int32', true);
 };
 
 /** How a linear classifier turns scores into probabilities. */

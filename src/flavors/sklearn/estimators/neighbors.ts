@@ -1,7 +1,6 @@
 import { MlflowError } from '../../../errors.js';
-import { makeTensor } from '../../../frame/tensor.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { argmaxRows, columnStack, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, columnStack, f64Tensor, Labels, logInPlace, outlierDetector, type Builder, type Estimator } from '../estimator.js';
 import { isNdArray, type State } from '../state.js';
 
 /** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
@@ -225,8 +224,7 @@ const localOutlierFactor: Builder = (s) => {
   const width = kdist.shape[1];
   const lrd = s.floats('_lrd').data;
   if (lrd.length !== n) s.fail('_lrd does not match _fit_X');
-  const offset = s.number('offset_');
-  const scores = (x: Data, minus: number): { rows: number; d: Float64Array } => {
+  const score = (x: Data, minus: number): Float64Array => {
     const mx = toMatrix(x);
     const { idx, dist } = kneighbors(m, mx);
     const d = new Float64Array(mx.rows);
@@ -238,23 +236,9 @@ const localOutlierFactor: Builder = (s) => {
       for (let j = 0; j < k; j++) ratio += lrd[idx[i * k + j]] / own;
       d[i] = -(ratio / k) - minus;
     }
-    return { rows: mx.rows, d };
+    return d;
   };
-  return {
-    className: s.className,
-    scoreSamples(x) {
-      const { rows, d } = scores(x, 0);
-      return f64Tensor([rows], d);
-    },
-    decisionFunction(x) {
-      const { rows, d } = scores(x, offset);
-      return f64Tensor([rows], d);
-    },
-    predict(x) {
-      const { rows, d } = scores(x, offset);
-      return makeTensor({ dtype: 'int64', shape: [rows], data: d.map((v) => (v < 0 ? -1 : 1)) });
-    },
-  };
+  return outlierDetector(s.className, score, s.number('offset_'), 'int64', true);
 };
 
 export const neighborsBuilders: Record<string, Builder> = {

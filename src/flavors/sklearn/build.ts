@@ -17,6 +17,7 @@ import { isotonicBuilders } from './estimators/isotonic.js';
 import { kernelRidgeBuilders } from './estimators/kernel-ridge.js';
 import { chainBuilders } from './estimators/chains.js';
 import { calibrationBuilders, calibrationHelpers } from './estimators/calibration.js';
+import { mixtureBuilders } from './estimators/mixture.js';
 import { linearBuilders, linearHelpers } from './estimators/linear.js';
 import { metaBuilders, metaHelpers } from './estimators/meta.js';
 import { naiveBayesBuilders } from './estimators/naive-bayes.js';
@@ -35,7 +36,7 @@ const BUILDERS: Record<string, Builder> = {
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
-  ...kernelRidgeBuilders, ...chainBuilders, ...calibrationBuilders,
+  ...kernelRidgeBuilders, ...chainBuilders, ...calibrationBuilders, ...mixtureBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */

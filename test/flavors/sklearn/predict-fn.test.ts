@@ -23,6 +23,8 @@ const CASES: [string, SklearnMethod][] = [
   ['lof_novelty_score_samples_wine', 'score_samples'],
   ['lof_novelty_manhattan_diabetes', 'decision_function'],
   ['sgd_one_class_svm_score_samples_diabetes', 'score_samples'],
+  ['gaussian_mixture_diag_wine', 'score_samples'],
+  ['gaussian_mixture_full_iris', 'predict_proba'],
   ['calibrated_sigmoid_svc_multiclass_wine', 'predict_proba'],
   ['one_vs_one_logreg_wine', 'decision_function'],
   ['classifier_chain_proba_method_iris', 'predict_log_proba'],

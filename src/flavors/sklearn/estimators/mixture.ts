@@ -1,16 +1,19 @@
 import { MlflowError } from '../../../errors.js';
 import { makeTensor } from '../../../frame/tensor.js';
 import { toMatrix, type Data } from '../data.js';
-import { argmaxRows, f64Tensor, type Builder } from '../estimator.js';
+import { argmaxRows, f64Tensor, type Builder, type Estimator } from '../estimator.js';
+import { digamma } from '../special.js';
+import { floatData, isNdArray, type State } from '../state.js';
 
 /**
- * GaussianMixture (covariance 'full', 'tied', 'diag', 'spherical'): the weighted log
- * probability of each component, log N(x | means_[k], precisions_cholesky_[k]) + log weights_[k],
- * computed with sklearn's formulas (_estimate_log_gaussian_prob: y = X @ L - mu @ L for full and
- * tied, the expanded squares for diag and spherical) so that rounding follows the same path;
- * predict is its argmax, predict_proba its softmax, score_samples its logsumexp.
+ * GaussianMixture and BayesianGaussianMixture (covariance 'full', 'tied', 'diag', 'spherical'):
+ * the weighted log probability of each component, log N(x | means_[k], precisions_cholesky_[k])
+ * (+ the variational terms of a Bayesian mixture) + its log weight, computed with sklearn's
+ * formulas (_estimate_log_gaussian_prob: y = X @ L - mu @ L for full and tied, the expanded
+ * squares for diag and spherical) so that rounding follows the same path; predict is its argmax,
+ * predict_proba its softmax, score_samples its logsumexp.
  */
-const gaussianMixture: Builder = (s) => {
+function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Array; adjust: Float64Array } | null): Estimator {
   const type = s.string('covariance_type');
   if (!['full', 'tied', 'diag', 'spherical'].includes(type)) s.fail(`covariance_type '${type}' is not supported natively`);
   const means = s.floats('means_');
@@ -20,8 +23,7 @@ const gaussianMixture: Builder = (s) => {
   const chol = s.floats('precisions_cholesky_').data;
   const want = { full: k * f * f, tied: f * f, diag: k * f, spherical: k }[type as 'full'];
   if (chol.length !== want) s.fail(`precisions_cholesky_ should hold ${want} values for covariance_type '${type}'`);
-  const logWeights = Float64Array.from(s.floats('weights_').data, Math.log);
-  if (logWeights.length !== k) s.fail('weights_ does not match means_');
+  if (logWeights.length !== k) s.fail('the weights do not match means_');
 
   // log det of each component's precision Cholesky factor (_compute_log_det_cholesky)
   const logDet = new Float64Array(k);
@@ -88,7 +90,8 @@ const gaussianMixture: Builder = (s) => {
           }
           lp = a * prec![c] - 2 * (b * prec![c]) + sq * prec![c];
         }
-        w[r * k + c] = -0.5 * (constant + lp) + logDet[c] + logWeights[c];
+        const gauss = -0.5 * (constant + lp) + logDet[c];
+        w[r * k + c] = (bayes ? gauss - bayes.shift[c] + bayes.adjust[c] : gauss) + logWeights[c];
       }
     }
     return { rows, w };
@@ -124,6 +127,49 @@ const gaussianMixture: Builder = (s) => {
   };
 };
 
+const gaussianMixture: Builder = (s) => mixture(s, Float64Array.from(s.floats('weights_').data, Math.log), null);
+
+/**
+ * BayesianGaussianMixture: log weights from weight_concentration_ (digamma expectations of the
+ * Dirichlet process's stick-breaking Beta pairs, or of the Dirichlet distribution), and each
+ * component's log density shifted by 0.5 f log(degrees_of_freedom_) and adjusted by
+ * 0.5 (f log 2 + sum_j digamma((dof - j) / 2) - f / mean_precision_).
+ */
+const bayesianGaussianMixture: Builder = (s) => {
+  const f = s.number('n_features_in_');
+  const dof = s.floats('degrees_of_freedom_').data;
+  const meanPrec = s.floats('mean_precision_').data;
+  const k = dof.length;
+  if (meanPrec.length !== k) s.fail('mean_precision_ does not match degrees_of_freedom_');
+  const shift = dof.map((v) => 0.5 * f * Math.log(v));
+  const adjust = dof.map((v, c) => {
+    let sum = 0;
+    for (let j = 0; j < f; j++) sum += digamma(0.5 * (v - j));
+    return 0.5 * (f * Math.log(2) + sum - f / meanPrec[c]);
+  });
+  const prior = s.string('weight_concentration_prior_type');
+  let logWeights: Float64Array;
+  if (prior === 'dirichlet_process') {
+    const wc = s.list('weight_concentration_');
+    if (wc.length !== 2 || !isNdArray(wc[0]) || !isNdArray(wc[1])) return s.fail('weight_concentration_ should be a pair of arrays');
+    const a = floatData(wc[0], 'weight_concentration_[0]');
+    const b = floatData(wc[1], 'weight_concentration_[1]');
+    logWeights = new Float64Array(a.length);
+    let cum = 0;
+    for (let c = 0; c < a.length; c++) {
+      const dsum = digamma(a[c] + b[c]);
+      logWeights[c] = digamma(a[c]) - dsum + cum;
+      cum += digamma(b[c]) - dsum;
+    }
+  } else if (prior === 'dirichlet_distribution') {
+    const wc = s.floats('weight_concentration_').data;
+    const dsum = digamma(wc.reduce((x, y) => x + y, 0));
+    logWeights = wc.map((v) => digamma(v) - dsum);
+  } else return s.fail(`weight_concentration_prior_type '${prior}' is not supported natively`);
+  return mixture(s, logWeights, { shift, adjust });
+};
+
 export const mixtureBuilders: Record<string, Builder> = {
   'sklearn.mixture.GaussianMixture': gaussianMixture,
+  'sklearn.mixture.BayesianGaussianMixture': bayesianGaussianMixture,
 };

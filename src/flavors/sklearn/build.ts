@@ -14,6 +14,10 @@ import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
 import { imputeEncodeBuilders } from './estimators/impute-encode.js';
 import { isotonicBuilders } from './estimators/isotonic.js';
+import { kernelRidgeBuilders } from './estimators/kernel-ridge.js';
+import { chainBuilders } from './estimators/chains.js';
+import { calibrationBuilders, calibrationHelpers } from './estimators/calibration.js';
+import { mixtureBuilders } from './estimators/mixture.js';
 import { linearBuilders, linearHelpers } from './estimators/linear.js';
 import { metaBuilders, metaHelpers } from './estimators/meta.js';
 import { naiveBayesBuilders } from './estimators/naive-bayes.js';
@@ -32,13 +36,14 @@ const BUILDERS: Record<string, Builder> = {
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
+  ...kernelRidgeBuilders, ...chainBuilders, ...calibrationBuilders, ...mixtureBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
 const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
   ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers, ...featureSelectionHelpers,
-  ...multiclassHelpers,
+  ...multiclassHelpers, ...calibrationHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
   // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
   // HistGradientBoosting: inert data, never used to predict;
@@ -122,6 +127,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator): Estimator {
   if (est.predictLogProba) wrapped.predictLogProba = (x) => est.predictLogProba!(check(x));
   if (est.decisionFunction) wrapped.decisionFunction = (x) => est.decisionFunction!(check(x));
   if (est.transform) wrapped.transform = (x) => est.transform!(check(x));
+  if (est.scoreSamples) wrapped.scoreSamples = (x) => est.scoreSamples!(check(x));
   if (est.inverseTransform) wrapped.inverseTransform = est.inverseTransform;
   return wrapped;
 }

@@ -5,7 +5,7 @@ import type { Data } from './data.js';
 import { dtypeName, type State } from './state.js';
 
 /** The sklearn methods a pyfunc model may call (MLflow's predict_fn). */
-export type SklearnMethod = 'predict' | 'predict_proba' | 'predict_log_proba' | 'decision_function' | 'transform';
+export type SklearnMethod = 'predict' | 'predict_proba' | 'predict_log_proba' | 'decision_function' | 'transform' | 'score_samples';
 
 /** A fitted estimator rebuilt from its pickle: the methods it has, as sklearn computes them. */
 export interface Estimator {
@@ -16,6 +16,8 @@ export interface Estimator {
   predictLogProba?(x: Data): Tensor;
   decisionFunction?(x: Data): Tensor;
   transform?(x: Data): Data;
+  /** Outlier detectors' per-row scores (IsolationForest, OneClassSVM, LocalOutlierFactor...). */
+  scoreSamples?(x: Data): Tensor;
   /** For a TransformedTargetRegressor's transformer_. */
   inverseTransform?(x: Data): Data;
 }
@@ -189,4 +191,28 @@ export function softmaxRows(rows: number, cols: number, d: Float64Array): void {
 
 export function expit(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * An outlier detector from its scores: `score(x, minus)` gives score_samples - minus per row;
+ * decision_function is score_samples - offset_ and predict is +1 (inlier) where the decision
+ * is > 0, or also where it is 0 when `zeroIsInlier`, else -1, in the integer dtype sklearn uses.
+ */
+export function outlierDetector(
+  className: string,
+  score: (x: Data, minus: number) => Float64Array,
+  offset: number,
+  predictDtype: 'int32' | 'int64',
+  zeroIsInlier: boolean,
+): Estimator {
+  return {
+    className,
+    scoreSamples: (x) => f64Tensor([x.rows], score(x, 0)),
+    decisionFunction: (x) => f64Tensor([x.rows], score(x, offset)),
+    predict(x) {
+      const d = score(x, offset);
+      const label = (v: number): number => (v > 0 || (zeroIsInlier && v === 0) ? 1 : -1);
+      return makeTensor({ dtype: predictDtype, shape: [x.rows], data: predictDtype === 'int32' ? Int32Array.from(d, label) : d.map(label) });
+    },
+  };
 }

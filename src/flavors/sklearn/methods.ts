@@ -3,7 +3,7 @@ import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { fromPredictInput, type Data } from './data.js';
 import type { Estimator, SklearnMethod } from './estimator.js';
 
-export const SKLEARN_METHODS: readonly SklearnMethod[] = ['predict', 'predict_proba', 'predict_log_proba', 'decision_function', 'transform'];
+export const SKLEARN_METHODS: readonly SklearnMethod[] = ['predict', 'predict_proba', 'predict_log_proba', 'decision_function', 'transform', 'score_samples'];
 
 export function isSklearnMethod(name: string): name is SklearnMethod {
   return (SKLEARN_METHODS as readonly string[]).includes(name);
@@ -21,15 +21,21 @@ export function dataToTensor(d: Data): Tensor {
   return makeTensor({ dtype: 'object', shape: [d.rows, cols], data: out });
 }
 
-/** The estimator's method by its sklearn name, or a clear error if it has none. */
-export function methodOf(est: Estimator, method: SklearnMethod): (x: Data) => Tensor {
-  const fn = {
+/** Each sklearn method name with the estimator's implementation (undefined where it has none). */
+function methodTable(est: Estimator): Record<SklearnMethod, ((x: Data) => Tensor) | undefined> {
+  return {
     predict: est.predict,
     predict_proba: est.predictProba,
     predict_log_proba: est.predictLogProba,
     decision_function: est.decisionFunction,
     transform: est.transform ? (x: Data) => dataToTensor(est.transform!(x)) : undefined,
-  }[method];
+    score_samples: est.scoreSamples,
+  };
+}
+
+/** The estimator's method by its sklearn name, or a clear error if it has none. */
+export function methodOf(est: Estimator, method: SklearnMethod): (x: Data) => Tensor {
+  const fn = methodTable(est)[method];
   if (!fn) {
     throw new MlflowError(`${est.className} has no method '${method}' (it has: ${methodsOf(est).join(', ')})`, 'INVALID_PARAMETER_VALUE');
   }
@@ -37,9 +43,8 @@ export function methodOf(est: Estimator, method: SklearnMethod): (x: Data) => Te
 }
 
 export function methodsOf(est: Estimator): SklearnMethod[] {
-  return SKLEARN_METHODS.filter((m) =>
-    m === 'predict' ? est.predict : m === 'predict_proba' ? est.predictProba : m === 'predict_log_proba'
-      ? est.predictLogProba : m === 'decision_function' ? est.decisionFunction : est.transform);
+  const table = methodTable(est);
+  return SKLEARN_METHODS.filter((m) => table[m] !== undefined);
 }
 
 /** Runs one method on a pyfunc input (a Frame, a 2-D Tensor or nested arrays). */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { Tensor } from '../../../src/frame/tensor.js';
 import { loadSklearnEstimator } from '../../../src/flavors/sklearn/load.js';
 import { callMethod, isSklearnMethod } from '../../../src/flavors/sklearn/methods.js';
 import { caseInput, type CaseJson } from './case-input.js';
@@ -14,22 +15,26 @@ function closeTo(actual: number, expected: number | null): boolean {
   return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
 }
 
+/** One method's output, as the tensor we computed, against scikit-learn's in case.json. */
+export function expectOutput(method: string, out: Tensor, exp: CaseJson['outputs'][string]): void {
+  expect(out.shape, `${method} shape`).toEqual(exp.shape);
+  const want = flat(exp.value);
+  const got = Array.from(out.data as ArrayLike<unknown>);
+  if (exp.dtype === 'float64') {
+    const bad = got.findIndex((g, i) => !closeTo(g as number, want[i] as number | null));
+    expect(bad, `${method}[${bad}] = ${got[bad]}, sklearn ${want[bad]}`).toBe(-1);
+  } else {
+    expect(got, method).toEqual(want);
+    // numpy unicode arrays ('<U10') are our 'string' tensors
+    expect(out.dtype, `${method} dtype`).toBe(exp.dtype.startsWith('<U') ? 'string' : exp.dtype);
+  }
+}
+
 /** Loads one pickle of a case and checks every method's output against scikit-learn's in case.json. */
 export async function expectCaseOutputs(dir: string, file: string, c: CaseJson): Promise<void> {
   const est = await loadSklearnEstimator(join(dir, file));
   for (const [method, exp] of Object.entries(c.outputs)) {
     if (!isSklearnMethod(method)) throw new Error(`unknown method ${method}`);
-    const out = callMethod(est, method, caseInput(c));
-    expect(out.shape, `${method} shape`).toEqual(exp.shape);
-    const want = flat(exp.value);
-    const got = Array.from(out.data as ArrayLike<unknown>);
-    if (exp.dtype === 'float64') {
-      const bad = got.findIndex((g, i) => !closeTo(g as number, want[i] as number | null));
-      expect(bad, `${method}[${bad}] = ${got[bad]}, sklearn ${want[bad]}`).toBe(-1);
-    } else {
-      expect(got, method).toEqual(want);
-      // numpy unicode arrays ('<U10') are our 'string' tensors
-      expect(out.dtype, `${method} dtype`).toBe(exp.dtype.startsWith('<U') ? 'string' : exp.dtype);
-    }
+    expectOutput(method, callMethod(est, method, caseInput(c)), exp);
   }
 }

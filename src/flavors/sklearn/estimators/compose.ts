@@ -31,7 +31,11 @@ const pipeline: Builder = (s, build) => {
     }
     return cur;
   };
-  return last.est ? afterTransform(s.className, through, last.est) : { className: s.className, transform: through };
+  if (!last.est) return { className: s.className, transform: through };
+  const est = afterTransform(s.className, through, last.est);
+  // Pipeline.score_samples: the last step's, after the others' transforms
+  if (last.est.scoreSamples) est.scoreSamples = (x) => last.est!.scoreSamples!(through(x));
+  return est;
 };
 
 /** The column indices a ColumnTransformer entry selects, in the data it is given. */

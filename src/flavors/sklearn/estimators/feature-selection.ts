@@ -1,6 +1,7 @@
 import { selectColumns, type Data } from '../data.js';
 import { afterTransform, type Builder, type Estimator } from '../estimator.js';
-import { floatData, isNdArray, type State } from '../state.js';
+import { floatData, isNdArray, State } from '../state.js';
+import { treeFeatureImportances } from './feature-importances.js';
 
 /**
  * The feature selectors of sklearn.feature_selection: each keeps the columns its support mask
@@ -105,27 +106,37 @@ const rfe: Builder = (s, build) => {
 
 /**
  * SelectFromModel: the importance of each feature from the fitted estimator's coef_ (the L1 norm
- * over classes when 2-D, sklearn's default norm_order=1), kept when >= the threshold and among
- * the max_features_ largest. Feature importances of tree models are not computed here.
+ * over classes when 2-D, sklearn's default norm_order=1) or, without coef_, the absolute
+ * feature_importances_ of a tree, forest or gradient boosting model; kept when >= the threshold
+ * and among the max_features_ largest (np.argsort(-scores, kind='mergesort'): ties to the
+ * earlier feature).
  */
 const selectFromModel: Builder = (s) => {
   const inner = s.instance('estimator_');
   const getter = s.raw('importance_getter') ?? 'auto';
-  if (getter !== 'auto' && getter !== 'coef_') s.fail(`importance_getter '${String(getter)}' is not supported natively`);
+  if (getter !== 'auto' && getter !== 'coef_' && getter !== 'feature_importances_') s.fail(`importance_getter '${String(getter)}' is not supported natively`);
   const coef = inner.state.coef_;
-  if (!isNdArray(coef)) return s.fail(`the importances of ${inner.name} (feature_importances_) are not computed natively; only coef_ is read`);
-  if (s.numberOr('norm_order', 1) !== 1) s.fail('norm_order other than 1 is not supported natively');
-  const c = floatData(coef, 'coef_');
-  const n = coef.shape.length === 1 ? c.length : coef.shape[1];
-  const rows = coef.shape.length === 1 ? 1 : coef.shape[0];
-  const scores = new Float64Array(n);
-  for (let j = 0; j < n; j++) for (let r = 0; r < rows; r++) scores[j] += Math.abs(c[r * n + j]);
+  let scores: Float64Array;
+  if (isNdArray(coef) && getter !== 'feature_importances_') {
+    if (s.numberOr('norm_order', 1) !== 1) s.fail('norm_order other than 1 is not supported natively');
+    const c = floatData(coef, 'coef_');
+    const n = coef.shape.length === 1 ? c.length : coef.shape[1];
+    const rows = coef.shape.length === 1 ? 1 : coef.shape[0];
+    scores = new Float64Array(n);
+    for (let j = 0; j < n; j++) for (let r = 0; r < rows; r++) scores[j] += Math.abs(c[r * n + j]);
+  } else {
+    const imp = getter === 'coef_' ? null : treeFeatureImportances(new State(inner));
+    if (!imp) return s.fail(`the importances of ${inner.name} (${getter === 'coef_' ? 'coef_' : 'feature_importances_'}) are not computed natively`);
+    scores = imp.map(Math.abs);
+  }
+  const n = scores.length;
   const threshold = thresholdOf(s, inner.name, scores);
   const mask = Array.from(scores, (v) => v >= threshold);
   const maxFeatures = s.raw('max_features_') ?? s.raw('max_features');
   if (typeof maxFeatures === 'number') {
-    const top = kBestMask(scores, Math.min(maxFeatures, n));
-    for (let j = 0; j < n; j++) mask[j] = mask[j] && top[j];
+    const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => scores[b] - scores[a] || a - b);
+    const top = new Set(order.slice(0, Math.min(maxFeatures, n)));
+    for (let j = 0; j < n; j++) mask[j] = mask[j] && top.has(j);
   } else if (maxFeatures !== null && maxFeatures !== undefined) s.fail('max_features should be a number');
   return selector(s, mask);
 };

@@ -1,6 +1,5 @@
-import { makeTensor } from '../../../frame/tensor.js';
 import { selectColumns, toMatrix, type Data } from '../data.js';
-import { probaClassifier, f64Tensor, Labels, type Builder } from '../estimator.js';
+import { probaClassifier, f64Tensor, Labels, outlierDetector, type Builder } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
 import { FlatForest } from './flat-forest.js';
 import { leafOutputs, leafProba, readTree, treeSource, type TreeArrays } from './tree.js';
@@ -68,8 +67,7 @@ const isolationForest: Builder = (s) => {
   if (feats.length !== trees.length) s.fail('estimators_features_ does not match estimators_');
   const maxFeatures = s.number('_max_features');
   const denom = trees.length * averagePathLength(s.number('_max_samples'));
-  const offset = s.number('offset_');
-  const scores = (x: Data): { rows: number; d: Float64Array } => {
+  const score = (x: Data, minus: number): Float64Array => {
     const m = toMatrix(x);
     const depths = new Float64Array(m.rows);
     trees.forEach((t, k) => {
@@ -81,20 +79,10 @@ const isolationForest: Builder = (s) => {
       }
     });
     const d = new Float64Array(m.rows);
-    for (let i = 0; i < m.rows; i++) d[i] = -(2 ** -(denom !== 0 ? depths[i] / denom : 1)) - offset;
-    return { rows: m.rows, d };
+    for (let i = 0; i < m.rows; i++) d[i] = -(2 ** -(denom !== 0 ? depths[i] / denom : 1)) - minus;
+    return d;
   };
-  return {
-    className: s.className,
-    decisionFunction(x) {
-      const { rows, d } = scores(x);
-      return f64Tensor([rows], d);
-    },
-    predict(x) {
-      const { rows, d } = scores(x);
-      return makeTensor({ dtype: 'int64', shape: [rows], data: d.map((v) => (v < 0 ? -1 : 1)) });
-    },
-  };
+  return outlierDetector(s.className, score, s.number('offset_'), 'int64', true);
 };
 
 export const forestBuilders: Record<string, Builder> = {

@@ -3,7 +3,7 @@ import type { Tensor } from '../../../frame/tensor.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
 import {
-  expit, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
+  expit, f64Tensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows,
   type Builder, type Estimator,
 } from '../estimator.js';
 import { State } from '../state.js';
@@ -159,6 +159,21 @@ const glmRegressor: Builder = (s) => {
   };
 };
 
+/**
+ * SGDOneClassSVM: decision_function = X @ coef_ - offset_, score_samples = X @ coef_, predict
+ * +1 where the decision is >= 0, else -1 (int32, as sklearn builds it).
+ */
+const sgdOneClassSvm: Builder = (s) => {
+  const m = readLinear(s);
+  if (!m.flat) s.fail('coef_ should be 1-D');
+  const score = (x: Data, minus: number): Float64Array => {
+    const d = linearScores(m, toMatrix(x), s.inst.name);
+    for (let i = 0; i < d.length; i++) d[i] -= minus;
+    return d;
+  };
+  return outlierDetector(s.className, score, s.number('offset_'), 'int32', true);
+};
+
 /** How a linear classifier turns scores into probabilities. */
 type ProbaKind = 'ovr' | 'softmax' | 'modified_huber' | null;
 
@@ -299,6 +314,7 @@ export const linearBuilders: Record<string, Builder> = {
   'sklearn.linear_model.HuberRegressor': regressor,
   'sklearn.linear_model.SGDRegressor': regressor,
   'sklearn.linear_model.PassiveAggressiveRegressor': regressor,
+  'sklearn.linear_model.SGDOneClassSVM': sgdOneClassSvm,
   'sklearn.svm.LinearSVR': regressor,
   'sklearn.linear_model.LogisticRegression': logisticRegression,
   'sklearn.linear_model.LogisticRegressionCV': logisticRegression,

@@ -1,8 +1,8 @@
 import type { Tensor } from '../../../frame/tensor.js';
 import type { Data } from '../data.js';
 import {
-  columnStack, f64Tensor, Labels, scoresTensor,
-  type Builder, type Estimator,
+  argmaxRows, columnStack, f64Tensor, Labels, scoresTensor,
+  type Builder, type BuildFn, type Estimator,
 } from '../estimator.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { isInstance, isNdArray, State } from '../state.js';
@@ -92,7 +92,7 @@ const oneVsRest: Builder = (s, build) => {
 };
 
 /** classes_ of a fitted classifier, or of a Pipeline's last step (sklearn's classes_ property). */
-function classesOf(s: State, obj: unknown): NdArray {
+export function classesOf(s: State, obj: unknown): NdArray {
   if (!isInstance(obj)) return s.fail('estimator_ should be an estimator object');
   const own = obj.state.classes_;
   if (isNdArray(own)) return own;
@@ -102,21 +102,30 @@ function classesOf(s: State, obj: unknown): NdArray {
   return s.fail(`${obj.name} has no classes_`);
 }
 
+/** True when a pickled pos_label is classes_[1] (sklearn then scores and thresholds as with None). */
+function isSecondClass(classes: NdArray, v: unknown): boolean {
+  const second = (classes.data as ArrayLike<unknown>)[1];
+  return v === second || (typeof v === 'number' && Number(second) === v) || (typeof v === 'boolean' && Number(second) === Number(v));
+}
+
 /**
- * FixedThresholdClassifier (sklearn >= 1.5) with pos_label=None: the positive class (classes_[1])
- * when its score (predict_proba[:, 1], else decision_function) is >= threshold ('auto': 0.5 for
- * probabilities, 0 for decision scores); predict_proba and decision_function are estimator_'s.
+ * A binary classifier predicting the positive class (classes_[1]) where its score
+ * (predict_proba[:, 1], else decision_function, as response_method says) is >= the threshold
+ * `thresholdOf` gives (told whether the score is a probability); predict_proba,
+ * predict_log_proba and decision_function are estimator_'s.
  */
-const fixedThreshold: Builder = (s, build) => {
-  if (s.raw('pos_label') !== null && s.raw('pos_label') !== undefined) s.fail('pos_label other than None is not supported natively');
+function thresholdClassifier(s: State, build: BuildFn, posLabel: unknown, thresholdOf: (useProba: boolean) => number): Estimator {
   const inner = build(s.raw('estimator_'), `${s.className}.estimator_`);
-  const labels = new Labels(classesOf(s, s.raw('estimator_')));
+  const classes = classesOf(s, s.raw('estimator_'));
+  const labels = new Labels(classes);
   if (labels.size !== 2) s.fail('estimator_ should be a binary classifier');
+  if (posLabel !== null && posLabel !== undefined && !isSecondClass(classes, posLabel)) {
+    s.fail(`pos_label ${JSON.stringify(posLabel)} other than None or classes_[1] is not supported natively`);
+  }
   const method = s.stringOr('response_method', 'auto');
   const useProba = (method === 'auto' || method === 'predict_proba') && inner.predictProba !== undefined;
   if (!useProba && (method === 'predict_proba' || !inner.decisionFunction)) s.fail(`estimator_ has no ${method === 'auto' ? 'predict_proba or decision_function' : method}`);
-  const t = s.raw('threshold');
-  const threshold = t === 'auto' ? (useProba ? 0.5 : 0) : s.number('threshold');
+  const threshold = thresholdOf(useProba);
   const est: Estimator = {
     className: s.className,
     predict(x) {
@@ -128,7 +137,84 @@ const fixedThreshold: Builder = (s, build) => {
   if (inner.predictLogProba) est.predictLogProba = inner.predictLogProba;
   if (inner.decisionFunction) est.decisionFunction = inner.decisionFunction;
   return est;
+}
+
+/** FixedThresholdClassifier (sklearn >= 1.5): threshold 'auto' is 0.5 for probabilities, 0 for decision scores. */
+const fixedThreshold: Builder = (s, build) => thresholdClassifier(s, build, s.raw('pos_label'), (useProba) => {
+  const t = s.raw('threshold');
+  return t === 'auto' ? (useProba ? 0.5 : 0) : s.number('threshold');
+});
+
+/** Metrics whose pos_label defaults to 1 (what TunedThresholdClassifierCV's scorer reads from the signature). */
+const POS_LABEL_ONE = ['f1_score', 'precision_score', 'recall_score'];
+/** Metrics without a pos_label: the scorer's pos_label is None. */
+const NO_POS_LABEL = ['balanced_accuracy_score', 'accuracy_score', 'roc_auc_score', 'log_loss'];
+
+/**
+ * TunedThresholdClassifierCV (sklearn >= 1.5): the threshold is best_threshold_, the positive
+ * class the curve scorer's pos_label (its keyword, else its metric's default), which must be
+ * None or classes_[1].
+ */
+const tunedThreshold: Builder = (s, build) => {
+  const scorer = new State(s.instance('_curve_scorer'));
+  const kwargs = scorer.raw('_kwargs');
+  const func = scorer.raw('_score_func') as { kind?: string; name?: string } | undefined;
+  let posLabel: unknown = null;
+  if (kwargs instanceof Map && kwargs.has('pos_label')) posLabel = kwargs.get('pos_label');
+  else if (func?.kind === 'global' && POS_LABEL_ONE.includes(func.name!)) posLabel = 1;
+  else if (!(func?.kind === 'global' && NO_POS_LABEL.includes(func.name!))) scorer.fail('its score function is not one whose pos_label is known natively');
+  return thresholdClassifier(s, build, posLabel, () => s.number('best_threshold_'));
 };
+
+/**
+ * OneVsOneClassifier: each pair's estimator (fitted on 0 = classes_[i], 1 = classes_[j]) votes
+ * for its predicted class, and the summed confidences (_predict_binary) break ties as sklearn's
+ * _ovr_decision_function does: votes + conf / (3 * (|conf| + 1)).
+ */
+const oneVsOne: Builder = (s, build) => {
+  if (s.has('pairwise_indices_')) s.fail('a precomputed kernel (pairwise_indices_) is not supported natively');
+  const labels = new Labels(s.array('classes_'));
+  const k = labels.size;
+  const ests = s.list('estimators_').map((e, i) => build(e, `${s.className}.estimators_[${i}]`));
+  if (ests.length !== (k * (k - 1)) / 2) s.fail(`estimators_ should hold one estimator per pair of the ${k} classes`);
+  for (const e of ests) if (!e.predict) s.fail(`sub-estimator ${e.className} has no predict`);
+  const decision = (x: Data): Float64Array => {
+    const votes = new Float64Array(x.rows * k);
+    const conf = new Float64Array(x.rows * k);
+    let e = 0;
+    for (let i = 0; i < k; i++) {
+      for (let j = i + 1; j < k; j++, e++) {
+        const pred = floats(ests[e].predict!(x));
+        const sc = binaryScores(s, ests[e], x);
+        for (let r = 0; r < x.rows; r++) {
+          conf[r * k + i] -= sc[r];
+          conf[r * k + j] += sc[r];
+          if (pred[r] === 0) votes[r * k + i] += 1;
+          else if (pred[r] === 1) votes[r * k + j] += 1;
+        }
+      }
+    }
+    for (let t = 0; t < votes.length; t++) votes[t] += conf[t] / (3 * (Math.abs(conf[t]) + 1));
+    return votes;
+  };
+  // binary: the positive column, thresholded as the first estimator's own predict would be
+  const thresh = ests[0]?.decisionFunction ? 0 : 0.5;
+  return {
+    className: s.className,
+    decisionFunction(x) {
+      const y = decision(x);
+      return k === 2 ? f64Tensor([x.rows], y.filter((_, t) => t % 2 === 1)) : f64Tensor([x.rows, k], y);
+    },
+    predict(x) {
+      const y = decision(x);
+      if (k === 2) return labels.take(Int32Array.from({ length: x.rows }, (_, r) => (y[r * 2 + 1] > thresh ? 1 : 0)));
+      return labels.take(argmaxRows(x.rows, k, y));
+    },
+  };
+};
+
+/** FrozenEstimator (sklearn >= 1.6): the wrapped fitted estimator's methods, under its own name. */
+const frozen: Builder = (s, build) => ({ ...build(s.raw('estimator'), `${s.className}.estimator`), className: s.className });
 
 /** MultiOutputRegressor/Classifier: one fitted estimator per output; predict stacks their predictions. */
 const multiOutput: Builder = (s, build) => {
@@ -146,6 +232,9 @@ export const multiclassBuilders: Record<string, Builder> = {
   'sklearn.model_selection.RandomizedSearchCV': search,
   'sklearn.multiclass.OneVsRestClassifier': oneVsRest,
   'sklearn.model_selection.FixedThresholdClassifier': fixedThreshold,
+  'sklearn.model_selection.TunedThresholdClassifierCV': tunedThreshold,
+  'sklearn.multiclass.OneVsOneClassifier': oneVsOne,
+  'sklearn.frozen.FrozenEstimator': frozen,
   'sklearn.multioutput.MultiOutputRegressor': multiOutput,
   'sklearn.multioutput.MultiOutputClassifier': multiOutput,
 };
@@ -155,7 +244,10 @@ const SPLITTERS = [
   'GroupShuffleSplit', 'RepeatedKFold', 'RepeatedStratifiedKFold', 'TimeSeriesSplit', 'LeaveOneOut', 'LeavePOut',
   'LeaveOneGroupOut', 'LeavePGroupsOut', 'PredefinedSplit',
 ];
-const SCORERS = ['_passthrough_scorer', '_PassthroughScorer', '_Scorer', '_PredictScorer', '_ProbaScorer', '_ThresholdScorer', '_MultimetricScorer'];
+const SCORERS = [
+  '_passthrough_scorer', '_PassthroughScorer', '_Scorer', '_PredictScorer', '_ProbaScorer', '_ThresholdScorer', '_MultimetricScorer',
+  '_CurveScorer',
+];
 const METRICS = [
   'accuracy_score', 'balanced_accuracy_score', 'f1_score', 'precision_score', 'recall_score', 'roc_auc_score',
   'log_loss', 'r2_score', 'mean_squared_error', 'mean_absolute_error', 'root_mean_squared_error', 'average_precision_score',

@@ -1,10 +1,10 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { argmaxRows, columnStack, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, columnStack, f64Tensor, Labels, logInPlace, outlierDetector, type Builder, type Estimator } from '../estimator.js';
 import { isNdArray, type State } from '../state.js';
 
-/** A fitted neighbors model: the training rows and how distances are measured. */
-function readNeighbors(s: State) {
+/** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
+function readNeighbors(s: State, kKey = 'n_neighbors') {
   const fit = s.floats('_fit_X');
   if (fit.shape.length !== 2) s.fail('_fit_X should be 2-D');
   const [n, f] = fit.shape;
@@ -18,10 +18,10 @@ function readNeighbors(s: State) {
   } else if (metric === 'manhattan' || metric === 'cityblock' || metric === 'l1') p = 1;
   else if (metric === 'chebyshev' || metric === 'infinity') p = Infinity;
   else if (metric !== 'euclidean' && metric !== 'l2') s.fail(`metric '${metric}' is not supported natively`);
-  const k = s.number('n_neighbors');
+  const k = s.number(kKey);
   const weights = s.raw('weights') ?? 'uniform';
   if (weights !== 'uniform' && weights !== 'distance') s.fail('only uniform and distance weights are supported natively');
-  if (k < 1 || k > n) s.fail(`n_neighbors=${k} but the model holds ${n} samples`);
+  if (k < 1 || k > n) s.fail(`${kKey}=${k} but the model holds ${n} samples`);
   return { X: fit.data, n, f, p, k, distanceWeights: weights === 'distance' };
 }
 
@@ -207,7 +207,42 @@ const nearestCentroid: Builder = (s) => {
   };
 };
 
+/**
+ * LocalOutlierFactor with novelty=True, from the stored neighbours: score_samples = -mean over
+ * the k = n_neighbors_ nearest training rows of lrd(neighbour) / lrd(x), where lrd(x) =
+ * 1 / (mean of max(dist(x, o), k-distance of o) + 1e-10) and the training rows' k-distances
+ * (_distances_fit_X_) and lrd (_lrd) are the fitted ones; decision_function = score_samples -
+ * offset_; predict -1 where the decision is < 0. With novelty=False sklearn has none of these
+ * methods for new data, and neither has the rebuilt model.
+ */
+const localOutlierFactor: Builder = (s) => {
+  if (!s.bool('novelty', false)) return { className: s.className };
+  const m = readNeighbors(s, 'n_neighbors_');
+  const { n, k } = m;
+  const kdist = s.floats('_distances_fit_X_');
+  if (kdist.shape.length !== 2 || kdist.shape[0] !== n || kdist.shape[1] < k) s.fail('_distances_fit_X_ does not match _fit_X and n_neighbors_');
+  const width = kdist.shape[1];
+  const lrd = s.floats('_lrd').data;
+  if (lrd.length !== n) s.fail('_lrd does not match _fit_X');
+  const score = (x: Data, minus: number): Float64Array => {
+    const mx = toMatrix(x);
+    const { idx, dist } = kneighbors(m, mx);
+    const d = new Float64Array(mx.rows);
+    for (let i = 0; i < mx.rows; i++) {
+      let reach = 0;
+      for (let j = 0; j < k; j++) reach += Math.max(dist[i * k + j], kdist.data[idx[i * k + j] * width + k - 1]);
+      const own = 1 / (reach / k + 1e-10);
+      let ratio = 0;
+      for (let j = 0; j < k; j++) ratio += lrd[idx[i * k + j]] / own;
+      d[i] = -(ratio / k) - minus;
+    }
+    return d;
+  };
+  return outlierDetector(s.className, score, s.number('offset_'), 'int64', true);
+};
+
 export const neighborsBuilders: Record<string, Builder> = {
+  'sklearn.neighbors.LocalOutlierFactor': localOutlierFactor,
   'sklearn.neighbors.NearestCentroid': nearestCentroid,
   'sklearn.neighbors.KNeighborsClassifier': classifier,
   'sklearn.neighbors.KNeighborsRegressor': regressor,

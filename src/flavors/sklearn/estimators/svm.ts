@@ -1,7 +1,6 @@
 import { MlflowError } from '../../../errors.js';
-import { makeTensor } from '../../../frame/tensor.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { f64Tensor, Labels, logInPlace, outlierDetector, type Builder, type Estimator } from '../estimator.js';
 import type { State } from '../state.js';
 
 /** A libsvm model as sklearn keeps it: support vectors, dual coefficients, kernel. */
@@ -244,10 +243,13 @@ const regressor: Builder = (s) => {
   };
 };
 
-/** OneClassSVM: decision = sum(dual * K) + intercept (= -rho); inliers (+1) where it is > 0. */
+/**
+ * OneClassSVM: score_samples = sum(dual * K), decision = score_samples - offset_ (offset_ =
+ * -intercept_ = rho); inliers (+1) where the decision is > 0.
+ */
 const oneClass: Builder = (s) => {
   const m = readSvmCached(s);
-  const decision = (x: Data): { rows: number; d: Float64Array } => {
+  const score = (x: Data, minus: number): Float64Array => {
     const mx = toMatrix(x);
     const d = new Float64Array(mx.rows);
     const kv = new Float64Array(m.nSV);
@@ -255,21 +257,11 @@ const oneClass: Builder = (s) => {
       m.kernelRow(mx, r, kv);
       let sum = 0;
       for (let v = 0; v < m.nSV; v++) sum += m.dual[v] * kv[v];
-      d[r] = sum + m.intercept[0];
+      d[r] = sum - minus;
     }
-    return { rows: mx.rows, d };
+    return d;
   };
-  return {
-    className: s.className,
-    decisionFunction(x) {
-      const { rows, d } = decision(x);
-      return f64Tensor([rows], d);
-    },
-    predict(x) {
-      const { rows, d } = decision(x);
-      return makeTensor({ dtype: 'int64', shape: [rows], data: d.map((v) => (v > 0 ? 1 : -1)) });
-    },
-  };
+  return outlierDetector(s.className, score, -m.intercept[0], 'int64', false);
 };
 
 export const svmBuilders: Record<string, Builder> = {

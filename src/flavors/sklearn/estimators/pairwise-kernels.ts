@@ -1,0 +1,91 @@
+import { MlflowError } from '../../../errors.js';
+import type { Matrix } from '../data.js';
+import type { State } from '../state.js';
+
+/**
+ * sklearn.metrics.pairwise_kernels for the named kernels, with the parameters sklearn passes
+ * each one (filter_params): gamma (None: 1/n_features, or 1 for chi2), degree, coef0.
+ */
+export const KERNELS = ['linear', 'poly', 'polynomial', 'rbf', 'sigmoid', 'laplacian', 'chi2', 'additive_chi2', 'cosine'] as const;
+export type KernelName = (typeof KERNELS)[number];
+
+export interface Kernel {
+  name: KernelName;
+  gamma: number | null;
+  degree: number;
+  coef0: number;
+}
+
+/** The kernel a fitted estimator names in `kernel` (callables and 'precomputed' refused). */
+export function readKernel(s: State): Kernel {
+  const name = s.raw('kernel');
+  if (typeof name !== 'string') return s.fail('a callable kernel is not supported natively');
+  if (!(KERNELS as readonly string[]).includes(name)) s.fail(`kernel '${name}' is not supported natively`);
+  const gamma = s.raw('gamma');
+  return {
+    name: name as KernelName,
+    gamma: gamma === null || gamma === undefined ? null : s.number('gamma'),
+    degree: s.numberOr('degree', 3),
+    coef0: s.numberOr('coef0', 1),
+  };
+}
+
+/** The (x.rows, y.rows) kernel matrix K(x, y), row-major. */
+export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix): Float64Array {
+  const f = x.cols;
+  if (y.cols !== f) {
+    throw new MlflowError(`X has ${x.cols} features, but the kernel model is expecting ${y.cols} features as input.`, 'INVALID_PARAMETER_VALUE');
+  }
+  const { name, degree, coef0 } = k;
+  const gamma = k.gamma ?? (name === 'chi2' ? 1 : 1 / f);
+  if (name === 'chi2' || name === 'additive_chi2') {
+    if (x.data.some((v) => v < 0)) throw new MlflowError('X contains negative values.', 'INVALID_PARAMETER_VALUE');
+  }
+  const xn = name === 'cosine' ? rowNorms(x) : null;
+  const yn = name === 'cosine' ? rowNorms(y) : null;
+  const out = new Float64Array(x.rows * y.rows);
+  for (let i = 0; i < x.rows; i++) {
+    const xo = i * f;
+    for (let r = 0; r < y.rows; r++) {
+      const yo = r * f;
+      let acc = 0;
+      if (name === 'rbf') {
+        for (let j = 0; j < f; j++) acc += (x.data[xo + j] - y.data[yo + j]) ** 2;
+        out[i * y.rows + r] = Math.exp(-gamma * acc);
+        continue;
+      }
+      if (name === 'laplacian') {
+        for (let j = 0; j < f; j++) acc += Math.abs(x.data[xo + j] - y.data[yo + j]);
+        out[i * y.rows + r] = Math.exp(-gamma * acc);
+        continue;
+      }
+      if (name === 'chi2' || name === 'additive_chi2') {
+        // -sum((x - y)^2 / (x + y)), terms with x + y = 0 left out
+        for (let j = 0; j < f; j++) {
+          const a = x.data[xo + j];
+          const b = y.data[yo + j];
+          if (a + b !== 0) acc -= ((a - b) * (a - b)) / (a + b);
+        }
+        out[i * y.rows + r] = name === 'chi2' ? Math.exp(gamma * acc) : acc;
+        continue;
+      }
+      for (let j = 0; j < f; j++) acc += x.data[xo + j] * y.data[yo + j];
+      out[i * y.rows + r] = name === 'linear' ? acc
+        : name === 'cosine' ? acc / (xn![i] * yn![r])
+          : name === 'sigmoid' ? Math.tanh(acc * gamma + coef0)
+            : (acc * gamma + coef0) ** degree;
+    }
+  }
+  return out;
+}
+
+/** Each row's L2 norm, 1 for a zero row (sklearn's normalize leaves zero rows as they are). */
+function rowNorms(m: Matrix): Float64Array {
+  const out = new Float64Array(m.rows);
+  for (let i = 0; i < m.rows; i++) {
+    let s = 0;
+    for (let j = 0; j < m.cols; j++) s += m.data[i * m.cols + j] ** 2;
+    out[i] = s === 0 ? 1 : Math.sqrt(s);
+  }
+  return out;
+}

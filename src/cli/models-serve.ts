@@ -50,6 +50,8 @@ export function makeServeCommand(): Command {
         .env('MLFLOW_TS_LOG_LEVEL')
         .default('info'),
     )
+    .addOption(new Option('--cors-origin <origin...>', "origins allowed to call from a browser (CORS), or '*'").env('MLFLOW_TS_CORS_ORIGIN').argParser(origins))
+    .option('--model-name <name>', "the model's name in the V2 routes (/v2/models/{name}) and metrics; default: from the URI")
     .action(async (opts: ServeFlags) => {
       await serveModel(opts.modelUri, {
         logger: createServeLogger(opts.logLevel),
@@ -60,6 +62,8 @@ export function makeServeCommand(): Command {
         runtime: opts.runtime,
         envManager: opts.envManager,
         maxBodyBytes: opts.maxBodySize,
+        corsOrigins: opts.corsOrigin,
+        modelName: opts.modelName,
       });
     });
 }
@@ -74,6 +78,13 @@ interface ServeFlags {
   envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
   maxBodySize: number;
   logLevel: string;
+  corsOrigin?: string[];
+  modelName?: string;
+}
+
+/** Repeated flags add up; the environment variable takes a comma-separated list. */
+function origins(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((o) => o.trim()).filter((o) => o !== '')];
 }
 
 /** Commander hands env values as strings too, so flags and env vars go through the same check. */

@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Predictor } from '../pyfunc/index.js';
 import { MLFLOW_COMPAT_VERSION } from '../version.js';
-import { createInvocationHandler, errorResponse, JSON_TYPE, type ScoringResponse } from './invocations.js';
+import { acceptsGzip, BodyEncodingError, compressAnswer, decodeRequestBody } from './body-encoding.js';
+import { applyCors, type CorsOrigins } from './cors.js';
+import { createInvocationHandler, errorResponse, JSON_TYPE } from './invocations.js';
 import { createServeLogger } from './logger.js';
 import { ServeMetrics } from './metrics.js';
+import { handleV2, v2Route, type V2Models } from './open-inference/index.js';
 
 export interface ScoringServerOptions {
   /** Seconds a request may take, body upload included, before it gets a 504 (MLflow's default: 60). */
@@ -14,8 +17,12 @@ export interface ScoringServerOptions {
   /** Largest request body accepted; a larger one gets a 413. */
   maxBodyBytes?: number;
   logger?: Logger;
-  /** The model's name in metrics (the `model` label); default 'model'. */
+  /** The model's name in metrics (the `model` label) and in the V2 routes; default 'model'. */
   modelName?: string;
+  /** The registry version the model came from, which V2's /versions/{version} routes match. */
+  modelVersion?: string;
+  /** Origins allowed to call from a browser (CORS): '*' or exact origins; none by default. */
+  corsOrigins?: CorsOrigins;
   /** Seconds the model took to load, for the mlflow_ts_model_load_seconds gauge. */
   loadSeconds?: number;
 }
@@ -49,21 +56,41 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   const invoke = createInvocationHandler(predictor, logger);
   // Checked once: below info no per-request log object is even built.
   const accessLog = logger.isLevelEnabled('info');
-  const metrics = new ServeMetrics(options.modelName ?? 'model');
+  const modelName = options.modelName ?? 'model';
+  const metrics = new ServeMetrics(modelName);
+  const servedModel = { name: modelName, version: options.modelVersion, predictor };
+  const v2Models: V2Models = { find: (name) => (name === modelName ? servedModel : undefined), list: () => [servedModel] };
+  const corsOrigins = options.corsOrigins ?? [];
   if (options.loadSeconds !== undefined) metrics.modelLoaded(options.loadSeconds);
   let closing = false;
   /** While closing: when the last connection or request came in. */
   let lastActivity = 0;
   let closed: Promise<void> | undefined;
 
-  function finish(res: ServerResponse, response: ScoringResponse): void {
+  function finish(res: ServerResponse, answer: Answer): void {
     if (res.headersSent || res.destroyed) return;
-    if (response.status >= 500) logger.error({ status: response.status, body: response.body }, 'invocation failed');
-    const headers = closing
-      ? ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body), 'connection', 'close']
-      : ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body)];
-    res.writeHead(response.status, headers);
-    res.end(response.body);
+    if (answer.status >= 500) logger.error({ status: answer.status, body: String(answer.body).slice(0, 1000) }, 'request failed');
+    const size = typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.length;
+    if (size >= 1024 && acceptsGzip(res.req.headers['accept-encoding'])) {
+      compressAnswer(answer.body).then(
+        (zipped) => write(res, answer, zipped),
+        () => write(res, answer, undefined),
+      );
+      return;
+    }
+    write(res, answer, undefined);
+  }
+
+  function write(res: ServerResponse, answer: Answer, zipped: Buffer | undefined): void {
+    if (res.headersSent || res.destroyed) return;
+    const body = zipped ?? answer.body;
+    const headers: (string | number)[] = ['content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.length];
+    if (answer.contentType !== undefined) headers.push('content-type', answer.contentType);
+    if (zipped) headers.push('content-encoding', 'gzip', 'vary', 'accept-encoding');
+    if (answer.headers) for (const [k, v] of Object.entries(answer.headers)) headers.push(k, v);
+    if (closing) headers.push('connection', 'close');
+    res.writeHead(answer.status, headers as string[]);
+    res.end(body);
   }
 
   function sendConstant(res: ServerResponse, status: number, body: string, headOnly: boolean): void {
@@ -97,7 +124,11 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     release(this);
   }
 
-  function invocations(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Reads a request body within the size limit and the deadline, inflates it as its
+   * Content-Encoding says, and answers with what `handle` makes of it.
+   */
+  function withBody(req: IncomingMessage, res: ServerResponse, handle: (body: Buffer) => Promise<Answer>): void {
     deadlines.set(res, Date.now() + timeoutMs);
     res.once('close', onClose);
 
@@ -118,15 +149,40 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
       else (chunks ??= [first]).push(chunk);
     });
     req.on('end', () => {
-      const body = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
-      invoke(body, req.headers['content-type']).then(
-        (response) => finish(res, response),
+      const raw = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
+      const encoding = req.headers['content-encoding'];
+      const body = encoding === undefined ? Promise.resolve(raw) : decodeRequestBody(raw, encoding, maxBodyBytes);
+      body.then(handle).then(
+        (answer) => finish(res, answer),
         (err: unknown) => {
-          logger.error({ err }, 'invocation failed');
+          if (err instanceof BodyEncodingError) {
+            const code = err.status === 413 ? 'REQUEST_LIMIT_EXCEEDED' : 'BAD_REQUEST';
+            return finish(res, { ...errorResponse(code, err.message, err.status) });
+          }
+          logger.error({ err }, 'request failed');
           finish(res, errorResponse('INTERNAL_ERROR', 'The scoring server failed to answer the request'));
         },
       );
     });
+  }
+
+  function invocations(req: IncomingMessage, res: ServerResponse): void {
+    withBody(req, res, (body) => invoke(body, req.headers['content-type']));
+  }
+
+  /** The Open Inference Protocol routes; a GET has no body to wait for. */
+  function v2(req: IncomingMessage, res: ServerResponse, method: string, path: string): void {
+    if (method === 'POST') {
+      withBody(req, res, (body) => handleV2(method, path, req.headers, body, v2Models, logger));
+      return;
+    }
+    handleV2(method, path, req.headers, EMPTY, v2Models, logger).then(
+      (answer) => finish(res, method === 'HEAD' ? { ...answer, body: '' } : answer),
+      (err: unknown) => {
+        logger.error({ err }, 'request failed');
+        finish(res, { status: 500, contentType: JSON_TYPE, body: '{"error":"The server failed to answer the request"}' });
+      },
+    );
   }
 
   function rejectTooLarge(req: IncomingMessage, res: ServerResponse): void {
@@ -145,12 +201,14 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const method = req.method;
+    const method = req.method ?? 'GET';
     observe(req, res, method, path);
+    if (corsOrigins.length > 0 && applyCors(req, res, corsOrigins)) return;
     if (path === '/invocations') {
       if (method === 'POST') return invocations(req, res);
       return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
     }
+    if (path === '/v2' || path.startsWith('/v2/')) return v2(req, res, method, path);
     if (path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
       metrics.text().then((text) => {
         res.writeHead(200, ['content-type', metrics.contentType, 'content-length', Buffer.byteLength(text)]);
@@ -186,7 +244,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const route = KNOWN_ROUTES.has(path) ? path : 'other';
+    const route = KNOWN_ROUTES.has(path) ? path : (v2Route(path) ?? 'other');
     const done = metrics.start(route);
     const began = accessLog ? performance.now() : 0;
     res.once('close', () => {
@@ -251,6 +309,14 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
       return a !== null && typeof a === 'object' ? a : null;
     },
   };
+}
+
+/** An answer of any route, ready to write. */
+interface Answer {
+  readonly status: number;
+  readonly contentType?: string;
+  readonly body: string | Buffer;
+  readonly headers?: Record<string, string>;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -4,6 +4,7 @@ import type { LoadOptions } from '../flavors/flavor.js';
 import { loadPredictor } from '../pyfunc/index.js';
 import { createServeLogger } from './logger.js';
 import { createScoringServer, type ScoringServerOptions } from './scoring-server.js';
+import { servedModelName } from './served-model-name.js';
 
 export interface ServeModelOptions extends ScoringServerOptions, Pick<LoadOptions, 'runtime' | 'envManager'> {
   port?: number;
@@ -33,7 +34,14 @@ export async function serveModel(modelUri: string, options: ServeModelOptions = 
     requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
   });
   const loadSeconds = (performance.now() - began) / 1000;
-  const server = createScoringServer(predictor, { modelName: modelUri, loadSeconds, ...options, logger });
+  const { name, version } = servedModelName(modelUri);
+  const server = createScoringServer(predictor, {
+    ...options,
+    loadSeconds,
+    logger,
+    modelName: options.modelName ?? name,
+    modelVersion: options.modelName === undefined ? version : undefined,
+  });
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');

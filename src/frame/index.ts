@@ -7,7 +7,7 @@ export { parseJsonRequest, parseRequestValue, type ParsedRequest, type RequestFo
 export type { ReadRequestOptions, ReadsAsFloat } from './read-options.js';
 export { parseCsvRequest } from './request-csv.js';
 export { frameRowsToJson, frameToJsonRecords, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson } from './predictions-json.js';
-export { sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
+export { concatFrames, sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
 export { frameToArrow, frameFromArrow } from './arrow.js';
 export { frameToParquetColumns, ParquetFrameWriter, readParquetBatches } from './parquet.js';
 export { frameToCsv } from './csv-write.js';

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { MlflowError } from '../errors.js';
 import type { Predictor } from '../pyfunc/index.js';
 import { MLFLOW_COMPAT_VERSION } from '../version.js';
 import { acceptsGzip, BodyEncodingError, compressAnswer, decodeRequestBody } from './body-encoding.js';
 import { applyCors, type CorsOrigins } from './cors.js';
-import { createInvocationHandler, errorResponse, JSON_TYPE } from './invocations.js';
+import { errorResponse, JSON_TYPE } from './invocations.js';
 import { createServeLogger } from './logger.js';
 import { ServeMetrics } from './metrics.js';
+import { ModelRepository } from './model-repository.js';
+import type { ModelSlot } from './model-slot.js';
 import { handleV2, v2Route, type V2Models } from './open-inference/index.js';
 
 export interface ScoringServerOptions {
@@ -46,22 +49,45 @@ const NOT_FOUND = '{"detail":"Not Found"}';
 const METHOD_NOT_ALLOWED = '{"detail":"Method Not Allowed"}';
 
 /**
- * MLflow's scoring server (GET /ping, /health, /version; POST /invocations) on node:http.
- * It knows a Predictor and the wire formats, never which flavor sits behind the Predictor.
+ * MLflow's scoring server (GET /ping, /health, /version; POST /invocations) on node:http, with
+ * the Open Inference Protocol (/v2) and, for several models, /models/{name}/invocations beside it.
+ * It knows Predictors and the wire formats, never which flavor sits behind a Predictor.
  */
-export function createScoringServer(predictor: Predictor, options: ScoringServerOptions = {}): ScoringServer {
+export function createScoringServer(served: Predictor | ModelRepository, options: ScoringServerOptions = {}): ScoringServer {
   const timeoutMs = Math.max(0.001, options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? createServeLogger();
-  const invoke = createInvocationHandler(predictor, logger);
   // Checked once: below info no per-request log object is even built.
   const accessLog = logger.isLevelEnabled('info');
-  const modelName = options.modelName ?? 'model';
-  const metrics = new ServeMetrics(modelName);
-  const servedModel = { name: modelName, version: options.modelVersion, predictor };
-  const v2Models: V2Models = { find: (name) => (name === modelName ? servedModel : undefined), list: () => [servedModel] };
+  const repo = served instanceof ModelRepository
+    ? served
+    : ModelRepository.ofPredictor(served, options.modelName ?? 'model', options.modelVersion, logger);
+  const main = repo.first;
+  const metrics = new ServeMetrics(main.name);
+  for (const slot of repo.list()) {
+    slot.onEvent = (event) => metrics.modelEvent(slot.name, event);
+    if (slot.loadSeconds !== undefined) metrics.modelLoaded(slot.name, slot.loadSeconds);
+  }
+  const v2Models: V2Models = {
+    find: (name) => {
+      const slot = repo.find(name);
+      return slot?.predictor ? slot : undefined;
+    },
+    list: () => repo.list().filter((s) => s.predictor !== undefined),
+    repository: {
+      index: () => repo.list().map((s) => ({ name: s.name, ...(s.version === undefined ? {} : { version: s.version }), state: s.state, reason: s.reason })),
+      load: (name) => repoSlot(name).load(),
+      unload: (name) => repoSlot(name).unload(),
+    },
+  };
   const corsOrigins = options.corsOrigins ?? [];
-  if (options.loadSeconds !== undefined) metrics.modelLoaded(options.loadSeconds);
+  if (options.loadSeconds !== undefined) metrics.modelLoaded(main.name, options.loadSeconds);
+
+  function repoSlot(name: string): ModelSlot {
+    const slot = repo.find(name);
+    if (!slot) throw new MlflowError(`Model ${name} not found`, 'RESOURCE_DOES_NOT_EXIST');
+    return slot;
+  }
   let closing = false;
   /** While closing: when the last connection or request came in. */
   let lastActivity = 0;
@@ -159,6 +185,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
             const code = err.status === 413 ? 'REQUEST_LIMIT_EXCEEDED' : 'BAD_REQUEST';
             return finish(res, { ...errorResponse(code, err.message, err.status) });
           }
+          if (err instanceof MlflowError) return finish(res, errorResponse(err.errorCode, err.message));
           logger.error({ err }, 'request failed');
           finish(res, errorResponse('INTERNAL_ERROR', 'The scoring server failed to answer the request'));
         },
@@ -166,8 +193,8 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     });
   }
 
-  function invocations(req: IncomingMessage, res: ServerResponse): void {
-    withBody(req, res, (body) => invoke(body, req.headers['content-type']));
+  function invocations(req: IncomingMessage, res: ServerResponse, slot: ModelSlot): void {
+    withBody(req, res, (body) => slot.use((g) => g.invoke(body, req.headers['content-type'])));
   }
 
   /** The Open Inference Protocol routes; a GET has no body to wait for. */
@@ -205,7 +232,17 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     observe(req, res, method, path);
     if (corsOrigins.length > 0 && applyCors(req, res, corsOrigins)) return;
     if (path === '/invocations') {
-      if (method === 'POST') return invocations(req, res);
+      if (method === 'POST') return invocations(req, res, main);
+      return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
+    }
+    const named = MODEL_INVOCATIONS.exec(path);
+    if (named) {
+      const slot = repo.find(safeDecode(named[1]));
+      if (!slot) {
+        const answer = errorResponse('RESOURCE_DOES_NOT_EXIST', `Model '${safeDecode(named[1]).slice(0, 200)}' is not served here`);
+        return finish(res, answer);
+      }
+      if (method === 'POST') return invocations(req, res, slot);
       return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
     }
     if (path === '/v2' || path.startsWith('/v2/')) return v2(req, res, method, path);
@@ -240,12 +277,20 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
    * Metrics and the access log for one request; its X-Request-ID (the client's, else a new one)
    * is echoed in the answer and names it in the log.
    */
+  /** The model a request is for, as a metrics label: only names served here (bounded cardinality). */
+  function modelOfPath(path: string): string {
+    const m = MODEL_IN_PATH.exec(path + '/');
+    if (!m) return main.name;
+    const name = safeDecode(m[1]);
+    return repo.find(name) ? name : 'unknown';
+  }
+
   function observe(req: IncomingMessage, res: ServerResponse, method: string | undefined, path: string): void {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const route = KNOWN_ROUTES.has(path) ? path : (v2Route(path) ?? 'other');
-    const done = metrics.start(route);
+    const route = KNOWN_ROUTES.has(path) ? path : MODEL_INVOCATIONS.test(path) ? '/models/{name}/invocations' : (v2Route(path) ?? 'other');
+    const done = metrics.start(route, modelOfPath(path));
     const began = accessLog ? performance.now() : 0;
     res.once('close', () => {
       const status = res.headersSent ? res.statusCode : 0;
@@ -267,7 +312,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     clearInterval(sweeper);
     server.closeAllConnections();
     await stopped;
-    await predictor.close();
+    await repo.close();
     logger.info('scoring server stopped');
   }
 
@@ -295,7 +340,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
         server.listen(port, host, () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
-          logger.info({ host: address.address, port: address.port, flavor: predictor.flavor }, 'scoring server listening');
+          logger.info({ host: address.address, port: address.port, models: repo.list().map((s) => ({ name: s.name, flavor: s.predictor?.flavor })) }, 'scoring server listening');
           resolve(address);
         });
       });
@@ -320,8 +365,18 @@ interface Answer {
 }
 
 const EMPTY = Buffer.alloc(0);
+const MODEL_INVOCATIONS = /^\/models\/([^/]+)\/invocations$/;
+const MODEL_IN_PATH = /^(?:\/v2)?\/models\/([^/]+)\//;
 const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/metrics']);
 /** A client's request id is echoed only when it is short printable ASCII (no header injection). */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */
 const QUIET_MS = 200;
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

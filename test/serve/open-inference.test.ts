@@ -57,7 +57,7 @@ describe('Open Inference Protocol V2 on a scikit-learn model with a column signa
   it('answers server metadata and health', async () => {
     const meta = await call(port, 'GET', '/v2');
     expect(meta.status).toBe(200);
-    expect(meta.json()).toMatchObject({ name: 'mlflow-ts', extensions: ['binary_tensor_data'] });
+    expect(meta.json()).toMatchObject({ name: 'mlflow-ts', extensions: ['binary_tensor_data', 'model_repository'] });
     expect((await call(port, 'GET', '/v2/health/live')).status).toBe(200);
     expect((await call(port, 'GET', '/v2/health/ready')).status).toBe(200);
     expect((await call(port, 'GET', '/v2/models/iris/ready')).status).toBe(200);

@@ -16,13 +16,23 @@ export interface V2Model {
   readonly name: string;
   /** The registry version it was loaded from, if any (`models:/name/3`). */
   readonly version?: string;
-  readonly predictor: Predictor;
+  readonly predictor?: Predictor;
+  /** Runs `fn` on the version being served, which stays open until `fn` settles. */
+  use<T>(fn: (served: { readonly predictor: Predictor; readonly version?: string }) => Promise<T>): Promise<T>;
 }
 
-/** Where the V2 routes look models up: one model, or a server's many. */
+/** The model-repository extension: what is configured, and loading or unloading it by name. */
+export interface V2Repository {
+  index(): readonly { name: string; version?: string; state: string; reason: string }[];
+  load(name: string): Promise<void>;
+  unload(name: string): Promise<void>;
+}
+
+/** Where the V2 routes look models up (loaded ones only). */
 export interface V2Models {
   find(name: string): V2Model | undefined;
   list(): readonly V2Model[];
+  repository?: V2Repository;
 }
 
 /** One answer of the V2 routes, ready to write. */
@@ -62,23 +72,25 @@ export async function handleV2(
   try {
     if (path === '/v2') {
       requireMethod(method, 'GET');
-      return json(200, { name: 'mlflow-ts', version: VERSION, extensions: ['binary_tensor_data'] });
+      const extensions = models.repository ? ['binary_tensor_data', 'model_repository'] : ['binary_tensor_data'];
+      return json(200, { name: 'mlflow-ts', version: VERSION, extensions });
     }
     if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
     if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
+    if (path.startsWith('/v2/repository/')) return await repositoryRoute(method, path, models.repository);
     const m = MODEL_PATH.exec(path);
     if (!m) throw new V2Error(`No route ${path}`, 404);
     const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
     switch (m[3]) {
       case undefined:
         requireMethod(method, 'GET');
-        return json(200, modelMetadata(model));
+        return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
       case '/ready':
         requireMethod(method, 'GET');
         return EMPTY_OK;
       default:
         requireMethod(method, 'POST');
-        return await infer(model, headers, body, logger);
+        return await model.use((served) => infer(model.name, served.predictor, served.version, headers, body, logger));
     }
   } catch (err) {
     if (err instanceof V2Error) return json(err.status, { error: err.message });
@@ -95,14 +107,21 @@ function findModel(models: V2Models, name: string, version: string | undefined):
   return model;
 }
 
-async function infer(model: V2Model, headers: V2Headers, body: Buffer, logger: Logger | undefined): Promise<V2Answer> {
+async function infer(
+  name: string,
+  predictor: Predictor,
+  version: string | undefined,
+  headers: V2Headers,
+  body: Buffer,
+  logger: Logger | undefined,
+): Promise<V2Answer> {
   const { doc, binary } = splitBody(headers, body);
   const request = readV2Request(doc, binary);
-  const schema = model.predictor.metadata.getInputSchema();
+  const schema = predictor.metadata.getInputSchema();
   const input = decodeV2Inputs(request, requestContentType(request, schema));
   let prediction: unknown;
   try {
-    prediction = await model.predictor.predict(input, request.params);
+    prediction = await predictor.predict(input, request.params);
   } catch (err) {
     if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) throw new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
     logger?.warn({ err }, 'the model failed on a request');
@@ -110,8 +129,8 @@ async function infer(model: V2Model, headers: V2Headers, body: Buffer, logger: L
   }
   const outputs = selectOutputs(encodeV2Outputs(prediction), request.outputs);
   const response = {
-    model_name: model.name,
-    ...(model.version === undefined ? {} : { model_version: model.version }),
+    model_name: name,
+    ...(version === undefined ? {} : { model_version: version }),
     id: request.id ?? randomUUID(),
     parameters: {},
     outputs: [] as unknown[],
@@ -140,6 +159,25 @@ async function infer(model: V2Model, headers: V2Headers, body: Buffer, logger: L
 }
 
 type V2Headers = Record<string, string | string[] | undefined>;
+
+const REPOSITORY_MODEL = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/;
+
+/** POST /v2/repository/index and /v2/repository/models/{name}/load|unload. */
+async function repositoryRoute(method: string, path: string, repository: V2Repository | undefined): Promise<V2Answer> {
+  if (!repository) throw new V2Error(`No route ${path}`, 404);
+  requireMethod(method, 'POST');
+  if (path === '/v2/repository/index') return json(200, repository.index());
+  const m = REPOSITORY_MODEL.exec(path);
+  if (!m) throw new V2Error(`No route ${path}`, 404);
+  const name = decode(m[1]);
+  if (!repository.index().some((e) => e.name === name)) throw new V2Error(`Model ${name} not found`, 404);
+  try {
+    await (m[2] === 'load' ? repository.load(name) : repository.unload(name));
+  } catch (err) {
+    throw new V2Error(`Model ${name} failed to ${m[2]}: ${err instanceof Error ? err.message : String(err)}`, 400);
+  }
+  return json(200, {});
+}
 
 /** The JSON part of a request and, with the binary extension, the tensor bytes after it. */
 function splitBody(headers: V2Headers, body: Buffer): { doc: unknown; binary?: Buffer } {

@@ -1,6 +1,6 @@
+import type { Model } from '../../model/model.js';
 import type { Schema } from '../../model/signature.js';
 import { describeSpec } from './datatypes.js';
-import type { V2Model } from './index.js';
 import { modelContentType } from './request.js';
 
 /**
@@ -8,12 +8,11 @@ import { modelContentType } from './request.js';
  * and output with its datatype, shape and content type, and the request content type the model
  * decodes by default. Unnamed tensors are input-0, input-1 (output-0 ...).
  */
-export function modelMetadata(model: V2Model): Record<string, unknown> {
-  const meta = model.predictor.metadata;
+export function modelMetadata(name: string, version: string | undefined, meta: Model): Record<string, unknown> {
   const inputs = meta.getInputSchema();
   return {
-    name: model.name,
-    versions: model.version === undefined ? [] : [model.version],
+    name,
+    versions: version === undefined ? [] : [version],
     platform: 'mlflow',
     inputs: tensorsOf(inputs, 'input-'),
     outputs: tensorsOf(meta.getOutputSchema(), 'output-'),

@@ -1,9 +1,10 @@
-import { concatFrames, isFrame, isTensor, sliceFrame, type Frame, type Tensor } from '../frame/index.js';
+import { concatFrames, concatTensors, isFrame, isTensor, sliceFrame, type Frame, type Tensor } from '../frame/index.js';
 import type { Predictor } from '../pyfunc/index.js';
 import type { BatchingConfig } from './serve-config.js';
 
 interface Waiting {
-  readonly input: Frame;
+  readonly input: Frame | Tensor;
+  readonly rows: number;
   resolve(output: unknown): void;
   reject(err: unknown): void;
 }
@@ -12,7 +13,7 @@ interface Waiting {
 export type BatchObserver = (requests: number, rows: number) => void;
 
 /**
- * Adaptive batching: table requests without params that arrive within `maxWaitMs` of each other
+ * Adaptive batching: table (or single-tensor) requests without params that arrive within `maxWaitMs` of each other
  * are scored as one table of at most `maxBatchSize` rows, and the prediction is split back by
  * rows. Anything that cannot be batched exactly goes alone: other input kinds, params, tables
  * with other columns, or a prediction without one row per input row. When a batch fails, each
@@ -34,14 +35,14 @@ export function batchingPredictor(inner: Predictor, config: BatchingConfig, obse
 
   async function run(batch: Waiting[]): Promise<void> {
     if (batch.length === 1) return settle(batch[0], () => inner.predict(batch[0].input));
-    const frames = batch.map((w) => w.input);
-    const joined = concatFrames(frames);
+    const joined = join(batch.map((w) => w.input));
     if (joined) {
       try {
         const output = await inner.predict(joined);
-        const parts = splitOutput(output, frames.map((f) => f.numRows));
+        const rows = batch.map((w) => w.rows);
+        const parts = splitOutput(output, rows);
         if (parts) {
-          observe?.(batch.length, joined.numRows);
+          observe?.(batch.length, rows.reduce((a, b) => a + b, 0));
           batch.forEach((w, i) => w.resolve(parts[i]));
           return;
         }
@@ -56,12 +57,12 @@ export function batchingPredictor(inner: Predictor, config: BatchingConfig, obse
     metadata: inner.metadata,
     flavor: inner.flavor,
     predict(input, params) {
-      if (!isFrame(input) || params !== undefined || input.numRows === 0 || input.numRows >= config.maxBatchSize) {
-        return inner.predict(input, params);
-      }
+      const rows = isFrame(input) ? input.numRows : isTensor(input) ? (input.shape[0] ?? 0) : 0;
+      if (params !== undefined || rows === 0 || rows >= config.maxBatchSize) return inner.predict(input, params);
+      const batchable = input as Frame | Tensor;
       return new Promise((resolve, reject) => {
-        queue.push({ input, resolve, reject });
-        queuedRows += input.numRows;
+        queue.push({ input: batchable, rows, resolve, reject });
+        queuedRows += rows;
         if (queuedRows >= config.maxBatchSize) flush();
         else timer ??= setTimeout(flush, config.maxWaitMs);
       });
@@ -87,16 +88,23 @@ function splitByRows(items: Waiting[], max: number): Waiting[][] {
   let current: Waiting[] = [];
   let rows = 0;
   for (const w of items) {
-    if (current.length > 0 && rows + w.input.numRows > max) {
+    if (current.length > 0 && rows + w.rows > max) {
       out.push(current);
       current = [];
       rows = 0;
     }
     current.push(w);
-    rows += w.input.numRows;
+    rows += w.rows;
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+/** One input of all the requests' inputs, when they are all tables or all tensors that stack. */
+function join(inputs: (Frame | Tensor)[]): Frame | Tensor | undefined {
+  if (inputs.every(isFrame)) return concatFrames(inputs);
+  if (inputs.every(isTensor)) return concatTensors(inputs);
+  return undefined;
 }
 
 /** The prediction cut back into one part per request, or undefined when it has no row axis. */
@@ -113,6 +121,14 @@ function splitOutput(output: unknown, rows: readonly number[]): unknown[] | unde
     return cut((s, e): Tensor => ({ ...output, shape: [e - s, ...output.shape.slice(1)], data: output.data.slice(s * width, e * width) }) as Tensor);
   }
   if (Array.isArray(output)) return output.length === total ? cut((s, e) => output.slice(s, e)) : undefined;
+  if (typeof output === 'object' && output !== null && !ArrayBuffer.isView(output)) {
+    // Named tensors (a multi-output model): each is cut the same way.
+    const entries = Object.entries(output);
+    if (entries.length === 0 || !entries.every(([, v]) => isTensor(v))) return undefined;
+    const split = entries.map(([k, v]) => [k, splitOutput(v, rows)] as const);
+    if (split.some(([, parts]) => parts === undefined)) return undefined;
+    return rows.map((_, i) => Object.fromEntries(split.map(([k, parts]) => [k, (parts as unknown[])[i]])));
+  }
   if (ArrayBuffer.isView(output) && !(output instanceof DataView)) {
     const arr = output as unknown as { length: number; slice(s: number, e: number): unknown };
     return arr.length === total ? cut((s, e) => arr.slice(s, e)) : undefined;

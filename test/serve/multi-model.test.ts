@@ -13,7 +13,7 @@ import {
   registryLoader,
   type ScoringServer,
 } from '../../src/serve/index.js';
-import { Frame } from '../../src/frame/index.js';
+import { concatTensors, Frame, makeTensor } from '../../src/frame/index.js';
 
 const fixture = (p: string): string => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
 const quiet = pino({ level: 'silent' });
@@ -140,6 +140,16 @@ describe('adaptive batching', () => {
     const mixed = await Promise.allSettled([batching.predict(frames[0]), batching.predict(bad), batching.predict(frames[2])]);
     expect(mixed.map((m) => m.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((mixed[0] as PromiseFulfilledResult<unknown>).value).toEqual(alone[0]);
+    await batching.close();
+  });
+
+  it('stacks single-tensor requests along the first axis and cuts the prediction back', async () => {
+    const inner = await loadPredictor(IRIS_TENSOR);
+    const batching = batchingPredictor(inner, { maxBatchSize: 64, maxWaitMs: 20 });
+    const tensors = ROWS.map((r) => makeTensor({ dtype: 'float64', shape: [1, 4], data: Float64Array.from(r) }));
+    const alone = await Promise.all(tensors.map((t) => inner.predict(t)));
+    expect(await Promise.all(tensors.map((t) => batching.predict(t)))).toEqual(alone);
+    expect(concatTensors([tensors[0], makeTensor({ dtype: 'float64', shape: [1, 3], data: Float64Array.of(1, 2, 3) })])).toBeUndefined();
     await batching.close();
   });
 });

@@ -56,6 +56,7 @@ export function batchingPredictor(inner: Predictor, config: BatchingConfig, obse
   return {
     metadata: inner.metadata,
     flavor: inner.flavor,
+    modelDir: inner.modelDir,
     predict(input, params) {
       const rows = isFrame(input) ? input.numRows : isTensor(input) ? (input.shape[0] ?? 0) : 0;
       if (params !== undefined || rows === 0 || rows >= config.maxBatchSize) return inner.predict(input, params);

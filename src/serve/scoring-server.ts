@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { MlflowError } from '../errors.js';
+import { loadInputExample } from '../model/input-example.js';
 import type { Predictor } from '../pyfunc/index.js';
 import { MLFLOW_COMPAT_VERSION } from '../version.js';
 import { acceptsGzip, BodyEncodingError, compressAnswer, decodeRequestBody } from './body-encoding.js';
@@ -10,6 +11,8 @@ import { applyCors, type CorsOrigins } from './cors.js';
 import { errorResponse, JSON_TYPE } from './invocations.js';
 import { createServeLogger } from './logger.js';
 import { ServeMetrics } from './metrics.js';
+import { MODEL_PAGE_SCRIPT, modelPageHtml } from './model-page.js';
+import { openApiDocument, type DescribedModel } from './openapi.js';
 import { ModelRepository } from './model-repository.js';
 import type { ModelSlot } from './model-slot.js';
 import { handleV2, v2Route, type V2Models } from './open-inference/index.js';
@@ -82,6 +85,63 @@ export function createScoringServer(served: Predictor | ModelRepository, options
   };
   const corsOrigins = options.corsOrigins ?? [];
   if (options.loadSeconds !== undefined) metrics.modelLoaded(main.name, options.loadSeconds);
+
+  const examples = new WeakMap<Predictor, Promise<unknown>>();
+  /** Each loaded model's signature and input example, for /openapi.json and the page. */
+  async function described(): Promise<(DescribedModel & { slot: ModelSlot; predictor: Predictor })[]> {
+    const loaded = repo.list().filter((s) => s.predictor !== undefined);
+    return Promise.all(loaded.map(async (slot) => {
+      const predictor = slot.predictor as Predictor;
+      let example = examples.get(predictor);
+      if (!example) {
+        const dir = predictor.modelDir;
+        example = dir === undefined ? Promise.resolve(undefined) : loadInputExample(dir, predictor.metadata).then((e) => e?.servingInput, () => undefined);
+        examples.set(predictor, example);
+      }
+      return {
+        slot,
+        predictor,
+        name: slot.name,
+        version: slot.version,
+        inputs: predictor.metadata.getInputSchema(),
+        outputs: predictor.metadata.getOutputSchema(),
+        servingInput: await example,
+        isDefault: slot === main,
+      };
+    }));
+  }
+
+  function page(res: ServerResponse, path: string, headOnly: boolean): void {
+    if (path === '/_page/app.js') {
+      return finishHead(res, { status: 200, contentType: 'text/javascript; charset=utf-8', body: MODEL_PAGE_SCRIPT }, headOnly);
+    }
+    described().then(
+      (models) => {
+        if (path === '/openapi.json') return finishHead(res, { status: 200, contentType: JSON_TYPE, body: JSON.stringify(openApiDocument(models)) }, headOnly);
+        const html = modelPageHtml(models.map((m) => ({
+          name: m.name,
+          version: m.version,
+          flavor: m.predictor.flavor,
+          flavors: Object.keys(m.predictor.metadata.flavors),
+          inputs: m.inputs?.toDict(),
+          outputs: m.outputs?.toDict(),
+          servingInput: m.servingInput,
+        })));
+        finishHead(res, { status: 200, contentType: 'text/html; charset=utf-8', body: html, headers: { 'content-security-policy': PAGE_CSP } }, headOnly);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'describing the models failed');
+        finish(res, errorResponse('INTERNAL_ERROR', 'The server failed to describe its models'));
+      },
+    );
+  }
+
+  function finishHead(res: ServerResponse, answer: Answer, headOnly: boolean): void {
+    if (!headOnly) return finish(res, answer);
+    const size = Buffer.byteLength(answer.body);
+    res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': size, ...answer.headers });
+    res.end();
+  }
 
   function repoSlot(name: string): ModelSlot {
     const slot = repo.find(name);
@@ -246,6 +306,9 @@ export function createScoringServer(served: Predictor | ModelRepository, options
       return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
     }
     if (path === '/v2' || path.startsWith('/v2/')) return v2(req, res, method, path);
+    if ((path === '/' || path === '/openapi.json' || path === '/_page/app.js') && (method === 'GET' || method === 'HEAD')) {
+      return page(res, path, method === 'HEAD');
+    }
     if (path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
       metrics.text().then((text) => {
         res.writeHead(200, ['content-type', metrics.contentType, 'content-length', Buffer.byteLength(text)]);
@@ -365,9 +428,11 @@ interface Answer {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The page runs only its own script, and talks only to this server. */
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'";
 const MODEL_INVOCATIONS = /^\/models\/([^/]+)\/invocations$/;
 const MODEL_IN_PATH = /^(?:\/v2)?\/models\/([^/]+)\//;
-const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/metrics']);
+const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/metrics', '/', '/openapi.json', '/_page/app.js']);
 /** A client's request id is echoed only when it is short printable ASCII (no header injection). */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */

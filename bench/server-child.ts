@@ -1,6 +1,8 @@
 // A server for bench/server-process.ts, in its own process so that its RSS is the server's alone.
-//   server-child.ts serve MODEL_DIR RUNTIME WORKERS   mlflow-ts's scoring server on the model at
-//                                                      MODEL_DIR (RUNTIME: auto, native or python)
+//   server-child.ts serve MODEL_DIR RUNTIME WORKERS [MAX_BATCH:MAX_WAIT_MS]
+//                                                      mlflow-ts's scoring server on the model at
+//                                                      MODEL_DIR (RUNTIME: auto, native or python),
+//                                                      with adaptive batching when the last is given
 //   server-child.ts bare                              node:http that only parses the JSON body and
 //                                                      answers a constant: the reference
 // Sends {port} when listening; answers {cmd: 'stats'} with {rss, cpu} (bytes, µs).
@@ -8,16 +10,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadPredictor } from '../src/pyfunc/index.js';
 import { createServeLogger } from '../src/serve/logger.js';
+import { batchingPredictor } from '../src/serve/batching.js';
 import { createScoringServer } from '../src/serve/scoring-server.js';
 
-const [mode, modelDir, runtime, workers] = process.argv.slice(2);
+const [mode, modelDir, runtime, workers, batching] = process.argv.slice(2);
 
 async function start(): Promise<AddressInfo> {
   if (mode === 'serve') {
-    const predictor = await loadPredictor(modelDir, {
+    const loaded = await loadPredictor(modelDir, {
       runtime: runtime as 'auto' | 'native' | 'python',
       workers: Number(workers),
     });
+    const [maxBatchSize, maxWaitMs] = (batching ?? '').split(':').map(Number);
+    const predictor = batching ? batchingPredictor(loaded, { maxBatchSize, maxWaitMs }) : loaded;
     const server = createScoringServer(predictor, { logger: createServeLogger('warn') });
     // Closing the server closes the predictor, which stops any Python workers.
     process.on('SIGTERM', () => {

@@ -13,12 +13,12 @@ export interface ServerProcess { child: ChildProcess; port: number }
 /** What a child server is: bare node:http, or `mlflow-ts serve` on a model with a runtime. */
 export type ServerSpec =
   | { kind: 'bare' }
-  | { kind: 'serve'; modelDir: string; runtime?: 'native' | 'python'; workers?: number };
+  | { kind: 'serve'; modelDir: string; runtime?: 'native' | 'python'; workers?: number; batching?: { maxBatchSize: number; maxWaitMs: number } };
 
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const args = spec.kind === 'bare'
     ? ['bare']
-    : ['serve', spec.modelDir, spec.runtime ?? 'auto', String(spec.workers ?? 1)];
+    : ['serve', spec.modelDir, spec.runtime ?? 'auto', String(spec.workers ?? 1), ...(spec.batching ? [`${spec.batching.maxBatchSize}:${spec.batching.maxWaitMs}`] : [])];
   const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -40,14 +40,14 @@ export async function serverStats(server: ServerProcess): Promise<{ rss: number;
   return msg;
 }
 
-/** POSTs `body` to /invocations from CONNECTIONS connections for `seconds`. */
-export function loadServer(server: ServerProcess, body: string, seconds: number): Promise<Result> {
+/** POSTs `body` to /invocations from `connections` connections (default CONNECTIONS) for `seconds`. */
+export function loadServer(server: ServerProcess, body: string, seconds: number, connections = CONNECTIONS): Promise<Result> {
   return autocannon({
     url: `http://127.0.0.1:${server.port}/invocations`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
   });
 }

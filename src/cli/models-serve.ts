@@ -1,5 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createServeLogger, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS, serveModel } from '../serve/index.js';
+import { existsSync } from 'node:fs';
+import {
+  createServeLogger,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUT_SECONDS,
+  readServeConfig,
+  serveModel,
+  type ServedModelConfig,
+} from '../serve/index.js';
 
 /** `models serve`: MLflow's options and the environment variables MLflow reads for them. */
 export function registerModelsServe(parent: Command): void {
@@ -10,7 +18,8 @@ export function makeServeCommand(): Command {
   return new Command('serve')
     .description("Serve a model over HTTP with MLflow's scoring protocol (/ping, /health, /version, /invocations)")
     .helpOption('--help', 'display help for command')
-    .requiredOption('-m, --model-uri <uri>', "URI of the model: a local path, file://, runs:/, models:/, ...")
+    .option('-m, --model-uri <uri>', "URI of the model: a local path, file://, runs:/, models:/, ...; repeat as name=uri to serve several", collect)
+    .option('--config <file>', 'a serve config (YAML) naming several models, with reload intervals and batching')
     .addOption(new Option('-p, --port <port>', 'port to listen on').env('MLFLOW_PORT').default(5000).argParser(nonNegativeInt))
     .addOption(new Option('-h, --host <host>', 'network interface to bind').env('MLFLOW_HOST').default('127.0.0.1'))
     .addOption(
@@ -50,8 +59,11 @@ export function makeServeCommand(): Command {
         .env('MLFLOW_TS_LOG_LEVEL')
         .default('info'),
     )
-    .action(async (opts: ServeFlags) => {
-      await serveModel(opts.modelUri, {
+    .addOption(new Option('--cors-origin <origin...>', "origins allowed to call from a browser (CORS), or '*'").env('MLFLOW_TS_CORS_ORIGIN').argParser(origins))
+    .option('--model-name <name>', "the model's name in the V2 routes (/v2/models/{name}) and metrics; default: from the URI")
+    .action(async (opts: ServeFlags, cmd: Command) => {
+      const models = await modelsToServe(opts, cmd);
+      await serveModel(models, {
         logger: createServeLogger(opts.logLevel),
         port: opts.port,
         host: opts.host,
@@ -60,12 +72,15 @@ export function makeServeCommand(): Command {
         runtime: opts.runtime,
         envManager: opts.envManager,
         maxBodyBytes: opts.maxBodySize,
+        corsOrigins: opts.corsOrigin,
+        modelName: opts.modelName,
       });
     });
 }
 
 interface ServeFlags {
-  modelUri: string;
+  modelUri?: string[];
+  config?: string;
   port: number;
   host: string;
   timeout: number;
@@ -74,6 +89,39 @@ interface ServeFlags {
   envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
   maxBodySize: number;
   logLevel: string;
+  corsOrigin?: string[];
+  modelName?: string;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * One `-m uri` is MLflow's single model; `-m name=uri` (repeatable) or `--config` name several.
+ * A local path holding '=' is read as a path when it exists or starts with '.' or '/'.
+ */
+async function modelsToServe(opts: ServeFlags, cmd: Command): Promise<string | ServedModelConfig[]> {
+  const given = opts.modelUri ?? [];
+  if (opts.config !== undefined) {
+    if (given.length > 0) cmd.error("error: give either --config or -m/--model-uri, not both", { exitCode: 2, code: 'commander.conflictingOption' });
+    return [...(await readServeConfig(opts.config)).models];
+  }
+  if (given.length === 0) cmd.error("error: required option '-m, --model-uri <uri>' not specified", { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
+  const named = given.map((v) => NAMED_URI.exec(v));
+  if (given.length === 1 && (!named[0] || existsSync(given[0]))) return given[0];
+  return given.map((v, i) => {
+    const m = named[i];
+    if (!m) return cmd.error(`error: with several models each -m is name=uri; '${v}' has no name`, { exitCode: 2, code: 'commander.invalidArgument' });
+    return { name: m[1], uri: m[2] };
+  });
+}
+
+const NAMED_URI = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,127})=(.+)$/;
+
+/** Repeated flags add up; the environment variable takes a comma-separated list. */
+function origins(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((o) => o.trim()).filter((o) => o !== '')];
 }
 
 /** Commander hands env values as strings too, so flags and env vars go through the same check. */

@@ -1,4 +1,4 @@
-import { Frame, type Column, type ColumnData } from './frame.js';
+import { Frame, type Column, type ColumnData, type NumericArray } from './frame.js';
 
 /** Rows [start, end) of a Frame; numeric columns are views on the same memory. */
 export function sliceFrame(frame: Frame, start: number, end: number): Frame {
@@ -11,6 +11,38 @@ export function sliceFrame(frame: Frame, start: number, end: number): Frame {
 function sliceData(d: ColumnData, s: number, e: number): ColumnData {
   if (d.kind === 'number') return { kind: 'number', dtype: d.dtype, values: d.values.subarray(s, e) };
   return { ...d, values: d.values.slice(s, e) } as ColumnData;
+}
+
+/**
+ * Frames with the same columns (names, kinds and dtypes, in order) stacked row-wise, as
+ * pd.concat(frames, ignore_index=True) stacks them; undefined when their columns differ.
+ */
+export function concatFrames(frames: readonly Frame[]): Frame | undefined {
+  const first = frames[0];
+  for (const f of frames) {
+    if (f.columns.length !== first.columns.length) return undefined;
+    for (let j = 0; j < f.columns.length; j++) {
+      const a = first.columns[j];
+      const b = f.columns[j];
+      if (a.name !== b.name || a.data.kind !== b.data.kind) return undefined;
+      if (a.data.kind === 'number' && b.data.kind === 'number' && a.data.dtype !== b.data.dtype) return undefined;
+    }
+  }
+  const rows = frames.reduce((n, f) => n + f.numRows, 0);
+  const columns = first.columns.map((c, j): Column => {
+    const parts = frames.map((f) => f.columns[j].data);
+    if (c.data.kind === 'number') {
+      const out = new (c.data.values.constructor as new (n: number) => NumericArray)(rows);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p.values as NumericArray, at);
+        at += p.values.length;
+      }
+      return { name: c.name, data: { kind: 'number', dtype: c.data.dtype, values: out } };
+    }
+    return { name: c.name, data: { kind: c.data.kind, values: parts.flatMap((p) => p.values as unknown[]) } as ColumnData };
+  });
+  return new Frame(columns, rows);
 }
 
 /**

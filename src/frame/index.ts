@@ -1,5 +1,5 @@
 export { Frame, isFrame, type Column, type ColumnData, type NumericArray, type NumericDType } from './frame.js';
-export { isTensor, makeTensor, sizeOfShape, type Tensor, type TensorDType } from './tensor.js';
+export { concatTensors, isTensor, makeTensor, sizeOfShape, type Tensor, type TensorDType } from './tensor.js';
 export { parseJsonText, NO_FLOAT_LITERALS, type FloatLiterals, type ParsedJsonText } from './json-text.js';
 export { tensorFromJson, tensorToNested, type TensorFromJsonOptions } from './tensor-json.js';
 export { columnFromJsonValues, frameFromColumns, frameFromRecords, frameFromRows } from './frame-from-json.js';
@@ -7,7 +7,7 @@ export { parseJsonRequest, parseRequestValue, type ParsedRequest, type RequestFo
 export type { ReadRequestOptions, ReadsAsFloat } from './read-options.js';
 export { parseCsvRequest } from './request-csv.js';
 export { frameRowsToJson, frameToJsonRecords, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson } from './predictions-json.js';
-export { sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
+export { concatFrames, sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
 export { frameToArrow, frameFromArrow } from './arrow.js';
 export { frameToParquetColumns, ParquetFrameWriter, readParquetBatches } from './parquet.js';
 export { frameToCsv } from './csv-write.js';

@@ -29,3 +29,28 @@ export function makeTensor<T extends Tensor>(t: Omit<T, 'kind'>): T {
   }
   return { kind: 'tensor', ...t } as T;
 }
+
+/**
+ * Tensors of one dtype and the same shape past the first axis stacked along the first axis, as
+ * np.concatenate does; undefined when they differ.
+ */
+export function concatTensors(tensors: readonly Tensor[]): Tensor | undefined {
+  const first = tensors[0];
+  if (first.shape.length === 0) return undefined;
+  const inner = first.shape.slice(1);
+  for (const t of tensors) {
+    if (t.dtype !== first.dtype || t.shape.length !== first.shape.length || t.shape.some((d, i) => i > 0 && d !== first.shape[i])) return undefined;
+  }
+  const rows = tensors.reduce((n, t) => n + t.shape[0], 0);
+  if (first.data instanceof Array) {
+    return { kind: 'tensor', dtype: first.dtype, shape: [rows, ...inner], data: tensors.flatMap((t) => t.data as unknown[]) } as Tensor;
+  }
+  const size = tensors.reduce((n, t) => n + t.data.length, 0);
+  const out = new (first.data.constructor as new (n: number) => NumericArray)(size);
+  let at = 0;
+  for (const t of tensors) {
+    out.set(t.data as NumericArray, at);
+    at += t.data.length;
+  }
+  return { kind: 'tensor', dtype: first.dtype, shape: [rows, ...inner], data: out } as Tensor;
+}

@@ -9,6 +9,8 @@ export interface Predictor {
   readonly metadata: Model;
   /** The flavor that loaded the model (e.g. 'js_function', 'sklearn', 'python_function'). */
   readonly flavor: string;
+  /** The local directory the model was loaded from, when it came from one. */
+  readonly modelDir?: string;
   /**
    * Checks `input` and `params` against the signature, then scores them. `params` may be any
    * value, as MLflow's pyfunc takes it: without a params schema it is ignored, with one anything
@@ -19,13 +21,14 @@ export interface Predictor {
 }
 
 /** Wraps a flavor's model with MLflow's signature enforcement of inputs and params. */
-export function makePredictor(metadata: Model, flavor: string, model: FlavorModel): Predictor {
+export function makePredictor(metadata: Model, flavor: string, model: FlavorModel, modelDir?: string): Predictor {
   const inputSchema = metadata.getInputSchema();
   const paramsSchema = metadata.getParamsSchema();
   let closed = false;
   return {
     metadata,
     flavor,
+    modelDir,
     async predict(input, params) {
       const enforced = inputSchema ? enforceSchema(input, inputSchema) : input;
       const enforcedParams = enforceParams(params, paramsSchema);

@@ -8,6 +8,10 @@ export {
 export { createInvocationHandler, type ScoringResponse } from './invocations.js';
 export { readContentType, type ContentTypeVerdict } from './content-type.js';
 export { serveModel, type ServeModelOptions } from './serve-model.js';
+export { ModelRepository, registryLoader } from './model-repository.js';
+export { ModelSlot, type SlotLoader, type SlotState } from './model-slot.js';
+export { parseServeConfig, readServeConfig, type BatchingConfig, type ServeConfig, type ServedModelConfig } from './serve-config.js';
+export { batchingPredictor } from './batching.js';
 export { createServeLogger } from './logger.js';
 export {
   batchPredict,

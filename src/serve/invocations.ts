@@ -27,7 +27,7 @@ export const JSON_TYPE = 'application/json';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /** MLflow's answer when a model raises something other than an MlflowException. */
-const UNEXPECTED_MODEL_ERROR =
+export const UNEXPECTED_MODEL_ERROR =
   'Encountered an unexpected error while evaluating the model. Verify that the serialized input' +
   ' Dataframe is compatible with the model for inference.';
 

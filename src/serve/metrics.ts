@@ -1,4 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SlotEvent } from './model-slot.js';
+
+/** Routes that score: their requests count as in flight. */
+const SCORING_ROUTES = new Set(['/invocations', '/models/{name}/invocations', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']);
 
 /** Latency buckets in seconds: sub-millisecond native scoring up to the 60 s request timeout. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -14,6 +18,9 @@ export class ServeMetrics {
   private readonly duration: Histogram<'model' | 'route' | 'status'>;
   private readonly inFlight: Gauge<'model'>;
   private readonly loadSeconds: Gauge<'model'>;
+  private readonly swaps: Counter<'model'>;
+  private readonly batchRequests: Histogram<'model'>;
+  private readonly batchRows: Histogram<'model'>;
 
   constructor(private readonly model: string) {
     const registers = [this.registry];
@@ -42,24 +49,54 @@ export class ServeMetrics {
       labelNames: ['model'],
       registers,
     });
+    this.swaps = new Counter({
+      name: 'mlflow_ts_model_swaps_total',
+      help: 'Times a new model version replaced the served one (hot reload or repository load)',
+      labelNames: ['model'],
+      registers,
+    });
+    this.batchRequests = new Histogram({
+      name: 'mlflow_ts_batch_requests',
+      help: 'Requests scored together in one adaptive batch',
+      labelNames: ['model'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
+    this.batchRows = new Histogram({
+      name: 'mlflow_ts_batch_rows',
+      help: 'Rows scored in one adaptive batch',
+      labelNames: ['model'],
+      buckets: [1, 4, 16, 64, 256, 1024, 4096, 16384],
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** A request came in on `route`; the function returned ends it with the answer's status. */
-  start(route: string): (status: number) => void {
+  /** A request for `model` came in on `route`; the function returned ends it with the answer's status. */
+  start(route: string, model = this.model): (status: number) => void {
     const began = process.hrtime.bigint();
-    const scoring = route === '/invocations';
-    if (scoring) this.inFlight.inc({ model: this.model });
+    const scoring = SCORING_ROUTES.has(route);
+    if (scoring) this.inFlight.inc({ model });
     return (status) => {
-      const labels = { model: this.model, route, status: String(status) };
+      const labels = { model, route, status: String(status) };
       this.requests.inc(labels);
       this.duration.observe(labels, Number(process.hrtime.bigint() - began) / 1e9);
-      if (scoring) this.inFlight.dec({ model: this.model });
+      if (scoring) this.inFlight.dec({ model });
     };
   }
 
-  modelLoaded(seconds: number): void {
-    this.loadSeconds.set({ model: this.model }, seconds);
+  modelLoaded(model: string, seconds: number): void {
+    this.loadSeconds.set({ model }, seconds);
+  }
+
+  /** A load, swap or batch of one model (its slot's events). */
+  modelEvent(model: string, event: SlotEvent): void {
+    if (event.kind === 'loaded') this.loadSeconds.set({ model }, event.seconds);
+    else if (event.kind === 'swapped') this.swaps.inc({ model });
+    else {
+      this.batchRequests.observe({ model }, event.requests);
+      this.batchRows.observe({ model }, event.rows);
+    }
   }
 
   get contentType(): string {

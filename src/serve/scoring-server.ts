@@ -2,11 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { MlflowError } from '../errors.js';
+import { loadInputExample } from '../model/input-example.js';
 import type { Predictor } from '../pyfunc/index.js';
 import { MLFLOW_COMPAT_VERSION } from '../version.js';
-import { createInvocationHandler, errorResponse, JSON_TYPE, type ScoringResponse } from './invocations.js';
+import { acceptsGzip, BodyEncodingError, compressAnswer, decodeRequestBody } from './body-encoding.js';
+import { applyCors, type CorsOrigins } from './cors.js';
+import { errorResponse, JSON_TYPE } from './invocations.js';
 import { createServeLogger } from './logger.js';
 import { ServeMetrics } from './metrics.js';
+import { MODEL_PAGE_SCRIPT, modelPageHtml } from './model-page.js';
+import { openApiDocument, type DescribedModel } from './openapi.js';
+import { ModelRepository } from './model-repository.js';
+import type { ModelSlot } from './model-slot.js';
+import { handleV2, v2Route, type V2Models } from './open-inference/index.js';
 
 export interface ScoringServerOptions {
   /** Seconds a request may take, body upload included, before it gets a 504 (MLflow's default: 60). */
@@ -14,8 +23,12 @@ export interface ScoringServerOptions {
   /** Largest request body accepted; a larger one gets a 413. */
   maxBodyBytes?: number;
   logger?: Logger;
-  /** The model's name in metrics (the `model` label); default 'model'. */
+  /** The model's name in metrics (the `model` label) and in the V2 routes; default 'model'. */
   modelName?: string;
+  /** The registry version the model came from, which V2's /versions/{version} routes match. */
+  modelVersion?: string;
+  /** Origins allowed to call from a browser (CORS): '*' or exact origins; none by default. */
+  corsOrigins?: CorsOrigins;
   /** Seconds the model took to load, for the mlflow_ts_model_load_seconds gauge. */
   loadSeconds?: number;
 }
@@ -39,31 +52,131 @@ const NOT_FOUND = '{"detail":"Not Found"}';
 const METHOD_NOT_ALLOWED = '{"detail":"Method Not Allowed"}';
 
 /**
- * MLflow's scoring server (GET /ping, /health, /version; POST /invocations) on node:http.
- * It knows a Predictor and the wire formats, never which flavor sits behind the Predictor.
+ * MLflow's scoring server (GET /ping, /health, /version; POST /invocations) on node:http, with
+ * the Open Inference Protocol (/v2) and, for several models, /models/{name}/invocations beside it.
+ * It knows Predictors and the wire formats, never which flavor sits behind a Predictor.
  */
-export function createScoringServer(predictor: Predictor, options: ScoringServerOptions = {}): ScoringServer {
+export function createScoringServer(served: Predictor | ModelRepository, options: ScoringServerOptions = {}): ScoringServer {
   const timeoutMs = Math.max(0.001, options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? createServeLogger();
-  const invoke = createInvocationHandler(predictor, logger);
   // Checked once: below info no per-request log object is even built.
   const accessLog = logger.isLevelEnabled('info');
-  const metrics = new ServeMetrics(options.modelName ?? 'model');
-  if (options.loadSeconds !== undefined) metrics.modelLoaded(options.loadSeconds);
+  const repo = served instanceof ModelRepository
+    ? served
+    : ModelRepository.ofPredictor(served, options.modelName ?? 'model', options.modelVersion, logger);
+  const main = repo.first;
+  const metrics = new ServeMetrics(main.name);
+  for (const slot of repo.list()) {
+    slot.onEvent = (event) => metrics.modelEvent(slot.name, event);
+    if (slot.loadSeconds !== undefined) metrics.modelLoaded(slot.name, slot.loadSeconds);
+  }
+  const v2Models: V2Models = {
+    find: (name) => {
+      const slot = repo.find(name);
+      return slot?.predictor ? slot : undefined;
+    },
+    list: () => repo.list().filter((s) => s.predictor !== undefined),
+    repository: {
+      index: () => repo.list().map((s) => ({ name: s.name, ...(s.version === undefined ? {} : { version: s.version }), state: s.state, reason: s.reason })),
+      load: (name) => repoSlot(name).load(),
+      unload: (name) => repoSlot(name).unload(),
+    },
+  };
+  const corsOrigins = options.corsOrigins ?? [];
+  if (options.loadSeconds !== undefined) metrics.modelLoaded(main.name, options.loadSeconds);
+
+  const examples = new WeakMap<Predictor, Promise<unknown>>();
+  /** Each loaded model's signature and input example, for /openapi.json and the page. */
+  async function described(): Promise<(DescribedModel & { slot: ModelSlot; predictor: Predictor })[]> {
+    const loaded = repo.list().filter((s) => s.predictor !== undefined);
+    return Promise.all(loaded.map(async (slot) => {
+      const predictor = slot.predictor as Predictor;
+      let example = examples.get(predictor);
+      if (!example) {
+        const dir = predictor.modelDir;
+        example = dir === undefined ? Promise.resolve(undefined) : loadInputExample(dir, predictor.metadata).then((e) => e?.servingInput, () => undefined);
+        examples.set(predictor, example);
+      }
+      return {
+        slot,
+        predictor,
+        name: slot.name,
+        version: slot.version,
+        inputs: predictor.metadata.getInputSchema(),
+        outputs: predictor.metadata.getOutputSchema(),
+        servingInput: await example,
+        isDefault: slot === main,
+      };
+    }));
+  }
+
+  function page(res: ServerResponse, path: string, headOnly: boolean): void {
+    if (path === '/_page/app.js') {
+      return finishHead(res, { status: 200, contentType: 'text/javascript; charset=utf-8', body: MODEL_PAGE_SCRIPT }, headOnly);
+    }
+    described().then(
+      (models) => {
+        if (path === '/openapi.json') return finishHead(res, { status: 200, contentType: JSON_TYPE, body: JSON.stringify(openApiDocument(models)) }, headOnly);
+        const html = modelPageHtml(models.map((m) => ({
+          name: m.name,
+          version: m.version,
+          flavor: m.predictor.flavor,
+          flavors: Object.keys(m.predictor.metadata.flavors),
+          inputs: m.inputs?.toDict(),
+          outputs: m.outputs?.toDict(),
+          servingInput: m.servingInput,
+        })));
+        finishHead(res, { status: 200, contentType: 'text/html; charset=utf-8', body: html, headers: { 'content-security-policy': PAGE_CSP } }, headOnly);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'describing the models failed');
+        finish(res, errorResponse('INTERNAL_ERROR', 'The server failed to describe its models'));
+      },
+    );
+  }
+
+  function finishHead(res: ServerResponse, answer: Answer, headOnly: boolean): void {
+    if (!headOnly) return finish(res, answer);
+    const size = Buffer.byteLength(answer.body);
+    res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': size, ...answer.headers });
+    res.end();
+  }
+
+  function repoSlot(name: string): ModelSlot {
+    const slot = repo.find(name);
+    if (!slot) throw new MlflowError(`Model ${name} not found`, 'RESOURCE_DOES_NOT_EXIST');
+    return slot;
+  }
   let closing = false;
   /** While closing: when the last connection or request came in. */
   let lastActivity = 0;
   let closed: Promise<void> | undefined;
 
-  function finish(res: ServerResponse, response: ScoringResponse): void {
+  function finish(res: ServerResponse, answer: Answer): void {
     if (res.headersSent || res.destroyed) return;
-    if (response.status >= 500) logger.error({ status: response.status, body: response.body }, 'invocation failed');
-    const headers = closing
-      ? ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body), 'connection', 'close']
-      : ['content-type', response.contentType, 'content-length', Buffer.byteLength(response.body)];
-    res.writeHead(response.status, headers);
-    res.end(response.body);
+    if (answer.status >= 500) logger.error({ status: answer.status, body: String(answer.body).slice(0, 1000) }, 'request failed');
+    const size = typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.length;
+    if (size >= 1024 && acceptsGzip(res.req.headers['accept-encoding'])) {
+      compressAnswer(answer.body).then(
+        (zipped) => write(res, answer, zipped),
+        () => write(res, answer, undefined),
+      );
+      return;
+    }
+    write(res, answer, undefined);
+  }
+
+  function write(res: ServerResponse, answer: Answer, zipped: Buffer | undefined): void {
+    if (res.headersSent || res.destroyed) return;
+    const body = zipped ?? answer.body;
+    const headers: (string | number)[] = ['content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.length];
+    if (answer.contentType !== undefined) headers.push('content-type', answer.contentType);
+    if (zipped) headers.push('content-encoding', 'gzip', 'vary', 'accept-encoding');
+    if (answer.headers) for (const [k, v] of Object.entries(answer.headers)) headers.push(k, v);
+    if (closing) headers.push('connection', 'close');
+    res.writeHead(answer.status, headers as string[]);
+    res.end(body);
   }
 
   function sendConstant(res: ServerResponse, status: number, body: string, headOnly: boolean): void {
@@ -97,7 +210,11 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     release(this);
   }
 
-  function invocations(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Reads a request body within the size limit and the deadline, inflates it as its
+   * Content-Encoding says, and answers with what `handle` makes of it.
+   */
+  function withBody(req: IncomingMessage, res: ServerResponse, handle: (body: Buffer) => Promise<Answer>): void {
     deadlines.set(res, Date.now() + timeoutMs);
     res.once('close', onClose);
 
@@ -118,15 +235,41 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
       else (chunks ??= [first]).push(chunk);
     });
     req.on('end', () => {
-      const body = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
-      invoke(body, req.headers['content-type']).then(
-        (response) => finish(res, response),
+      const raw = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
+      const encoding = req.headers['content-encoding'];
+      const body = encoding === undefined ? Promise.resolve(raw) : decodeRequestBody(raw, encoding, maxBodyBytes);
+      body.then(handle).then(
+        (answer) => finish(res, answer),
         (err: unknown) => {
-          logger.error({ err }, 'invocation failed');
+          if (err instanceof BodyEncodingError) {
+            const code = err.status === 413 ? 'REQUEST_LIMIT_EXCEEDED' : 'BAD_REQUEST';
+            return finish(res, { ...errorResponse(code, err.message, err.status) });
+          }
+          if (err instanceof MlflowError) return finish(res, errorResponse(err.errorCode, err.message));
+          logger.error({ err }, 'request failed');
           finish(res, errorResponse('INTERNAL_ERROR', 'The scoring server failed to answer the request'));
         },
       );
     });
+  }
+
+  function invocations(req: IncomingMessage, res: ServerResponse, slot: ModelSlot): void {
+    withBody(req, res, (body) => slot.use((g) => g.invoke(body, req.headers['content-type'])));
+  }
+
+  /** The Open Inference Protocol routes; a GET has no body to wait for. */
+  function v2(req: IncomingMessage, res: ServerResponse, method: string, path: string): void {
+    if (method === 'POST') {
+      withBody(req, res, (body) => handleV2(method, path, req.headers, body, v2Models, logger));
+      return;
+    }
+    handleV2(method, path, req.headers, EMPTY, v2Models, logger).then(
+      (answer) => finish(res, method === 'HEAD' ? { ...answer, body: '' } : answer),
+      (err: unknown) => {
+        logger.error({ err }, 'request failed');
+        finish(res, { status: 500, contentType: JSON_TYPE, body: '{"error":"The server failed to answer the request"}' });
+      },
+    );
   }
 
   function rejectTooLarge(req: IncomingMessage, res: ServerResponse): void {
@@ -145,11 +288,26 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const method = req.method;
+    const method = req.method ?? 'GET';
     observe(req, res, method, path);
+    if (corsOrigins.length > 0 && applyCors(req, res, corsOrigins)) return;
     if (path === '/invocations') {
-      if (method === 'POST') return invocations(req, res);
+      if (method === 'POST') return invocations(req, res, main);
       return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
+    }
+    const named = MODEL_INVOCATIONS.exec(path);
+    if (named) {
+      const slot = repo.find(safeDecode(named[1]));
+      if (!slot) {
+        const answer = errorResponse('RESOURCE_DOES_NOT_EXIST', `Model '${safeDecode(named[1]).slice(0, 200)}' is not served here`);
+        return finish(res, answer);
+      }
+      if (method === 'POST') return invocations(req, res, slot);
+      return sendConstant(res, 405, METHOD_NOT_ALLOWED, method === 'HEAD');
+    }
+    if (path === '/v2' || path.startsWith('/v2/')) return v2(req, res, method, path);
+    if ((path === '/' || path === '/openapi.json' || path === '/_page/app.js') && (method === 'GET' || method === 'HEAD')) {
+      return page(res, path, method === 'HEAD');
     }
     if (path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
       metrics.text().then((text) => {
@@ -182,12 +340,20 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
    * Metrics and the access log for one request; its X-Request-ID (the client's, else a new one)
    * is echoed in the answer and names it in the log.
    */
+  /** The model a request is for, as a metrics label: only names served here (bounded cardinality). */
+  function modelOfPath(path: string): string {
+    const m = MODEL_IN_PATH.exec(path + '/');
+    if (!m) return main.name;
+    const name = safeDecode(m[1]);
+    return repo.find(name) ? name : 'unknown';
+  }
+
   function observe(req: IncomingMessage, res: ServerResponse, method: string | undefined, path: string): void {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const route = KNOWN_ROUTES.has(path) ? path : 'other';
-    const done = metrics.start(route);
+    const route = KNOWN_ROUTES.has(path) ? path : MODEL_INVOCATIONS.test(path) ? '/models/{name}/invocations' : (v2Route(path) ?? 'other');
+    const done = metrics.start(route, modelOfPath(path));
     const began = accessLog ? performance.now() : 0;
     res.once('close', () => {
       const status = res.headersSent ? res.statusCode : 0;
@@ -209,7 +375,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
     clearInterval(sweeper);
     server.closeAllConnections();
     await stopped;
-    await predictor.close();
+    await repo.close();
     logger.info('scoring server stopped');
   }
 
@@ -237,7 +403,7 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
         server.listen(port, host, () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
-          logger.info({ host: address.address, port: address.port, flavor: predictor.flavor }, 'scoring server listening');
+          logger.info({ host: address.address, port: address.port, models: repo.list().map((s) => ({ name: s.name, flavor: s.predictor?.flavor })) }, 'scoring server listening');
           resolve(address);
         });
       });
@@ -253,9 +419,29 @@ export function createScoringServer(predictor: Predictor, options: ScoringServer
   };
 }
 
+/** An answer of any route, ready to write. */
+interface Answer {
+  readonly status: number;
+  readonly contentType?: string;
+  readonly body: string | Buffer;
+  readonly headers?: Record<string, string>;
+}
+
 const EMPTY = Buffer.alloc(0);
-const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/metrics']);
+/** The page runs only its own script, and talks only to this server. */
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'";
+const MODEL_INVOCATIONS = /^\/models\/([^/]+)\/invocations$/;
+const MODEL_IN_PATH = /^(?:\/v2)?\/models\/([^/]+)\//;
+const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/metrics', '/', '/openapi.json', '/_page/app.js']);
 /** A client's request id is echoed only when it is short printable ASCII (no header injection). */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */
 const QUIET_MS = 200;
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,9 +1,11 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { LoadOptions } from '../flavors/flavor.js';
-import { loadPredictor } from '../pyfunc/index.js';
 import { createServeLogger } from './logger.js';
+import { ModelRepository, registryLoader } from './model-repository.js';
 import { createScoringServer, type ScoringServerOptions } from './scoring-server.js';
+import type { ServedModelConfig } from './serve-config.js';
+import { servedModelName } from './served-model-name.js';
 
 export interface ServeModelOptions extends ScoringServerOptions, Pick<LoadOptions, 'runtime' | 'envManager'> {
   port?: number;
@@ -15,25 +17,26 @@ export interface ServeModelOptions extends ScoringServerOptions, Pick<LoadOption
 }
 
 /**
- * `mlflow-ts models serve`: loads the model and serves it until SIGTERM or SIGINT, after which
- * in-flight requests finish before the process exits. With `workers > 1` this process becomes a
- * node:cluster primary that forks that many copies of the current program, each serving the
- * model on the shared port, and restarts a worker that dies.
+ * `mlflow-ts models serve`: loads the model (or the models of a serve config) and serves it until
+ * SIGTERM or SIGINT, after which in-flight requests finish before the process exits. With
+ * `workers > 1` this process becomes a node:cluster primary that forks that many copies of the
+ * current program, each serving on the shared port, and restarts a worker that dies.
  */
-export async function serveModel(modelUri: string, options: ServeModelOptions = {}): Promise<void> {
+export async function serveModel(models: string | readonly ServedModelConfig[], options: ServeModelOptions = {}): Promise<void> {
   const logger = options.logger ?? createServeLogger();
   const workers = options.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, logger);
 
-  const began = performance.now();
-  const predictor = await loadPredictor(modelUri, {
+  const configs = typeof models === 'string' ? [{ name: options.modelName ?? servedModelName(models).name, uri: models }] : models;
+  const repo = new ModelRepository(configs, registryLoader({
     runtime: options.runtime,
     envManager: options.envManager,
     flavor: options.flavor,
     requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
-  });
-  const loadSeconds = (performance.now() - began) / 1000;
-  const server = createScoringServer(predictor, { modelName: modelUri, loadSeconds, ...options, logger });
+  }), logger);
+  await repo.loadAll();
+  const server = createScoringServer(repo, { ...options, logger });
+  repo.startReloading();
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');

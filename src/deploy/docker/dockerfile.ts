@@ -57,8 +57,8 @@ export function renderDockerfile(options: DockerfileOptions): string {
 }
 
 /**
- * The image's entrypoint. SageMaker starts a container as `<image> serve`; anything else is
- * handed to the mlflow-ts CLI. `exec` makes node PID 1, so SIGTERM reaches the server directly.
+ * The image's entrypoint. SageMaker starts a container as `<image> serve` (one server process per
+ * core by default, MLFLOW_MODELS_WORKERS otherwise); anything else is handed to the mlflow-ts CLI. `exec` makes node PID 1, so SIGTERM reaches the server directly.
  */
 export function renderEntrypoint(): string {
   return `#!/bin/sh
@@ -72,6 +72,8 @@ elif [ -n "$AZUREML_MODEL_DIR" ] && [ -f "$AZUREML_MODEL_DIR/model/MLmodel" ]; t
 fi
 if [ "$1" = "serve" ]; then
   shift
+  # One server process per core unless told otherwise, as MLflow's image runs its workers.
+  export MLFLOW_MODELS_WORKERS="\${MLFLOW_MODELS_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
   exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p ${CONTAINER_PORT} "$@"
 fi
 exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js "$@"

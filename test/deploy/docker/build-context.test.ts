@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -166,6 +167,14 @@ describe('models generate-dockerfile', () => {
 
   it('the entrypoint maps `serve` to models serve on 0.0.0.0:8080 and execs node (SIGTERM reaches it)', () => {
     expect(renderEntrypoint()).toContain('exec node /opt/mlflow-ts/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p 8080 "$@"');
+  });
+
+  it('the entrypoint serves with one worker per core unless MLFLOW_MODELS_WORKERS says otherwise', () => {
+    const line = renderEntrypoint().split('\n').find((l) => l.includes('export MLFLOW_MODELS_WORKERS')) as string;
+    const run = (env: NodeJS.ProcessEnv): string =>
+      execFileSync('sh', ['-c', `${line}; echo "$MLFLOW_MODELS_WORKERS"`], { env: { PATH: process.env.PATH, ...env } }).toString().trim();
+    expect(run({})).toBe(String(os.availableParallelism()));
+    expect(run({ MLFLOW_MODELS_WORKERS: '3' })).toBe('3');
   });
 });
 

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { MlflowError, ModelRaisedError } from '../../errors.js';
+import type { Predictor } from '../../pyfunc/index.js';
+import { VERSION } from '../../version.js';
+import { UNEXPECTED_MODEL_ERROR } from '../invocations.js';
+import { modelMetadata } from './metadata.js';
+import { decodeV2Inputs, readV2Request, requestContentType } from './request.js';
+import { encodeV2Outputs, outputBytes, selectOutputs, type V2Output } from './response.js';
+import { V2Error } from './v2-error.js';
+
+export { V2Error } from './v2-error.js';
+
+/** A model as the V2 routes see it. */
+export interface V2Model {
+  readonly name: string;
+  /** The registry version it was loaded from, if any (`models:/name/3`). */
+  readonly version?: string;
+  readonly predictor?: Predictor;
+  /** Runs `fn` on the version being served, which stays open until `fn` settles. */
+  use<T>(fn: (served: { readonly predictor: Predictor; readonly version?: string }) => Promise<T>): Promise<T>;
+}
+
+/** The model-repository extension: what is configured, and loading or unloading it by name. */
+export interface V2Repository {
+  index(): readonly { name: string; version?: string; state: string; reason: string }[];
+  load(name: string): Promise<void>;
+  unload(name: string): Promise<void>;
+}
+
+/** Where the V2 routes look models up (loaded ones only). */
+export interface V2Models {
+  find(name: string): V2Model | undefined;
+  list(): readonly V2Model[];
+  repository?: V2Repository;
+}
+
+/** One answer of the V2 routes, ready to write. */
+export interface V2Answer {
+  readonly status: number;
+  readonly contentType?: string;
+  readonly body: string | Buffer;
+  readonly headers?: Record<string, string>;
+}
+
+/** The route a V2 path names, for metrics labels; undefined when it is not a V2 route. */
+export function v2Route(path: string): string | undefined {
+  if (path === '/v2' || path === '/v2/health/live' || path === '/v2/health/ready') return path;
+  const m = MODEL_PATH.exec(path);
+  if (!m) return undefined;
+  return `/v2/models/{name}${m[2] === undefined ? '' : '/versions/{version}'}${m[3] ?? ''}`;
+}
+
+const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
+const JSON_TYPE = 'application/json';
+const EMPTY_OK: V2Answer = { status: 200, body: '' };
+/** The binary tensor data extension's header: the JSON part's length; the binary data follows. */
+export const BINARY_HEADER = 'inference-header-content-length';
+
+/**
+ * The Open Inference Protocol (KServe V2) REST routes over the models served. Tensors map to
+ * MLflow inputs as MLServer's MLflow runtime maps them; errors are `{"error": "..."}`.
+ */
+export async function handleV2(
+  method: string,
+  path: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+  models: V2Models,
+  logger?: Logger,
+): Promise<V2Answer> {
+  try {
+    if (path === '/v2') {
+      requireMethod(method, 'GET');
+      const extensions = models.repository ? ['binary_tensor_data', 'model_repository'] : ['binary_tensor_data'];
+      return json(200, { name: 'mlflow-ts', version: VERSION, extensions });
+    }
+    if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
+    if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
+    if (path.startsWith('/v2/repository/')) return await repositoryRoute(method, path, models.repository);
+    const m = MODEL_PATH.exec(path);
+    if (!m) throw new V2Error(`No route ${path}`, 404);
+    const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
+    switch (m[3]) {
+      case undefined:
+        requireMethod(method, 'GET');
+        return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
+      case '/ready':
+        requireMethod(method, 'GET');
+        return EMPTY_OK;
+      default:
+        requireMethod(method, 'POST');
+        return await model.use((served) => infer(model.name, served.predictor, served.version, headers, body, logger));
+    }
+  } catch (err) {
+    if (err instanceof V2Error) return json(err.status, { error: err.message });
+    logger?.error({ err }, 'V2 request failed');
+    return json(500, { error: 'The server failed to answer the request' });
+  }
+}
+
+function findModel(models: V2Models, name: string, version: string | undefined): V2Model {
+  const model = models.find(name);
+  if (!model || (version !== undefined && model.version !== version)) {
+    throw new V2Error(version === undefined ? `Model ${name} not found` : `Model ${name} with version ${version} not found`, 404);
+  }
+  return model;
+}
+
+async function infer(
+  name: string,
+  predictor: Predictor,
+  version: string | undefined,
+  headers: V2Headers,
+  body: Buffer,
+  logger: Logger | undefined,
+): Promise<V2Answer> {
+  const { doc, binary } = splitBody(headers, body);
+  const request = readV2Request(doc, binary);
+  const schema = predictor.metadata.getInputSchema();
+  const input = decodeV2Inputs(request, requestContentType(request, schema));
+  let prediction: unknown;
+  try {
+    prediction = await predictor.predict(input, request.params);
+  } catch (err) {
+    if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) throw new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
+    logger?.warn({ err }, 'the model failed on a request');
+    throw new V2Error(UNEXPECTED_MODEL_ERROR);
+  }
+  const outputs = selectOutputs(encodeV2Outputs(prediction), request.outputs);
+  const response = {
+    model_name: name,
+    ...(version === undefined ? {} : { model_version: version }),
+    id: request.id ?? randomUUID(),
+    parameters: {},
+    outputs: [] as unknown[],
+  };
+  const binaryParts: Buffer[] = [];
+  for (const o of outputs) {
+    const asBinary = request.binaryOutputs || request.outputs?.find((r) => r.name === o.name)?.binary === true;
+    const parameters: Record<string, unknown> = o.contentType === undefined ? {} : { content_type: o.contentType };
+    if (asBinary) {
+      const bytes = outputBytes(o);
+      binaryParts.push(bytes);
+      response.outputs.push({ name: o.name, datatype: o.datatype, shape: o.shape, parameters: { ...parameters, binary_data_size: bytes.length } });
+    } else {
+      response.outputs.push({ name: o.name, datatype: o.datatype, shape: o.shape, parameters, data: plainData(o) });
+    }
+  }
+  const text = JSON.stringify(response);
+  if (binaryParts.length === 0) return { status: 200, contentType: JSON_TYPE, body: text };
+  const head = Buffer.from(text, 'utf8');
+  return {
+    status: 200,
+    contentType: 'application/octet-stream',
+    headers: { [BINARY_HEADER]: String(head.length) },
+    body: Buffer.concat([head, ...binaryParts]),
+  };
+}
+
+type V2Headers = Record<string, string | string[] | undefined>;
+
+const REPOSITORY_MODEL = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/;
+
+/** POST /v2/repository/index and /v2/repository/models/{name}/load|unload. */
+async function repositoryRoute(method: string, path: string, repository: V2Repository | undefined): Promise<V2Answer> {
+  if (!repository) throw new V2Error(`No route ${path}`, 404);
+  requireMethod(method, 'POST');
+  if (path === '/v2/repository/index') return json(200, repository.index());
+  const m = REPOSITORY_MODEL.exec(path);
+  if (!m) throw new V2Error(`No route ${path}`, 404);
+  const name = decode(m[1]);
+  if (!repository.index().some((e) => e.name === name)) throw new V2Error(`Model ${name} not found`, 404);
+  try {
+    await (m[2] === 'load' ? repository.load(name) : repository.unload(name));
+  } catch (err) {
+    throw new V2Error(`Model ${name} failed to ${m[2]}: ${err instanceof Error ? err.message : String(err)}`, 400);
+  }
+  return json(200, {});
+}
+
+/** The JSON part of a request and, with the binary extension, the tensor bytes after it. */
+function splitBody(headers: V2Headers, body: Buffer): { doc: unknown; binary?: Buffer } {
+  const declared = headers[BINARY_HEADER];
+  let jsonPart = body;
+  let binary: Buffer | undefined;
+  if (declared !== undefined) {
+    const n = Number(declared);
+    if (typeof declared !== 'string' || !Number.isSafeInteger(n) || n < 0 || n > body.length) {
+      throw new V2Error(`Inference-Header-Content-Length must be an integer between 0 and the body's ${body.length} bytes`);
+    }
+    jsonPart = body.subarray(0, n);
+    binary = body.subarray(n);
+  }
+  try {
+    return { doc: JSON.parse(jsonPart.toString('utf8')) as unknown, binary };
+  } catch (err) {
+    throw new V2Error(`The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** JSON has no typed arrays and no NaN: numbers go as a plain list, NaN as null. */
+function plainData(o: V2Output): unknown[] {
+  return Array.from(o.data);
+}
+
+function requireMethod(method: string, allowed: string): void {
+  if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) throw new V2Error(`Method ${method} is not allowed here; use ${allowed}`, 405);
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new V2Error(`Malformed percent-encoding in '${segment}'`, 400);
+  }
+}
+
+function json(status: number, value: unknown): V2Answer {
+  return { status, contentType: JSON_TYPE, body: JSON.stringify(value) };
+}

@@ -40,6 +40,7 @@ export class ServeMetrics {
     this.inFlight = new Gauge({
       name: 'mlflow_ts_requests_in_flight',
       help: 'Scoring requests being read or scored',
+      aggregator: 'sum',
       labelNames: ['model'],
       registers,
     });
@@ -47,6 +48,8 @@ export class ServeMetrics {
       name: 'mlflow_ts_model_load_seconds',
       help: 'Time the model took to load',
       labelNames: ['model'],
+      // Summed over `-w N` workers it would mean nothing: each worker loads the model.
+      aggregator: 'max',
       registers,
     });
     this.swaps = new Counter({

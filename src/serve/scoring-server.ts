@@ -27,6 +27,8 @@ export interface ScoringServerOptions {
   modelName?: string;
   /** The registry version the model came from, which V2's /versions/{version} routes match. */
   modelVersion?: string;
+  /** How /metrics gets its text; default this server's own registry (`-w N` aggregates workers). */
+  metricsText?: (metrics: ServeMetrics) => () => Promise<string>;
   /** Origins allowed to call from a browser (CORS): '*' or exact origins; none by default. */
   corsOrigins?: CorsOrigins;
   /** Seconds the model took to load, for the mlflow_ts_model_load_seconds gauge. */
@@ -84,6 +86,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     },
   };
   const corsOrigins = options.corsOrigins ?? [];
+  const metricsText = options.metricsText?.(metrics) ?? (() => metrics.text());
   if (options.loadSeconds !== undefined) metrics.modelLoaded(main.name, options.loadSeconds);
 
   const examples = new WeakMap<Predictor, Promise<unknown>>();
@@ -310,7 +313,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
       return page(res, path, method === 'HEAD');
     }
     if (path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
-      metrics.text().then((text) => {
+      metricsText().then((text) => {
         res.writeHead(200, ['content-type', metrics.contentType, 'content-length', Buffer.byteLength(text)]);
         res.end(method === 'HEAD' ? undefined : text);
       }, () => sendConstant(res, 500, '{"detail":"metrics failed"}', false));

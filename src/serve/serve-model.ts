@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { LoadOptions } from '../flavors/flavor.js';
+import { aggregateWorkerMetrics, joinWorkerMetrics } from './cluster-metrics.js';
 import { createServeLogger } from './logger.js';
+import type { ServeMetrics } from './metrics.js';
 import { ModelRepository, registryLoader } from './model-repository.js';
 import { createScoringServer, type ScoringServerOptions } from './scoring-server.js';
 import type { ServedModelConfig } from './serve-config.js';
@@ -35,7 +37,8 @@ export async function serveModel(models: string | readonly ServedModelConfig[], 
     requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
   }), logger);
   await repo.loadAll();
-  const server = createScoringServer(repo, { ...options, logger });
+  const metricsText = cluster.isWorker ? (m: ServeMetrics) => joinWorkerMetrics(m.registry) : undefined;
+  const server = createScoringServer(repo, { ...options, logger, metricsText });
   repo.startReloading();
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');
   const stop = (signal: string): void => {
@@ -55,6 +58,7 @@ export async function serveModel(models: string | readonly ServedModelConfig[], 
 function runPrimary(workers: number, logger: Logger): Promise<void> {
   let stopping = false;
   const started = new Set<number>();
+  aggregateWorkerMetrics();
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('listening', (worker) => started.add(worker.id));
   cluster.on('exit', (worker, code, signal) => {

@@ -29,6 +29,12 @@ describe('models serve', () => {
       body: 'sepal_length,sepal_width,petal_length,petal_width\n7.7,3.0,6.1,2.3\n',
     });
     expect(answer.body).toBe('{"predictions": [2]}');
+    // One scrape, whichever worker answers it, counts the requests of both.
+    for (let i = 0; i < 19; i++) await send(ports[0], 'GET', '/ping');
+    const metrics = (await send(ports[0], 'GET', '/metrics')).body;
+    expect(metrics).toContain('mlflow_ts_requests_total{model="iris-strict",route="/ping",status="200"} 19');
+    expect(metrics).toContain('mlflow_ts_requests_total{model="iris-strict",route="/invocations",status="200"} 1');
+    expect(metrics).toMatch(/^mlflow_ts_model_load_seconds\{model="iris-strict"\} \d/m);
     const exited = exitOf(child);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

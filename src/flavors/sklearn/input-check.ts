@@ -99,7 +99,7 @@ export function checkInputValues(className: string, x: Data): void {
   }
   const check = valueCheckOf(className);
   if (check === 'none') return;
-  const columns = x.kind === 'matrix' ? [x.data] : x.columns.filter((c): c is Float64Array => c instanceof Float64Array);
+  const columns = x.kind === 'matrix' ? [x.data] : x.kind === 'csr' ? [x.values] : x.columns.filter((c): c is Float64Array => c instanceof Float64Array);
   for (const values of columns) {
     const bad = firstRefused(values, check === 'allow-nan');
     if (bad === undefined) continue;

@@ -35,10 +35,6 @@ const NOT_NATIVE: Record<string, string> = {
   lof_novelty_wine: 'LocalOutlierFactor is not supported natively',
   select_from_model_rf_max_features_wine: 'feature_importances_) are not computed natively',
   target_encoder_cats: 'TargetEncoder is not supported natively',
-  count_vectorizer_nb_text: 'CountVectorizer is not supported natively',
-  tfidf_logreg_text: 'TfidfVectorizer is not supported natively',
-  count_tfidf_transformer_text: 'CountVectorizer is not supported natively',
-  hashing_vectorizer_sgd_text: 'HashingVectorizer is not supported natively',
   tuned_threshold_breast_cancer: 'TunedThresholdClassifierCV is not supported natively',
 };
 

@@ -21,6 +21,8 @@ import { neuralNetworkBuilders, neuralNetworkHelpers } from './estimators/neural
 import { neighborsBuilders, neighborsHelpers } from './estimators/neighbors.js';
 import { isNumpyFunction, preprocessingBuilders } from './estimators/preprocessing.js';
 import { stackingBuilders } from './estimators/stacking.js';
+import { powerTransformerBuilders } from './estimators/power-transformer.js';
+import { quantileTransformerBuilders } from './estimators/quantile-transformer.js';
 import { svmBuilders } from './estimators/svm.js';
 import { takesDocuments, textBuilders, textHelpers } from './estimators/text.js';
 import { treeBuilders, treeHelpers } from './estimators/tree.js';
@@ -33,7 +35,7 @@ const BUILDERS: Record<string, Builder> = {
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
-  ...textBuilders,
+  ...textBuilders, ...powerTransformerBuilders, ...quantileTransformerBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */

@@ -10,6 +10,8 @@ export interface Matrix {
   readonly data: Float64Array;
   /** Column names when the data came from a DataFrame (sklearn's feature_names_in_ check). */
   readonly names: readonly string[] | null;
+  /** 0/1 values numpy holds as bool (a MissingIndicator's mask): returned with dtype bool. */
+  readonly bool?: boolean;
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */

@@ -17,6 +17,9 @@ const ALLOW_NAN = new Set([
   'MinMaxScaler',
   'MaxAbsScaler',
   'RobustScaler',
+  'PowerTransformer',
+  'QuantileTransformer',
+  'MissingIndicator',
   // XGBoost and LightGBM route NaN as missing (src/boosters)
   'XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker', 'LGBMClassifier', 'LGBMRegressor', 'LGBMRanker',
 ]);

@@ -16,13 +16,7 @@ const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
 
 /** Cases refused natively (the bridge scores them), with what the refusal says. */
 const NOT_NATIVE: Record<string, string> = {
-  power_transformer_yeo_johnson_diabetes: 'PowerTransformer is not supported natively',
-  power_transformer_box_cox_iris: 'PowerTransformer is not supported natively',
-  quantile_transformer_uniform_wine: 'QuantileTransformer is not supported natively',
-  quantile_transformer_normal_diabetes: 'QuantileTransformer is not supported natively',
   spline_transformer_iris: 'SplineTransformer is not supported natively',
-  missing_indicator_diabetes: 'MissingIndicator is not supported natively',
-  simple_imputer_add_indicator_diabetes: 'MissingIndicator is not supported natively',
   calibrated_sigmoid_svc_breast_cancer: 'CalibratedClassifierCV is not supported natively',
   calibrated_isotonic_nb_wine: 'CalibratedClassifierCV is not supported natively',
   calibrated_no_ensemble_iris: 'CalibratedClassifierCV is not supported natively',

@@ -39,8 +39,49 @@ function checkCols(x: Data, f: number, who: string): void {
   }
 }
 
-const simpleImputer: Builder = (s) => {
-  if (s.bool('add_indicator', false)) s.fail('add_indicator=True is not supported natively');
+/**
+ * MissingIndicator.transform: the missing mask (bool) of the features_ columns ('missing-only':
+ * those with missing values at fit; 'all': every column). A column missing values now but not at
+ * fit is an error when error_on_new, as sklearn raises it.
+ */
+const missingIndicator: Builder = (s) => {
+  const which = s.string('features');
+  if (which !== 'missing-only' && which !== 'all') s.fail(`features='${which}' is not supported natively`);
+  const f = s.number('_n_features');
+  const features = Array.from(s.array('features_').data as ArrayLike<number>, Number);
+  const isMissing = missingTest(s.raw('missing_values'));
+  const errorOnNew = s.bool('error_on_new', true);
+  return {
+    className: s.className,
+    transform(x: Data) {
+      checkCols(x, f, s.inst.name);
+      const masks = Array.from({ length: f }, (_, j) => Float64Array.from(columnOf(x, j) as ArrayLike<unknown>, (v) => (isMissing(v) ? 1 : 0)));
+      if (which === 'missing-only' && errorOnNew) {
+        const fitted = new Set(features);
+        const fresh = masks.flatMap((m, j) => (!fitted.has(j) && m.some((v) => v === 1) ? [j] : []));
+        if (fresh.length > 0) {
+          throw new MlflowError(`The features [${fresh.join(' ')}] have missing values in transform but have no missing values in fit.`, 'INVALID_PARAMETER_VALUE');
+        }
+      }
+      const cols = which === 'all' ? masks.map((_, j) => j) : features;
+      const out = new Float64Array(x.rows * cols.length);
+      cols.forEach((j, k) => masks[j].forEach((v, i) => (out[i * cols.length + k] = v)));
+      return { ...matrix(x.rows, cols.length, out), bool: true };
+    },
+  };
+};
+
+const simpleImputer: Builder = (s, build) => {
+  // add_indicator: the fitted MissingIndicator's mask of the input, after the imputed columns
+  const indicator = s.bool('add_indicator', false) ? build(s.instance('indicator_'), `${s.className}.indicator_`) : null;
+  const imputer = imputeOnly(s);
+  return {
+    className: s.className,
+    transform: (x: Data) => (indicator ? hstack([imputer(x), indicator.transform!(x)], x.rows) : imputer(x)),
+  };
+};
+
+function imputeOnly(s: State): (x: Data) => Data {
   const statistics = s.array('statistics_');
   const stats = valuesOf(statistics);
   // Fitted on an object column, the imputer keeps objects (None apart from NaN); fitted on
@@ -54,31 +95,28 @@ const simpleImputer: Builder = (s) => {
     const v = stats[j];
     return keepEmpty || strategy === 'constant' || !(typeof v === 'number' && Number.isNaN(v));
   });
-  return {
-    className: s.className,
-    transform(x: Data) {
-      checkCols(x, stats.length, s.inst.name);
-      const cols: TableColumn[] = [];
-      let numeric = true;
-      for (const j of keep) {
-        const c = columnOf(x, j);
-        const fill = stats[j];
-        if (!onObjects && typeof fill === 'number') {
-          const out = Float64Array.from(floatColumn(c, x.names ? `'${x.names[j]}'` : String(j)));
-          for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = fill;
-          cols.push(out);
-        } else {
-          numeric = false;
-          cols.push(Array.from(c as ArrayLike<unknown>, (v) => (isMissing(v) ? fill : v)));
-        }
+  return (x: Data) => {
+    checkCols(x, stats.length, s.inst.name);
+    const cols: TableColumn[] = [];
+    let numeric = true;
+    for (const j of keep) {
+      const c = columnOf(x, j);
+      const fill = stats[j];
+      if (!onObjects && typeof fill === 'number') {
+        const out = Float64Array.from(floatColumn(c, x.names ? `'${x.names[j]}'` : String(j)));
+        for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = fill;
+        cols.push(out);
+      } else {
+        numeric = false;
+        cols.push(Array.from(c as ArrayLike<unknown>, (v) => (isMissing(v) ? fill : v)));
       }
-      if (numeric) {
-        return hstack(cols.map((c) => matrix(x.rows, 1, c as Float64Array)), x.rows);
-      }
-      return { kind: 'table', rows: x.rows, columns: cols, names: null };
-    },
+    }
+    if (numeric) {
+      return hstack(cols.map((c) => matrix(x.rows, 1, c as Float64Array)), x.rows);
+    }
+    return { kind: 'table', rows: x.rows, columns: cols, names: null };
   };
-};
+}
 
 /**
  * A category lookup key: strings and numbers by value; None and NaN are two distinct categories,
@@ -213,6 +251,7 @@ const ordinalEncoder: Builder = (s) => {
 
 export const imputeEncodeBuilders: Record<string, Builder> = {
   'sklearn.impute.SimpleImputer': simpleImputer,
+  'sklearn.impute.MissingIndicator': missingIndicator,
   'sklearn.preprocessing.OneHotEncoder': oneHotEncoder,
   'sklearn.preprocessing.OrdinalEncoder': ordinalEncoder,
 };

@@ -23,6 +23,7 @@ import { isNumpyFunction, preprocessingBuilders } from './estimators/preprocessi
 import { stackingBuilders } from './estimators/stacking.js';
 import { powerTransformerBuilders } from './estimators/power-transformer.js';
 import { quantileTransformerBuilders } from './estimators/quantile-transformer.js';
+import { splineTransformerBuilders, splineTransformerHelpers } from './estimators/spline-transformer.js';
 import { svmBuilders } from './estimators/svm.js';
 import { takesDocuments, textBuilders, textHelpers } from './estimators/text.js';
 import { treeBuilders, treeHelpers } from './estimators/tree.js';
@@ -35,7 +36,7 @@ const BUILDERS: Record<string, Builder> = {
   ...naiveBayesBuilders, ...decompositionBuilders, ...preprocessingBuilders, ...imputeEncodeBuilders,
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
-  ...textBuilders, ...powerTransformerBuilders, ...quantileTransformerBuilders,
+  ...textBuilders, ...powerTransformerBuilders, ...quantileTransformerBuilders, ...splineTransformerBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
@@ -43,7 +44,7 @@ const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
   ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers, ...featureSelectionHelpers,
   ...multiclassHelpers,
-  ...textHelpers,
+  ...textHelpers, ...splineTransformerHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
   // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
   // HistGradientBoosting: inert data, never used to predict;

@@ -55,6 +55,7 @@ const NO_VALUE_CHECK = new Set([
   'FunctionTransformer',
   'OneHotEncoder',
   'OrdinalEncoder',
+  'TargetEncoder',
 ]);
 
 function valueCheckOf(className: string): ValueCheck {

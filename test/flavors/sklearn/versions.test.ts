@@ -16,7 +16,6 @@ const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
 
 /** Cases refused natively (the bridge scores them), with what the refusal says. */
 const NOT_NATIVE: Record<string, string> = {
-  spline_transformer_iris: 'SplineTransformer is not supported natively',
   calibrated_sigmoid_svc_breast_cancer: 'CalibratedClassifierCV is not supported natively',
   calibrated_isotonic_nb_wine: 'CalibratedClassifierCV is not supported natively',
   calibrated_no_ensemble_iris: 'CalibratedClassifierCV is not supported natively',
@@ -28,7 +27,6 @@ const NOT_NATIVE: Record<string, string> = {
   sgd_one_class_svm_wine: 'SGDOneClassSVM is not supported natively',
   lof_novelty_wine: 'LocalOutlierFactor is not supported natively',
   select_from_model_rf_max_features_wine: 'feature_importances_) are not computed natively',
-  target_encoder_cats: 'TargetEncoder is not supported natively',
   tuned_threshold_breast_cancer: 'TunedThresholdClassifierCV is not supported natively',
 };
 

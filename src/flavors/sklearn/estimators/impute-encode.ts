@@ -249,9 +249,45 @@ const ordinalEncoder: Builder = (s) => {
   };
 };
 
+/**
+ * TargetEncoder.transform (scikit-learn >= 1.3): each category's fitted encoding (encodings_,
+ * one per feature, or per feature and class for a multiclass target, feature-major), and the
+ * target mean (per class) for a category unseen at fit.
+ */
+const targetEncoder: Builder = (s) => {
+  const cats = categoryMaps(s);
+  const type = s.string('target_type_');
+  if (type !== 'binary' && type !== 'continuous' && type !== 'multiclass') s.fail(`target_type_ '${type}' is not supported natively`);
+  const k = type === 'multiclass' ? s.list('classes_').length : 1;
+  const means = s.floats('target_mean_').data;
+  if (means.length !== k) s.fail(`target_mean_ should hold ${k} value(s)`);
+  const encodings = s.list('encodings_').map((e, i) => {
+    if (!isNdArray(e)) return s.fail(`encodings_[${i}] should be an array`);
+    return floatData(e, `encodings_[${i}]`);
+  });
+  if (encodings.length !== cats.length * k) s.fail(`encodings_ should hold ${cats.length * k} arrays`);
+  return {
+    className: s.className,
+    transform(x: Data) {
+      checkCols(x, cats.length, s.inst.name);
+      const width = cats.length * k;
+      const out = new Float64Array(x.rows * width);
+      cats.forEach((m, j) => {
+        const c = columnOf(x, j);
+        for (let i = 0; i < x.rows; i++) {
+          const idx = m.get(catKey(c[i]));
+          for (let t = 0; t < k; t++) out[i * width + j * k + t] = idx === undefined ? means[t] : encodings[j * k + t][idx];
+        }
+      });
+      return matrix(x.rows, width, out);
+    },
+  };
+};
+
 export const imputeEncodeBuilders: Record<string, Builder> = {
   'sklearn.impute.SimpleImputer': simpleImputer,
   'sklearn.impute.MissingIndicator': missingIndicator,
+  'sklearn.preprocessing.TargetEncoder': targetEncoder,
   'sklearn.preprocessing.OneHotEncoder': oneHotEncoder,
   'sklearn.preprocessing.OrdinalEncoder': ordinalEncoder,
 };

@@ -258,7 +258,7 @@ const targetEncoder: Builder = (s) => {
   const cats = categoryMaps(s);
   const type = s.string('target_type_');
   if (type !== 'binary' && type !== 'continuous' && type !== 'multiclass') s.fail(`target_type_ '${type}' is not supported natively`);
-  const k = type === 'multiclass' ? s.list('classes_').length : 1;
+  const k = type === 'multiclass' ? s.array('classes_').data.length : 1;
   const means = s.floats('target_mean_').data;
   if (means.length !== k) s.fail(`target_mean_ should hold ${k} value(s)`);
   const encodings = s.list('encodings_').map((e, i) => {

@@ -120,9 +120,14 @@ const splineTransformer: Builder = (s) => {
       const width = f * ns;
       const out = new Float64Array(m.rows * width);
       const row = new Float64Array(ns);
+      // sklearn's 'linear' mode raises a degree <= 1 by one in a variable its later features
+      // reuse for their boundaries: reproduced, as scikit-learn (1.2 to 1.9) computes it
+      let deg = degree;
       splines.forEach((sp, j) => {
         const n = sp.t.length - sp.k - 1;
-        const [xmin, xmax] = [sp.t[degree], sp.t[sp.t.length - degree - 1]];
+        const [xmin, xmax] = [sp.t[deg], sp.t[sp.t.length - deg - 1]];
+        if (mode === 'linear' && deg <= 1) deg += 1;
+        const d = deg;
         const fMin = new Float64Array(ns);
         const fMax = new Float64Array(ns);
         const dMin = new Float64Array(ns);
@@ -154,7 +159,6 @@ const splineTransformer: Builder = (s) => {
             else for (let q = ns - degree; q < ns; q++) out[o + q] = fMax[q];
           } else {
             // 'linear': degree 0 and 1 splines continue their first two bases
-            const d = degree <= 1 ? degree + 1 : degree;
             for (let q = 0; q < d; q++) {
               if (v < xmin) out[o + q] = fMin[q] + (v - xmin) * dMin[q];
               else out[o + ns - 1 - q] = fMax[ns - 1 - q] + (v - xmax) * dMax[ns - 1 - q];

@@ -12,7 +12,7 @@ import { multiclassBuilders, multiclassHelpers } from './estimators/multiclass.j
 import { forestBuilders } from './estimators/forest.js';
 import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/gradient-boosting.js';
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
-import { imputeEncodeBuilders } from './estimators/impute-encode.js';
+import { imputeEncodeBuilders, imputeEncodeHelpers } from './estimators/impute-encode.js';
 import { isotonicBuilders } from './estimators/isotonic.js';
 import { linearBuilders, linearHelpers } from './estimators/linear.js';
 import { metaBuilders, metaHelpers } from './estimators/meta.js';
@@ -44,7 +44,7 @@ const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
   ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers, ...featureSelectionHelpers,
   ...multiclassHelpers,
-  ...textHelpers, ...splineTransformerHelpers,
+  ...textHelpers, ...splineTransformerHelpers, ...imputeEncodeHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
   // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
   // HistGradientBoosting: inert data, never used to predict;

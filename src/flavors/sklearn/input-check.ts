@@ -20,6 +20,7 @@ const ALLOW_NAN = new Set([
   'PowerTransformer',
   'QuantileTransformer',
   'MissingIndicator',
+  'IterativeImputer',
   // XGBoost and LightGBM route NaN as missing (src/boosters)
   'XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker', 'LGBMClassifier', 'LGBMRegressor', 'LGBMRanker',
 ]);

@@ -93,8 +93,16 @@ export function buildEstimator(obj: unknown, where = 'the pickled model'): Estim
   return selectsByName.has(key) ? est : withFeatureCheck(obj, est, PASS_ONE_D.has(key));
 }
 
-/** Estimators that hand a 1-D input (documents) on to their parts unchecked. */
-const PASS_ONE_D = new Set(['sklearn.pipeline.Pipeline', 'sklearn.pipeline.FeatureUnion']);
+/**
+ * Estimators that hand a 1-D input (documents) on to their parts unchecked, as their sklearn
+ * methods call their parts' methods on X without check_array.
+ */
+const PASS_ONE_D = new Set([
+  'sklearn.pipeline.Pipeline', 'sklearn.pipeline.FeatureUnion',
+  'sklearn.model_selection.GridSearchCV', 'sklearn.model_selection.RandomizedSearchCV',
+  'sklearn.ensemble.VotingClassifier', 'sklearn.ensemble.VotingRegressor',
+  'sklearn.compose.TransformedTargetRegressor', 'sklearn.multiclass.OneVsRestClassifier',
+]);
 
 /**
  * sklearn's input validation before every method: a DataFrame's columns must be the names seen

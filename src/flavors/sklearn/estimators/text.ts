@@ -25,11 +25,16 @@ function csrFromRows(rows: { idx: number[]; val: number[] }[], cols: number, dty
   const idxAll: number[] = [];
   const valAll: number[] = [];
   rows.forEach((r, i) => {
-    const sums = new Map<number, number>();
-    r.idx.forEach((j, k) => sums.set(j, (sums.get(j) ?? 0) + r.val[k]));
-    for (const j of [...sums.keys()].sort((a, b) => a - b)) {
-      idxAll.push(j);
-      valAll.push(sums.get(j)!);
+    const order = Int32Array.from(r.idx.keys()).sort((a, b) => r.idx[a] - r.idx[b]);
+    let last = -1;
+    for (const k of order) {
+      const j = r.idx[k];
+      if (j === last) valAll[valAll.length - 1] += r.val[k];
+      else {
+        idxAll.push(j);
+        valAll.push(r.val[k]);
+        last = j;
+      }
     }
     indptr[i + 1] = idxAll.length;
   });

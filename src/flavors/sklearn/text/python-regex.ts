@@ -53,16 +53,26 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
   let out = '';
   let groups = 0;
   let depth = 0;
+  // whether the atom just written is \w repeated at least once: a \b right after it only needs
+  // the next character to be a non-word one (and before a \w, only the previous one): the
+  // one-sided lookarounds match much faster than the two-sided boundary
+  let afterWord = false;
+  let wasWord = false;
   // (?u) first: str patterns are Unicode anyway
   if (pattern.startsWith('(?u)')) i = 4;
   while (i < chars.length) {
     const c = chars[i];
+    wasWord = afterWord;
+    afterWord = false;
     if (c === '\\') {
       const e = chars[i + 1];
       if (e === undefined) fail('a trailing backslash');
-      if (e in ESCAPES_OUTSIDE) out += ESCAPES_OUTSIDE[e];
+      if (e === 'b' && chars[i + 2] === '\\' && chars[i + 3] === 'w') out += `(?<!${IS_WORD})`;
+      else if (e === 'b' && wasWord) out += `(?!${IS_WORD})`;
+      else if (e in ESCAPES_OUTSIDE) out += ESCAPES_OUTSIDE[e];
       else if (/[0-9a-zA-Z]/.test(e)) fail(`the escape \\${e}`);
       else out += literal(e);
+      afterWord = e === 'w';
       i += 2;
     } else if (c === '[') {
       i++;
@@ -122,10 +132,12 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
         continue;
       }
       out += `{${m[1] === '' ? '0' : m[1]}${m[2] ?? ''}${m[3] ?? ''}}`;
+      afterWord = wasWord && Number(m[1]) >= 1;
       i += m[0].length;
       if (chars[i] === '+') fail('a possessive quantifier');
     } else if ('*+?'.includes(c)) {
       out += c;
+      afterWord = wasWord && c === '+';
       i++;
       if (chars[i] === '+') fail('a possessive quantifier');
       if (chars[i] === '?') {

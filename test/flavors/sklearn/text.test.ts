@@ -24,6 +24,15 @@ describe('Python token patterns', () => {
     expect(findall('(?u)\\b\\w\\w+\\b', 'Café naïve x_1 42 日本語 a co-op ﬁne')).toEqual(['Café', 'naïve', 'x_1', '42', '日本語', 'co', 'op', 'ﬁne']);
   });
 
+  it('match boundaries next to optional and required word characters as Python does', () => {
+    // re.findall with Python 3.11
+    expect(findall('\\w*\\b', 'ab  cd')).toEqual(['ab', '', 'cd', '']);
+    expect(findall('\\b\\w+\\b', 'ab-cd é1')).toEqual(['ab', 'cd', 'é1']);
+    expect(findall('-\\b\\w', 'a -b - c')).toEqual(['-b']);
+    expect(findall('\\w{2,}?\\b', 'abc de')).toEqual(['abc', 'de']);
+    expect(findall('\\d+\\b', '12ab 34 ٣٤')).toEqual(['34', '٣٤']);
+  });
+
   it('return the one group when the pattern has one', () => {
     expect(findall('(?u)\\b(\\w)\\w*\\b', 'alpha beta')).toEqual(['a', 'b']);
   });

@@ -50,15 +50,13 @@ function dtypeParam(s: State, dflt: Csr['dtype']): Csr['dtype'] {
   return s.fail(`dtype ${name ?? String(d)} is not supported natively (float64 and int64 are)`);
 }
 
-/** sklearn's normalize(X, norm) on CSR rows, in place: rows whose norm is 0 stay as they are. */
+/** sklearn's normalize(X, norm) ('l1' or 'l2', all the vectorizers allow) on CSR rows, in place: rows whose norm is 0 stay as they are. */
 function normalizeRows(x: Csr, norm: string): void {
   for (let i = 0; i < x.rows; i++) {
     let n = 0;
     for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) {
       const v = x.values[p];
-      if (norm === 'l2') n += v * v;
-      else if (norm === 'l1') n += Math.abs(v);
-      else n = Math.max(n, Math.abs(v));
+      n += norm === 'l2' ? v * v : Math.abs(v);
     }
     if (n === 0) continue;
     if (norm === 'l2') n = Math.sqrt(n);
@@ -69,7 +67,7 @@ function normalizeRows(x: Csr, norm: string): void {
 function normOf(s: State): string | null {
   const n = s.raw('norm');
   if (n === null || n === undefined) return null;
-  if (n === 'l1' || n === 'l2' || n === 'max') return n;
+  if (n === 'l1' || n === 'l2') return n;
   return s.fail(`norm=${JSON.stringify(n)} is not supported natively`);
 }
 

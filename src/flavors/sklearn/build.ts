@@ -1,6 +1,6 @@
 import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { PyInstance } from '../../formats/pickle/types.js';
-import { numCols, selectColumns, type Data } from './data.js';
+import { numCols, oneDError, selectColumns, type Data } from './data.js';
 import type { Builder, Estimator } from './estimator.js';
 import { boosterBuilders, boosterHelpers } from './estimators/boosters.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
@@ -12,7 +12,7 @@ import { multiclassBuilders, multiclassHelpers } from './estimators/multiclass.j
 import { forestBuilders } from './estimators/forest.js';
 import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/gradient-boosting.js';
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
-import { imputeEncodeBuilders } from './estimators/impute-encode.js';
+import { imputeEncodeBuilders, imputeEncodeHelpers } from './estimators/impute-encode.js';
 import { isotonicBuilders } from './estimators/isotonic.js';
 import { kernelRidgeBuilders } from './estimators/kernel-ridge.js';
 import { chainBuilders } from './estimators/chains.js';
@@ -25,7 +25,11 @@ import { neuralNetworkBuilders, neuralNetworkHelpers } from './estimators/neural
 import { neighborsBuilders, neighborsHelpers } from './estimators/neighbors.js';
 import { isNumpyFunction, preprocessingBuilders } from './estimators/preprocessing.js';
 import { stackingBuilders } from './estimators/stacking.js';
+import { powerTransformerBuilders } from './estimators/power-transformer.js';
+import { quantileTransformerBuilders } from './estimators/quantile-transformer.js';
+import { splineTransformerBuilders, splineTransformerHelpers } from './estimators/spline-transformer.js';
 import { svmBuilders } from './estimators/svm.js';
+import { takesDocuments, textBuilders, textHelpers } from './estimators/text.js';
 import { treeBuilders, treeHelpers } from './estimators/tree.js';
 import { isInstance, State } from './state.js';
 import { checkInputValues } from './input-check.js';
@@ -37,6 +41,7 @@ const BUILDERS: Record<string, Builder> = {
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
   ...kernelRidgeBuilders, ...chainBuilders, ...calibrationBuilders, ...mixtureBuilders,
+  ...textBuilders, ...powerTransformerBuilders, ...quantileTransformerBuilders, ...splineTransformerBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
@@ -44,6 +49,8 @@ const HELPERS = new Set([
   ...treeHelpers, ...linearHelpers, ...gradientBoostingHelpers, ...histGradientBoostingHelpers,
   ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers, ...featureSelectionHelpers,
   ...multiclassHelpers, ...calibrationHelpers,
+  ...multiclassHelpers,
+  ...textHelpers, ...splineTransformerHelpers, ...imputeEncodeHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
   // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
   // HistGradientBoosting: inert data, never used to predict;
@@ -88,18 +95,34 @@ export function buildEstimator(obj: unknown, where = 'the pickled model'): Estim
   const builder = Object.hasOwn(BUILDERS, key) ? BUILDERS[key] : undefined;
   if (!builder) throw new NotSupportedNativelyError(unsupportedMessage(`${obj.module}.${obj.name}`));
   const est = builder(new State(obj), buildEstimator);
-  return selectsByName.has(canonicalName(obj.module, obj.name)) ? est : withFeatureCheck(obj, est);
+  if (takesDocuments.has(key)) return est;
+  return selectsByName.has(key) ? est : withFeatureCheck(obj, est, PASS_ONE_D.has(key));
 }
+
+/**
+ * Estimators that hand a 1-D input (documents) on to their parts unchecked, as their sklearn
+ * methods call their parts' methods on X without check_array.
+ */
+const PASS_ONE_D = new Set([
+  'sklearn.pipeline.Pipeline', 'sklearn.pipeline.FeatureUnion',
+  'sklearn.model_selection.GridSearchCV', 'sklearn.model_selection.RandomizedSearchCV',
+  'sklearn.ensemble.VotingClassifier', 'sklearn.ensemble.VotingRegressor',
+  'sklearn.compose.TransformedTargetRegressor', 'sklearn.multiclass.OneVsRestClassifier',
+]);
 
 /**
  * sklearn's input validation before every method: a DataFrame's columns must be the names seen
  * at fit (we reorder them to that order; missing or unexpected names are an error), the
  * number of columns must be n_features_in_, and the values pass check_array (checkInputValues).
  */
-function withFeatureCheck(inst: PyInstance, est: Estimator): Estimator {
+function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): Estimator {
   const fitNames = namesOf(inst.state.feature_names_in_);
   const nIn = typeof inst.state.n_features_in_ === 'number' ? inst.state.n_features_in_ : null;
   const check = (x: Data): Data => {
+    if (x.kind === 'table' && x.oneD) {
+      if (passOneD) return x;
+      throw oneDError();
+    }
     let out = x;
     if (fitNames && x.names) {
       const missing = fitNames.filter((n) => !x.names!.includes(n));

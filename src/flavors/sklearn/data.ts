@@ -10,6 +10,8 @@ export interface Matrix {
   readonly data: Float64Array;
   /** Column names when the data came from a DataFrame (sklearn's feature_names_in_ check). */
   readonly names: readonly string[] | null;
+  /** 0/1 values numpy holds as bool (a MissingIndicator's mask): returned with dtype bool. */
+  readonly bool?: boolean;
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */
@@ -21,22 +23,62 @@ export interface Table {
   readonly rows: number;
   readonly columns: readonly TableColumn[];
   readonly names: readonly string[] | null;
+  /**
+   * A 1-D input held as its one column (a 1-D array of documents, a Series a ColumnTransformer
+   * selects by a scalar column): what text vectorizers take; check_array refuses it as 1-D.
+   */
+  readonly oneD?: boolean;
+}
+
+/**
+ * A scipy CSR matrix (what sklearn's text vectorizers output): row i's values are
+ * values[indptr[i]..indptr[i+1]] at columns indices[...], each row's indices sorted.
+ */
+export interface Csr {
+  readonly kind: 'csr';
+  readonly rows: number;
+  readonly cols: number;
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: Float64Array;
+  /** The numpy dtype the values have in sklearn (CountVectorizer counts in int64). */
+  readonly dtype: 'float64' | 'int64';
+  readonly names: null;
 }
 
 /** What flows between sklearn steps. */
-export type Data = Matrix | Table;
+export type Data = Matrix | Table | Csr;
 
 export function matrix(rows: number, cols: number, data: Float64Array, names: readonly string[] | null = null): Matrix {
   return { kind: 'matrix', rows, cols, data, names };
 }
 
 export function numCols(x: Data): number {
-  return x.kind === 'matrix' ? x.cols : x.columns.length;
+  return x.kind === 'table' ? x.columns.length : x.cols;
+}
+
+/** Dense matrices beyond this many values are refused: a CSR this wide must stay sparse. */
+const MAX_DENSE = 2 ** 28;
+
+/** A CSR matrix as a dense one, for an estimator that works on dense rows. */
+export function densify(x: Csr): Matrix {
+  if (x.rows * x.cols > MAX_DENSE) {
+    throw new MlflowError(
+      `a sparse matrix of shape (${x.rows}, ${x.cols}) is too large to make dense for the next step; score fewer rows per request`,
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
+  const out = new Float64Array(x.rows * x.cols);
+  for (let i = 0; i < x.rows; i++) {
+    for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) out[i * x.cols + x.indices[p]] += x.values[p];
+  }
+  return matrix(x.rows, x.cols, out);
 }
 
 /** One column of any Data (numbers for a matrix). */
 export function columnOf(x: Data, j: number): TableColumn {
   if (x.kind === 'table') return x.columns[j];
+  if (x.kind === 'csr') return columnOf(densify(x), j);
   const out = new Float64Array(x.rows);
   for (let i = 0; i < x.rows; i++) out[i] = x.data[i * x.cols + j];
   return out;
@@ -52,6 +94,7 @@ export function selectColumns(x: Data, idx: readonly number[]): Data {
       names: x.names ? idx.map((j) => x.names![j]) : null,
     };
   }
+  if (x.kind === 'csr') return selectColumns(densify(x), idx);
   const out = new Float64Array(x.rows * idx.length);
   for (let i = 0; i < x.rows; i++) {
     for (let k = 0; k < idx.length; k++) out[i * idx.length + k] = x.data[i * x.cols + idx[k]];
@@ -70,6 +113,8 @@ function toNumber(v: unknown, column: string): number {
 /** check_array(dtype=float64): a Table's object columns are converted, strings are refused. */
 export function toMatrix(x: Data): Matrix {
   if (x.kind === 'matrix') return x;
+  if (x.kind === 'csr') return densify(x);
+  if (x.oneD) throw oneDError();
   const cols = x.columns.length;
   const out = new Float64Array(x.rows * cols);
   for (let j = 0; j < cols; j++) {
@@ -85,7 +130,8 @@ export function toMatrix(x: Data): Matrix {
 }
 
 /** Concatenates blocks side by side (np.hstack): a Matrix if every block is numeric. */
-export function hstack(blocks: readonly Data[], rows: number): Data {
+export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
+  const blocks = sparseOrDense.map((b) => (b.kind === 'csr' ? densify(b) : b));
   if (blocks.every((b) => b.kind === 'matrix')) {
     const mats = blocks as Matrix[];
     const cols = mats.reduce((s, m) => s + m.cols, 0);
@@ -136,7 +182,21 @@ function fromFrame(f: Frame): Data {
   return allNumeric ? toMatrix(t) : t;
 }
 
+/** check_array's refusal of 1-D input. */
+export function oneDError(shape = ''): MlflowError {
+  return new MlflowError(
+    `Expected 2D array, got 1D array instead${shape}. ` +
+      'Reshape your data either using array.reshape(-1, 1) if your data has a single feature or ' +
+      'array.reshape(1, -1) if it contains a single sample.',
+    'INVALID_PARAMETER_VALUE',
+  );
+}
+
 function fromTensor(t: Tensor): Data {
+  // a 1-D array of strings: documents for a text vectorizer (refused by check_array elsewhere)
+  if (t.shape.length === 1 && (t.dtype === 'string' || t.dtype === 'object')) {
+    return { kind: 'table', rows: t.shape[0], columns: [Array.from(t.data as ArrayLike<unknown>)], names: null, oneD: true };
+  }
   if (t.shape.length !== 2) {
     throw new MlflowError(
       `Expected 2D array, got ${t.shape.length}D array instead (shape [${t.shape.join(', ')}]). ` +

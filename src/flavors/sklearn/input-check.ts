@@ -17,6 +17,10 @@ const ALLOW_NAN = new Set([
   'MinMaxScaler',
   'MaxAbsScaler',
   'RobustScaler',
+  'PowerTransformer',
+  'QuantileTransformer',
+  'MissingIndicator',
+  'IterativeImputer',
   // XGBoost and LightGBM route NaN as missing (src/boosters)
   'XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker', 'LGBMClassifier', 'LGBMRegressor', 'LGBMRanker',
 ]);
@@ -52,6 +56,7 @@ const NO_VALUE_CHECK = new Set([
   'FunctionTransformer',
   'OneHotEncoder',
   'OrdinalEncoder',
+  'TargetEncoder',
 ]);
 
 function valueCheckOf(className: string): ValueCheck {
@@ -99,7 +104,7 @@ export function checkInputValues(className: string, x: Data): void {
   }
   const check = valueCheckOf(className);
   if (check === 'none') return;
-  const columns = x.kind === 'matrix' ? [x.data] : x.columns.filter((c): c is Float64Array => c instanceof Float64Array);
+  const columns = x.kind === 'matrix' ? [x.data] : x.kind === 'csr' ? [x.values] : x.columns.filter((c): c is Float64Array => c instanceof Float64Array);
   for (const values of columns) {
     const bad = firstRefused(values, check === 'allow-nan');
     if (bad === undefined) continue;

@@ -1,6 +1,6 @@
 import { MlflowError } from '../../errors.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
-import { fromPredictInput, type Data } from './data.js';
+import { densify, fromPredictInput, type Data } from './data.js';
 import type { Estimator, SklearnMethod } from './estimator.js';
 
 export const SKLEARN_METHODS: readonly SklearnMethod[] = ['predict', 'predict_proba', 'predict_log_proba', 'decision_function', 'transform', 'score_samples'];
@@ -11,7 +11,10 @@ export function isSklearnMethod(name: string): name is SklearnMethod {
 
 /** Transform output as numpy returns it: float64 2-D, or an object array when strings remain. */
 export function dataToTensor(d: Data): Tensor {
+  if (d.kind === 'matrix' && d.bool) return makeTensor({ dtype: 'bool', shape: [d.rows, d.cols], data: Uint8Array.from(d.data) });
   if (d.kind === 'matrix') return makeTensor({ dtype: 'float64', shape: [d.rows, d.cols], data: d.data });
+  // a sparse result is returned dense, as pyfunc serializes it (counts keep their int64 dtype)
+  if (d.kind === 'csr') return makeTensor({ dtype: d.dtype, shape: [d.rows, d.cols], data: densify(d).data });
   const cols = d.columns.length;
   const out: unknown[] = new Array(d.rows * cols);
   for (let j = 0; j < cols; j++) {

@@ -19,7 +19,8 @@ function closeTo(actual: number, expected: number | null): boolean {
 export function expectOutput(method: string, out: Tensor, exp: CaseJson['outputs'][string]): void {
   expect(out.shape, `${method} shape`).toEqual(exp.shape);
   const want = flat(exp.value);
-  const got = Array.from(out.data as ArrayLike<unknown>);
+  // bool tensors hold 0/1 bytes; numpy's JSON has true/false
+  const got = Array.from(out.data as ArrayLike<unknown>, (v) => (out.dtype === 'bool' ? v === 1 : v));
   if (exp.dtype === 'float64') {
     const bad = got.findIndex((g, i) => !closeTo(g as number, want[i] as number | null));
     expect(bad, `${method}[${bad}] = ${got[bad]}, sklearn ${want[bad]}`).toBe(-1);

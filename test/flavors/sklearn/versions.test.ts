@@ -16,23 +16,11 @@ const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
 
 /** Cases refused natively (the bridge scores them), with what the refusal says. */
 const NOT_NATIVE: Record<string, string> = {
-  power_transformer_yeo_johnson_diabetes: 'PowerTransformer is not supported natively',
-  power_transformer_box_cox_iris: 'PowerTransformer is not supported natively',
-  quantile_transformer_uniform_wine: 'QuantileTransformer is not supported natively',
-  quantile_transformer_normal_diabetes: 'QuantileTransformer is not supported natively',
-  spline_transformer_iris: 'SplineTransformer is not supported natively',
-  missing_indicator_diabetes: 'MissingIndicator is not supported natively',
-  simple_imputer_add_indicator_diabetes: 'MissingIndicator is not supported natively',
   pls_regression_diabetes: 'PLSRegression is not supported natively',
   // a callable kernel is a pickled function: the allow-list refuses it by name
   kernel_ridge_callable_diabetes: 'numpy.dot is not supported natively',
   calibrated_temperature_iris: '_TemperatureScaling is not supported natively',
   tuned_threshold_neg_pos_label_breast_cancer: 'pos_label 0 other than None or classes_[1] is not supported natively',
-  target_encoder_cats: 'TargetEncoder is not supported natively',
-  count_vectorizer_nb_text: 'CountVectorizer is not supported natively',
-  tfidf_logreg_text: 'TfidfVectorizer is not supported natively',
-  count_tfidf_transformer_text: 'CountVectorizer is not supported natively',
-  hashing_vectorizer_sgd_text: 'HashingVectorizer is not supported natively',
 };
 
 const versions = readdirSync(ROOT).filter((d) => d.startsWith('v') && existsSync(join(ROOT, d, 'index.json'))).sort();

@@ -1,5 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import { hstack, matrix, numCols, selectColumns, toMatrix, type Data } from '../data.js';
+import { columnOf, hstack, matrix, numCols, selectColumns, toMatrix, type Data } from '../data.js';
 import { afterTransform, type Builder, type BuildFn, type Estimator } from '../estimator.js';
 import { isInstance, isNdArray, type State } from '../state.js';
 
@@ -110,7 +110,9 @@ const columnTransformer: Builder = (s, build) => {
         if (p.est === 'drop') continue;
         const idx = resolveColumns(p.columns, x, fitNames, s);
         if (idx.length === 0) continue;
-        const sub = selectColumns(x, idx);
+        // a scalar column (a name or an index, not a list) selects a 1-D Series: a text vectorizer's documents
+        const scalar = typeof p.columns === 'string' || typeof p.columns === 'number';
+        const sub: Data = scalar ? { kind: 'table', rows: x.rows, columns: [columnOf(x, idx[0])], names: null, oneD: true } : selectColumns(x, idx);
         let out = p.est === 'passthrough' ? sub : p.est.transform ? p.est.transform(sub) : missingMethod(p.est.className, 'transform');
         const w = weights?.get(p.name);
         if (typeof w === 'number') {

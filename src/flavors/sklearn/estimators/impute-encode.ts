@@ -1,8 +1,8 @@
 import { MlflowError } from '../../../errors.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
-import { columnOf, hstack, matrix, numCols, type Data, type TableColumn } from '../data.js';
+import { columnOf, hstack, matrix, numCols, selectColumns, toMatrix, type Data, type Matrix, type TableColumn } from '../data.js';
 import type { Builder } from '../estimator.js';
-import { floatData, isNdArray, type State } from '../state.js';
+import { floatData, isInstance, isNdArray, State } from '../state.js';
 
 /**
  * SimpleImputer's missing test (sklearn's _get_mask): with missing_values NaN, a float NaN only;
@@ -39,8 +39,49 @@ function checkCols(x: Data, f: number, who: string): void {
   }
 }
 
-const simpleImputer: Builder = (s) => {
-  if (s.bool('add_indicator', false)) s.fail('add_indicator=True is not supported natively');
+/**
+ * MissingIndicator.transform: the missing mask (bool) of the features_ columns ('missing-only':
+ * those with missing values at fit; 'all': every column). A column missing values now but not at
+ * fit is an error when error_on_new, as sklearn raises it.
+ */
+const missingIndicator: Builder = (s) => {
+  const which = s.string('features');
+  if (which !== 'missing-only' && which !== 'all') s.fail(`features='${which}' is not supported natively`);
+  const f = s.number('_n_features');
+  const features = Array.from(s.array('features_').data as ArrayLike<number>, Number);
+  const isMissing = missingTest(s.raw('missing_values'));
+  const errorOnNew = s.bool('error_on_new', true);
+  return {
+    className: s.className,
+    transform(x: Data) {
+      checkCols(x, f, s.inst.name);
+      const masks = Array.from({ length: f }, (_, j) => Float64Array.from(columnOf(x, j) as ArrayLike<unknown>, (v) => (isMissing(v) ? 1 : 0)));
+      if (which === 'missing-only' && errorOnNew) {
+        const fitted = new Set(features);
+        const fresh = masks.flatMap((m, j) => (!fitted.has(j) && m.some((v) => v === 1) ? [j] : []));
+        if (fresh.length > 0) {
+          throw new MlflowError(`The features [${fresh.join(' ')}] have missing values in transform but have no missing values in fit.`, 'INVALID_PARAMETER_VALUE');
+        }
+      }
+      const cols = which === 'all' ? masks.map((_, j) => j) : features;
+      const out = new Float64Array(x.rows * cols.length);
+      cols.forEach((j, k) => masks[j].forEach((v, i) => (out[i * cols.length + k] = v)));
+      return { ...matrix(x.rows, cols.length, out), bool: true };
+    },
+  };
+};
+
+const simpleImputer: Builder = (s, build) => {
+  // add_indicator: the fitted MissingIndicator's mask of the input, after the imputed columns
+  const indicator = s.bool('add_indicator', false) ? build(s.instance('indicator_'), `${s.className}.indicator_`) : null;
+  const imputer = imputeOnly(s);
+  return {
+    className: s.className,
+    transform: (x: Data) => (indicator ? hstack([imputer(x), indicator.transform!(x)], x.rows) : imputer(x)),
+  };
+};
+
+function imputeOnly(s: State): (x: Data) => Data {
   const statistics = s.array('statistics_');
   const stats = valuesOf(statistics);
   // Fitted on an object column, the imputer keeps objects (None apart from NaN); fitted on
@@ -54,31 +95,28 @@ const simpleImputer: Builder = (s) => {
     const v = stats[j];
     return keepEmpty || strategy === 'constant' || !(typeof v === 'number' && Number.isNaN(v));
   });
-  return {
-    className: s.className,
-    transform(x: Data) {
-      checkCols(x, stats.length, s.inst.name);
-      const cols: TableColumn[] = [];
-      let numeric = true;
-      for (const j of keep) {
-        const c = columnOf(x, j);
-        const fill = stats[j];
-        if (!onObjects && typeof fill === 'number') {
-          const out = Float64Array.from(floatColumn(c, x.names ? `'${x.names[j]}'` : String(j)));
-          for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = fill;
-          cols.push(out);
-        } else {
-          numeric = false;
-          cols.push(Array.from(c as ArrayLike<unknown>, (v) => (isMissing(v) ? fill : v)));
-        }
+  return (x: Data) => {
+    checkCols(x, stats.length, s.inst.name);
+    const cols: TableColumn[] = [];
+    let numeric = true;
+    for (const j of keep) {
+      const c = columnOf(x, j);
+      const fill = stats[j];
+      if (!onObjects && typeof fill === 'number') {
+        const out = Float64Array.from(floatColumn(c, x.names ? `'${x.names[j]}'` : String(j)));
+        for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = fill;
+        cols.push(out);
+      } else {
+        numeric = false;
+        cols.push(Array.from(c as ArrayLike<unknown>, (v) => (isMissing(v) ? fill : v)));
       }
-      if (numeric) {
-        return hstack(cols.map((c) => matrix(x.rows, 1, c as Float64Array)), x.rows);
-      }
-      return { kind: 'table', rows: x.rows, columns: cols, names: null };
-    },
+    }
+    if (numeric) {
+      return hstack(cols.map((c) => matrix(x.rows, 1, c as Float64Array)), x.rows);
+    }
+    return { kind: 'table', rows: x.rows, columns: cols, names: null };
   };
-};
+}
 
 /**
  * A category lookup key: strings and numbers by value; None and NaN are two distinct categories,
@@ -211,8 +249,106 @@ const ordinalEncoder: Builder = (s) => {
   };
 };
 
+/**
+ * IterativeImputer.transform: the fitted initial_imputer_'s fill (features all-missing at fit
+ * dropped), then each fitted round of imputation_sequence_ in order: a feature's missing rows
+ * predicted by its estimator from its neighbor features, clipped to [_min_value, _max_value];
+ * finally the observed values put back, and the missing mask appended with add_indicator.
+ */
+const iterativeImputer: Builder = (s, build) => {
+  if (s.bool('sample_posterior', false)) s.fail('sample_posterior=True is not supported natively (it draws random samples)');
+  if (s.bool('keep_empty_features', false)) s.fail('keep_empty_features=True is not supported natively');
+  const mv = s.raw('missing_values');
+  if (!(typeof mv === 'number' && Number.isNaN(mv))) s.fail('missing_values other than NaN are not supported natively');
+  const f = s.number('n_features_in_');
+  const initial = build(s.instance('initial_imputer_'), `${s.className}.initial_imputer_`);
+  const indicator = s.bool('add_indicator', false) ? build(s.instance('indicator_'), `${s.className}.indicator_`) : null;
+  // scikit-learn >= 1.3 records the features empty at fit; before, their initial statistic is NaN
+  const empty = s.has('_is_empty_feature')
+    ? Array.from(s.array('_is_empty_feature').data as ArrayLike<number>, (v) => v !== 0)
+    : Array.from(floatData(new State(s.instance('initial_imputer_')).array('statistics_'), 'statistics_'), (v) => Number.isNaN(v));
+  const keep = empty.flatMap((e, j) => (e ? [] : [j]));
+  const nIter = s.number('n_iter_');
+  const minV = s.floats('_min_value').data;
+  const maxV = s.floats('_max_value').data;
+  const rounds = s.list('imputation_sequence_').map((t, i) => {
+    const args = isInstance(t) && t.name === '_ImputerTriplet' ? t.args : null;
+    if (!args || args.length !== 3 || typeof args[0] !== 'number' || !isNdArray(args[1])) return s.fail(`imputation_sequence_[${i}] should be an _ImputerTriplet`);
+    return { feat: args[0], neighbors: Array.from(args[1].data as ArrayLike<number>, Number), est: build(args[2], `${s.className}.imputation_sequence_[${i}]`) };
+  });
+  return {
+    className: s.className,
+    transform(x: Data) {
+      const m = toMatrix(x);
+      checkCols(m, f, s.inst.name);
+      const k = keep.length;
+      const observed = selectColumns(m, keep) as Matrix;
+      const missing = observed.data.map((v) => (Number.isNaN(v) ? 1 : 0));
+      const filled = toMatrix(initial.transform!(m));
+      if (filled.cols !== k) s.fail(`initial_imputer_ gives ${filled.cols} columns, expected ${k}`);
+      const xt = Float64Array.from(filled.data);
+      if (nIter > 0 && missing.some((v) => v === 0)) {
+        for (const r of rounds) {
+          const rows: number[] = [];
+          for (let i = 0; i < m.rows; i++) if (missing[i * k + r.feat] === 1) rows.push(i);
+          if (rows.length === 0) continue;
+          const nb = r.neighbors.length;
+          const test = new Float64Array(rows.length * nb);
+          rows.forEach((i, q) => r.neighbors.forEach((j, c) => (test[q * nb + c] = xt[i * k + j])));
+          const pred = r.est.predict!(matrix(rows.length, nb, test)).data as ArrayLike<number>;
+          rows.forEach((i, q) => (xt[i * k + r.feat] = Math.min(Math.max(pred[q], minV[r.feat]), maxV[r.feat])));
+        }
+        for (let p = 0; p < xt.length; p++) if (missing[p] === 0) xt[p] = observed.data[p];
+      }
+      const out = matrix(m.rows, k, xt);
+      return indicator ? hstack([out, indicator.transform!(m)], m.rows) : out;
+    },
+  };
+};
+
+/**
+ * TargetEncoder.transform (scikit-learn >= 1.3): each category's fitted encoding (encodings_,
+ * one per feature, or per feature and class for a multiclass target, feature-major), and the
+ * target mean (per class) for a category unseen at fit.
+ */
+const targetEncoder: Builder = (s) => {
+  const cats = categoryMaps(s);
+  const type = s.string('target_type_');
+  if (type !== 'binary' && type !== 'continuous' && type !== 'multiclass') s.fail(`target_type_ '${type}' is not supported natively`);
+  const k = type === 'multiclass' ? s.array('classes_').data.length : 1;
+  const means = s.floats('target_mean_').data;
+  if (means.length !== k) s.fail(`target_mean_ should hold ${k} value(s)`);
+  const encodings = s.list('encodings_').map((e, i) => {
+    if (!isNdArray(e)) return s.fail(`encodings_[${i}] should be an array`);
+    return floatData(e, `encodings_[${i}]`);
+  });
+  if (encodings.length !== cats.length * k) s.fail(`encodings_ should hold ${cats.length * k} arrays`);
+  return {
+    className: s.className,
+    transform(x: Data) {
+      checkCols(x, cats.length, s.inst.name);
+      const width = cats.length * k;
+      const out = new Float64Array(x.rows * width);
+      cats.forEach((m, j) => {
+        const c = columnOf(x, j);
+        for (let i = 0; i < x.rows; i++) {
+          const idx = m.get(catKey(c[i]));
+          for (let t = 0; t < k; t++) out[i * width + j * k + t] = idx === undefined ? means[t] : encodings[j * k + t][idx];
+        }
+      });
+      return matrix(x.rows, width, out);
+    },
+  };
+};
+
+/** IterativeImputer's rounds pickle as namedtuples. */
+export const imputeEncodeHelpers = ['sklearn.impute._ImputerTriplet'];
+
 export const imputeEncodeBuilders: Record<string, Builder> = {
   'sklearn.impute.SimpleImputer': simpleImputer,
+  'sklearn.impute.MissingIndicator': missingIndicator,
+  'sklearn.impute.IterativeImputer': iterativeImputer,
+  'sklearn.preprocessing.TargetEncoder': targetEncoder,
   'sklearn.preprocessing.OneHotEncoder': oneHotEncoder,
   'sklearn.preprocessing.OrdinalEncoder': ordinalEncoder,
 };

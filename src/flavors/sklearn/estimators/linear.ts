@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import type { Tensor } from '../../../frame/tensor.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
-import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
+import { matrix, toMatrix, type Csr, type Data, type Matrix } from '../data.js';
 import {
   expit, f64Tensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows,
   type Builder, type Estimator,
@@ -34,7 +34,7 @@ function readLinear(s: State): Linear {
   return { targets, features, intercept, flat, padded };
 }
 
-function checkFeatures(m: Linear, x: Matrix, who: string): void {
+function checkFeatures(m: Linear, x: Matrix | Csr, who: string): void {
   if (x.cols !== m.features) {
     throw new MlflowError(`X has ${x.cols} features, but ${who} is expecting ${m.features} features as input.`, 'INVALID_PARAMETER_VALUE');
   }
@@ -45,8 +45,9 @@ function checkFeatures(m: Linear, x: Matrix, who: string): void {
  * (coef_ is padded with zero rows to a multiple of four): each sum still adds its products in
  * feature order, but four independent sums keep the CPU busy where one would wait on each add.
  */
-function linearScores(m: Linear, x: Matrix, who: string): Float64Array {
+function linearScores(m: Linear, x: Matrix | Csr, who: string): Float64Array {
   checkFeatures(m, x, who);
+  if (x.kind === 'csr') return sparseScores(m, x);
   const { padded, targets, features, intercept } = m;
   const rows = x.rows;
   const xd = x.data;
@@ -80,13 +81,42 @@ function linearScores(m: Linear, x: Matrix, who: string): Float64Array {
   return out;
 }
 
+/** X @ coef_.T + intercept_ for CSR rows (text features): only the stored values are visited. */
+function sparseScores(m: Linear, x: Csr): Float64Array {
+  const { padded, targets, features, intercept } = m;
+  const out = new Float64Array(x.rows * targets);
+  for (let i = 0; i < x.rows; i++) {
+    for (let t = 0; t < targets; t++) {
+      let acc = 0;
+      for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc += x.values[p] * padded[t * features + x.indices[p]];
+      out[i * targets + t] = acc + intercept[t];
+    }
+  }
+  return out;
+}
+
+/** The input as linearScores takes it: a CSR matrix stays sparse. */
+function denseOrCsr(x: Data): Matrix | Csr {
+  return x.kind === 'csr' ? x : toMatrix(x);
+}
+
 /**
  * predict's class per row, as `table[argmax of the scores]` (the first maximum, as argmaxRows;
  * score > 0 for a single score), summed as linearScores sums but without keeping the scores: a
  * large fresh array costs more in page faults than the arithmetic here.
  */
-function linearPredict(m: Linear, x: Matrix, who: string, table: Float64Array): Float64Array {
+function linearPredict(m: Linear, x: Matrix | Csr, who: string, table: Float64Array): Float64Array {
   checkFeatures(m, x, who);
+  if (x.kind === 'csr') {
+    const scores = sparseScores(m, x);
+    const k = m.targets;
+    return Float64Array.from({ length: x.rows }, (_, i) => {
+      if (k === 1) return table[scores[i] > 0 ? 1 : 0];
+      let best = 0;
+      for (let t = 1; t < k; t++) if (scores[i * k + t] > scores[i * k + best]) best = t;
+      return table[best];
+    });
+  }
   const { padded, targets, features, intercept } = m;
   const rows = x.rows;
   const xd = x.data;
@@ -131,7 +161,7 @@ const regressor: Builder = (s) => {
   return {
     className: s.className,
     predict(x: Data): Tensor {
-      const mx = toMatrix(x);
+      const mx = denseOrCsr(x);
       const out = linearScores(m, mx, s.inst.name);
       return m.flat ? f64Tensor([mx.rows], out) : f64Tensor([mx.rows, m.targets], out);
     },
@@ -151,7 +181,7 @@ const glmRegressor: Builder = (s) => {
   return {
     className: s.className,
     predict(x: Data): Tensor {
-      const mx = toMatrix(x);
+      const mx = denseOrCsr(x);
       const out = linearScores(m, mx, s.inst.name);
       if (log) for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
       return f64Tensor([mx.rows], out);
@@ -181,7 +211,7 @@ function linearClassifier(s: State, proba: ProbaKind, classes?: NdArray): Estima
   const m = readLinear(s);
   const labels = new Labels(classes ?? s.array('classes_'));
   const decision = (x: Data): { rows: number; d: Float64Array } => {
-    const mx = toMatrix(x);
+    const mx = denseOrCsr(x);
     return { rows: mx.rows, d: linearScores(m, mx, s.inst.name) };
   };
   const est: Estimator = {
@@ -190,7 +220,7 @@ function linearClassifier(s: State, proba: ProbaKind, classes?: NdArray): Estima
       const { rows, d } = decision(x);
       return scoresTensor(rows, m.targets, d);
     },
-    predict: (x) => labels.fromTable(linearPredict(m, toMatrix(x), s.inst.name, labels.table)),
+    predict: (x) => labels.fromTable(linearPredict(m, denseOrCsr(x), s.inst.name, labels.table)),
   };
   if (proba !== null) {
     est.predictProba = (x) => {

@@ -1,15 +1,18 @@
 import { MlflowError } from '../../../errors.js';
-import { toMatrix, type Data, type Matrix } from '../data.js';
+import { toMatrix, type Csr, type Data, type Matrix } from '../data.js';
 import { argmaxRows, f64Tensor, Labels, type Builder, type Estimator } from '../estimator.js';
 import { floatData, isNdArray, type State } from '../state.js';
 
 /** Builds a classifier from its joint log-likelihood: predict, predict_proba, predict_log_proba. */
-function fromJll(s: State, jll: (x: Matrix) => Float64Array): Estimator {
+function fromJll(s: State, jll: (x: Matrix) => Float64Array, sparseJll?: (x: Csr) => Float64Array): Estimator {
   const labels = new Labels(s.array('classes_'));
   const k = labels.size;
+  // a CSR input (text counts) goes to sparseJll when there is one, else is made dense
+  const input = (x: Data): Matrix | Csr => (x.kind === 'csr' && sparseJll ? x : toMatrix(x));
+  const run = (m: Matrix | Csr): Float64Array => (m.kind === 'csr' ? sparseJll!(m) : jll(m));
   const logProba = (x: Data): { rows: number; lp: Float64Array } => {
-    const m = toMatrix(x);
-    const lp = jll(m);
+    const m = input(x);
+    const lp = run(m);
     for (let i = 0; i < m.rows; i++) {
       let mx = -Infinity;
       for (let c = 0; c < k; c++) mx = Math.max(mx, lp[i * k + c]);
@@ -23,8 +26,8 @@ function fromJll(s: State, jll: (x: Matrix) => Float64Array): Estimator {
   return {
     className: s.className,
     predict(x) {
-      const m = toMatrix(x);
-      return labels.take(argmaxRows(m.rows, k, jll(m)));
+      const m = input(x);
+      return labels.take(argmaxRows(m.rows, k, run(m)));
     },
     predictLogProba(x) {
       const { rows, lp } = logProba(x);
@@ -38,7 +41,7 @@ function fromJll(s: State, jll: (x: Matrix) => Float64Array): Estimator {
   };
 }
 
-function checkFeatures(x: Matrix, f: number, who: string): void {
+function checkFeatures(x: Matrix | Csr, f: number, who: string): void {
   if (x.cols !== f) {
     throw new MlflowError(`X has ${x.cols} features, but ${who} is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
   }
@@ -96,6 +99,18 @@ function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estim
           acc += neg ? v * (flp.data[c * f + j] - neg[c * f + j]) : v * flp.data[c * f + j];
         }
         out[i * k + c] = acc + prior[c] + negSum[c];
+      }
+    }
+    return out;
+  }, bernoulli ? undefined : (x) => {
+    // MultinomialNB and ComplementNB on CSR rows: only the stored values add to X @ feature_log_prob_.T
+    checkFeatures(x, f, s.inst.name);
+    const out = new Float64Array(x.rows * k);
+    for (let i = 0; i < x.rows; i++) {
+      for (let c = 0; c < k; c++) {
+        let acc = 0;
+        for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc += x.values[p] * flp.data[c * f + x.indices[p]];
+        out[i * k + c] = acc + prior[c];
       }
     }
     return out;

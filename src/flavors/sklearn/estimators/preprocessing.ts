@@ -9,10 +9,10 @@ function checkCols(x: Matrix, f: number, who: string): void {
   }
 }
 
-type ColumnFn = (v: number, j: number) => number;
+export type ColumnFn = (v: number, j: number) => number;
 
 /** Maps each value of column j through fn(value, j). */
-function mapColumns(x: Data, f: number, who: string, fn: ColumnFn): Matrix {
+export function mapColumns(x: Data, f: number, who: string, fn: ColumnFn): Matrix {
   const m = toMatrix(x);
   checkCols(m, f, who);
   const out = new Float64Array(m.data.length);

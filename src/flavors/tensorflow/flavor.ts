@@ -7,6 +7,7 @@ import { namedOutputsFrame, outputsAsFrame, type NumericTensor } from '../../fra
 import { resolveInside } from '../../model/path-safety.js';
 import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
+import type { KerasWrapper } from './keras-outputs.js';
 import { signatureFeeds } from './signature-input.js';
 import { tf2WrapperOutputs } from './tf2-wrapper-output.js';
 
@@ -77,6 +78,11 @@ function isKeras3Section(sec: Section): boolean {
   return 'save_exported_model' in sec.conf || 'keras_backend' in sec.conf || (version !== undefined && /^[3-9]\./.test(version));
 }
 
+/** Keras 3's mlflow.keras (KerasModelWrapper: np.array of predict's result) or mlflow.tensorflow's _KerasModelWrapper. */
+function wrapperOf(sec: Section): KerasWrapper {
+  return isKeras3Section(sec) ? 'keras' : 'tensorflow';
+}
+
 /** A `.keras` file: HDF5 when Keras 2 wrote it, a zip archive when Keras 3 (or Keras 2.13+) did. */
 function kerasFile(ctx: LoadContext, file: string): Artifact {
   if (!existsSync(file)) throw new MlflowError(`Keras model file ${path.relative(ctx.modelDir, file)} does not exist`, 'RESOURCE_DOES_NOT_EXIST');
@@ -124,11 +130,11 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
   // registering the flavor must not cost every CLI command that.
   if (artifact.kind === 'h5') {
     const [{ loadKerasH5 }, { kerasFlavorModel }] = await Promise.all([import('./keras-h5.js'), import('./keras-predictor.js')]);
-    return kerasFlavorModel(await loadKerasH5(artifact.file));
+    return kerasFlavorModel(await loadKerasH5(artifact.file), wrapperOf(sec));
   }
   if (artifact.kind === 'keras-archive') {
     const [{ loadKerasArchive }, { kerasFlavorModel }] = await Promise.all([import('./keras3/index.js'), import('./keras-predictor.js')]);
-    return kerasFlavorModel(await loadKerasArchive(artifact.file));
+    return kerasFlavorModel(await loadKerasArchive(artifact.file), wrapperOf(sec));
   }
   const [{ loadSavedModelSignature }, { probeSignature, runSignature }] = await Promise.all([import('./saved-model.js'), import('./run-signature.js')]);
   const signatureKey = ctx.options.signatureKey ?? stringField(sec, 'signature_def_key') ?? DEFAULT_SIGNATURE_KEY;

@@ -1,20 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { MlflowError, ModelRaisedError } from '../../errors.js';
 import { isFrame } from '../../frame/frame.js';
-import { outputsAsFrame } from '../../frame/outputs-as-frame.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
 import { availableTfBackend, chooseLayersBackend, runWithFallback } from './backend.js';
 import { checkShape } from './check-shape.js';
+import { kerasOutputKeys, kerasOutputs, type KerasWrapper } from './keras-outputs.js';
 import { signatureFeeds } from './signature-input.js';
 import { fromTf, toTf } from './tfjs-tensors.js';
 
 /**
- * A Keras model as MLflow's _KerasModelWrapper serves it: inputs by input-layer name (a table is
- * the single input, whole), outputs as one tensor or named by output layer; a table in gives a
- * table out (columns 0..n-1), as pandas.DataFrame(model.predict(df.values)). Runs on wasm when
- * its layers allow (chooseLayersBackend), moving to cpu if wasm fails.
+ * A Keras model as MLflow's wrappers serve it: inputs by input-layer name (a table is the single
+ * input, whole); outputs as `wrapper` returns model.predict's (keras-outputs.ts: one tensor, a
+ * dict for dict outputs, a list or a stacked array for several; a table in gives a table out, as
+ * pandas.DataFrame(model.predict(df.values))). Runs on wasm when its layers allow
+ * (chooseLayersBackend), moving to cpu if wasm fails.
  */
-export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorModel> {
+export async function kerasFlavorModel(model: tf.LayersModel, wrapper: KerasWrapper = 'tensorflow'): Promise<FlavorModel> {
   // Sequential models leave inputNames empty; their symbolic inputs carry the names.
   const names = model.inputNames.length > 0 ? model.inputNames : model.inputs.map((t) => t.name);
   const outputNames = model.outputNames.length > 0 ? model.outputNames : model.outputs.map((t) => t.name);
@@ -46,11 +47,7 @@ export async function kerasFlavorModel(model: tf.LayersModel): Promise<FlavorMod
           tf.dispose([...xs, ...ys]);
         }
       }, failed);
-      if (results.length === 1) {
-        const [r] = results;
-        return isFrame(input) && (r.shape.length === 1 || r.shape.length === 2) ? outputsAsFrame([r], outputNames) : r;
-      }
-      return Object.fromEntries(outputNames.map((n, i) => [n, results[i]]));
+      return kerasOutputs(results, outputNames, kerasOutputKeys(model), wrapper, isFrame(input));
     },
     close(): void {
       model.dispose();

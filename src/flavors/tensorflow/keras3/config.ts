@@ -2,6 +2,7 @@ import { MlflowError } from '../../../errors.js';
 import { RNN_CLASSES, SUPPORTED_LAYERS, translateLayer } from '../keras-layers.js';
 import type { Json } from './archive.js';
 import { KERAS3_NORMALIZATION } from './normalization.js';
+import { outputKeysOf } from '../keras-outputs.js';
 
 type Obj = { [k: string]: Json };
 
@@ -25,6 +26,8 @@ export interface WeightSlot {
 export interface TranslatedModel {
   modelConfig: Json;
   slots: WeightSlot[];
+  /** The model's output keys when Keras names its outputs by a dict (keras-outputs.ts). */
+  outputKeys?: string[];
 }
 
 function isObj(v: Json | undefined): v is Obj {
@@ -255,5 +258,5 @@ export function translateKerasConfig(root: Json, file: string): TranslatedModel 
     );
   }
   if (w.problems.length > 0) throw new MlflowError(`${file}: cannot be computed natively: ${w.problems.join('; ')}. Use --runtime python.`, 'NOT_IMPLEMENTED');
-  return { modelConfig, slots: w.slots };
+  return { modelConfig, slots: w.slots, outputKeys: outputKeysOf(isObj(root.config) ? root.config.output_layers : undefined) };
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { MlflowError } from '../../errors.js';
 import { prepareTfjs } from './custom-ops.js';
-import { kerasClass, registerKerasLayers, SUPPORTED_LAYERS, translateLayer } from './keras-layers.js';
+import { KERAS3_ONLY, kerasClass, registerKerasLayers, SUPPORTED_LAYERS, translateLayer } from './keras-layers.js';
 import { readH5Weight, type H5Weight } from './h5-weight.js';
 import { outputKeysOf, setKerasOutputKeys } from './keras-outputs.js';
 import { flipTheanoKernel, keras1Config, keras1Weights } from './keras1.js';
@@ -51,7 +51,7 @@ function keras2Layer(entry: Obj, w: Walk, inner = false): Obj {
     );
   }
   if (MODELS.has(cls)) return keras2Model(entry, w);
-  if (!SUPPORTED_LAYERS.has(cls) || (inner && (cls === 'Bidirectional' || cls === 'TimeDistributed'))) {
+  if (!SUPPORTED_LAYERS.has(cls) || KERAS3_ONLY.has(cls) || (inner && (cls === 'Bidirectional' || cls === 'TimeDistributed'))) {
     w.unsupported.push(`${String(entry.class_name)} ('${name}')`);
     return entry;
   }

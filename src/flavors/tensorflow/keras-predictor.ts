@@ -23,7 +23,8 @@ export async function kerasFlavorModel(model: tf.LayersModel, wrapper: KerasWrap
   const failed = (err: unknown): Error => {
     if (err instanceof MlflowError) return err;
     // A TypeError comes from inside tfjs-layers, not from the request.
-    if (err instanceof TypeError) return new MlflowError(`Keras model cannot be computed natively: tfjs-layers fails inside it (${err.message})`, 'NOT_IMPLEMENTED');
+    // Its text is tfjs's, not the client's business: it stays in the cause.
+    if (err instanceof TypeError) return new MlflowError('Keras model cannot be computed natively: tfjs-layers fails inside it', 'NOT_IMPLEMENTED', { cause: err });
     // Keras raising is the model raising: MLflow's server answers it BAD_REQUEST, generically.
     return new ModelRaisedError(`Keras model predict failed: ${(err as Error).message}`, { cause: err });
   };
@@ -39,6 +40,13 @@ export async function kerasFlavorModel(model: tf.LayersModel, wrapper: KerasWrap
             checkShape(feeds[n].shape, model.inputs[i].shape, `Input '${n}'`);
             xs.push(toTf(feeds[n], model.inputs[i].dtype, `Input '${n}'`));
           });
+          // Keras refuses inputs of different batch sizes (tfjs would broadcast some of them).
+          const rows = names.map((n) => feeds[n].shape[0]);
+          if (rows.some((r) => r !== rows[0])) {
+            throw new ModelRaisedError(`Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. ${names.map((n, i) => `'${n}' sizes: ${rows[i]}`).join(', ')}`);
+          }
+          // Keras 3's predict fails on an empty batch (its loop never runs).
+          if (rows[0] === 0) throw new ModelRaisedError("cannot access local variable 'batch_outputs' where it is not associated with a value");
           // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.
           const out = model.predict(xs.length === 1 ? xs[0] : xs, { batchSize: Math.max(1, xs[0]?.shape[0] ?? 1) });
           ys.push(...(Array.isArray(out) ? out : [out]));

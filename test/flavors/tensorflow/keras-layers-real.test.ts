@@ -58,6 +58,29 @@ describe('what the attention layers do not compute natively is refused at load, 
     }
   });
 
+  it('the argument check covers the new layers: a setting known only at its default, or not at all, is named', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mlflow-keras-args-'));
+    try {
+      const edit = (name: string, cls: string, change: (c: Record<string, unknown>) => void): Promise<string> =>
+        editedKerasArchive(path.join(REAL_DIR, 'layers', `${name}.keras`), dir, (c) => {
+          const l = (c.config as { layers: { class_name: string; config: Record<string, unknown> }[] }).layers.find((x) => x.class_name === cls);
+          if (l) change(l.config);
+        });
+      const cases: [string, string, (c: Record<string, unknown>) => void, RegExp][] = [
+        ['multi_head_attention', 'MultiHeadAttention', (c) => { c.use_gate = true; }, /\(MultiHeadAttention\) has use_gate=true, which is not supported natively/],
+        ['conv_lstm2d', 'ConvLSTM2D', (c) => { c.data_format = 'channels_first'; }, /\(ConvLSTM2D\) has data_format="channels_first", which is not supported natively/],
+        ['seq1d', 'ZeroPadding1D', (c) => { c.data_format = 'channels_first'; }, /\(ZeroPadding1D\) has data_format="channels_first"/],
+        ['attention_dot', 'Attention', (c) => { c.causal = true; }, /\(Attention\) has argument 'causal' \(true\), which the native loader does not handle/],
+      ];
+      for (const [name, cls, change, message] of cases) {
+        const err = await refusal(loadKerasArchive(await edit(name, cls, change)));
+        expect(err.message).toMatch(message);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a call returning the attention scores', async () => {
     const err = await refusal(loadKerasArchive(path.join(REAL_DIR, 'layers', 'attention_scores.keras')));
     expect(err.message).toMatch(/layer 'mha' \(MultiHeadAttention\) is called with return_attention_scores=true, which the native loader does not handle/);

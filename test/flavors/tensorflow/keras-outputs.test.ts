@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { copyWritable } from './copy-writable.js';
 import { expectClose, readExpected, REAL_DIR, tensorOf, type Recorded } from './real-fixtures.js';
 import { ModelRaisedError } from '../../../src/errors.js';
 import { Frame } from '../../../src/frame/frame.js';
@@ -10,9 +12,13 @@ import { loadKerasArchive } from '../../../src/flavors/tensorflow/keras3/index.j
 import { loadKerasH5 } from '../../../src/flavors/tensorflow/keras-h5.js';
 import { kerasFlavorModel } from '../../../src/flavors/tensorflow/keras-predictor.js';
 import type { KerasWrapper } from '../../../src/flavors/tensorflow/keras-outputs.js';
+import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
 
 type Case = { inputs: Record<string, Recorded>; outputs: Recorded | Recorded[] | Record<string, Recorded> };
-const layers = JSON.parse(await readFile(path.join(REAL_DIR, 'layers_expected.json'), 'utf8')) as { keras_models: Record<string, Case> };
+const layers = JSON.parse(await readFile(path.join(REAL_DIR, 'layers_expected.json'), 'utf8')) as {
+  keras_models: Record<string, Case>;
+  savedmodels: Record<string, { inputs: Record<string, Recorded>; outputs: Record<string, Recorded> }>;
+};
 const real = await readExpected();
 
 async function predict(file: string, wrapper: KerasWrapper, input: unknown): Promise<unknown> {
@@ -79,5 +85,47 @@ describe("several outputs come back as MLflow 2.22.1's Keras wrappers return mod
     const frame = new Frame([0, 1, 2, 3].map((j) => ({ name: String(j), data: { kind: 'number', dtype: 'float64', values: Float64Array.from({ length: 3 }, (_, i) => x.data[i * 4 + j]) } })));
     const err = await predict(layersFile('multi_output_list', 'keras'), 'tensorflow', frame).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelRaisedError);
+  });
+});
+
+describe("mlflow.keras with save_exported_model: np.array of model.serve's list of outputs", () => {
+  const tmp = path.join(os.tmpdir(), `mlflow-keras-exported-${process.pid}`);
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  async function exportedModel(name: string): Promise<Predictor> {
+    const dir = path.join(tmp, name);
+    await copyWritable(path.join(REAL_DIR, 'layers', `${name}_export`), path.join(dir, 'data', 'model'));
+    await writeFile(
+      path.join(dir, 'MLmodel'),
+      'flavors:\n  keras:\n    data: data\n    keras_backend: tensorflow\n    keras_version: 3.15.1\n    save_exported_model: true\n  python_function:\n    loader_module: mlflow.keras\n    data: data\n',
+    );
+    return loadPredictor(dir, { runtime: 'native' });
+  }
+
+  it('equal shapes: stacked in output order (output_0, output_1)', async () => {
+    const c = layers.savedmodels.multi_output_same_export;
+    const p = await exportedModel('multi_output_same');
+    try {
+      const out = (await p.predict(tensorOf(c.inputs.x))) as Tensor & { data: Float32Array };
+      expect(out.shape).toEqual([2, 3, 2]);
+      expectClose({ ...out, shape: [3, 2], data: out.data.subarray(0, 6) } as Tensor, c.outputs.output_0);
+      expectClose({ ...out, shape: [3, 2], data: out.data.subarray(6) } as Tensor, c.outputs.output_1);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('unequal shapes: the error numpy raises, a 400', async () => {
+    const c = layers.savedmodels.multi_output_list_export;
+    const p = await exportedModel('multi_output_list');
+    try {
+      const err = await p.predict(tensorOf(c.inputs.x)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelRaisedError);
+      expect((err as Error).message).toContain('inhomogeneous shape after 2 dimensions');
+    } finally {
+      await p.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { DT } from '../../formats/protobuf/index.js';
+import { DT, type MetaGraphDef, type NodeDef, type TrackableObjectGraph } from '../../formats/protobuf/index.js';
 import { refIndex, refNode, type GraphNode } from './graph-node.js';
 import { decodeTensorProto } from './tensor-proto.js';
 
@@ -52,4 +52,31 @@ function restoreKeys(
   const t = decodeTensorProto(value, `restore key list '${names?.name}'`);
   const dec = new TextDecoder();
   return (t.values as Uint8Array[]).map((b) => dec.decode(b));
+}
+
+const CALL_OPS = new Set(['StatefulPartitionedCall', 'PartitionedCall']);
+
+/**
+ * The checkpoint keys of variables TensorFlow 2 restores through the object graph only (as
+ * tf.saved_model.load does; e.g. tf.saved_model.save of a Keras 3 model, whose restore program
+ * restores copies): a main-graph call of a function the SavedObjectGraph knows passes its
+ * captured variables last, in the order of the function's bound_inputs (object node ids), and
+ * the checkpoint's object graph gives each node's VARIABLE_VALUE key.
+ */
+export function objectGraphKeys(mainNodes: readonly NodeDef[], mg: MetaGraphDef, trackable: TrackableObjectGraph): Map<string, string> {
+  const keys = new Map<string, string>();
+  const functions = mg.objectGraphDef?.concreteFunctions ?? {};
+  for (const n of mainNodes) {
+    const fn = CALL_OPS.has(n.op) ? n.attr.f?.func?.name : undefined;
+    const bound = fn === undefined ? undefined : functions[fn]?.boundInputs;
+    if (!bound || bound.length === 0) continue;
+    const data = n.input.filter((r) => !r.startsWith('^'));
+    const captured = data.slice(data.length - bound.length);
+    captured.forEach((ref, i) => {
+      const key = trackable.nodes[bound[i]]?.attributes.find((a) => a.name === 'VARIABLE_VALUE')?.checkpointKey;
+      const variable = refNode(ref);
+      if (key !== undefined && !keys.has(variable)) keys.set(variable, key);
+    });
+  }
+  return keys;
 }

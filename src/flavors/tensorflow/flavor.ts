@@ -7,6 +7,7 @@ import { namedOutputsFrame, outputsAsFrame, type NumericTensor } from '../../fra
 import { resolveInside } from '../../model/path-safety.js';
 import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
+import { kerasOutputs, type KerasWrapper } from './keras-outputs.js';
 import { signatureFeeds } from './signature-input.js';
 import { tf2WrapperOutputs } from './tf2-wrapper-output.js';
 
@@ -77,6 +78,18 @@ function isKeras3Section(sec: Section): boolean {
   return 'save_exported_model' in sec.conf || 'keras_backend' in sec.conf || (version !== undefined && /^[3-9]\./.test(version));
 }
 
+/** Output keys output_0..output_n-1 (n > 1) in index order: how keras.export names a list of outputs. */
+function exportedListOutputs(keys: readonly string[]): string[] | undefined {
+  if (keys.length < 2 || !keys.every((k) => /^output_\d+$/.test(k))) return undefined;
+  const ordered = Array.from({ length: keys.length }, (_, i) => `output_${i}`);
+  return ordered.every((k) => keys.includes(k)) ? ordered : undefined;
+}
+
+/** Keras 3's mlflow.keras (KerasModelWrapper: np.array of predict's result) or mlflow.tensorflow's _KerasModelWrapper. */
+function wrapperOf(sec: Section): KerasWrapper {
+  return isKeras3Section(sec) ? 'keras' : 'tensorflow';
+}
+
 /** A `.keras` file: HDF5 when Keras 2 wrote it, a zip archive when Keras 3 (or Keras 2.13+) did. */
 function kerasFile(ctx: LoadContext, file: string): Artifact {
   if (!existsSync(file)) throw new MlflowError(`Keras model file ${path.relative(ctx.modelDir, file)} does not exist`, 'RESOURCE_DOES_NOT_EXIST');
@@ -124,11 +137,11 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
   // registering the flavor must not cost every CLI command that.
   if (artifact.kind === 'h5') {
     const [{ loadKerasH5 }, { kerasFlavorModel }] = await Promise.all([import('./keras-h5.js'), import('./keras-predictor.js')]);
-    return kerasFlavorModel(await loadKerasH5(artifact.file));
+    return kerasFlavorModel(await loadKerasH5(artifact.file), wrapperOf(sec));
   }
   if (artifact.kind === 'keras-archive') {
     const [{ loadKerasArchive }, { kerasFlavorModel }] = await Promise.all([import('./keras3/index.js'), import('./keras-predictor.js')]);
-    return kerasFlavorModel(await loadKerasArchive(artifact.file));
+    return kerasFlavorModel(await loadKerasArchive(artifact.file), wrapperOf(sec));
   }
   const [{ loadSavedModelSignature }, { probeSignature, runSignature }] = await Promise.all([import('./saved-model.js'), import('./run-signature.js')]);
   const signatureKey = ctx.options.signatureKey ?? stringField(sec, 'signature_def_key') ?? DEFAULT_SIGNATURE_KEY;
@@ -140,10 +153,15 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
     throw err;
   }
   const inputKeys = sig.inputs.map((i) => i.key);
+  const exportedKeras = type === 'keras' && isKeras3Section(sec);
   return {
     async predict(input: PredictInput): Promise<PredictOutput> {
       const out = await runSignature(sig, signatureFeeds(input, inputKeys));
       const keys = Object.keys(out);
+      // mlflow.keras's exported Keras 3 model answers with np.array of model.serve's result:
+      // Keras's export names a list of outputs output_0..output_n-1.
+      const listed = exportedListOutputs(keys);
+      if (exportedKeras && listed !== undefined) return kerasOutputs(listed.map((k) => out[k] as NumericTensor), listed, undefined, 'keras', isFrame(input));
       // A Keras model saved as a SavedModel answers a table as Keras models do (columns 0..n-1).
       if (isFrame(input)) return type === 'keras' ? outputsAsFrame(keys.map((k) => out[k] as NumericTensor), keys) : namedOutputsFrame(keys.map((k) => out[k]), keys);
       // MLflow's _TF2Wrapper answers a dict of named tensors with a dict of every output.

@@ -6,6 +6,14 @@ export const EXTRA_LAYERS = {
   elu: 'MlflowKerasELU',
   identity: 'MlflowKerasIdentity',
   causalConv1D: 'MlflowKerasCausalConv1D',
+  zeroPadding1D: 'MlflowKerasZeroPadding1D',
+  cropping1D: 'MlflowKerasCropping1D',
+  cropping3D: 'MlflowKerasCropping3D',
+  upSampling1D: 'MlflowKerasUpSampling1D',
+  separableConv1D: 'MlflowKerasSeparableConv1D',
+  attention: 'MlflowKerasAttention',
+  additiveAttention: 'MlflowKerasAdditiveAttention',
+  multiHeadAttention: 'MlflowKerasMultiHeadAttention',
 } as const;
 
 interface ReluArgs {

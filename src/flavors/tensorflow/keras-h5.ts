@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { MlflowError } from '../../errors.js';
 import { prepareTfjs } from './custom-ops.js';
-import { kerasClass, registerKerasLayers, SUPPORTED_LAYERS, translateLayer } from './keras-layers.js';
+import { KERAS3_ONLY, kerasClass, registerKerasLayers, SUPPORTED_LAYERS, translateLayer } from './keras-layers.js';
 import { readH5Weight, type H5Weight } from './h5-weight.js';
+import { outputKeysOf, setKerasOutputKeys } from './keras-outputs.js';
 import { flipTheanoKernel, keras1Config, keras1Weights } from './keras1.js';
 import { translateKerasConfig } from './keras3/config.js';
 import { registerKeras3Normalization } from './keras3/normalization.js';
@@ -50,7 +51,7 @@ function keras2Layer(entry: Obj, w: Walk, inner = false): Obj {
     );
   }
   if (MODELS.has(cls)) return keras2Model(entry, w);
-  if (!SUPPORTED_LAYERS.has(cls) || (inner && (cls === 'Bidirectional' || cls === 'TimeDistributed'))) {
+  if (!SUPPORTED_LAYERS.has(cls) || KERAS3_ONLY.has(cls) || (inner && (cls === 'Bidirectional' || cls === 'TimeDistributed'))) {
     w.unsupported.push(`${String(entry.class_name)} ('${name}')`);
     return entry;
   }
@@ -199,15 +200,21 @@ function parseConfig(text: string, file: string): Json {
   }
 }
 
-/** The model_config of a Keras 2 file (or of a Keras 1 file, renamed to Keras 2) translated for tfjs-layers. */
-function keras2Config(config: Json, w: Walk): Json {
+/**
+ * The model_config of a Keras 2 file (or of a Keras 1 file, renamed to Keras 2) translated for
+ * tfjs-layers, with its output keys when it names its outputs by a dict (tfjs takes a list).
+ */
+function keras2Config(config: Json, w: Walk): { modelConfig: Json; outputKeys?: string[] } {
   if (!isObj(config) || !MODELS.has(String(config.class_name))) {
     throw new MlflowError(`${w.file}: model_config is not a Sequential or functional model`, 'NOT_IMPLEMENTED');
   }
   const out = keras2Model(permuteChannelsFirstConv1D(config) as Obj, w);
   if (w.unsupported.length > 0) throw new MlflowError(`${w.file}: layers not supported natively: ${w.unsupported.join(', ')}. Use --runtime python.`, 'NOT_IMPLEMENTED');
   if (w.problems.length > 0) throw new MlflowError(`${w.file}: cannot be computed natively: ${w.problems.join('; ')}. Use --runtime python.`, 'NOT_IMPLEMENTED');
-  return out;
+  const outputs = isObj(out.config) ? out.config.output_layers : undefined;
+  const outputKeys = outputKeysOf(outputs);
+  if (outputKeys !== undefined && isObj(out.config) && isObj(outputs)) out.config = { ...out.config, output_layers: Object.values(outputs) };
+  return { modelConfig: out, outputKeys };
 }
 
 /**
@@ -240,21 +247,21 @@ export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
     const version = attrString(attrs.keras_version?.value) ?? '(unknown)';
     const backend = attrString(attrs.backend?.value) ?? 'tensorflow';
     const w: Walk = { file, problems: [], unsupported: [], classes: new Map() };
-    let modelConfig: Json;
+    let translated: { modelConfig: Json; outputKeys?: string[] };
     if (version.startsWith('3.')) {
       // Keras 3 writes its own config dialect into the legacy format.
-      modelConfig = translateKerasConfig(parseConfig(configText, file), file).modelConfig;
+      translated = translateKerasConfig(parseConfig(configText, file), file);
     } else if (version.startsWith('2.')) {
-      modelConfig = keras2Config(parseConfig(configText, file), w);
+      translated = keras2Config(parseConfig(configText, file), w);
     } else if (version.startsWith('1.')) {
-      modelConfig = keras2Config(keras1Config(parseConfig(configText, file)), w);
+      translated = keras2Config(keras1Config(parseConfig(configText, file)), w);
     } else {
       throw new MlflowError(`${file} was saved by Keras ${version}; only Keras 1.x, 2.x and 3.x HDF5 models are supported natively`, 'NOT_IMPLEMENTED');
     }
     const saved = readLayerWeights(f, file);
     const artifacts: tf.io.ModelArtifacts = {
       format: 'layers-model',
-      modelTopology: { keras_version: version, backend: 'tensorflow', model_config: modelConfig } as unknown as tf.io.ModelArtifacts['modelTopology'],
+      modelTopology: { keras_version: version, backend: 'tensorflow', model_config: translated.modelConfig } as unknown as tf.io.ModelArtifacts['modelTopology'],
     };
     let model: tf.LayersModel;
     try {
@@ -268,6 +275,7 @@ export async function loadKerasH5(file: string): Promise<tf.LayersModel> {
       model.dispose();
       throw err;
     }
+    setKerasOutputKeys(model, translated.outputKeys);
     return model;
   } finally {
     f.close();

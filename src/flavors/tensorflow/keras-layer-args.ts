@@ -49,6 +49,7 @@ export const LAYER_SPECS: Readonly<Record<string, Spec>> = {
   Conv3D: { args: CONV, fixed: { groups: [1] } },
   // tfjs's transposed convolution has no output_padding nor dilation.
   Conv2DTranspose: { args: CONV.filter((a) => a !== 'dilation_rate'), fixed: { output_padding: [null], dilation_rate: [1, [1, 1]] } },
+  SeparableConv1D: { args: [...CONV.filter((a) => a !== 'data_format'), 'depth_multiplier'], fixed: { data_format: ['channels_last'] } },
   SeparableConv2D: { args: [...CONV, 'depth_multiplier'] },
   DepthwiseConv2D: { args: [...CONV.filter((a) => a !== 'filters'), 'depth_multiplier'] },
   MaxPooling1D: { args: POOL },
@@ -61,7 +62,11 @@ export const LAYER_SPECS: Readonly<Record<string, Spec>> = {
   GlobalAveragePooling2D: GLOBAL_POOL,
   GlobalMaxPooling1D: GLOBAL_POOL,
   GlobalMaxPooling2D: GLOBAL_POOL,
+  ZeroPadding1D: { args: ['padding'], fixed: { data_format: ['channels_last'] } },
   ZeroPadding2D: { args: ['padding', 'data_format'] },
+  Cropping1D: { args: ['cropping'] },
+  Cropping3D: { args: ['cropping'], fixed: { data_format: ['channels_last'] } },
+  UpSampling1D: { args: ['size'] },
   Cropping2D: { args: ['cropping', 'data_format'] },
   // tfjs's bilinear resize does not place pixel centres as TensorFlow's does.
   UpSampling2D: { args: ['size', 'data_format'], fixed: { interpolation: ['nearest'] } },
@@ -75,6 +80,17 @@ export const LAYER_SPECS: Readonly<Record<string, Spec>> = {
   SimpleRNN: { args: RNN, fixed: { time_major: [false] } },
   LSTM: { args: [...RNN, 'recurrent_activation', 'unit_forget_bias'], fixed: { time_major: [false] } },
   GRU: { args: [...RNN, 'recurrent_activation', 'reset_after'], fixed: { time_major: [false] } },
+  // tfjs-layers' ConvLSTM2D computes the Keras cell (gates i, f, c, o; recurrent convolution 'same').
+  ConvLSTM2D: {
+    args: [...RNN, ...CONV.filter((a) => a !== 'data_format' && a !== 'use_bias'), 'recurrent_activation', 'unit_forget_bias'],
+    fixed: { data_format: ['channels_last'] },
+  },
+  Attention: { args: ['use_scale', 'score_mode', 'dropout'] },
+  AdditiveAttention: { args: ['use_scale', 'dropout'] },
+  MultiHeadAttention: {
+    args: ['num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes'],
+    fixed: { use_gate: [false], sliding_window: [null] },
+  },
   Bidirectional: { args: ['layer', 'merge_mode', 'backward_layer'] },
   TimeDistributed: { args: ['layer'] },
   Concatenate: { args: ['axis'] },

@@ -1,6 +1,9 @@
 import { EXTRA_LAYERS, registerExtraLayers } from './keras-extra-layers.js';
 import { IDENTITY_AT_INFERENCE, LAYER_SPECS, layerArgProblems } from './keras-layer-args.js';
 import { RESET_AFTER_GRU, registerResetAfterGru } from './keras-gru.js';
+import { registerAttentionLayers } from './keras-attention.js';
+import { registerSeparableConv1D } from './keras-separable-conv1d.js';
+import { registerShapeLayers } from './keras-shape-layers.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -42,7 +45,34 @@ export function kerasClass(cls: string): string {
 export function registerKerasLayers(): void {
   registerExtraLayers();
   registerResetAfterGru();
+  registerShapeLayers();
+  registerSeparableConv1D();
+  registerAttentionLayers();
 }
+
+/** Layers we implement as tfjs layers of our own, by Keras class: the config keys they take. */
+const OWN_LAYERS: Readonly<Record<string, { className: string; keys: readonly string[] }>> = {
+  ZeroPadding1D: { className: EXTRA_LAYERS.zeroPadding1D, keys: ['padding'] },
+  Cropping1D: { className: EXTRA_LAYERS.cropping1D, keys: ['cropping'] },
+  Cropping3D: { className: EXTRA_LAYERS.cropping3D, keys: ['cropping'] },
+  UpSampling1D: { className: EXTRA_LAYERS.upSampling1D, keys: ['size'] },
+  SeparableConv1D: {
+    className: EXTRA_LAYERS.separableConv1D,
+    keys: ['filters', 'kernel_size', 'strides', 'padding', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias'],
+  },
+  Attention: { className: EXTRA_LAYERS.attention, keys: ['use_scale', 'score_mode'] },
+  AdditiveAttention: { className: EXTRA_LAYERS.additiveAttention, keys: ['use_scale'] },
+  MultiHeadAttention: { className: EXTRA_LAYERS.multiHeadAttention, keys: ['num_heads', 'key_dim', 'value_dim', 'use_bias', 'output_shape', 'attention_axes'] },
+};
+
+/** The attention layers: they take several inputs and compute no Keras mask natively. */
+export const ATTENTION_LAYERS: ReadonlySet<string> = new Set(['Attention', 'AdditiveAttention', 'MultiHeadAttention']);
+
+/** Layers whose Keras 2 (tf.keras) configs or weight layouts we have no real file of: Keras 3 files only. */
+export const KERAS3_ONLY: ReadonlySet<string> = new Set(['SeparableConv1D', 'Attention', 'AdditiveAttention', 'MultiHeadAttention']);
+
+/** Layers whose call may ask for a causal mask (use_causal_mask=True), which ours compute. */
+export const CAUSAL_MASK_LAYERS: ReadonlySet<string> = new Set(['Attention', 'AdditiveAttention', 'MultiHeadAttention']);
 
 function keep(config: Obj, keys: readonly string[]): Obj {
   return Object.fromEntries(Object.entries(config).filter(([k]) => keys.includes(k)));
@@ -59,6 +89,8 @@ export function translateLayer(cls: string, config: Obj, where: string, problems
   if (IDENTITY_AT_INFERENCE.has(cls)) return { className: EXTRA_LAYERS.identity, config: base };
   if (cls === 'ReLU') return { className: EXTRA_LAYERS.relu, config: { ...base, ...keep(config, ['max_value', 'negative_slope', 'threshold']) } };
   if (cls === 'ELU') return { className: EXTRA_LAYERS.elu, config: { ...base, ...keep(config, ['alpha']) } };
+  const own = OWN_LAYERS[cls];
+  if (own !== undefined) return { className: own.className, config: { ...base, ...keep(config, own.keys) } };
   const out: Obj = {};
   for (const [k, v] of Object.entries(config)) {
     // Weights come from the file, so initializers only need to be cheap (tfjs's Orthogonal runs a
@@ -99,4 +131,4 @@ function mirrorsForward(forward: Json | undefined, backward: Json | undefined): 
 }
 
 /** Recurrent layers, whose variables Keras 3 keeps in their `cell`. */
-export const RNN_CLASSES: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN']);
+export const RNN_CLASSES: ReadonlySet<string> = new Set(['LSTM', 'GRU', 'SimpleRNN', 'ConvLSTM2D']);

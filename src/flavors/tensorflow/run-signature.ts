@@ -4,6 +4,7 @@ import type { NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { DT, dataTypeName } from '../../formats/protobuf/index.js';
 import { runWithFallback } from './backend.js';
+import { checkShape } from './check-shape.js';
 import type { SignatureTensor } from './freeze.js';
 import type { SavedModelSignature } from './saved-model.js';
 import { tfjsDtype } from './tfjs-artifacts.js';
@@ -74,11 +75,14 @@ async function execute(model: tf.GraphModel, inputs: tf.NamedTensorMap, outputs:
   }
 }
 
-function failed(sig: SavedModelSignature, err: unknown): MlflowError {
+function failed(sig: SavedModelSignature, err: unknown, feeds: Record<string, Tensor>): MlflowError {
   if (err instanceof MlflowError) return err;
+  // TensorFlow does not check fed shapes either (a graph that computes with them answers), but
+  // when the graph fails, an input whose shape is not the declared one is the reason to name.
+  for (const spec of sig.inputs) checkShape(feeds[spec.key].shape, spec.shape, `Input '${spec.key}' of signature '${sig.signatureKey}'`);
   // A TypeError comes from inside tfjs's executor, not from the request: the graph is what fails.
   if (err instanceof TypeError) {
-    return new MlflowError(`Signature '${sig.signatureKey}' cannot be run natively: tfjs fails inside this graph (${err.message})`, 'NOT_IMPLEMENTED', { cause: err });
+    return new MlflowError(`Signature '${sig.signatureKey}' cannot be run natively: tfjs fails inside this graph`, 'NOT_IMPLEMENTED', { cause: err });
   }
   return new MlflowError(`Signature '${sig.signatureKey}' failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE', { cause: err });
 }
@@ -119,7 +123,7 @@ export async function runSignature(sig: SavedModelSignature, feeds: Record<strin
   }
   // tfjs-backend-wasm 4.22 lacks some kernels cpu has (FFT, Einsum, Complex, ragged ops, ...)
   // and fails on some TensorList loops (the Keras LSTM fixture): such a graph moves to cpu.
-  return runWithFallback(sig, () => runOnce(sig, feeds), (err) => failed(sig, err));
+  return runWithFallback(sig, () => runOnce(sig, feeds), (err) => failed(sig, err, feeds));
 }
 
 /**

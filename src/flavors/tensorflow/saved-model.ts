@@ -4,11 +4,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MlflowError } from '../../errors.js';
 import {
-  dataTypeName, decodeTensorflowMessage, type MetaGraphDef, type SavedModelProto, type SignatureDef,
+  dataTypeName, decodeTensorflowMessage, type MetaGraphDef, type TrackableObjectGraph, type SavedModelProto, type SignatureDef,
 } from '../../formats/protobuf/index.js';
 import { TensorBundle } from '../../formats/tensorbundle/index.js';
 import { availableTfBackend, chooseTfBackend, onTfBackend, type TfBackend } from './backend.js';
-import { checkpointKeys } from './checkpoint-keys.js';
+import { checkpointKeys, objectGraphKeys, VARIABLE_OPS } from './checkpoint-keys.js';
 import { convertControlFlowFunctions } from './control-flow.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
 import { prepareTfjs, rewriteTrainingBatchNorm } from './custom-ops.js';
@@ -78,6 +78,18 @@ export function signatureKeys(mg: MetaGraphDef): string[] {
   return Object.keys(mg.signatureDef).filter((k) => !INTERNAL_SIGNATURES.has(k)).sort();
 }
 
+/** The checkpoint's object graph (empty when the checkpoint has none). */
+async function trackableObjectGraph(dir: string): Promise<TrackableObjectGraph> {
+  const prefix = path.join(dir, 'variables', 'variables');
+  const bundle = await TensorBundle.open(prefix);
+  if (bundle.entry(OBJECT_GRAPH_KEY) === undefined) return { nodes: [] };
+  const t = await bundle.read(OBJECT_GRAPH_KEY);
+  const [bytes] = t.values as Uint8Array[];
+  return decodeTensorflowMessage<TrackableObjectGraph>('TrackableObjectGraph', bytes, `${prefix} ${OBJECT_GRAPH_KEY}`);
+}
+
+const OBJECT_GRAPH_KEY = '_CHECKPOINTABLE_OBJECT_GRAPH';
+
 function selectSignature(mg: MetaGraphDef, key: string, dir: string): SignatureDef {
   const sig = INTERNAL_SIGNATURES.has(key) ? undefined : mg.signatureDef[key];
   if (!sig) {
@@ -104,7 +116,12 @@ async function convertSignature(dir: string, pb: Uint8Array, tags: readonly stri
 
   const library = graph.library?.function ?? [];
   const flat = inlineFunctionCalls(graph.node, library, what);
-  const keys = checkpointKeys(flat.nodes, nodeMap(flat.nodes, what));
+  const byName = nodeMap(flat.nodes, what);
+  const keys = checkpointKeys(flat.nodes, byName);
+  // Variables the restore program leaves out are restored through the object graph (TF2).
+  if (flat.nodes.some((n) => VARIABLE_OPS.has(n.op) && !keys.has(n.name)) && mg.objectGraphDef !== null) {
+    for (const [v, k] of objectGraphKeys(graph.node, mg, await trackableObjectGraph(dir))) if (!keys.has(v) && byName.has(v)) keys.set(v, k);
+  }
   const frozen = freezeSignature(flat.nodes, flat.resolve, sig, keys, what);
   fuseBiasActivation(frozen);
   const functions = convertControlFlowFunctions(frozen.nodes, new Map(library.map((f) => [f.signature.name, f])), frozen.consts, what);

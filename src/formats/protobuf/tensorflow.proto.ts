@@ -141,6 +141,28 @@ message MetaGraphDef {
   GraphDef graph_def = 2;
   SaverDef saver_def = 3;
   map<string, SignatureDef> signature_def = 5;
+  SavedObjectGraph object_graph_def = 7;
+}
+
+// Only what ties a function's captured variables to checkpoint keys (TF2 object-based saving).
+message SavedConcreteFunction {
+  repeated int32 bound_inputs = 2;
+}
+
+message SavedObjectGraph {
+  map<string, SavedConcreteFunction> concrete_functions = 2;
+}
+
+message TrackableObjectGraph {
+  message TrackableObject {
+    message SerializedTensor {
+      string name = 1;
+      string full_name = 2;
+      string checkpoint_key = 3;
+    }
+    repeated SerializedTensor attributes = 2;
+  }
+  repeated TrackableObject nodes = 1;
 }
 
 message SavedModel {

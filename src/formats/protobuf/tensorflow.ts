@@ -57,6 +57,13 @@ export interface MetaGraphDef {
   graphDef: GraphDef | null;
   saverDef: { filenameTensorName: string; saveTensorName: string; restoreOpName: string } | null;
   signatureDef: Record<string, SignatureDef>;
+  /** TF2 object-based saving: the node ids of the objects (variables) each function captures. */
+  objectGraphDef: { concreteFunctions: Record<string, { boundInputs: number[] }> } | null;
+}
+
+/** A checkpoint's `_CHECKPOINTABLE_OBJECT_GRAPH`: its node ids are the SavedObjectGraph's. */
+export interface TrackableObjectGraph {
+  nodes: { attributes: { name: string; fullName: string; checkpointKey: string }[] }[];
 }
 
 export interface SavedModelProto { savedModelSchemaVersion: number; metaGraphs: MetaGraphDef[] }

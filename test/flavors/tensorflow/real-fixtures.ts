@@ -1,7 +1,8 @@
 // What the tests on test/fixtures/tensorflow/real share: its expected.json and the comparison.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unzipSync, zipSync } from 'fflate';
 import { expect } from 'vitest';
 import { isTensor, makeTensor, type Tensor } from '../../../src/frame/tensor.js';
 import { MlflowError } from '../../../src/errors.js';
@@ -49,4 +50,15 @@ export async function refusal(p: Promise<unknown>): Promise<MlflowError> {
   const err = await p.then(() => undefined, (e: unknown) => e);
   if (!(err instanceof MlflowError)) throw new Error(`expected an MlflowError, got ${String(err)}`);
   return err;
+}
+
+/** A copy (in dir) of a Keras archive whose config.json went through edit. */
+export async function editedKerasArchive(file: string, dir: string, edit: (config: Record<string, unknown>) => void): Promise<string> {
+  const files = unzipSync(await readFile(file));
+  const config = JSON.parse(new TextDecoder().decode(files['config.json'])) as Record<string, unknown>;
+  edit(config);
+  files['config.json'] = new TextEncoder().encode(JSON.stringify(config));
+  const out = path.join(dir, `${path.basename(file, '.keras')}-${Math.random().toString(36).slice(2)}.keras`);
+  await writeFile(out, zipSync(files));
+  return out;
 }

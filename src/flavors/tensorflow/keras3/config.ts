@@ -1,7 +1,8 @@
 import { MlflowError } from '../../../errors.js';
-import { RNN_CLASSES, SUPPORTED_LAYERS, translateLayer } from '../keras-layers.js';
+import { ATTENTION_LAYERS, CAUSAL_MASK_LAYERS, RNN_CLASSES, SUPPORTED_LAYERS, translateLayer } from '../keras-layers.js';
 import type { Json } from './archive.js';
 import { KERAS3_NORMALIZATION } from './normalization.js';
+import { outputKeysOf } from '../keras-outputs.js';
 
 type Obj = { [k: string]: Json };
 
@@ -25,6 +26,8 @@ export interface WeightSlot {
 export interface TranslatedModel {
   modelConfig: Json;
   slots: WeightSlot[];
+  /** The model's output keys when Keras names its outputs by a dict (keras-outputs.ts). */
+  outputKeys?: string[];
 }
 
 function isObj(v: Json | undefined): v is Obj {
@@ -99,6 +102,8 @@ function varsPaths(cls: string, config: Obj, at: string): string[] {
     const inner = isObj(config.layer) ? String(config.layer.class_name) : '';
     return wrapped.flatMap((w) => varsPaths(inner, {}, `${at}/${w}`));
   }
+  // MultiHeadAttention keeps its four projections as sublayers; ours holds them in this order.
+  if (cls === 'MultiHeadAttention') return ['query_dense', 'key_dense', 'value_dense', 'output_dense'].map((d) => `${at}/${d}/vars`);
   return [RNN_CLASSES.has(cls) ? `${at}/cell/vars` : `${at}/vars`];
 }
 
@@ -125,6 +130,27 @@ function containsTensor(v: Json): boolean {
   return v.class_name === '__keras_tensor__' || Object.values(v).some(containsTensor);
 }
 
+/**
+ * What a call's keyword arguments ask of the layer: `training` and an absent mask mean nothing
+ * at inference, `return_attention_scores=False` and `use_causal_mask=False` are the defaults,
+ * and `use_causal_mask=True` is returned for the layers that compute it; any other is refused
+ * by name.
+ */
+function callKwargs(cls: string, kwargs: Json | undefined, where: string, problems: string[]): { causal: boolean } {
+  if (!isObj(kwargs)) return { causal: false };
+  if (containsTensor(kwargs)) {
+    problems.push(`${where} is called with tensors as keyword arguments`);
+    return { causal: false };
+  }
+  let causal = false;
+  for (const [k, v] of Object.entries(kwargs)) {
+    if (k === 'training' || (k === 'mask' && v === null) || ((k === 'return_attention_scores' || k === 'use_causal_mask') && v === false)) continue;
+    if (k === 'use_causal_mask' && v === true && CAUSAL_MASK_LAYERS.has(cls)) causal = true;
+    else problems.push(`${where} is called with ${k}=${JSON.stringify(v)}, which the native loader does not handle`);
+  }
+  return { causal };
+}
+
 /** A Keras 3 call node ({args, kwargs} with __keras_tensor__ refs) as the Keras 2 node tfjs reads. */
 function inboundNode(node: Json, where: string, problems: string[], nested: ReadonlySet<string>): Json {
   if (Array.isArray(node)) return node;
@@ -141,8 +167,18 @@ function inboundNode(node: Json, where: string, problems: string[], nested: Read
     } else problems.push(`${where} is called with a non-tensor argument ${JSON.stringify(v)}`);
   };
   collect(node.args ?? []);
-  if (node.kwargs !== undefined && containsTensor(node.kwargs)) problems.push(`${where} is called with tensors as keyword arguments`);
   return refs;
+}
+
+/**
+ * tfjs-layers' predict drops a node's call arguments and passes a layer only its first input's
+ * mask, so the one call argument we compute (use_causal_mask) goes into the layer's config, and a
+ * layer called both ways is refused.
+ */
+function causalCalls(cls: string, nodes: Json[], config: Obj, where: string, problems: string[]): void {
+  const causal = new Set(nodes.map((n) => callKwargs(cls, isObj(n) ? n.kwargs : undefined, where, problems).causal));
+  if (causal.size > 1) problems.push(`${where} is called both with and without use_causal_mask`);
+  else if (causal.has(true)) config.use_causal_mask = true;
 }
 
 /** Keras 3 writes a single input or output as [name, node, tensor]; tfjs wants a list of those. */
@@ -157,6 +193,9 @@ interface Walk {
   problems: string[];
   unsupported: string[];
   slots: WeightSlot[];
+  /** Layers that make Keras masks, and attention layers (which tfjs would give only the first input's mask). */
+  maskMakers: string[];
+  attention: string[];
 }
 
 /**
@@ -199,6 +238,8 @@ function translateModel(entry: Obj, names: string[], prefix: string, w: Walk): O
     } else if (SUPPORTED_LAYERS.has(lcls)) {
       const lconf = isObj(item.config) ? item.config : {};
       translated = layerEntry(lcls, lconf, where, w.problems);
+      if (lcls === 'Masking' || (lcls === 'Embedding' && lconf.mask_zero === true)) w.maskMakers.push(where);
+      if (ATTENTION_LAYERS.has(lcls)) w.attention.push(where);
       if (slotPath !== '') w.slots.push({ names: [...names, name], varsPaths: varsPaths(lcls, lconf, slotPath) });
     } else {
       w.unsupported.push(`${lcls} ('${name}')`);
@@ -208,6 +249,7 @@ function translateModel(entry: Obj, names: string[], prefix: string, w: Walk): O
       translated.name = name;
       const nodes = Array.isArray(item.inbound_nodes) ? item.inbound_nodes : [];
       translated.inbound_nodes = nodes.map((n) => inboundNode(n, where, w.problems, nested));
+      if (isObj(translated.config)) causalCalls(lcls, nodes, translated.config, where, w.problems);
     }
     outLayers.push(translated);
   }
@@ -246,8 +288,11 @@ export function translateKerasConfig(root: Json, file: string): TranslatedModel 
       'NOT_IMPLEMENTED',
     );
   }
-  const w: Walk = { file, problems: [], unsupported: [], slots: [] };
+  const w: Walk = { file, problems: [], unsupported: [], slots: [], maskMakers: [], attention: [] };
   const modelConfig = translateModel(root, [], '', w);
+  if (w.attention.length > 0 && w.maskMakers.length > 0) {
+    w.problems.push(`${w.attention.join(', ')} in a model with Keras masks (${w.maskMakers.join(', ')}): masked attention is not supported natively`);
+  }
   if (w.unsupported.length > 0) {
     throw new MlflowError(
       `${file}: layers not supported natively: ${w.unsupported.join(', ')}. Use --runtime python.`,
@@ -255,5 +300,5 @@ export function translateKerasConfig(root: Json, file: string): TranslatedModel 
     );
   }
   if (w.problems.length > 0) throw new MlflowError(`${file}: cannot be computed natively: ${w.problems.join('; ')}. Use --runtime python.`, 'NOT_IMPLEMENTED');
-  return { modelConfig, slots: w.slots };
+  return { modelConfig, slots: w.slots, outputKeys: outputKeysOf(isObj(root.config) ? root.config.output_layers : undefined) };
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MlflowError } from '../../../errors.js';
 import { prepareTfjs } from '../custom-ops.js';
 import { registerKerasLayers } from '../keras-layers.js';
+import { setKerasOutputKeys } from '../keras-outputs.js';
 import { readKerasArchive } from './archive.js';
 import { translateKerasConfig } from './config.js';
 import { registerKeras3Normalization } from './normalization.js';
@@ -28,7 +29,7 @@ export async function loadKerasArchive(file: string): Promise<tf.LayersModel> {
     // e.g. a config nested deeper than the stack allows.
     throw new MlflowError(`${file}: config.json cannot be read: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
   }
-  const { modelConfig, slots } = translated;
+  const { modelConfig, slots, outputKeys } = translated;
   const artifacts: tf.io.ModelArtifacts = {
     format: 'layers-model',
     modelTopology: { keras_version: archive.kerasVersion ?? '3', backend: 'tensorflow', model_config: modelConfig } as unknown as tf.io.ModelArtifacts['modelTopology'],
@@ -45,5 +46,6 @@ export async function loadKerasArchive(file: string): Promise<tf.LayersModel> {
     model.dispose();
     throw err;
   }
+  setKerasOutputKeys(model, outputKeys);
   return model;
 }

@@ -75,7 +75,7 @@ export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = 
   for (let r = from; r < to; r++) {
     const w = rows.width(r);
     if (w > layout.width) {
-      throw new CsvSyntaxError(`Error tokenizing data. C error: Expected ${layout.width} fields in line ${rows.lines[r]}, saw ${w}\n`);
+      throw new CsvSyntaxError(`Error tokenizing data. C error: Expected ${layout.width} fields in line ${rows.lines[r]}, saw ${w}\n`, rows.lines[r]);
     }
   }
   const { fields, starts } = rows;

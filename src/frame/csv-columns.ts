@@ -79,12 +79,15 @@ export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = 
     }
   }
   const { fields, starts } = rows;
-  const columns: Column[] = layout.names.map((name, j) => {
+  const columns: Column[] = [];
+  layout.names.forEach((name, j) => {
+    // As for records: a column a named column signature does not read is not typed nor kept.
+    if (reading.keepsColumn && !reading.keepsColumn(name)) return;
     const raw = new Array<string | undefined>(n);
     const k = j + offset;
     for (let r = 0; r < n; r++) raw[r] = k < rows.width(from + r) ? fields[starts[from + r] + k] : undefined;
-    if (reading.readsAsText?.(name)) return { name, data: textColumn(raw) };
-    return { name, data: inferCsvColumn(raw, name, reading.readsAsFloat?.(name) ?? false) };
+    const data = reading.readsAsText?.(name) ? textColumn(raw) : inferCsvColumn(raw, name, reading.readsAsFloat?.(name) ?? false);
+    columns.push({ name, data });
   });
   return new Frame(columns, n);
 }

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError, httpStatusOf, type ErrorCode } from '../errors.js';
 import type { PredictInput } from '../flavors/flavor.js';
@@ -25,6 +26,9 @@ export interface ScoringResponse {
 
 export const JSON_TYPE = 'application/json';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+/** Bodies up to this size are scored without yielding between stages: each stage takes well under 1 ms. */
+const YIELD_ABOVE_BYTES = 64 * 1024;
 
 /** MLflow's answer when a model raises something other than an MlflowException. */
 const UNEXPECTED_MODEL_ERROR =
@@ -77,6 +81,10 @@ export function createInvocationHandler(
       return errorResponse(code, parseErrorMessage(err));
     }
 
+    // A large body's stages (parse, predict, serialize) each hold the event loop for a time that
+    // grows with the body; between them /ping, other requests and signals get their turn.
+    const large = body.length > YIELD_ABOVE_BYTES;
+    if (large) await nextTurn();
     let output: unknown;
     try {
       output = await predictor.predict(parsed.input, parsed.params);
@@ -90,6 +98,7 @@ export function createInvocationHandler(
       return errorResponse('BAD_REQUEST', UNEXPECTED_MODEL_ERROR);
     }
 
+    if (large) await nextTurn();
     try {
       const json = parsed.unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
       return { status: 200, contentType: JSON_TYPE, body: json };

@@ -25,13 +25,27 @@ export async function serveModel(modelUri: string, options: ServeModelOptions = 
   const workers = options.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, logger);
 
+  // A signal while the model loads (which may take minutes) ends the process at once, exit 0, as
+  // the worker does: nothing is served yet, and Python workers started so far see their stdin close.
+  const whileLoading = (signal: string): void => {
+    logger.info({ signal }, 'stopping while the model loads');
+    exitAfterFlush(logger, 0);
+  };
+  process.once('SIGTERM', whileLoading);
+  process.once('SIGINT', whileLoading);
   const began = performance.now();
-  const predictor = await loadPredictor(modelUri, {
-    runtime: options.runtime,
-    envManager: options.envManager,
-    flavor: options.flavor,
-    requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
-  });
+  let predictor;
+  try {
+    predictor = await loadPredictor(modelUri, {
+      runtime: options.runtime,
+      envManager: options.envManager,
+      flavor: options.flavor,
+      requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
+    });
+  } finally {
+    process.off('SIGTERM', whileLoading);
+    process.off('SIGINT', whileLoading);
+  }
   const loadSeconds = (performance.now() - began) / 1000;
   const server = createScoringServer(predictor, { modelName: modelUri, loadSeconds, ...options, logger });
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');

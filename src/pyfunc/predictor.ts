@@ -1,4 +1,4 @@
-import type { FlavorModel, Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
+import type { Flavor, FlavorModel, Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
 import type { Model } from '../model/model.js';
 import { enforceParams } from './enforce-params.js';
 import { enforceSchema } from './enforce-schema.js';
@@ -9,6 +9,8 @@ export interface Predictor {
   readonly metadata: Model;
   /** The flavor that loaded the model (e.g. 'js_function', 'sklearn', 'python_function'). */
   readonly flavor: string;
+  /** Where the model runs: `native` flavors score rows independently, in this process. */
+  readonly kind?: Flavor['kind'];
   /**
    * Checks `input` and `params` against the signature, then scores them. `params` may be any
    * value, as MLflow's pyfunc takes it: without a params schema it is ignored, with one anything
@@ -19,13 +21,14 @@ export interface Predictor {
 }
 
 /** Wraps a flavor's model with MLflow's signature enforcement of inputs and params. */
-export function makePredictor(metadata: Model, flavor: string, model: FlavorModel): Predictor {
+export function makePredictor(metadata: Model, flavor: string, model: FlavorModel, kind?: Flavor['kind']): Predictor {
   const inputSchema = metadata.getInputSchema();
   const paramsSchema = metadata.getParamsSchema();
   let closed = false;
   return {
     metadata,
     flavor,
+    kind,
     async predict(input, params) {
       const enforced = inputSchema ? enforceSchema(input, inputSchema) : input;
       const enforcedParams = enforceParams(params, paramsSchema);

@@ -8,7 +8,8 @@ import { finished } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
 import type { Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
 import {
-  createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches, sliceFrame, unwrappedPredictionsToJson, type Frame,
+  createFrameWriter, frameToCsv, parseJsonRequest, PREDICTION_LIST_PREFIX as PREFIX, PREDICTION_LIST_SUFFIX as SUFFIX, predictionListItems,
+  predictionsToJson, readFrameBatches, sliceFrame, unwrappedPredictionsToJson, type Frame,
 } from '../frame/index.js';
 import { lineByteOffset, rowOriginOf } from '../frame/row-origin.js';
 import { firstInvalidUtf8 } from '../frame/utf8-position.js';
@@ -35,9 +36,6 @@ export interface BatchPredictOptions {
 }
 
 export const DEFAULT_BATCH_ROWS = 10_000;
-
-const PREFIX = '{"predictions": [';
-const SUFFIX = ']}';
 
 /**
  * `mlflow-ts models predict`: scores a file (or stdin) and writes the predictions (to a file or
@@ -315,14 +313,14 @@ function jsonSink(path: string | undefined): Sink {
         state = 'whole';
         return writeText(out, json);
       }
-      if (!json.startsWith(PREFIX) || !json.endsWith(SUFFIX)) {
+      const items = predictionListItems(json);
+      if (items === undefined) {
         throw new MlflowError(
           "The model's predictions are not a list, so the batches of the table cannot be joined;" +
             ' write csv or parquet output, or raise --batch-rows above the row count',
           'INVALID_PARAMETER_VALUE',
         );
       }
-      const items = json.slice(PREFIX.length, -SUFFIX.length);
       const text = (state === 'empty' ? PREFIX : '') + (hasItems && items ? ', ' : '') + items;
       state = 'open';
       hasItems ||= items !== '';

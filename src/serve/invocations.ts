@@ -4,18 +4,21 @@ import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError, httpStatusOf, type ErrorCode } from '../errors.js';
 import type { PredictInput } from '../flavors/flavor.js';
 import {
+  isFrame,
   parseCsvRequest,
   parseJsonRequest,
   parseJsonText,
   parseRequestValue,
   predictionsToJson,
   unwrappedPredictionsToJson,
+  type Frame,
   type ReadRequestOptions,
 } from '../frame/index.js';
 import { decodeJsonBytes } from '../frame/json-bytes.js';
 import { CSV_PARSE_FAILED } from '../frame/scoring-messages.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { readContentType } from './content-type.js';
+import { FIRST_BLOCK_ROWS, predictInBlocks } from './predict-in-blocks.js';
 
 /** One HTTP answer of the scoring protocol, ready to write. */
 export interface ScoringResponse {
@@ -87,6 +90,9 @@ export function createInvocationHandler(
     if (large) await nextTurn();
     let output: unknown;
     try {
+      const blocks = large && predictor.kind === 'native' && !parsed.unwrapped && isFrame(parsed.input) && parsed.input.numRows > FIRST_BLOCK_ROWS;
+      const json = blocks ? await predictInBlocks(predictor, parsed.input as Frame, parsed.params) : undefined;
+      if (json !== undefined) return { status: 200, contentType: JSON_TYPE, body: json };
       output = await predictor.predict(parsed.input, parsed.params);
     } catch (err) {
       if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) {

@@ -6,8 +6,13 @@
 // machine the bound grows with the time JSON.parse takes for a plain body of the limit's size,
 // measured in the same run, so what is caught is work out of proportion to the body, not a slow
 // machine.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerFlavor, unregisterFlavor } from '../../src/flavors/registry.js';
+import { isFrame, makeTensor } from '../../src/frame/index.js';
 import { loadPredictor } from '../../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger, type ScoringServer } from '../../src/serve/index.js';
 import { send } from './http-client.js';
@@ -129,5 +134,64 @@ describe.each([
     if (ratio > 10) ratio = Math.min(ratio, await attempt());
     expect([200, 400], what).toContain(status);
     expect(ratio, `${what}: /ping took ${ratio.toFixed(1)} times a reference parse of ${LIMIT} bytes (at least 10 ms)`).toBeLessThan(10);
+  });
+});
+
+describe('a large table scored by a native model is predicted in blocks of rows, the event loop turning between them', () => {
+  let dir: string;
+  /** Rows of each predict call, and whether the event loop had turned since the previous call. */
+  const calls: { rows: number; turned: boolean }[] = [];
+  let turned = true;
+  let reduce = false;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'serve-blocks-'));
+    // Predicts 2 * x per row, or (`reduce`) one sum for the whole table, which is not row-wise.
+    registerFlavor({
+      name: 'blocks_probe',
+      kind: 'native',
+      async loadPredictor() {
+        return {
+          predict(input) {
+            if (!isFrame(input)) throw new Error('blocks_probe scores a table');
+            calls.push({ rows: input.numRows, turned });
+            turned = false;
+            setImmediate(() => (turned = true));
+            const x = input.column('x')!.data.values as Float64Array;
+            if (reduce) return makeTensor({ dtype: 'float64', shape: [1], data: Float64Array.of(x.reduce((a, b) => a + b, 0)) });
+            return makeTensor({ dtype: 'float64', shape: [x.length], data: x.map((v) => 2 * v) });
+          },
+        };
+      },
+    });
+    await mkdir(join(dir, 'm'));
+    await writeFile(join(dir, 'm', 'MLmodel'), 'flavors:\n  blocks_probe: {}\nmlflow_version: 2.22.1\n');
+  });
+  afterAll(async () => {
+    unregisterFlavor('blocks_probe');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers exactly what one predict of the whole table answers; a model that is not row-wise gets the whole table', async () => {
+    const server = createScoringServer(await loadPredictor(join(dir, 'm')), { logger: createServeLogger('silent') });
+    const port = (await server.listen(0)).port;
+    try {
+      const n = 50_000;
+      const body = `{"dataframe_split": {"columns": ["x"], "data": [${Array.from({ length: n }, (_, i) => `[${i}]`).join(',')}]}}`;
+      const answer = await send(port, 'POST', '/invocations', { contentType: JSON_CT, body });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toBe(`{"predictions": [${Array.from({ length: n }, (_, i) => `${2 * i}.0`).join(', ')}]}`);
+      expect(calls.length).toBeGreaterThan(1);
+      expect(calls.reduce((a, c) => a + c.rows, 0)).toBe(n);
+      expect(calls.slice(1).every((c) => c.turned)).toBe(true);
+
+      calls.length = 0;
+      reduce = true;
+      const sum = await send(port, 'POST', '/invocations', { contentType: JSON_CT, body });
+      expect(sum.body).toBe(`{"predictions": [${((n * (n - 1)) / 2).toFixed(1)}]}`);
+      // The first block, then the whole table.
+      expect(calls.map((c) => c.rows)).toEqual([4096, n]);
+    } finally {
+      await server.close();
+    }
   });
 });

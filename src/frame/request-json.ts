@@ -2,7 +2,7 @@ import { MlflowError } from '../errors.js';
 import { assertExactIntegers } from './exact-integer.js';
 import { Frame } from './frame.js';
 import { frameFromRecords, frameFromRows, recordKeys } from './frame-from-json.js';
-import { assertColumnCount, assertRecordTableSize } from './column-limit.js';
+import { MAX_COLUMNS, assertColumnCount, assertRecordTableSize } from './column-limit.js';
 import { FloatMarks, JSON_ROOT, JsonSyntaxError, NO_FLOAT_LITERALS, parseJsonText, type FloatLiterals } from './json-text.js';
 import type { ReadRequestOptions } from './read-options.js';
 import { floatRepr, pythonStrListRepr, pythonStrRepr, pythonTypeName } from './python-text.js';
@@ -312,15 +312,25 @@ function columnsOfRecords(
 
 function namedTensors(values: Record<string, unknown> | Map<string, unknown[]>, floats: FloatLiterals, keep?: (name: string) => boolean): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  let entries = values instanceof Map ? [...values] : Object.entries(values);
-  // As for records: names a named column signature does not read are dropped before any tensor is built.
-  if (keep) entries = entries.filter(([k]) => keep(k));
-  // Each named input is a tensor of its own, a few microseconds each: their number is capped as columns are.
-  assertColumnCount(entries.length, 'dictionary of named inputs');
+  // Names are walked without building a list of pairs: a body of a million names is refused at
+  // the cap, and as for records, names a named column signature does not read are dropped
+  // before any tensor is built. Each named input is a tensor of its own, a few microseconds each.
+  const names: string[] = [];
+  for (const k of values instanceof Map ? values.keys() : ownKeys(values)) {
+    if (keep && !keep(k)) continue;
+    names.push(k);
+    if (names.length > MAX_COLUMNS) assertColumnCount(values instanceof Map ? values.size : Object.keys(values).length, 'dictionary of named inputs');
+  }
+  const entries = names.map((k): [string, unknown] => [k, values instanceof Map ? values.get(k) : values[k]]);
   for (const [k, v] of entries) {
     // defineProperty: a "__proto__" key is data here.
     const tensor = values instanceof Map ? tensorAt([v], 0, { floats }) : tensorAt(values, k, { floats });
     Object.defineProperty(out, k, { value: tensor, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/** The own keys of a parsed JSON object, one at a time. */
+function* ownKeys(o: Record<string, unknown>): Generator<string> {
+  for (const k in o) if (Object.hasOwn(o, k)) yield k;
 }

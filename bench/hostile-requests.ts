@@ -1,10 +1,16 @@
-// Hostile request bodies (issue #18 items 1-2): how long mlflow-ts takes to read them, beside
-// pandas 1.5.3 (Debian's /usr/bin/python3) reading the same CSV text in the same run.
+// Hostile request bodies (issue #18 items 1-3): how long mlflow-ts takes to read them, beside
+// pandas 1.5.3 (Debian's /usr/bin/python3) reading the same CSV text in the same run; and the
+// longest /ping wait while the server scores large bodies (BENCH_BODY_MB, default 8), beside
+// JSON.parse of a plain body of the same size.
 //   node --import tsx bench/hostile-requests.ts
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { MlflowError } from '../src/errors.js';
 import { parseCsvRequest, parseJsonRequest } from '../src/frame/index.js';
+import { loadPredictor } from '../src/pyfunc/index.js';
+import { createScoringServer, createServeLogger } from '../src/serve/index.js';
+import { send } from '../test/serve/http-client.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -43,4 +49,61 @@ export function benchHostileRequests(): string {
   return rows.join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.stdout.write(`${benchHostileRequests()}\n`);
+const IRIS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+function bodyOf(bytes: number, prefix: string, unit: (i: number) => string, suffix: string): string {
+  const parts: string[] = [];
+  let length = prefix.length + suffix.length;
+  for (let i = 0; length + unit(i).length + 1 <= bytes; i++) {
+    parts.push(unit(i));
+    length += unit(i).length + 1;
+  }
+  return prefix + parts.join(prefix.endsWith('\n') ? '\n' : ',') + suffix;
+}
+
+/** The longest /ping wait (polled every 20 ms) while the sklearn iris model scores each body. */
+export async function benchEventLoop(megabytes = Number(process.env.BENCH_BODY_MB ?? 8)): Promise<string> {
+  const bytes = Math.round(megabytes * 1024 * 1024);
+  const model = fileURLToPath(new URL('../examples/iris-sklearn', import.meta.url));
+  const server = createScoringServer(await loadPredictor(model), { logger: createServeLogger('silent'), maxBodyBytes: bytes, timeoutSeconds: 600 });
+  const port = (await server.listen(0)).port;
+  const bodies: [string, string, string][] = [
+    ['dataframe_split, 4 columns', bodyOf(bytes, `{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '[1,2,3,4]', ']}}'), 'application/json'],
+    ['dataframe_records, 4 keys', bodyOf(bytes, '{"dataframe_records": [', () => '{"sepal_length":1,"sepal_width":2,"petal_length":3,"petal_width":4}', ']}'), 'application/json'],
+    ['inputs: named lists (new names)', bodyOf(bytes, '{"inputs": {', (i) => `"k${i}":[1]`, '}}'), 'application/json'],
+    ['CSV, 4 columns', bodyOf(bytes, `${IRIS.join(',')}\n`, () => '1,2,3,4', '\n'), 'text/csv'],
+    ['CSV header of new names (100k cap)', `${bodyOf(Math.min(bytes, 900_000), '', (i) => `c${i}`, '')}\n1\n`, 'text/csv'],
+  ];
+  const plain = bodyOf(bytes, '{"inputs": [', () => '1', ']}');
+  const rows = [`| body (${megabytes} MB limit) | status | total | longest /ping wait | JSON.parse of ${megabytes} MB |`, '|---|---|---|---|---|'];
+  try {
+    for (const [what, body, contentType] of bodies) {
+      let t = performance.now();
+      JSON.parse(plain);
+      const reference = performance.now() - t;
+      let done = false;
+      let slowest = 0;
+      const poll = (async () => {
+        while (!done) {
+          const p = performance.now();
+          await send(port, 'GET', '/ping');
+          slowest = Math.max(slowest, performance.now() - p);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      t = performance.now();
+      const answer = await send(port, 'POST', '/invocations', { contentType, body });
+      const total = performance.now() - t;
+      done = true;
+      await poll;
+      rows.push(`| ${what} | ${answer.status} | ${total.toFixed(0)} ms | ${slowest.toFixed(0)} ms | ${reference.toFixed(0)} ms |`);
+    }
+  } finally {
+    await server.close();
+  }
+  return rows.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(`${benchHostileRequests()}\n\n${await benchEventLoop()}\n`);
+}

@@ -14,7 +14,8 @@
 //   8. batch scoring through `mlflow-ts worker`: the protocol directly, Ray Data and Dask with 1
 //      and 2 workers, vs in-process predict (needs .venv-py: scripts/install-python-test-deps.sh)
 //   9. hostile request bodies (a CSV header repeating one name, records with ever new keys)
-//      vs pandas 1.5.3 reading the same CSV
+//      vs pandas 1.5.3 reading the same CSV; the longest /ping wait while large bodies are
+//      scored vs JSON.parse of the same size
 //  10. XGBoost / LightGBM native batch predict vs each library single-threaded (same rows, same
 //      run), ONNX through the flavor vs onnxruntime-node directly, 1-row serving of each
 // BENCH_DURATION (seconds per measured cell, default 10) shortens a run; it also sets the batch
@@ -26,7 +27,7 @@ import { cpus } from 'node:os';
 import { benchH2O } from './h2o.js';
 import { benchBoosters } from './boosters.js';
 import { benchPythonBridge, formatBridgeTable } from './python-bridge.js';
-import { benchHostileRequests } from './hostile-requests.js';
+import { benchEventLoop, benchHostileRequests } from './hostile-requests.js';
 import { benchServing } from './serving.js';
 import { benchSpark } from './spark.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
@@ -77,7 +78,7 @@ process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 section('6. H2O MOJO scoring (GBM, 50 trees)', await benchH2O(DURATION, Number(process.env.BENCH_H2O_ROWS ?? 1_000_000)));
 section('7. spark flavor: RandomForest pipeline (100 trees), serve and models predict', await benchSpark(DURATION, BATCH_ROWS));
 section(`8. Batch scoring through mlflow-ts worker: Ray Data and Dask, 1 vs 2 workers (${BATCH_ROWS} rows)`, await benchBatchWorkers(BATCH_ROWS));
-section('9. Hostile request bodies: read time vs pandas 1.5.3', benchHostileRequests());
+section('9. Hostile request bodies: read time vs pandas 1.5.3', `${benchHostileRequests()}\n\n${await benchEventLoop()}`);
 
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 section('10. XGBoost, LightGBM and ONNX: native vs the library, and 1-row serving', await benchBoosters(BATCH_ROWS, Math.max(1, DURATION / 2)));

@@ -14,7 +14,9 @@ import { asyncBufferFromFile } from 'hyparquet';
 import { readParquetBatches } from './parquet.js';
 import type { ReadRequestOptions } from './read-options.js';
 import { parseJsonRequest } from './request-json.js';
+import { lineByteOffset, withRowOrigin } from './row-origin.js';
 import { CSV_PARSE_FAILED } from './scoring-messages.js';
+import { firstInvalidUtf8, incompleteUtf8Tail } from './utf8-position.js';
 
 export type BatchFormat = 'csv' | 'jsonl' | 'json' | 'parquet' | 'arrow';
 
@@ -58,18 +60,41 @@ function describe(source: BatchSource): string {
 async function* textChunks(source: BatchSource): AsyncGenerator<string> {
   const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1 << 20 }) : source;
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for await (const chunk of stream) {
-      yield typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  /** Bytes before `tail`, and the previous chunk's unfinished last character, to place an error. */
+  let consumed = 0;
+  let tail: Uint8Array = new Uint8Array(0);
+  for await (const chunk of stream) {
+    if (typeof chunk === 'string') {
+      yield chunk;
+      continue;
     }
-    const rest = decoder.decode();
-    if (rest) yield rest;
-  } catch (e) {
-    if (e instanceof TypeError && /encoded data was not valid/i.test(e.message)) {
-      throw new MlflowError(`${describe(source)} is not valid UTF-8 text`, 'BAD_REQUEST', { cause: e });
+    let text;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch (e) {
+      throw notUtf8(source, consumed, Buffer.concat([tail, chunk]), false, e);
     }
-    throw e;
+    // A character's bytes span at most 4: a chunk that short may still end the previous tail.
+    const bytes = chunk.length < 4 ? Buffer.concat([tail, chunk]) : chunk;
+    const from = incompleteUtf8Tail(bytes);
+    consumed += (bytes === chunk ? tail.length : 0) + from;
+    tail = bytes.subarray(from);
+    yield text;
   }
+  let rest;
+  try {
+    rest = decoder.decode();
+  } catch (e) {
+    throw notUtf8(source, consumed, tail, true, e);
+  }
+  if (rest) yield rest;
+}
+
+/** The error for bytes that are not UTF-8, naming the offset of the first bad byte in the input. */
+function notUtf8(source: BatchSource, consumed: number, bytes: Uint8Array, final: boolean, cause: unknown): MlflowError {
+  const at = firstInvalidUtf8(bytes, final);
+  const where = at < 0 ? '' : ` (byte offset ${consumed + at})`;
+  return new MlflowError(`${describe(source)} is not valid UTF-8 text${where}`, 'BAD_REQUEST', { cause });
 }
 
 async function* readCsvBatches(source: BatchSource, batchRows: number, reading: ReadRequestOptions): AsyncGenerator<Frame> {
@@ -95,24 +120,38 @@ async function* readCsvBatches(source: BatchSource, batchRows: number, reading: 
       }
       let taken = 0;
       while (rows.length - taken >= batchRows) {
-        yield csvRowsToFrame(layout, rows, taken, taken + batchRows, reading);
+        yield csvBatch(layout, rows, taken, taken + batchRows, reading);
         taken += batchRows;
       }
-      if (ended && rows.length > taken) yield csvRowsToFrame(layout, rows, taken, rows.length, reading);
+      if (ended && rows.length > taken) yield csvBatch(layout, rows, taken, rows.length, reading);
       else rows.drop(taken);
     }
   } catch (e) {
     if (e instanceof CsvSyntaxError) {
-      throw new MlflowError(`${CSV_PARSE_FAILED} Error in ${describe(source)}: '${e.message}'`, 'BAD_REQUEST');
+      const offset = typeof source === 'string' && e.line !== undefined ? await lineByteOffset(source, e.line).catch(() => undefined) : undefined;
+      const at = offset === undefined ? '' : ` (line ${e.line} starts at byte offset ${offset})`;
+      throw new MlflowError(`${CSV_PARSE_FAILED} Error in ${describe(source)}: '${e.message}'${at}`, 'BAD_REQUEST');
     }
     throw e;
   }
+}
+
+/** Rows [from, to) as a Frame that remembers their lines, and which rows were short. */
+function csvBatch(layout: CsvLayout, rows: CsvRows, from: number, to: number, reading: ReadRequestOptions): Frame {
+  const frame = csvRowsToFrame(layout, rows, from, to, reading);
+  const shortRows = new Map<number, number>();
+  for (let r = from; r < to; r++) {
+    const width = rows.width(r);
+    if (width < layout.width) shortRows.set(r - from, Math.max(0, width - layout.indexFields));
+  }
+  return withRowOrigin(frame, { lines: rows.lines.slice(from, to), shortRows });
 }
 
 async function* readJsonLinesBatches(source: BatchSource, batchRows: number, reading: ReadRequestOptions): AsyncGenerator<Frame> {
   let carry = '';
   let lineNo = 0;
   let pending: string[] = [];
+  let pendingLines: number[] = [];
   let firstLine = 1;
   const flush = (): Frame => {
     // One parse for the whole batch keeps float literals (1.0) apart from ints.
@@ -136,9 +175,12 @@ async function* readJsonLinesBatches(source: BatchSource, batchRows: number, rea
     if (notRecord >= 0) {
       throw new MlflowError(`${describe(source)} line ${firstLine + notRecord} is not a JSON object`, 'BAD_REQUEST');
     }
+    const lines = pendingLines;
     pending = [];
+    pendingLines = [];
     const frame = frameFromRecords(records as Record<string, unknown>[], { floats: parsed.floats });
     assertExactIntegers(frame, undefined, parsed.inexactIntegers, reading.readsAsFloat);
+    withRowOrigin(frame, { lines });
     return frame;
   };
   const take = function* (line: string): Generator<Frame> {
@@ -146,6 +188,7 @@ async function* readJsonLinesBatches(source: BatchSource, batchRows: number, rea
     if (line.trim() === '') return;
     if (pending.length === 0) firstLine = lineNo;
     pending.push(line);
+    pendingLines.push(lineNo);
     if (pending.length === batchRows) yield flush();
   };
   for await (const chunk of textChunks(source)) {

@@ -75,16 +75,19 @@ export function csvRowsToFrame(layout: CsvLayout, rows: CsvRows, from = 0, to = 
   for (let r = from; r < to; r++) {
     const w = rows.width(r);
     if (w > layout.width) {
-      throw new CsvSyntaxError(`Error tokenizing data. C error: Expected ${layout.width} fields in line ${rows.lines[r]}, saw ${w}\n`);
+      throw new CsvSyntaxError(`Error tokenizing data. C error: Expected ${layout.width} fields in line ${rows.lines[r]}, saw ${w}\n`, rows.lines[r]);
     }
   }
   const { fields, starts } = rows;
-  const columns: Column[] = layout.names.map((name, j) => {
+  const columns: Column[] = [];
+  layout.names.forEach((name, j) => {
+    // As for records: a column a named column signature does not read is not typed nor kept.
+    if (reading.keepsColumn && !reading.keepsColumn(name)) return;
     const raw = new Array<string | undefined>(n);
     const k = j + offset;
     for (let r = 0; r < n; r++) raw[r] = k < rows.width(from + r) ? fields[starts[from + r] + k] : undefined;
-    if (reading.readsAsText?.(name)) return { name, data: textColumn(raw) };
-    return { name, data: inferCsvColumn(raw, name, reading.readsAsFloat?.(name) ?? false) };
+    const data = reading.readsAsText?.(name) ? textColumn(raw) : inferCsvColumn(raw, name, reading.readsAsFloat?.(name) ?? false);
+    columns.push({ name, data });
   });
   return new Frame(columns, n);
 }

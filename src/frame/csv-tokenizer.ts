@@ -8,7 +8,11 @@
  * last column, so it cannot report a malformed row as pandas does.)
  */
 export class CsvSyntaxError extends Error {
-  constructor(message: string) {
+  /** `line`: the 1-based line of the row at fault, when there is one. */
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
     super(message);
     this.name = 'ParserError';
   }

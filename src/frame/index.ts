@@ -6,7 +6,9 @@ export { columnFromJsonValues, frameFromColumns, frameFromRecords, frameFromRows
 export { parseJsonRequest, parseRequestValue, type ParsedRequest, type RequestFormat } from './request-json.js';
 export type { ReadRequestOptions, ReadsAsFloat } from './read-options.js';
 export { parseCsvRequest } from './request-csv.js';
-export { frameRowsToJson, frameToJsonRecords, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson } from './predictions-json.js';
+export {
+  frameRowsToJson, frameToJsonRecords, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson,
+} from './predictions-json.js';
 export { concatFrames, sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
 export { frameToArrow, frameFromArrow } from './arrow.js';
 export { frameToParquetColumns, ParquetFrameWriter, readParquetBatches } from './parquet.js';

@@ -13,6 +13,19 @@ export function predictionsToJson(output: unknown): string {
   return `{"predictions": ${valueToJson(output)}}`;
 }
 
+/** What a `{"predictions": [...]}` body starts and ends with, around its list items. */
+export const PREDICTION_LIST_PREFIX = '{"predictions": [';
+export const PREDICTION_LIST_SUFFIX = ']}';
+
+/**
+ * The items of a `{"predictions": [...]}` body as text, to join the bodies of several batches of
+ * rows into one; undefined when the predictions are not a list.
+ */
+export function predictionListItems(json: string): string | undefined {
+  if (!json.startsWith(PREDICTION_LIST_PREFIX) || !json.endsWith(PREDICTION_LIST_SUFFIX)) return undefined;
+  return json.slice(PREDICTION_LIST_PREFIX.length, -PREDICTION_LIST_SUFFIX.length);
+}
+
 /** The unwrapped body MLflow writes for a unified-LLM request. */
 export function unwrappedPredictionsToJson(output: unknown): string {
   return valueToJson(output);

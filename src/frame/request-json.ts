@@ -2,7 +2,7 @@ import { MlflowError } from '../errors.js';
 import { assertExactIntegers } from './exact-integer.js';
 import { Frame } from './frame.js';
 import { frameFromRecords, frameFromRows, recordKeys } from './frame-from-json.js';
-import { assertRecordTableSize } from './column-limit.js';
+import { MAX_COLUMNS, assertColumnCount, assertRecordTableSize } from './column-limit.js';
 import { FloatMarks, JSON_ROOT, JsonSyntaxError, NO_FLOAT_LITERALS, parseJsonText, type FloatLiterals } from './json-text.js';
 import type { ReadRequestOptions } from './read-options.js';
 import { floatRepr, pythonStrListRepr, pythonStrRepr, pythonTypeName } from './python-text.js';
@@ -91,7 +91,7 @@ function readRequestValue(value: unknown, floats: FloatLiterals, keep?: (name: s
       : format === 'dataframe_records'
         ? frameFromRecordsField(body[format], floats, keep)
         : format === 'instances'
-          ? parseInstances(body, floats)
+          ? parseInstances(body, floats, keep)
           : parseInputs(body, floats, keep);
   const request: ParsedRequest = params === undefined || params === null ? { input, format } : { input, params, format };
   if ((format === 'instances' || format === 'inputs') && isRecordList(body[format])) request.fromRecords = true;
@@ -136,7 +136,10 @@ function frameFromSplit(split: unknown, floats: FloatLiterals): Frame {
   if (columns !== null && !Array.isArray(columns)) {
     throw splitError(`Index(...) must be called with a collection of some kind, a ${pythonTypeName(columns, false)} was passed`);
   }
+  // Before any row is read: the cost of a table grows with its columns.
+  if (columns !== null) assertColumnCount(columns.length, 'dataframe_split');
   let rows = rowsOf(data, columns, floats);
+  assertColumnCount(rows.width, 'dataframe_split');
   const index = fields.index ?? null;
   if (index !== null) {
     if (!Array.isArray(index)) {
@@ -241,7 +244,7 @@ function frameFromRecordsField(records: unknown, floats: FloatLiterals, keep?: (
 /** `inputs` as _cast_schema_type(inputs, None): a dict or list of records -> named tensors, else one tensor. */
 function parseInputs(body: Record<string, unknown>, floats: FloatLiterals, keep?: (name: string) => boolean): Tensor | Record<string, Tensor> {
   const inputs = body.inputs;
-  if (isRecord(inputs)) return namedTensors(inputs, floats);
+  if (isRecord(inputs)) return namedTensors(inputs, floats, keep);
   if (Array.isArray(inputs) && inputs.length > 0 && inputs.every(isRecord)) {
     const cols = columnsOfRecords(inputs, floats, true, keep);
     return namedTensors(cols.columns, cols.floats);
@@ -250,7 +253,7 @@ function parseInputs(body: Record<string, unknown>, floats: FloatLiterals, keep?
 }
 
 /** `instances` as parse_instances_data(data, None), with its same-length check. */
-function parseInstances(body: Record<string, unknown>, floats: FloatLiterals): Tensor | Record<string, Tensor> {
+function parseInstances(body: Record<string, unknown>, floats: FloatLiterals, keep?: (name: string) => boolean): Tensor | Record<string, Tensor> {
   const instances = body.instances;
   let tensors: Record<string, Tensor>;
   if (Array.isArray(instances) && instances.length > 0 && isRecord(instances[0])) {
@@ -262,7 +265,7 @@ function parseInstances(body: Record<string, unknown>, floats: FloatLiterals): T
     const cols = columnsOfRecords(instances, floats, false);
     tensors = namedTensors(cols.columns, cols.floats);
   } else if (isRecord(instances)) {
-    tensors = namedTensors(instances, floats);
+    tensors = namedTensors(instances, floats, keep);
   } else {
     return tensorAt(body, 'instances', { floats });
   }
@@ -307,13 +310,27 @@ function columnsOfRecords(
   return { columns, floats: marks };
 }
 
-function namedTensors(values: Record<string, unknown> | Map<string, unknown[]>, floats: FloatLiterals): Record<string, Tensor> {
+function namedTensors(values: Record<string, unknown> | Map<string, unknown[]>, floats: FloatLiterals, keep?: (name: string) => boolean): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  const entries = values instanceof Map ? [...values] : Object.entries(values);
+  // Names are walked without building a list of pairs: a body of a million names is refused at
+  // the cap, and as for records, names a named column signature does not read are dropped
+  // before any tensor is built. Each named input is a tensor of its own, a few microseconds each.
+  const names: string[] = [];
+  for (const k of values instanceof Map ? values.keys() : ownKeys(values)) {
+    if (keep && !keep(k)) continue;
+    names.push(k);
+    if (names.length > MAX_COLUMNS) assertColumnCount(values instanceof Map ? values.size : Object.keys(values).length, 'dictionary of named inputs');
+  }
+  const entries = names.map((k): [string, unknown] => [k, values instanceof Map ? values.get(k) : values[k]]);
   for (const [k, v] of entries) {
     // defineProperty: a "__proto__" key is data here.
     const tensor = values instanceof Map ? tensorAt([v], 0, { floats }) : tensorAt(values, k, { floats });
     Object.defineProperty(out, k, { value: tensor, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/** The own keys of a parsed JSON object, one at a time. */
+function* ownKeys(o: Record<string, unknown>): Generator<string> {
+  for (const k in o) if (Object.hasOwn(o, k)) yield k;
 }

@@ -16,7 +16,7 @@ export {
   inferColType, inferExampleOutputSchema, inferParamSchema, inferSchema, inferSignature, inferSignatureFromExample, mergeTypes, sameType,
 } from './infer-signature.js';
 export { registerModelUriResolver, resolveModelDir, uriScheme, type ModelUriResolver } from './uri-resolver.js';
-export { FLAVOR_PATH_FIELDS, checkFlavorPaths, flavorPath, resolveInside } from './path-safety.js';
+export { FLAVOR_PATH_FIELDS, checkFlavorPaths, flavorFilePath, flavorPath, resolveInside } from './path-safety.js';
 export {
   INPUT_EXAMPLE_FILE, SERVING_INPUT_FILE, inputExampleFiles, loadInputExample, saveInputExample, tensorToList,
   type InputExample, type InputExampleFiles, type LoadedInputExample,

@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
 
@@ -49,6 +49,19 @@ export function flavorPath(modelDir: string, conf: Record<string, unknown>, flav
     throw new MlflowError(`Field '${field}' is missing or not a path string in MLmodel`, 'INVALID_PARAMETER_VALUE');
   }
   return resolveInside(modelDir, v, field);
+}
+
+/**
+ * flavorPath for a field that must name a file (a pickle, a booster, an ONNX graph): `.` or any
+ * folder is refused by name here, rather than failing later as an unreadable file.
+ */
+export function flavorFilePath(modelDir: string, conf: Record<string, unknown>, flavor: string, key: string): string {
+  const file = flavorPath(modelDir, conf, flavor, key);
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    const what = path.resolve(modelDir) === file ? 'the model folder itself' : 'a folder';
+    throw new MlflowError(`Field 'flavors.${flavor}.${key}' ('${String(conf[key])}') names ${what}, not a file`, 'INVALID_PARAMETER_VALUE');
+  }
+  return file;
 }
 
 function isInside(root: string, p: string): boolean {

@@ -49,9 +49,21 @@ export async function resolveModelDir(uri: string): Promise<string> {
     local = await resolve(uri);
   }
   local = path.resolve(local);
-  const info = await stat(local).catch(() => undefined);
-  if (!info) {
-    throw new MlflowError(`Model path '${local}' does not exist`, 'RESOURCE_DOES_NOT_EXIST');
+  let info;
+  try {
+    info = await stat(local);
+  } catch (e) {
+    throw unreadableModelPath(local, e);
   }
   return info.isDirectory() ? local : path.dirname(local);
+}
+
+/** Why a model path cannot be read, by its errno: only a missing path "does not exist". */
+function unreadableModelPath(local: string, e: unknown): MlflowError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') {
+    return new MlflowError(`Model path '${local}' cannot be resolved: it is a symbolic link loop (ELOOP)`, 'INVALID_PARAMETER_VALUE', { cause: e });
+  }
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new MlflowError(`Model path '${local}' does not exist`, 'RESOURCE_DOES_NOT_EXIST', { cause: e });
+  return new MlflowError(`Model path '${local}' cannot be read: ${(e as Error).message}`, 'PERMISSION_DENIED', { cause: e });
 }

@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseDocument, type ScalarTag, type Tags } from 'yaml';
 import { MlflowError } from '../errors.js';
 import { emitPyYaml } from './pyyaml-emitter.js';
 
@@ -10,7 +10,7 @@ import { emitPyYaml } from './pyyaml-emitter.js';
 export function parseYaml11(text: string, source: string): unknown {
   refuseHostile(text, source);
   // prettyErrors off: on deeply nested input its context excerpt can exhaust memory.
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, prettyErrors: false, customTags: withPyYamlFloats });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     throw new MlflowError(`${source}: malformed YAML at ${lineCol(text, e.pos[0])}: ${e.message.split('\n')[0]}`, 'INVALID_PARAMETER_VALUE', {
@@ -22,6 +22,42 @@ export function parseYaml11(text: string, source: string): unknown {
   } catch (e) {
     throw new MlflowError(`${source}: malformed YAML: ${(e as Error).message}`, 'INVALID_PARAMETER_VALUE', { cause: e });
   }
+}
+
+const FLOAT_TAG = 'tag:yaml.org,2002:float';
+
+/**
+ * PyYAML's float resolver, which is narrower than the YAML 1.1 spec's: a float needs a dot, and an
+ * exponent needs its sign. `.`, `1e5`, `1.0e5` and `+.5` are strings to PyYAML (the yaml package
+ * reads `.` as NaN and the others as numbers), so `pickled_model: .` is the path '.', as in MLflow.
+ */
+const PYYAML_FLOAT =
+  /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+const pyYamlFloat: ScalarTag = {
+  identify: (value) => typeof value === 'number',
+  default: true,
+  tag: FLOAT_TAG,
+  test: PYYAML_FLOAT,
+  // PyYAML's construct_yaml_float: underscores dropped, `a:b:c.d` read in base 60.
+  resolve(str) {
+    const text = str.replace(/_/g, '').toLowerCase();
+    const sign = text.startsWith('-') ? -1 : 1;
+    const digits = text.replace(/^[-+]/, '');
+    if (digits === '.inf') return sign * Infinity;
+    if (digits === '.nan') return NaN;
+    if (!digits.includes(':')) return sign * Number(digits);
+    return sign * digits.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+  },
+};
+
+/** The yaml package's YAML 1.1 tags with its float resolvers replaced by PyYAML's. */
+function withPyYamlFloats(tags: Tags): Tags {
+  const isFloat = (t: Tags[number]): boolean => typeof t === 'object' && t.tag === FLOAT_TAG;
+  const at = tags.findIndex(isFloat);
+  const rest = tags.filter((t) => !isFloat(t));
+  rest.splice(at < 0 ? rest.length : at, 0, pyYamlFloat);
+  return rest;
 }
 
 /** Larger or more deeply nested than any MLmodel file: refused before the parser recurses. */

@@ -46,7 +46,8 @@ function enforce(input: unknown, schema: Schema): Frame | Tensor | Record<string
     if (missing.length > 0) {
       const extra = actual.filter((n) => !required.includes(n) && !optional.has(n));
       let message = `Model is missing inputs ${namesRepr(missing)}.`;
-      if (extra.length > 0) message += ` Note that there were extra inputs: ${namesRepr(extra)}`;
+      if (extra.length > 0) message += ` Note that there were extra inputs: ${namesRepr(extra.slice(0, MAX_LISTED_EXTRA))}`;
+      if (extra.length > MAX_LISTED_EXTRA) message += ` and ${extra.length - MAX_LISTED_EXTRA} more`;
       throw new Error(message);
     }
   } else if (!tensorSchema) {
@@ -60,6 +61,12 @@ function enforce(input: unknown, schema: Schema): Frame | Tensor | Record<string
   if (tensorSchema) return enforceTensorSchema(data, schema.inputs as TensorSpec[], schema.hasInputNames());
   return enforceColumnSchema(data as Frame, schema.inputs as ColSpec[], schema.hasInputNames());
 }
+
+/**
+ * Extra inputs named in a "missing inputs" error; MLflow lists them all, which for a request of
+ * 30,000 made-up column names is an answer larger than the request, built while the server waits.
+ */
+const MAX_LISTED_EXTRA = 20;
 
 function actualNames(data: unknown): string[] {
   if (isFrame(data)) return data.columnNames;

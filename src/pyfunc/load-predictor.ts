@@ -55,7 +55,7 @@ export async function loadPredictor(uri: string, options: LoadPredictorOptions =
           "which runs the model's own Python code; --runtime native (MLFLOW_TS_RUNTIME=native) refuses such models");
       }
       const flavorModel = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
-      return makePredictor(model, flavor.name, flavorModel, modelDir);
+      return makePredictor(model, flavor.name, flavorModel, { kind: flavor.kind, modelDir });
     } catch (e) {
       const next = candidates[i + 1];
       if (!isNotSupportedNatively(e)) throw withRefusals(e, refusals);

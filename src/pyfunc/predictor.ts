@@ -1,4 +1,4 @@
-import type { FlavorModel, Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
+import type { Flavor, FlavorModel, Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
 import type { Model } from '../model/model.js';
 import { enforceParams } from './enforce-params.js';
 import { enforceSchema } from './enforce-schema.js';
@@ -11,6 +11,8 @@ export interface Predictor {
   readonly flavor: string;
   /** The local directory the model was loaded from, when it came from one. */
   readonly modelDir?: string;
+  /** Where the model runs: `native` flavors score rows independently, in this process. */
+  readonly kind?: Flavor['kind'];
   /**
    * Checks `input` and `params` against the signature, then scores them. `params` may be any
    * value, as MLflow's pyfunc takes it: without a params schema it is ignored, with one anything
@@ -21,14 +23,15 @@ export interface Predictor {
 }
 
 /** Wraps a flavor's model with MLflow's signature enforcement of inputs and params. */
-export function makePredictor(metadata: Model, flavor: string, model: FlavorModel, modelDir?: string): Predictor {
+export function makePredictor(metadata: Model, flavor: string, model: FlavorModel, where: { kind?: Flavor['kind']; modelDir?: string } = {}): Predictor {
   const inputSchema = metadata.getInputSchema();
   const paramsSchema = metadata.getParamsSchema();
   let closed = false;
   return {
     metadata,
     flavor,
-    modelDir,
+    kind: where.kind,
+    modelDir: where.modelDir,
     async predict(input, params) {
       const enforced = inputSchema ? enforceSchema(input, inputSchema) : input;
       const enforcedParams = enforceParams(params, paramsSchema);

@@ -8,8 +8,11 @@ import { finished } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
 import type { Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
 import {
-  createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches, unwrappedPredictionsToJson, type Frame,
+  createFrameWriter, frameToCsv, parseJsonRequest, PREDICTION_LIST_PREFIX as PREFIX, PREDICTION_LIST_SUFFIX as SUFFIX, predictionListItems,
+  predictionsToJson, readFrameBatches, sliceFrame, unwrappedPredictionsToJson, type Frame,
 } from '../frame/index.js';
+import { lineByteOffset, rowOriginOf } from '../frame/row-origin.js';
+import { firstInvalidUtf8 } from '../frame/utf8-position.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { predictionsToFrame } from './predictions-frame.js';
 import type { ProgressReporter } from './progress.js';
@@ -34,9 +37,6 @@ export interface BatchPredictOptions {
 
 export const DEFAULT_BATCH_ROWS = 10_000;
 
-const PREFIX = '{"predictions": [';
-const SUFFIX = ']}';
-
 /**
  * `mlflow-ts models predict`: scores a file (or stdin) and writes the predictions (to a file or
  * stdout). Table input is read, scored and written a batch at a time, so memory follows the
@@ -59,11 +59,13 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
     if (options.contentType === 'json') {
       const bytes = options.input ? await readFile(options.input) : await readAll(process.stdin);
       // Decoding would silently put U+FFFD in place of bytes that are not UTF-8.
-      if (!isUtf8(bytes)) throw new MlflowError(`Cannot read ${source}: it is not valid UTF-8 text`, 'BAD_REQUEST');
+      if (!isUtf8(bytes)) {
+        throw new MlflowError(`Cannot read ${source}: it is not valid UTF-8 text (byte offset ${firstInvalidUtf8(bytes)})`, 'BAD_REQUEST');
+      }
       const text = bytes.toString('utf8');
       const request = await inFile(source, async () => parseJsonRequest(text, reading));
       const { input, params } = request.format === 'unified_llm' ? splitLlmRequest(request.input, predictor) : request;
-      const output = await predictRows(predictor, input, params, source, undefined);
+      const output = await predictRows(predictor, input, params, source);
       // As MLflow's _predict: an unwrapped (LLM-style) request gets unwrapped predictions.
       await sink.write(output, true, request.format === 'unified_llm');
       rows = 1;
@@ -80,7 +82,7 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
       while (!next.done) {
         const batch = next.value;
         next = await nextBatch();
-        const output = await predictRows(predictor, batch, undefined, source, [rows + 1, rows + batch.numRows]);
+        const output = await predictBatch(predictor, batch, source, options.input, rows + 1);
         await sink.write(output, first && next.done === true);
         first = false;
         rows += batch.numRows;
@@ -157,20 +159,83 @@ async function partialPathFor(output: string): Promise<string> {
  * Scores one parsed input. As `mlflow models predict` reads its input with the model's schema,
  * the server's parse-time cast (ints into a double column, ...) comes first.
  */
-async function predictRows(
-  predictor: Predictor,
-  input: PredictInput,
-  params: unknown,
-  source: string,
-  rows: [number, number] | undefined,
-): Promise<PredictOutput> {
+async function predictRows(predictor: Predictor, input: PredictInput, params: unknown, source: string): Promise<PredictOutput> {
   try {
-    return await predictor.predict(castToSchema(input, predictor.metadata.getInputSchema()), params);
+    return await castAndPredict(predictor, input, params);
   } catch (err) {
-    const where = rows ? `rows ${rows[0]}-${rows[1]} of ${source}` : source;
-    const code = err instanceof MlflowError ? err.errorCode : 'BAD_REQUEST';
-    throw new MlflowError(`Failed to predict ${where}: ${messageOf(err)}`, code, { cause: err });
+    throw failedToPredict(source, err);
   }
+}
+
+async function castAndPredict(predictor: Predictor, input: PredictInput, params?: unknown): Promise<PredictOutput> {
+  return predictor.predict(castToSchema(input, predictor.metadata.getInputSchema()), params);
+}
+
+function failedToPredict(where: string, err: unknown): MlflowError {
+  const code = err instanceof MlflowError ? err.errorCode : 'BAD_REQUEST';
+  return new MlflowError(`Failed to predict ${where}: ${messageOf(err)}`, code, { cause: err });
+}
+
+/**
+ * Scores one batch of a table. When it fails, the row at fault is found by halving the batch
+ * (a few more predicts, on the error path only) and named as the file numbers it: the row, the
+ * line and byte offset where it starts, and the columns a short row left empty.
+ */
+async function predictBatch(predictor: Predictor, batch: Frame, source: string, path: string | undefined, firstRow: number): Promise<PredictOutput> {
+  try {
+    return await castAndPredict(predictor, batch);
+  } catch (err) {
+    const row = await failingRow(predictor, batch, err);
+    if (row === undefined) throw failedToPredict(`rows ${firstRow}-${firstRow + batch.numRows - 1} of ${source}`, err);
+    throw failedToPredict(`row ${firstRow + row.at} of ${source}${await rowPlace(batch, row.at, path)}`, row.error);
+  }
+}
+
+/** A single row of `batch` that fails on its own, with its error; undefined if none does. */
+async function failingRow(predictor: Predictor, batch: Frame, batchError: unknown): Promise<{ at: number; error: unknown } | undefined> {
+  let from = 0;
+  let to = batch.numRows;
+  let error = batchError;
+  const failure = (a: number, b: number): Promise<unknown> =>
+    castAndPredict(predictor, sliceFrame(batch, a, b)).then(() => undefined, (e: unknown) => e ?? new Error(String(e)));
+  while (to - from > 1) {
+    const mid = from + Math.floor((to - from) / 2);
+    const first = await failure(from, mid);
+    const second = first === undefined ? await failure(mid, to) : undefined;
+    if (first !== undefined) [to, error] = [mid, first];
+    else if (second !== undefined) [from, error] = [mid, second];
+    else return undefined;
+  }
+  return to - from === 1 ? { at: from, error } : undefined;
+}
+
+/** ` (line L, byte offset B; ...)`: where row `at` of the batch stands in the input file. */
+async function rowPlace(batch: Frame, at: number, path: string | undefined): Promise<string> {
+  const origin = rowOriginOf(batch);
+  const parts: string[] = [];
+  const line = origin?.lines?.[at];
+  if (line !== undefined) {
+    const offset = path === undefined ? undefined : await lineByteOffset(path, line).catch(() => undefined);
+    parts.push(offset === undefined ? `line ${line}` : `line ${line}, byte offset ${offset}`);
+  }
+  const filled = origin?.shortRows?.get(at);
+  const names = batch.columnNames;
+  if (filled !== undefined) {
+    const missing = names.slice(filled);
+    parts.push(`the row has ${filled} of ${names.length} fields: ${plural(missing.length, 'column')} ${missing.map((n) => `'${n}'`).join(', ')} missing`);
+  } else {
+    const empty = batch.columns.filter((c) => isMissing(c.data.values[at])).map((c) => `'${c.name}'`);
+    if (empty.length > 0) parts.push(`no value in ${plural(empty.length, 'column')} ${empty.join(', ')}`);
+  }
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
+function isMissing(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
 }
 
 /** Runs a read of the input; an error that does not name the input is given its name. */
@@ -248,14 +313,14 @@ function jsonSink(path: string | undefined): Sink {
         state = 'whole';
         return writeText(out, json);
       }
-      if (!json.startsWith(PREFIX) || !json.endsWith(SUFFIX)) {
+      const items = predictionListItems(json);
+      if (items === undefined) {
         throw new MlflowError(
           "The model's predictions are not a list, so the batches of the table cannot be joined;" +
             ' write csv or parquet output, or raise --batch-rows above the row count',
           'INVALID_PARAMETER_VALUE',
         );
       }
-      const items = json.slice(PREFIX.length, -SUFFIX.length);
       const text = (state === 'empty' ? PREFIX : '') + (hasItems && items ? ', ' : '') + items;
       state = 'open';
       hasItems ||= items !== '';

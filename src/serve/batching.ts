@@ -57,6 +57,7 @@ export function batchingPredictor(inner: Predictor, config: BatchingConfig, obse
     metadata: inner.metadata,
     flavor: inner.flavor,
     modelDir: inner.modelDir,
+    kind: inner.kind,
     predict(input, params) {
       const rows = isFrame(input) ? input.numRows : isTensor(input) ? (input.shape[0] ?? 0) : 0;
       if (params !== undefined || rows === 0 || rows >= config.maxBatchSize) return inner.predict(input, params);

@@ -36,7 +36,20 @@ export async function serveModel(models: string | readonly ServedModelConfig[], 
     flavor: options.flavor,
     requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
   }), logger);
-  await repo.loadAll();
+  // A signal while the models load (which may take minutes) ends the process at once, exit 0, as
+  // the worker does: nothing is served yet, and Python workers started so far see their stdin close.
+  const whileLoading = (signal: string): void => {
+    logger.info({ signal }, 'stopping while the model loads');
+    exitAfterFlush(logger, 0);
+  };
+  process.once('SIGTERM', whileLoading);
+  process.once('SIGINT', whileLoading);
+  try {
+    await repo.loadAll();
+  } finally {
+    process.off('SIGTERM', whileLoading);
+    process.off('SIGINT', whileLoading);
+  }
   const metricsText = cluster.isWorker ? (m: ServeMetrics) => joinWorkerMetrics(m.registry) : undefined;
   const server = createScoringServer(repo, { ...options, logger, metricsText });
   repo.startReloading();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MlflowError } from '../../src/errors.js';
-import { Model, flavorPath, resolveInside } from '../../src/model/index.js';
+import { Model, flavorFilePath, flavorPath, resolveInside } from '../../src/model/index.js';
 
 let root: string;
 let modelDir: string;
@@ -53,6 +53,20 @@ describe('resolveInside', () => {
     expect(flavorPath(modelDir, { pickled_model: 'data/model.pkl' }, 'sklearn', 'pickled_model')).toBe(path.join(modelDir, 'data', 'model.pkl'));
     expect(() => flavorPath(modelDir, { data: '../../x' }, 'python_function', 'data')).toThrow("Field 'flavors.python_function.data'");
     expect(() => flavorPath(modelDir, {}, 'sklearn', 'pickled_model')).toThrow("'flavors.sklearn.pickled_model' is missing");
+  });
+});
+
+describe('a file field that names a folder (issue #18)', () => {
+  it('`pickled_model: .` is read as the path ".", as PyYAML reads it, and named as the model folder itself', async () => {
+    const dir = path.join(root, 'dot');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'MLmodel'), 'flavors:\n  sklearn:\n    pickled_model: .\n    other: 1e5\n');
+    const conf = (await Model.load(dir)).flavors.sklearn;
+    // PyYAML: '.' and '1e5' (no dot, no exponent sign) are strings.
+    expect(conf).toEqual({ pickled_model: '.', other: '1e5' });
+    expect(() => flavorFilePath(dir, conf, 'sklearn', 'pickled_model')).toThrow("Field 'flavors.sklearn.pickled_model' ('.') names the model folder itself, not a file");
+    expect(() => flavorFilePath(modelDir, { data: 'data' }, 'onnx', 'data')).toThrow("Field 'flavors.onnx.data' ('data') names a folder, not a file");
+    expect(flavorFilePath(modelDir, { data: 'data/model.pkl' }, 'onnx', 'data')).toBe(path.join(modelDir, 'data', 'model.pkl'));
   });
 });
 

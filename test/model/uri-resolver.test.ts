@@ -1,3 +1,5 @@
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model, registerModelUriResolver, resolveModelDir, uriScheme } from '../../src/model/index.js';
@@ -27,5 +29,18 @@ describe('model URIs', () => {
     const m = await Model.load('testscheme:/anything/1');
     expect(seen).toEqual(['testscheme:/anything/1']);
     expect(m.modelUuid).toBe('ec8d35fb530f4f46a10e36511efe5150');
+  });
+
+  it('a symbolic link loop is named as one, not as a missing path (issue #18)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'uri-loop-'));
+    try {
+      await symlink(path.join(dir, 'b'), path.join(dir, 'a'));
+      await symlink(path.join(dir, 'a'), path.join(dir, 'b'));
+      await expect(resolveModelDir(path.join(dir, 'a'))).rejects.toThrow(`Model path '${path.join(dir, 'a')}' cannot be resolved: it is a symbolic link loop (ELOOP)`);
+      await expect(resolveModelDir(`file://${dir}/b`)).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE' });
+      await expect(resolveModelDir(path.join(dir, 'missing'))).rejects.toThrow('does not exist');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -48,10 +48,11 @@ describe('batchPredict on bad input', () => {
     return err;
   }
 
-  it('a ragged CSV names the file and the line', async () => {
+  it('a ragged CSV names the file, the line and its byte offset', async () => {
     const err = await failOn('ragged.csv', `${HEADER}\n${ROW}\n${ROW},9,9\n`, 'csv');
     expect(err.errorCode).toBe('BAD_REQUEST');
     expect(err.message).toMatch(/Expected 4 fields in line 3, saw 6/);
+    expect(err.message).toContain(`(line 3 starts at byte offset ${HEADER.length + ROW.length + 2})`);
   });
 
   it('a CSV with an unterminated quote names the file', async () => {
@@ -59,16 +60,55 @@ describe('batchPredict on bad input', () => {
     expect(err.message).toContain('EOF inside string');
   });
 
-  it('text in a number column names the file, the rows and the column', async () => {
-    const rows = [HEADER, ROW, ROW, ROW, 'abc,3.5,1.4,0.2'];
-    const err = await failOn('text.csv', `${rows.join('\n')}\n`, 'csv', 2);
-    expect(err.message).toContain('rows 3-4 of');
+  it('text in a number column names the file, the row, its line and byte offset, and the column (issue #18)', async () => {
+    const rows = [HEADER, ROW, ROW, ROW, 'abc,3.5,1.4,0.2', ROW];
+    const err = await failOn('text.csv', `${rows.join('\n')}\n`, 'csv', 4);
+    const offset = rows.slice(0, 4).join('\n').length + 1;
+    expect(err.message).toContain(`Failed to predict row 4 of '${join(dir, 'text.csv')}' (line 5, byte offset ${offset}):`);
     expect(err.message).toContain('sepal_length');
   });
 
-  it('a CSV integer beyond 2^53 is refused, naming the value and the column', async () => {
-    const err = await failOn('big.csv', `${HEADER},id\n${ROW},9007199254740993\n`, 'csv');
-    expect(err.message).toContain("The integer 9007199254740993 in column 'id' is beyond 2^53");
+  it('a short row names the row, its line and offset and the missing columns, not only "Input X contains NaN" (issue #18)', async () => {
+    const text = `${HEADER}\r\n${ROW}\r\n${ROW}\r\n5.1,3.5\r\n${ROW}\r\n`;
+    const err = await failOn('short.csv', text, 'csv');
+    const offset = text.indexOf('5.1,3.5\r');
+    expect(err.message).toBe(
+      `Failed to predict row 3 of '${join(dir, 'short.csv')}' (line 4, byte offset ${offset}; the row has 2 of 4 fields: columns 'petal_length', 'petal_width' missing): Input X contains NaN.`,
+    );
+  });
+
+  it('a truncated file names its last row and the column it cut off (issue #18)', async () => {
+    const text = `${HEADER}\n${ROW}\n${ROW}\n5.1,3.5,1.`;
+    const err = await failOn('truncated.csv', text, 'csv', 2);
+    expect(err.message).toContain(`row 3 of '${join(dir, 'truncated.csv')}' (line 4, byte offset ${text.lastIndexOf('\n') + 1}; the row has 3 of 4 fields: column 'petal_width' missing)`);
+  });
+
+  it('an empty cell names the row and the column without a value', async () => {
+    const text = `${HEADER}\n${ROW}\n5.1,,1.4,0.2\n`;
+    const err = await failOn('empty-cell.csv', text, 'csv');
+    expect(err.message).toContain(`row 2 of '${join(dir, 'empty-cell.csv')}' (line 3, byte offset ${text.indexOf('5.1,,')}; no value in column 'sepal_width'): Input X contains NaN.`);
+  });
+
+  it('a bad JSON line record names its row and line', async () => {
+    const good = JSON.stringify(Object.fromEntries(HEADER.split(',').map((c, i) => [c, Number(ROW.split(',')[i])])));
+    const text = `${good}\n\n${good}\n{"sepal_length": 1}\n`;
+    const err = await failOn('missing.jsonl', text, 'jsonl');
+    expect(err.message).toContain(`row 3 of '${join(dir, 'missing.jsonl')}' (line 4, byte offset ${text.lastIndexOf('{')}`);
+  });
+
+  it('a CSV that is not UTF-8 names the byte offset of the first bad byte (issue #18)', async () => {
+    const bytes = Buffer.concat([Buffer.from(`${HEADER}\n${ROW}\né,`), Buffer.from([0xc3, 0x28]), Buffer.from(',1,1\n')]);
+    const err = await failOn('latin.csv', bytes, 'csv');
+    expect(err.message).toBe(`'${join(dir, 'latin.csv')}' is not valid UTF-8 text (byte offset ${HEADER.length + ROW.length + 5})`);
+  });
+
+  it('a CSV column the signature does not read is dropped unread, as MLflow\'s enforcement drops it: an integer beyond 2^53 there is no error', async () => {
+    const input = join(dir, 'extra.csv');
+    await writeFile(input, `${HEADER},id\n${ROW},9007199254740993\n`);
+    const output = join(dir, 'extra.result.json');
+    await batchPredict(predictor, { input, output, contentType: 'csv' });
+    expect(await readFile(output, 'utf8')).toBe('{"predictions": [0]}');
+    await rm(output);
   });
 
   it('integers in double columns are read as doubles, as MLflow reads the input with the schema', async () => {
@@ -108,7 +148,7 @@ describe('batchPredict on bad input', () => {
   it('JSON that is not UTF-8 is refused rather than decoded with replacement characters', async () => {
     const bytes = Buffer.concat([Buffer.from('{"inputs": ["'), Buffer.from([0xff, 0xfe]), Buffer.from('"]}')]);
     const err = await failOn('latin.json', bytes, 'json');
-    expect(err.message).toContain('not valid UTF-8');
+    expect(err.message).toContain('not valid UTF-8 text (byte offset 13)');
   });
 
   it('a bad JSON line names the file and the line', async () => {
@@ -166,7 +206,7 @@ describe('batchPredict on bad input', () => {
       const output = join(dir, `keep.${ext}`);
       await writeFile(output, 'previous predictions');
       const err = await failure(batchPredict(predictor, { input, output, contentType: 'csv', outputFormat: ext, batchRows: 2 }));
-      expect(err.message).toContain('rows 3-4 of');
+      expect(err.message).toContain('row 4 of');
       expect(await readFile(output, 'utf8')).toBe('previous predictions');
     }
     expect((await readdir(dir)).filter((f) => f.endsWith('.partial'))).toEqual([]);

@@ -2,7 +2,16 @@
 // hundred seeded mutations of the models' own serving_input_example.json. Every answer must be
 // MLflow's (400/413/415 with {"error_code", "message"}), never a 500, a hang or a crash, and the
 // server must keep answering afterwards.
-import { readFileSync } from 'node:fs';
+//
+// The rest of the hostile-input corpus of issue #18 lives beside the code it attacks:
+// the worst body of each format at the size limit, with /ping polled meanwhile
+// (test/serve/event-loop.test.ts); runs:/ and models:/ URIs that climb out of the store
+// (test/store/file-store.test.ts, test/store/model-uri.test.ts); decompression bombs
+// (test/formats/pickle/bombs.test.ts); malicious pickles (test/formats/pickle/malicious.test.ts);
+// oversized Python-bridge replies (test/flavors/python_function/wire.test.ts); SIGTERM while busy
+// (test/cli/models-serve-predict.test.ts); bad batch files (test/serve/batch-predict-errors.test.ts).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -389,4 +398,36 @@ describe('params and int64 columns', () => {
     const answer = await post(port, '{"dataframe_split": {"columns": ["id"], "data": [[9007199254740991], [-9007199254740991], [0]]}}');
     expect(JSON.parse(answer.body)).toEqual({ predictions: { ids: [9007199254740991, -9007199254740991, 0], k: 1 } });
   });
+});
+
+describe('a signal while the model loads (issue #18)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('models serve stops at once on %s, exit 0, before serving anything', async (signal) => {
+    const dir = await mkdtemp(join(tmpdir(), 'serve-loading-'));
+    try {
+      // A model whose loader marks that it started, then takes a minute.
+      const marker = join(dir, 'loading');
+      await mkdir(join(dir, 'model', 'code'), { recursive: true });
+      await writeFile(join(dir, 'model', 'MLmodel'), 'flavors:\n  js_function:\n    code: code\n    loader_module: slow.mjs\nmlflow_version: 2.22.1\n');
+      await writeFile(
+        join(dir, 'model', 'code', 'slow.mjs'),
+        `import { writeFileSync } from 'node:fs';\nexport async function loadModel() {\n  writeFileSync(${JSON.stringify(marker)}, '');\n  await new Promise((r) => setTimeout(r, 60_000));\n  return { predict: () => [] };\n}\n`,
+      );
+      const cli = fileURLToPath(new URL('../cli/run-cli.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, 'models', 'serve', '-m', join(dir, 'model'), '-p', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+      const exited = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (code, sig) => resolve([code, sig])));
+      for (let i = 0; i < 1200 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(marker)).toBe(true);
+      const sent = Date.now();
+      child.kill(signal);
+      expect(await exited).toEqual([0, null]);
+      // Well before the loader's minute is up.
+      expect(Date.now() - sent).toBeLessThan(30_000);
+      expect(log).toContain('stopping while the model loads');
+      expect(log).not.toContain('scoring server listening');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

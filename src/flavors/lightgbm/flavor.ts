@@ -7,7 +7,7 @@ import {
 import { isPyInstance, loadPickleFile, type NdArray } from '../../formats/pickle/index.js';
 import type { NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
-import { flavorPath } from '../../model/index.js';
+import { flavorFilePath } from '../../model/index.js';
 import type { FlavorModel, LoadContext } from '../flavor.js';
 
 export const FLAVOR_NAME = 'lightgbm';
@@ -19,7 +19,7 @@ const BOOSTER_CLASS = 'lightgbm.basic.Booster';
  * model (model.lgb) or an sklearn-API model pickled with cloudpickle (model.pkl).
  */
 export async function loadLightGBMFlavor(ctx: LoadContext): Promise<FlavorModel> {
-  const file = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'data');
+  const file = flavorFilePath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'data');
   const modelClass = typeof ctx.conf.model_class === 'string' ? ctx.conf.model_class : BOOSTER_CLASS;
   if (modelClass === BOOSTER_CLASS) {
     const model = readLightGBMModel(await readFile(file), { file });

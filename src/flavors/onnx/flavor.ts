@@ -3,7 +3,7 @@ import { MlflowError } from '../../errors.js';
 import { zipRows, type ZipMapOutput } from '../../formats/onnx/zipmap.js';
 import { Frame, type Column, type ColumnData, type NumericArray } from '../../frame/frame.js';
 import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
-import { flavorPath } from '../../model/index.js';
+import { flavorFilePath } from '../../model/index.js';
 import type { FlavorModel, LoadContext } from '../flavor.js';
 import { createSession, loadOrt, sessionOptions } from './session.js';
 
@@ -20,7 +20,7 @@ type Ort = Awaited<ReturnType<typeof loadOrt>>;
  * for a float input is cast to float32, as MLflow casts it.
  */
 export async function loadOnnxFlavor(ctx: LoadContext): Promise<FlavorModel> {
-  const file = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'data');
+  const file = flavorFilePath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'data');
   const ort = await loadOrt();
   const { session, zipmaps } = await createSession(file, sessionOptions(ctx.conf.onnx_session_options));
   const inputs = session.inputNames.map((name, i) => ({ name, type: metaType(session.inputMetadata[i]) }));

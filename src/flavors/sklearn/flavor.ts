@@ -1,6 +1,6 @@
 import { MlflowError, ModelRaisedError, NotSupportedNativelyError } from '../../errors.js';
 import type { FlavorModel, LoadContext } from '../flavor.js';
-import { flavorPath } from '../../model/index.js';
+import { flavorFilePath } from '../../model/index.js';
 import { loadSklearnEstimator } from './load.js';
 import { callMethod, isSklearnMethod, methodsOf } from './methods.js';
 
@@ -16,7 +16,7 @@ export async function loadSklearnFlavor(ctx: LoadContext): Promise<FlavorModel> 
   if (format !== 'pickle' && format !== 'cloudpickle') {
     throw new NotSupportedNativelyError(`flavors.sklearn.serialization_format '${String(format)}' is not supported natively`);
   }
-  const pklPath = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'pickled_model');
+  const pklPath = flavorFilePath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'pickled_model');
   const est = await loadSklearnEstimator(pklPath);
   const fn = ctx.conf.predict_fn ?? 'predict';
   if (typeof fn !== 'string' || !isSklearnMethod(fn)) {

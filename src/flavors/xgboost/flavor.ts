@@ -6,7 +6,7 @@ import {
   type XGBoostFormat, type XGBoostModel, type XGBoostPredictOptions,
 } from '../../boosters/xgboost/index.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
-import { flavorPath } from '../../model/index.js';
+import { flavorFilePath } from '../../model/index.js';
 import type { FlavorModel, LoadContext, Params } from '../flavor.js';
 
 export const FLAVOR_NAME = 'xgboost';
@@ -19,7 +19,7 @@ const FORMATS: Readonly<Record<string, XGBoostFormat>> = { xgb: 'binary', json: 
  * model_class answers its predict (labels for classifiers).
  */
 export async function loadXGBoostFlavor(ctx: LoadContext): Promise<FlavorModel> {
-  const file = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'data');
+  const file = flavorFilePath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'data');
   const modelClass = typeof ctx.conf.model_class === 'string' ? ctx.conf.model_class : BOOSTER_CLASS;
   const kind = modelClass === BOOSTER_CLASS ? null : xgbSklearnKind(modelClass);
   if (modelClass !== BOOSTER_CLASS && kind === null) {

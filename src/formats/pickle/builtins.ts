@@ -192,13 +192,6 @@ const REFERENCES = new Set([
   ...['int', 'float', 'str', 'bool', 'list', 'tuple', 'bytes'].map((t) => `builtins.${t}`),
 ]);
 
-/** Python 2 module names, as Python 3's unpickler maps them (fix_imports). */
-const PY2_MODULES: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg' };
-
-export function py3Module(module: string): string {
-  return PY2_MODULES[module] ?? module;
-}
-
 export function isBuiltinGlobal(key: string): boolean {
   return BUILDERS.has(key) || INSTANCE_CLASSES.has(key) || REFERENCES.has(key);
 }

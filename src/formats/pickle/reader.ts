@@ -8,11 +8,11 @@ import {
   isPyGlobal,
   isPyInstance,
   makeInstance,
-  py3Module,
 } from './builtins.js';
 import { checkDepth } from './depth.js';
 import { isPandasGlobal, pandasBuilderFor } from './pandas.js';
 import { markTuple, recordBuild, recordCall } from './provenance.js';
+import { python3Global } from './python2-names.js';
 import type { NdArray, PyGlobal, PyInstance } from './types.js';
 
 export interface PickleOptions {
@@ -384,14 +384,16 @@ export class Unpickler {
   // --- the object model: calls and state
 
   /** What a GLOBAL names: a PyGlobal if the built-in list or the caller allows it, else refused. */
-  private resolve(moduleIn: string, name: string): PyGlobal {
-    const module = this.proto < 3 ? py3Module(moduleIn) : moduleIn;
+  private resolve(writtenModule: string, writtenName: string): PyGlobal {
+    const { module, name } = this.proto < 3 ? python3Global(writtenModule, writtenName) : { module: writtenModule, name: writtenName };
     const key = `${module}.${name}`;
     let g = this.globals.get(key);
     if (!g) {
       if (!isBuiltinGlobal(key) && !isPandasGlobal(key) && !this.allowExtra(module, name)) {
+        const written = `${writtenModule}.${writtenName}`;
+        const asWritten = written === key ? '' : ` (written as '${written}')`;
         throw new MlflowError(
-          `${this.where()}: refused to load global '${key}': it is not on the allow-list of data classes (nothing in the file was run)`,
+          `${this.where()}: refused to load global '${key}'${asWritten}: it is not on the allow-list of data classes (nothing in the file was run)`,
           'PERMISSION_DENIED',
         );
       }

@@ -60,6 +60,20 @@ describe('globals outside the allow-list are refused, nothing runs', () => {
     });
   }
 
+  it('names a protocol-2 global as Python 3 loads it and as the file writes it (issue #18)', () => {
+    // pickle.dumps(subprocess.Popen, protocol=2) writes the Python 2 name `commands.Popen`; Python 3's
+    // unpickler maps it back (fix_imports), so that is the class the file would load.
+    const popen = refusal(bytes([0x80, 2], 'ccommands\nPopen\nq\x00.'));
+    expect(popen.message).toContain("refused to load global 'subprocess.Popen' (written as 'commands.Popen')");
+    const reduce = refusal(bytes([0x80, 2], 'c__builtin__\nreduce\n.'));
+    expect(reduce.message).toContain("'functools.reduce' (written as '__builtin__.reduce')");
+    const exception = refusal(bytes([0x80, 2], 'cexceptions\nStandardError\n.'));
+    expect(exception.message).toContain("'builtins.Exception' (written as 'exceptions.StandardError')");
+    // Protocol 3 and later are read as written: no mapping, nothing to add.
+    const p3 = refusal(bytes([0x80, 3], 'ccommands\nPopen\n.'));
+    expect(p3.message).toContain("refused to load global 'commands.Popen':");
+  });
+
   it('turns a call into inert data even when a careless caller allows everything', () => {
     const v = readPickle(bytes("cos\nsystem\n(S'touch /tmp/pwned'\ntR."), { allowGlobal: () => true }) as PyInstance;
     expect(v).toEqual({ kind: 'instance', module: 'os', name: 'system', state: {}, args: ['touch /tmp/pwned'] });

@@ -7,11 +7,10 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { MlflowError } from '../errors.js';
 import type { Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
-import {
-  createFrameWriter, frameToCsv, parseJsonRequest, predictionsToJson, readFrameBatches, unwrappedPredictionsToJson, type Frame,
-} from '../frame/index.js';
+import { createFrameWriter, frameToCsv, parseJsonRequest, readFrameBatches, type Frame } from '../frame/index.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
-import { predictionsToFrame } from './predictions-frame.js';
+import { toBatchOutput, type BatchOutput } from './batch-output.js';
+import { PredictWorkers, type WorkerModel } from './predict-workers.js';
 import type { ProgressReporter } from './progress.js';
 
 /** How the input is written: MLflow's `-t` (json: a scoring request document; csv) plus table formats. */
@@ -29,6 +28,19 @@ export interface BatchPredictOptions {
   outputFormat?: BatchOutputFormat;
   /** Rows scored per predict call for table input. */
   batchRows?: number;
+  /**
+   * Worker threads scoring the batches of table input (default 1: this thread). Each loads the
+   * model as `workerModel` says; the predictions are written in input order, as one thread writes
+   * them. A model on the Python bridge (which has its own worker processes) and input that is a
+   * single batch are scored in this thread.
+   */
+  workers?: number;
+  workerModel?: WorkerModel;
+  /**
+   * Until the threads have loaded the model, batches are scored in this thread; with this set,
+   * every batch after the first waits for the threads instead (tests, and measuring the threads).
+   */
+  waitForWorkers?: boolean;
   onProgress?: ProgressReporter;
 }
 
@@ -65,27 +77,11 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
       const { input, params } = request.format === 'unified_llm' ? splitLlmRequest(request.input, predictor) : request;
       const output = await predictRows(predictor, input, params, source, undefined);
       // As MLflow's _predict: an unwrapped (LLM-style) request gets unwrapped predictions.
-      await sink.write(output, true, request.format === 'unified_llm');
+      await sink.write(toBatchOutput(output, format === 'json', request.format === 'unified_llm'), true);
       rows = 1;
       options.onProgress?.(rows);
     } else {
-      const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-      // One batch of lookahead tells the sink whether a batch is the only one.
-      const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
-        Symbol.asyncIterator
-      ]();
-      const nextBatch = (): Promise<IteratorResult<Frame>> => inFile(source, () => batches.next());
-      let next = await nextBatch();
-      let first = true;
-      while (!next.done) {
-        const batch = next.value;
-        next = await nextBatch();
-        const output = await predictRows(predictor, batch, undefined, source, [rows + 1, rows + batch.numRows]);
-        await sink.write(output, first && next.done === true);
-        first = false;
-        rows += batch.numRows;
-        options.onProgress?.(rows);
-      }
+      rows = await scoreTable(predictor, options, sink, source, reading);
     }
     await sink.close();
     sink = undefined;
@@ -98,6 +94,89 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
     removeOnSignal?.();
   }
   return { rows };
+}
+
+/** A batch scored (or being scored), waiting to be written. */
+interface Queued {
+  output: Promise<BatchOutput>;
+  rows: number;
+  whole: boolean;
+}
+
+/**
+ * Reads table input a batch at a time, scores each batch and writes its predictions. One batch
+ * of lookahead tells the sink whether a batch is the only one. With worker threads (started once
+ * a second batch shows the input is not one batch), this thread scores batches itself until every
+ * thread has loaded the model, then up to two batches per thread are out at once; predictions are
+ * written in input order, and the first failing batch in that order is the error. A read error is
+ * raised once the batches read before the one whose read failed, but one, are written, as the
+ * one-thread loop raises it (it reads batch k + 1 before it scores batch k).
+ */
+async function scoreTable(
+  predictor: Predictor, options: BatchPredictOptions, sink: Sink, source: string, reading: ReturnType<typeof schemaReading>,
+): Promise<number> {
+  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  const json = (options.outputFormat ?? 'json') === 'json';
+  const threads = options.workerModel && predictor.flavor !== 'python_function' ? (options.workers ?? 1) : 1;
+  const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
+    Symbol.asyncIterator
+  ]();
+  const nextBatch = (): Promise<IteratorResult<Frame>> => inFile(source, () => batches.next());
+  let rows = 0;
+  let readRows = 0;
+  let starting: Promise<PredictWorkers> | undefined;
+  let pool: PredictWorkers | undefined;
+  const queue: Queued[] = [];
+  const writeQueued = async (keep: number): Promise<void> => {
+    while (queue.length > keep) {
+      const q = queue.shift()!;
+      await sink.write(await q.output, q.whole);
+      rows += q.rows;
+      options.onProgress?.(rows);
+    }
+  };
+  try {
+    let next = await nextBatch();
+    let first = true;
+    while (!next.done) {
+      const batch = next.value;
+      try {
+        next = await nextBatch();
+      } catch (err) {
+        await writeQueued(0);
+        throw err;
+      }
+      const whole = first && next.done === true;
+      const range: [number, number] = [readRows + 1, readRows + batch.numRows];
+      first = false;
+      readRows += batch.numRows;
+      if (threads > 1 && !whole && starting === undefined) {
+        starting = PredictWorkers.start(threads, { ...options.workerModel!, flavor: predictor.flavor, json });
+        starting.then((p) => (pool = p), () => undefined);
+        if (options.waitForWorkers) await starting;
+      }
+      if (starting === undefined) {
+        const output = await predictRows(predictor, batch, undefined, source, range);
+        await sink.write(toBatchOutput(output, json), whole);
+        rows += batch.numRows;
+        options.onProgress?.(rows);
+        continue;
+      }
+      const output = pool
+        ? pool.score(batch).catch((err: unknown) => Promise.reject(predictError(err, source, range)))
+        : predictRows(predictor, batch, undefined, source, range).then((o) => toBatchOutput(o, json));
+      // awaited in turn below; a failure before then must not count as unhandled
+      output.catch(() => undefined);
+      queue.push({ output, rows: batch.numRows, whole });
+      // while the threads load, this thread scored the batch: a failure to start them shows here
+      if (!pool) await Promise.race([starting, new Promise((resolve) => setImmediate(resolve))]);
+      await writeQueued(pool ? 2 * threads - 1 : 0);
+    }
+    await writeQueued(0);
+  } finally {
+    await (pool ?? (await starting?.catch(() => undefined)))?.close();
+  }
+  return rows;
 }
 
 const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -167,10 +246,14 @@ async function predictRows(
   try {
     return await predictor.predict(castToSchema(input, predictor.metadata.getInputSchema()), params);
   } catch (err) {
-    const where = rows ? `rows ${rows[0]}-${rows[1]} of ${source}` : source;
-    const code = err instanceof MlflowError ? err.errorCode : 'BAD_REQUEST';
-    throw new MlflowError(`Failed to predict ${where}: ${messageOf(err)}`, code, { cause: err });
+    throw predictError(err, source, rows);
   }
+}
+
+function predictError(err: unknown, source: string, rows: [number, number] | undefined): MlflowError {
+  const where = rows ? `rows ${rows[0]}-${rows[1]} of ${source}` : source;
+  const code = err instanceof MlflowError ? err.errorCode : 'BAD_REQUEST';
+  return new MlflowError(`Failed to predict ${where}: ${messageOf(err)}`, code, { cause: err });
 }
 
 /** Runs a read of the input; an error that does not name the input is given its name. */
@@ -194,11 +277,8 @@ function messageOf(err: unknown): string {
 }
 
 interface Sink {
-  /**
-   * `whole`: these are all the predictions there will be (no batches to join). `unwrapped`: JSON
-   * without the `{"predictions": ...}` wrapper, for an LLM-style request.
-   */
-  write(output: PredictOutput, whole: boolean, unwrapped?: boolean): Promise<void>;
+  /** `whole`: these are all the predictions there will be (no batches to join). */
+  write(output: BatchOutput, whole: boolean): Promise<void>;
   /** Completes the output (e.g. the closing `]}`). */
   close(): Promise<void>;
   /** After a failure: releases the file without completing it, so no valid-looking result is left. */
@@ -210,7 +290,7 @@ function openSink(path: string | undefined, format: BatchOutputFormat): Sink {
   if (path) {
     const writer = createFrameWriter(path, format);
     return {
-      write: (output) => writer.write(predictionsToFrame(output)),
+      write: (output) => writer.write(frameOf(output)),
       close: () => writer.close(),
       abort: () => writer.close().catch(() => undefined),
     };
@@ -221,7 +301,7 @@ function openSink(path: string | undefined, format: BatchOutputFormat): Sink {
   let first = true;
   return {
     write(output) {
-      const text = frameToCsv(predictionsToFrame(output), { header: first });
+      const text = frameToCsv(frameOf(output), { header: first });
       first = false;
       return writeText(process.stdout, text);
     },
@@ -242,8 +322,9 @@ function jsonSink(path: string | undefined): Sink {
   let state: 'empty' | 'whole' | 'open' = 'empty';
   let hasItems = false;
   return {
-    async write(output, whole, unwrapped = false) {
-      const json = unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
+    async write(output, whole) {
+      if (!('json' in output)) throw new Error('a JSON sink was given a table');
+      const { json } = output;
       if (state === 'empty' && whole) {
         state = 'whole';
         return writeText(out, json);
@@ -275,6 +356,11 @@ function jsonSink(path: string | undefined): Sink {
       await finished(out).catch(() => undefined);
     },
   };
+}
+
+function frameOf(output: BatchOutput): Frame {
+  if (!('frame' in output)) throw new Error('a table sink was given JSON text');
+  return output.frame;
 }
 
 function writeText(out: Writable, text: string): Promise<void> {

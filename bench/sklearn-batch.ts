@@ -8,8 +8,9 @@
 // The reference is scikit-learn 1.9.1 from the virtualenv /work/venvs/sk191 when it exists
 // (BENCH_SKLEARN_PYTHON names another Python), else Debian's python3 (scikit-learn 1.2.1); the
 // table says which. The pickles, HistGradientBoosting's included, come from that version.
-// Then `models predict` on a CSV of the forest's rows (BENCH_WORKER_ROWS, default 200,000): one
-// worker thread against two (and all cores, if more), the output checked to be the same bytes.
+// Then the built CLI (`mlflow-ts models predict`, from dist/: `npm run build` first) on a CSV of the
+// forest's rows (BENCH_WORKER_ROWS, default 500,000: each thread loads the model and its modules, a cost that more rows amortize): one worker thread against two (and all cores,
+// if more), wall time of the whole command, the output checked to be the same bytes.
 //   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,17 +21,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { callMethod, loadSklearnEstimator, saveModel } from '../src/flavors/sklearn/index.js';
 import { makeTensor } from '../src/frame/tensor.js';
-import { loadPredictor } from '../src/pyfunc/index.js';
-import { batchPredict } from '../src/serve/index.js';
 
 const SK191 = '/work/venvs/sk191/bin/python';
 const PYTHON = process.env.BENCH_SKLEARN_PYTHON ?? (existsSync(SK191) ? SK191 : '/usr/bin/python3');
 const SCRIPT = fileURLToPath(new URL('./sklearn_batch.py', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/mlflow-ts.js', import.meta.url));
 const FEATURES = 20;
 const WARM_UP_ROWS = 10_000;
 const WARM_UP_CALLS = 5;
 const REPEATS = Number(process.env.BENCH_SKLEARN_REPEATS ?? 3);
-const WORKER_ROWS = Number(process.env.BENCH_WORKER_ROWS ?? 200_000);
+const WORKER_ROWS = Number(process.env.BENCH_WORKER_ROWS ?? 500_000);
 const MODELS = [
   { name: 'logreg', label: 'LogisticRegression' },
   { name: 'rf', label: 'RandomForestClassifier (100 trees)' },
@@ -76,27 +76,22 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
   for (let i = 0; i < rows; i++) lines.push(Array.from(data.subarray(i * FEATURES, (i + 1) * FEATURES)).join(','));
   const input = path.join(dir, 'rows.csv');
   await writeFile(input, `${lines.join('\n')}\n`);
-  const predictor = await loadPredictor(model);
   const counts = [...new Set([1, 2, availableParallelism()])];
   const seconds = new Map<number, number[]>(counts.map((c) => [c, []]));
   const outputs = new Map<number, Buffer>();
-  try {
-    for (let r = 0; r < REPEATS; r++) {
-      for (const workers of counts) {
-        const output = path.join(dir, `out-${workers}.json`);
-        const start = performance.now();
-        await batchPredict(predictor, { input, output, contentType: 'csv', workers, workerModel: { uri: model, options: {} } });
-        seconds.get(workers)!.push((performance.now() - start) / 1000);
-        outputs.set(workers, await readFile(output));
-      }
+  for (let r = 0; r < REPEATS; r++) {
+    for (const workers of counts) {
+      const output = path.join(dir, `out-${workers}.json`);
+      const start = performance.now();
+      await promisify(execFile)(process.execPath, [CLI, 'models', 'predict', '-m', model, '-i', input, '-t', 'csv', '-o', output, '--workers', String(workers)]);
+      seconds.get(workers)!.push((performance.now() - start) / 1000);
+      outputs.set(workers, await readFile(output));
     }
-  } finally {
-    await predictor.close();
   }
   const one = median(seconds.get(1)!);
   const out = [
     '',
-    `models predict, RandomForestClassifier (100 trees), ${rows.toLocaleString('en-US')} CSV rows in, JSON out (load, read, score, write; ` +
+    `mlflow-ts models predict, RandomForestClassifier (100 trees), ${rows.toLocaleString('en-US')} CSV rows in, JSON out (the whole command; ` +
       `median of ${REPEATS}), by worker threads (--workers):`,
     '',
     '| workers | seconds | rows/s | vs 1 worker | output = 1 worker\'s |',

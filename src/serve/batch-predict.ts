@@ -124,8 +124,8 @@ async function scoreTable(
   const nextBatch = (): Promise<IteratorResult<Frame>> => inFile(source, () => batches.next());
   let rows = 0;
   let readRows = 0;
-  let starting: Promise<PredictWorkers> | undefined;
   let pool: PredictWorkers | undefined;
+  let ready = false;
   const queue: Queued[] = [];
   const writeQueued = async (keep: number): Promise<void> => {
     while (queue.length > keep) {
@@ -150,31 +150,31 @@ async function scoreTable(
       const range: [number, number] = [readRows + 1, readRows + batch.numRows];
       first = false;
       readRows += batch.numRows;
-      if (threads > 1 && !whole && starting === undefined) {
-        starting = PredictWorkers.start(threads, { ...options.workerModel!, flavor: predictor.flavor, json });
-        starting.then((p) => (pool = p), () => undefined);
-        if (options.waitForWorkers) await starting;
+      if (threads > 1 && !whole && pool === undefined) {
+        pool = new PredictWorkers(threads, { ...options.workerModel!, flavor: predictor.flavor, json });
+        pool.ready.then(() => (ready = true), () => undefined);
+        if (options.waitForWorkers) await pool.ready;
       }
-      if (starting === undefined) {
+      if (pool === undefined) {
         const output = await predictRows(predictor, batch, undefined, source, range);
         await sink.write(toBatchOutput(output, json), whole);
         rows += batch.numRows;
         options.onProgress?.(rows);
         continue;
       }
-      const output = pool
+      const output = ready
         ? pool.score(batch).catch((err: unknown) => Promise.reject(predictError(err, source, range)))
         : predictRows(predictor, batch, undefined, source, range).then((o) => toBatchOutput(o, json));
       // awaited in turn below; a failure before then must not count as unhandled
       output.catch(() => undefined);
       queue.push({ output, rows: batch.numRows, whole });
       // while the threads load, this thread scored the batch: a failure to start them shows here
-      if (!pool) await Promise.race([starting, new Promise((resolve) => setImmediate(resolve))]);
-      await writeQueued(pool ? 2 * threads - 1 : 0);
+      if (!ready) await Promise.race([pool.ready, new Promise((resolve) => setImmediate(resolve))]);
+      await writeQueued(ready ? 2 * threads - 1 : 0);
     }
     await writeQueued(0);
   } finally {
-    await (pool ?? (await starting?.catch(() => undefined)))?.close();
+    await pool?.close();
   }
   return rows;
 }

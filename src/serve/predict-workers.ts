@@ -107,20 +107,15 @@ class Thread {
  */
 export class PredictWorkers {
   private nextId = 0;
+  private readonly threads: Thread[];
+  /** Resolves once every thread has loaded the model; rejects with the first load failure. */
+  readonly ready: Promise<void>;
 
-  private constructor(private readonly threads: Thread[]) {}
-
-  /** Starts `count` threads and waits until each has loaded the model (a load failure rejects, after stopping them all). */
-  static async start(count: number, setup: WorkerSetup): Promise<PredictWorkers> {
-    const threads = Array.from({ length: count }, () => new Thread(setup));
-    const pool = new PredictWorkers(threads);
-    try {
-      await Promise.all(threads.map((t) => t.ready));
-    } catch (err) {
-      await pool.close();
-      throw err;
-    }
-    return pool;
+  /** Starts `count` threads; `close` stops them, loaded or not. */
+  constructor(count: number, setup: WorkerSetup) {
+    this.threads = Array.from({ length: count }, () => new Thread(setup));
+    this.ready = Promise.all(this.threads.map((t) => t.ready)).then(() => undefined);
+    this.ready.catch(() => undefined);
   }
 
   score(batch: Frame): Promise<BatchOutput> {

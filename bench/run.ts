@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark in one run, each printed as a table beside the reference
 // measured in the same run.
 //   1. serving: mlflow-ts's scoring server (iris-js, iris_logreg, iris_rf) vs a bare node:http server
-//   2. native scikit-learn batch predict vs Debian's scikit-learn 1.2.1 in-process predict
+//   2. native scikit-learn batch predict vs scikit-learn's in-process predict (1.9.1 from
+//      /work/venvs/sk191 if present, else Debian's 1.2.1), and models predict with 1 vs 2+ worker threads
 //   3. the Python bridge (1 and 2 workers) vs the native path, on iris_logreg
 //   4. TensorFlow: dense and CNN SavedModels on tfjs's cpu and wasm backends vs tfjs
 //      LayersModel.predict, and SavedModel load times, converted vs from the conversion cache
@@ -56,7 +57,7 @@ process.stdout.write(
 section('1. Serving: mlflow-ts serve vs bare node:http', await benchServing(DURATION));
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
-section('2. Native scikit-learn batch predict vs scikit-learn 1.2.1', await benchSklearnBatch(BATCH_ROWS));
+section('2. Native scikit-learn batch predict vs scikit-learn (1.9.1 when /work/venvs/sk191 exists), and models predict --workers', await benchSklearnBatch(BATCH_ROWS));
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 const bridgeSeconds = Math.max(1, Math.round(DURATION / 2));

@@ -1,30 +1,43 @@
-// Native scikit-learn batch predict against Debian's scikit-learn 1.2.1 in-process predict,
-// measured in the same run. bench/sklearn_batch.py trains LogisticRegression, RandomForest (100
-// trees) and HistGradientBoosting on synthetic data (make_classification, 20 features, 3 classes),
-// pickles them, and times model.predict on a numpy array of ROWS rows, single-threaded. Here the
-// same pickles are read by loadSklearnEstimator and the same rows (a Float64Array) are predicted
-// by callMethod; only the predict call is timed, and the predictions are checked to agree.
+// Native scikit-learn batch predict against scikit-learn's own in-process predict, measured in
+// the same run. bench/sklearn_batch.py trains LogisticRegression, RandomForest (100 trees) and
+// HistGradientBoosting on synthetic data (make_classification, 20 features, 3 classes), pickles
+// them, and times model.predict on a numpy array of ROWS rows, single-threaded, REPEATS times.
+// Here the same pickles are read by loadSklearnEstimator and the same rows (a Float64Array) are
+// predicted by callMethod as often; only the predict call is timed, the medians are compared, and
+// the predictions are checked to agree.
+// The reference is scikit-learn 1.9.1 from the virtualenv /work/venvs/sk191 when it exists
+// (BENCH_SKLEARN_PYTHON names another Python), else Debian's python3 (scikit-learn 1.2.1); the
+// table says which. The pickles, HistGradientBoosting's included, come from that version.
+// Then the built CLI (`mlflow-ts models predict`, from dist/: `npm run build` first) on a CSV of the
+// forest's rows (BENCH_WORKER_ROWS, default 500,000: each thread loads the model and its modules, a cost that more rows amortize): one worker thread against two (and all cores,
+// if more), wall time of the whole command, the output checked to be the same bytes.
+//   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { callMethod, loadSklearnEstimator } from '../src/flavors/sklearn/index.js';
+import { callMethod, loadSklearnEstimator, saveModel } from '../src/flavors/sklearn/index.js';
 import { makeTensor } from '../src/frame/tensor.js';
 
-const PYTHON = '/usr/bin/python3';
+const SK191 = '/work/venvs/sk191/bin/python';
+const PYTHON = process.env.BENCH_SKLEARN_PYTHON ?? (existsSync(SK191) ? SK191 : '/usr/bin/python3');
 const SCRIPT = fileURLToPath(new URL('./sklearn_batch.py', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/mlflow-ts.js', import.meta.url));
 const FEATURES = 20;
 const WARM_UP_ROWS = 10_000;
 const WARM_UP_CALLS = 5;
+const REPEATS = Number(process.env.BENCH_SKLEARN_REPEATS ?? 3);
+const WORKER_ROWS = Number(process.env.BENCH_WORKER_ROWS ?? 500_000);
 const MODELS = [
   { name: 'logreg', label: 'LogisticRegression' },
   { name: 'rf', label: 'RandomForestClassifier (100 trees)' },
   { name: 'hgb', label: 'HistGradientBoostingClassifier' },
 ];
 
-interface BatchRow { label: string; rows: number; pythonSeconds: number; oursSeconds: number; agree: number }
+interface BatchRow { label: string; rows: number; pythonSeconds: number[]; oursSeconds: number[]; agree: number }
 
 export async function readF64(file: string): Promise<Float64Array> {
   const buf = await readFile(file);
@@ -35,26 +48,71 @@ export async function readF64(file: string): Promise<Float64Array> {
   return new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
-/** Python's side: trains, pickles and times predict; returns the predict seconds per model. */
-async function runPython(dir: string, rows: number): Promise<Record<string, number>> {
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Python's side: trains, pickles and times predict; returns scikit-learn's version and the predict seconds per model. */
+async function runPython(dir: string, rows: number): Promise<{ sklearn: string } & Record<string, number[]>> {
   // Single-threaded BLAS and OpenMP, as our predict is; and without the OpenBLAS overrides this
   // machine's environment sets for other programs, which Debian's numpy does not expect.
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, dir, String(rows), ...MODELS.map((m) => m.name)], {
+  const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, dir, String(rows), String(REPEATS), ...MODELS.map((m) => m.name)], {
     env,
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(stdout) as Record<string, number>;
+  return JSON.parse(stdout) as { sklearn: string } & Record<string, number[]>;
+}
+
+/** `models predict` of `rows` CSV rows with the forest, 1 worker thread against more; seconds per run and whether the outputs match. */
+async function benchWorkers(dir: string, data: Float64Array, rows: number): Promise<string> {
+  const model = path.join(dir, 'rf-model');
+  await saveModel(model, { pickle: path.join(dir, 'rf.pkl'), onWarning: () => undefined });
+  const lines = [Array.from({ length: FEATURES }, (_, j) => `f${j}`).join(',')];
+  for (let i = 0; i < rows; i++) lines.push(Array.from(data.subarray(i * FEATURES, (i + 1) * FEATURES)).join(','));
+  const input = path.join(dir, 'rows.csv');
+  await writeFile(input, `${lines.join('\n')}\n`);
+  const counts = [...new Set([1, 2, availableParallelism()])];
+  const seconds = new Map<number, number[]>(counts.map((c) => [c, []]));
+  const outputs = new Map<number, Buffer>();
+  for (let r = 0; r < REPEATS; r++) {
+    for (const workers of counts) {
+      const output = path.join(dir, `out-${workers}.json`);
+      const start = performance.now();
+      await promisify(execFile)(process.execPath, [CLI, 'models', 'predict', '-m', model, '-i', input, '-t', 'csv', '-o', output, '--workers', String(workers)]);
+      seconds.get(workers)!.push((performance.now() - start) / 1000);
+      outputs.set(workers, await readFile(output));
+    }
+  }
+  const one = median(seconds.get(1)!);
+  const out = [
+    '',
+    `mlflow-ts models predict, RandomForestClassifier (100 trees), ${rows.toLocaleString('en-US')} CSV rows in, JSON out (the whole command; ` +
+      `median of ${REPEATS}), by worker threads (--workers):`,
+    '',
+    '| workers | seconds | rows/s | vs 1 worker | output = 1 worker\'s |',
+    '|---|---|---|---|---|',
+  ];
+  for (const c of counts) {
+    const s = median(seconds.get(c)!);
+    out.push(`| ${c} | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ${outputs.get(c)!.equals(outputs.get(1)!) ? 'yes' : 'NO'} |`);
+  }
+  return out.join('\n');
 }
 
 /** Runs the benchmark on `rows` rows; returns its table (markdown). */
 export async function benchSklearnBatch(rows: number): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlflow-ts-bench-'));
   const out: BatchRow[] = [];
+  let sklearn: string;
+  let workersTable: string;
   try {
-    const pythonSeconds = await runPython(dir, rows);
+    const python = await runPython(dir, rows);
+    sklearn = python.sklearn;
     const data = await readF64(path.join(dir, 'X.f64'));
     const x = makeTensor({ dtype: 'float64', shape: [rows, FEATURES], data });
     const warmRows = Math.min(WARM_UP_ROWS, rows);
@@ -64,31 +122,40 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
       // Python's side warms up once; V8 needs a few calls before its optimizing compiler has
       // compiled every hot loop (a first call on 1M rows runs its loops unoptimized until then)
       for (let i = 0; i < WARM_UP_CALLS; i++) callMethod(est, 'predict', warmUp);
-      const start = performance.now();
-      const pred = callMethod(est, 'predict', x);
-      const oursSeconds = (performance.now() - start) / 1000;
+      const oursSeconds: number[] = [];
+      let pred = callMethod(est, 'predict', warmUp);
+      for (let r = 0; r < REPEATS; r++) {
+        const start = performance.now();
+        pred = callMethod(est, 'predict', x);
+        oursSeconds.push((performance.now() - start) / 1000);
+      }
       const expected = await readF64(path.join(dir, `${m.name}.pred.f64`));
       let agree = 0;
       for (let i = 0; i < rows; i++) if (Number(pred.data[i]) === expected[i]) agree++;
-      out.push({ label: m.label, rows, pythonSeconds: pythonSeconds[m.name], oursSeconds, agree });
+      out.push({ label: m.label, rows, pythonSeconds: python[m.name], oursSeconds, agree });
     }
+    workersTable = await benchWorkers(dir, data, Math.min(rows, WORKER_ROWS));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 
   const lines = [
-    `${rows.toLocaleString('en-US')} rows x ${FEATURES} float64 features, predict only, single-threaded on both sides ` +
-      '(Python: Debian scikit-learn 1.2.1, OMP_NUM_THREADS=1)',
+    `${rows.toLocaleString('en-US')} rows x ${FEATURES} float64 features, predict only, single-threaded on both sides, median of ${REPEATS} ` +
+      `(Python: scikit-learn ${sklearn} from ${PYTHON}, OMP_NUM_THREADS=1; the models trained and pickled by it)`,
     '',
     '| model | rows | scikit-learn rows/s | mlflow-ts rows/s | mlflow-ts vs scikit-learn | predictions agreeing |',
     '|---|---|---|---|---|---|',
   ];
   for (const r of out) {
-    const py = r.rows / r.pythonSeconds;
-    const ours = r.rows / r.oursSeconds;
+    const py = r.rows / median(r.pythonSeconds);
+    const ours = r.rows / median(r.oursSeconds);
     lines.push(
       `| ${r.label} | ${r.rows} | ${py.toFixed(0)} | ${ours.toFixed(0)} | ${(ours / py).toFixed(2)}x | ${r.agree}/${r.rows} |`,
     );
   }
-  return lines.join('\n');
+  return [...lines, workersTable].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${await benchSklearnBatch(Number(process.argv[2] ?? 1_000_000))}\n`);
 }

@@ -1,10 +1,11 @@
 """Half of bench/sklearn-batch.ts: trains the models, scores them with scikit-learn, writes the data.
 
-    python3 sklearn_batch.py OUT_DIR ROWS MODEL...
+    python3 sklearn_batch.py OUT_DIR ROWS REPEATS MODEL...
 
 For each MODEL (logreg, rf, hgb) writes OUT_DIR/MODEL.pkl, then predicts the same ROWS x 20
-float64 rows (OUT_DIR/X.f64, row-major, little-endian) and writes OUT_DIR/MODEL.pred.f64 (the
-predicted labels as float64). Prints one JSON line: {"MODEL": seconds in predict, ...}.
+float64 rows (OUT_DIR/X.f64, row-major, little-endian) REPEATS times and writes OUT_DIR/MODEL.pred.f64
+(the predicted labels as float64). Prints one JSON line:
+{"sklearn": version, "MODEL": [seconds in each predict], ...}.
 Only predict is timed, on a numpy array, single-threaded (the caller sets OMP_NUM_THREADS=1).
 """
 import json
@@ -13,6 +14,7 @@ import sys
 import time
 
 import numpy as np
+import sklearn
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
@@ -28,22 +30,24 @@ MAKERS = {
 
 
 def main():
-    out_dir, rows, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    out_dir, rows, repeats, names = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
     x_all, y_all = make_classification(
         n_samples=TRAIN_ROWS + rows, n_features=FEATURES, n_informative=10, n_classes=3, random_state=0
     )
     x_train, y_train = x_all[:TRAIN_ROWS], y_all[:TRAIN_ROWS]
     x = np.ascontiguousarray(x_all[TRAIN_ROWS:], dtype="<f8")
     x.tofile(f"{out_dir}/X.f64")
-    seconds = {}
+    seconds = {"sklearn": sklearn.__version__}
     for name in names:
         model = MAKERS[name]().fit(x_train, y_train)
         with open(f"{out_dir}/{name}.pkl", "wb") as f:
             pickle.dump(model, f)
         model.predict(x[:1000])  # warm-up
-        start = time.perf_counter()
-        pred = model.predict(x)
-        seconds[name] = time.perf_counter() - start
+        seconds[name] = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            pred = model.predict(x)
+            seconds[name].append(time.perf_counter() - start)
         pred.astype("<f8").tofile(f"{out_dir}/{name}.pred.f64")
     print(json.dumps(seconds))
 

@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { MlflowError } from '../errors.js';
 import { loadPredictor } from '../pyfunc/index.js';
 import { batchPredict, DEFAULT_BATCH_ROWS, stderrProgress, type BatchInputFormat, type BatchOutputFormat } from '../serve/index.js';
@@ -30,6 +31,11 @@ export function makePredictCommand(): Command {
         .default('json'),
     )
     .addOption(new Option('--batch-rows <n>', 'rows scored per batch for csv and parquet input').default(DEFAULT_BATCH_ROWS).argParser(nonNegativeInt))
+    .addOption(
+      new Option('--workers <n>', 'threads scoring table batches, each with its own copy of a natively scored model (default: one per core)')
+        .default(availableParallelism(), 'one per core')
+        .argParser(positiveInt),
+    )
     .addOption(new Option('--runtime <runtime>', 'native, python or auto').choices(['auto', 'native', 'python'])
         .env('MLFLOW_TS_RUNTIME').default('auto'))
     .addOption(new Option('--env-manager <manager>', 'environment manager for the Python bridge').choices(['local', 'virtualenv', 'uv', 'conda']))
@@ -46,6 +52,8 @@ export function makePredictCommand(): Command {
           contentType: opts.contentType,
           outputFormat: opts.outputFormat,
           batchRows: opts.batchRows,
+          workers: opts.workers,
+          workerModel: { uri: opts.modelUri, options: { runtime: opts.runtime, envManager: opts.envManager } },
           onProgress: progress.report,
         });
       } finally {
@@ -62,6 +70,7 @@ interface PredictFlags {
   contentType: BatchInputFormat;
   outputFormat: BatchOutputFormat;
   batchRows: number;
+  workers: number;
   runtime: 'auto' | 'native' | 'python';
   envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
   installMlflow?: boolean;
@@ -83,4 +92,10 @@ function refuseUnsupported(opts: PredictFlags): void {
       'INVALID_PARAMETER_VALUE',
     );
   }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
+  return n;
 }

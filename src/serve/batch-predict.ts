@@ -9,12 +9,13 @@ import { MlflowError } from '../errors.js';
 import type { Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
 import {
   createFrameWriter, frameToCsv, parseJsonRequest, PREDICTION_LIST_PREFIX as PREFIX, PREDICTION_LIST_SUFFIX as SUFFIX, predictionListItems,
-  predictionsToJson, readFrameBatches, sliceFrame, unwrappedPredictionsToJson, type Frame,
+  readFrameBatches, sliceFrame, type Frame,
 } from '../frame/index.js';
 import { lineByteOffset, rowOriginOf } from '../frame/row-origin.js';
 import { firstInvalidUtf8 } from '../frame/utf8-position.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
-import { predictionsToFrame } from './predictions-frame.js';
+import { toBatchOutput, type BatchOutput } from './batch-output.js';
+import { PredictWorkers, type WorkerModel } from './predict-workers.js';
 import type { ProgressReporter } from './progress.js';
 
 /** How the input is written: MLflow's `-t` (json: a scoring request document; csv) plus table formats. */
@@ -32,10 +33,24 @@ export interface BatchPredictOptions {
   outputFormat?: BatchOutputFormat;
   /** Rows scored per predict call for table input. */
   batchRows?: number;
+  /**
+   * Worker threads scoring the batches of table input (default 1: this thread). Each loads the
+   * model as `workerModel` says; the predictions are written in input order, as one thread writes
+   * them. A model on the Python bridge (which has its own worker processes) and input that is a
+   * single batch are scored in this thread.
+   */
+  workers?: number;
+  workerModel?: WorkerModel;
+  /**
+   * Until the threads have loaded the model, batches are scored in this thread; with this set,
+   * every batch after the first waits for the threads instead (tests, and measuring the threads).
+   */
+  waitForWorkers?: boolean;
   onProgress?: ProgressReporter;
 }
 
 export const DEFAULT_BATCH_ROWS = 10_000;
+
 
 /**
  * `mlflow-ts models predict`: scores a file (or stdin) and writes the predictions (to a file or
@@ -67,27 +82,11 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
       const { input, params } = request.format === 'unified_llm' ? splitLlmRequest(request.input, predictor) : request;
       const output = await predictRows(predictor, input, params, source);
       // As MLflow's _predict: an unwrapped (LLM-style) request gets unwrapped predictions.
-      await sink.write(output, true, request.format === 'unified_llm');
+      await sink.write(toBatchOutput(output, format === 'json', request.format === 'unified_llm'), true);
       rows = 1;
       options.onProgress?.(rows);
     } else {
-      const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-      // One batch of lookahead tells the sink whether a batch is the only one.
-      const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
-        Symbol.asyncIterator
-      ]();
-      const nextBatch = (): Promise<IteratorResult<Frame>> => inFile(source, () => batches.next());
-      let next = await nextBatch();
-      let first = true;
-      while (!next.done) {
-        const batch = next.value;
-        next = await nextBatch();
-        const output = await predictBatch(predictor, batch, source, options.input, rows + 1);
-        await sink.write(output, first && next.done === true);
-        first = false;
-        rows += batch.numRows;
-        options.onProgress?.(rows);
-      }
+      rows = await scoreTable(predictor, options, sink, source, reading);
     }
     await sink.close();
     sink = undefined;
@@ -100,6 +99,95 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
     removeOnSignal?.();
   }
   return { rows };
+}
+
+/** A batch scored (or being scored), waiting to be written. */
+interface Queued {
+  output: Promise<BatchOutput>;
+  rows: number;
+  whole: boolean;
+}
+
+/**
+ * Reads table input a batch at a time, scores each batch and writes its predictions. One batch
+ * of lookahead tells the sink whether a batch is the only one. With worker threads (started once
+ * a second batch shows the input is not one batch), this thread scores batches itself until every
+ * thread has loaded the model, then up to two batches per thread are out at once; predictions are
+ * written in input order, and the first failing batch in that order is the error. A read error is
+ * raised once the batches read before the one whose read failed, but one, are written, as the
+ * one-thread loop raises it (it reads batch k + 1 before it scores batch k).
+ */
+async function scoreTable(
+  predictor: Predictor, options: BatchPredictOptions, sink: Sink, source: string, reading: ReturnType<typeof schemaReading>,
+): Promise<number> {
+  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  const json = (options.outputFormat ?? 'json') === 'json';
+  const threads = options.workerModel && predictor.flavor !== 'python_function' ? (options.workers ?? 1) : 1;
+  const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
+    Symbol.asyncIterator
+  ]();
+  const nextBatch = (): Promise<IteratorResult<Frame>> => inFile(source, () => batches.next());
+  let rows = 0;
+  let readRows = 0;
+  let pool: PredictWorkers | undefined;
+  let ready = false;
+  const queue: Queued[] = [];
+  const writeQueued = async (keep: number): Promise<void> => {
+    while (queue.length > keep) {
+      const q = queue.shift()!;
+      await sink.write(await q.output, q.whole);
+      rows += q.rows;
+      options.onProgress?.(rows);
+    }
+  };
+  try {
+    let next = await nextBatch();
+    let first = true;
+    while (!next.done) {
+      const batch = next.value;
+      try {
+        next = await nextBatch();
+      } catch (err) {
+        await writeQueued(0);
+        throw err;
+      }
+      const whole = first && next.done === true;
+      const range: [number, number] = [readRows + 1, readRows + batch.numRows];
+      first = false;
+      readRows += batch.numRows;
+      if (threads > 1 && !whole && pool === undefined) {
+        pool = new PredictWorkers(threads, { ...options.workerModel!, flavor: predictor.flavor, json });
+        pool.ready.then(() => (ready = true), () => undefined);
+        if (options.waitForWorkers) await pool.ready;
+      }
+      if (pool === undefined) {
+        const output = await predictBatch(predictor, batch, source, options.input, range[0]);
+        await sink.write(toBatchOutput(output, json), whole);
+        rows += batch.numRows;
+        options.onProgress?.(rows);
+        continue;
+      }
+      const output = ready
+        // A batch a thread fails on is scored again here, which finds and names the row at fault
+        // exactly as one thread does.
+        ? pool.score(batch).catch(async (err: unknown) => {
+          await predictBatch(predictor, batch, source, options.input, range[0]);
+          // It scored here: the thread's failure was the thread's own, named by the batch's rows.
+          throw failedToPredict(`rows ${range[0]}-${range[1]} of ${source}`, err);
+        })
+        : predictBatch(predictor, batch, source, options.input, range[0]).then((o) => toBatchOutput(o, json));
+      // awaited in turn below; a failure before then must not count as unhandled
+      output.catch(() => undefined);
+      queue.push({ output, rows: batch.numRows, whole });
+      // while the threads load, this thread scored the batch: a failure to start them shows here
+      if (!ready) await Promise.race([pool.ready, new Promise((resolve) => setImmediate(resolve))]);
+      await writeQueued(ready ? 2 * threads - 1 : 0);
+    }
+    await writeQueued(0);
+  } finally {
+    await pool?.close();
+  }
+  return rows;
 }
 
 const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -186,9 +274,27 @@ async function predictBatch(predictor: Predictor, batch: Frame, source: string, 
     return await castAndPredict(predictor, batch);
   } catch (err) {
     const row = await failingRow(predictor, batch, err);
-    if (row === undefined) throw failedToPredict(`rows ${firstRow}-${firstRow + batch.numRows - 1} of ${source}`, err);
+    // The row is named only when the batch scores without it: a failure that comes from the
+    // batch as a whole (a column read as text because of one cell) names the batch's rows.
+    if (row === undefined || !(await scoresWithout(predictor, batch, row.at))) {
+      throw failedToPredict(`rows ${firstRow}-${firstRow + batch.numRows - 1} of ${source}`, err);
+    }
     throw failedToPredict(`row ${firstRow + row.at} of ${source}${await rowPlace(batch, row.at, path)}`, row.error);
   }
+}
+
+async function scoresWithout(predictor: Predictor, batch: Frame, at: number): Promise<boolean> {
+  if (batch.numRows === 1) return true;
+  const rest = at === 0 ? sliceFrame(batch, 1, batch.numRows) : at === batch.numRows - 1 ? sliceFrame(batch, 0, at) : undefined;
+  const parts = rest ? [rest] : [sliceFrame(batch, 0, at), sliceFrame(batch, at + 1, batch.numRows)];
+  for (const part of parts) {
+    try {
+      await castAndPredict(predictor, part);
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** A single row of `batch` that fails on its own, with its error; undefined if none does. */
@@ -259,11 +365,8 @@ function messageOf(err: unknown): string {
 }
 
 interface Sink {
-  /**
-   * `whole`: these are all the predictions there will be (no batches to join). `unwrapped`: JSON
-   * without the `{"predictions": ...}` wrapper, for an LLM-style request.
-   */
-  write(output: PredictOutput, whole: boolean, unwrapped?: boolean): Promise<void>;
+  /** `whole`: these are all the predictions there will be (no batches to join). */
+  write(output: BatchOutput, whole: boolean): Promise<void>;
   /** Completes the output (e.g. the closing `]}`). */
   close(): Promise<void>;
   /** After a failure: releases the file without completing it, so no valid-looking result is left. */
@@ -275,7 +378,7 @@ function openSink(path: string | undefined, format: BatchOutputFormat): Sink {
   if (path) {
     const writer = createFrameWriter(path, format);
     return {
-      write: (output) => writer.write(predictionsToFrame(output)),
+      write: (output) => writer.write(frameOf(output)),
       close: () => writer.close(),
       abort: () => writer.close().catch(() => undefined),
     };
@@ -286,7 +389,7 @@ function openSink(path: string | undefined, format: BatchOutputFormat): Sink {
   let first = true;
   return {
     write(output) {
-      const text = frameToCsv(predictionsToFrame(output), { header: first });
+      const text = frameToCsv(frameOf(output), { header: first });
       first = false;
       return writeText(process.stdout, text);
     },
@@ -307,8 +410,9 @@ function jsonSink(path: string | undefined): Sink {
   let state: 'empty' | 'whole' | 'open' = 'empty';
   let hasItems = false;
   return {
-    async write(output, whole, unwrapped = false) {
-      const json = unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
+    async write(output, whole) {
+      if (!('json' in output)) throw new Error('a JSON sink was given a table');
+      const { json } = output;
       if (state === 'empty' && whole) {
         state = 'whole';
         return writeText(out, json);
@@ -340,6 +444,11 @@ function jsonSink(path: string | undefined): Sink {
       await finished(out).catch(() => undefined);
     },
   };
+}
+
+function frameOf(output: BatchOutput): Frame {
+  if (!('frame' in output)) throw new Error('a table sink was given JSON text');
+  return output.frame;
 }
 
 function writeText(out: Writable, text: string): Promise<void> {

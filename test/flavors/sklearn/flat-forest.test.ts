@@ -91,14 +91,18 @@ describe('FlatForest', () => {
   const rnd = seededRandom(42);
   const values = [...TRICKY, ...Array.from({ length: 20 }, () => (rnd() - 0.5) * 10)];
 
+  // NaN in 1 row of 10,000 leaves most 1024-row blocks to the step layout and sends a few to the wide one
   it.each([
-    ['float32, compact layout', 'float32', false],
-    ['float32 with missing values, wide layout', 'float32', true],
-    ['float64 with missing values (HistGradientBoosting)', 'float64', true],
-  ] as const)('adds the same leaf values as a plain walk: %s', (_, precision, withMissing) => {
+    ['float32, step layout', 'float32', false, 0],
+    ['float32 with missing values, NaN in every block (wide layout)', 'float32', true, 0.05],
+    ['float32 with missing values, NaN in some blocks', 'float32', true, 0.0001],
+    ['float64 with missing values (HistGradientBoosting), NaN in every block', 'float64', true, 0.05],
+    ['float64 with missing values, bins and NaN in some blocks', 'float64', true, 0.0001],
+    ['float64 without missing values, bins', 'float64', false, 0],
+  ] as const)('adds the same leaf values as a plain walk: %s', (_, precision, withMissing, nanRate) => {
     const width = 3;
     const trees = Array.from({ length: 30 }, () => randomTree(rnd, cols, 9, width, values, withMissing));
-    const x = randomRows(rnd, rows, cols, withMissing ? 0.05 : 0);
+    const x = randomRows(rnd, rows, cols, nanRate);
     const out = new Float64Array(rows * width);
     new FlatForest(trees, width, precision).addTo(matrix(rows, cols, x), out, width);
     expect(Array.from(out)).toEqual(Array.from(reference(trees, x, rows, cols, width, precision === 'float32')));
@@ -114,6 +118,25 @@ describe('FlatForest', () => {
       for (let i = 0; i < rows; i++) want[i * 3 + (k % 3)] += t.value[exitLeaf(t, x, i * cols, false)];
     });
     expect(Array.from(out)).toEqual(Array.from(want));
+  });
+
+  it('walks float64 splits without bins when a feature has more than 255 thresholds, or a NaN one', () => {
+    const many = Array.from({ length: 400 }, () => (rnd() - 0.5) * 10);
+    for (const thresholds of [many, [...values, NaN]]) {
+      const trees = Array.from({ length: 40 }, () => randomTree(rnd, 2, 9, 1, thresholds, true));
+      const x = randomRows(rnd, rows, 2, 0);
+      const out = new Float64Array(rows);
+      new FlatForest(trees, 1, 'float64').addTo(matrix(rows, 2, x), out, 1);
+      expect(Array.from(out)).toEqual(Array.from(reference(trees, x, rows, 2, 1, false)));
+    }
+  });
+
+  it('sends rows right at a NaN threshold, as scikit-learn\'s x <= t, in the float32 step layout', () => {
+    const trees = Array.from({ length: 20 }, () => randomTree(rnd, cols, 6, 2, [...values, NaN], false));
+    const x = randomRows(rnd, rows, cols, 0);
+    const out = new Float64Array(rows * 2);
+    new FlatForest(trees, 2, 'float32').addTo(matrix(rows, cols, x), out, 2);
+    expect(Array.from(out)).toEqual(Array.from(reference(trees, x, rows, cols, 2, true)));
   });
 
   it('refuses NaN when the trees have no missing-value support', () => {

@@ -27,22 +27,26 @@ const SMALL_BLOCK_ROWS = 1024;
 /** A larger forest is walked tree by tree over blocks of about this many bytes of X. */
 const LARGE_BLOCK_BYTES = 4 << 20;
 const SMALL_FOREST_BYTES = 512 << 10;
+/** The step layout's block has a column per feature bit pattern: at most this many. */
+const MAX_STEP_FEATURE_BITS = 10;
+/** Distinct thresholds per feature that a uint8 bin can tell apart (bins 0..255). */
+const MAX_BIN_EDGES = 255;
 
 /**
- * Decision trees laid out once for batch prediction: every node of every tree is a record in one
- * buffer, renumbered depth-first so that a split's left child is the next record. Rows are
- * predicted a block at a time through all trees in order, so each output cell receives the trees'
- * values in the same order, with the same float64 additions, as scikit-learn's tree-by-tree loops.
+ * Decision trees laid out once for batch prediction: each tree's nodes renumbered depth-first so
+ * that a split's left child is the next node. Rows are predicted a block at a time through all
+ * trees in order, so each output cell receives the trees' values in the same order, with the same
+ * float64 additions, as scikit-learn's tree-by-tree loops.
  *
- * Two record layouts:
- * - compact, 8 bytes (float32 precision, no NaN support, when the ids fit): the threshold rounded
- *   down to float32 (for a float32 x, x <= t exactly when x <= the largest float32 <= t) and one
- *   int32 holding the feature in the low `featureBits` bits and the distance to the right child
- *   in the others (kept below 2^31 so that every value stays an int32 in V8); a leaf has every
- *   feature bit set and its leaf number (within its tree) above.
- *   A deep forest then takes half the cache a 16-byte record would.
- * - wide, 16 bytes: the float64 threshold; the feature (-1 for a leaf); the right child's id (or
- *   the leaf's index into `leaves`).
+ * Blocks without NaN take the step layout (`Steps`): four rows walk a tree together, each step
+ * branch-free, until all four are at their leaves. A split's outcome is data, and a mispredicted
+ * branch costs more than the arithmetic; four independent walks also overlap their memory waits.
+ * Rows are compared as float32 (thresholds rounded down to float32: for a float32 x, x <= t
+ * exactly when x <= the largest float32 <= t), or, for float64 precision, as bin numbers: each
+ * value becomes the count of the forest's distinct thresholds on its feature that are below it,
+ * so `x <= t` is `bin <= rank of t`, exactly, on one byte per value.
+ * Blocks holding NaN (trees that route it), and forests the step layout cannot hold, take the
+ * wide layout (`Wide`): a float64 threshold, feature and right child per node.
  */
 export class FlatForest {
   private readonly roots: Int32Array;
@@ -50,70 +54,30 @@ export class FlatForest {
   private readonly columns: Int32Array;
   /** `width` values per leaf, leaves numbered tree by tree, left to right. */
   private readonly leaves: Float64Array;
-  /** Each tree's first leaf in `leaves`. */
-  private readonly leafBase: Int32Array;
   private readonly width: number;
   private readonly precision: SplitPrecision;
   private readonly maxFeature: number;
   private readonly acceptsNaN: boolean;
-  private readonly blockBytes: number;
-  /** Exactly one layout is set. */
-  private readonly compact: Compact | null;
+  private readonly steps: Steps | null;
+  /** Set when the trees route NaN or the step layout cannot hold them. */
   private readonly wide: Wide | null;
+  /** Whether the trees and a block of rows fit in cache together (all trees walk each block). */
+  private readonly small: boolean;
 
   /** Tree t's `width` leaf values are added at output column `columns[t]` (0 when omitted). */
   constructor(trees: readonly TreeSource[], width: number, precision: SplitPrecision, columns?: readonly number[]) {
     this.width = width;
     this.precision = precision;
-    this.roots = new Int32Array(trees.length);
-    this.leafBase = new Int32Array(trees.length);
     this.columns = Int32Array.from(columns ?? trees.map(() => 0));
-    const order = trees.map((t, ti) => preorder(t, ti));
-    let leafCount = 0;
-    let maxFeature = -1;
-    let maxRightDistance = 0;
-    let maxTreeLeaves = 0;
-    for (const o of order) {
-      leafCount += o.leaves;
-      maxTreeLeaves = Math.max(maxTreeLeaves, o.leaves);
-      maxFeature = Math.max(maxFeature, o.maxFeature);
-      maxRightDistance = Math.max(maxRightDistance, o.maxRightDistance);
-    }
-    this.maxFeature = maxFeature;
-    this.leaves = new Float64Array(leafCount * width);
     this.acceptsNaN = trees.length > 0 && trees.every((t) => t.missingLeft !== null);
-    const nodes = order.reduce((n, o) => n + o.nodes.length, 0);
-    const featureBits = 32 - Math.clz32(maxFeature + 1);
-    const fitsCompact = featureBits < 31 && Math.max(maxRightDistance, maxTreeLeaves) < 2 ** (31 - featureBits);
-    this.compact = precision === 'float32' && !this.acceptsNaN && fitsCompact ? new Compact(nodes, featureBits) : null;
-    this.wide = this.compact ? null : new Wide(nodes, this.acceptsNaN);
-    let next = 0;
-    let leaf = 0;
-    order.forEach((o, ti) => {
-      const t = trees[ti];
-      const root = next;
-      this.roots[ti] = root;
-      this.leafBase[ti] = leaf;
-      for (let k = 0; k < o.nodes.length; k++) {
-        const node = o.nodes[k];
-        const id = root + k;
-        if (t.isLeaf(node)) {
-          t.leafValues(node, this.leaves, leaf * width);
-          this.compact?.setLeaf(id, leaf - this.leafBase[ti]);
-          this.wide?.setLeaf(id, leaf);
-          leaf++;
-          continue;
-        }
-        const feature = t.feature[node];
-        const threshold = t.threshold[node];
-        const missingLeft = this.acceptsNaN && t.missingLeft![node] !== 0;
-        this.compact?.setSplit(id, feature, threshold, root + o.rightOf[k]);
-        this.wide?.setSplit(id, feature, threshold, root + o.rightOf[k], missingLeft);
-      }
-      next += o.nodes.length;
-    });
-    const forestBytes = nodes * (this.compact ? 8 : 16) + this.leaves.byteLength;
-    this.blockBytes = forestBytes <= SMALL_FOREST_BYTES ? 0 : LARGE_BLOCK_BYTES;
+    const nodes = layOut(trees, width, this.acceptsNaN);
+    this.roots = nodes.roots;
+    this.leaves = nodes.leaves;
+    this.maxFeature = nodes.maxFeature;
+    this.steps = Steps.build(nodes, precision);
+    this.wide = this.steps === null || this.acceptsNaN ? new Wide(nodes) : null;
+    const nodeBytes = this.steps ? this.steps.bytesPerNode : 16;
+    this.small = nodes.feature.length * nodeBytes + this.leaves.byteLength <= SMALL_FOREST_BYTES;
   }
 
   /**
@@ -125,31 +89,26 @@ export class FlatForest {
       throw new MlflowError(`The trees split on feature ${this.maxFeature} but X has ${x.cols} features`, 'INVALID_PARAMETER_VALUE');
     }
     const cols = x.cols;
-    const valueBytes = this.compact ? 4 : 8;
-    const blockRows = Math.max(1, Math.min(x.rows, this.blockBytes === 0 ? SMALL_BLOCK_ROWS : Math.floor(this.blockBytes / (cols * valueBytes))));
-    const { roots, columns, leaves, leafBase, width } = this;
-    if (this.compact) {
-      const { words, thresholds, featureBits } = this.compact;
-      const block = new Float32Array(blockRows * cols);
-      for (let r0 = 0; r0 < x.rows; r0 += blockRows) {
-        const n = Math.min(blockRows, x.rows - r0);
-        if (copyBlock32(x.data, r0 * cols, n * cols, block)) throw nanError();
-        for (let t = 0; t < roots.length; t++) {
-          walkCompact(thresholds, words, featureBits, leaves, width, roots[t], leafBase[t], block, n, cols, out, r0 * outWidth + columns[t], outWidth);
-        }
-      }
-      return;
-    }
-    const wide = this.wide!;
-    const block = new Float64Array(blockRows * cols);
+    const { steps } = this;
+    const rowBytes = Math.max(steps ? steps.blockRowBytes : 0, this.wide ? cols * 8 : 0);
+    const blockRows = Math.max(4, Math.min(x.rows, this.small ? SMALL_BLOCK_ROWS : Math.floor(LARGE_BLOCK_BYTES / rowBytes)));
+    const { roots, columns, leaves, width } = this;
+    const stepBlock = steps?.newBlock(blockRows);
+    const wideBlock = this.wide ? new Float64Array(blockRows * cols) : null;
     for (let r0 = 0; r0 < x.rows; r0 += blockRows) {
       const n = Math.min(blockRows, x.rows - r0);
-      const hasNaN = copyBlock64(x.data, r0 * cols, n * cols, block, this.precision === 'float32');
+      const hasNaN = steps && stepBlock ? steps.fill(x.data, r0, n, cols, stepBlock) : copyBlock64(x.data, r0 * cols, n * cols, wideBlock!, this.precision === 'float32');
       if (hasNaN && !this.acceptsNaN) throw nanError();
+      if (steps && stepBlock && !hasNaN) {
+        for (let t = 0; t < roots.length; t++) steps.walk(roots[t], stepBlock, n, leaves, width, out, r0 * outWidth + columns[t], outWidth);
+        continue;
+      }
+      const wide = this.wide!;
+      if (steps) copyBlock64(x.data, r0 * cols, n * cols, wideBlock!, this.precision === 'float32');
       for (let t = 0; t < roots.length; t++) {
         const at = r0 * outWidth + columns[t];
-        if (hasNaN) walkWideNaN(wide.thresholds, wide.ints, wide.missingLeft!, leaves, width, roots[t], block, n, cols, out, at, outWidth);
-        else walkWide(wide.thresholds, wide.ints, leaves, width, roots[t], block, n, cols, out, at, outWidth);
+        if (hasNaN) walkWideNaN(wide.thresholds, wide.ints, wide.missingLeft!, leaves, width, roots[t], wideBlock!, n, cols, out, at, outWidth);
+        else walkWide(wide.thresholds, wide.ints, leaves, width, roots[t], wideBlock!, n, cols, out, at, outWidth);
       }
     }
   }
@@ -157,6 +116,66 @@ export class FlatForest {
 
 function nanError(): MlflowError {
   return new MlflowError('Input X contains NaN; this tree model does not accept missing values', 'INVALID_PARAMETER_VALUE');
+}
+
+/** Every tree's nodes in preorder, one record per node in parallel arrays (ids are positions). */
+interface Nodes {
+  roots: Int32Array;
+  /** The split's feature; -1 at a leaf. */
+  feature: Int32Array;
+  threshold: Float64Array;
+  /** A split's right child id; a leaf's number in `leaves`. */
+  next: Int32Array;
+  /** 1 where NaN goes left; null when the trees refuse NaN. */
+  missingLeft: Uint8Array | null;
+  leaves: Float64Array;
+  maxFeature: number;
+  maxRightDistance: number;
+}
+
+function layOut(trees: readonly TreeSource[], width: number, acceptsNaN: boolean): Nodes {
+  const order = trees.map((t, ti) => preorder(t, ti));
+  let leafCount = 0;
+  let size = 0;
+  let maxFeature = -1;
+  let maxRightDistance = 0;
+  for (const o of order) {
+    leafCount += o.leaves;
+    size += o.nodes.length;
+    maxFeature = Math.max(maxFeature, o.maxFeature);
+    maxRightDistance = Math.max(maxRightDistance, o.maxRightDistance);
+  }
+  const n: Nodes = {
+    roots: new Int32Array(trees.length),
+    feature: new Int32Array(size),
+    threshold: new Float64Array(size),
+    next: new Int32Array(size),
+    missingLeft: acceptsNaN ? new Uint8Array(size) : null,
+    leaves: new Float64Array(leafCount * width),
+    maxFeature,
+    maxRightDistance,
+  };
+  let id = 0;
+  let leaf = 0;
+  order.forEach((o, ti) => {
+    const t = trees[ti];
+    const root = id;
+    n.roots[ti] = root;
+    for (let k = 0; k < o.nodes.length; k++, id++) {
+      const node = o.nodes[k];
+      if (t.isLeaf(node)) {
+        t.leafValues(node, n.leaves, leaf * width);
+        n.feature[id] = -1;
+        n.next[id] = leaf++;
+        continue;
+      }
+      n.feature[id] = t.feature[node];
+      n.threshold[id] = t.threshold[node];
+      n.next[id] = root + o.rightOf[k];
+      if (n.missingLeft) n.missingLeft[id] = t.missingLeft![node] !== 0 ? 1 : 0;
+    }
+  });
+  return n;
 }
 
 /** A tree's reachable nodes in preorder (left before right), with each split's right child as a position in that order. */
@@ -198,28 +217,158 @@ function preorder(t: TreeSource, ti: number) {
   return { nodes, rightOf, leaves, maxFeature, maxRightDistance };
 }
 
-/** The 8-byte layout (see FlatForest). */
-class Compact {
-  readonly thresholds: Float32Array;
+/**
+ * The step layout (see FlatForest): per node one int32 word, the feature in the low `featureBits`
+ * bits, then (binned) the threshold's rank in 8 bits, then the distance to the right child. A
+ * leaf is a split on the sentinel column `mask` (all feature bits set) whose right child is
+ * itself: the block holds +Infinity (or bin 255) there and the leaf's threshold is 0 (rank 0),
+ * so a row at its leaf "goes right" by 0 and stays. Blocks are `mask + 1` columns wide.
+ */
+class Steps {
   readonly words: Int32Array;
-  readonly featureBits: number;
-  private readonly leafMark: number;
+  /** float32 precision: each node's threshold (0 at a leaf); null when binned. */
+  readonly thresholds: Float32Array | null;
+  /** Binned: per feature, its distinct thresholds sorted, padded to 255 with +Infinity. */
+  readonly edges: Float64Array | null;
+  /** Each node's leaf number (leaves only). */
+  readonly leafOf: Int32Array;
+  readonly mask: number;
+  /** A node's word is words[id * wordAt + wordAt - 1] (its threshold, float32, just before). */
+  private readonly wordAt: number;
+  /** Where the right-child distance starts in a word. */
+  readonly shift: number;
+  readonly bytesPerNode: number;
+  readonly blockRowBytes: number;
+  private readonly usedFeatures: number;
 
-  constructor(nodes: number, featureBits: number) {
-    const buf = new ArrayBuffer(nodes * 8);
-    this.thresholds = new Float32Array(buf);
+  private constructor(nodes: Nodes, featureBits: number, edges: Float64Array | null) {
+    const size = nodes.feature.length;
+    this.mask = (1 << featureBits) - 1;
+    this.edges = edges;
+    this.shift = featureBits + (edges ? 8 : 0);
+    this.usedFeatures = nodes.maxFeature + 1;
+    // float32: [threshold, word] side by side, so that a step reads one cache line
+    const buf = new ArrayBuffer(size * (edges ? 4 : 8));
     this.words = new Int32Array(buf);
-    this.featureBits = featureBits;
-    this.leafMark = (1 << featureBits) - 1;
+    this.thresholds = edges ? null : new Float32Array(buf);
+    this.wordAt = edges ? 1 : 2;
+    this.leafOf = new Int32Array(size);
+    this.bytesPerNode = edges ? 8 : 12;
+    this.blockRowBytes = (this.mask + 1) * (edges ? 1 : 4);
+    for (let id = 0; id < size; id++) {
+      const f = nodes.feature[id];
+      const at = id * this.wordAt + this.wordAt - 1;
+      if (f < 0) {
+        this.words[at] = this.mask;
+        this.leafOf[id] = nodes.next[id];
+        continue;
+      }
+      const distance = (nodes.next[id] - id) << this.shift;
+      if (edges) {
+        const rank = lowerBound(edges, f * MAX_BIN_EDGES, nodes.threshold[id]);
+        this.words[at] = f | (rank << featureBits) | distance;
+      } else {
+        this.thresholds![at - 1] = floorFloat32(nodes.threshold[id]);
+        this.words[at] = f | distance;
+      }
+    }
   }
 
-  setSplit(id: number, feature: number, threshold: number, right: number): void {
-    this.thresholds[id * 2] = floorFloat32(threshold);
-    this.words[id * 2 + 1] = feature | ((right - id) << this.featureBits);
+  /** The step layout for these nodes, or null when it cannot hold them. */
+  static build(nodes: Nodes, precision: SplitPrecision): Steps | null {
+    const featureBits = 32 - Math.clz32(nodes.maxFeature + 1);
+    if (featureBits > MAX_STEP_FEATURE_BITS) return null;
+    const edges = precision === 'float64' ? binEdges(nodes) : null;
+    if (precision === 'float64' && edges === null) return null;
+    const distanceBits = 31 - featureBits - (edges ? 8 : 0);
+    if (nodes.maxRightDistance >= 2 ** distanceBits) return null;
+    return new Steps(nodes, featureBits, edges);
   }
 
-  setLeaf(id: number, leafInTree: number): void {
-    this.words[id * 2 + 1] = this.leafMark | (leafInTree << this.featureBits);
+  newBlock(rows: number): Float32Array | Uint8Array {
+    return this.edges ? new Uint8Array(rows * (this.mask + 1)) : new Float32Array(rows * (this.mask + 1));
+  }
+
+  /** Writes rows [r0, r0 + n) of x into the block (as float32, or as bins); true if X holds a NaN there. */
+  fill(x: Float64Array, r0: number, n: number, cols: number, block: Float32Array | Uint8Array): boolean {
+    const stride = this.mask + 1;
+    const nan = hasNaN(x, r0 * cols, n * cols);
+    if (nan) return true;
+    if (block instanceof Uint8Array) {
+      for (let f = 0; f < this.usedFeatures; f++) binColumn(x, r0 * cols + f, n, cols, this.edges!, f * MAX_BIN_EDGES, block, f, stride);
+      for (let r = 0; r < n; r++) block[r * stride + this.mask] = 255;
+    } else {
+      copyColumns32(x, r0 * cols, n, cols, this.usedFeatures, block, stride);
+      for (let r = 0; r < n; r++) block[r * stride + this.mask] = Infinity;
+    }
+    return false;
+  }
+
+  walk(root: number, block: Float32Array | Uint8Array, n: number, leaves: Float64Array, width: number, out: Float64Array, at: number, outWidth: number): void {
+    if (block instanceof Uint8Array) walkBins(this.words, this.leafOf, this.mask, this.shift, leaves, width, root, block, n, out, at, outWidth);
+    else walkFloat32(this.words, this.thresholds!, this.leafOf, this.mask, this.shift, leaves, width, root, block, n, out, at, outWidth);
+  }
+}
+
+/**
+ * Per feature, the distinct thresholds of its splits, sorted and padded to 255 with +Infinity;
+ * null when a feature has more than 255 or a threshold is NaN (no bin number orders it).
+ */
+function binEdges(nodes: Nodes): Float64Array | null {
+  const per: number[][] = Array.from({ length: nodes.maxFeature + 1 }, () => []);
+  for (let id = 0; id < nodes.feature.length; id++) {
+    const f = nodes.feature[id];
+    if (f < 0) continue;
+    const t = nodes.threshold[id];
+    if (t !== t) return null;
+    per[f].push(t);
+  }
+  const edges = new Float64Array(per.length * MAX_BIN_EDGES).fill(Infinity);
+  for (let f = 0; f < per.length; f++) {
+    // -0 and 0 are one threshold (x <= -0 is x <= 0)
+    const sorted = per[f].sort((a, b) => a - b).filter((t, i, a) => i === 0 || t !== a[i - 1]);
+    if (sorted.length > MAX_BIN_EDGES) return null;
+    edges.set(sorted, f * MAX_BIN_EDGES);
+  }
+  return edges;
+}
+
+/** How many of edges[from .. from + 255) are below v (a binary search in 8 fixed steps). */
+function lowerBound(edges: Float64Array, from: number, v: number): number {
+  let p = 0;
+  for (let step = 128; step >= 1; step >>= 1) if (edges[from + p + step - 1] < v) p += step;
+  return p;
+}
+
+function hasNaN(x: Float64Array, from: number, n: number): boolean {
+  let nan = false;
+  for (let i = from; i < from + n; i++) if (x[i] !== x[i]) nan = true;
+  return nan;
+}
+
+/** One feature's values of n rows as bins, into block column `col`: a column at a time, so its edges stay in L1. */
+function binColumn(x: Float64Array, from: number, n: number, cols: number, edges: Float64Array, e: number, block: Uint8Array, col: number, stride: number): void {
+  for (let r = 0; r < n; r++) {
+    const v = x[from + r * cols];
+    let p = 0;
+    p += +(edges[e + 127] < v) << 7;
+    p += +(edges[e + p + 63] < v) << 6;
+    p += +(edges[e + p + 31] < v) << 5;
+    p += +(edges[e + p + 15] < v) << 4;
+    p += +(edges[e + p + 7] < v) << 3;
+    p += +(edges[e + p + 3] < v) << 2;
+    p += +(edges[e + p + 1] < v) << 1;
+    p += +(edges[e + p] < v);
+    block[r * stride + col] = p;
+  }
+}
+
+/** The first `used` columns of n rows, rounded to float32 (numpy's astype(float32)). */
+function copyColumns32(x: Float64Array, from: number, n: number, cols: number, used: number, block: Float32Array, stride: number): void {
+  for (let r = 0; r < n; r++) {
+    const s = from + r * cols;
+    const d = r * stride;
+    for (let j = 0; j < used; j++) block[d + j] = x[s + j];
   }
 }
 
@@ -230,23 +379,17 @@ class Wide {
   /** Per node, 1 where NaN goes left; null when the trees refuse NaN. */
   readonly missingLeft: Uint8Array | null;
 
-  constructor(nodes: number, hasMissing: boolean) {
-    const buf = new ArrayBuffer(nodes * 16);
+  constructor(nodes: Nodes) {
+    const size = nodes.feature.length;
+    const buf = new ArrayBuffer(size * 16);
     this.thresholds = new Float64Array(buf);
     this.ints = new Int32Array(buf);
-    this.missingLeft = hasMissing ? new Uint8Array(nodes) : null;
-  }
-
-  setSplit(id: number, feature: number, threshold: number, right: number, missingLeft: boolean): void {
-    this.thresholds[id * 2] = threshold;
-    this.ints[id * 4 + 2] = feature;
-    this.ints[id * 4 + 3] = right;
-    if (this.missingLeft) this.missingLeft[id] = missingLeft ? 1 : 0;
-  }
-
-  setLeaf(id: number, leaf: number): void {
-    this.ints[id * 4 + 2] = -1;
-    this.ints[id * 4 + 3] = leaf;
+    this.missingLeft = nodes.missingLeft;
+    for (let id = 0; id < size; id++) {
+      this.thresholds[id * 2] = nodes.threshold[id];
+      this.ints[id * 4 + 2] = nodes.feature[id];
+      this.ints[id * 4 + 3] = nodes.next[id];
+    }
   }
 }
 
@@ -265,17 +408,6 @@ export function floorFloat32(v: number): number {
   return F32[0];
 }
 
-/** Copies n values of X into a float32 block (numpy's astype(float32)); true if one is NaN. */
-function copyBlock32(src: Float64Array, from: number, n: number, block: Float32Array): boolean {
-  let nan = false;
-  for (let i = 0; i < n; i++) {
-    const v = src[from + i];
-    block[i] = v;
-    if (v !== v) nan = true;
-  }
-  return nan;
-}
-
 /** Copies n values of X into a float64 block, rounded to float32 if asked; true if one is NaN. */
 function copyBlock64(src: Float64Array, from: number, n: number, block: Float64Array, f32: boolean): boolean {
   let nan = false;
@@ -290,27 +422,107 @@ function copyBlock64(src: Float64Array, from: number, n: number, block: Float64A
 // The walks below are the hot loops: plain functions of typed arrays, so V8 keeps them
 // monomorphic. Each walks one tree over the n rows of a block and adds the reached leaf's
 // values to out[at + r * outWidth + j].
+// A step: node += 1 (left: the next node) or the right distance d, as (d - 1) & -(goRight),
+// where goRight is !(x <= t): a NaN threshold sends every row right, as scikit-learn's test.
 
-function walkCompact(
-  thresholds: Float32Array, words: Int32Array, featureBits: number, leaves: Float64Array, width: number, root: number,
-  leafBase: number, block: Float32Array, n: number, cols: number, out: Float64Array, at: number, outWidth: number,
+function walkFloat32(
+  words: Int32Array, thr: Float32Array, leafOf: Int32Array, mask: number, shift: number, leaves: Float64Array, width: number,
+  root: number, block: Float32Array, n: number, out: Float64Array, at: number, outWidth: number,
 ): void {
-  // int32, like every value in this loop: a float mask (2 ** bits - 1) made it several times slower
-  const mask = (1 << featureBits) - 1;
-  for (let r = 0; r < n; r++) {
-    const base = r * cols;
+  const stride = mask + 1;
+  let r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const b0 = r * stride;
+    const b1 = b0 + stride;
+    const b2 = b1 + stride;
+    const b3 = b2 + stride;
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    let w0 = words[root * 2 + 1];
+    let w1 = w0;
+    let w2 = w0;
+    let w3 = w0;
+    // the feature bits are all set, for all four, only once all four are at their leaves
+    while ((w0 & w1 & w2 & w3 & mask) !== mask) {
+      n0 += 1 + (((w0 >> shift) - 1) & -+!(block[b0 + (w0 & mask)] <= thr[n0 * 2]));
+      n1 += 1 + (((w1 >> shift) - 1) & -+!(block[b1 + (w1 & mask)] <= thr[n1 * 2]));
+      n2 += 1 + (((w2 >> shift) - 1) & -+!(block[b2 + (w2 & mask)] <= thr[n2 * 2]));
+      n3 += 1 + (((w3 >> shift) - 1) & -+!(block[b3 + (w3 & mask)] <= thr[n3 * 2]));
+      w0 = words[n0 * 2 + 1];
+      w1 = words[n1 * 2 + 1];
+      w2 = words[n2 * 2 + 1];
+      w3 = words[n3 * 2 + 1];
+    }
+    addLeaf(leaves, width, leafOf[n0], out, at + r * outWidth);
+    addLeaf(leaves, width, leafOf[n1], out, at + (r + 1) * outWidth);
+    addLeaf(leaves, width, leafOf[n2], out, at + (r + 2) * outWidth);
+    addLeaf(leaves, width, leafOf[n3], out, at + (r + 3) * outWidth);
+  }
+  for (; r < n; r++) {
+    const b = r * stride;
     let node = root;
     let w = words[node * 2 + 1];
-    let f = w & mask;
-    while (f !== mask) {
-      node = block[base + f] <= thresholds[node * 2] ? node + 1 : node + (w >> featureBits);
+    while ((w & mask) !== mask) {
+      node += 1 + (((w >> shift) - 1) & -+!(block[b + (w & mask)] <= thr[node * 2]));
       w = words[node * 2 + 1];
-      f = w & mask;
     }
-    const li = (leafBase + (w >> featureBits)) * width;
-    const o = at + r * outWidth;
-    for (let j = 0; j < width; j++) out[o + j] += leaves[li + j];
+    addLeaf(leaves, width, leafOf[node], out, at + r * outWidth);
   }
+}
+
+/** walkFloat32 on bins: the threshold's rank sits in the word, above the feature. */
+function walkBins(
+  words: Int32Array, leafOf: Int32Array, mask: number, shift: number, leaves: Float64Array, width: number,
+  root: number, block: Uint8Array, n: number, out: Float64Array, at: number, outWidth: number,
+): void {
+  const stride = mask + 1;
+  const rankShift = shift - 8;
+  let r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const b0 = r * stride;
+    const b1 = b0 + stride;
+    const b2 = b1 + stride;
+    const b3 = b2 + stride;
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    let w0 = words[root];
+    let w1 = w0;
+    let w2 = w0;
+    let w3 = w0;
+    while ((w0 & w1 & w2 & w3 & mask) !== mask) {
+      n0 += 1 + (((w0 >> shift) - 1) & -+(block[b0 + (w0 & mask)] > ((w0 >> rankShift) & 255)));
+      n1 += 1 + (((w1 >> shift) - 1) & -+(block[b1 + (w1 & mask)] > ((w1 >> rankShift) & 255)));
+      n2 += 1 + (((w2 >> shift) - 1) & -+(block[b2 + (w2 & mask)] > ((w2 >> rankShift) & 255)));
+      n3 += 1 + (((w3 >> shift) - 1) & -+(block[b3 + (w3 & mask)] > ((w3 >> rankShift) & 255)));
+      w0 = words[n0];
+      w1 = words[n1];
+      w2 = words[n2];
+      w3 = words[n3];
+    }
+    addLeaf(leaves, width, leafOf[n0], out, at + r * outWidth);
+    addLeaf(leaves, width, leafOf[n1], out, at + (r + 1) * outWidth);
+    addLeaf(leaves, width, leafOf[n2], out, at + (r + 2) * outWidth);
+    addLeaf(leaves, width, leafOf[n3], out, at + (r + 3) * outWidth);
+  }
+  for (; r < n; r++) {
+    const b = r * stride;
+    let node = root;
+    let w = words[node];
+    while ((w & mask) !== mask) {
+      node += 1 + (((w >> shift) - 1) & -+(block[b + (w & mask)] > ((w >> rankShift) & 255)));
+      w = words[node];
+    }
+    addLeaf(leaves, width, leafOf[node], out, at + r * outWidth);
+  }
+}
+
+function addLeaf(leaves: Float64Array, width: number, leaf: number, out: Float64Array, o: number): void {
+  const li = leaf * width;
+  for (let j = 0; j < width; j++) out[o + j] += leaves[li + j];
 }
 
 function walkWide(
@@ -325,9 +537,7 @@ function walkWide(
       node = block[base + f] <= thresholds[node * 2] ? node + 1 : ints[node * 4 + 3];
       f = ints[node * 4 + 2];
     }
-    const li = ints[node * 4 + 3] * width;
-    const o = at + r * outWidth;
-    for (let j = 0; j < width; j++) out[o + j] += leaves[li + j];
+    addLeaf(leaves, width, ints[node * 4 + 3], out, at + r * outWidth);
   }
 }
 
@@ -346,8 +556,6 @@ function walkWideNaN(
       node = left ? node + 1 : ints[node * 4 + 3];
       f = ints[node * 4 + 2];
     }
-    const li = ints[node * 4 + 3] * width;
-    const o = at + r * outWidth;
-    for (let j = 0; j < width; j++) out[o + j] += leaves[li + j];
+    addLeaf(leaves, width, ints[node * 4 + 3], out, at + r * outWidth);
   }
 }

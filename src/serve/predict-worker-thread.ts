@@ -1,0 +1,35 @@
+// A `models predict --workers` thread: loads the model as the main thread did (same URI, same
+// flavor), then scores each table batch it is sent, as batchPredict scores one in its own thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { MlflowError, type ErrorCode } from '../errors.js';
+import { castToSchema, loadPredictor } from '../pyfunc/index.js';
+import { frameFromMessage, frameToMessage, toBatchOutput } from './batch-output.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './predict-workers.js';
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+
+function errorOf(err: unknown): { message: string; code: ErrorCode | null } {
+  return { message: err instanceof Error ? err.message : String(err), code: err instanceof MlflowError ? err.errorCode : null };
+}
+
+try {
+  // the main thread already printed any warning the load gives
+  const predictor = await loadPredictor(setup.uri, { ...setup.options, flavor: setup.flavor, onWarning: () => undefined });
+  port.on('message', (m: ToWorker) => {
+    void (async () => {
+      let reply: FromWorker;
+      try {
+        const output = await predictor.predict(castToSchema(frameFromMessage(m.batch), predictor.metadata.getInputSchema()));
+        const out = toBatchOutput(output, setup.json);
+        reply = { kind: 'done', id: m.id, output: 'json' in out ? out : { frame: frameToMessage(out.frame) } };
+      } catch (err) {
+        reply = { kind: 'error', id: m.id, error: errorOf(err) };
+      }
+      port.postMessage(reply);
+    })();
+  });
+  port.postMessage({ kind: 'ready' } satisfies FromWorker);
+} catch (err) {
+  port.postMessage({ kind: 'failed', error: errorOf(err) } satisfies FromWorker);
+}

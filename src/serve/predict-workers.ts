@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { MlflowError, type ErrorCode } from '../errors.js';
+import type { LoadOptions } from '../flavors/flavor.js';
+import type { Frame } from '../frame/index.js';
+import { frameFromMessage, frameToMessage, type BatchOutput, type FrameMessage } from './batch-output.js';
+
+/** How a worker thread loads the model: as the main thread did. */
+export interface WorkerModel {
+  uri: string;
+  options: Pick<LoadOptions, 'runtime' | 'envManager'>;
+}
+
+/** What a thread is started with (its workerData). */
+export interface WorkerSetup extends WorkerModel {
+  /** The flavor the main thread's predictor has: the thread loads that one. */
+  flavor: string;
+  /** Predictions as JSON text, else as a table. */
+  json: boolean;
+}
+
+type ErrorMessage = { message: string; code: ErrorCode | null };
+
+export type ToWorker = { id: number; batch: FrameMessage };
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'failed'; error: ErrorMessage }
+  | { kind: 'done'; id: number; output: { json: string } | { frame: FrameMessage } }
+  | { kind: 'error'; id: number; error: ErrorMessage };
+
+interface Pending {
+  resolve: (out: BatchOutput) => void;
+  reject: (err: Error) => void;
+}
+
+/** The error a thread reported, as the main thread would have thrown it. */
+function rebuild(e: ErrorMessage): Error {
+  return e.code === null ? new Error(e.message) : new MlflowError(e.message, e.code);
+}
+
+/** A thread running predict-worker-thread: from the compiled .js, or from the .ts sources through tsx (tests, bench). */
+function startThread(setup: WorkerSetup): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./predict-worker-thread.js', here), { workerData: setup });
+  const entry = new URL('./predict-worker-thread.ts', here).href;
+  // tsx's ESM API (require.resolve would give its CommonJS build, which cannot register from here)
+  const pkg = createRequire(here).resolve('tsx/package.json');
+  const exports = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
+  const tsx = pathToFileURL(join(dirname(pkg), exports['./esm/api'].import.default)).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData: setup });
+}
+
+/** One thread and the batches it is scoring. */
+class Thread {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  readonly ready: Promise<void>;
+  private failure: Error | undefined;
+
+  constructor(setup: WorkerSetup) {
+    this.worker = startThread(setup);
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on('message', (m: FromWorker) => {
+        if (m.kind === 'ready') resolve();
+        else if (m.kind === 'failed') reject(rebuild(m.error));
+        else this.settle(m);
+      });
+      // an uncaught error in the thread, or its end, fails what it was doing
+      this.worker.on('error', (err) => this.fail(err, reject));
+      this.worker.on('exit', (code) => this.fail(new MlflowError(`A models predict worker thread exited (code ${code})`, 'INTERNAL_ERROR'), reject));
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  score(id: number, batch: Frame): Promise<BatchOutput> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, batch: frameToMessage(batch) } satisfies ToWorker);
+    });
+  }
+
+  private settle(m: Extract<FromWorker, { id: number }>): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.kind === 'error') p.reject(rebuild(m.error));
+    else p.resolve('json' in m.output ? m.output : { frame: frameFromMessage(m.output.frame) });
+  }
+
+  private fail(err: Error, rejectReady: (err: Error) => void): void {
+    this.failure ??= err;
+    rejectReady(err);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+/**
+ * `models predict --workers N`: N worker threads, each with its own copy of the model, scoring
+ * table batches. `score` hands a batch to the thread with the fewest batches waiting; the caller
+ * awaits the results in its own order.
+ */
+export class PredictWorkers {
+  private nextId = 0;
+  private readonly threads: Thread[];
+  /** Resolves once every thread has loaded the model; rejects with the first load failure. */
+  readonly ready: Promise<void>;
+
+  /** Starts `count` threads; `close` stops them, loaded or not. */
+  constructor(count: number, setup: WorkerSetup) {
+    this.threads = Array.from({ length: count }, () => new Thread(setup));
+    this.ready = Promise.all(this.threads.map((t) => t.ready)).then(() => undefined);
+    this.ready.catch(() => undefined);
+  }
+
+  score(batch: Frame): Promise<BatchOutput> {
+    let best = this.threads[0];
+    for (const t of this.threads) if (t.pending.size < best.pending.size) best = t;
+    return best.score(this.nextId++, batch);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}

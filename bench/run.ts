@@ -33,6 +33,8 @@ import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
 import { benchBatchWorkers } from './batch-workers.js';
 import { benchKerasVsTensorflow } from './keras-vs-tensorflow.js';
+import { benchInstallSize } from './install-size.js';
+import { benchStartup } from './startup.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const BATCH_ROWS = Number(process.env.BENCH_ROWS ?? Math.min(1_000_000, Math.round(100_000 * DURATION)));
@@ -80,6 +82,9 @@ section('9. Hostile request bodies: read time vs pandas 1.5.3', benchHostileRequ
 
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 section('10. XGBoost, LightGBM and ONNX: native vs the library, and 1-row serving', await benchBoosters(BATCH_ROWS, Math.max(1, DURATION / 2)));
+
+section('11. Install size per profile (npm pack, then installs from the npm cache)', await benchInstallSize());
+section('12. Start-up: import, models predict, server ready vs node -e 0', await benchStartup());
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

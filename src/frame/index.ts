@@ -8,8 +8,6 @@ export type { ReadRequestOptions, ReadsAsFloat } from './read-options.js';
 export { parseCsvRequest } from './request-csv.js';
 export { frameRowsToJson, frameToJsonRecords, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson } from './predictions-json.js';
 export { sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
-export { frameToArrow, frameFromArrow } from './arrow.js';
-export { frameToParquetColumns, ParquetFrameWriter, readParquetBatches } from './parquet.js';
 export { frameToCsv } from './csv-write.js';
 export { readFrameBatches, type BatchFormat, type BatchSource, type ReadBatchesOptions } from './batch-read.js';
 export { createFrameWriter, type FrameWriter } from './batch-write.js';

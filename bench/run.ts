@@ -36,6 +36,8 @@ import { benchTensorflow } from './tensorflow.js';
 import { benchBatchWorkers } from './batch-workers.js';
 import { benchKerasVsTensorflow } from './keras-vs-tensorflow.js';
 import { benchBatching } from './batching.js';
+import { benchInstallSize } from './install-size.js';
+import { benchStartup } from './startup.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const BATCH_ROWS = Number(process.env.BENCH_ROWS ?? Math.min(1_000_000, Math.round(100_000 * DURATION)));
@@ -85,6 +87,9 @@ process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 section('10. XGBoost, LightGBM and ONNX: native vs the library, and 1-row serving', await benchBoosters(BATCH_ROWS, Math.max(1, DURATION / 2)));
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 section('11. Adaptive batching: 64 clients sending 1-row requests, with and without batching', await benchBatching(DURATION));
+
+section('12. Install size per profile (npm pack, then installs from the npm cache)', await benchInstallSize());
+section('13. Start-up: import, models predict, server ready vs node -e 0', await benchStartup());
 
 process.stdout.write(
   `\nload average (1/5/15 min) at end: ${loadAverage()}; total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

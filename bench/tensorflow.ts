@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/flavors/tensorflow/tf.js';
 import { makeTensor, type Tensor } from '../src/frame/tensor.js';
 import { onTfBackend, type TfBackend } from '../src/flavors/tensorflow/backend.js';
 import { loadSavedModelSignature, readSavedModelProto, selectMetaGraph, signatureKeys } from '../src/flavors/tensorflow/saved-model.js';

@@ -39,7 +39,8 @@ export interface LoadContext {
 
 /** A loaded model as a flavor hands it to pyfunc, which wraps it with signature enforcement. */
 export interface FlavorModel {
-  predict(input: PredictInput, params?: Params): PredictOutput | Promise<PredictOutput>;
+  /** `options.signal`: a flavor that can stop work in flight (the Python bridge) listens to it. */
+  predict(input: PredictInput, params?: Params, options?: { signal?: AbortSignal }): PredictOutput | Promise<PredictOutput>;
   close?(): void | Promise<void>;
 }
 

@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { RecordBatchReader } from 'apache-arrow';
 import { MlflowError } from '../errors.js';
-import { frameFromArrow } from './arrow.js';
 import { csvLayout, csvRowsToFrame, type CsvLayout } from './csv-columns.js';
 import { CsvRows, CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import { assertExactIntegers } from './exact-integer.js';
@@ -10,8 +8,6 @@ import { Frame, isFrame } from './frame.js';
 import { frameFromRecords } from './frame-from-json.js';
 import { sliceFrame } from './frame-rows.js';
 import { JsonSyntaxError, parseJsonText } from './json-text.js';
-import { asyncBufferFromFile } from 'hyparquet';
-import { readParquetBatches } from './parquet.js';
 import type { ReadRequestOptions } from './read-options.js';
 import { parseJsonRequest } from './request-json.js';
 import { lineByteOffset, withRowOrigin } from './row-origin.js';
@@ -232,7 +228,9 @@ async function* readJsonBatches(source: BatchSource, batchRows: number, reading:
   for (let start = 0; start < frame.numRows; start += batchRows) yield sliceFrame(frame, start, start + batchRows);
 }
 
+// Parquet and Arrow are loaded when a batch of that format is read: importing mlflow-ts stays fast.
 async function* readParquetSource(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+  const [{ asyncBufferFromFile }, { readParquetBatches }] = await Promise.all([import('hyparquet'), import('./parquet.js')]);
   let file;
   if (typeof source === 'string') {
     file = await asyncBufferFromFile(source);
@@ -252,6 +250,7 @@ async function* readParquetSource(source: BatchSource, batchRows: number): Async
 }
 
 async function* readArrowBatches(source: BatchSource, batchRows: number): AsyncGenerator<Frame> {
+  const [{ RecordBatchReader }, { frameFromArrow }] = await Promise.all([import('apache-arrow'), import('./arrow.js')]);
   let reader;
   try {
     const input = typeof source === 'string' ? await readArrowInput(source) : source;

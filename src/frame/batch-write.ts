@@ -1,13 +1,9 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { RecordBatchFileWriter } from 'apache-arrow';
-import { fileWriter } from 'hyparquet-writer';
 import { MlflowError } from '../errors.js';
-import { frameToArrow } from './arrow.js';
 import { frameToCsv } from './csv-write.js';
 import type { Frame } from './frame.js';
 import type { BatchFormat } from './batch-read.js';
-import { ParquetFrameWriter } from './parquet.js';
 import { frameRowsToJson } from './predictions-json.js';
 
 /** Writes Frames one after another into one output file. */
@@ -79,21 +75,38 @@ class TextFrameWriter implements FrameWriter {
   }
 }
 
+/**
+ * Parquet and Arrow writers are made when the first batch comes, with their libraries loaded
+ * then: importing mlflow-ts stays fast. A failure to start is reported by write and close.
+ */
+function lazily<T>(start: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => (started ??= start());
+}
+
 function parquetWriter(path: string): FrameWriter {
-  const writer = new ParquetFrameWriter(fileWriter(path));
+  const writer = lazily(async () => {
+    const [{ fileWriter }, { ParquetFrameWriter }] = await Promise.all([import('hyparquet-writer'), import('./parquet.js')]);
+    return new ParquetFrameWriter(fileWriter(path));
+  });
   return {
-    write: async (frame) => writer.write(frame),
-    close: async () => writer.close(),
+    write: async (frame) => (await writer()).write(frame),
+    close: async () => (await writer()).close(),
   };
 }
 
 function arrowWriter(path: string): FrameWriter {
-  const writer = new RecordBatchFileWriter();
-  const out = createWriteStream(path);
-  writer.toNodeStream().pipe(out);
+  const arrow = lazily(async () => {
+    const [{ RecordBatchFileWriter }, { frameToArrow }] = await Promise.all([import('apache-arrow'), import('./arrow.js')]);
+    const writer = new RecordBatchFileWriter();
+    const out = createWriteStream(path);
+    writer.toNodeStream().pipe(out);
+    return { writer, out, frameToArrow };
+  });
   let schema: string | undefined;
   return {
     write: async (frame) => {
+      const { writer, frameToArrow } = await arrow();
       const table = frameToArrow(frame);
       const s = table.schema.fields.map((f) => `${f.name}:${f.type}`).join(',');
       if (schema !== undefined && s !== schema) {
@@ -104,6 +117,7 @@ function arrowWriter(path: string): FrameWriter {
       for (const batch of table.batches) writer.write(batch);
     },
     close: async () => {
+      const { writer, out } = await arrow();
       writer.finish();
       await once(out, 'finish');
     },

@@ -10,8 +10,6 @@ export {
   frameRowsToJson, frameToJsonRecords, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson,
 } from './predictions-json.js';
 export { concatFrames, sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
-export { frameToArrow, frameFromArrow } from './arrow.js';
-export { frameToParquetColumns, ParquetFrameWriter, readParquetBatches } from './parquet.js';
 export { frameToCsv } from './csv-write.js';
 export { readFrameBatches, type BatchFormat, type BatchSource, type ReadBatchesOptions } from './batch-read.js';
 export { createFrameWriter, type FrameWriter } from './batch-write.js';

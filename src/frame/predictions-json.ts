@@ -1,4 +1,4 @@
-import { pyJsonDumps } from '../model/python-json.js';
+import { pyJsonDumps } from '../formats/python-json.js';
 import { isFrame, type Column, type Frame } from './frame.js';
 import { floatRepr } from './python-text.js';
 import { isTensor, type Tensor } from './tensor.js';

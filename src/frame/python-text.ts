@@ -1,4 +1,4 @@
-import { pyFloatRepr } from '../model/python-json.js';
+import { pyFloatRepr } from '../formats/python-json.js';
 
 /**
  * Python's text forms of values, for messages that must read as MLflow's (which Python writes

@@ -5,7 +5,8 @@
  * with resolveInside/flavorPath. URIs other than paths and file:// resolve through resolvers that
  * store/ registers (registerModelUriResolver); model/ never imports store/.
  */
-export { Model, MLMODEL_FILE_NAME, type FlavorConf, type ModelInit, type SavedInputExampleInfo } from './model.js';
+export { Model, MLMODEL_FILE_NAME, type FlavorConf, type ModelInit } from './model.js';
+export type { SavedInputExampleInfo } from './input-example.js';
 export type { SaveOptions } from './save.js';
 export {
   AnyType, ArrayType, ColSpec, DATA_TYPES, MapType, ModelSignature, ObjectType, ParamSchema, ParamSpec, Property, Schema,
@@ -27,6 +28,6 @@ export {
   type CondaEnv, type PythonEnvFile, type PythonEnvironment,
 } from './environment.js';
 export { totalFileSize } from './model-size.js';
-export { PyFloat, parsePyJson, pyFloatRepr, pyJsonDumps } from './python-json.js';
+export { PyFloat, parsePyJson, pyFloatRepr, pyJsonDumps } from '../formats/python-json.js';
 export { formatUtcTime, isoformat, nowUtcTime, parseCreatedTime } from './time.js';
 export { parseYaml11, stringifyYaml11 } from './yaml.js';

@@ -1,7 +1,7 @@
 import { MlflowError } from '../errors.js';
 import { isFrame, type ColumnData, type Frame } from '../frame/frame.js';
 import { isTensor, type Tensor } from '../frame/tensor.js';
-import { PyFloat } from './python-json.js';
+import { PyFloat } from '../formats/python-json.js';
 import {
   AnyType, ArrayType, ColSpec, MapType, ModelSignature, ObjectType, ParamSchema, ParamSpec, Property, Schema, TensorSpec,
   type ColType, type DataType,

@@ -3,10 +3,18 @@ import path from 'node:path';
 import { MlflowError } from '../errors.js';
 import { Frame, isFrame, type ColumnData } from '../frame/frame.js';
 import { isTensor, type Tensor } from '../frame/tensor.js';
-import type { Model, SavedInputExampleInfo } from './model.js';
 import { resolveInside } from './path-safety.js';
 import { isoformat } from './time.js';
-import { PyFloat, parsePyJson, pyJsonDumps } from './python-json.js';
+import { PyFloat, parsePyJson, pyJsonDumps } from '../formats/python-json.js';
+
+/** `saved_input_example_info` as MLflow writes it (snake_case keys, as in the file). */
+export interface SavedInputExampleInfo {
+  artifact_path: string;
+  type: string;
+  pandas_orient?: string;
+  serving_input_path?: string;
+  [key: string]: unknown;
+}
 
 export const INPUT_EXAMPLE_FILE = 'input_example.json';
 export const SERVING_INPUT_FILE = 'serving_input_example.json';
@@ -86,7 +94,10 @@ export interface LoadedInputExample {
 }
 
 /** Reads a model's saved input example, or undefined when it has none. */
-export async function loadInputExample(modelDir: string, model: Model): Promise<LoadedInputExample | undefined> {
+export async function loadInputExample(
+  modelDir: string,
+  model: { savedInputExampleInfo?: SavedInputExampleInfo },
+): Promise<LoadedInputExample | undefined> {
   const info = model.savedInputExampleInfo;
   if (!info) return undefined;
   const read = async (rel: unknown, field: string): Promise<unknown> => {

@@ -9,17 +9,9 @@ import { checkFlavorPaths } from './path-safety.js';
 import { resolveModelDir, uriScheme } from './uri-resolver.js';
 import { parseYaml11, stringifyYaml11 } from './yaml.js';
 import { saveModelDir, type SaveOptions } from './save.js';
+import type { SavedInputExampleInfo } from './input-example.js';
 
 export const MLMODEL_FILE_NAME = 'MLmodel';
-
-/** `saved_input_example_info` as MLflow writes it (snake_case keys, as in the file). */
-export interface SavedInputExampleInfo {
-  artifact_path: string;
-  type: string;
-  pandas_orient?: string;
-  serving_input_path?: string;
-  [key: string]: unknown;
-}
 
 export type FlavorConf = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { pyFloatRepr, PyFloat } from './python-json.js';
+import { pyFloatRepr, PyFloat } from '../formats/python-json.js';
 
 /**
  * YAML text byte for byte as PyYAML's `yaml.safe_dump(data, default_flow_style=False)` writes it

@@ -3,9 +3,16 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
 import { writeEnvironmentFiles, type PythonEnvironment } from './environment.js';
-import { saveInputExample, type InputExample } from './input-example.js';
+import { saveInputExample, type InputExample, type SavedInputExampleInfo } from './input-example.js';
 import { totalFileSize } from './model-size.js';
-import type { Model } from './model.js';
+
+/** What saving needs of a `Model` (declared here so save.ts does not import model.ts, which imports it). */
+export interface SavableModel {
+  readonly flavors: Record<string, unknown>;
+  savedInputExampleInfo?: SavedInputExampleInfo;
+  modelSizeBytes?: number;
+  toYaml(): string;
+}
 
 export interface SaveOptions {
   /** Writes the flavor's own files (weights, code...) into the directory being built. */
@@ -22,7 +29,7 @@ export interface SaveOptions {
  * files, model_size_bytes (so it counts those but not MLmodel or the environment files), MLmodel,
  * environment files.
  */
-export async function saveModelDir(model: Model, dir: string, options: SaveOptions): Promise<void> {
+export async function saveModelDir(model: SavableModel, dir: string, options: SaveOptions): Promise<void> {
   const target = path.resolve(dir);
   await refuseNonEmpty(target);
   if (Object.keys(model.flavors).length === 0) {

@@ -1,5 +1,5 @@
 import { MlflowError } from '../errors.js';
-import { PyFloat, pyJsonDumps } from './python-json.js';
+import { PyFloat, pyJsonDumps } from '../formats/python-json.js';
 import { isoformat } from './time.js';
 
 /**

@@ -6,7 +6,7 @@ import '../flavors/index.js';
 import '../store/index.js';
 import { Model } from '../model/model.js';
 import { resolveModelDir } from '../model/uri-resolver.js';
-import { makePredictor, type Predictor } from './predictor.js';
+import { makePredictor, type Prediction, type Predictor } from './predictor.js';
 import { warnOnStderr, type WarningSink } from '../warnings.js';
 
 export interface LoadPredictorOptions extends LoadOptions {
@@ -37,7 +37,7 @@ const KIND_ORDER: Record<Flavor['kind'], number> = { js: 0, native: 1, python: 2
  * `python_function` section when its own section has none: a flavor with several methods
  * (predict, predict_proba, ...) calls the one `conf.predict_fn` names.
  */
-export async function loadPredictor(uri: string, options: LoadPredictorOptions = {}): Promise<Predictor> {
+export async function loadPredictor<Out extends Prediction = Prediction>(uri: string, options: LoadPredictorOptions = {}): Promise<Predictor<Out>> {
   const modelDir = await resolveModelDir(uri);
   const model = await Model.load(modelDir);
   const { flavor: _forced, onWarning, ...rest } = options;
@@ -55,7 +55,7 @@ export async function loadPredictor(uri: string, options: LoadPredictorOptions =
           "which runs the model's own Python code; --runtime native (MLFLOW_TS_RUNTIME=native) refuses such models");
       }
       const flavorModel = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
-      return makePredictor(model, flavor.name, flavorModel, { kind: flavor.kind, modelDir });
+      return makePredictor<Out>(model, flavor.name, flavorModel, { kind: flavor.kind, modelDir });
     } catch (e) {
       const next = candidates[i + 1];
       if (!isNotSupportedNatively(e)) throw withRefusals(e, refusals);

@@ -1,5 +1,5 @@
 import { concatFrames, concatTensors, isFrame, isTensor, sliceFrame, type Frame, type Tensor } from '../frame/index.js';
-import type { Predictor } from '../pyfunc/index.js';
+import type { PredictOptions, Predictor } from '../pyfunc/index.js';
 import type { BatchingConfig } from './serve-config.js';
 
 interface Waiting {
@@ -53,14 +53,22 @@ export function batchingPredictor(inner: Predictor, config: BatchingConfig, obse
     await Promise.all(batch.map((w) => settle(w, () => inner.predict(w.input))));
   }
 
+  async function close(): Promise<void> {
+    flush();
+    await inner.close();
+  }
+
   return {
     metadata: inner.metadata,
     flavor: inner.flavor,
     modelDir: inner.modelDir,
     kind: inner.kind,
-    predict(input, params) {
+    predict(input: unknown, params?: unknown, options?: PredictOptions) {
       const rows = isFrame(input) ? input.numRows : isTensor(input) ? (input.shape[0] ?? 0) : 0;
-      if (params !== undefined || rows === 0 || rows >= config.maxBatchSize) return inner.predict(input, params);
+      // A request that can be aborted is scored alone: a batch cannot drop one member's work.
+      if (params !== undefined || options?.signal !== undefined || rows === 0 || rows >= config.maxBatchSize) {
+        return inner.predict(input, params, options);
+      }
       const batchable = input as Frame | Tensor;
       return new Promise((resolve, reject) => {
         queue.push({ input: batchable, rows, resolve, reject });
@@ -69,11 +77,9 @@ export function batchingPredictor(inner: Predictor, config: BatchingConfig, obse
         else timer ??= setTimeout(flush, config.maxWaitMs);
       });
     },
-    async close() {
-      flush();
-      await inner.close();
-    },
-  };
+    close,
+    [Symbol.asyncDispose]: close,
+  } as Predictor;
 }
 
 async function settle(w: Waiting, f: () => Promise<unknown>): Promise<void> {

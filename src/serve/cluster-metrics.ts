@@ -1,5 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+
+// prom-client is CommonJS, required only when a primary aggregates (see metrics.ts).
+const require = createRequire(import.meta.url);
 
 /** Messages between `models serve -w N`'s primary and its workers about /metrics. */
 const REQUEST = 'mlflow-ts:metrics-request';
@@ -30,6 +34,7 @@ export function aggregateWorkerMetrics(): void {
       finished = true;
       clearTimeout(timer);
       cluster.off('message', onPart);
+      const { AggregatorRegistry } = require('prom-client') as typeof import('prom-client');
       AggregatorRegistry.aggregate(parts).metrics().then(
         (text) => asker.isConnected() && asker.send({ type: REPLY, id: msg.id, text }),
         () => asker.isConnected() && asker.send({ type: REPLY, id: msg.id }),

@@ -1,5 +1,10 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SlotEvent } from './model-slot.js';
+
+// prom-client is CommonJS: required when a server is made, so importing mlflow-ts does not load it.
+const require = createRequire(import.meta.url);
+type PromClient = typeof import('prom-client');
 
 /** Routes that score: their requests count as in flight. */
 const SCORING_ROUTES = new Set(['/invocations', '/models/{name}/invocations', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']);
@@ -13,7 +18,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  * has a registry of its own, so several servers in one process (tests) do not collide.
  */
 export class ServeMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly requests: Counter<'model' | 'route' | 'status'>;
   private readonly duration: Histogram<'model' | 'route' | 'status'>;
   private readonly inFlight: Gauge<'model'>;
@@ -23,6 +28,8 @@ export class ServeMetrics {
   private readonly batchRows: Histogram<'model'>;
 
   constructor(private readonly model: string) {
+    const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = require('prom-client') as PromClient;
+    this.registry = new Registry();
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'mlflow_ts_requests_total',

@@ -1,8 +1,7 @@
-import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
-import { pino, type Logger } from 'pino';
+import type { Table } from 'apache-arrow';
+import type { Logger } from 'pino';
 import { MlflowError } from '../errors.js';
 import type { LoadOptions, Params } from '../flavors/flavor.js';
-import { frameFromArrow, frameToArrow } from '../frame/index.js';
 import { castToSchema, enforceParams, loadPredictor, type Predictor } from '../pyfunc/index.js';
 import { VERSION } from '../version.js';
 import { predictionsToFrame } from './predictions-frame.js';
@@ -27,7 +26,7 @@ type WriteFrame = (parts: readonly Uint8Array[]) => Promise<void>;
  * frames reaches the protocol's stream.
  */
 export async function runWorker(modelUri: string, options: WorkerOptions = {}): Promise<number> {
-  const logger = options.logger ?? createWorkerLogger();
+  const logger = options.logger ?? (await createWorkerLogger());
   const write = takeStdout();
   let stopping = false;
   let busy = false;
@@ -118,9 +117,10 @@ async function answer(
     const message = `Unknown frame kind 0x${kind.toString(16).padStart(2, '0')}; a request is an 'A' (0x41) frame holding an Arrow IPC stream`;
     return encodeJsonFrame(FRAME_KIND.error, { error_code: 'MALFORMED_REQUEST', message });
   }
+  const { tableFromIPC, tableToIPC, frameFromArrow, frameToArrow } = await loadArrow();
   let input: unknown;
   try {
-    input = castToSchema(frameFromArrow(readArrow(payload)), schema);
+    input = castToSchema(frameFromArrow(readArrow(tableFromIPC, payload)), schema);
   } catch (err) {
     return encodeJsonFrame(FRAME_KIND.error, errorBody(err, 'BAD_REQUEST'));
   }
@@ -139,7 +139,16 @@ async function answer(
   }
 }
 
-function readArrow(payload: Buffer): Table {
+type Arrow = typeof import('apache-arrow') & typeof import('../frame/arrow.js');
+let arrowModules: Promise<Arrow> | undefined;
+
+/** apache-arrow, loaded by the first batch (importing mlflow-ts must not load it: start-up time). */
+function loadArrow(): Promise<Arrow> {
+  arrowModules ??= Promise.all([import('apache-arrow'), import('../frame/arrow.js')]).then(([a, f]) => ({ ...a, ...f }));
+  return arrowModules;
+}
+
+function readArrow(tableFromIPC: Arrow['tableFromIPC'], payload: Buffer): Table {
   try {
     return tableFromIPC(payload);
   } catch (err) {
@@ -153,7 +162,8 @@ function errorBody(err: unknown, fallback: MlflowError['errorCode']): { error_co
 }
 
 /** JSON lines on stderr, as the server's log; level from MLFLOW_TS_LOG_LEVEL (default warn: a worker runs per executor). */
-function createWorkerLogger(level = process.env.MLFLOW_TS_LOG_LEVEL ?? 'warn'): Logger {
+async function createWorkerLogger(level = process.env.MLFLOW_TS_LOG_LEVEL ?? 'warn'): Promise<Logger> {
+  const { pino } = await import('pino');
   return pino({ name: 'mlflow-ts-worker', level, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: false }));
 }
 

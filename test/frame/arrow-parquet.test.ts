@@ -5,10 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { ByteWriter } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  Frame, ParquetFrameWriter, createFrameWriter, frameFromArrow, frameToArrow, frameToRecords, parseJsonRequest,
-  readFrameBatches, readParquetBatches, type ColumnData,
-} from '../../src/frame/index.js';
+import { Frame, createFrameWriter, frameToRecords, parseJsonRequest, readFrameBatches, type ColumnData } from '../../src/frame/index.js';
+import { frameFromArrow, frameToArrow } from '../../src/arrow.js';
+import { ParquetFrameWriter, readParquetBatches } from '../../src/parquet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'frame-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameFromArrow, frameFromColumns, frameToArrow, frameToColumns, type Frame as Table } from '../../src/frame/index.js';
+import { frameFromColumns, frameToColumns, type Frame as Table } from '../../src/frame/index.js';
+import { frameFromArrow, frameToArrow } from '../../src/arrow.js';
 import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
 import {
   encodeFrame,

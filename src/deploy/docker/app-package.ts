@@ -3,31 +3,28 @@ import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlflowError } from '../../errors.js';
+import { OPTIONAL_PACKAGE_GROUPS, type OptionalPackageGroup } from '../../optional-packages.js';
 
 /**
  * Packages only the deploy tools need (they talk to clouds; an image only serves). Leaving them
  * out keeps the image small; the deploy code imports them lazily, so serving never loads them.
  */
 export const DEPLOY_ONLY_PACKAGES: readonly string[] = [
-  '@aws-sdk/client-sagemaker',
-  '@aws-sdk/client-s3',
-  '@aws-sdk/client-ecr',
-  '@aws-sdk/client-sagemaker-runtime',
+  ...Object.keys(OPTIONAL_PACKAGE_GROUPS.sagemaker.packages),
   'aws-sdk-client-mock',
   '@azure/identity',
 ];
 
 /**
  * Packages that only some flavors load, and only when they load a model (by dynamic import):
- * tfjs with its backends and h5wasm are most of the app's size, so an image whose model has none
- * of these flavors leaves them out.
+ * the optional tfjs, h5wasm and onnxruntime-node groups are most of the app's size, so an image
+ * whose model has none of these flavors leaves them out.
  */
-export const FLAVOR_PACKAGES: Readonly<Record<string, readonly string[]>> = {
-  '@tensorflow/tfjs': ['tensorflow', 'keras', 'tfjs'],
-  '@tensorflow/tfjs-backend-wasm': ['tensorflow', 'keras', 'tfjs'],
-  h5wasm: ['tensorflow', 'keras'],
-  'onnxruntime-node': ['onnx'],
-};
+export const FLAVOR_PACKAGES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.values(OPTIONAL_PACKAGE_GROUPS as Record<string, OptionalPackageGroup>).flatMap((g) =>
+    Object.keys(g.packages).flatMap((name): [string, readonly string[]][] => (g.flavors ? [[name, g.flavors]] : [])),
+  ),
+);
 
 /**
  * The top-level packages an image leaves out: the deploy-only ones, and the flavor packages that

@@ -1,6 +1,7 @@
 import type * as S3 from '@aws-sdk/client-s3';
 import type * as SageMaker from '@aws-sdk/client-sagemaker';
 import { MlflowError } from '../../errors.js';
+import { importOptional } from '../../optional-packages.js';
 
 export type SageMakerSdk = typeof SageMaker;
 export type S3Sdk = typeof S3;
@@ -23,11 +24,7 @@ export async function awsClients(region: string): Promise<AwsClients> {
 }
 
 export async function importSdk<T>(name: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (e) {
-    throw new MlflowError(`The AWS SDK package '${name}' is not installed: npm install ${name}@^3`, 'INVALID_STATE', { cause: e });
-  }
+  return (await importOptional(() => import(name))) as T;
 }
 
 /** The name of an AWS SDK error (e.g. 'ValidationException'), or undefined. */

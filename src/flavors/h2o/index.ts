@@ -1,10 +1,3 @@
-import { registerFlavor } from '../registry.js';
-import { H2O_FLAVOR, loadH2OFlavor } from './h2o-flavor.js';
-import { MOJO_POJO_FLAVOR, loadMojoPojoFlavor } from './mojo-pojo-flavor.js';
-
-registerFlavor({ name: MOJO_POJO_FLAVOR, kind: 'native', loadPredictor: loadMojoPojoFlavor });
-registerFlavor({ name: H2O_FLAVOR, kind: 'native', loadPredictor: loadH2OFlavor });
-
 export { H2O_FLAVOR, H2O_URL_ENV, loadH2OFlavor } from './h2o-flavor.js';
 export { MOJO_POJO_FLAVOR, loadMojoPojoFlavor } from './mojo-pojo-flavor.js';
 export { saveH2OMojo, type SaveH2OMojoOptions } from './save.js';

@@ -2,24 +2,19 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { MlflowError } from '../../errors.js';
+import { importOptional } from '../../optional-packages.js';
 import { stripZipMaps, type ZipMapOutput } from '../../formats/onnx/zipmap.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Promise<Ort> | null = null;
 
-/** onnxruntime-node, loaded on first use: it is large, and images without an onnx model leave it out. */
+/** onnxruntime-node, loaded on first use: it is large, optional, and images without an onnx model leave it out. */
 export function loadOrt(): Promise<Ort> {
-  ortModule ??= import('onnxruntime-node').then(
+  ortModule ??= importOptional(() => import('onnxruntime-node')).then(
     (m) => (m as { default?: Ort }).default ?? m,
     (e: unknown) => {
       ortModule = null;
-      // An optional dependency: npm drops it when its install script (a GPU download) fails offline.
-      throw new MlflowError(
-        'The onnx flavor needs the optional package onnxruntime-node, which is not installed: ' +
-          '`npm install --ignore-scripts onnxruntime-node` brings it (the CPU binaries are in the package; its install script only downloads GPU ones)',
-        'NOT_IMPLEMENTED',
-        { cause: e },
-      );
+      throw e;
     },
   );
   return ortModule;

@@ -45,7 +45,7 @@ export async function loadPythonFunction(ctx: LoadContext, bridge: BridgeOptions
     get pids() {
       return pool.pids;
     },
-    predict: (input: PredictInput, params?: Params): Promise<PredictOutput> => pool.predict(input, params),
+    predict: (input: PredictInput, params?: Params, options?: { signal?: AbortSignal }): Promise<PredictOutput> => pool.predict(input, params, options?.signal),
     close: () => pool.close(),
   };
 }

@@ -114,7 +114,7 @@ export class PythonWorker {
   }
 
   /** Sends one message and waits for the reply, at most timeoutMs (then the worker is killed). */
-  request(header: Record<string, unknown>, body: BodyWriter | undefined, timeoutMs: number, what = 'predicting'): Promise<WireMessage> {
+  request(header: Record<string, unknown>, body: BodyWriter | undefined, timeoutMs: number, what = 'predicting', signal?: AbortSignal): Promise<WireMessage> {
     if (!this.alive) {
       return Promise.reject(new MlflowError(`The Python worker (pid ${this.pid}) has exited`, 'TEMPORARILY_UNAVAILABLE'));
     }
@@ -129,6 +129,23 @@ export class PythonWorker {
         this.kill();
       }, timeoutMs);
       this.pending = p;
+      // An aborted call cannot be taken back from Python mid-predict: the worker is killed.
+      if (signal) {
+        const onAbort = (): void => {
+          this.fail(signal.reason);
+          this.kill();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        const settle = (): void => signal.removeEventListener('abort', onAbort);
+        p.resolve = (m) => {
+          settle();
+          resolve(m);
+        };
+        p.reject = (e) => {
+          settle();
+          reject(e);
+        };
+      }
       this.child.stdin!.write(encodeMessage(header, body));
     });
   }

@@ -45,11 +45,16 @@ export class WorkerPool {
     return [...this.workers].map((w) => w.pid).filter((p): p is number => p !== undefined);
   }
 
-  async predict(input: PredictInput, params?: Params): Promise<PredictOutput> {
+  /** `signal` aborts the call: the worker scoring it is killed (and replaced), the call rejects with the signal's reason. */
+  async predict(input: PredictInput, params?: Params, signal?: AbortSignal): Promise<PredictOutput> {
     const body = new BodyWriter();
     const header = { op: 'predict', input: encodeValue(input, body), params: params ?? null };
     const deadline = Date.now() + this.options.requestTimeoutMs;
     const worker = await this.acquire();
+    if (signal?.aborted) {
+      this.release(worker);
+      throw signal.reason;
+    }
     const left = deadline - Date.now();
     let reply;
     try {
@@ -60,7 +65,7 @@ export class WorkerPool {
           'DEADLINE_EXCEEDED',
         );
       }
-      reply = await worker.request(header, body, left);
+      reply = await worker.request(header, body, left, 'predicting', signal);
     } finally {
       this.release(worker);
     }

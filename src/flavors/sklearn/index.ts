@@ -1,8 +1,3 @@
-import { registerFlavor } from '../registry.js';
-import { FLAVOR_NAME, loadSklearnFlavor } from './flavor.js';
-
-registerFlavor({ name: FLAVOR_NAME, kind: 'native', loadPredictor: loadSklearnFlavor });
-
 export { FLAVOR_NAME, loadSklearnFlavor } from './flavor.js';
 export { loadSklearnEstimator } from './load.js';
 export { allowSklearnGlobal, buildEstimator, supportedEstimators } from './build.js';

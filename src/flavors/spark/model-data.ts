@@ -1,7 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { MlflowError } from '../../errors.js';
 
 /**
@@ -19,6 +17,8 @@ export async function readDataRows(stageDir: string, sub = 'data'): Promise<Reco
   }
   const files = names.filter((n) => n.startsWith('part-') && n.endsWith('.parquet')).sort();
   if (files.length === 0) throw new MlflowError(`${dir} holds no parquet part file`, 'RESOURCE_DOES_NOT_EXIST');
+  // Loaded here, not at the top: registering the spark flavor must not cost every import of mlflow-ts.
+  const [{ parquetMetadata, parquetReadObjects }, { compressors }] = await Promise.all([import('hyparquet'), import('hyparquet-compressors')]);
   const rows: Record<string, unknown>[] = [];
   for (const name of files) {
     const file = path.join(dir, name);

@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { MlflowError } from '../../errors.js';
+import { importOptional } from '../../optional-packages.js';
 
 /** The tfjs backends a converted graph may run on; both are pure JS/WebAssembly, no native code. */
 export type TfBackend = 'cpu' | 'wasm';
@@ -87,7 +88,7 @@ function registerWasm(): Promise<boolean> {
     const before = tf.getBackend();
     // Importing it registers 'wasm' above 'cpu' in tfjs's priority order; every graph run sets
     // its backend explicitly (onTfBackend), and the one in use before is put back here.
-    await import('@tensorflow/tfjs-backend-wasm');
+    await importOptional(() => import('@tensorflow/tfjs-backend-wasm'));
     try {
       return await tf.setBackend('wasm');
     } catch {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 
 /**
  * TensorFlow ops tfjs-converter lacks but real graphs use, added through tf.registerOp (which the

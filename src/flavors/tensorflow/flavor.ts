@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { MlflowError } from '../../errors.js';
+import { importOptional } from '../../optional-packages.js';
 import { isFrame } from '../../frame/frame.js';
 import { isTensor } from '../../frame/tensor.js';
 import { namedOutputsFrame, outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';
@@ -133,17 +134,17 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
   const sec = section(ctx);
   const type = modelType(ctx, sec);
   const artifact = modelArtifact(ctx, sec, type);
-  // Imported here, not at the top: @tensorflow/tfjs takes a second or more to load, and
-  // registering the flavor must not cost every CLI command that.
+  // Imported here, not at the top: tfjs takes a second or more to load, registering the flavor
+  // must not cost every CLI command that, and tfjs and h5wasm are optional packages.
   if (artifact.kind === 'h5') {
-    const [{ loadKerasH5 }, { kerasFlavorModel }] = await Promise.all([import('./keras-h5.js'), import('./keras-predictor.js')]);
+    const [{ loadKerasH5 }, { kerasFlavorModel }] = await importOptional(() => Promise.all([import('./keras-h5.js'), import('./keras-predictor.js')]));
     return kerasFlavorModel(await loadKerasH5(artifact.file), wrapperOf(sec));
   }
   if (artifact.kind === 'keras-archive') {
-    const [{ loadKerasArchive }, { kerasFlavorModel }] = await Promise.all([import('./keras3/index.js'), import('./keras-predictor.js')]);
+    const [{ loadKerasArchive }, { kerasFlavorModel }] = await importOptional(() => Promise.all([import('./keras3/index.js'), import('./keras-predictor.js')]));
     return kerasFlavorModel(await loadKerasArchive(artifact.file), wrapperOf(sec));
   }
-  const [{ loadSavedModelSignature }, { probeSignature, runSignature }] = await Promise.all([import('./saved-model.js'), import('./run-signature.js')]);
+  const [{ loadSavedModelSignature }, { probeSignature, runSignature }] = await importOptional(() => Promise.all([import('./saved-model.js'), import('./run-signature.js')]));
   const signatureKey = ctx.options.signatureKey ?? stringField(sec, 'signature_def_key') ?? DEFAULT_SIGNATURE_KEY;
   const sig = await loadSavedModelSignature(artifact.dir, { tags: tagsField(sec), signatureKey });
   try {

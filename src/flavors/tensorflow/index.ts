@@ -5,12 +5,6 @@
  * bodies carried over, unsupported ops and stateful signatures refused by name); Keras 2 HDF5
  * and Keras 3 `.keras` models are rebuilt with tfjs-layers.
  */
-import { registerFlavor } from '../registry.js';
-import { FLAVOR_NAME, KERAS_FLAVOR_NAME, loadTensorflowFlavor } from './flavor.js';
-
-registerFlavor({ name: FLAVOR_NAME, kind: 'native', loadPredictor: loadTensorflowFlavor });
-registerFlavor({ name: KERAS_FLAVOR_NAME, kind: 'native', loadPredictor: loadTensorflowFlavor });
-
 export { FLAVOR_NAME, KERAS_FLAVOR_NAME, loadTensorflowFlavor } from './flavor.js';
 // The SavedModel converter itself (saved-model.ts, run-signature.ts) loads @tensorflow/tfjs, so it
 // is not re-exported here: importing it is left to callers that need it.

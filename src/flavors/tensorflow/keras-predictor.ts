@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { MlflowError, ModelRaisedError } from '../../errors.js';
 import { isFrame } from '../../frame/frame.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { EXTRA_LAYERS } from './keras-extra-layers.js';
 
 /** A Keras (a, b) pair (or one int for both sides). */

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { fastKernel, type LayerKernel } from './fast-layers.js';
 
 type LayerNode = tf.layers.Layer['inboundNodes'][number];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { MlflowError } from '../../errors.js';
 import {
   dataTypeName, decodeTensorflowMessage, type MetaGraphDef, type TrackableObjectGraph, type SavedModelProto, type SignatureDef,

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { MlflowError } from '../../errors.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { NumericTensor } from '../../frame/outputs-as-frame.js';

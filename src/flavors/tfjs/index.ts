@@ -3,10 +3,5 @@
  * and scored natively. Not an MLflow (Python) flavor: it exists so that models trained with tfjs
  * travel through MLflow's tracking, registry and serving like any other.
  */
-import { registerFlavor } from '../registry.js';
-import { FLAVOR_NAME, loadTfjsFlavor } from './load.js';
-
-registerFlavor({ name: FLAVOR_NAME, kind: 'native', loadPredictor: loadTfjsFlavor });
-
 export { FLAVOR_NAME, loadTfjsFlavor } from './load.js';
 export { saveModel, type SaveTfjsOptions } from './save.js';

@@ -1,4 +1,5 @@
 import { MlflowError } from '../../errors.js';
+import { importOptional } from '../../optional-packages.js';
 import { isFrame } from '../../frame/frame.js';
 import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import { tensorFromJson } from '../../frame/tensor-json.js';
@@ -41,8 +42,8 @@ function feeds(input: PredictInput, names: readonly string[]): Tensor[] {
  */
 export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const dir = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'model_dir');
-  // Imported here: @tensorflow/tfjs takes a second or more to load.
-  const tf = await import('@tensorflow/tfjs');
+  // Imported here: tfjs takes a second or more to load, and is an optional package.
+  const tf = await importOptional(() => import('../tensorflow/tf.js'));
   const { readTfjsArtifacts } = await import('./artifacts.js');
   tf.enableProdMode();
   const artifacts = await readTfjsArtifacts(dir);
@@ -64,7 +65,7 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
       const given = feeds(input, inputs.map((i) => i.name));
       const results = await runWithFallback(state, async () => {
         const xs = given.map((t, k) => toTf(t, inputs[k].dtype, `Input '${inputs[k].name}'`));
-        const ys: import('@tensorflow/tfjs').Tensor[] = [];
+        const ys: import('../tensorflow/tf.js').Tensor[] = [];
         try {
           const arg = xs.length === 1 ? xs[0] : xs;
           // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.

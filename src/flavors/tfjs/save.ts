@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../tensorflow/tf.js';
+import { importOptional } from '../../optional-packages.js';
 import { Model, type InputExample, type ModelSignature } from '../../model/index.js';
 import { FLAVOR_NAME } from './load.js';
 
@@ -17,7 +18,7 @@ const MODEL_DIR = 'model';
  * `python_function` flavor: Python MLflow reads the MLmodel but cannot score the model.
  */
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveTfjsOptions = {}): Promise<Model> {
-  const tfjs = await import('@tensorflow/tfjs');
+  const tfjs = await importOptional(() => import('../tensorflow/tf.js'));
   const { writeTfjsArtifacts } = await import('./artifacts.js');
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(tfjs.io.withSaveHandler((a) => {
@@ -27,7 +28,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, options: Sav
   const mlmodel = new Model({ signature: options.signature, metadata: options.metadata }).addFlavor(FLAVOR_NAME, {
     model_dir: MODEL_DIR,
     model_format: 'layers-model',
-    tfjs_version: tfjs.version.tfjs,
+    tfjs_version: tfjs.version['tfjs-core'],
   });
   await mlmodel.save(dir, {
     inputExample: options.inputExample,

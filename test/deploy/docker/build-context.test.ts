@@ -4,6 +4,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPTIONAL_PACKAGE_GROUPS } from '../../../src/optional-packages.js';
 import {
   buildImage,
   checkImageName,
@@ -29,7 +30,7 @@ async function fakeApp(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'dist/cli/main.js.map'), '{}');
   await mkdir(path.join(dir, 'bin'), { recursive: true });
   await writeFile(path.join(dir, 'bin/mlflow-ts.js'), '');
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mlflow-ts', dependencies: { dep: '1', '@aws-sdk/client-s3': '3', '@tensorflow/tfjs': '4' }, devDependencies: { devdep: '1' } }));
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mlflow-ts', dependencies: { dep: '1' }, peerDependencies: { '@aws-sdk/client-s3': '3', '@tensorflow/tfjs-core': '4' }, peerDependenciesMeta: { '@tensorflow/tfjs-core': { optional: true } }, devDependencies: { devdep: '1' } }));
   const pkg = async (name: string, json: object, files: Record<string, string> = {}) => {
     const d = path.join(dir, 'node_modules', name);
     await mkdir(d, { recursive: true });
@@ -45,7 +46,7 @@ async function fakeApp(dir: string): Promise<void> {
   for (const f of ['entry.js', 'entry.min.js']) await writeFile(path.join(dir, 'node_modules/exp/cjs', f), '');
   await pkg('devdep', {}, { 'index.js': '' });
   await pkg('@aws-sdk/client-s3', {}, { 'index.js': '' });
-  await pkg('@tensorflow/tfjs', { dependencies: { 'tfjs-only': '1' } }, { 'index.js': '' });
+  await pkg('@tensorflow/tfjs-core', { dependencies: { 'tfjs-only': '1' } }, { 'index.js': '' });
   await pkg('tfjs-only', {}, { 'index.js': '' });
   await mkdir(path.join(dir, 'node_modules/dep/src'));
   await writeFile(path.join(dir, 'node_modules/dep/src/index.ts'), '');
@@ -89,7 +90,7 @@ describe('models generate-dockerfile', () => {
     expect(existsSync(path.join(nm, 'sub/twin.js'))).toBe(true);
     expect(existsSync(path.join(nm, 'exp/cjs/entry.js'))).toBe(true);
     // nor the packages of flavors the model does not have (tfjs, with its own dependencies)
-    for (const gone of ['devdep', '@aws-sdk/client-s3', '@tensorflow/tfjs', 'tfjs-only', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts', 'dep/src/index.ts', 'sub/twin.min.js', 'exp/cjs/entry.min.js']) {
+    for (const gone of ['devdep', '@aws-sdk/client-s3', '@tensorflow/tfjs-core', 'tfjs-only', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts', 'dep/src/index.ts', 'sub/twin.min.js', 'exp/cjs/entry.min.js']) {
       expect(existsSync(path.join(nm, gone)), gone).toBe(false);
     }
     expect(existsSync(path.join(out, 'mlflow-ts/dist/cli/main.js.map'))).toBe(false);
@@ -143,7 +144,7 @@ describe('models generate-dockerfile', () => {
     expect(dockerfile).not.toContain('COPY model_dir');
     expect(existsSync(path.join(out, 'model_dir'))).toBe(false);
     // any model may be mounted, so every flavor's packages stay
-    expect(existsSync(path.join(out, 'mlflow-ts/node_modules/@tensorflow/tfjs/index.js'))).toBe(true);
+    expect(existsSync(path.join(out, 'mlflow-ts/node_modules/@tensorflow/tfjs-core/index.js'))).toBe(true);
     expect(existsSync(path.join(out, 'mlflow-ts/node_modules/tfjs-only/index.js'))).toBe(true);
   });
 
@@ -153,7 +154,7 @@ describe('models generate-dockerfile', () => {
     expect(omitted(['js_function'])).toEqual(Object.keys(FLAVOR_PACKAGES));
     expect(omitted(['python_function', 'keras'])).toEqual(['onnxruntime-node']);
     expect(omitted(['tfjs'])).toEqual(['h5wasm', 'onnxruntime-node']);
-    expect(omitted(['onnx'])).toEqual(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'h5wasm']);
+    expect(omitted(['onnx'])).toEqual([...Object.keys(OPTIONAL_PACKAGE_GROUPS.tfjs.packages), 'h5wasm']);
     expect(omitted(undefined)).toEqual([]);
     expect(packagesToOmit(['sklearn'])).toEqual(expect.arrayContaining([...DEPLOY_ONLY_PACKAGES]));
   });

@@ -102,6 +102,25 @@ describe.skipIf(!pythonReady)(`python_function bridge with a custom loader_modul
     const pids = await Promise.all(Array.from({ length: 8 }, () => predictor.predict(input, { mode: 'pid' })));
     expect(new Set(pids.map((p) => (toNested(p) as number[])[0])).size).toBe(2);
   });
+
+  it('an AbortSignal stops a call in flight: it rejects at once, the worker is replaced, the next call is answered', async () => {
+    const ac = new AbortController();
+    const started = Date.now();
+    const call = predictor.predict(input, { mode: 'sleep', seconds: 60 }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 500);
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(toNested(await predictor.predict(input))).toEqual([30.5, 75.5]);
+    // an aborted signal refuses the call before it reaches a worker
+    await expect(predictor.predict(input, undefined, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('Symbol.asyncDispose closes the predictor (its workers stop)', async () => {
+    const own = await loadPredictor(dir, { runtime: 'python', workers: 1 });
+    expect(toNested(await own.predict(input))).toEqual([30.5, 75.5]);
+    await own[Symbol.asyncDispose]();
+    await expect(own.predict(input)).rejects.toThrow('The model was closed');
+  });
 });
 
 describe.skipIf(!pythonReady)(`python_function bridge in a Python that has mlflow ${skipReason}`, () => {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/flavors/tensorflow/tf.js';
 import { describe, expect, it } from 'vitest';
 import { prepareTfjs, rewriteTrainingBatchNorm } from '../../../src/flavors/tensorflow/custom-ops.js';
 

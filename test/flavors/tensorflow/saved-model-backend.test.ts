@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../src/flavors/tensorflow/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowError } from '../../../src/errors.js';
 import { makeTensor, type Tensor } from '../../../src/frame/tensor.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PyFloat, parsePyJson, pyJsonDumps } from '../../src/model/index.js';
+import { PyFloat, parsePyJson, pyJsonDumps } from '../../src/formats/python-json.js';
 
 describe('pyJsonDumps matches Python json.dumps', () => {
   it('floats as repr (expected text printed by Python 3.11)', () => {

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createServeLogger, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS, serveModel } from '../serve/index.js';
+import { envLoadOptions, envManagerOptions, type EnvFlags } from './env-options.js';
+import { refusedOption } from './mlflow-options.js';
 
 /** `models serve`: MLflow's options and the environment variables MLflow reads for them. */
 export function registerModelsServe(parent: Command): void {
@@ -7,7 +9,7 @@ export function registerModelsServe(parent: Command): void {
 }
 
 export function makeServeCommand(): Command {
-  return new Command('serve')
+  const cmd = new Command('serve')
     .description("Serve a model over HTTP with MLflow's scoring protocol (/ping, /health, /version, /invocations)")
     .helpOption('--help', 'display help for command')
     .requiredOption('-m, --model-uri <uri>', "URI of the model: a local path, file://, runs:/, models:/, ...")
@@ -32,14 +34,6 @@ export function makeServeCommand(): Command {
         .default('auto'),
     )
     .addOption(
-      new Option('--env-manager <manager>', 'environment manager for the Python bridge').choices([
-        'local',
-        'virtualenv',
-        'uv',
-        'conda',
-      ]),
-    )
-    .addOption(
       new Option('--max-body-size <bytes>', 'largest request body accepted (larger ones get a 413)')
         .default(DEFAULT_MAX_BODY_BYTES)
         .argParser(nonNegativeInt),
@@ -49,8 +43,10 @@ export function makeServeCommand(): Command {
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
         .env('MLFLOW_TS_LOG_LEVEL')
         .default('info'),
-    )
-    .action(async (opts: ServeFlags) => {
+    );
+  envManagerOptions(cmd, true);
+  refusedOption(cmd, '--enable-mlserver', 'serve with MLServer (v2 inference protocol)', "mlflow-ts serves MLflow's scoring protocol only, not MLServer's v2 inference protocol");
+  return cmd.action(async (opts: ServeFlags) => {
       await serveModel(opts.modelUri, {
         logger: createServeLogger(opts.logLevel),
         port: opts.port,
@@ -58,20 +54,19 @@ export function makeServeCommand(): Command {
         timeoutSeconds: opts.timeout,
         workers: opts.workers,
         runtime: opts.runtime,
-        envManager: opts.envManager,
+        ...envLoadOptions(opts),
         maxBodyBytes: opts.maxBodySize,
       });
     });
 }
 
-interface ServeFlags {
+interface ServeFlags extends EnvFlags {
   modelUri: string;
   port: number;
   host: string;
   timeout: number;
   workers: number;
   runtime: 'auto' | 'native' | 'python';
-  envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
   maxBodySize: number;
   logLevel: string;
 }

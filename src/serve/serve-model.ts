@@ -2,10 +2,12 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { LoadOptions } from '../flavors/flavor.js';
 import { loadPredictor } from '../pyfunc/index.js';
+import { checkDeploymentFlavor } from './deployment-flavor.js';
 import { createServeLogger } from './logger.js';
+import { servingModelConfig, SERVING_MODEL_CONFIG_ENV } from './serving-model-config.js';
 import { createScoringServer, type ScoringServerOptions } from './scoring-server.js';
 
-export interface ServeModelOptions extends ScoringServerOptions, Pick<LoadOptions, 'runtime' | 'envManager'> {
+export interface ServeModelOptions extends ScoringServerOptions, Pick<LoadOptions, 'runtime' | 'envManager' | 'extraPipRequirements'> {
   port?: number;
   host?: string;
   /** Processes sharing the port (node:cluster); 1 serves from this process. */
@@ -26,12 +28,24 @@ export async function serveModel(modelUri: string, options: ServeModelOptions = 
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, logger);
 
   const began = performance.now();
+  const modelConfig = servingModelConfig();
   const predictor = await loadPredictor(modelUri, {
     runtime: options.runtime,
     envManager: options.envManager,
+    extraPipRequirements: options.extraPipRequirements,
     flavor: options.flavor,
+    modelConfig,
     requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
   });
+  try {
+    checkDeploymentFlavor(predictor.metadata);
+  } catch (e) {
+    await predictor.close();
+    throw e;
+  }
+  if (modelConfig && predictor.flavor !== 'python_function') {
+    logger.warn(`${SERVING_MODEL_CONFIG_ENV} is ignored: the model is scored by its ${predictor.flavor} flavor, which takes no model_config`);
+  }
   const loadSeconds = (performance.now() - began) / 1000;
   const server = createScoringServer(predictor, { modelName: modelUri, loadSeconds, ...options, logger });
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');

@@ -59,6 +59,7 @@ export function renderDockerfile(options: DockerfileOptions): string {
 /**
  * The image's entrypoint. SageMaker starts a container as `<image> serve`; anything else is
  * handed to the mlflow-ts CLI. `exec` makes node PID 1, so SIGTERM reaches the server directly.
+ * `--env-manager local`: the model's requirements were installed into the image's Python at build.
  */
 export function renderEntrypoint(): string {
   return `#!/bin/sh
@@ -72,7 +73,7 @@ elif [ -n "$AZUREML_MODEL_DIR" ] && [ -f "$AZUREML_MODEL_DIR/model/MLmodel" ]; t
 fi
 if [ "$1" = "serve" ]; then
   shift
-  exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p ${CONTAINER_PORT} "$@"
+  exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p ${CONTAINER_PORT} --env-manager local "$@"
 fi
 exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js "$@"
 `;

@@ -28,14 +28,18 @@ function defaultRequestTimeoutMs(): number {
  * pool and waits until every worker has loaded the model, so load errors surface here.
  */
 export async function loadPythonFunction(ctx: LoadContext, bridge: BridgeOptions = {}): Promise<PythonBridgeModel> {
-  const env = await preparePythonEnv(ctx.modelDir, ctx.conf, ctx.options.envManager ?? 'local', bridge);
-  const config = ctx.conf.config;
+  const env = await preparePythonEnv(ctx.modelDir, ctx.conf, ctx.options.envManager ?? 'local', {
+    ...bridge,
+    extraRequirements: ctx.options.extraPipRequirements,
+  });
+  const saved = ctx.conf.config && typeof ctx.conf.config === 'object' ? (ctx.conf.config as Record<string, unknown>) : undefined;
+  const config = ctx.options.modelConfig ? { ...saved, ...ctx.options.modelConfig } : saved;
   const pool = await WorkerPool.start({
     python: env.python,
     modelDir: ctx.modelDir,
     flavors: ctx.model.flavors,
     mlflowVersion: ctx.model.mlflowVersion,
-    modelConfig: config && typeof config === 'object' ? (config as Record<string, unknown>) : undefined,
+    modelConfig: config,
     size: Math.max(1, Math.floor(ctx.options.workers ?? os.availableParallelism())),
     requestTimeoutMs: bridge.requestTimeoutMs ?? ctx.options.requestTimeoutMs ?? defaultRequestTimeoutMs(),
     loadTimeoutMs: bridge.loadTimeoutMs ?? 600_000,

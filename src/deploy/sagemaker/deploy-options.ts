@@ -35,6 +35,18 @@ export interface ModelOptions {
   flavor?: string;
 }
 
+/** What removing SageMaker resources takes: an endpoint (`delete`) or a transform job (`terminate`). */
+export interface TeardownOptions {
+  region?: string;
+  /** Keep the models (and endpoint configs) instead of deleting them (MLflow's --archive). */
+  archive?: boolean;
+  /** Wait until the removal is done (default true); only then can what it used be deleted. */
+  synchronous?: boolean;
+  timeoutSeconds?: number;
+  pollSeconds?: number;
+  onProgress?: (message: string) => void;
+}
+
 export interface DeployOptions extends ModelOptions {
   appName: string;
   mode?: DeployMode;

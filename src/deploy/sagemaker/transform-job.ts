@@ -2,7 +2,7 @@ import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { MlflowError } from '../../errors.js';
 import { Rollback } from '../rollback.js';
 import { awsCallFailed, awsClients, type AwsClients } from './aws-clients.js';
-import { checkResourceName, DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS, resolveRegion, type ModelOptions } from './deploy-options.js';
+import { checkResourceName, DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS, resolveRegion, type ModelOptions, type TeardownOptions } from './deploy-options.js';
 import { createSageMakerModel, prepareModel, uniqueSuffix } from './sagemaker-model.js';
 import { waitForStatus } from '../wait-for-status.js';
 
@@ -84,16 +84,8 @@ export async function deployTransformJob(options: TransformJobOptions, clients?:
   }
 }
 
-export interface TerminateTransformJobOptions {
+export interface TerminateTransformJobOptions extends TeardownOptions {
   jobName: string;
-  region?: string;
-  /** Keep the job's SageMaker model. */
-  archive?: boolean;
-  /** Wait until the job has stopped (default true); only then can its model be deleted. */
-  synchronous?: boolean;
-  timeoutSeconds?: number;
-  pollSeconds?: number;
-  onProgress?: (message: string) => void;
 }
 
 /** MLflow's rule: resources can be deleted only by a call that waits for the job. */

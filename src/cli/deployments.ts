@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { deploymentTargets, getDeploymentTarget, parseConfigPairs } from '../deploy/index.js';
+import { usageError } from './usage-errors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
@@ -51,13 +52,16 @@ export function registerDeployments(parent: Command): void {
       process.stdout.write(json(await getDeploymentTarget(o.target).createClient(o.target).getDeployment(o.name, o.endpoint)));
     });
 
-  endpoint(target(d.command('predict').description('Score a JSON request with a deployment')))
-    .requiredOption('--name <name>', 'deployment name')
+  const predict = endpoint(target(d.command('predict').description('Score a JSON request with a deployment or an endpoint')))
+    .option('--name <name>', 'deployment name (exactly one of --name or --endpoint)')
     .requiredOption('-I, --input-path <file>', 'JSON request, as the scoring server takes it')
-    .option('-O, --output-path <file>', 'where to write the predictions (default: standard output)')
-    .action(async (o: { target: string; name: string; inputPath: string; outputPath?: string; endpoint?: string }) => {
+    .option('-O, --output-path <file>', 'where to write the predictions (default: standard output)');
+  predict.action(async (o: { target: string; name?: string; inputPath: string; outputPath?: string; endpoint?: string }) => {
+      // click.UsageError in MLflow's CLI; a SageMaker deployment and its endpoint share the name.
+      if ((o.name === undefined) === (o.endpoint === undefined)) usageError(predict, 'Must specify exactly one of --name or --endpoint.');
       const body = await readFile(o.inputPath, 'utf8');
-      const out = json(await getDeploymentTarget(o.target).createClient(o.target).predict(o.name, body, o.endpoint));
+      const name = o.name ?? (o.endpoint as string);
+      const out = json(await getDeploymentTarget(o.target).createClient(o.target).predict(name, body, o.endpoint));
       if (o.outputPath) await writeFile(o.outputPath, out);
       else process.stdout.write(out);
     });

@@ -3,11 +3,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { MlflowError } from '../errors.js';
 import { loadPredictor } from '../pyfunc/index.js';
 import { batchPredict, DEFAULT_BATCH_ROWS, stderrProgress, type BatchInputFormat, type BatchOutputFormat } from '../serve/index.js';
+import { envLoadOptions, envManagerOptions, pipOverrideOption, type EnvFlags } from './env-options.js';
+import { keyValuePair } from './mlflow-options.js';
 import { nonNegativeInt } from './models-serve.js';
 
 /**
- * `models predict`: MLflow's options (-m, -i, -o, -t, --env-manager, --install-mlflow, -r) plus
- * table input and output formats, batch size and runtime. As MLflow, the output is
+ * `models predict`: MLflow's options (-m, -i, -o, -t, --env-manager, --install-mlflow, -r, --env)
+ * plus table input and output formats, batch size and runtime. As MLflow, the output is
  * `{"predictions": ...}` JSON whatever -o is called; csv/parquet output only with --output-format.
  */
 export function registerModelsPredict(parent: Command): void {
@@ -15,7 +17,7 @@ export function registerModelsPredict(parent: Command): void {
 }
 
 export function makePredictCommand(): Command {
-  return new Command('predict')
+  const cmd = new Command('predict')
     .description("Score a file (or stdin) with a model and write MLflow's {\"predictions\": [...]} (to a file or stdout)")
     .requiredOption('-m, --model-uri <uri>', "URI of the model: a local path, file://, runs:/, models:/, ...")
     .option('-i, --input-path <path>', 'input file; stdin when absent')
@@ -38,12 +40,14 @@ export function makePredictCommand(): Command {
     )
     .addOption(new Option('--runtime <runtime>', 'native, python or auto').choices(['auto', 'native', 'python'])
         .env('MLFLOW_TS_RUNTIME').default('auto'))
-    .addOption(new Option('--env-manager <manager>', 'environment manager for the Python bridge').choices(['local', 'virtualenv', 'uv', 'conda']))
-    .option('--install-mlflow', "MLflow's flag to install mlflow into the model's environment: refused, see below")
-    .option('-r, --pip-requirements-override <reqs>', "MLflow's comma-separated requirement overrides (x==y,z==a): refused, see below")
+    .option('--env <key=value>', 'environment variable set while the model loads and predicts (repeatable)', keyValuePair);
+  envManagerOptions(cmd);
+  pipOverrideOption(cmd);
+  return cmd
     .action(async (opts: PredictFlags) => {
-      refuseUnsupported(opts);
-      const predictor = await loadPredictor(opts.modelUri, { runtime: opts.runtime, envManager: opts.envManager });
+      // MLflow's extra_envs: set for the scoring process, which the Python bridge's workers inherit.
+      for (const [key, value] of opts.env ?? []) process.env[key] = value;
+      const predictor = await loadPredictor(opts.modelUri, { runtime: opts.runtime, ...envLoadOptions(opts) });
       const progress = stderrProgress('scored');
       try {
         await batchPredict(predictor, {
@@ -63,7 +67,7 @@ export function makePredictCommand(): Command {
     });
 }
 
-interface PredictFlags {
+interface PredictFlags extends EnvFlags {
   modelUri: string;
   inputPath?: string;
   outputPath?: string;
@@ -72,26 +76,7 @@ interface PredictFlags {
   batchRows: number;
   workers: number;
   runtime: 'auto' | 'native' | 'python';
-  envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
-  installMlflow?: boolean;
-  pipRequirementsOverride?: string;
-}
-
-/**
- * MLflow's flags that change the Python environment the model runs in. The Python bridge builds
- * that environment from the model's own files only, so rather than run with other packages than
- * asked, they are refused by name.
- */
-function refuseUnsupported(opts: PredictFlags): void {
-  const given = [opts.installMlflow && '--install-mlflow', opts.pipRequirementsOverride !== undefined && '--pip-requirements-override (-r)'].filter(
-    (f): f is string => typeof f === 'string',
-  );
-  if (given.length > 0) {
-    throw new MlflowError(
-      `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} not supported by mlflow-ts models predict: the Python environment is built from the model's requirements.txt / conda.yaml as written; edit them (or use MLflow's own CLI) to change packages`,
-      'INVALID_PARAMETER_VALUE',
-    );
-  }
+  env?: [string, string][];
 }
 
 function positiveInt(value: string): number {

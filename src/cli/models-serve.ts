@@ -8,6 +8,8 @@ import {
   serveModel,
   type ServedModelConfig,
 } from '../serve/index.js';
+import { envLoadOptions, envManagerOptions, type EnvFlags } from './env-options.js';
+import { ignoredOption } from './mlflow-options.js';
 
 /** `models serve`: MLflow's options and the environment variables MLflow reads for them. */
 export function registerModelsServe(parent: Command): void {
@@ -15,7 +17,7 @@ export function registerModelsServe(parent: Command): void {
 }
 
 export function makeServeCommand(): Command {
-  return new Command('serve')
+  const cmd = new Command('serve')
     .description("Serve a model over HTTP with MLflow's scoring protocol (/ping, /health, /version, /invocations)")
     .helpOption('--help', 'display help for command')
     .option('-m, --model-uri <uri>', "URI of the model: a local path, file://, runs:/, models:/, ...; repeat as name=uri to serve several", collect)
@@ -41,14 +43,6 @@ export function makeServeCommand(): Command {
         .default('auto'),
     )
     .addOption(
-      new Option('--env-manager <manager>', 'environment manager for the Python bridge').choices([
-        'local',
-        'virtualenv',
-        'uv',
-        'conda',
-      ]),
-    )
-    .addOption(
       new Option('--max-body-size <bytes>', 'largest request body accepted (larger ones get a 413)')
         .default(DEFAULT_MAX_BODY_BYTES)
         .argParser(nonNegativeInt),
@@ -60,9 +54,11 @@ export function makeServeCommand(): Command {
         .default('info'),
     )
     .addOption(new Option('--cors-origin <origin...>', "origins allowed to call from a browser (CORS), or '*'").env('MLFLOW_TS_CORS_ORIGIN').argParser(origins))
-    .option('--model-name <name>', "the model's name in the V2 routes (/v2/models/{name}) and metrics; default: from the URI")
-    .action(async (opts: ServeFlags, cmd: Command) => {
-      const models = await modelsToServe(opts, cmd);
+    .option('--model-name <name>', "the model's name in the V2 routes (/v2/models/{name}) and metrics; default: from the URI");
+  envManagerOptions(cmd, true);
+  ignoredOption(cmd, '--enable-mlserver', 'serve with MLServer (v2 inference protocol)', 'the Open Inference Protocol (V2) routes are always served here, beside MLflow\'s');
+  return cmd.action(async (opts: ServeFlags, command: Command) => {
+      const models = await modelsToServe(opts, command);
       await serveModel(models, {
         logger: createServeLogger(opts.logLevel),
         port: opts.port,
@@ -70,7 +66,7 @@ export function makeServeCommand(): Command {
         timeoutSeconds: opts.timeout,
         workers: opts.workers,
         runtime: opts.runtime,
-        envManager: opts.envManager,
+        ...envLoadOptions(opts),
         maxBodyBytes: opts.maxBodySize,
         corsOrigins: opts.corsOrigin,
         modelName: opts.modelName,
@@ -78,7 +74,7 @@ export function makeServeCommand(): Command {
     });
 }
 
-interface ServeFlags {
+interface ServeFlags extends EnvFlags {
   modelUri?: string[];
   config?: string;
   port: number;
@@ -86,7 +82,6 @@ interface ServeFlags {
   timeout: number;
   workers: number;
   runtime: 'auto' | 'native' | 'python';
-  envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
   maxBodySize: number;
   logLevel: string;
   corsOrigin?: string[];

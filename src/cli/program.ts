@@ -12,10 +12,13 @@ import { registerSageMaker } from './sagemaker.js';
 import { registerDeployments } from './deployments.js';
 import { registerAzureMl } from './azureml.js';
 import { registerWorker } from './worker.js';
+import { registerModelsUpdatePipRequirements } from './models-update-pip-requirements.js';
+import { clickStyleUsageErrors } from './usage-errors.js';
 
 /**
  * Builds the `mlflow-ts` command tree. Each command lives in its own file under src/cli/ and
  * exports a `register...(parent)` function; a new command is one import and one call here.
+ * Malformed command lines are answered as click answers them for `mlflow` (exit 2).
  */
 export function buildProgram(): Command {
   const program = new Command('mlflow-ts')
@@ -30,9 +33,10 @@ export function buildProgram(): Command {
   registerSklearn(program);
   registerH2O(program);
   registerModelsDocker(models);
+  registerModelsUpdatePipRequirements(models);
   registerSageMaker(program);
   registerDeployments(program);
   registerAzureMl(program);
   registerWorker(program);
-  return program;
+  return clickStyleUsageErrors(program);
 }

@@ -4,6 +4,9 @@ import { DEFAULT_BASE_IMAGE } from '../deploy/docker/index.js';
 import {
   buildAndPushContainer,
   DEFAULT_IMAGE_NAME,
+  DEFAULT_IMAGE_TAG,
+  DEFAULT_REGION,
+  IMAGE_URL_ENV,
   DEFAULT_INSTANCE_TYPE,
   DEFAULT_TIMEOUT_SECONDS,
   DEPLOY_MODES,
@@ -18,6 +21,7 @@ import {
   type VpcConfig,
 } from '../deploy/sagemaker/index.js';
 import { MlflowError } from '../errors.js';
+import { imageCompatOptions } from './models-docker.js';
 
 const progress = (m: string): void => void process.stderr.write(`${m}\n`);
 
@@ -42,21 +46,28 @@ async function jsonOption<T>(value: string | undefined, field: string): Promise<
 
 interface ModelFlags {
   modelUri: string;
-  executionRoleArn: string;
+  executionRoleArn?: string;
   bucket?: string;
-  imageUrl: string;
-  regionName?: string;
+  imageUrl?: string;
+  regionName: string;
   vpcConfig?: string;
+  flavor?: string;
 }
 
+/** MLflow's region default for its SageMaker commands (boto3's session region is not read there). */
+const regionOption = (cmd: Command, short = false): Command =>
+  cmd.option(`${short ? '-r, ' : ''}--region-name <region>`, 'AWS region', DEFAULT_REGION);
+
 function modelOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-m, --model-uri <uri>', 'URI of the model')
-    .option('-e, --execution-role-arn <arn>', 'IAM role SageMaker assumes', '')
-    .option('-b, --bucket <bucket>', 'S3 bucket for model.tar.gz (default mlflow-sagemaker-<region>-<account>)')
-    .option('-i, --image-url <url>', 'ECR URL of the serving image', DEFAULT_IMAGE_NAME)
-    .option('--region-name <region>', 'AWS region (default AWS_REGION / AWS_DEFAULT_REGION)')
-    .option('-v, --vpc-config <file>', 'JSON file (or text) with SecurityGroupIds and Subnets');
+  return regionOption(
+    cmd
+      .requiredOption('-m, --model-uri <uri>', 'URI of the model')
+      .option('-e, --execution-role-arn <arn>', 'IAM role SageMaker assumes (default: the role of the assumed-role credentials)')
+      .option('-b, --bucket <bucket>', 'S3 bucket for model.tar.gz (default mlflow-sagemaker-<region>-<account>)')
+      .option('-i, --image-url <url>', `ECR URL of the serving image (default ${IMAGE_URL_ENV}, else the account's ${DEFAULT_IMAGE_NAME} ECR repository)`),
+  )
+    .option('-v, --vpc-config <file>', 'JSON file (or text) with SecurityGroupIds and Subnets')
+    .option('-f, --flavor <flavor>', 'model flavor to deploy: python_function (default: the model\'s python_function)');
 }
 
 async function modelArgs(f: ModelFlags) {
@@ -65,8 +76,9 @@ async function modelArgs(f: ModelFlags) {
     executionRoleArn: f.executionRoleArn,
     bucket: f.bucket,
     imageUrl: f.imageUrl,
-    region: f.regionName as string,
+    region: f.regionName,
     vpcConfig: await jsonOption<VpcConfig>(f.vpcConfig, 'vpc-config'),
+    flavor: f.flavor,
   };
 }
 
@@ -74,23 +86,30 @@ async function modelArgs(f: ModelFlags) {
 export function registerSageMaker(parent: Command): void {
   const sm = parent.command('sagemaker').description('Serve models on Amazon SageMaker');
 
-  sm.command('build-and-push-container')
+  const push = sm
+    .command('build-and-push-container')
     .description('Build the serving image (model mounted by SageMaker at /opt/ml/model) and push it to ECR')
-    .option('-c, --container <name>', 'image and ECR repository name', DEFAULT_IMAGE_NAME)
+    .option('--build', 'build the image (default)')
     .option('--no-build', 'push an image built before')
+    .option('--push', 'push the image to ECR (default)')
     .option('--no-push', 'only build')
-    .option('--region-name <region>', 'AWS region')
-    .option('--base-image <image>', 'base image with Node 20', DEFAULT_BASE_IMAGE)
-    .action(async (o: { container: string; build: boolean; push: boolean; regionName?: string; baseImage: string }) => {
-      const onOutput = (c: string) => void process.stderr.write(c);
-      if (!o.push) {
-        const { buildImage } = await import('../deploy/docker/index.js');
-        await buildImage({ imageName: o.container, baseImage: o.baseImage, onOutput });
-        return;
-      }
-      const url = await buildAndPushContainer({ imageName: o.container, region: o.regionName, skipBuild: !o.build, baseImage: o.baseImage, onOutput });
-      process.stdout.write(`${url}\n`);
-    });
+    .option('-c, --container <name>', `image and ECR repository name (tagged ${DEFAULT_IMAGE_TAG} when no tag is given)`, DEFAULT_IMAGE_NAME)
+    .option('--region-name <region>', `AWS region (default AWS_REGION / AWS_DEFAULT_REGION, else ${DEFAULT_REGION})`)
+    .option('--base-image <image>', 'base image with Node 20', DEFAULT_BASE_IMAGE);
+  imageCompatOptions(push).action(async (o: { container: string; build: boolean; push: boolean; regionName?: string; baseImage: string }) => {
+    const onOutput = (c: string) => void process.stderr.write(c);
+    if (!o.build && !o.push) {
+      process.stdout.write('skipping both build and push, have nothing to do!\n');
+      return;
+    }
+    if (!o.push) {
+      const { buildImage } = await import('../deploy/docker/index.js');
+      await buildImage({ imageName: o.container, baseImage: o.baseImage, onOutput });
+      return;
+    }
+    const url = await buildAndPushContainer({ imageName: o.container, region: o.regionName, skipBuild: !o.build, baseImage: o.baseImage, onOutput });
+    process.stdout.write(`${url}\n`);
+  });
 
   sm.command('run-local')
     .description('Run the serving image locally as SageMaker would: the model mounted at /opt/ml/model, `serve`')
@@ -128,14 +147,13 @@ export function registerSageMaker(parent: Command): void {
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 
-  sm.command('delete')
+  regionOption(sm.command('delete')
     .description('Delete a SageMaker endpoint with its configuration, models and archives')
-    .requiredOption('-a, --app-name <name>', 'endpoint name')
-    .option('--region-name <region>', 'AWS region')
+    .requiredOption('-a, --app-name <name>', 'endpoint name'))
     .option('--archive', 'keep the configuration and models')
     .option('--async', 'return without waiting for the deletion')
     .option('--timeout <seconds>', 'how long to wait', positiveInt, DEFAULT_TIMEOUT_SECONDS)
-    .action(async (o: { appName: string; regionName?: string; archive?: boolean; async?: boolean; timeout: number }) => {
+    .action(async (o: { appName: string; regionName: string; archive?: boolean; async?: boolean; timeout: number }) => {
       await deleteSageMaker({ appName: o.appName, region: o.regionName, archive: o.archive, synchronous: !o.async, timeoutSeconds: o.timeout, onProgress: progress });
     });
 
@@ -155,9 +173,9 @@ export function registerSageMaker(parent: Command): void {
     .option('-s, --split-type <type>', 'None, Line, RecordIO or TFRecord', 'Line')
     .option('-a, --accept <type>', 'output content type', 'text/csv')
     .option('--assemble-with <how>', 'None or Line', 'Line')
-    .option('--input-filter <jsonpath>', 'JSONPath selecting the input')
-    .option('--output-filter <jsonpath>', 'JSONPath selecting the output')
-    .option('-j, --join-resource <source>', 'Input or None')
+    .option('--input-filter <jsonpath>', 'JSONPath selecting the input', '$')
+    .option('--output-filter <jsonpath>', 'JSONPath selecting the output', '$')
+    .option('-j, --join-resource <source>', 'Input or None', 'None')
     .option('-t, --instance-type <type>', 'instance type', DEFAULT_INSTANCE_TYPE)
     .option('-c, --instance-count <n>', 'instances', positiveInt, 1)
     .option('--archive', 'keep the SageMaker model after the job')
@@ -188,22 +206,22 @@ export function registerSageMaker(parent: Command): void {
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 
-  sm.command('terminate-transform-job')
+  regionOption(sm.command('terminate-transform-job')
     .description('Stop a transform job and delete its model')
-    .requiredOption('-n, --job-name <name>', 'transform job name')
-    .option('--region-name <region>', 'AWS region')
+    .requiredOption('-n, --job-name <name>', 'transform job name'), true)
     .option('--archive', 'keep the SageMaker model')
-    .action(async (o: { jobName: string; regionName?: string; archive?: boolean }) => {
-      await terminateTransformJob({ jobName: o.jobName, region: o.regionName, archive: o.archive });
+    .option('--async', 'return without waiting for the job to stop')
+    .option('--timeout <seconds>', 'how long to wait for the job to stop', positiveInt, DEFAULT_TIMEOUT_SECONDS)
+    .action(async (o: { jobName: string; regionName: string; archive?: boolean; async?: boolean; timeout: number }) => {
+      await terminateTransformJob({ jobName: o.jobName, region: o.regionName, archive: o.archive, synchronous: !o.async, timeoutSeconds: o.timeout, onProgress: progress });
     });
 
-  sm.command('predict')
+  regionOption(sm.command('predict')
     .description('Score a JSON request (file or stdin) with a SageMaker endpoint')
-    .requiredOption('-a, --app-name <name>', 'endpoint name')
-    .option('--region-name <region>', 'AWS region')
+    .requiredOption('-a, --app-name <name>', 'endpoint name'))
     .option('-i, --input-path <file>', 'request body (default: standard input)')
     .option('-o, --output-path <file>', 'where to write the predictions (default: standard output)')
-    .action(async (o: { appName: string; regionName?: string; inputPath?: string; outputPath?: string }) => {
+    .action(async (o: { appName: string; regionName: string; inputPath?: string; outputPath?: string }) => {
       const body = o.inputPath ? await readFile(o.inputPath, 'utf8') : await readStdin();
       const out = `${JSON.stringify(await predictSageMaker(o.appName, body, { region: o.regionName }))}\n`;
       if (o.outputPath) await writeFile(o.outputPath, out);

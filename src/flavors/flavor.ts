@@ -17,6 +17,17 @@ export interface LoadOptions {
   runtime?: 'auto' | 'native' | 'python';
   /** Environment manager for the Python bridge, as MLflow's --env-manager. */
   envManager?: 'local' | 'virtualenv' | 'uv' | 'conda';
+  /**
+   * pip requirements installed into the built environment after the model's own, overriding its
+   * pins (MLflow's `-r/--pip-requirements-override`, and `mlflow==<version>` for --install-mlflow).
+   * Refused with envManager 'local', which builds nothing.
+   */
+  extraPipRequirements?: string[];
+  /**
+   * MLflow's load_model(model_config=...): keys that override the python_function section's
+   * `config` for a model the Python bridge loads (serve reads it from SERVING_MODEL_CONFIG).
+   */
+  modelConfig?: Record<string, unknown>;
   /** Python bridge workers. */
   workers?: number;
   /** The signature to use for a flavor with several (tensorflow), else the MLmodel's. */

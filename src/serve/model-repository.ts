@@ -89,15 +89,11 @@ export class ModelRepository {
 }
 
 /** Loads models as `models serve` does, and asks the registry which version a models:/ URI names now. */
-export function registryLoader(options: Pick<LoadOptions, 'runtime' | 'envManager' | 'requestTimeoutMs'> & { flavor?: string }): SlotLoader {
+export function registryLoader(
+  options: Pick<LoadOptions, 'runtime' | 'envManager' | 'requestTimeoutMs' | 'extraPipRequirements' | 'modelConfig'> & { flavor?: string },
+): SlotLoader {
   return {
-    load: (uri, config) =>
-      loadPredictor(uri, {
-        runtime: config.runtime ?? options.runtime,
-        envManager: options.envManager,
-        flavor: config.flavor ?? options.flavor,
-        requestTimeoutMs: options.requestTimeoutMs,
-      }),
+    load: (uri, config) => loadPredictor(uri, { ...options, runtime: config.runtime ?? options.runtime, flavor: config.flavor ?? options.flavor }),
     async resolveVersion(uri) {
       if (!uri.startsWith('models:')) return undefined;
       return (await new MlflowClient().getModelVersionForUri(uri)).version;

@@ -2,14 +2,16 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { LoadOptions } from '../flavors/flavor.js';
 import { aggregateWorkerMetrics, joinWorkerMetrics } from './cluster-metrics.js';
+import { checkDeploymentFlavor } from './deployment-flavor.js';
 import { createServeLogger } from './logger.js';
 import type { ServeMetrics } from './metrics.js';
 import { ModelRepository, registryLoader } from './model-repository.js';
+import { servingModelConfig, SERVING_MODEL_CONFIG_ENV } from './serving-model-config.js';
 import { createScoringServer, type ScoringServerOptions } from './scoring-server.js';
 import type { ServedModelConfig } from './serve-config.js';
 import { servedModelName } from './served-model-name.js';
 
-export interface ServeModelOptions extends ScoringServerOptions, Pick<LoadOptions, 'runtime' | 'envManager'> {
+export interface ServeModelOptions extends ScoringServerOptions, Pick<LoadOptions, 'runtime' | 'envManager' | 'extraPipRequirements'> {
   port?: number;
   host?: string;
   /** Processes sharing the port (node:cluster); 1 serves from this process. */
@@ -30,10 +32,13 @@ export async function serveModel(models: string | readonly ServedModelConfig[], 
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, logger);
 
   const configs = typeof models === 'string' ? [{ name: options.modelName ?? servedModelName(models).name, uri: models }] : models;
+  const modelConfig = servingModelConfig();
   const repo = new ModelRepository(configs, registryLoader({
     runtime: options.runtime,
     envManager: options.envManager,
+    extraPipRequirements: options.extraPipRequirements,
     flavor: options.flavor,
+    modelConfig,
     requestTimeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
   }), logger);
   // A signal while the models load (which may take minutes) ends the process at once, exit 0, as
@@ -49,6 +54,19 @@ export async function serveModel(models: string | readonly ServedModelConfig[], 
   } finally {
     process.off('SIGTERM', whileLoading);
     process.off('SIGINT', whileLoading);
+  }
+  for (const slot of repo.list()) {
+    const predictor = slot.predictor;
+    if (!predictor) continue;
+    try {
+      checkDeploymentFlavor(predictor.metadata);
+    } catch (e) {
+      await repo.close();
+      throw e;
+    }
+    if (modelConfig && predictor.flavor !== 'python_function') {
+      logger.warn(`${SERVING_MODEL_CONFIG_ENV} is ignored: model '${slot.name}' is scored by its ${predictor.flavor} flavor, which takes no model_config`);
+    }
   }
   const metricsText = cluster.isWorker ? (m: ServeMetrics) => joinWorkerMetrics(m.registry) : undefined;
   const server = createScoringServer(repo, { ...options, logger, metricsText });

@@ -25,6 +25,7 @@ export { FileTrackingStore } from './file-tracking-store.js';
 export { FileRegistryStore } from './file-registry-store.js';
 export { RestStore } from './rest-store.js';
 export { callEndpoint, hostCredsFromEnv, httpRequest, type HostCreds } from './rest-client.js';
+export { registerRequestAuthProvider, type RequestAuthProvider } from './request-auth.js';
 export { retryPolicyFromEnv, type RetryPolicy } from './retry-policy.js';
 export { LocalArtifactRepository } from './local-artifact-repository.js';
 export { HttpArtifactRepository } from './http-artifact-repository.js';

@@ -1,26 +1,54 @@
 import { MlflowError, type ErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
-import { backoffMs, isRetryableStatus, retryAfterMs, retryPolicyFromEnv, type RetryPolicy } from './retry-policy.js';
+import { requestAuthHeaders } from './request-auth.js';
+import { backoffMs, envBoolean, isRetryableStatus, retryAfterMs, retryPolicyFromEnv, type RetryPolicy } from './retry-policy.js';
+import { fetchWithTls, usesCustomTls, type TlsSettings } from './tls-transport.js';
 
 /** An MLflow server and the credentials to reach it (MLflow's MlflowHostCreds). */
-export interface HostCreds {
+export interface HostCreds extends TlsSettings {
   /** base URL, e.g. http://localhost:5000 (a path prefix is kept) */
   host: string;
   token?: string;
   username?: string;
   password?: string;
+  /** MLFLOW_TRACKING_AUTH: the name of a registered request auth provider (request-auth.ts) */
+  auth?: string;
+  /** MLFLOW_ALLOW_HTTP_REDIRECTS (default true): follow 3xx answers, else treat them as failures */
+  allowRedirects?: boolean;
   /** overrides of the retry policy the MLFLOW_HTTP_* variables select (tests inject `sleep`) */
   retry?: Partial<RetryPolicy>;
 }
 
-/** Credentials as MLflow reads them: MLFLOW_TRACKING_USERNAME/PASSWORD (Basic), else MLFLOW_TRACKING_TOKEN (Bearer). */
+/**
+ * Credentials as MLflow's get_default_host_creds reads them: MLFLOW_TRACKING_USERNAME/PASSWORD
+ * (Basic), else MLFLOW_TRACKING_TOKEN (Bearer); MLFLOW_TRACKING_AUTH; the TLS variables
+ * MLFLOW_TRACKING_INSECURE_TLS, _SERVER_CERT_PATH and _CLIENT_CERT_PATH; MLFLOW_ALLOW_HTTP_REDIRECTS.
+ */
 export function hostCredsFromEnv(host: string, env: NodeJS.ProcessEnv = process.env): HostCreds {
-  return {
+  const creds: HostCreds = {
     host,
     token: env.MLFLOW_TRACKING_TOKEN || undefined,
     username: env.MLFLOW_TRACKING_USERNAME || undefined,
     password: env.MLFLOW_TRACKING_PASSWORD || undefined,
+    auth: env.MLFLOW_TRACKING_AUTH || undefined,
+    ignoreTlsVerification: envBoolean(env, 'MLFLOW_TRACKING_INSECURE_TLS', false),
+    serverCertPath: env.MLFLOW_TRACKING_SERVER_CERT_PATH || undefined,
+    clientCertPath: env.MLFLOW_TRACKING_CLIENT_CERT_PATH || undefined,
+    allowRedirects: envBoolean(env, 'MLFLOW_ALLOW_HTTP_REDIRECTS', true),
   };
+  checkTls(creds);
+  return creds;
+}
+
+/** MlflowHostCreds' own check: skipping verification and naming a CA cannot both hold. */
+function checkTls(creds: HostCreds): void {
+  if (creds.ignoreTlsVerification && creds.serverCertPath !== undefined) {
+    throw new MlflowError(
+      "When 'ignore_tls_verification' is true then 'server_cert_path' must not be set! This error may have occurred because the " +
+        "'MLFLOW_TRACKING_INSECURE_TLS' and 'MLFLOW_TRACKING_SERVER_CERT_PATH' environment variables are both set - only one of these environment variables may be set.",
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
 }
 
 const KNOWN_CODES = new Set<string>([
@@ -66,6 +94,8 @@ export async function httpRequest(creds: HostCreds, url: string, options: Reques
   if (creds.username !== undefined && creds.password !== undefined) {
     headers.Authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
   } else if (creds.token !== undefined) headers.Authorization = `Bearer ${creds.token}`;
+  checkTls(creds);
+  if (creds.auth !== undefined) Object.assign(headers, await requestAuthHeaders(creds.auth, { method: options.method ?? 'GET', url: target.href }));
   let body: string | Uint8Array | undefined = options.body;
   if (options.json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -77,7 +107,7 @@ export async function httpRequest(creds: HostCreds, url: string, options: Reques
     const canRetry = attempt <= policy.maxRetries;
     let response: Response;
     try {
-      response = await fetchWithTimeout(target, { method, headers, body }, policy.timeoutSeconds);
+      response = await fetchWithTimeout(target, { method, headers, body }, policy.timeoutSeconds, creds);
     } catch (err) {
       if (canRetry) {
         await policy.sleep(backoffMs(policy, attempt));
@@ -108,7 +138,7 @@ export function isRequestTimeout(err: unknown): boolean {
  * that long between two chunks: the per-read timeout of Python requests, so that a large
  * artifact may take longer than the timeout as long as it keeps flowing.
  */
-async function fetchWithTimeout(url: URL, init: RequestInit, seconds: number): Promise<Response> {
+async function fetchWithTimeout(url: URL, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array }, seconds: number, creds: HostCreds): Promise<Response> {
   const controller = new AbortController();
   const ms = seconds * 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -120,7 +150,11 @@ async function fetchWithTimeout(url: URL, init: RequestInit, seconds: number): P
   arm();
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: controller.signal });
+    // Node's fetch takes no CA, client certificate or verification switch: those go over node:https.
+    const redirect = creds.allowRedirects === false ? 'manual' : 'follow';
+    response = usesCustomTls(creds)
+      ? await fetchWithTls(url, { ...init, signal: controller.signal, redirect }, creds)
+      : await fetch(url, { ...init, signal: controller.signal, redirect });
   } catch (err) {
     clearTimeout(timer);
     throw controller.signal.aborted ? controller.signal.reason : err;

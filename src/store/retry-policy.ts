@@ -44,7 +44,8 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, integ
   return value;
 }
 
-function envBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+/** An MLflow boolean variable: true/false/1/0, any case; anything else refused naming it. */
+export function envBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined) return fallback;
   const lowered = raw.toLowerCase();

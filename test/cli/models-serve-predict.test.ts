@@ -89,14 +89,19 @@ describe('models predict', () => {
     expect(await readFile(output, 'utf8')).toBe('predictions\n0\n1\n');
   });
 
-  it("refuses MLflow's environment flags by name rather than ignore them", async () => {
+  it("takes MLflow's environment flags: they shape the bridge's environment, which a native model does not use", async () => {
     const input = join(dir, 'in3.csv');
     await writeFile(input, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
-    const base = ['node', 'mlflow-ts', 'models', 'predict', '-m', model, '-i', input, '-o', join(dir, 'x.json'), '-t', 'csv'];
-    await expect(buildProgram().parseAsync([...base, '--install-mlflow'])).rejects.toThrow(/--install-mlflow is not supported/);
-    await expect(buildProgram().parseAsync([...base, '-r', 'scikit-learn==1.2.1'])).rejects.toMatchObject({
+    const out = join(dir, 'x.json');
+    const base = ['node', 'mlflow-ts', 'models', 'predict', '-m', model, '-i', input, '-o', out, '-t', 'csv'];
+    await buildProgram().parseAsync([...base, '--install-mlflow', '-r', 'scikit-learn==1.2.1', '--env', 'A_VAR=a=b']);
+    expect(await readFile(out, 'utf8')).toBe('{"predictions": [0]}');
+    expect(process.env.A_VAR).toBe('a=b');
+    delete process.env.A_VAR;
+    // As MLflow: overrides need an environment to install into.
+    await expect(buildProgram().parseAsync([...base, '--env-manager', 'local', '-r', 'scikit-learn==1.2.1'])).rejects.toMatchObject({
       errorCode: 'INVALID_PARAMETER_VALUE',
-      message: expect.stringContaining('--pip-requirements-override (-r) is not supported'),
+      message: expect.stringContaining('--pip-requirements-override (-r) is not supported with --env-manager local'),
     });
   });
 

@@ -58,7 +58,9 @@ export function renderDockerfile(options: DockerfileOptions): string {
 
 /**
  * The image's entrypoint. SageMaker starts a container as `<image> serve` (one server process per
- * core by default, MLFLOW_MODELS_WORKERS otherwise); anything else is handed to the mlflow-ts CLI. `exec` makes node PID 1, so SIGTERM reaches the server directly.
+ * core by default, MLFLOW_MODELS_WORKERS otherwise); anything else is handed to the mlflow-ts CLI.
+ * `exec` makes node PID 1, so SIGTERM reaches the server directly.
+ * `--env-manager local`: the model's requirements were installed into the image's Python at build.
  */
 export function renderEntrypoint(): string {
   return `#!/bin/sh
@@ -74,7 +76,7 @@ if [ "$1" = "serve" ]; then
   shift
   # One server process per core unless told otherwise, as MLflow's image runs its workers.
   export MLFLOW_MODELS_WORKERS="\${MLFLOW_MODELS_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
-  exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p ${CONTAINER_PORT} "$@"
+  exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p ${CONTAINER_PORT} --env-manager local "$@"
 fi
 exec node ${APP_DIR_IN_IMAGE}/bin/mlflow-ts.js "$@"
 `;

@@ -2,6 +2,7 @@ import type * as S3 from '@aws-sdk/client-s3';
 import type * as SageMaker from '@aws-sdk/client-sagemaker';
 import { MlflowError } from '../../errors.js';
 import { importOptional } from '../../optional-packages.js';
+import type { AwsIdentity } from './default-resources.js';
 
 export type SageMakerSdk = typeof SageMaker;
 export type S3Sdk = typeof S3;
@@ -11,6 +12,8 @@ export interface AwsClients {
   s3: S3.S3Client;
   SM: SageMakerSdk;
   S3: S3Sdk;
+  /** STS/IAM lookups for the default execution role; default the SDK's (tests give their own). */
+  identity?: AwsIdentity;
 }
 
 /**

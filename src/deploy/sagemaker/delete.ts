@@ -1,17 +1,10 @@
 import { MlflowError } from '../../errors.js';
 import { awsCallFailed, awsClients, awsErrorName, type AwsClients } from './aws-clients.js';
-import { DEFAULT_TIMEOUT_SECONDS, resolveRegion } from './deploy-options.js';
+import { DEFAULT_TIMEOUT_SECONDS, resolveRegion, type TeardownOptions } from './deploy-options.js';
 import { waitForStatus } from '../wait-for-status.js';
 
-export interface DeleteOptions {
+export interface DeleteOptions extends TeardownOptions {
   appName: string;
-  region?: string;
-  /** Keep the endpoint config and models (MLflow's --archive). */
-  archive?: boolean;
-  synchronous?: boolean;
-  timeoutSeconds?: number;
-  pollSeconds?: number;
-  onProgress?: (message: string) => void;
 }
 
 /** `sagemaker delete`: the endpoint, then (unless archive) its config, models and their S3 archives. */

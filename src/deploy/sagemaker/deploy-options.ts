@@ -1,7 +1,10 @@
 import { MlflowError } from '../../errors.js';
 import { checkImageName } from '../docker/image-name.js';
 
+/** The ECR repository `build-and-push-container` pushes to by default, and deploys look up. */
 export const DEFAULT_IMAGE_NAME = 'mlflow-pyfunc';
+/** MLflow's region when none is given. */
+export const DEFAULT_REGION = 'us-west-2';
 export const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
 export const DEFAULT_TIMEOUT_SECONDS = 1200;
 export type DeployMode = 'create' | 'replace' | 'add';
@@ -19,13 +22,29 @@ export type AsyncInferenceConfig = Record<string, unknown>;
 export interface ModelOptions {
   modelUri: string;
   region: string;
-  executionRoleArn: string;
-  imageUrl: string;
+  /** Default: the role of the assumed-role credentials (MLflow's _get_assumed_role_arn). */
+  executionRoleArn?: string;
+  /** Default: MLFLOW_SAGEMAKER_DEPLOY_IMG_URL, else the account's mlflow-pyfunc ECR repository. */
+  imageUrl?: string;
   /** Where model.tar.gz goes; default mlflow-sagemaker-<region>-<account of the role>. */
   bucket?: string;
   vpcConfig?: VpcConfig;
   /** Environment of the serving container. */
   env?: Record<string, string>;
+  /** MLflow's -f/--flavor: the model flavor to deploy (python_function); default the model's python_function. */
+  flavor?: string;
+}
+
+/** What removing SageMaker resources takes: an endpoint (`delete`) or a transform job (`terminate`). */
+export interface TeardownOptions {
+  region?: string;
+  /** Keep the models (and endpoint configs) instead of deleting them (MLflow's --archive). */
+  archive?: boolean;
+  /** Wait until the removal is done (default true); only then can what it used be deleted. */
+  synchronous?: boolean;
+  timeoutSeconds?: number;
+  pollSeconds?: number;
+  onProgress?: (message: string) => void;
 }
 
 export interface DeployOptions extends ModelOptions {
@@ -50,21 +69,18 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const RESOURCE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-/** The region from the option, else AWS_REGION / AWS_DEFAULT_REGION, as the SDK's chain would. */
+/**
+ * The region from the option, else AWS_REGION / AWS_DEFAULT_REGION (the SDK's chain, as boto3's
+ * session region that MLflow's build-and-push-container reads), else MLflow's us-west-2.
+ */
 export function resolveRegion(region: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const value = region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (value === undefined || value === '') {
-    throw new MlflowError('No AWS region: pass --region-name (or region_name) or set AWS_REGION / AWS_DEFAULT_REGION', 'INVALID_PARAMETER_VALUE');
-  }
+  const value = region || env.AWS_REGION || env.AWS_DEFAULT_REGION || DEFAULT_REGION;
   if (!REGION.test(value)) throw new MlflowError(`Invalid AWS region '${value}' (expected e.g. us-east-1)`, 'INVALID_PARAMETER_VALUE');
   return value;
 }
 
 /** The account id inside an IAM role ARN; refuses anything that is not one. */
-export function roleAccount(arn: string | undefined): string {
-  if (arn === undefined || arn === '') {
-    throw new MlflowError('No execution role: pass --execution-role-arn (or execution_role_arn), an IAM role SageMaker can assume', 'INVALID_PARAMETER_VALUE');
-  }
+export function roleAccount(arn: string): string {
   const m = ROLE_ARN.exec(arn);
   if (!m) throw new MlflowError(`Invalid execution role ARN '${arn}' (expected arn:aws:iam::<12-digit account>:role/<name>)`, 'INVALID_PARAMETER_VALUE');
   return m[1];
@@ -77,14 +93,14 @@ export function checkResourceName(name: string, field: string): string {
   return name;
 }
 
-export function checkModelOptions(o: ModelOptions): Required<Pick<ModelOptions, 'bucket'>> {
-  const account = roleAccount(o.executionRoleArn);
+/** Checks what was given, before any default is looked up at AWS. */
+export function checkModelOptions(o: ModelOptions): void {
+  if (o.executionRoleArn !== undefined) roleAccount(o.executionRoleArn);
   resolveRegion(o.region);
-  checkImageName(o.imageUrl, 'image URL');
+  if (o.imageUrl !== undefined) checkImageName(o.imageUrl, 'image URL');
   if (o.vpcConfig !== undefined && (!Array.isArray(o.vpcConfig.SecurityGroupIds) || !Array.isArray(o.vpcConfig.Subnets))) {
     throw new MlflowError('Invalid vpc_config: expected {"SecurityGroupIds": [...], "Subnets": [...]}', 'INVALID_PARAMETER_VALUE');
   }
-  return { bucket: o.bucket ?? `mlflow-sagemaker-${o.region}-${account}` };
 }
 
 export function checkDeployOptions(o: DeployOptions): void {

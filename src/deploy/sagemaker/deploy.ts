@@ -28,8 +28,8 @@ export interface DeployResult {
 export async function deploySageMaker(options: DeployOptions, clients?: AwsClients): Promise<DeployResult> {
   const o = { ...options, region: resolveRegion(options.region) };
   checkDeployOptions(o);
-  const prepared = await prepareModel(o);
   const aws = clients ?? (await awsClients(o.region));
+  const prepared = await prepareModel(o, aws);
   const { sm, SM } = aws;
   const mode = o.mode ?? 'create';
   const say = o.onProgress ?? (() => undefined);

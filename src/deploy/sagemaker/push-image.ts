@@ -5,10 +5,11 @@ import { detectContainerTool, type ContainerTool } from '../docker/container-too
 import { checkImageName } from '../docker/image-name.js';
 import { runChecked } from '../run-command.js';
 import { awsCallFailed, awsErrorName, importSdk } from './aws-clients.js';
+import { DEFAULT_IMAGE_TAG } from './default-resources.js';
 import { resolveRegion } from './deploy-options.js';
 
 export interface PushImageOptions extends Pick<BuildImageOptions, 'baseImage' | 'onOutput'> {
-  /** The local image name and the ECR repository's name, with an optional tag (default 'latest'). */
+  /** The local image name and the ECR repository's name, with an optional tag (default mlflow-ts's version, as MLflow tags with its own). */
   imageName: string;
   region?: string;
   /** Push an image that is already built instead of building one. */
@@ -27,7 +28,7 @@ export async function buildAndPushContainer(options: PushImageOptions): Promise<
   const tool = options.tool ?? (await detectContainerTool());
   if (!options.skipBuild) await buildImage({ imageName, baseImage: options.baseImage, tool, onOutput: options.onOutput });
 
-  const [repository, tag = 'latest'] = splitTag(imageName);
+  const [repository, tag = DEFAULT_IMAGE_TAG] = splitTag(imageName);
   const E = await importSdk<typeof Ecr>('@aws-sdk/client-ecr');
   const ecr = new E.ECRClient({ region });
   const auth = await ecr.send(new E.GetAuthorizationTokenCommand({})).catch((e: unknown) => {

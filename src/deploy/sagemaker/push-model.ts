@@ -7,8 +7,8 @@ import { createSageMakerModel, prepareModel } from './sagemaker-model.js';
 export async function pushModelToSageMaker(modelName: string, options: ModelOptions, clients?: AwsClients): Promise<string> {
   const o = { ...options, region: resolveRegion(options.region) };
   checkResourceName(modelName, 'model name');
-  const prepared = await prepareModel(o);
   const aws = clients ?? (await awsClients(o.region));
+  const prepared = await prepareModel(o, aws);
   const rollback = new Rollback();
   try {
     return await createSageMakerModel(aws, o, prepared, modelName, rollback);

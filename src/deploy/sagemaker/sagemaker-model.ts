@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 // Registers store/'s model URI schemes (runs:, models:, http(s):...) for resolveModelDir.
 import '../../store/index.js';
+import { MlflowError } from '../../errors.js';
+import { Model } from '../../model/model.js';
 import { resolveModelDir } from '../../model/uri-resolver.js';
 import type { Rollback } from '../rollback.js';
 import { awsCallFailed, awsErrorName, type AwsClients } from './aws-clients.js';
-import { checkModelOptions, type ModelOptions } from './deploy-options.js';
+import { checkImageName } from '../docker/image-name.js';
+import { checkModelOptions, roleAccount, type ModelOptions } from './deploy-options.js';
+import { assumedRoleArn, defaultImageUrl, sdkIdentity } from './default-resources.js';
 import { makeModelArchive } from './model-archive.js';
 
 /** A short random suffix, as MLflow's unique resource ids, so names never collide with old ones. */
@@ -12,11 +16,58 @@ export function uniqueSuffix(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** Checks the options and the model before anything is created; returns the local model dir and bucket. */
-export async function prepareModel(o: ModelOptions): Promise<{ modelDir: string; bucket: string }> {
-  const { bucket } = checkModelOptions(o);
+export interface PreparedModel {
+  modelDir: string;
+  bucket: string;
+  executionRoleArn: string;
+  imageUrl: string;
+  /** The serving container's environment: the deployment flavor, as MLflow's, then the caller's. */
+  environment?: Record<string, string>;
+}
+
+/**
+ * MLflow's SUPPORTED_DEPLOYMENT_FLAVORS that mlflow-ts's image serves. The image's server reads the
+ * chosen one from MLFLOW_DEPLOYMENT_FLAVOR_NAME (serve/deployment-flavor.ts), as MLflow's container.
+ */
+const DEPLOYMENT_FLAVORS = ['python_function'];
+
+/**
+ * MLflow's deployment flavor rules (-f/--flavor): a given flavor must be supported and in the
+ * model; none given means python_function when the model has it. A model without it (one mlflow-ts
+ * scores with another flavor) names none, and the image serves it with its own flavor.
+ */
+async function deploymentFlavor(modelDir: string, flavor: string | undefined): Promise<string | undefined> {
+  const flavors = Object.keys((await Model.load(modelDir)).flavors);
+  if (flavor === undefined) return flavors.includes('python_function') ? 'python_function' : undefined;
+  if (flavor === 'mleap') {
+    throw new MlflowError("The flavor 'mleap' is not supported by mlflow-ts's serving image (it has no MLeap runtime); deploy the python_function flavor", 'NOT_IMPLEMENTED');
+  }
+  if (!DEPLOYMENT_FLAVORS.includes(flavor)) {
+    throw new MlflowError(`The specified flavor: \`${flavor}\` is not supported for deployment. Please use one of the supported flavors: ${JSON.stringify(DEPLOYMENT_FLAVORS)}`, 'INVALID_PARAMETER_VALUE');
+  }
+  if (!flavors.includes(flavor)) {
+    throw new MlflowError(
+      `The specified model does not contain the specified deployment flavor: \`${flavor}\`. Please use one of the following deployment flavors that the model contains: ${JSON.stringify(flavors)}`,
+      'RESOURCE_DOES_NOT_EXIST',
+    );
+  }
+  return flavor;
+}
+
+/**
+ * Checks the options and the model before anything is created, then fills in what was not given
+ * as MLflow does: the assumed role's ARN, the default image URL and the bucket
+ * mlflow-sagemaker-<region>-<account>. Lookups are read-only calls (STS, IAM, ECR).
+ */
+export async function prepareModel(o: ModelOptions, aws: Pick<AwsClients, 'identity'>): Promise<PreparedModel> {
+  checkModelOptions(o);
   const modelDir = await resolveModelDir(o.modelUri);
-  return { modelDir, bucket };
+  const executionRoleArn = o.executionRoleArn || (await assumedRoleArn(aws.identity ?? sdkIdentity(o.region)));
+  const account = roleAccount(executionRoleArn);
+  const flavor = await deploymentFlavor(modelDir, o.flavor);
+  const imageUrl = o.imageUrl ?? checkImageName(await defaultImageUrl(o.region), 'image URL');
+  const environment = flavor === undefined ? o.env : { MLFLOW_DEPLOYMENT_FLAVOR_NAME: flavor, SERVING_ENVIRONMENT: 'SageMaker', ...o.env };
+  return { modelDir, bucket: o.bucket ?? `mlflow-sagemaker-${o.region}-${account}`, executionRoleArn, imageUrl, environment };
 }
 
 /**
@@ -26,7 +77,7 @@ export async function prepareModel(o: ModelOptions): Promise<{ modelDir: string;
 export async function createSageMakerModel(
   aws: AwsClients,
   o: ModelOptions,
-  prepared: { modelDir: string; bucket: string },
+  prepared: PreparedModel,
   modelName: string,
   rollback: Rollback,
 ): Promise<string> {
@@ -56,8 +107,8 @@ export async function createSageMakerModel(
   await sm
     .send(new SM.CreateModelCommand({
       ModelName: modelName,
-      ExecutionRoleArn: o.executionRoleArn,
-      PrimaryContainer: { Image: o.imageUrl, ModelDataUrl: `s3://${bucket}/${key}`, Environment: o.env },
+      ExecutionRoleArn: prepared.executionRoleArn,
+      PrimaryContainer: { Image: prepared.imageUrl, ModelDataUrl: `s3://${bucket}/${key}`, Environment: prepared.environment },
       VpcConfig: o.vpcConfig,
     }))
     .catch((e: unknown) => {

@@ -10,7 +10,7 @@ import {
 import { awsCallFailed, awsClients } from './aws-clients.js';
 import { deleteSageMaker } from './delete.js';
 import { deploySageMaker } from './deploy.js';
-import { DEFAULT_IMAGE_NAME, parseJsonObject, resolveRegion, type DeployMode, type DeployOptions, type VpcConfig } from './deploy-options.js';
+import { parseJsonObject, resolveRegion, type DeployMode, type DeployOptions, type VpcConfig } from './deploy-options.js';
 import { predictSageMaker } from './predict.js';
 import { runLocal } from './run-local.js';
 
@@ -40,8 +40,8 @@ export function deployOptionsFromConfig(name: string, modelUri: string, config: 
     appName: name,
     modelUri,
     region: resolveRegion(config.region_name ?? uriRegion),
-    executionRoleArn: config.execution_role_arn ?? (roleParts.length > 0 ? roleParts.join('/') : ''),
-    imageUrl: config.image_url ?? DEFAULT_IMAGE_NAME,
+    executionRoleArn: config.execution_role_arn ?? (roleParts.length > 0 ? roleParts.join('/') : undefined),
+    imageUrl: config.image_url,
     bucket: config.bucket,
     mode: config.mode as DeployMode | undefined,
     instanceType: config.instance_type,
@@ -60,14 +60,14 @@ export function deployOptionsFromConfig(name: string, modelUri: string, config: 
 export function sageMakerClient(targetUri: string): DeploymentClient {
   const region = (config?: DeploymentConfig) => resolveRegion(config?.region_name ?? targetPath(targetUri)[0]);
   return {
-    async createDeployment(name, modelUri, { config }) {
-      const r = await deploySageMaker({ ...deployOptionsFromConfig(name, modelUri, config, targetUri), mode: 'create' });
+    async createDeployment(name, modelUri, { flavor, config }) {
+      const r = await deploySageMaker({ ...deployOptionsFromConfig(name, modelUri, config, targetUri), flavor, mode: 'create' });
       return { name: r.endpointName, ...r };
     },
-    async updateDeployment(name, { modelUri, config }) {
+    async updateDeployment(name, { modelUri, flavor, config }) {
       if (modelUri === undefined) throw new MlflowError('Updating a SageMaker deployment needs a model URI (-m)', 'INVALID_PARAMETER_VALUE');
       const o = deployOptionsFromConfig(name, modelUri, config, targetUri);
-      const r = await deploySageMaker({ ...o, mode: o.mode ?? 'replace' });
+      const r = await deploySageMaker({ ...o, flavor, mode: o.mode ?? 'replace' });
       return { name: r.endpointName, ...r };
     },
     async deleteDeployment(name, { config }) {

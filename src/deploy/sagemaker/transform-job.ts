@@ -2,7 +2,7 @@ import type { CreateTransformJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { MlflowError } from '../../errors.js';
 import { Rollback } from '../rollback.js';
 import { awsCallFailed, awsClients, type AwsClients } from './aws-clients.js';
-import { checkResourceName, DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS, resolveRegion, type ModelOptions } from './deploy-options.js';
+import { checkResourceName, DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS, resolveRegion, type ModelOptions, type TeardownOptions } from './deploy-options.js';
 import { createSageMakerModel, prepareModel, uniqueSuffix } from './sagemaker-model.js';
 import { waitForStatus } from '../wait-for-status.js';
 
@@ -32,12 +32,13 @@ export interface TransformJobOptions extends ModelOptions {
 /** `sagemaker deploy-transform-job`: a model and a batch transform job over S3 input; waits for Completed. */
 export async function deployTransformJob(options: TransformJobOptions, clients?: AwsClients): Promise<{ jobName: string; modelName: string; status: string }> {
   const o = { ...options, region: resolveRegion(options.region) };
+  checkArchiveWhenAsync(o, 'deploy_transform_job');
   checkResourceName(o.jobName, 'job name');
   for (const [field, uri] of [['input URI', o.inputUri], ['output path', o.outputPath]] as const) {
     if (!/^s3:\/\/[^/]+/.test(uri)) throw new MlflowError(`Invalid ${field} '${uri}': expected s3://bucket/...`, 'INVALID_PARAMETER_VALUE');
   }
-  const prepared = await prepareModel(o);
   const aws = clients ?? (await awsClients(o.region));
+  const prepared = await prepareModel(o, aws);
   const { sm, SM } = aws;
   const say = o.onProgress ?? (() => undefined);
   const modelName = `${o.jobName}-model-${uniqueSuffix()}`;
@@ -83,11 +84,23 @@ export async function deployTransformJob(options: TransformJobOptions, clients?:
   }
 }
 
-/** `sagemaker terminate-transform-job`: stops the job and (unless archive) deletes its model. */
-export async function terminateTransformJob(
-  options: { jobName: string; region?: string; archive?: boolean },
-  clients?: AwsClients,
-): Promise<void> {
+export interface TerminateTransformJobOptions extends TeardownOptions {
+  jobName: string;
+}
+
+/** MLflow's rule: resources can be deleted only by a call that waits for the job. */
+function checkArchiveWhenAsync(o: { archive?: boolean; synchronous?: boolean }, call: string): void {
+  if (o.synchronous === false && !o.archive) {
+    throw new MlflowError(
+      `Resources must be archived when \`${call}()\` is executed in non-synchronous mode. Either set \`synchronous=True\` or \`archive=True\`.`,
+      'INVALID_PARAMETER_VALUE',
+    );
+  }
+}
+
+/** `sagemaker terminate-transform-job`: stops the job, waits until it has, then (unless archive) deletes its model. */
+export async function terminateTransformJob(options: TerminateTransformJobOptions, clients?: AwsClients): Promise<void> {
+  checkArchiveWhenAsync(options, 'terminate_transform_job');
   const region = resolveRegion(options.region);
   const { sm, SM } = clients ?? (await awsClients(region));
   const job = await sm.send(new SM.DescribeTransformJobCommand({ TransformJobName: options.jobName })).catch((e: unknown) => {
@@ -95,6 +108,19 @@ export async function terminateTransformJob(
   });
   await sm.send(new SM.StopTransformJobCommand({ TransformJobName: options.jobName })).catch((e: unknown) => {
     throw awsCallFailed(`StopTransformJob ${options.jobName}`, e);
+  });
+  if (options.synchronous === false) return;
+  await waitForStatus({
+    what: `transform job ${options.jobName}`,
+    describe: async () => {
+      const d = await sm.send(new SM.DescribeTransformJobCommand({ TransformJobName: options.jobName }));
+      return { status: d.TransformJobStatus ?? 'Unknown', reason: d.FailureReason };
+    },
+    done: ['Stopped', 'Completed', 'Failed'],
+    failed: [],
+    timeoutSeconds: options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+    pollSeconds: options.pollSeconds ?? 10,
+    onProgress: options.onProgress ?? (() => undefined),
   });
   if (!options.archive && job.ModelName) await sm.send(new SM.DeleteModelCommand({ ModelName: job.ModelName }));
 }

@@ -20,8 +20,10 @@ export interface PreparedEnv {
 }
 
 export interface PrepareEnvOptions {
-  /** Where envs are cached; default MLFLOW_TS_ENV_ROOT or ~/.mlflow-ts/envs (as MLflow's ~/.mlflow/envs). */
+  /** Where envs are made; default MLFLOW_TS_ENV_ROOT, else MLflow's MLFLOW_ENV_ROOT, else ~/.mlflow-ts/envs. */
   envRoot?: string;
+  /** Installed after the model's requirements, overriding its pins (MLflow's pip_requirements_override). */
+  extraRequirements?: string[];
   /** Progress lines; default process.stderr. */
   log?: (line: string) => void;
 }
@@ -34,8 +36,12 @@ export function localPython(): string {
   return process.env.MLFLOW_TS_PYTHON || 'python3';
 }
 
-export function defaultEnvRoot(): string {
-  return process.env.MLFLOW_TS_ENV_ROOT || path.join(os.homedir(), '.mlflow-ts', 'envs');
+/**
+ * MLFLOW_ENV_ROOT is where MLflow makes its virtualenvs; ours live beside them under names of
+ * their own ('virtualenv-<hash>', never MLflow's 'mlflow-<hash>'), as they are built differently.
+ */
+export function defaultEnvRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MLFLOW_TS_ENV_ROOT || env.MLFLOW_ENV_ROOT || path.join(os.homedir(), '.mlflow-ts', 'envs');
 }
 
 interface RunResult {
@@ -108,21 +114,26 @@ async function step(r: Promise<RunResult>, what: string, file: string, tool: str
   }
 }
 
-async function pipInstall(envDir: string, spec: PythonEnvironment, modelDir: string, file: string, uv: boolean): Promise<void> {
+function pipCommand(envDir: string, uv: boolean): [string, string[]] {
   const python = path.join(envDir, 'bin', 'python');
-  const [tool, args] = uv ? ['uv', ['pip', 'install', '--python', python]]
-    : [python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input']];
+  return uv ? ['uv', ['pip', 'install', '--python', python]] : [python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input']];
+}
+
+/** pip install of a list (relative paths resolve against the model dir, MLflow's cwd for this step). */
+async function pipInstallList(envDir: string, reqs: string[], modelDir: string, file: string, uv: boolean, what: string): Promise<void> {
+  const [tool, args] = pipCommand(envDir, uv);
+  const reqFile = path.join(envDir, 'mlflow-ts-requirements.txt');
+  await writeFile(reqFile, reqs.join('\n') + '\n');
+  await step(run(tool, [...args, '-r', reqFile], modelDir), `installing ${what} (${reqs.join(', ')})`, file, tool);
+}
+
+async function pipInstall(envDir: string, spec: PythonEnvironment, modelDir: string, file: string, uv: boolean): Promise<void> {
+  const [tool, args] = pipCommand(envDir, uv);
   if (spec.buildDependencies.length > 0) {
     await step(run(tool, [...args, ...spec.buildDependencies], modelDir),
       `installing build_dependencies (${spec.buildDependencies.join(' ')})`, file, tool);
   }
-  if (spec.requirements.length > 0) {
-    // Relative paths in requirements resolve against the model dir, MLflow's cwd for this step.
-    const reqFile = path.join(envDir, 'mlflow-ts-requirements.txt');
-    await writeFile(reqFile, spec.requirements.join('\n') + '\n');
-    await step(run(tool, [...args, '-r', reqFile], modelDir),
-      `installing the requirements (${spec.requirements.join(', ')})`, file, tool);
-  }
+  if (spec.requirements.length > 0) await pipInstallList(envDir, spec.requirements, modelDir, file, uv, 'the requirements');
 }
 
 async function buildVirtualenv(envDir: string, spec: PythonEnvironment, modelDir: string, file: string): Promise<void> {
@@ -180,22 +191,41 @@ export async function preparePythonEnv(
   manager: EnvManager,
   options: PrepareEnvOptions = {},
 ): Promise<PreparedEnv> {
-  if (manager === 'local') return { python: localPython(), created: false };
+  const extra = options.extraRequirements ?? [];
+  if (manager === 'local') {
+    if (extra.length > 0) {
+      throw new MlflowError(
+        `Extra pip requirements (${extra.join(', ')}) need an environment to install into; envManager 'local' builds none: use 'virtualenv', 'uv' or 'conda'`,
+        'INVALID_PARAMETER_VALUE',
+      );
+    }
+    return { python: localPython(), created: false };
+  }
   const log = options.log ?? ((l: string) => process.stderr.write(`[mlflow-ts] ${l}\n`));
   const root = options.envRoot ?? defaultEnvRoot();
   const files = envFiles(modelDir, conf);
+  // The extras are part of the env's identity; without them the name stays what it always was.
+  const keyed = (content: unknown): unknown => (extra.length > 0 ? { content, extra } : content);
+  const installExtra = (envDir: string, file: string, uv: boolean): Promise<void> =>
+    extra.length === 0 ? Promise.resolve() : pipInstallList(envDir, extra, modelDir, file, uv, 'the extra requirements');
   if (manager === 'conda') {
     if (!files.conda) {
       throw new MlflowError(`envManager 'conda' needs a conda env file, and the python_function flavor in ${modelDir} names none`, 'INVALID_PARAMETER_VALUE');
     }
-    const envDir = path.join(root, envName('conda', await readEnvFile(files.conda, 'the conda env file')));
-    const created = await buildOnce(envDir, log, () => buildConda(envDir, files.conda!));
+    const condaFile = files.conda;
+    const envDir = path.join(root, envName('conda', keyed(await readEnvFile(condaFile, 'the conda env file'))));
+    const created = await buildOnce(envDir, log, async () => {
+      await buildConda(envDir, condaFile);
+      await installExtra(envDir, condaFile, false);
+    });
     return { python: path.join(envDir, 'bin', 'python'), envDir, created };
   }
   const spec = await readPythonEnvSpec(modelDir, files);
   const file = files.virtualenv ?? files.conda!;
-  const envDir = path.join(root, envName(manager, spec));
-  const created = await buildOnce(envDir, log, () =>
-    manager === 'uv' ? buildUv(envDir, spec, modelDir, file) : buildVirtualenv(envDir, spec, modelDir, file));
+  const envDir = path.join(root, envName(manager, keyed(spec)));
+  const created = await buildOnce(envDir, log, async () => {
+    await (manager === 'uv' ? buildUv(envDir, spec, modelDir, file) : buildVirtualenv(envDir, spec, modelDir, file));
+    await installExtra(envDir, file, manager === 'uv');
+  });
   return { python: path.join(envDir, 'bin', 'python'), envDir, created };
 }

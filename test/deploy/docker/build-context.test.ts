@@ -167,7 +167,7 @@ describe('models generate-dockerfile', () => {
   });
 
   it('the entrypoint maps `serve` to models serve on 0.0.0.0:8080 and execs node (SIGTERM reaches it)', () => {
-    expect(renderEntrypoint()).toContain('exec node /opt/mlflow-ts/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p 8080 "$@"');
+    expect(renderEntrypoint()).toContain('exec node /opt/mlflow-ts/bin/mlflow-ts.js models serve -m "$model_dir" -h 0.0.0.0 -p 8080 --env-manager local "$@"');
   });
 
   it('the entrypoint serves with one worker per core unless MLFLOW_MODELS_WORKERS says otherwise', () => {

@@ -221,7 +221,6 @@ describe('sagemaker deploy', () => {
     beforeEach(() => record(sm, SM_COMMANDS, newEndpoint(['InService'])));
     it.each([
       ['a model URI that does not exist', { modelUri: '/no/such/model' }, /Model path '\/no\/such\/model' does not exist/],
-      ['a missing role', { executionRoleArn: '' }, /No execution role/],
       ['a malformed role', { executionRoleArn: 'sagemaker-role' }, /Invalid execution role ARN 'sagemaker-role'/],
       ['an invalid image name', { imageUrl: 'Bad Image!' }, /Invalid image URL 'Bad Image!'/],
       ['an invalid app name', { appName: 'iris_app' }, /Invalid app name 'iris_app'/],
@@ -232,12 +231,6 @@ describe('sagemaker deploy', () => {
       expect(calls).toEqual([]);
     });
 
-    it('a missing region', async () => {
-      vi.stubEnv('AWS_REGION', '');
-      vi.stubEnv('AWS_DEFAULT_REGION', '');
-      await expect(deploySageMaker(options({ region: undefined as never }))).rejects.toThrow(/No AWS region/);
-      expect(calls).toEqual([]);
-    });
   });
 });
 
@@ -298,10 +291,21 @@ describe('sagemaker push-model and terminate-transform-job', () => {
     expect(sm.commandCalls(CreateModelCommand)[0].args[0].input.PrimaryContainer?.ModelDataUrl).toBe('s3://my-bucket/iris-model/model.tar.gz');
   });
 
-  it('terminate-transform-job stops the job and deletes its model', async () => {
-    record(sm, SM_COMMANDS, { DescribeTransformJob: () => ({ TransformJobStatus: 'InProgress', ModelName: 'iris-batch-model-1' }) });
-    await terminateTransformJob({ jobName: 'iris-batch', region: 'eu-west-1' });
-    expect(calls).toEqual(['DescribeTransformJob', 'StopTransformJob', 'DeleteModel']);
+  it('terminate-transform-job stops the job, waits until it has stopped, then deletes its model', async () => {
+    const statuses = ['InProgress', 'Stopping', 'Stopped'];
+    record(sm, SM_COMMANDS, { DescribeTransformJob: () => ({ TransformJobStatus: statuses.shift(), ModelName: 'iris-batch-model-1' }) });
+    await terminateTransformJob({ jobName: 'iris-batch', region: 'eu-west-1', pollSeconds: 0.001 });
+    expect(calls).toEqual(['DescribeTransformJob', 'StopTransformJob', 'DescribeTransformJob', 'DescribeTransformJob', 'DeleteModel']);
     expect(sm.commandCalls(DeleteModelCommand)[0].args[0].input.ModelName).toBe('iris-batch-model-1');
+  });
+
+  it('terminate-transform-job --async returns after StopTransformJob, and must archive (MLflow\'s rule)', async () => {
+    record(sm, SM_COMMANDS, { DescribeTransformJob: () => ({ TransformJobStatus: 'InProgress', ModelName: 'm' }) });
+    await expect(terminateTransformJob({ jobName: 'iris-batch', region: 'eu-west-1', synchronous: false })).rejects.toThrow(
+      /Resources must be archived when `terminate_transform_job\(\)` is executed in non-synchronous mode/,
+    );
+    expect(calls).toEqual([]);
+    await terminateTransformJob({ jobName: 'iris-batch', region: 'eu-west-1', synchronous: false, archive: true });
+    expect(calls).toEqual(['DescribeTransformJob', 'StopTransformJob']);
   });
 });

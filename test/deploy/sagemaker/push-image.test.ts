@@ -20,13 +20,6 @@ describe('sagemaker build-and-push-container: bad input is refused before buildi
     expect(ecr.calls()).toHaveLength(0);
   });
 
-  it('a missing region', async () => {
-    vi.stubEnv('AWS_REGION', '');
-    vi.stubEnv('AWS_DEFAULT_REGION', '');
-    await expect(buildAndPushContainer({ imageName: 'mlflow-pyfunc', tool: TOOL })).rejects.toThrow(/No AWS region/);
-    expect(ecr.calls()).toHaveLength(0);
-  });
-
   it('an ECR token that is not user:password, before creating a repository or logging in', async () => {
     ecr.onAnyCommand().resolves({ authorizationData: [{ authorizationToken: Buffer.from('no-colon').toString('base64'), proxyEndpoint: 'https://1.dkr.ecr.eu-west-1.amazonaws.com' }] });
     await expect(buildAndPushContainer({ imageName: 'mlflow-pyfunc', region: 'eu-west-1', tool: TOOL, skipBuild: true })).rejects.toThrow(/not base64 of user:password/);

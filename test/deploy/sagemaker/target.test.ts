@@ -25,8 +25,9 @@ describe('the sagemaker deployment target', () => {
       instanceCount: 3,
       vpcConfig: { SecurityGroupIds: ['sg-1'], Subnets: ['s-1'] },
       synchronous: false,
-      imageUrl: 'mlflow-pyfunc',
     });
+    // No image_url: resolved at deploy time as MLflow does (MLFLOW_SAGEMAKER_DEPLOY_IMG_URL, else ECR).
+    expect(o.imageUrl).toBeUndefined();
     expect(() => deployOptionsFromConfig('a', 'm', { vpc_config: '{nope' }, 'sagemaker:/eu-west-1')).toThrow(/Invalid vpc_config: not JSON/);
     expect(() => deployOptionsFromConfig('a', 'm', { instance_count: 'two' }, 'sagemaker:/eu-west-1')).toThrow(/Invalid instance_count 'two'/);
   });

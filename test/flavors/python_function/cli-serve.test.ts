@@ -24,7 +24,7 @@ describe.skipIf(!pythonReady)(`python_function through the CLI and the scoring s
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await buildProgram().parseAsync([
-        'node', 'mlflow-ts', 'models', 'predict', '-m', dir, '-i', path.join(io, 'in.json'), '-o', path.join(io, 'out.json'), '--runtime', 'python',
+        'node', 'mlflow-ts', 'models', 'predict', '-m', dir, '-i', path.join(io, 'in.json'), '-o', path.join(io, 'out.json'), '--runtime', 'python', '--env-manager', 'local',
       ]);
     } finally {
       err.mockRestore();

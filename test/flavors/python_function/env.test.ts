@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../../src/cli/program.js';
-import { envFiles, envName, preparePythonEnv, readPythonEnvSpec } from '../../../src/flavors/python_function/index.js';
+import { defaultEnvRoot, envFiles, envName, preparePythonEnv, readPythonEnvSpec } from '../../../src/flavors/python_function/index.js';
 import { MODELS } from './helpers.js';
 import { PYTHON, pythonReady, skipReason } from './python-available.js';
 
@@ -101,6 +101,17 @@ describe('python_function environment files', () => {
       .rejects.toMatchObject({ message: expect.stringContaining("needs 'conda', which is not on PATH") });
   });
 
+  it('makes envs under MLFLOW_TS_ENV_ROOT, else MLflow\'s MLFLOW_ENV_ROOT, else ~/.mlflow-ts/envs', () => {
+    expect(defaultEnvRoot({ MLFLOW_TS_ENV_ROOT: '/a', MLFLOW_ENV_ROOT: '/b' })).toBe('/a');
+    expect(defaultEnvRoot({ MLFLOW_ENV_ROOT: '/b' })).toBe('/b');
+    expect(defaultEnvRoot({})).toBe(path.join(os.homedir(), '.mlflow-ts', 'envs'));
+  });
+
+  it('refuses extra pip requirements with envManager local, which builds nothing to install into', async () => {
+    await expect(preparePythonEnv(logreg, { env: { virtualenv: 'python_env.yaml' } }, 'local', { extraRequirements: ['mlflow==2.22.1'] }))
+      .rejects.toThrow(/Extra pip requirements \(mlflow==2.22.1\) need an environment to install into; envManager 'local' builds none/);
+  });
+
   it('names the Python version it cannot find', async () => {
     const dir = await modelDir('old', { 'python_env.yaml': 'python: 2.5.0\ndependencies: []\n' }, '');
     await expect(preparePythonEnv(dir, { env: { virtualenv: 'python_env.yaml' } }, 'virtualenv', { envRoot: path.join(work, 'envs'), log: () => {} }))
@@ -120,8 +131,9 @@ describe.skipIf(!pythonReady)(`python_function virtualenv build and cache ${skip
     const second = await preparePythonEnv(dir, conf, 'virtualenv', { envRoot, log: () => {} });
     expect(second).toEqual({ ...first, created: false });
 
-    const saved = process.env.MLFLOW_TS_ENV_ROOT;
-    process.env.MLFLOW_TS_ENV_ROOT = envRoot;
+    // MLflow's MLFLOW_ENV_ROOT places the envs; prepare-env's default manager is serve's and predict's.
+    vi.stubEnv('MLFLOW_TS_ENV_ROOT', '');
+    vi.stubEnv('MLFLOW_ENV_ROOT', envRoot);
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
@@ -131,8 +143,7 @@ describe.skipIf(!pythonReady)(`python_function virtualenv build and cache ${skip
     } finally {
       out.mockRestore();
       err.mockRestore();
-      if (saved === undefined) delete process.env.MLFLOW_TS_ENV_ROOT;
-      else process.env.MLFLOW_TS_ENV_ROOT = saved;
+      vi.unstubAllEnvs();
     }
     expect(existsSync(path.join(first.envDir!, '.mlflow-ts-ready'))).toBe(true);
   }, 120_000);

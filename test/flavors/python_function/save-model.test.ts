@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveModel } from '../../../src/flavors/python_function/index.js';
+import { overriddenModelConfig } from '../../../src/flavors/python_function/load.js';
 import { Model, ModelSignature } from '../../../src/model/index.js';
 import { loadPredictor } from '../../../src/pyfunc/index.js';
 import { CUSTOM_LOADER } from './custom-model.js';
@@ -82,6 +83,16 @@ describe('pythonFunction.saveModel', () => {
       expect(await predictor.predict(floatFrame(['a'], [[1]]), { mode: 'config' })).toEqual({ threshold: 0.5 });
     } finally {
       await predictor.close();
+    }
+    // SERVING_MODEL_CONFIG / load_model(model_config=...): saved keys overridden, new ones ignored (MLflow's rule).
+    const warnings: string[] = [];
+    expect(overriddenModelConfig({ threshold: 0.5 }, { threshold: 0.9, extra: 1 }, {}, (w) => warnings.push(w))).toEqual({ threshold: 0.9 });
+    expect(warnings).toEqual(['WARNING: Argument(s) extra were ignored since they are not valid keys in the corresponding section of the ``pyfunc`` flavor. Valid keys are threshold']);
+    const overridden = await loadPredictor(dir, { runtime: 'python', workers: 1, modelConfig: { threshold: 0.9 } });
+    try {
+      expect(await overridden.predict(floatFrame(['a'], [[1]]), { mode: 'config' })).toEqual({ threshold: 0.9 });
+    } finally {
+      await overridden.close();
     }
   });
 });

@@ -68,7 +68,7 @@ describe.skipIf(!pythonReady)(`the Python bridge takes it with --runtime auto ${
     '`models serve` on %s answers as MLflow would, after one warning line',
     async (name) => {
       const dir = join(BRIDGE, name);
-      const { child, ports, otherLines } = await startServe(['models', 'serve', '-m', dir, '-p', '0', '-h', '127.0.0.1'], { MLFLOW_TS_PYTHON: PYTHON });
+      const { child, ports, otherLines } = await startServe(['models', 'serve', '-m', dir, '-p', '0', '-h', '127.0.0.1', '--env-manager', 'local'], { MLFLOW_TS_PYTHON: PYTHON });
       try {
         expect(otherLines).toHaveLength(1);
         expect(otherLines[0]).toMatch(/^WARNING: .*model\.pkl: sklearn\.[a-z_.]+\.[A-Za-z]+ is not supported natively \(flavor 'sklearn'\); loading the model with the Python bridge instead$/);

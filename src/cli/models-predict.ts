@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MlflowError } from '../errors.js';
 import { loadPredictor } from '../pyfunc/index.js';
 import { batchPredict, DEFAULT_BATCH_ROWS, stderrProgress, type BatchInputFormat, type BatchOutputFormat } from '../serve/index.js';
 import { envLoadOptions, envManagerOptions, pipOverrideOption, type EnvFlags } from './env-options.js';

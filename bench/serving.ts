@@ -7,6 +7,7 @@
 // Each server runs in a child process (so RSS is its own), and they are measured in alternating
 // rounds, so that a change in the machine's load hits all alike. Server CPU time per request is
 // reported too: unlike req/s it barely depends on what else the machine runs.
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { irisPayload, irisV2Payload } from './iris.js';
 import { CONNECTIONS, loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
@@ -145,4 +146,9 @@ export async function benchServing(seconds: number): Promise<string> {
     );
   }
   return lines.join('\n');
+}
+
+// Alone: BENCH_DURATION=5 node --import tsx bench/serving.ts
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.stdout.write(`## Serving\n\n${await benchServing(Number(process.env.BENCH_DURATION ?? 10))}\n`);
 }

@@ -14,3 +14,11 @@ export function irisRows(n: number): number[][] {
 export function irisPayload(n: number): string {
   return JSON.stringify({ dataframe_split: { columns: IRIS_FEATURES, data: irisRows(n) } });
 }
+
+/** The same rows as a V2 /infer body: one named 1-D FP64 tensor per column (a table, as MLServer reads it). */
+export function irisV2Payload(n: number): string {
+  const rows = irisRows(n);
+  return JSON.stringify({
+    inputs: IRIS_FEATURES.map((name, j) => ({ name, datatype: 'FP64', shape: [n], data: rows.map((r) => r[j]) })),
+  });
+}

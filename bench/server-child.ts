@@ -5,6 +5,8 @@
 //                                                      with adaptive batching when the last is given
 //   server-child.ts bare                              node:http that only parses the JSON body and
 //                                                      answers a constant: the reference
+// The server logs as `models serve` does by default (info: one access-log line per request),
+// into BENCH_SERVE_LOG (default /dev/null) so that the log's cost is in every figure.
 // Sends {port} when listening; answers {cmd: 'stats'} with {rss, cpu} (bytes, µs).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +25,7 @@ async function start(): Promise<AddressInfo> {
     });
     const [maxBatchSize, maxWaitMs] = (batching ?? '').split(':').map(Number);
     const predictor = batching ? batchingPredictor(loaded, { maxBatchSize, maxWaitMs }) : loaded;
-    const server = createScoringServer(predictor, { logger: createServeLogger('warn') });
+    const server = createScoringServer(predictor, { logger: createServeLogger('info', process.env.BENCH_SERVE_LOG ?? '/dev/null') });
     // Closing the server closes the predictor, which stops any Python workers.
     process.on('SIGTERM', () => {
       setTimeout(() => process.exit(1), 5000).unref();

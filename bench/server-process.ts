@@ -40,10 +40,10 @@ export async function serverStats(server: ServerProcess): Promise<{ rss: number;
   return msg;
 }
 
-/** POSTs `body` to /invocations from `connections` connections (default CONNECTIONS) for `seconds`. */
-export function loadServer(server: ServerProcess, body: string, seconds: number, connections = CONNECTIONS): Promise<Result> {
+/** POSTs `body` to `path` (default /invocations) from `connections` connections (default CONNECTIONS) for `seconds`. */
+export function loadServer(server: ServerProcess, body: string, seconds: number, connections = CONNECTIONS, path = '/invocations'): Promise<Result> {
   return autocannon({
-    url: `http://127.0.0.1:${server.port}/invocations`,
+    url: `http://127.0.0.1:${server.port}${path}`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,

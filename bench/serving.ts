@@ -1,12 +1,15 @@
 // Serving: mlflow-ts's scoring server on three models (examples/iris-js, a js_function model;
 // examples/iris-sklearn, MLflow 2.22.1's iris LogisticRegression scored natively; the iris
 // RandomForest fixture, scored natively) against a bare node:http server measured in the same run,
-// on 1-row and 1000-row requests (autocannon, 16 connections).
+// on 1-row and 1000-row requests (autocannon, 16 connections), and the LogisticRegression's server
+// again on V2's /v2/models/model/infer with the same rows as named 1-D tensors. The servers log at
+// info (the access log, into /dev/null) and keep their Prometheus metrics, as `models serve` does.
 // Each server runs in a child process (so RSS is its own), and they are measured in alternating
 // rounds, so that a change in the machine's load hits all alike. Server CPU time per request is
 // reported too: unlike req/s it barely depends on what else the machine runs.
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { irisPayload } from './iris.js';
+import { irisPayload, irisV2Payload } from './iris.js';
 import { CONNECTIONS, loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
 
 const ROUNDS = 5;
@@ -15,6 +18,8 @@ interface Target {
   label: string;
   /** A model directory for `mlflow-ts serve`; null for the bare node:http server. */
   modelDir: string | null;
+  /** Scored through V2's /infer instead of /invocations (on the same server as the /invocations row). */
+  v2?: boolean;
   /** MLflow 2.22.1's published 1-row req/s for this model on a machine like this one (not measured here). */
   publishedOneRow?: number;
 }
@@ -26,6 +31,11 @@ const TARGETS: Target[] = [
     label: 'serve iris_logreg (sklearn, native)',
     modelDir: fileURLToPath(new URL('../examples/iris-sklearn', import.meta.url)),
     publishedOneRow: 200,
+  },
+  {
+    label: 'serve iris_logreg V2 /infer',
+    modelDir: fileURLToPath(new URL('../examples/iris-sklearn', import.meta.url)),
+    v2: true,
   },
   {
     label: 'serve iris_rf (sklearn, native)',
@@ -40,9 +50,17 @@ interface Tally { requests: number; seconds: number; p50s: number[]; p99s: numbe
 
 interface Cell { target: Target; rows: number; reqPerSec: number; p50: number; p99: number; cpuPerReq: number; rssMb: number; errors: number }
 
-async function start(target: Target): Promise<Server> {
-  const proc = await startServer(target.modelDir === null ? { kind: 'bare' } : { kind: 'serve', modelDir: target.modelDir });
-  return { ...proc, target };
+/** A server per model; a V2 row shares the server of its model's /invocations row. */
+async function start(target: Target, started: Server[]): Promise<Server> {
+  const same = started.find((s) => s.target.modelDir === target.modelDir);
+  const proc = same ?? (await startServer(target.modelDir === null ? { kind: 'bare' } : { kind: 'serve', modelDir: target.modelDir }));
+  return { child: proc.child, port: proc.port, target };
+}
+
+function load(server: Server, rows: number, seconds: number) {
+  return server.target.v2
+    ? loadServer(server, irisV2Payload(rows), seconds, CONNECTIONS, '/v2/models/model/infer')
+    : loadServer(server, irisPayload(rows), seconds);
 }
 
 function median(xs: number[]): number {
@@ -51,16 +69,15 @@ function median(xs: number[]): number {
 }
 
 async function measure(servers: Server[], rows: number, seconds: number): Promise<Cell[]> {
-  const body = irisPayload(rows);
   const tallies = new Map<Server, Tally>();
   for (const server of servers) {
-    await loadServer(server, body, 2); // warm-up (JIT)
+    await load(server, rows, 2); // warm-up (JIT)
     tallies.set(server, { requests: 0, seconds: 0, p50s: [], p99s: [], cpuMicros: 0, errors: 0 });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of servers) {
       const before = await serverStats(server);
-      const r = await loadServer(server, body, seconds / ROUNDS);
+      const r = await load(server, rows, seconds / ROUNDS);
       const after = await serverStats(server);
       const t = tallies.get(server)!;
       t.requests += r.requests.total;
@@ -94,10 +111,10 @@ export async function benchServing(seconds: number): Promise<string> {
   const servers: Server[] = [];
   const cells: Cell[] = [];
   try {
-    for (const target of TARGETS) servers.push(await start(target));
+    for (const target of TARGETS) servers.push(await start(target, servers));
     for (const rows of [1, 1000]) cells.push(...(await measure(servers, rows, seconds)));
   } finally {
-    await Promise.all(servers.map(stopServer));
+    await Promise.all(servers.filter((s) => !s.target.v2).map(stopServer));
   }
 
   const lines = [
@@ -129,4 +146,9 @@ export async function benchServing(seconds: number): Promise<string> {
     );
   }
   return lines.join('\n');
+}
+
+// Alone: BENCH_DURATION=5 node --import tsx bench/serving.ts
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.stdout.write(`## Serving\n\n${await benchServing(Number(process.env.BENCH_DURATION ?? 10))}\n`);
 }

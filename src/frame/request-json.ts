@@ -3,6 +3,7 @@ import { assertExactIntegers } from './exact-integer.js';
 import { Frame } from './frame.js';
 import { frameFromRecords, frameFromRows, recordKeys } from './frame-from-json.js';
 import { MAX_COLUMNS, assertColumnCount, assertRecordTableSize } from './column-limit.js';
+import { readNumericSplit } from './numeric-split-json.js';
 import { FloatMarks, JSON_ROOT, JsonSyntaxError, NO_FLOAT_LITERALS, parseJsonText, type FloatLiterals } from './json-text.js';
 import type { ReadRequestOptions } from './read-options.js';
 import { floatRepr, pythonStrListRepr, pythonStrRepr, pythonTypeName } from './python-text.js';
@@ -39,6 +40,9 @@ function badRequest(message: string): MlflowError {
  * MLflow's, except that the request body is never quoted back (MLflow issue #16537).
  */
 export function parseJsonRequest(text: string, options: ReadRequestOptions = {}): ParsedRequest {
+  // The common numeric table skips the parsed tree; it reads to the same Frame.
+  const numeric = readNumericSplit(text);
+  if (numeric) return { input: numeric, format: 'dataframe_split' };
   let parsed;
   try {
     parsed = parseJsonText(text);

@@ -407,6 +407,8 @@ export function createScoringServer(served: Predictor | ModelRepository, options
           server.off('error', reject);
           const address = server.address() as AddressInfo;
           logger.info({ host: address.address, port: address.port, models: repo.list().map((s) => ({ name: s.name, flavor: s.predictor?.flavor })) }, 'scoring server listening');
+          // Whoever started the server may be waiting for this line: it does not wait for a flush.
+          logger.flush();
           resolve(address);
         });
       });

@@ -1,0 +1,202 @@
+import { Frame, type Column } from './frame.js';
+
+/**
+ * The common scoring request, `{"dataframe_split": {"columns": [names], "data": [[numbers]]}}`
+ * with every row as wide as the columns, read straight from the JSON text into one
+ * Float64Array per column: no parsed tree, no per-cell values. The Frame is the one the general
+ * reader (JSON.parse, then frameFromRows) builds: a column of integer literals only is int64, a
+ * column with a float literal (`1.0`, `2e3`, `5.1`) is float64.
+ * Anything else (another key, `index`, `params`, a null, a string or NaN cell, a ragged row, an
+ * escaped or repeated name, an integer of 16 digits or more, a syntax error) returns undefined
+ * and goes to the general reader, which answers it as MLflow does.
+ */
+export function readNumericSplit(text: string): Frame | undefined {
+  return new NumericSplitReader(text).read();
+}
+
+/** Powers of ten a double holds exactly: m / 10^k is then correctly rounded (Clinger's fast path). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** At most this many digits, an integer mantissa is exact in a double (10^15 < 2^53). */
+const MAX_EXACT_DIGITS = 15;
+
+class NumericSplitReader {
+  private pos = 0;
+
+  constructor(private readonly t: string) {}
+
+  read(): Frame | undefined {
+    if (!this.skip(0x7b)) return undefined; // {
+    const key = this.name();
+    if (key !== 'dataframe_split' || !this.skip(0x3a) || !this.skip(0x7b)) return undefined;
+    let names: string[] | undefined;
+    let table: { cells: Float64Array; rows: number; floats: Uint8Array } | undefined;
+    for (;;) {
+      const field = this.name();
+      if (!this.skip(0x3a)) return undefined;
+      if (field === 'columns' && names === undefined) {
+        names = this.names();
+        if (!names) return undefined;
+      } else if (field === 'data' && table === undefined && names !== undefined) {
+        // Rows are checked against the columns as they are read, so `columns` must come first.
+        table = this.data(names.length);
+        if (!table) return undefined;
+      } else return undefined;
+      if (this.skip(0x7d)) break; // }
+      if (!this.skip(0x2c)) return undefined; // ,
+    }
+    if (!names || !table || !this.skip(0x7d)) return undefined;
+    this.ws();
+    if (this.pos !== this.t.length) return undefined;
+    const width = names.length;
+    const { cells, rows, floats } = table;
+    const columns: Column[] = names.map((name, j) => {
+      const values = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) values[i] = cells[i * width + j];
+      return { name, data: { kind: 'number', dtype: floats[j] ? 'float64' : 'int64', values } };
+    });
+    return new Frame(columns, rows);
+  }
+
+  private ws(): void {
+    const t = this.t;
+    let p = this.pos;
+    for (;;) {
+      const c = t.charCodeAt(p);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      p++;
+    }
+    this.pos = p;
+  }
+
+  /** Skips whitespace, then `code` if it is next. */
+  private skip(code: number): boolean {
+    this.ws();
+    if (this.t.charCodeAt(this.pos) !== code) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** A string without escapes or control characters; undefined otherwise. */
+  private name(): string | undefined {
+    if (!this.skip(0x22)) return undefined;
+    const t = this.t;
+    const start = this.pos;
+    for (let p = start; p < t.length; p++) {
+      const c = t.charCodeAt(p);
+      if (c === 0x22) {
+        this.pos = p + 1;
+        return t.slice(start, p);
+      }
+      if (c === 0x5c || c < 0x20) return undefined;
+    }
+    return undefined;
+  }
+
+  /** A non-empty list of distinct names. */
+  private names(): string[] | undefined {
+    if (!this.skip(0x5b)) return undefined;
+    const names: string[] = [];
+    const seen = new Set<string>();
+    for (;;) {
+      const n = this.name();
+      if (n === undefined || seen.has(n)) return undefined;
+      seen.add(n);
+      names.push(n);
+      if (this.skip(0x5d)) return names;
+      if (!this.skip(0x2c)) return undefined;
+    }
+  }
+
+  /**
+   * At least one row, each of `width` numbers, row-major; which columns hold a float literal.
+   * One loop over char codes with the position in a local (whitespace skipping written out in
+   * place, as a closure would move `p` and `c` to the heap): the hot path of a large request.
+   */
+  private data(width: number): { cells: Float64Array; rows: number; floats: Uint8Array } | undefined {
+    const t = this.t;
+    let p = this.pos;
+    let c = 0;
+    while ((c = t.charCodeAt(p)) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+    if (c !== 0x5b) return undefined; // [
+    p++;
+    let cells = new Float64Array(width * 64);
+    const floats = new Uint8Array(width);
+    let n = 0;
+    let rows = 0;
+    for (;;) {
+      while ((c = t.charCodeAt(p)) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      if (c !== 0x5b) return undefined;
+      p++;
+      if (n + width > cells.length) {
+        const grown = new Float64Array(cells.length * 2);
+        grown.set(cells);
+        cells = grown;
+      }
+      for (let j = 0; j < width; j++) {
+        while ((c = t.charCodeAt(p)) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+        if (j > 0) {
+          if (c !== 0x2c) return undefined; // ,
+          p++;
+          while ((c = t.charCodeAt(p)) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+        }
+        // A JSON number literal: -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?
+        const start = p;
+        const negative = c === 0x2d;
+        if (negative) c = t.charCodeAt(++p);
+        if (c < 0x30 || c > 0x39) return undefined;
+        let mantissa = 0;
+        let digits = 0;
+        if (c === 0x30) c = t.charCodeAt(++p);
+        else {
+          do {
+            mantissa = mantissa * 10 + (c - 0x30);
+            digits++;
+            c = t.charCodeAt(++p);
+          } while (c >= 0x30 && c <= 0x39);
+        }
+        let decimals = 0;
+        let float = false;
+        if (c === 0x2e) {
+          float = true;
+          c = t.charCodeAt(++p);
+          if (c < 0x30 || c > 0x39) return undefined;
+          do {
+            mantissa = mantissa * 10 + (c - 0x30);
+            digits++;
+            decimals++;
+            c = t.charCodeAt(++p);
+          } while (c >= 0x30 && c <= 0x39);
+        }
+        let exact = digits <= MAX_EXACT_DIGITS;
+        if (c === 0x65 || c === 0x45) {
+          float = true;
+          exact = false;
+          c = t.charCodeAt(++p);
+          if (c === 0x2b || c === 0x2d) c = t.charCodeAt(++p);
+          if (c < 0x30 || c > 0x39) return undefined;
+          do c = t.charCodeAt(++p);
+          while (c >= 0x30 && c <= 0x39);
+        }
+        // An integer literal beyond 15 digits may lie beyond 2^53: the general reader refuses those.
+        if (!float && !exact) return undefined;
+        if (float) floats[j] = 1;
+        let x: number;
+        if (exact) {
+          x = mantissa / POW10[decimals];
+          if (negative) x = -x;
+        } else x = Number(t.slice(start, p));
+        cells[n++] = x;
+      }
+      while ((c = t.charCodeAt(p)) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      if (c !== 0x5d) return undefined; // ]
+      p++;
+      rows++;
+      while ((c = t.charCodeAt(p)) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      p++;
+      if (c === 0x5d) break;
+      if (c !== 0x2c) return undefined;
+    }
+    this.pos = p;
+    return { cells, rows, floats };
+  }
+}

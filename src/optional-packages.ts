@@ -49,9 +49,12 @@ export const OPTIONAL_PACKAGE_GROUPS = {
     usedBy: 'SageMaker deployments',
     packages: {
       '@aws-sdk/client-ecr': '^3.1169.0',
+      '@aws-sdk/client-iam': '^3.1178.0',
       '@aws-sdk/client-s3': '^3.1175.0',
       '@aws-sdk/client-sagemaker': '^3.1142.0',
       '@aws-sdk/client-sagemaker-runtime': '^3.1164.0',
+      // STS and IAM find the assumed role's ARN when no execution role is given, as MLflow does.
+      '@aws-sdk/client-sts': '^3.1178.0',
     },
     errorCode: 'INVALID_STATE',
   },

@@ -8,7 +8,7 @@ export { predictSageMaker } from './predict.js';
 export { buildAndPushContainer, type PushImageOptions } from './push-image.js';
 export { runLocal, runLocalArgs, type RunLocalOptions } from './run-local.js';
 export { awsClients, type AwsClients } from './aws-clients.js';
-export { DEFAULT_IMAGE_TAG, IMAGE_URL_ENV, assumedRoleArn, defaultImageUrl, type AwsIdentity } from './default-resources.js';
+export { DEFAULT_IMAGE_TAG, IMAGE_URL_ENV, assumedRoleArn, defaultImageUrl, sdkIdentity, type AwsIdentity } from './default-resources.js';
 export {
   DEFAULT_IMAGE_NAME,
   DEFAULT_INSTANCE_TYPE,

@@ -4,7 +4,7 @@ import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, S3Client } fr
 import { CreateModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { awsClients, pushModelToSageMaker, resolveRegion, type AwsIdentity } from '../../../src/deploy/sagemaker/index.js';
+import { assumedRoleArn, awsClients, pushModelToSageMaker, resolveRegion, sdkIdentity, type AwsIdentity } from '../../../src/deploy/sagemaker/index.js';
 import { VERSION } from '../../../src/version.js';
 
 // MLflow's defaults when -e, -i and --region-name are left out (mlflow/sagemaker/__init__.py:
@@ -113,5 +113,26 @@ describe('-f/--flavor, as MLflow validates it', () => {
   it('a model without python_function deploys with no flavor variable: the image serves its own flavor', async () => {
     await push(JS, given);
     expect(sm.commandCalls(CreateModelCommand)[0].args[0].input.PrimaryContainer?.Environment).toBeUndefined();
+  });
+});
+
+describe('the assumed role through the real STS and IAM SDK clients', () => {
+  it('asks GetCallerIdentity, then GetRole for the role the session assumed', async () => {
+    const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+    const { GetRoleCommand, IAMClient } = await import('@aws-sdk/client-iam');
+    const sts = mockClient(STSClient);
+    const iam = mockClient(IAMClient);
+    try {
+      sts.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ml-exec/session-1` });
+      iam.on(GetRoleCommand, { RoleName: 'ml-exec' }).resolves({
+        Role: { Arn: ROLE_WITH_PATH, RoleName: 'ml-exec', Path: '/service-role/', RoleId: 'AROA', CreateDate: new Date(0) },
+      });
+      expect(await assumedRoleArn(sdkIdentity('us-west-2'))).toBe(ROLE_WITH_PATH);
+      sts.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:iam::${ACCOUNT}:user/alice` });
+      await expect(assumedRoleArn(sdkIdentity('us-west-2'))).rejects.toThrow(/not an assumed role.*--execution-role-arn/);
+    } finally {
+      sts.restore();
+      iam.restore();
+    }
   });
 });

@@ -21,7 +21,7 @@ export function imageCompatOptions(cmd: Command, which: { java?: boolean; instal
     ignoredOption(cmd, '--install-mlflow', 'install mlflow in the image', "the image serves with mlflow-ts; a model whose code imports mlflow lists it in its requirements.txt, which the image installs");
   }
   if (which.mlserver) {
-    refusedOption(cmd, '--enable-mlserver', 'serve with MLServer', "the image serves MLflow's scoring protocol, not MLServer's v2 inference protocol");
+    refusedOption(cmd, '--enable-mlserver', 'serve with MLServer', "the image serves with mlflow-ts's own server (which speaks the Open Inference Protocol V2 beside MLflow's), not MLServer");
   }
   return cmd;
 }

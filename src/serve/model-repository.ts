@@ -52,6 +52,8 @@ export class ModelRepository {
       try {
         await slot.load();
       } catch (err) {
+        // One model: its own error, as `models serve -m` has always said it.
+        if (this.slots.size === 1) throw err;
         const message = `Model '${slot.name}' (${slot.config.uri}) failed to load: ${(err as Error).message}`;
         throw new MlflowError(message, err instanceof MlflowError ? err.errorCode : 'INTERNAL_ERROR', { cause: err });
       }

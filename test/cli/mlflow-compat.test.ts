@@ -48,7 +48,10 @@ describe('usage errors exit 2 with click\'s messages', () => {
   it('--help still exits 0, and an error from the command itself exits 1', () => {
     expect(run(['models', 'serve', '--help']).status).toBe(0);
     const r = run(['models', 'serve', '-m', '/no/such/model', '--enable-mlserver']);
-    expect(r.stderr).toBe("mlflow-ts: --enable-mlserver is not supported by mlflow-ts: mlflow-ts serves MLflow's scoring protocol only, not MLServer's v2 inference protocol\n");
+    expect(r.stderr).toBe(
+      "WARNING: --enable-mlserver is ignored by mlflow-ts: the Open Inference Protocol (V2) routes are always served here, beside MLflow's\n" +
+        "mlflow-ts: Model path '/no/such/model' does not exist\n",
+    );
     expect(r.status).toBe(1);
   }, 60_000);
 });
@@ -66,7 +69,7 @@ describe('MLflow options without meaning here', () => {
 
   it('refused ones fail before the command does anything', async () => {
     await expect(inProcess(['models', 'build-docker', '-m', '/no/such/model', '--enable-mlserver'])).rejects.toThrow(
-      /^--enable-mlserver is not supported by mlflow-ts: the image speaks|serves MLflow's scoring protocol/,
+      /^--enable-mlserver is not supported by mlflow-ts: the image serves with mlflow-ts's own server/,
     );
   });
 });

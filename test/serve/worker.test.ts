@@ -154,9 +154,9 @@ describe('mlflow-ts worker (a process)', () => {
     expect(stderr()).toContain('the model could not be loaded');
   }, 60_000);
 
-  it('refuses --params that is not a JSON object, before loading', async () => {
+  it('refuses --params that is not a JSON object, before loading (a usage error: exit 2, as click)', async () => {
     const { frames, exit } = startWorker(['--model', IRIS, '--params', '[1]']);
-    expect(await exit).toBe(1);
+    expect(await exit).toBe(2);
     expect(await frames.next()).toBeUndefined();
   }, 60_000);
 

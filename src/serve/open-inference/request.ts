@@ -58,8 +58,8 @@ export function readV2Request(doc: unknown, binary: Buffer | undefined): V2Reque
     if (!Array.isArray(outputs)) throw new V2Error("'outputs' must be a list");
     requested = outputs.map((o, i) => {
       if (!isObject(o) || typeof o.name !== 'string') throw new V2Error(`outputs[${i}].name must be a string`);
-      const p = optionalObject(o.parameters, `outputs[${i}].parameters`);
-      return { name: o.name, binary: p?.binary_data === true };
+      const p = knownParameters(o.parameters, `outputs[${i}].parameters`, OUTPUT_PARAMETERS);
+      return { name: o.name, binary: flag(p?.binary_data, `outputs[${i}].parameters.binary_data`) };
     });
   }
   const contentType = params?.content_type;
@@ -70,7 +70,7 @@ export function readV2Request(doc: unknown, binary: Buffer | undefined): V2Reque
     contentType,
     inputs: read,
     outputs: requested,
-    binaryOutputs: params?.binary_data_output === true,
+    binaryOutputs: flag(params?.binary_data_output, 'parameters.binary_data_output'),
     params: modelParams && Object.keys(modelParams).length > 0 ? modelParams : undefined,
   };
 }
@@ -85,7 +85,7 @@ function readInput(x: unknown, i: number, reader: { buffer?: Buffer; offset: num
     throw new V2Error(`The shape of ${label} must be a list of non-negative integers`);
   }
   if (!isV2Datatype(datatype)) throw new V2Error(`The datatype of ${label} must be one of BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64, BYTES; got ${JSON.stringify(datatype) ?? 'nothing'}`);
-  const p = optionalObject(parameters, `${where}.parameters`);
+  const p = knownParameters(parameters, `${where}.parameters`, INPUT_PARAMETERS);
   const contentType = p?.content_type;
   if (contentType !== undefined && typeof contentType !== 'string') throw new V2Error(`parameters.content_type of ${label} must be a string`);
   const size = sizeOfShape(shape as number[]);
@@ -305,6 +305,29 @@ function typedArrayOf(dtype: NumericDType): { new (n: number | ArrayBufferLike):
     case 'uint16': return Uint16Array;
     case 'uint8': return Uint8Array;
   }
+}
+
+/**
+ * The tensor parameters this server acts on. Any other (Triton's `classification`, a codec's
+ * option) is refused by name rather than ignored: ignoring it would answer something else than
+ * what was asked.
+ */
+const INPUT_PARAMETERS = new Set(['content_type', 'binary_data_size']);
+const OUTPUT_PARAMETERS = new Set(['binary_data']);
+
+function knownParameters(x: unknown, where: string, known: ReadonlySet<string>): Record<string, unknown> | undefined {
+  const p = optionalObject(x, where);
+  const unknown = p ? Object.keys(p).find((k) => !known.has(k)) : undefined;
+  if (unknown !== undefined) {
+    throw new V2Error(`${where}.${unknown} is not supported here (supported: ${[...known].join(', ')})`);
+  }
+  return p;
+}
+
+function flag(x: unknown, where: string): boolean {
+  if (x === undefined || x === null) return false;
+  if (typeof x !== 'boolean') throw new V2Error(`${where} must be true or false`);
+  return x;
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {

@@ -139,11 +139,10 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     );
   }
 
+  /** A HEAD request gets GET's headers (its Content-Length too) and no body. */
   function finishHead(res: ServerResponse, answer: Answer, headOnly: boolean): void {
-    if (!headOnly) return finish(res, answer);
-    const size = Buffer.byteLength(answer.body);
-    res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': size, ...answer.headers });
-    res.end();
+    if (headOnly) write(res, answer, undefined, true);
+    else finish(res, answer);
   }
 
   function repoSlot(name: string): ModelSlot {
@@ -170,7 +169,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     write(res, answer, undefined);
   }
 
-  function write(res: ServerResponse, answer: Answer, zipped: Buffer | undefined): void {
+  function write(res: ServerResponse, answer: Answer, zipped: Buffer | undefined, headOnly = false): void {
     if (res.headersSent || res.destroyed) return;
     const body = zipped ?? answer.body;
     const headers: (string | number)[] = ['content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.length];
@@ -179,7 +178,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     if (answer.headers) for (const [k, v] of Object.entries(answer.headers)) headers.push(k, v);
     if (closing) headers.push('connection', 'close');
     res.writeHead(answer.status, headers as string[]);
-    res.end(body);
+    res.end(headOnly ? undefined : body);
   }
 
   function sendConstant(res: ServerResponse, status: number, body: string, headOnly: boolean): void {
@@ -267,7 +266,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
       return;
     }
     handleV2(method, path, req.headers, EMPTY, v2Models, logger).then(
-      (answer) => finish(res, method === 'HEAD' ? { ...answer, body: '' } : answer),
+      (answer) => finishHead(res, answer, method === 'HEAD'),
       (err: unknown) => {
         logger.error({ err }, 'request failed');
         finish(res, { status: 500, contentType: JSON_TYPE, body: '{"error":"The server failed to answer the request"}' });

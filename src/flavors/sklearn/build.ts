@@ -118,6 +118,8 @@ const PASS_ONE_D = new Set([
 function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): Estimator {
   const fitNames = namesOf(inst.state.feature_names_in_);
   const nIn = typeof inst.state.n_features_in_ === 'number' ? inst.state.n_features_in_ : null;
+  const state = new State(inst);
+  const atLeast = (major: number, minor: number): boolean => state.sklearnAtLeast(major, minor);
   const check = (x: Data): Data => {
     if (x.kind === 'table' && x.oneD) {
       if (passOneD) return x;
@@ -141,7 +143,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
         'INVALID_PARAMETER_VALUE',
       );
     }
-    checkInputValues(inst.name, out);
+    checkInputValues(inst.name, out, atLeast);
     return out;
   };
   const wrapped: Estimator = { className: est.className };

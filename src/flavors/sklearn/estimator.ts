@@ -141,6 +141,15 @@ export function argmaxRows(rows: number, cols: number, data: Float64Array): Int3
 }
 
 /**
+ * The class index per row from boosting raw scores as scikit-learn >= 1.4 takes it: one score ->
+ * 1 where it is > 0 (>= 0 when `zeroIsPositive`, GradientBoosting's rule), else the first argmax.
+ */
+export function rawDecision(r: Float64Array, k: number, zeroIsPositive: boolean): Int32Array {
+  if (k > 1) return argmaxRows(r.length / k, k, r);
+  return Int32Array.from(r, (v) => (v > 0 || (zeroIsPositive && v === 0) ? 1 : 0));
+}
+
+/**
  * A classifier whose predict is the argmax of its class probabilities, as sklearn's ensembles
  * and boosters are; `extra` adds methods such as decision_function.
  */

@@ -43,6 +43,15 @@ const TREES_DECIDE_NAN = new Set([
   'GradientBoostingRegressor',
 ]);
 
+/**
+ * Estimators whose allow_nan tag a later scikit-learn turned on, with that version: their
+ * pickles from it on take NaN (IsolationForest >= 1.6 routes it through its trees'
+ * missing_go_to_left), older ones refuse it as their scikit-learn did.
+ */
+const ALLOW_NAN_SINCE: Record<string, [number, number]> = {
+  IsolationForest: [1, 6],
+};
+
 const NO_VALUE_CHECK = new Set([
   'TransformedTargetRegressor',
   'DummyClassifier',
@@ -59,8 +68,11 @@ const NO_VALUE_CHECK = new Set([
   'TargetEncoder',
 ]);
 
-function valueCheckOf(className: string): ValueCheck {
+/** `atLeast(major, minor)`: whether the pickle was written by that scikit-learn version or later. */
+function valueCheckOf(className: string, atLeast: (major: number, minor: number) => boolean): ValueCheck {
   if (NO_VALUE_CHECK.has(className)) return 'none';
+  const since = Object.hasOwn(ALLOW_NAN_SINCE, className) ? ALLOW_NAN_SINCE[className] : null;
+  if (since && atLeast(since[0], since[1])) return 'allow-nan';
   return ALLOW_NAN.has(className) || TREES_DECIDE_NAN.has(className) ? 'allow-nan' : 'finite';
 }
 
@@ -98,11 +110,11 @@ function firstRefused(values: Float64Array, allowNan: boolean): number | undefin
  * sklearn's check_array on the values an estimator's method receives: at least one row, and no
  * NaN or infinity where the estimator refuses them, with sklearn's messages.
  */
-export function checkInputValues(className: string, x: Data): void {
+export function checkInputValues(className: string, x: Data, atLeast: (major: number, minor: number) => boolean): void {
   if (x.rows === 0) {
     throw new MlflowError(`Found array with 0 sample(s) (shape=(0, ${numCols(x)})) while a minimum of 1 is required by ${className}.`, 'INVALID_PARAMETER_VALUE');
   }
-  const check = valueCheckOf(className);
+  const check = valueCheckOf(className, atLeast);
   if (check === 'none') return;
   const columns = x.kind === 'matrix' ? [x.data] : x.kind === 'csr' ? [x.values] : x.columns.filter((c): c is Float64Array => c instanceof Float64Array);
   for (const values of columns) {

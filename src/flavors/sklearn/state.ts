@@ -12,16 +12,18 @@ export class State {
   }
 
   /**
-   * True if the pickle was written by scikit-learn `major.minor` or later (`_sklearn_version`,
-   * which every estimator pickles; absent only in pre-0.18 pickles), for fitted state whose
-   * meaning changed between versions.
+   * True if the pickle was written by scikit-learn `major.minor.patch` or later (`_sklearn_version`,
+   * which every estimator pickles; absent only in pre-0.18 pickles), for fitted state or methods
+   * whose meaning changed between versions. A pre-release (1.4.dev0, 1.4.0rc1) counts as its release.
    */
-  sklearnAtLeast(major: number, minor: number): boolean {
+  sklearnAtLeast(major: number, minor: number, patch = 0): boolean {
     const v = this.inst.state._sklearn_version;
-    const m = typeof v === 'string' ? /^(\d+)\.(\d+)/.exec(v) : null;
+    const m = typeof v === 'string' ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(v) : null;
     if (!m) return false;
-    const [maj, min] = [Number(m[1]), Number(m[2])];
-    return maj > major || (maj === major && min >= minor);
+    const have = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+    const want = [major, minor, patch];
+    const i = have.findIndex((n, j) => n !== want[j]);
+    return i === -1 || have[i] > want[i];
   }
 
   has(key: string): boolean {

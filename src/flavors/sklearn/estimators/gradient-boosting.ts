@@ -1,6 +1,6 @@
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import {
-  probaClassifier, expit, f64Tensor, Labels, scoresTensor, softmaxRows,
+  probaClassifier, expit, f64Tensor, Labels, rawDecision, scoresTensor, softmaxRows,
   type Builder,
 } from '../estimator.js';
 import { isInstance, State } from '../state.js';
@@ -81,6 +81,9 @@ const classifier: Builder = (s) => {
   const nClasses = labels.size;
   const k = nClasses === 2 ? 1 : nClasses;
   const { kind, raw } = gbModel(s, k);
+  // scikit-learn >= 1.4 (the sklearn._loss losses) predicts from the raw scores; before, each
+  // _gb_losses loss decided: argmax of its probabilities, or raw >= 0 for the exponential loss
+  const fromRaw = s.sklearnAtLeast(1, 4) || kind === 'exponential';
   const proba = (x: Data): { rows: number; p: Float64Array } => {
     const m = toMatrix(x);
     const r = raw(m);
@@ -92,16 +95,40 @@ const classifier: Builder = (s) => {
       }
       return { rows: m.rows, p };
     }
-    softmaxRows(m.rows, k, r);
+    if (kind === 'multinomial') expMinusLogSumExp(m.rows, k, r);
+    else softmaxRows(m.rows, k, r);
     return { rows: m.rows, p: r };
   };
-  return probaClassifier(s.className, labels, proba, {
+  const est = probaClassifier(s.className, labels, proba, {
     decisionFunction(x) {
       const m = toMatrix(x);
       return scoresTensor(m.rows, k, raw(m));
     },
   });
+  if (fromRaw) est.predict = (x) => labels.take(rawDecision(raw(toMatrix(x)), k, true));
+  return est;
 };
+
+/**
+ * MultinomialDeviance's probabilities (scikit-learn < 1.4): exp(raw - logsumexp(raw)) per row,
+ * logsumexp as scipy takes it (max + log(sum(exp(raw - max)))), NaN as 0 (np.nan_to_num).
+ * Rounding differs from a softmax, and predict takes the argmax of these values.
+ */
+function expMinusLogSumExp(rows: number, k: number, d: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * k;
+    let m = -Infinity;
+    for (let j = 0; j < k; j++) if (d[o + j] > m) m = d[o + j];
+    if (!Number.isFinite(m)) m = 0;
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(d[o + j] - m);
+    const lse = Math.log(sum) + m;
+    for (let j = 0; j < k; j++) {
+      const p = Math.exp(d[o + j] - lse);
+      d[o + j] = Number.isNaN(p) ? 0 : p;
+    }
+  }
+}
 
 const regressor: Builder = (s) => {
   const { raw } = gbModel(s, 1);

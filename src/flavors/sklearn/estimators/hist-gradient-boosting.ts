@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import {
-  probaClassifier, expit, f64Tensor, Labels, scoresTensor, softmaxRows,
+  probaClassifier, expit, f64Tensor, rawDecision, Labels, scoresTensor, softmaxRows,
   type Builder, type BuildFn,
 } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
@@ -195,12 +195,17 @@ const classifier: Builder = (s, build) => {
     softmaxRows(m.rows, k, r);
     return { rows: m.rows, p: r };
   };
-  return probaClassifier(s.className, labels, proba, {
+  const est = probaClassifier(s.className, labels, proba, {
     decisionFunction(x) {
       const r = raw(x);
       return scoresTensor(r.length / k, k, r);
     },
   });
+  // scikit-learn >= 1.4 predicts from the raw scores (raw > 0, or their argmax); before, from
+  // argmax(predict_proba), which takes the first class where probabilities round to a tie the raw
+  // scores do not have (a raw score in (0, 2^-53] has expit 0.5)
+  if (s.sklearnAtLeast(1, 4)) est.predict = (x) => labels.take(rawDecision(raw(x), k, false));
+  return est;
 };
 
 const regressor: Builder = (s, build) => {

@@ -274,9 +274,11 @@ const logisticRegression: Builder = (s) => {
   const multiClass = s.stringOr('multi_class', 'auto');
   const solver = s.stringOr('solver', 'lbfgs');
   const nClasses = s.array('classes_').data.length;
+  // 'auto' (and 1.5+'s 'deprecated'; 1.8+ pickle no multi_class): one-vs-rest for two classes and
+  // for the solvers without a multinomial loss: liblinear, and newton-cholesky before 1.6
+  const ovrSolver = solver === 'liblinear' || (solver === 'newton-cholesky' && !s.sklearnAtLeast(1, 6));
   const ovr = multiClass === 'ovr' || multiClass === 'warn' ||
-    ((multiClass === 'auto' || multiClass === 'deprecated') &&
-      (nClasses <= 2 || solver === 'liblinear' || solver === 'newton-cholesky'));
+    ((multiClass === 'auto' || multiClass === 'deprecated') && (nClasses <= 2 || ovrSolver));
   return linearClassifier(s, ovr ? 'ovr' : 'softmax');
 };
 

@@ -21,9 +21,16 @@ export class TreeArrays {
   readonly nodeSamples: Float64Array;
   /** Depth of each node (the root is 0). */
   readonly depth: Int32Array;
+  /**
+   * True when a classifier's value holds per-node class fractions that predict_proba returns as
+   * they are (scikit-learn >= 1.4.1); before, it held weighted counts that predict_proba divided
+   * by their sum.
+   */
+  readonly fractions: boolean;
   private readonly maxFeature: number;
 
-  constructor(s: State) {
+  constructor(s: State, fractions: boolean) {
+    this.fractions = fractions;
     const nodes = s.array('nodes');
     const field = (name: string): NdArray => {
       const f = nodes.fields?.[name];
@@ -119,9 +126,12 @@ export function treeSource(t: TreeArrays, leafValues: TreeSource['leafValues']):
 export function leafProba(t: TreeArrays): TreeSource['leafValues'] {
   const k = t.nClasses;
   return (node, out, at) => {
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += t.value[node * k + j];
-    if (sum === 0) sum = 1;
+    let sum = 1;
+    if (!t.fractions) {
+      sum = 0;
+      for (let j = 0; j < k; j++) sum += t.value[node * k + j];
+      if (sum === 0) sum = 1;
+    }
     for (let j = 0; j < k; j++) out[at + j] = t.value[node * k + j] / sum;
   };
 }
@@ -134,14 +144,16 @@ export function leafOutputs(t: TreeArrays, scale = 1): TreeSource['leafValues'] 
   };
 }
 
+/** The fitted tree_ of a tree estimator, read as that estimator's scikit-learn version left it. */
 export function readTree(s: State): TreeArrays {
-  return new TreeArrays(new State(s.instance('tree_')));
+  return new TreeArrays(new State(s.instance('tree_')), s.sklearnAtLeast(1, 4, 1));
 }
 
-/** A decision tree's class probabilities (single output): value normalised to sum 1 per row. */
+/** A decision tree's class probabilities (single output): value, normalised to sum 1 per row before 1.4.1. */
 export function treeProba(tree: TreeArrays, x: Matrix): Float64Array {
   const k = tree.nClasses;
   const out = tree.predictValues(x);
+  if (tree.fractions) return out;
   for (let i = 0; i < x.rows; i++) {
     let sum = 0;
     for (let j = 0; j < k; j++) sum += out[i * k + j];

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeTensor } from '../../../src/frame/tensor.js';
+import { loadSklearnEstimator } from '../../../src/flavors/sklearn/load.js';
+import { callMethod } from '../../../src/flavors/sklearn/methods.js';
+import { caseInput, type CaseJson } from './case-input.js';
+import { expectCaseOutputs } from './check-case.js';
+
+/**
+ * Estimators whose answers changed between scikit-learn 1.2.1, 1.6.1 and 1.9.1 (the `fidelity_*`
+ * cases of test/fixtures/sklearn/versions/make_versions.py): each pickle answers as the
+ * scikit-learn that wrote it (`_sklearn_version`). versions.test.ts checks every output of these
+ * cases too; here the fixtures are shown to really differ between versions, and outputs that
+ * must match bit for bit are compared so.
+ */
+const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
+const VERSIONS = ['1.2.1', '1.6.1', '1.9.1'];
+
+function load(version: string, name: string): CaseJson | null {
+  const file = join(ROOT, `v${version}`, name, 'case.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CaseJson) : null;
+}
+
+function outputOf(version: string, name: string, method: string): unknown {
+  return load(version, name)!.outputs[method].value;
+}
+
+/** Case, method, and the versions (1.2.1 vs 1.6.1, or 1.6.1 vs 1.9.1) whose outputs differ. */
+const DIFFERING: [string, string, string, string][] = [
+  // HistGradientBoostingClassifier.predict: argmax(predict_proba) before 1.4, raw > 0 / argmax(raw) since
+  ['fidelity_hgb_tiny_raw_binary_breast_cancer', 'predict', '1.2.1', '1.6.1'],
+  ['fidelity_hgb_near_tie_multiclass_iris', 'predict', '1.2.1', '1.6.1'],
+  // GradientBoostingClassifier.predict: argmax(predict_proba) before 1.4, raw >= 0 since
+  ['fidelity_gb_zero_raw_binary', 'predict', '1.2.1', '1.6.1'],
+  // LogisticRegression(solver='newton-cholesky'), 3 classes: one-vs-rest before 1.6, multinomial since
+  ['fidelity_logreg_newton_cholesky_wine', 'predict_proba', '1.2.1', '1.6.1'],
+];
+
+describe('scikit-learn answers that changed between versions', () => {
+  for (const [name, method, a, b] of DIFFERING) {
+    it(`${name}: ${method} differs between ${a} and ${b}, and each pickle answers as its version`, async () => {
+      expect(outputOf(a, name, method)).not.toEqual(outputOf(b, name, method));
+      for (const v of VERSIONS) {
+        const c = load(v, name)!;
+        await expectCaseOutputs(join(ROOT, `v${v}`, name), c.files.pickle_protocol4, c);
+      }
+    });
+  }
+
+  it('GradientBoostingClassifier(loss="exponential") predicts the positive class at raw 0 in every version', async () => {
+    for (const v of VERSIONS) {
+      const c = load(v, 'fidelity_gb_exponential_zero_raw_binary')!;
+      expect(c.outputs.decision_function.value).toEqual(new Array(20).fill(0));
+      expect(c.outputs.predict.value).toEqual(new Array(20).fill('yes'));
+      await expectCaseOutputs(join(ROOT, `v${v}`, c.case), c.files.pickle_protocol4, c);
+    }
+  });
+
+  for (const name of ['fidelity_tree_fractions_wine', 'fidelity_forest_fractions_wine']) {
+    it(`${name}: predict_proba bit for bit (leaf counts normalised before 1.4.1, fractions as stored since)`, async () => {
+      for (const v of VERSIONS) {
+        const c = load(v, name)!;
+        const est = await loadSklearnEstimator(join(ROOT, `v${v}`, name, c.files.pickle_protocol4));
+        const got = Array.from(callMethod(est, 'predict_proba', caseInput(c)).data as Float64Array);
+        expect(got, `scikit-learn ${v}`).toEqual((c.outputs.predict_proba.value as number[][]).flat());
+      }
+    });
+  }
+
+  it('IsolationForest scores NaN from scikit-learn 1.6 on and refuses it before (as each version does)', async () => {
+    expect(load('1.2.1', 'fidelity_isolation_forest_nan_diabetes')).toBeNull(); // 1.2.1 raised "Input X contains NaN"
+    for (const v of ['1.6.1', '1.9.1']) {
+      const c = load(v, 'fidelity_isolation_forest_nan_diabetes')!;
+      expect((c.input.data as unknown[][]).some((r) => r.includes(null))).toBe(true);
+      await expectCaseOutputs(join(ROOT, `v${v}`, c.case), c.files.pickle_protocol4, c);
+    }
+    // a scikit-learn 1.2.1 IsolationForest refuses NaN as 1.2.1 did
+    const old = await loadSklearnEstimator(join(ROOT, 'v1.2.1/isolation_forest_score_samples_wine/model.p4.pkl'));
+    const row = makeTensor({ dtype: 'float64', shape: [1, 13], data: new Float64Array(13).fill(NaN) });
+    expect(() => callMethod(old, 'score_samples', row)).toThrow('Input X contains NaN. IsolationForest does not accept missing values');
+  });
+});

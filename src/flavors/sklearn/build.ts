@@ -5,6 +5,7 @@ import type { Builder, Estimator } from './estimator.js';
 import { boosterBuilders, boosterHelpers } from './estimators/boosters.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
 import { decompositionBuilders } from './estimators/decomposition.js';
+import { dictFeatureBuilders, takesMappings } from './estimators/dict-features.js';
 import { discretizationBuilders } from './estimators/discretization.js';
 import { dummyBuilders } from './estimators/dummy.js';
 import { featureSelectionBuilders, featureSelectionHelpers } from './estimators/feature-selection.js';
@@ -41,7 +42,7 @@ const BUILDERS: Record<string, Builder> = {
   ...composeBuilders, ...metaBuilders, ...neuralNetworkBuilders, ...boosterBuilders, ...featureSelectionBuilders,
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
   ...kernelRidgeBuilders, ...chainBuilders, ...calibrationBuilders, ...mixtureBuilders,
-  ...textBuilders, ...powerTransformerBuilders, ...quantileTransformerBuilders, ...splineTransformerBuilders,
+  ...textBuilders, ...dictFeatureBuilders, ...powerTransformerBuilders, ...quantileTransformerBuilders, ...splineTransformerBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */
@@ -95,7 +96,7 @@ export function buildEstimator(obj: unknown, where = 'the pickled model'): Estim
   const builder = Object.hasOwn(BUILDERS, key) ? BUILDERS[key] : undefined;
   if (!builder) throw new NotSupportedNativelyError(unsupportedMessage(`${obj.module}.${obj.name}`));
   const est = builder(new State(obj), buildEstimator);
-  if (takesDocuments.has(key)) return est;
+  if (takesDocuments.has(key) || takesMappings.has(key)) return est;
   return selectsByName.has(key) ? est : withFeatureCheck(obj, est, PASS_ONE_D.has(key));
 }
 

@@ -30,7 +30,8 @@ export function caseInput(c: CaseJson): Frame | Tensor {
     // make.py writes NaN as null ("nan_as_null"): in an object column that is pandas' float NaN,
     // which sklearn tells apart from None.
     const values = rows.map((r) => (r[j] === null ? NaN : r[j]));
-    if (values.some((v) => typeof v === 'number')) return { name, data: { kind: 'object', values } };
+    // numbers, dicts or lists among the values: an object column, kept as parsed JSON
+    if (values.some((v) => typeof v === 'number' || (typeof v === 'object' && v !== null))) return { name, data: { kind: 'object', values } };
     return { name, data: { kind: 'string', values: values as string[] } };
   });
   return new Frame(columns, rows.length);

@@ -20,7 +20,7 @@ function documents(x: Data): string[] {
 }
 
 /** Builds a CSR matrix row by row from per-row feature index lists, summing duplicates, indices sorted. */
-function csrFromRows(rows: { idx: number[]; val: number[] }[], cols: number, dtype: Csr['dtype']): Csr {
+export function csrFromRows(rows: { idx: number[]; val: number[] }[], cols: number, dtype: Csr['dtype']): Csr {
   const indptr = new Int32Array(rows.length + 1);
   const idxAll: number[] = [];
   const valAll: number[] = [];
@@ -42,7 +42,7 @@ function csrFromRows(rows: { idx: number[]; val: number[] }[], cols: number, dty
 }
 
 /** The dtype parameter (numpy.float64 or numpy.int64 referenced as a type) as our CSR dtype. */
-function dtypeParam(s: State, dflt: Csr['dtype']): Csr['dtype'] {
+export function dtypeParam(s: State, dflt: Csr['dtype']): Csr['dtype'] {
   const d = s.raw('dtype');
   if (d === undefined || d === null) return dflt;
   const name = typeof d === 'object' && (d as { kind?: unknown }).kind === 'global' ? (d as { name: string }).name : null;

@@ -19,7 +19,6 @@ const NOT_NATIVE: Record<string, string> = {
   pls_regression_diabetes: 'PLSRegression is not supported natively',
   // a callable kernel is a pickled function: the allow-list refuses it by name
   kernel_ridge_callable_diabetes: 'numpy.dot is not supported natively',
-  tuned_threshold_neg_pos_label_breast_cancer: 'pos_label 0 other than None or classes_[1] is not supported natively',
 };
 
 const versions = readdirSync(ROOT).filter((d) => d.startsWith('v') && existsSync(join(ROOT, d, 'index.json'))).sort();

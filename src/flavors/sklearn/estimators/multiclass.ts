@@ -102,26 +102,27 @@ export function classesOf(s: State, obj: unknown): NdArray {
   return s.fail(`${obj.name} has no classes_`);
 }
 
-/** True when a pickled pos_label is classes_[1] (sklearn then scores and thresholds as with None). */
-function isSecondClass(classes: NdArray, v: unknown): boolean {
-  const second = (classes.data as ArrayLike<unknown>)[1];
-  return v === second || (typeof v === 'number' && Number(second) === v) || (typeof v === 'boolean' && Number(second) === Number(v));
+/** The index of a pickled pos_label in classes_ (a number matches a numeric or bool class), or -1. */
+function classIndex(classes: NdArray, v: unknown): number {
+  return Array.from(classes.data as ArrayLike<unknown>).findIndex((c) =>
+    v === c || (typeof v === 'number' && Number(c) === v) || (typeof v === 'boolean' && Number(c) === Number(v)));
 }
 
 /**
- * A binary classifier predicting the positive class (classes_[1]) where its score
- * (predict_proba[:, 1], else decision_function, as response_method says) is >= the threshold
- * `thresholdOf` gives (told whether the score is a probability); predict_proba,
- * predict_log_proba and decision_function are estimator_'s.
+ * A binary classifier predicting the positive class (pos_label, classes_[1] when None) where its
+ * score (that class's predict_proba column, else decision_function, negated when the positive
+ * class is classes_[0], as response_method says) is >= the threshold `thresholdOf` gives (told
+ * whether the score is a probability), else the other class; predict_proba, predict_log_proba and
+ * decision_function are estimator_'s.
  */
 function thresholdClassifier(s: State, build: BuildFn, posLabel: unknown, thresholdOf: (useProba: boolean) => number): Estimator {
   const inner = build(s.raw('estimator_'), `${s.className}.estimator_`);
   const classes = classesOf(s, s.raw('estimator_'));
   const labels = new Labels(classes);
   if (labels.size !== 2) s.fail('estimator_ should be a binary classifier');
-  if (posLabel !== null && posLabel !== undefined && !isSecondClass(classes, posLabel)) {
-    s.fail(`pos_label ${JSON.stringify(posLabel)} other than None or classes_[1] is not supported natively`);
-  }
+  const pos = posLabel === null || posLabel === undefined ? 1 : classIndex(classes, posLabel);
+  // scikit-learn raises at predict for a pos_label not among the classes: left to it
+  if (pos < 0) s.fail(`pos_label ${JSON.stringify(posLabel)} is not one of the classes`);
   const method = s.stringOr('response_method', 'auto');
   const useProba = (method === 'auto' || method === 'predict_proba') && inner.predictProba !== undefined;
   if (!useProba && (method === 'predict_proba' || !inner.decisionFunction)) s.fail(`estimator_ has no ${method === 'auto' ? 'predict_proba or decision_function' : method}`);
@@ -129,8 +130,10 @@ function thresholdClassifier(s: State, build: BuildFn, posLabel: unknown, thresh
   const est: Estimator = {
     className: s.className,
     predict(x) {
-      const score = useProba ? floats(inner.predictProba!(x)).filter((_, i) => i % 2 === 1) : floats(inner.decisionFunction!(x));
-      return labels.take(Int32Array.from(score, (v) => (v >= threshold ? 1 : 0)));
+      const score = useProba
+        ? floats(inner.predictProba!(x)).filter((_, i) => i % 2 === pos)
+        : floats(inner.decisionFunction!(x)).map((v) => (pos === 1 ? v : -v));
+      return labels.take(Int32Array.from(score, (v) => (v >= threshold ? pos : 1 - pos)));
     },
   };
   if (inner.predictProba) est.predictProba = inner.predictProba;
@@ -152,8 +155,7 @@ const NO_POS_LABEL = ['balanced_accuracy_score', 'accuracy_score', 'roc_auc_scor
 
 /**
  * TunedThresholdClassifierCV (sklearn >= 1.5): the threshold is best_threshold_, the positive
- * class the curve scorer's pos_label (its keyword, else its metric's default), which must be
- * None or classes_[1].
+ * class the curve scorer's pos_label (its keyword, else its metric's default).
  */
 const tunedThreshold: Builder = (s, build) => {
   const scorer = new State(s.instance('_curve_scorer'));

@@ -80,4 +80,12 @@ describe('scikit-learn answers that changed between versions', () => {
     const row = makeTensor({ dtype: 'float64', shape: [1, 13], data: new Float64Array(13).fill(NaN) });
     expect(() => callMethod(old, 'score_samples', row)).toThrow('Input X contains NaN. IsolationForest does not accept missing values');
   });
+
+  it('HistGradientBoostingClassifier, KNeighborsClassifier and StackingClassifier have no predict_log_proba, as in scikit-learn', async () => {
+    for (const name of ['hist_gradient_boosting_classifier_wine', 'kneighbors_classifier_iris', 'stacking_classifier_iris']) {
+      const est = await loadSklearnEstimator(join(ROOT, 'v1.9.1', name, 'model.p4.pkl'));
+      expect(est.predictProba, name).toBeDefined();
+      expect(est.predictLogProba, name).toBeUndefined();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { argmaxRows, columnStack, f64Tensor, Labels, logInPlace, outlierDetector, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, columnStack, f64Tensor, Labels, outlierDetector, type Builder, type Estimator } from '../estimator.js';
 import { isNdArray, type State } from '../state.js';
 
 /** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
@@ -137,7 +137,6 @@ const classifier: Builder = (s) => {
       p.forEach((po, o) => data.set(po, o * rows * nc));
       return f64Tensor(multi ? [outs, rows, nc] : [rows, nc], data);
     };
-    if (!multi) est.predictLogProba = (x) => logInPlace(est.predictProba!(x));
   }
   return est;
 };

@@ -48,6 +48,8 @@ const stackingClassifier: Builder = (s, build) => {
   // the final estimator was fitted on encoded labels
   if (final.predict) est.predict = (x) => labels.take(floats(final.predict!(transform(x))));
   est.transform = transform;
+  // StackingClassifier has no predict_log_proba, whatever its final estimator has
+  delete est.predictLogProba;
   return est;
 };
 

@@ -82,7 +82,9 @@ const fmt = (t: Timing): string => `${t.wallMs.toFixed(0)} ms${t.cpuMs !== undef
 export async function benchStartup(): Promise<string> {
   const input = path.join(MODEL, 'serving_input_example.json');
   const floor = timeCommand([process.execPath, '-e', '0']);
-  const imp = timeCommand([process.execPath, '--input-type=module', '-e', `await import(${JSON.stringify(path.join(ROOT, 'dist/index.js'))})`]);
+  // The file `import('mlflow-ts')` loads, as package.json's exports name it.
+  const entry = path.join(ROOT, (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: { '.': { default: string } } }).exports['.'].default);
+  const imp = timeCommand([process.execPath, '--input-type=module', '-e', `await import(${JSON.stringify(entry)})`]);
   const predict = timeCommand([process.execPath, CLI, 'models', 'predict', '-m', MODEL, '-i', input, '-t', 'json']);
   const ready = await serverReady();
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

@@ -1,5 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_DEPLOYMENT_NAME, DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS, deleteAzureMl, deployAzureMl, exportAzureMl } from '../deploy/azureml/index.js';
+import { DEFAULT_DEPLOYMENT_NAME, DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS } from '../deploy/azureml/deploy-options.js';
+
+// The deploy code is loaded by each action, not at the top: every command's module is loaded to parse any command line.
+const azureMl = (): Promise<typeof import('../deploy/azureml/index.js')> => import('../deploy/azureml/index.js');
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -43,7 +46,7 @@ export function registerAzureMl(parent: Command): void {
     .option('-t, --instance-type <type>', 'VM size', DEFAULT_INSTANCE_TYPE)
     .option('-c, --instance-count <n>', 'instances', positiveInt, 1)
     .action(async (o: { modelUri: string; outputDir: string; image: string; endpointName: string; deploymentName: string; modelName?: string; instanceType: string; instanceCount: number }) => {
-      const files = await exportAzureMl({ ...o });
+      const files = await (await azureMl()).exportAzureMl({ ...o });
       process.stdout.write(`${files.join('\n')}\n`);
     });
 
@@ -58,7 +61,7 @@ export function registerAzureMl(parent: Command): void {
     .option('--all-traffic', "route all of an existing endpoint's traffic to the new deployment")
     .option('--timeout <seconds>', 'how long to wait for each step', positiveInt, DEFAULT_TIMEOUT_SECONDS)
     .action(async (o: WorkspaceFlags & { image: string; endpointName: string; deploymentName: string; modelUri?: string; modelName?: string; instanceType: string; instanceCount: number; allTraffic?: boolean; timeout: number }) => {
-      const r = await deployAzureMl({
+      const r = await (await azureMl()).deployAzureMl({
         workspace: workspace(o),
         image: o.image,
         modelUri: o.modelUri,
@@ -79,6 +82,6 @@ export function registerAzureMl(parent: Command): void {
     .requiredOption('-e, --endpoint-name <name>', 'online endpoint')
     .option('-d, --deployment-name <name>', 'only this deployment')
     .action(async (o: WorkspaceFlags & { endpointName: string; deploymentName?: string }) => {
-      await deleteAzureMl({ workspace: workspace(o), endpointName: o.endpointName, deploymentName: o.deploymentName, managementUrl: process.env.AZURE_RESOURCE_MANAGER_URL });
+      await (await azureMl()).deleteAzureMl({ workspace: workspace(o), endpointName: o.endpointName, deploymentName: o.deploymentName, managementUrl: process.env.AZURE_RESOURCE_MANAGER_URL });
     });
 }

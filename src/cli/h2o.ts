@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { readExample } from './read-example.js';
-import { saveH2OMojo } from '../flavors/h2o/index.js';
 
 /** `h2o save`: package an H2O MOJO as an MLflow model (H2O's h2o_mojo_pojo flavor). */
 export function registerH2O(parent: Command): void {
@@ -15,6 +14,7 @@ export function registerH2O(parent: Command): void {
     .option('--python-version <version>', 'Python version recorded for the model', '3.11.2')
     .action(async (opts: SaveFlags) => {
       const inputExample = opts.inputExample ? await readExample(opts.inputExample) : undefined;
+      const { saveH2OMojo } = await import('../flavors/h2o/index.js');
       const model = await saveH2OMojo(opts.output, {
         mojo: opts.mojo,
         genmodelJar: opts.genmodelJar,

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { planRuntime, type RuntimePlan } from '../pyfunc/index.js';
-import { describeModel, type ModelDescription } from '../store/index.js';
+import type { RuntimePlan } from '../pyfunc/load-predictor.js';
+import type { ModelDescription } from '../store/index.js';
 
 /**
  * `models describe -m <uri> [--json] [--runtime]`: a model's flavors, signature, input example
@@ -15,6 +15,7 @@ export function registerModelsDescribe(models: Command): void {
     .addOption(new Option('--runtime <runtime>', 'the runtime asked for, as in models predict/serve').choices(['auto', 'native', 'python'])
         .env('MLFLOW_TS_RUNTIME').default('auto'))
     .action(async (opts: { modelUri: string; json?: boolean; runtime: 'auto' | 'native' | 'python' }) => {
+      const [{ describeModel }, { planRuntime }] = await Promise.all([import('../store/index.js'), import('../pyfunc/load-predictor.js')]);
       const description = await describeModel(opts.modelUri);
       // the folder describeModel resolved, so a remote model is not downloaded twice
       const runtime = await planRuntime(description.local_path, { runtime: opts.runtime });

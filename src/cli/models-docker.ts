@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { buildImage, DEFAULT_BASE_IMAGE, formatBytes, generateBuildContext } from '../deploy/docker/index.js';
+import { DEFAULT_BASE_IMAGE } from '../deploy/docker/dockerfile.js';
 import { ENV_MANAGERS, ignoredOption, refusedOption } from './mlflow-options.js';
 
 /**
@@ -36,6 +36,7 @@ export function registerModelsDocker(parent: Command): void {
     .option('--base-image <image>', 'base image with Node 20', DEFAULT_BASE_IMAGE);
   imageCompatOptions(generate, { java: true, installMlflow: true, mlserver: true }).action(
     async (opts: { modelUri?: string; outputDirectory: string; baseImage: string }) => {
+      const { generateBuildContext } = await import('../deploy/docker/index.js');
       const context = await generateBuildContext({ modelUri: opts.modelUri, outputDir: opts.outputDirectory, baseImage: opts.baseImage });
       process.stdout.write(`Wrote the build context to ${context.dir}${context.python ? ' (with python3 for the Python bridge)' : ''}\n`);
     },
@@ -47,6 +48,7 @@ export function registerModelsDocker(parent: Command): void {
     .option('-n, --name <name>', 'image name', 'mlflow-pyfunc-servable')
     .option('--base-image <image>', 'base image with Node 20', DEFAULT_BASE_IMAGE);
   imageCompatOptions(build, { java: true, installMlflow: true, mlserver: true }).action(async (opts: { modelUri?: string; name: string; baseImage: string }) => {
+    const { buildImage, formatBytes } = await import('../deploy/docker/index.js');
     const image = await buildImage({
       modelUri: opts.modelUri,
       imageName: opts.name,

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadPredictor } from '../pyfunc/index.js';
-import { batchPredict, DEFAULT_BATCH_ROWS, stderrProgress, type BatchInputFormat, type BatchOutputFormat } from '../serve/index.js';
+import type { BatchInputFormat, BatchOutputFormat } from '../serve/batch-predict.js';
+import { DEFAULT_BATCH_ROWS } from '../serve/defaults.js';
 import { envLoadOptions, envManagerOptions, pipOverrideOption, type EnvFlags } from './env-options.js';
 import { keyValuePair } from './mlflow-options.js';
 import { nonNegativeInt } from './models-serve.js';
@@ -46,6 +46,12 @@ export function makePredictCommand(): Command {
     .action(async (opts: PredictFlags) => {
       // MLflow's extra_envs: set for the scoring process, which the Python bridge's workers inherit.
       for (const [key, value] of opts.env ?? []) process.env[key] = value;
+      // Loaded here, not at the top: every command's module is loaded to parse any command line.
+      const [{ loadPredictor }, { batchPredict }, { stderrProgress }] = await Promise.all([
+        import('../pyfunc/load-predictor.js'),
+        import('../serve/batch-predict.js'),
+        import('../serve/progress.js'),
+      ]);
       const predictor = await loadPredictor(opts.modelUri, { runtime: opts.runtime, ...envLoadOptions(opts) });
       const progress = stderrProgress('scored');
       try {

@@ -1,9 +1,5 @@
 import { Command } from 'commander';
 import { MlflowError } from '../errors.js';
-import { preparePythonEnv } from '../flavors/python_function/index.js';
-import { Model, resolveModelDir } from '../model/index.js';
-// Registers runs:/, models:/ and the other store URI schemes.
-import '../store/index.js';
 import { envLoadOptions, envManagerOptions, type EnvFlags } from './env-options.js';
 
 /**
@@ -17,6 +13,12 @@ export function registerModelsPrepareEnv(models: Command): void {
     .description("Build the model's Python environment ahead of time (under MLFLOW_ENV_ROOT, as MLflow's ~/.mlflow/envs)")
     .requiredOption('-m, --model-uri <uri>', 'URI of the model: a local path, file://, runs:/, models:/, ...');
   envManagerOptions(cmd).action(async (opts: EnvFlags & { modelUri: string }) => {
+    const [{ preparePythonEnv }, { Model, resolveModelDir }] = await Promise.all([
+      import('../flavors/python_function/index.js'),
+      import('../model/index.js'),
+      // Registers runs:/, models:/ and the other store URI schemes.
+      import('../store/uri-schemes.js'),
+    ]);
     const modelDir = await resolveModelDir(opts.modelUri);
     const model = await Model.load(modelDir);
     const conf = model.flavors.python_function;

@@ -1,13 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import {
-  createServeLogger,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_TIMEOUT_SECONDS,
-  readServeConfig,
-  serveModel,
-  type ServedModelConfig,
-} from '../serve/index.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS } from '../serve/defaults.js';
+import type { ServedModelConfig } from '../serve/serve-config.js';
 import { envLoadOptions, envManagerOptions, type EnvFlags } from './env-options.js';
 import { ignoredOption } from './mlflow-options.js';
 
@@ -59,6 +53,8 @@ export function makeServeCommand(): Command {
   ignoredOption(cmd, '--enable-mlserver', 'serve with MLServer (v2 inference protocol)', 'the Open Inference Protocol (V2) routes are always served here, beside MLflow\'s');
   return cmd.action(async (opts: ServeFlags, command: Command) => {
       const models = await modelsToServe(opts, command);
+      // Loaded here, not at the top: every command's module is loaded to parse any command line.
+      const [{ serveModel }, { createServeLogger }] = await Promise.all([import('../serve/serve-model.js'), import('../serve/logger.js')]);
       await serveModel(models, {
         logger: createServeLogger(opts.logLevel),
         port: opts.port,
@@ -100,6 +96,7 @@ async function modelsToServe(opts: ServeFlags, cmd: Command): Promise<string | S
   const given = opts.modelUri ?? [];
   if (opts.config !== undefined) {
     if (given.length > 0) cmd.error("error: give either --config or -m/--model-uri, not both", { exitCode: 2, code: 'commander.conflictingOption' });
+    const { readServeConfig } = await import('../serve/serve-config.js');
     return [...(await readServeConfig(opts.config)).models];
   }
   if (given.length === 0) cmd.error("error: required option '-m, --model-uri <uri>' not specified", { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });

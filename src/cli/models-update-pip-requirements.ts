@@ -1,6 +1,6 @@
 import { Argument, Command } from 'commander';
 import { MlflowError } from '../errors.js';
-import { updateModelRequirements, type RequirementsOperation } from '../model/update-requirements.js';
+import type { RequirementsOperation } from '../model/update-requirements.js';
 import { warnOnStderr } from '../warnings.js';
 import { usageError } from './usage-errors.js';
 
@@ -13,6 +13,7 @@ export function registerModelsUpdatePipRequirements(models: Command): void {
     .addArgument(new Argument('<operation>', 'add (overwriting the same package) or remove (by name)').choices(['add', 'remove']))
     .argument('[requirement_strings...]', 'pip requirement specifiers, e.g. "pandas==1.0.0" "scikit-learn"');
   cmd.action(async (operation: RequirementsOperation, reqs: string[], opts: { modelUri: string }) => {
+    const { updateModelRequirements } = await import('../model/update-requirements.js');
     let update;
     try {
       update = await updateModelRequirements(opts.modelUri, operation, reqs);

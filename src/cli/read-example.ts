@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { parseCsvRequest, parseJsonRequest } from '../frame/index.js';
 
 /** An --input-example file: a JSON scoring request, else CSV. */
 export async function readExample(file: string): Promise<unknown> {
   const text = await readFile(file, 'utf8');
+  const [{ parseJsonRequest }, { parseCsvRequest }] = await Promise.all([import('../frame/request-json.js'), import('../frame/request-csv.js')]);
   return file.toLowerCase().endsWith('.json') ? parseJsonRequest(text).input : parseCsvRequest(text);
 }

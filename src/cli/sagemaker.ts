@@ -1,29 +1,23 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_BASE_IMAGE } from '../deploy/docker/index.js';
+import { DEFAULT_BASE_IMAGE } from '../deploy/docker/dockerfile.js';
+import { DEFAULT_IMAGE_TAG, IMAGE_URL_ENV } from '../deploy/sagemaker/default-resources.js';
 import {
-  buildAndPushContainer,
   DEFAULT_IMAGE_NAME,
-  DEFAULT_IMAGE_TAG,
-  DEFAULT_REGION,
-  IMAGE_URL_ENV,
   DEFAULT_INSTANCE_TYPE,
+  DEFAULT_REGION,
   DEFAULT_TIMEOUT_SECONDS,
   DEPLOY_MODES,
-  deleteSageMaker,
-  deploySageMaker,
-  deployTransformJob,
-  predictSageMaker,
-  pushModelToSageMaker,
-  runLocal,
-  terminateTransformJob,
   type DeployMode,
   type VpcConfig,
-} from '../deploy/sagemaker/index.js';
+} from '../deploy/sagemaker/deploy-options.js';
 import { MlflowError } from '../errors.js';
 import { imageCompatOptions } from './models-docker.js';
 
 const progress = (m: string): void => void process.stderr.write(`${m}\n`);
+
+// The deploy code is loaded by each action, not at the top: every command's module is loaded to parse any command line.
+const sageMaker = (): Promise<typeof import('../deploy/sagemaker/index.js')> => import('../deploy/sagemaker/index.js');
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -107,7 +101,7 @@ export function registerSageMaker(parent: Command): void {
       await buildImage({ imageName: o.container, baseImage: o.baseImage, onOutput });
       return;
     }
-    const url = await buildAndPushContainer({ imageName: o.container, region: o.regionName, skipBuild: !o.build, baseImage: o.baseImage, onOutput });
+    const url = await (await sageMaker()).buildAndPushContainer({ imageName: o.container, region: o.regionName, skipBuild: !o.build, baseImage: o.baseImage, onOutput });
     process.stdout.write(`${url}\n`);
   });
 
@@ -117,7 +111,7 @@ export function registerSageMaker(parent: Command): void {
     .option('-p, --port <port>', 'local port', positiveInt, 5000)
     .option('-i, --image <image>', 'image to run', DEFAULT_IMAGE_NAME)
     .action(async (o: { modelUri: string; port: number; image: string }) => {
-      await runLocal({ modelUri: o.modelUri, port: o.port, image: o.image });
+      await (await sageMaker()).runLocal({ modelUri: o.modelUri, port: o.port, image: o.image });
     });
 
   modelOptions(sm.command('deploy').description('Deploy a model to a SageMaker endpoint'))
@@ -131,7 +125,7 @@ export function registerSageMaker(parent: Command): void {
     .option('--async', 'return without waiting for InService')
     .option('--timeout <seconds>', 'how long to wait for InService', positiveInt, DEFAULT_TIMEOUT_SECONDS)
     .action(async (o: ModelFlags & { appName: string; mode: DeployMode; instanceType: string; instanceCount: number; asyncInferenceConfig?: string; env?: string; archive?: boolean; async?: boolean; timeout: number }) => {
-      const r = await deploySageMaker({
+      const r = await (await sageMaker()).deploySageMaker({
         ...(await modelArgs(o)),
         appName: o.appName,
         mode: o.mode,
@@ -154,13 +148,13 @@ export function registerSageMaker(parent: Command): void {
     .option('--async', 'return without waiting for the deletion')
     .option('--timeout <seconds>', 'how long to wait', positiveInt, DEFAULT_TIMEOUT_SECONDS)
     .action(async (o: { appName: string; regionName: string; archive?: boolean; async?: boolean; timeout: number }) => {
-      await deleteSageMaker({ appName: o.appName, region: o.regionName, archive: o.archive, synchronous: !o.async, timeoutSeconds: o.timeout, onProgress: progress });
+      await (await sageMaker()).deleteSageMaker({ appName: o.appName, region: o.regionName, archive: o.archive, synchronous: !o.async, timeoutSeconds: o.timeout, onProgress: progress });
     });
 
   modelOptions(sm.command('push-model').description('Create a SageMaker model from an MLflow model (no endpoint)'))
     .requiredOption('-n, --model-name <name>', 'SageMaker model name')
     .action(async (o: ModelFlags & { modelName: string }) => {
-      process.stdout.write(`${await pushModelToSageMaker(o.modelName, await modelArgs(o))}\n`);
+      process.stdout.write(`${await (await sageMaker()).pushModelToSageMaker(o.modelName, await modelArgs(o))}\n`);
     });
 
   modelOptions(sm.command('deploy-transform-job').description('Run a SageMaker batch transform job with the model'))
@@ -182,7 +176,7 @@ export function registerSageMaker(parent: Command): void {
     .option('--async', 'return without waiting for the job')
     .option('--timeout <seconds>', 'how long to wait', positiveInt, DEFAULT_TIMEOUT_SECONDS)
     .action(async (o: ModelFlags & Record<string, string | number | boolean | undefined>) => {
-      const r = await deployTransformJob({
+      const r = await (await sageMaker()).deployTransformJob({
         ...(await modelArgs(o)),
         jobName: o.jobName as string,
         inputDataType: o.inputDataType as 'S3Prefix',
@@ -213,7 +207,7 @@ export function registerSageMaker(parent: Command): void {
     .option('--async', 'return without waiting for the job to stop')
     .option('--timeout <seconds>', 'how long to wait for the job to stop', positiveInt, DEFAULT_TIMEOUT_SECONDS)
     .action(async (o: { jobName: string; regionName: string; archive?: boolean; async?: boolean; timeout: number }) => {
-      await terminateTransformJob({ jobName: o.jobName, region: o.regionName, archive: o.archive, synchronous: !o.async, timeoutSeconds: o.timeout, onProgress: progress });
+      await (await sageMaker()).terminateTransformJob({ jobName: o.jobName, region: o.regionName, archive: o.archive, synchronous: !o.async, timeoutSeconds: o.timeout, onProgress: progress });
     });
 
   regionOption(sm.command('predict')
@@ -223,7 +217,7 @@ export function registerSageMaker(parent: Command): void {
     .option('-o, --output-path <file>', 'where to write the predictions (default: standard output)')
     .action(async (o: { appName: string; regionName: string; inputPath?: string; outputPath?: string }) => {
       const body = o.inputPath ? await readFile(o.inputPath, 'utf8') : await readStdin();
-      const out = `${JSON.stringify(await predictSageMaker(o.appName, body, { region: o.regionName }))}\n`;
+      const out = `${JSON.stringify(await (await sageMaker()).predictSageMaker(o.appName, body, { region: o.regionName }))}\n`;
       if (o.outputPath) await writeFile(o.outputPath, out);
       else process.stdout.write(out);
     });

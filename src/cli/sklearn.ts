@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { readExample } from './read-example.js';
-import { saveModel, SKLEARN_METHODS, type SklearnMethod } from '../flavors/sklearn/index.js';
+import type { SklearnMethod } from '../flavors/sklearn/estimator.js';
+import { SKLEARN_METHODS } from '../flavors/sklearn/methods.js';
 import { makeServeCommand } from './models-serve.js';
 
 /** `sklearn save` (package a pickle as an MLflow model) and `sklearn serve` (models serve). */
@@ -19,6 +20,7 @@ export function registerSklearn(parent: Command): void {
     .option('--python-version <version>', 'Python version recorded for the model', '3.11.2')
     .action(async (opts: SaveFlags) => {
       const inputExample = opts.inputExample ? await readExample(opts.inputExample) : undefined;
+      const { saveModel } = await import('../flavors/sklearn/index.js');
       const model = await saveModel(opts.output, {
         pickle: opts.pickle,
         inputExample,

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Params } from '../flavors/flavor.js';
-import { runWorker } from '../serve/index.js';
 
 /**
  * `worker --model <uri>`: the long-lived scoring process behind the Python package's spark_udf,
@@ -15,6 +14,7 @@ export function registerWorker(program: Command): void {
     .addOption(new Option('--env-manager <manager>', 'environment manager for the Python bridge').choices(['local', 'virtualenv', 'uv', 'conda']))
     .option('--params <json>', 'params passed to every predict (a JSON object), checked against the signature at start', parseParams)
     .action(async (opts: WorkerFlags) => {
+      const { runWorker } = await import('../serve/worker.js');
       const code = await runWorker(opts.model, { runtime: opts.runtime, envManager: opts.envManager, params: opts.params });
       // The Python bridge's pool or a model's timers must not keep a finished worker alive.
       process.exit(code);

@@ -1,6 +1,8 @@
-import { parseDocument, type ScalarTag, type Tags } from 'yaml';
+import type { ScalarTag, Tags } from 'yaml';
 import { MlflowError } from '../errors.js';
+import { yamlPackage } from '../formats/yaml-package.js';
 import { emitPyYaml } from './pyyaml-emitter.js';
+import { readPyYamlSubset } from './pyyaml-reader.js';
 
 /**
  * YAML as MLflow reads and writes it: PyYAML's safe_load/safe_dump speak YAML 1.1, where `yes`,
@@ -9,8 +11,16 @@ import { emitPyYaml } from './pyyaml-emitter.js';
  */
 export function parseYaml11(text: string, source: string): unknown {
   refuseHostile(text, source);
+  // What PyYAML writes is read without loading the yaml package; anything else goes to it.
+  const simple = readPyYamlSubset(text);
+  if (simple) return simple.value;
+  return parseWithYamlPackage(text, source);
+}
+
+/** parseYaml11 through the yaml package (exported for the test proving readPyYamlSubset agrees with it). */
+export function parseWithYamlPackage(text: string, source: string): unknown {
   // prettyErrors off: on deeply nested input its context excerpt can exhaust memory.
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, prettyErrors: false, customTags: withPyYamlFloats });
+  const doc = yamlPackage().parseDocument(text, { version: '1.1', uniqueKeys: false, prettyErrors: false, customTags: withPyYamlFloats });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     throw new MlflowError(`${source}: malformed YAML at ${lineCol(text, e.pos[0])}: ${e.message.split('\n')[0]}`, 'INVALID_PARAMETER_VALUE', {

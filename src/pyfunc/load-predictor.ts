@@ -3,7 +3,7 @@ import type { Flavor, LoadOptions } from '../flavors/flavor.js';
 import { getFlavor, registeredFlavors } from '../flavors/registry.js';
 // Registers the built-in flavors, and store/'s model URI schemes (runs:, models:, http(s):...).
 import '../flavors/index.js';
-import '../store/index.js';
+import '../store/uri-schemes.js';
 import { Model } from '../model/model.js';
 import { resolveModelDir } from '../model/uri-resolver.js';
 import { makePredictor, type Prediction, type Predictor } from './predictor.js';

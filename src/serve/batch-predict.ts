@@ -17,6 +17,7 @@ import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js'
 import { toBatchOutput, type BatchOutput } from './batch-output.js';
 import { PredictWorkers, type WorkerModel } from './predict-workers.js';
 import type { ProgressReporter } from './progress.js';
+import { DEFAULT_BATCH_ROWS } from './defaults.js';
 
 /** How the input is written: MLflow's `-t` (json: a scoring request document; csv) plus table formats. */
 export type BatchInputFormat = 'json' | 'csv' | 'parquet' | 'jsonl' | 'arrow';
@@ -49,7 +50,7 @@ export interface BatchPredictOptions {
   onProgress?: ProgressReporter;
 }
 
-export const DEFAULT_BATCH_ROWS = 10_000;
+export { DEFAULT_BATCH_ROWS };
 
 
 /**

@@ -16,6 +16,7 @@ import { openApiDocument, type DescribedModel } from './openapi.js';
 import { ModelRepository } from './model-repository.js';
 import type { ModelSlot } from './model-slot.js';
 import { handleV2, v2Route, type V2Models } from './open-inference/index.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
 
 export interface ScoringServerOptions {
   /** Seconds a request may take, body upload included, before it gets a 504 (MLflow's default: 60). */
@@ -45,8 +46,7 @@ export interface ScoringServer {
   readonly metrics: ServeMetrics;
 }
 
-export const DEFAULT_TIMEOUT_SECONDS = 60;
-export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS };
 
 // Constant answers, built once: the hot path should not rebuild them per request.
 const PING_BODY = '\n';

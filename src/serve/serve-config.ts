@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
 import { MlflowError } from '../errors.js';
+import { yamlPackage } from '../formats/yaml-package.js';
 
 /** Scores concurrent small requests of one model as one batch (opt-in per model). */
 export interface BatchingConfig {
@@ -52,6 +53,7 @@ export async function readServeConfig(file: string): Promise<ServeConfig> {
 }
 
 export function parseServeConfig(text: string, file: string): ServeConfig {
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = yamlPackage();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (node: Node | Pair | null | undefined): string => {
@@ -122,11 +124,13 @@ export function parseServeConfig(text: string, file: string): ServeConfig {
 type Fail = (node: Node | Pair | null | undefined, message: string) => never;
 
 function keyOf(pair: Pair, fail: Fail): string {
+  const { isScalar } = yamlPackage();
   if (!isScalar(pair.key) || typeof pair.key.value !== 'string') return fail(pair, 'keys must be strings');
   return pair.key.value;
 }
 
 function readBatching(value: Node, fail: Fail, key: (pair: Pair, fail: Fail) => string): BatchingConfig {
+  const { isMap, isScalar } = yamlPackage();
   if (!isMap(value)) return fail(value, "'batching' must be a mapping with max_batch_size and max_wait_ms");
   let maxBatchSize = 64;
   let maxWaitMs = 5;

@@ -7,13 +7,7 @@
  * resolvers with model/, so that Model.load('models:/iris@champion') works. Remote models are
  * downloaded into a new folder per load, under a per-process folder removed at exit.
  */
-import { registerModelUriResolver } from '../model/index.js';
-import { MlflowClient } from './client.js';
-
-for (const scheme of ['runs', 'models', 'mlflow-artifacts', 'http', 'https', 's3', 'gs']) {
-  // A client per call, so that MLFLOW_TRACKING_URI is read when the URI is resolved.
-  registerModelUriResolver(scheme, (uri) => new MlflowClient().downloadUri(uri));
-}
+import './uri-schemes.js';
 
 export { MlflowClient } from './client.js';
 export type {

@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { MlflowError } from '../errors.js';
+import { yamlPackage } from '../formats/yaml-package.js';
 
 /**
  * meta.yaml files as MLflow's file stores write them (PyYAML safe_dump: sorted keys, block style,
  * single-quoted strings where needed) so that Python MLflow reads ours and we read its.
  */
 export function toMlflowYaml(data: Record<string, unknown>): string {
-  return stringify(data, { sortMapEntries: true, singleQuote: true, indentSeq: false, lineWidth: 0 });
+  return yamlPackage().stringify(data, { sortMapEntries: true, singleQuote: true, indentSeq: false, lineWidth: 0 });
 }
 
 export async function writeYamlFile(file: string, data: Record<string, unknown>): Promise<void> {
@@ -28,7 +28,7 @@ export async function readYamlFile(file: string): Promise<Record<string, unknown
   }
   let data: unknown;
   try {
-    data = parse(text);
+    data = yamlPackage().parse(text);
   } catch (err) {
     throw new MlflowError(`Malformed YAML in ${file}: ${(err as Error).message}`, 'INTERNAL_ERROR', { cause: err });
   }

@@ -3,6 +3,8 @@ import { checkImageName } from '../docker/image-name.js';
 
 export const DEFAULT_INSTANCE_TYPE = 'Standard_DS3_v2';
 export const DEFAULT_DEPLOYMENT_NAME = 'default';
+/** How long `azureml deploy` waits for each step. */
+export const DEFAULT_TIMEOUT_SECONDS = 1800;
 
 /** Online endpoint and deployment names: 3 to 32 letters, digits and hyphens, starting with a letter. */
 const NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;

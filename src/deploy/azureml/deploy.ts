@@ -1,15 +1,15 @@
 import { MlflowError } from '../../errors.js';
 // Registers store/'s model URI schemes (runs:, models:, http(s):...) for resolveModelDir.
-import '../../store/index.js';
+import '../../store/uri-schemes.js';
 import { resolveModelDir } from '../../model/uri-resolver.js';
 import { Rollback } from '../rollback.js';
 import { waitForStatus } from '../wait-for-status.js';
 import { ArmClient, type ArmResource, type Workspace } from './arm-client.js';
 import { defaultTokenProvider, type TokenProvider } from './credentials.js';
-import { checkModelName, checkSpec, INFERENCE_ROUTES, type OnlineDeploymentSpec } from './deploy-options.js';
+import { checkModelName, checkSpec, DEFAULT_TIMEOUT_SECONDS, INFERENCE_ROUTES, type OnlineDeploymentSpec } from './deploy-options.js';
 import { registerModel, STORAGE_SCOPE } from './register-model.js';
 
-export const DEFAULT_TIMEOUT_SECONDS = 1800;
+export { DEFAULT_TIMEOUT_SECONDS };
 
 export interface AzureMlDeployOptions extends OnlineDeploymentSpec {
   workspace: Workspace;

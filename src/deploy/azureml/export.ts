@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { MlflowError } from '../../errors.js';
+import { yamlPackage } from '../../formats/yaml-package.js';
 // Registers store/'s model URI schemes (runs:, models:, http(s):...) for resolveModelDir.
-import '../../store/index.js';
+import '../../store/uri-schemes.js';
 import { resolveModelDir } from '../../model/uri-resolver.js';
 import { checkSpec, INFERENCE_ROUTES, type OnlineDeploymentSpec } from './deploy-options.js';
 
@@ -58,6 +58,6 @@ export async function exportAzureMl(options: ExportOptions): Promise<string[]> {
       instance_count: spec.instanceCount,
     },
   };
-  for (const [name, doc] of Object.entries(files)) await writeFile(path.join(dir, name), stringify(doc));
+  for (const [name, doc] of Object.entries(files)) await writeFile(path.join(dir, name), yamlPackage().stringify(doc));
   return Object.keys(files).map((f) => path.join(dir, f));
 }

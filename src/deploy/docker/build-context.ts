@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MlflowError } from '../../errors.js';
 // Registers the built-in flavors, and store/'s model URI schemes (runs:, models:, http(s):...).
 import '../../flavors/index.js';
-import '../../store/index.js';
+import '../../store/uri-schemes.js';
 import { getFlavor } from '../../flavors/registry.js';
 import { REQUIREMENTS_FILE } from '../../model/environment.js';
 import { Model } from '../../model/model.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { MlflowError } from '../../errors.js';
 // Registers store/'s model URI schemes (runs:, models:, http(s):...) for resolveModelDir.
-import '../../store/index.js';
+import '../../store/uri-schemes.js';
 import { resolveModelDir } from '../../model/uri-resolver.js';
 import { detectContainerTool, type ContainerTool } from '../docker/container-tool.js';
 import { CONTAINER_PORT, MODEL_DIR_IN_IMAGE } from '../docker/dockerfile.js';

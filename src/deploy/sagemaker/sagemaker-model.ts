@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 // Registers store/'s model URI schemes (runs:, models:, http(s):...) for resolveModelDir.
-import '../../store/index.js';
+import '../../store/uri-schemes.js';
 import { MlflowError } from '../../errors.js';
 import { Model } from '../../model/model.js';
 import { resolveModelDir } from '../../model/uri-resolver.js';

@@ -1,4 +1,5 @@
-import Bunzip from 'seek-bzip';
+import { createRequire } from 'node:module';
+import type Bunzip from 'seek-bzip';
 import { MlflowError } from '../../errors.js';
 import { GrowingOutput } from './growing-output.js';
 
@@ -26,7 +27,8 @@ export function decompressBzip2(input: Uint8Array, maxBytes: number, source: str
   const out = new GrowingOutput(input.length * 8, maxBytes, `${source}: decompressed bz2 data`);
   const outputStream = { writeByte: (byte: number): void => out.push(byte) };
   try {
-    Bunzip.decode(inputStream, outputStream, true);
+    // Loaded by the first bz2 file, not with every model (start-up time); CommonJS, so synchronously.
+    (createRequire(import.meta.url)('seek-bzip') as typeof Bunzip).decode(inputStream, outputStream, true);
   } catch (e) {
     if (e instanceof MlflowError) throw e;
     throw new MlflowError(`${source}: corrupt bz2 data: ${(e as Error).message}`, 'INVALID_PARAMETER_VALUE', { cause: e });

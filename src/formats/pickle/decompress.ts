@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
-import { Gunzip, Unzlib } from 'fflate';
+import type * as Fflate from 'fflate';
 import { MlflowError } from '../../errors.js';
 import { decompressBzip2 } from './bzip2.js';
 import { GrowingOutput } from './growing-output.js';
@@ -52,9 +53,12 @@ function checkGzipTrailer(bytes: Uint8Array, out: Uint8Array): Uint8Array {
   return out;
 }
 
+/** fflate, loaded by the first zlib or gzip file rather than with every model (start-up time). */
+const fflate = (): typeof Fflate => createRequire(import.meta.url)('fflate') as typeof Fflate;
+
 const DECODERS: Record<Compression, (bytes: Uint8Array, maxBytes: number, source: string) => Uint8Array> = {
-  zlib: inflateStream((ondata) => new Unzlib(ondata), 'zlib'),
-  gzip: (bytes, maxBytes, source) => checkGzipTrailer(bytes, inflateStream((ondata) => new Gunzip(ondata), 'gzip')(bytes, maxBytes, source)),
+  zlib: inflateStream((ondata) => new (fflate().Unzlib)(ondata), 'zlib'),
+  gzip: (bytes, maxBytes, source) => checkGzipTrailer(bytes, inflateStream((ondata) => new (fflate().Gunzip)(ondata), 'gzip')(bytes, maxBytes, source)),
   bz2: decompressBzip2,
   lz4: decompressLz4Frame,
   lzma: decompressLzmaAlone,

@@ -64,6 +64,21 @@ describe('an npm-installed mlflow-ts', () => {
     expect(err).toContain('npm install --ignore-scripts onnxruntime-node');
   }, 120_000);
 
+  it('runs from its bundles, whose entry points share one module graph (a Frame from mlflow-ts/arrow is a mlflow-ts Frame)', async () => {
+    const project = path.join(tmp, 'project');
+    await writeFile(
+      path.join(project, 'check.mjs'),
+      [
+        "import { Frame, frameFromColumns } from 'mlflow-ts';",
+        "import { frameFromArrow, frameToArrow } from 'mlflow-ts/arrow';",
+        'const back = frameFromArrow(frameToArrow(frameFromColumns({ a: [1, 2] })));',
+        "console.log(JSON.stringify({ shared: back instanceof Frame, rows: back.numRows, entry: import.meta.resolve('mlflow-ts') }));",
+      ].join('\n'),
+    );
+    const { stdout } = await run(process.execPath, ['check.mjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual({ shared: true, rows: 2, entry: expect.stringContaining('/node_modules/mlflow-ts/dist/bundle/index.js') });
+  });
+
   it('a failed build leaves no half-written folder', async () => {
     const out = path.join(tmp, 'failed');
     await expect(generateBuildContext({ modelUri: SKLEARN, outputDir: out, appDir: path.join(tmp, 'project') })).rejects.toThrow();

@@ -1,12 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { deploymentTargets, getDeploymentTarget, parseConfigPairs } from '../deploy/index.js';
+import { clientMethod, deploymentTargets, getDeploymentTarget, parseConfigPairs } from '../deploy/index.js';
 import { usageError } from './usage-errors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-/** `deployments create|update|delete|list|get|predict|run-local|help -t <target>`, as MLflow's. */
+/**
+ * `deployments create|update|delete|list|get|predict|explain|run-local|help` and the endpoint
+ * commands `create-endpoint|update-endpoint|delete-endpoint|list-endpoints|get-endpoint`, as MLflow's.
+ */
 export function registerDeployments(parent: Command): void {
   const d = parent
     .command('deployments')
@@ -52,19 +55,23 @@ export function registerDeployments(parent: Command): void {
       process.stdout.write(json(await getDeploymentTarget(o.target).createClient(o.target).getDeployment(o.name, o.endpoint)));
     });
 
-  const predict = endpoint(target(d.command('predict').description('Score a JSON request with a deployment or an endpoint')))
-    .option('--name <name>', 'deployment name (exactly one of --name or --endpoint)')
-    .requiredOption('-I, --input-path <file>', 'JSON request, as the scoring server takes it')
-    .option('-O, --output-path <file>', 'where to write the predictions (default: standard output)');
-  predict.action(async (o: { target: string; name?: string; inputPath: string; outputPath?: string; endpoint?: string }) => {
+  // predict and explain: a scoring request in, the target's JSON answer out.
+  for (const verb of ['predict', 'explain'] as const) {
+    const cmd = endpoint(target(d.command(verb).description(verb === 'predict' ? 'Score a JSON request with a deployment or an endpoint' : "Explain a deployment's predictions for a JSON request")))
+      .option('--name <name>', 'deployment name (exactly one of --name or --endpoint)')
+      .requiredOption('-I, --input-path <file>', 'JSON request, as the scoring server takes it')
+      .option('-O, --output-path <file>', 'where to write the answer (default: standard output)');
+    cmd.action(async (o: { target: string; name?: string; inputPath: string; outputPath?: string; endpoint?: string }) => {
       // click.UsageError in MLflow's CLI; a SageMaker deployment and its endpoint share the name.
-      if ((o.name === undefined) === (o.endpoint === undefined)) usageError(predict, 'Must specify exactly one of --name or --endpoint.');
+      if ((o.name === undefined) === (o.endpoint === undefined)) usageError(cmd, 'Must specify exactly one of --name or --endpoint.');
+      const client = getDeploymentTarget(o.target).createClient(o.target);
+      const call = verb === 'predict' ? client.predict.bind(client) : clientMethod(client, 'explain', o.target, verb);
       const body = await readFile(o.inputPath, 'utf8');
-      const name = o.name ?? (o.endpoint as string);
-      const out = json(await getDeploymentTarget(o.target).createClient(o.target).predict(name, body, o.endpoint));
+      const out = json(await call(o.name ?? (o.endpoint as string), body, o.endpoint));
       if (o.outputPath) await writeFile(o.outputPath, out);
       else process.stdout.write(out);
     });
+  }
 
   config(target(d.command('run-local').description('Serve the model locally as the target would')))
     .requiredOption('--name <name>', 'deployment name')
@@ -76,5 +83,30 @@ export function registerDeployments(parent: Command): void {
 
   target(d.command('help').description("Show a target's settings")).action((o: { target: string }) => {
     process.stdout.write(`${getDeploymentTarget(o.target).help}\n`);
+  });
+
+  const client = (uri: string) => getDeploymentTarget(uri).createClient(uri);
+  const requiredEndpoint = (cmd: Command): Command => cmd.requiredOption('--endpoint <name>', 'name of the endpoint');
+  config(requiredEndpoint(target(d.command('create-endpoint').description('Create an endpoint')))).action(
+    async (o: { target: string; endpoint: string; config: string[] }) => {
+      const info = await clientMethod(client(o.target), 'createEndpoint', o.target, 'create-endpoint')(o.endpoint, parseConfigPairs(o.config));
+      process.stdout.write(`Endpoint ${o.endpoint} is created\n${json(info)}`);
+    },
+  );
+  config(requiredEndpoint(target(d.command('update-endpoint').description('Update an endpoint')))).action(
+    async (o: { target: string; endpoint: string; config: string[] }) => {
+      await clientMethod(client(o.target), 'updateEndpoint', o.target, 'update-endpoint')(o.endpoint, parseConfigPairs(o.config));
+      process.stdout.write(`Endpoint ${o.endpoint} is updated\n`);
+    },
+  );
+  requiredEndpoint(target(d.command('delete-endpoint').description('Delete an endpoint'))).action(async (o: { target: string; endpoint: string }) => {
+    await clientMethod(client(o.target), 'deleteEndpoint', o.target, 'delete-endpoint')(o.endpoint);
+    process.stdout.write(`Endpoint ${o.endpoint} is deleted\n`);
+  });
+  target(d.command('list-endpoints').description('List endpoints')).action(async (o: { target: string }) => {
+    process.stdout.write(json(await clientMethod(client(o.target), 'listEndpoints', o.target, 'list-endpoints')()));
+  });
+  requiredEndpoint(target(d.command('get-endpoint').description('Describe an endpoint'))).action(async (o: { target: string; endpoint: string }) => {
+    process.stdout.write(json(await clientMethod(client(o.target), 'getEndpoint', o.target, 'get-endpoint')(o.endpoint)));
   });
 }

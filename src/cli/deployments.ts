@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { DeploymentConfig, DeploymentTarget } from '../deploy/index.js';
+import type { DeploymentClient, DeploymentConfig, DeploymentTarget } from '../deploy/index.js';
 import { usageError } from './usage-errors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -11,8 +11,16 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 const deploy = (): Promise<typeof import('../deploy/index.js')> => import('../deploy/index.js');
 const getDeploymentTarget = async (uri: string): Promise<DeploymentTarget> => (await deploy()).getDeploymentTarget(uri);
 const parseConfigPairs = async (pairs: string[]): Promise<DeploymentConfig> => (await deploy()).parseConfigPairs(pairs);
+const client = async (uri: string): Promise<DeploymentClient> => (await getDeploymentTarget(uri)).createClient(uri);
+type OptionalVerb = 'explain' | 'createEndpoint' | 'updateEndpoint' | 'deleteEndpoint' | 'listEndpoints' | 'getEndpoint';
+/** The target client's optional method, or the error naming the command the target cannot run. */
+const optional = async <K extends OptionalVerb>(uri: string, method: K, command: string): Promise<NonNullable<DeploymentClient[K]>> =>
+  (await deploy()).clientMethod(await client(uri), method, uri, command);
 
-/** `deployments create|update|delete|list|get|predict|run-local|help -t <target>`, as MLflow's. */
+/**
+ * `deployments create|update|delete|list|get|predict|explain|run-local|help` and the endpoint
+ * commands `create-endpoint|update-endpoint|delete-endpoint|list-endpoints|get-endpoint`, as MLflow's.
+ */
 export function registerDeployments(parent: Command): void {
   const d = parent
     .command('deployments')
@@ -26,8 +34,7 @@ export function registerDeployments(parent: Command): void {
     .requiredOption('-m, --model-uri <uri>', 'URI of the model')
     .option('-f, --flavor <flavor>', 'flavor to serve the model with')
     .action(async (o: { target: string; name: string; modelUri: string; flavor?: string; config: string[]; endpoint?: string }) => {
-      const client = (await getDeploymentTarget(o.target)).createClient(o.target);
-      const info = await client.createDeployment(o.name, o.modelUri, { flavor: o.flavor, config: await parseConfigPairs(o.config), endpoint: o.endpoint });
+      const info = await (await client(o.target)).createDeployment(o.name, o.modelUri, { flavor: o.flavor, config: await parseConfigPairs(o.config), endpoint: o.endpoint });
       process.stdout.write(`Deployment ${o.name} is created\n${json(info)}`);
     });
 
@@ -36,41 +43,44 @@ export function registerDeployments(parent: Command): void {
     .option('-m, --model-uri <uri>', 'URI of the new model')
     .option('-f, --flavor <flavor>', 'flavor to serve the model with')
     .action(async (o: { target: string; name: string; modelUri?: string; flavor?: string; config: string[]; endpoint?: string }) => {
-      const client = (await getDeploymentTarget(o.target)).createClient(o.target);
-      const info = await client.updateDeployment(o.name, { modelUri: o.modelUri, flavor: o.flavor, config: await parseConfigPairs(o.config), endpoint: o.endpoint });
+      const info = await (await client(o.target)).updateDeployment(o.name, { modelUri: o.modelUri, flavor: o.flavor, config: await parseConfigPairs(o.config), endpoint: o.endpoint });
       process.stdout.write(`Deployment ${o.name} is updated\n${json(info)}`);
     });
 
   config(endpoint(target(d.command('delete').description('Delete a deployment'))))
     .requiredOption('--name <name>', 'deployment name')
     .action(async (o: { target: string; name: string; config: string[]; endpoint?: string }) => {
-      await (await getDeploymentTarget(o.target)).createClient(o.target).deleteDeployment(o.name, { config: await parseConfigPairs(o.config), endpoint: o.endpoint });
+      await (await client(o.target)).deleteDeployment(o.name, { config: await parseConfigPairs(o.config), endpoint: o.endpoint });
       process.stdout.write(`Deployment ${o.name} is deleted\n`);
     });
 
   endpoint(target(d.command('list').description('List deployments'))).action(async (o: { target: string; endpoint?: string }) => {
-    process.stdout.write(json(await (await getDeploymentTarget(o.target)).createClient(o.target).listDeployments(o.endpoint)));
+    process.stdout.write(json(await (await client(o.target)).listDeployments(o.endpoint)));
   });
 
   endpoint(target(d.command('get').description('Describe a deployment')))
     .requiredOption('--name <name>', 'deployment name')
     .action(async (o: { target: string; name: string; endpoint?: string }) => {
-      process.stdout.write(json(await (await getDeploymentTarget(o.target)).createClient(o.target).getDeployment(o.name, o.endpoint)));
+      process.stdout.write(json(await (await client(o.target)).getDeployment(o.name, o.endpoint)));
     });
 
-  const predict = endpoint(target(d.command('predict').description('Score a JSON request with a deployment or an endpoint')))
-    .option('--name <name>', 'deployment name (exactly one of --name or --endpoint)')
-    .requiredOption('-I, --input-path <file>', 'JSON request, as the scoring server takes it')
-    .option('-O, --output-path <file>', 'where to write the predictions (default: standard output)');
-  predict.action(async (o: { target: string; name?: string; inputPath: string; outputPath?: string; endpoint?: string }) => {
+  // predict and explain: a scoring request in, the target's JSON answer out.
+  for (const verb of ['predict', 'explain'] as const) {
+    const cmd = endpoint(target(d.command(verb).description(verb === 'predict' ? 'Score a JSON request with a deployment or an endpoint' : "Explain a deployment's predictions for a JSON request")))
+      .option('--name <name>', 'deployment name (exactly one of --name or --endpoint)')
+      .requiredOption('-I, --input-path <file>', 'JSON request, as the scoring server takes it')
+      .option('-O, --output-path <file>', 'where to write the answer (default: standard output)');
+    cmd.action(async (o: { target: string; name?: string; inputPath: string; outputPath?: string; endpoint?: string }) => {
       // click.UsageError in MLflow's CLI; a SageMaker deployment and its endpoint share the name.
-      if ((o.name === undefined) === (o.endpoint === undefined)) usageError(predict, 'Must specify exactly one of --name or --endpoint.');
+      if ((o.name === undefined) === (o.endpoint === undefined)) usageError(cmd, 'Must specify exactly one of --name or --endpoint.');
+      const c = await client(o.target);
+      const call = verb === 'predict' ? c.predict.bind(c) : await optional(o.target, 'explain', verb);
       const body = await readFile(o.inputPath, 'utf8');
-      const name = o.name ?? (o.endpoint as string);
-      const out = json(await (await getDeploymentTarget(o.target)).createClient(o.target).predict(name, body, o.endpoint));
+      const out = json(await call(o.name ?? (o.endpoint as string), body, o.endpoint));
       if (o.outputPath) await writeFile(o.outputPath, out);
       else process.stdout.write(out);
     });
+  }
 
   config(target(d.command('run-local').description('Serve the model locally as the target would')))
     .requiredOption('--name <name>', 'deployment name')
@@ -82,5 +92,29 @@ export function registerDeployments(parent: Command): void {
 
   target(d.command('help').description("Show a target's settings")).action(async (o: { target: string }) => {
     process.stdout.write(`${(await getDeploymentTarget(o.target)).help}\n`);
+  });
+
+  const requiredEndpoint = (cmd: Command): Command => cmd.requiredOption('--endpoint <name>', 'name of the endpoint');
+  config(requiredEndpoint(target(d.command('create-endpoint').description('Create an endpoint')))).action(
+    async (o: { target: string; endpoint: string; config: string[] }) => {
+      const info = await (await optional(o.target, 'createEndpoint', 'create-endpoint'))(o.endpoint, await parseConfigPairs(o.config));
+      process.stdout.write(`Endpoint ${o.endpoint} is created\n${json(info)}`);
+    },
+  );
+  config(requiredEndpoint(target(d.command('update-endpoint').description('Update an endpoint')))).action(
+    async (o: { target: string; endpoint: string; config: string[] }) => {
+      await (await optional(o.target, 'updateEndpoint', 'update-endpoint'))(o.endpoint, await parseConfigPairs(o.config));
+      process.stdout.write(`Endpoint ${o.endpoint} is updated\n`);
+    },
+  );
+  requiredEndpoint(target(d.command('delete-endpoint').description('Delete an endpoint'))).action(async (o: { target: string; endpoint: string }) => {
+    await (await optional(o.target, 'deleteEndpoint', 'delete-endpoint'))(o.endpoint);
+    process.stdout.write(`Endpoint ${o.endpoint} is deleted\n`);
+  });
+  target(d.command('list-endpoints').description('List endpoints')).action(async (o: { target: string }) => {
+    process.stdout.write(json(await (await optional(o.target, 'listEndpoints', 'list-endpoints'))()));
+  });
+  requiredEndpoint(target(d.command('get-endpoint').description('Describe an endpoint'))).action(async (o: { target: string; endpoint: string }) => {
+    process.stdout.write(json(await (await optional(o.target, 'getEndpoint', 'get-endpoint'))(o.endpoint)));
   });
 }

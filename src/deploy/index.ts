@@ -3,6 +3,7 @@
 import './sagemaker/index.js';
 import './azureml/index.js';
 export {
+  clientMethod,
   deploymentTargets,
   getDeploymentTarget,
   parseConfigPairs,

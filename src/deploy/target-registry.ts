@@ -18,6 +18,31 @@ export interface DeploymentClient {
   getDeployment(name: string, endpoint?: string): Promise<DeploymentInfo>;
   /** `body` is a scoring request as MLflow's server takes it (JSON text). */
   predict(name: string, body: string, endpoint?: string): Promise<unknown>;
+  /** Optional, as in MLflow's BaseDeploymentClient; a target without them refuses the command by name. */
+  explain?(name: string, body: string, endpoint?: string): Promise<unknown>;
+  createEndpoint?(endpoint: string, config: DeploymentConfig): Promise<DeploymentInfo>;
+  updateEndpoint?(endpoint: string, config: DeploymentConfig): Promise<void>;
+  deleteEndpoint?(endpoint: string): Promise<void>;
+  listEndpoints?(): Promise<DeploymentInfo[]>;
+  getEndpoint?(endpoint: string): Promise<DeploymentInfo>;
+}
+
+/** What MLflow's BaseDeploymentClient answers when a target has no explain. */
+export const NO_EXPLAIN = 'Computing model explanations is not yet supported for this deployment target';
+
+/** The client's optional method, or an error naming the target and the command it cannot run. */
+export function clientMethod<K extends 'explain' | 'createEndpoint' | 'updateEndpoint' | 'deleteEndpoint' | 'listEndpoints' | 'getEndpoint'>(
+  client: DeploymentClient,
+  method: K,
+  targetUri: string,
+  command: string,
+): NonNullable<DeploymentClient[K]> {
+  const fn = client[method];
+  if (fn === undefined) {
+    const message = method === 'explain' ? NO_EXPLAIN : `The '${targetName(targetUri)}' deployment target has no endpoints of its own: \`deployments ${command}\` is not supported there`;
+    throw new MlflowError(message, 'NOT_IMPLEMENTED');
+  }
+  return fn.bind(client) as NonNullable<DeploymentClient[K]>;
 }
 
 export interface DeploymentTarget {
@@ -68,13 +93,15 @@ export function targetPath(targetUri: string): string[] {
   return targetUri.slice(i + 1).replace(/^\/+/, '').split('/').filter((p) => p !== '');
 }
 
-/** Parses `-C key=value` flags; a flag without '=' is an error naming it. */
+/** Parses `-C key=value` flags; a flag without '=', or a key given twice (MLflow's "Repeated parameter"), is an error naming it. */
 export function parseConfigPairs(pairs: string[]): DeploymentConfig {
   const config: DeploymentConfig = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new MlflowError(`Invalid config '${pair}': expected key=value`, 'INVALID_PARAMETER_VALUE');
-    config[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const key = pair.slice(0, eq);
+    if (Object.hasOwn(config, key)) throw new MlflowError(`Repeated parameter: '${key}'`, 'INVALID_PARAMETER_VALUE');
+    config[key] = pair.slice(eq + 1);
   }
   return config;
 }

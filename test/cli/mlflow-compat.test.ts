@@ -74,6 +74,35 @@ describe('MLflow options without meaning here', () => {
   });
 });
 
+describe('deployments explain and the endpoint commands', () => {
+  it('are accepted, and refused by targets without them, by name', async () => {
+    const input = path.join(await mkdtemp(path.join(tmpdir(), 'explain-')), 'in.json');
+    dirs.push(path.dirname(input));
+    await expect(inProcess(['deployments', 'explain', '-t', 'sagemaker:/eu-west-1', '--name', 'app', '-I', input])).rejects.toThrow(
+      /^Computing model explanations is not yet supported for this deployment target$/,
+    );
+    for (const args of [
+      ['create-endpoint', '--endpoint', 'e', '-C', 'a=1'],
+      ['update-endpoint', '--endpoint', 'e'],
+      ['delete-endpoint', '--endpoint', 'e'],
+      ['get-endpoint', '--endpoint', 'e'],
+      ['list-endpoints'],
+    ]) {
+      for (const target of ['sagemaker', 'azureml:/sub/rg/ws']) {
+        await expect(inProcess(['deployments', ...args, '-t', target]), args[0]).rejects.toThrow(
+          new RegExp(`^The '${target.split(':')[0]}' deployment target has no endpoints of its own: \\\`deployments ${args[0]}\\\` is not supported there$`),
+        );
+      }
+    }
+  });
+
+  it('a -C key given twice is an error, as MLflow\'s "Repeated parameter"', async () => {
+    await expect(inProcess(['deployments', 'delete', '-t', 'sagemaker', '--name', 'app', '-C', 'archive=True', '-C', 'archive=False'])).rejects.toThrow(
+      "Repeated parameter: 'archive'",
+    );
+  });
+});
+
 describe('defaults as MLflow', () => {
   const program = buildProgram();
   const find = (p: string): Command => p.split(' ').reduce((c, n) => c.commands.find((x) => x.name() === n) as Command, program);

@@ -1,7 +1,7 @@
 import type * as Ecr from '@aws-sdk/client-ecr';
 import { MlflowError } from '../../errors.js';
 import { VERSION } from '../../version.js';
-import { awsCallFailed, awsErrorName, importSdk } from './aws-clients.js';
+import { awsCallFailed, awsErrorName, importSdk, type AwsCredentials } from './aws-clients.js';
 import { DEFAULT_IMAGE_NAME } from './deploy-options.js';
 
 /** MLflow's variable naming the serving image when -i/--image-url is not given. */
@@ -21,23 +21,24 @@ interface SdkClient<O> {
   send(command: unknown): Promise<O>;
 }
 interface StsSdk {
-  STSClient: new (config: { region: string }) => SdkClient<{ Arn?: string }>;
+  STSClient: new (config: { region: string; credentials?: AwsCredentials }) => SdkClient<{ Arn?: string }>;
   GetCallerIdentityCommand: new (input: object) => unknown;
 }
 interface IamSdk {
-  IAMClient: new (config: { region: string }) => SdkClient<{ Role?: { Arn?: string } }>;
+  IAMClient: new (config: { region: string; credentials?: AwsCredentials }) => SdkClient<{ Role?: { Arn?: string } }>;
   GetRoleCommand: new (input: { RoleName: string }) => unknown;
 }
 
 /**
- * AwsIdentity through the AWS SDK's STS and IAM clients (standard credential chain). They are
- * needed only when no execution role is given, so they load then, naming the npm install.
+ * AwsIdentity through the AWS SDK's STS and IAM clients (standard credential chain, or an assumed
+ * role's credentials). They are needed only when no execution role is given, so they load then,
+ * naming the npm install.
  */
-export function sdkIdentity(region: string): AwsIdentity {
+export function sdkIdentity(region: string, credentials?: AwsCredentials): AwsIdentity {
   return {
     async callerArn() {
       const { STSClient, GetCallerIdentityCommand } = await importSdk<StsSdk>('@aws-sdk/client-sts');
-      const r = await new STSClient({ region }).send(new GetCallerIdentityCommand({})).catch((e: unknown) => {
+      const r = await new STSClient({ region, credentials }).send(new GetCallerIdentityCommand({})).catch((e: unknown) => {
         throw awsCallFailed('STS GetCallerIdentity', e);
       });
       if (!r.Arn) throw new MlflowError('STS GetCallerIdentity returned no Arn', 'INTERNAL_ERROR');
@@ -45,7 +46,7 @@ export function sdkIdentity(region: string): AwsIdentity {
     },
     async roleArn(roleName) {
       const { IAMClient, GetRoleCommand } = await importSdk<IamSdk>('@aws-sdk/client-iam');
-      const r = await new IAMClient({ region }).send(new GetRoleCommand({ RoleName: roleName })).catch((e: unknown) => {
+      const r = await new IAMClient({ region, credentials }).send(new GetRoleCommand({ RoleName: roleName })).catch((e: unknown) => {
         throw awsCallFailed(`IAM GetRole ${roleName}`, e);
       });
       if (!r.Role?.Arn) throw new MlflowError(`IAM GetRole ${roleName} returned no role ARN`, 'INTERNAL_ERROR');

@@ -10,7 +10,7 @@ export interface DeleteOptions extends TeardownOptions {
 /** `sagemaker delete`: the endpoint, then (unless archive) its config, models and their S3 archives. */
 export async function deleteSageMaker(options: DeleteOptions, clients?: AwsClients): Promise<void> {
   const region = resolveRegion(options.region);
-  const aws = clients ?? (await awsClients(region));
+  const aws = clients ?? (await awsClients(region, options.assumeRoleArn, options.onProgress));
   const { sm, SM, s3, S3 } = aws;
   const say = options.onProgress ?? (() => undefined);
   const endpoint = await sm.send(new SM.DescribeEndpointCommand({ EndpointName: options.appName })).catch((e: unknown) => {

@@ -5,7 +5,8 @@ import { checkImageName } from '../docker/image-name.js';
 export const DEFAULT_IMAGE_NAME = 'mlflow-pyfunc';
 /** MLflow's region when none is given. */
 export const DEFAULT_REGION = 'us-west-2';
-export const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
+/** MLflow's DEFAULT_SAGEMAKER_INSTANCE_TYPE. */
+export const DEFAULT_INSTANCE_TYPE = 'ml.m4.xlarge';
 export const DEFAULT_TIMEOUT_SECONDS = 1200;
 export type DeployMode = 'create' | 'replace' | 'add';
 export const DEPLOY_MODES: readonly DeployMode[] = ['create', 'replace', 'add'];
@@ -33,11 +34,17 @@ export interface ModelOptions {
   env?: Record<string, string>;
   /** MLflow's -f/--flavor: the model flavor to deploy (python_function); default the model's python_function. */
   flavor?: string;
+  /** A cross-account role every AWS call assumes (MLflow's assume_role_arn); default none. */
+  assumeRoleArn?: string;
+  /** Tags of the SageMaker model, besides the `model_uri` tag MLflow always adds. */
+  tags?: Record<string, string>;
 }
 
 /** What removing SageMaker resources takes: an endpoint (`delete`) or a transform job (`terminate`). */
 export interface TeardownOptions {
   region?: string;
+  /** A cross-account role the calls assume (MLflow's assume_role_arn). */
+  assumeRoleArn?: string;
   /** Keep the models (and endpoint configs) instead of deleting them (MLflow's --archive). */
   archive?: boolean;
   /** Wait until the removal is done (default true); only then can what it used be deleted. */
@@ -53,6 +60,8 @@ export interface DeployOptions extends ModelOptions {
   instanceType?: string;
   instanceCount?: number;
   asyncInferenceConfig?: AsyncInferenceConfig;
+  /** SageMaker's DataCaptureConfig for the endpoint configuration, as the API takes it. */
+  dataCaptureConfig?: Record<string, unknown>;
   variantName?: string;
   /** Wait until the endpoint is InService (default true). */
   synchronous?: boolean;
@@ -80,9 +89,9 @@ export function resolveRegion(region: string | undefined, env: NodeJS.ProcessEnv
 }
 
 /** The account id inside an IAM role ARN; refuses anything that is not one. */
-export function roleAccount(arn: string): string {
+export function roleAccount(arn: string, what = 'execution role'): string {
   const m = ROLE_ARN.exec(arn);
-  if (!m) throw new MlflowError(`Invalid execution role ARN '${arn}' (expected arn:aws:iam::<12-digit account>:role/<name>)`, 'INVALID_PARAMETER_VALUE');
+  if (!m) throw new MlflowError(`Invalid ${what} ARN '${arn}' (expected arn:aws:iam::<12-digit account>:role/<name>)`, 'INVALID_PARAMETER_VALUE');
   return m[1];
 }
 
@@ -96,6 +105,7 @@ export function checkResourceName(name: string, field: string): string {
 /** Checks what was given, before any default is looked up at AWS. */
 export function checkModelOptions(o: ModelOptions): void {
   if (o.executionRoleArn !== undefined) roleAccount(o.executionRoleArn);
+  if (o.assumeRoleArn !== undefined) roleAccount(o.assumeRoleArn, 'assumed role');
   resolveRegion(o.region);
   if (o.imageUrl !== undefined) checkImageName(o.imageUrl, 'image URL');
   if (o.vpcConfig !== undefined && (!Array.isArray(o.vpcConfig.SecurityGroupIds) || !Array.isArray(o.vpcConfig.Subnets))) {

@@ -28,7 +28,7 @@ export interface DeployResult {
 export async function deploySageMaker(options: DeployOptions, clients?: AwsClients): Promise<DeployResult> {
   const o = { ...options, region: resolveRegion(options.region) };
   checkDeployOptions(o);
-  const aws = clients ?? (await awsClients(o.region));
+  const aws = clients ?? (await awsClients(o.region, o.assumeRoleArn, o.onProgress));
   const prepared = await prepareModel(o, aws);
   const { sm, SM } = aws;
   const mode = o.mode ?? 'create';
@@ -63,7 +63,8 @@ export async function deploySageMaker(options: DeployOptions, clients?: AwsClien
       ModelName: modelName,
       InitialInstanceCount: o.instanceCount ?? 1,
       InstanceType: (o.instanceType ?? DEFAULT_INSTANCE_TYPE) as ProductionVariant['InstanceType'],
-      InitialVariantWeight: 1,
+      // As MLflow: a model added to a live endpoint gets no traffic until its weights are changed.
+      InitialVariantWeight: mode === 'add' && existing ? 0 : 1,
     };
     const variants = mode === 'add' && previousConfig ? [...(previousConfig.ProductionVariants ?? []), variant] : [variant];
     await sm
@@ -71,6 +72,8 @@ export async function deploySageMaker(options: DeployOptions, clients?: AwsClien
         EndpointConfigName: configName,
         ProductionVariants: variants,
         AsyncInferenceConfig: o.asyncInferenceConfig as never,
+        DataCaptureConfig: o.dataCaptureConfig as never,
+        Tags: [{ Key: 'app_name', Value: o.appName }],
       }))
       .catch((e: unknown) => {
         throw awsCallFailed(`CreateEndpointConfig ${configName}`, e);

@@ -7,7 +7,7 @@ import { createSageMakerModel, prepareModel } from './sagemaker-model.js';
 export async function pushModelToSageMaker(modelName: string, options: ModelOptions, clients?: AwsClients): Promise<string> {
   const o = { ...options, region: resolveRegion(options.region) };
   checkResourceName(modelName, 'model name');
-  const aws = clients ?? (await awsClients(o.region));
+  const aws = clients ?? (await awsClients(o.region, o.assumeRoleArn));
   const prepared = await prepareModel(o, aws);
   const rollback = new Rollback();
   try {

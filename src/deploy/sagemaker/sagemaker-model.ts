@@ -59,10 +59,10 @@ async function deploymentFlavor(modelDir: string, flavor: string | undefined): P
  * as MLflow does: the assumed role's ARN, the default image URL and the bucket
  * mlflow-sagemaker-<region>-<account>. Lookups are read-only calls (STS, IAM, ECR).
  */
-export async function prepareModel(o: ModelOptions, aws: Pick<AwsClients, 'identity'>): Promise<PreparedModel> {
+export async function prepareModel(o: ModelOptions, aws: Pick<AwsClients, 'identity' | 'credentials'>): Promise<PreparedModel> {
   checkModelOptions(o);
   const modelDir = await resolveModelDir(o.modelUri);
-  const executionRoleArn = o.executionRoleArn || (await assumedRoleArn(aws.identity ?? sdkIdentity(o.region)));
+  const executionRoleArn = o.executionRoleArn || (await assumedRoleArn(aws.identity ?? sdkIdentity(o.region, aws.credentials)));
   const account = roleAccount(executionRoleArn);
   const flavor = await deploymentFlavor(modelDir, o.flavor);
   const imageUrl = o.imageUrl ?? checkImageName(await defaultImageUrl(o.region), 'image URL');
@@ -110,6 +110,8 @@ export async function createSageMakerModel(
       ExecutionRoleArn: prepared.executionRoleArn,
       PrimaryContainer: { Image: prepared.imageUrl, ModelDataUrl: `s3://${bucket}/${key}`, Environment: prepared.environment },
       VpcConfig: o.vpcConfig,
+      // MLflow tags every model it creates with the URI it came from, after the caller's tags.
+      Tags: Object.entries({ ...o.tags, model_uri: o.modelUri }).map(([Key, Value]) => ({ Key, Value: String(Value) })),
     }))
     .catch((e: unknown) => {
       throw awsCallFailed(`CreateModel ${modelName}`, e);

@@ -37,7 +37,7 @@ export async function deployTransformJob(options: TransformJobOptions, clients?:
   for (const [field, uri] of [['input URI', o.inputUri], ['output path', o.outputPath]] as const) {
     if (!/^s3:\/\/[^/]+/.test(uri)) throw new MlflowError(`Invalid ${field} '${uri}': expected s3://bucket/...`, 'INVALID_PARAMETER_VALUE');
   }
-  const aws = clients ?? (await awsClients(o.region));
+  const aws = clients ?? (await awsClients(o.region, o.assumeRoleArn));
   const prepared = await prepareModel(o, aws);
   const { sm, SM } = aws;
   const say = o.onProgress ?? (() => undefined);
@@ -102,7 +102,7 @@ function checkArchiveWhenAsync(o: { archive?: boolean; synchronous?: boolean }, 
 export async function terminateTransformJob(options: TerminateTransformJobOptions, clients?: AwsClients): Promise<void> {
   checkArchiveWhenAsync(options, 'terminate_transform_job');
   const region = resolveRegion(options.region);
-  const { sm, SM } = clients ?? (await awsClients(region));
+  const { sm, SM } = clients ?? (await awsClients(region, options.assumeRoleArn));
   const job = await sm.send(new SM.DescribeTransformJobCommand({ TransformJobName: options.jobName })).catch((e: unknown) => {
     throw awsCallFailed(`DescribeTransformJob ${options.jobName}`, e);
   });

@@ -16,6 +16,7 @@ import {
   StopTransformJobCommand,
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MlflowError } from '../../../src/errors.js';
@@ -133,6 +134,39 @@ describe('sagemaker deploy', () => {
     expect(sm.commandCalls(CreateEndpointConfigCommand)[0].args[0].input.AsyncInferenceConfig).toEqual(asyncInferenceConfig);
   });
 
+  it('tags the model with its URI and the given tags, the config with the app, and passes data capture', async () => {
+    record(sm, SM_COMMANDS, newEndpoint(['InService']));
+    const dataCaptureConfig = { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://b/capture', CaptureOptions: [{ CaptureMode: 'Output' }] };
+    await deploySageMaker(options({ tags: { team: 'ml', run: 7 as unknown as string }, dataCaptureConfig }));
+    expect(sm.commandCalls(CreateModelCommand)[0].args[0].input.Tags).toEqual([
+      { Key: 'team', Value: 'ml' },
+      { Key: 'run', Value: '7' },
+      { Key: 'model_uri', Value: MODEL },
+    ]);
+    const config = sm.commandCalls(CreateEndpointConfigCommand)[0].args[0].input;
+    expect(config.Tags).toEqual([{ Key: 'app_name', Value: 'iris-app' }]);
+    expect(config.DataCaptureConfig).toEqual(dataCaptureConfig);
+  });
+
+  it('assumes the cross-account role for every call when one is given', async () => {
+    const sts = mockClient(STSClient);
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIAX', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date() } });
+    try {
+      record(sm, SM_COMMANDS, newEndpoint(['InService']));
+      const progress: string[] = [];
+      await deploySageMaker(options({ assumeRoleArn: 'arn:aws:iam::210987654321:role/deployer', onProgress: (m) => progress.push(m) }));
+      expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toEqual({ RoleArn: 'arn:aws:iam::210987654321:role/deployer', RoleSessionName: 'mlflow-sagemaker' });
+      expect(progress[0]).toBe('Assuming role arn:aws:iam::210987654321:role/deployer for deployment!');
+      // The SageMaker and S3 clients were made with the assumed role's credentials.
+      for (const client of [sm.call(0).thisValue, s3.call(0).thisValue] as { config: { credentials: () => Promise<unknown> } }[]) {
+        expect(await client.config.credentials()).toMatchObject({ accessKeyId: 'ASIAX', secretAccessKey: 'secret', sessionToken: 'token' });
+      }
+      await expect(deploySageMaker(options({ assumeRoleArn: 'deployer' }))).rejects.toThrow(/Invalid assumed role ARN 'deployer'/);
+    } finally {
+      sts.restore();
+    }
+  });
+
   it('rolls back the config, model and archive when CreateEndpoint fails', async () => {
     record(sm, SM_COMMANDS, {
       ...newEndpoint(['InService']),
@@ -206,6 +240,8 @@ describe('sagemaker deploy', () => {
     const r = await deploySageMaker(options({ mode: 'add' }));
     const variants = sm.commandCalls(CreateEndpointConfigCommand)[0].args[0].input.ProductionVariants ?? [];
     expect(variants.map((v) => v.ModelName)).toEqual(['old-model', r.modelName]);
+    // As MLflow: the added model gets weight 0, so traffic moves only when the user says so.
+    expect(variants[1].InitialVariantWeight).toBe(0);
     expect(calls).not.toContain('DeleteModel');
   });
 

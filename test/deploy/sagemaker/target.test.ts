@@ -1,7 +1,7 @@
 import { DescribeEndpointCommand, ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deployOptionsFromConfig, sageMakerClient } from '../../../src/deploy/sagemaker/index.js';
 
 const sm = mockClient(SageMakerClient);
@@ -13,15 +13,21 @@ beforeEach(() => {
 });
 
 describe('the sagemaker deployment target', () => {
-  it('reads MLflow config keys and the region and role from the target URI', () => {
+  it('reads MLflow config keys and the region and role to assume from the target URI', () => {
     const o = deployOptionsFromConfig('iris-app', 'examples/iris-js', {
       instance_count: '3',
       vpc_config: '{"SecurityGroupIds": ["sg-1"], "Subnets": ["s-1"]}',
       synchronous: 'False',
-    }, 'sagemaker:/eu-west-1/arn:aws:iam::123456789012:role/exec');
+      tags: '{"team": "ml"}',
+      data_capture_config: '{"EnableCapture": true}',
+    }, 'sagemaker:/eu-west-1/arn:aws:iam::123456789012:role/path/deployer');
     expect(o).toMatchObject({
       region: 'eu-west-1',
-      executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      // MLflow's rule: the ARN in the URI is a role to assume, not the execution role.
+      assumeRoleArn: 'arn:aws:iam::123456789012:role/path/deployer',
+      executionRoleArn: undefined,
+      tags: { team: 'ml' },
+      dataCaptureConfig: { EnableCapture: true },
       instanceCount: 3,
       vpcConfig: { SecurityGroupIds: ['sg-1'], Subnets: ['s-1'] },
       synchronous: false,
@@ -30,6 +36,24 @@ describe('the sagemaker deployment target', () => {
     expect(o.imageUrl).toBeUndefined();
     expect(() => deployOptionsFromConfig('a', 'm', { vpc_config: '{nope' }, 'sagemaker:/eu-west-1')).toThrow(/Invalid vpc_config: not JSON/);
     expect(() => deployOptionsFromConfig('a', 'm', { instance_count: 'two' }, 'sagemaker:/eu-west-1')).toThrow(/Invalid instance_count 'two'/);
+    // config assume_role_arn wins over the URI's; no region anywhere: MLflow's us-west-2, not AWS_REGION.
+    vi.stubEnv('AWS_REGION', 'ap-south-1');
+    try {
+      expect(deployOptionsFromConfig('a', 'm', { assume_role_arn: 'arn:aws:iam::123456789012:role/other' }, 'sagemaker')).toMatchObject({
+        region: 'us-west-2',
+        assumeRoleArn: 'arn:aws:iam::123456789012:role/other',
+      });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('refuses a role ARN without a region, and config keys MLflow does not read, by name', async () => {
+    expect(() => sageMakerClient('sagemaker:/arn:aws:iam::123456789012:role/x')).toThrow(/contains an IAM role ARN without a region name/);
+    expect(() => deployOptionsFromConfig('a', 'm', { bucket_name: 'b' }, 'sagemaker:/eu-west-1')).toThrow(/Unknown config key 'bucket_name' for SageMaker create\/update: expected one of .*\bbucket\b/);
+    const client = sageMakerClient('sagemaker:/eu-west-1');
+    await expect(client.deleteDeployment('a', { config: { instance_count: '2' } })).rejects.toThrow(/Unknown config key 'instance_count' for SageMaker delete/);
+    await expect(client.createDeployment('a', 'examples/iris-js', { config: { mode: 'replace' } })).rejects.toThrow(/mode applies to update/);
   });
 
   it('get, list and predict go to DescribeEndpoint, ListEndpoints and InvokeEndpoint', async () => {

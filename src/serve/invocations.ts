@@ -39,14 +39,14 @@ export function createInvocationHandler(
   return async (body, contentType) => {
     const verdict = readContentType(contentType);
     if (!verdict.ok) return { status: 415, contentType: TEXT_TYPE, body: verdict.message };
-    // A large body is read in a thread of its own: parsing it holds the event loop for seconds.
+    // A large body is read in a thread of its own (it takes the body): parsing it holds the event loop for seconds.
+    const large = body.length > YIELD_ABOVE_BYTES;
     const read = body.length > THREAD_ABOVE_BYTES ? await readLargeBody(body, verdict.format, model) : readBody(body, verdict.format, model);
     if (!read.ok) return errorResponse(read.code, read.message);
     const parsed = read.parsed;
 
     // A large body's stages (parse, predict, serialize) each hold the event loop for a time that
     // grows with the body; between them /ping, other requests and signals get their turn.
-    const large = body.length > YIELD_ABOVE_BYTES;
     if (large) await nextTurn();
     let output: unknown;
     try {

@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
 import type { PredictInput } from '../flavors/flavor.js';
@@ -11,8 +10,6 @@ import { unpack, type Packed } from './thread-transfer.js';
  * for a few milliseconds at most, less than handing it to a thread and back costs.
  */
 export const THREAD_ABOVE_BYTES = 1 << 20;
-/** The body is copied for the thread this many bytes per turn of the event loop. */
-const COPY_BYTES = 8 << 20;
 
 export interface ToBodyThread {
   id: number;
@@ -40,7 +37,7 @@ const sent = new WeakMap<BodyModel, { schema: string | undefined; paramNames: st
 /**
  * Reads a large request body as readBody does, with the same answer, in a worker thread, so that
  * /ping, other requests, signals and the request deadline keep their turns meanwhile. Should the
- * thread not start, the body is read here.
+ * thread not start, the body is read here. The body is handed over: the caller must not use it after.
  */
 export async function readLargeBody(body: Buffer, format: 'json' | 'csv', model: BodyModel): Promise<ReadBody> {
   const thread = bodyThread();
@@ -51,15 +48,13 @@ export async function readLargeBody(body: Buffer, format: 'json' | 'csv', model:
       about = { schema: model.inputSchema?.toJson(), paramNames: [...model.paramNames] };
       sent.set(model, about);
     }
-    // The thread gets its own copy, made a slice per turn, and the request keeps the body.
-    const copy = new Uint8Array(body.length);
-    for (let at = 0; at < body.length; at += COPY_BYTES) {
-      copy.set(body.subarray(at, at + COPY_BYTES), at);
-      if (at + COPY_BYTES < body.length) await nextTurn();
-    }
+    // The body moves to the thread (the request has no further use for it) unless it shares its
+    // memory with other bytes; then the thread gets a copy.
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const bytes = own ? body : new Uint8Array(body);
     const { port1, port2 } = new MessageChannel();
     try {
-      const reply = await thread.read({ body: copy, format, ...about, side: port2 }, [copy.buffer, port2]);
+      const reply = await thread.read({ body: bytes, format, ...about, side: port2 }, [bytes.buffer as ArrayBuffer, port2]);
       if ('failed' in reply) throw new Error(reply.failed);
       if (!reply.ok) return { ok: false, code: reply.code, message: reply.message };
       const [input, params] = await unpack(reply.params ? [reply.input, reply.params] : [reply.input], port1);

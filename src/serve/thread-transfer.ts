@@ -18,6 +18,8 @@ export type Packed =
 
 /** Weight of the values in one piece: about one per scalar, one per 64 characters of text. */
 const PIECE_WEIGHT = 16_384;
+/** Typed arrays smaller than this are copied rather than moved. */
+const MIN_TRANSFER_BYTES = 64 * 1024;
 /** Plain objects with more keys than this are cloned whole (a body's objects of that size are capped or refused). */
 const MAX_SPLIT_KEYS = 1024;
 /** Depth to which plain objects are split: a request's tensors and an LLM body's top-level lists. */
@@ -25,8 +27,13 @@ const MAX_SPLIT_DEPTH = 3;
 
 /** Splits values for sending: `pack` each value, then `send` the pieces and post the packed values with `transfer`. */
 export class Packer {
-  readonly transfer: ArrayBuffer[] = [];
+  private readonly buffers = new Set<ArrayBuffer>();
   private readonly arrays: unknown[][] = [];
+
+  /** The memory the packed values' typed arrays hold, to be moved with them. */
+  get transfer(): ArrayBuffer[] {
+    return [...this.buffers];
+  }
 
   pack(v: unknown, depth = 0): Packed {
     if (isFrame(v)) {
@@ -40,8 +47,9 @@ export class Packer {
       };
     }
     if (ArrayBuffer.isView(v)) {
-      // Buffers may share Node's pool, which cannot be transferred: those are copied.
-      if (!Buffer.isBuffer(v) && v.buffer instanceof ArrayBuffer && !this.transfer.includes(v.buffer)) this.transfer.push(v.buffer);
+      // Buffers may share Node's pool, which cannot be transferred: those are copied, as are
+      // small arrays (a transfer list of many thousand entries costs more than copying them).
+      if (!Buffer.isBuffer(v) && v.buffer instanceof ArrayBuffer && v.buffer.byteLength >= MIN_TRANSFER_BYTES) this.buffers.add(v.buffer);
       return { t: 'raw', v };
     }
     if (Array.isArray(v) && v.length > 0) {

@@ -1,7 +1,8 @@
 // Hostile request bodies (issue #18 items 1-3): how long mlflow-ts takes to read them, beside
 // pandas 1.5.3 (Debian's /usr/bin/python3) reading the same CSV text in the same run; and the
-// longest /ping wait while the server scores large bodies (BENCH_BODY_MB, default 8), beside
-// JSON.parse of a plain body of the same size.
+// longest /ping wait while the server scores large bodies (BENCH_BODY_MB, default 8), beside the
+// wait before bodies over 1 MiB went to the large-body thread: reading the same body on the main
+// thread (readBody, measured in the same run), and JSON.parse of a plain body of the same size.
 //   node --import tsx bench/hostile-requests.ts
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +11,7 @@ import { MlflowError } from '../src/errors.js';
 import { parseCsvRequest, parseJsonRequest } from '../src/frame/index.js';
 import { loadPredictor } from '../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger } from '../src/serve/index.js';
+import { bodyModel, readBody } from '../src/serve/read-body.js';
 import { send } from '../test/serve/http-client.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -65,22 +67,34 @@ function bodyOf(bytes: number, prefix: string, unit: (i: number) => string, suff
 export async function benchEventLoop(megabytes = Number(process.env.BENCH_BODY_MB ?? 8)): Promise<string> {
   const bytes = Math.round(megabytes * 1024 * 1024);
   const model = fileURLToPath(new URL('../examples/iris-sklearn', import.meta.url));
-  const server = createScoringServer(await loadPredictor(model), { logger: createServeLogger('silent'), maxBodyBytes: bytes, timeoutSeconds: 600 });
+  const predictor = await loadPredictor(model);
+  const server = createScoringServer(predictor, { logger: createServeLogger('silent'), maxBodyBytes: bytes, timeoutSeconds: 600 });
+  const reading = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema());
   const port = (await server.listen(0)).port;
   const bodies: [string, string, string][] = [
     ['dataframe_split, 4 columns', bodyOf(bytes, `{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '[1,2,3,4]', ']}}'), 'application/json'],
+    ['dataframe_split, 4 string columns', bodyOf(bytes, `{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '["a","b","c","d"]', ']}}'), 'application/json'],
     ['dataframe_records, 4 keys', bodyOf(bytes, '{"dataframe_records": [', () => '{"sepal_length":1,"sepal_width":2,"petal_length":3,"petal_width":4}', ']}'), 'application/json'],
     ['inputs: named lists (new names)', bodyOf(bytes, '{"inputs": {', (i) => `"k${i}":[1]`, '}}'), 'application/json'],
+    ['inputs: strings', bodyOf(bytes, '{"inputs": [', (i) => `"s${i}"`, ']}'), 'application/json'],
+    ['unified LLM body (messages)', bodyOf(bytes, '{"messages": [', () => '{"role":"user","content":"x"}', ']}'), 'application/json'],
     ['CSV, 4 columns', bodyOf(bytes, `${IRIS.join(',')}\n`, () => '1,2,3,4', '\n'), 'text/csv'],
     ['CSV header of new names (100k cap)', `${bodyOf(Math.min(bytes, 900_000), '', (i) => `c${i}`, '')}\n1\n`, 'text/csv'],
   ];
   const plain = bodyOf(bytes, '{"inputs": [', () => '1', ']}');
-  const rows = [`| body (${megabytes} MB limit) | status | total | longest /ping wait | JSON.parse of ${megabytes} MB |`, '|---|---|---|---|---|'];
+  const rows = [
+    `| body (${megabytes} MB limit) | status | total | longest /ping wait | main-thread read (the wait before) | JSON.parse of ${megabytes} MB |`,
+    '|---|---|---|---|---|---|',
+  ];
   try {
     for (const [what, body, contentType] of bodies) {
       let t = performance.now();
       JSON.parse(plain);
       const reference = performance.now() - t;
+      const bodyBytes = Buffer.from(body);
+      t = performance.now();
+      readBody(bodyBytes, contentType === 'text/csv' ? 'csv' : 'json', reading);
+      const mainRead = performance.now() - t;
       let done = false;
       let slowest = 0;
       const poll = (async () => {
@@ -92,11 +106,11 @@ export async function benchEventLoop(megabytes = Number(process.env.BENCH_BODY_M
         }
       })();
       t = performance.now();
-      const answer = await send(port, 'POST', '/invocations', { contentType, body });
+      const answer = await send(port, 'POST', '/invocations', { contentType, body: bodyBytes });
       const total = performance.now() - t;
       done = true;
       await poll;
-      rows.push(`| ${what} | ${answer.status} | ${total.toFixed(0)} ms | ${slowest.toFixed(0)} ms | ${reference.toFixed(0)} ms |`);
+      rows.push(`| ${what} | ${answer.status} | ${total.toFixed(0)} ms | ${slowest.toFixed(0)} ms | ${mainRead.toFixed(0)} ms | ${reference.toFixed(0)} ms |`);
     }
   } finally {
     await server.close();

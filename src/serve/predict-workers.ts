@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MlflowError, type ErrorCode } from '../errors.js';
 import type { LoadOptions } from '../flavors/flavor.js';
 import type { Frame } from '../frame/index.js';
 import { frameFromMessage, frameToMessage, type BatchOutput, type FrameMessage } from './batch-output.js';
+import { startThread } from './start-thread.js';
 
 /** How a worker thread loads the model: as the main thread did. */
 export interface WorkerModel {
@@ -41,19 +38,6 @@ function rebuild(e: ErrorMessage): Error {
   return e.code === null ? new Error(e.message) : new MlflowError(e.message, e.code);
 }
 
-/** A thread running predict-worker-thread: from the compiled .js, or from the .ts sources through tsx (tests, bench). */
-function startThread(setup: WorkerSetup): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./predict-worker-thread.js', here), { workerData: setup });
-  const entry = new URL('./predict-worker-thread.ts', here).href;
-  // tsx's ESM API (require.resolve would give its CommonJS build, which cannot register from here)
-  const pkg = createRequire(here).resolve('tsx/package.json');
-  const exports = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
-  const tsx = pathToFileURL(join(dirname(pkg), exports['./esm/api'].import.default)).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true, workerData: setup });
-}
-
 /** One thread and the batches it is scoring. */
 class Thread {
   readonly worker: Worker;
@@ -62,7 +46,7 @@ class Thread {
   private failure: Error | undefined;
 
   constructor(setup: WorkerSetup) {
-    this.worker = startThread(setup);
+    this.worker = startThread(import.meta.url, 'predict-worker-thread', setup);
     this.ready = new Promise((resolve, reject) => {
       this.worker.on('message', (m: FromWorker) => {
         if (m.kind === 'ready') resolve();

@@ -1,13 +1,13 @@
-// Issue #18 item 3: whatever a request makes the server compute is bounded by the request size
-// limit, so /ping keeps answering meanwhile. For each body format the server accepts, the most
-// expensive bodies we know of at the limit (many tiny columns or rows, ever new names, deep
-// nesting, long strings, duplicate header names, float literals that take the exact parser) are
-// sent while /ping is polled every 20 ms; every /ping must answer within 100 ms. On a loaded
-// machine the bound grows with the time JSON.parse takes for a plain body of the limit's size,
-// measured in the same run, so what is caught is work out of proportion to the body, not a slow
-// machine.
+// Issue #18 item 3: whatever a request makes the server compute either is bounded by the
+// request size limit or yields, so /ping keeps answering meanwhile. For each body format the
+// server accepts, the most expensive bodies we know of (worst-bodies.ts) are sent at a small size
+// limit and, one per format, at a large one (16 MB: read in the large-body thread, scored in
+// blocks), while /ping is polled every 20 ms; every /ping must answer within 100 ms. A machine
+// with more runnable jobs than cores gives each process only a share of a core: there the bound
+// is 100 ms times that oversubscription (load average / cores), and the better of two attempts
+// counts.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,59 +16,29 @@ import { isFrame, makeTensor } from '../../src/frame/index.js';
 import { loadPredictor } from '../../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger, type ScoringServer } from '../../src/serve/index.js';
 import { send } from './http-client.js';
+import { worstBodies } from './worst-bodies.js';
 
-const LIMIT = 256 * 1024;
 const repoPath = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const IRIS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const JSON_CT = 'application/json';
-
-/** `prefix` + as many units as fit in LIMIT bytes + `suffix`. */
-function atLimit(prefix: string, unit: (i: number) => string, separator: string, suffix: string): string {
-  const parts: string[] = [];
-  let length = prefix.length + suffix.length;
-  for (let i = 0; ; i++) {
-    const u = unit(i);
-    if (length + u.length + separator.length > LIMIT) break;
-    parts.push(u);
-    length += u.length + separator.length;
-  }
-  return prefix + parts.join(separator) + suffix;
-}
-
-const WORST: [string, string | Buffer, string][] = [
-  ['split: many rows', atLimit(`{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '[1,2,3,4]', ',', ']}}'), JSON_CT],
-  ['split: many columns, no rows', atLimit('{"dataframe_split": {"columns": [', (i) => `"c${i}"`, ',', '], "data": []}}'), JSON_CT],
-  ['split: one wide row', atLimit('{"dataframe_split": {"data": [[', () => '1', ',', ']]}}'), JSON_CT],
-  ['split: float literals', atLimit(`{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '[1.0,2.0,3.0,4.0]', ',', ']}}'), JSON_CT],
-  ['split: records as rows', atLimit(`{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, (i) => `{"k${i}": 1}`, ',', ']}}'), JSON_CT],
-  ['records: many rows', atLimit('{"dataframe_records": [', () => '{"sepal_length":1,"sepal_width":2,"petal_length":3,"petal_width":4}', ',', ']}'), JSON_CT],
-  ['records: one record of many keys', atLimit('{"dataframe_records": [{', (i) => `"k${i}":1`, ',', '}]}'), JSON_CT],
-  ['records: distinct keys', atLimit('{"dataframe_records": [', (i) => `{"k${i}":1}`, ',', ']}'), JSON_CT],
-  ['records: duplicate keys', atLimit('{"dataframe_records": [{', () => '"a":1', ',', '}]}'), JSON_CT],
-  ['instances: many rows', atLimit('{"instances": [', () => '[1,2,3,4]', ',', ']}'), JSON_CT],
-  ['instances: many scalars', atLimit('{"instances": [', () => '1', ',', ']}'), JSON_CT],
-  ['instances: named lists', atLimit('{"instances": {', (i) => `"k${i}":[1]`, ',', '}}'), JSON_CT],
-  ['inputs: named lists', atLimit('{"inputs": {', (i) => `"k${i}":[1]`, ',', '}}'), JSON_CT],
-  ['inputs: nested lists', atLimit('{"inputs": [', () => '[[[[1]]]]', ',', ']}'), JSON_CT],
-  ['inputs: ragged nesting', atLimit('{"inputs": [', (i) => (i % 2 ? '[1]' : '[[1]]'), ',', ']}'), JSON_CT],
-  ['inputs: deep nesting', `{"inputs": ${'['.repeat(999)}1${']'.repeat(999)}}`, JSON_CT],
-  ['inputs: records', atLimit('{"inputs": [', (i) => `{"k${i % 5000}":1}`, ',', ']}'), JSON_CT],
-  ['inputs: long string', `{"inputs": ["${'x'.repeat(LIMIT - 20)}"]}`, JSON_CT],
-  ['inputs: escapes', `{"inputs": ["${'\\u00e9'.repeat(Math.floor((LIMIT - 20) / 6))}"]}`, JSON_CT],
-  ['inputs: NaN tokens', atLimit('{"inputs": [', () => 'NaN', ',', ']}'), JSON_CT],
-  ['params: a large value', atLimit('{"inputs": [[1,2,3,4]], "params": {"k": [', () => '1', ',', ']}}'), JSON_CT],
-  ['unified LLM body', atLimit('{"messages": [', () => '{"role":"user","content":"x"}', ',', ']}'), JSON_CT],
-  ['input_data (Azure ML)', atLimit(`{"input_data": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '[1,2,3,4]', ',', ']}}'), JSON_CT],
-  ['JSON in UTF-16', Buffer.from(`\ufeff${atLimit('{"inputs": [', () => '1', ',', ']}').slice(0, LIMIT / 2 - 10).replace(/,?1?$/, '')}]}`, 'utf16le'), JSON_CT],
-  ['CSV: many rows', atLimit(`${IRIS.join(',')}\n`, () => '1,2,3,4', '\n', '\n'), 'text/csv'],
-  ['CSV: one column', atLimit('a\n', () => '1', '\n', '\n'), 'text/csv'],
-  ['CSV: distinct header names', atLimit('', (i) => `c${i}`, ',', '\n1\n'), 'text/csv'],
-  ['CSV: duplicate header names', atLimit('', () => 'a', ',', '\n'), 'text/csv'],
-  ['CSV: quoted fields', atLimit(`${IRIS.join(',')}\n`, () => '"1","2","3","4"', '\n', '\n'), 'text/csv'],
-  ['CSV: ragged rows', atLimit(`${IRIS.join(',')}\n`, (i) => (i % 2 ? '1' : '1,2,3,4'), '\n', '\n'), 'text/csv'],
-  ['CSV: a long field', `${IRIS.join(',')}\n${'x'.repeat(LIMIT - 100)},1,2,3\n`, 'text/csv'],
-  ['CSV: many blank lines', `${IRIS.join(',')}\n${'\n'.repeat(LIMIT - 100)}1,2,3,4\n`, 'application/csv'],
+const PING_MS = 100;
+const SMALL_LIMIT = 256 * 1024;
+const LARGE_LIMIT = 16 * 1024 * 1024;
+/**
+ * At the large limit, the worst body of each format: the most values to read, carry back and
+ * score. Not here: a long flat tensor (`instances: many scalars`) sent to a column model, which
+ * pyfunc's enforcement converts and refuses over the whole input at once on the event loop
+ * (about a second at 16 MB; README, Safety).
+ */
+const LARGE_CASES = [
+  'split: many rows', 'split: strings', 'records: many rows', 'instances: many rows', 'inputs: strings', 'inputs: nested lists',
+  'unified LLM body', 'input_data (Azure ML)', 'JSON in UTF-16', 'CSV: many rows', 'CSV: strings',
 ];
+
+/** Made once, as bytes: the large ones take a while to build. */
+const asBytes = (bodies: [string, string | Buffer, string][]): [string, Buffer, string][] =>
+  bodies.map(([what, body, contentType]) => [what, Buffer.isBuffer(body) ? body : Buffer.from(body), contentType]);
+const SMALL = asBytes(worstBodies(SMALL_LIMIT));
+const LARGE = asBytes(worstBodies(LARGE_LIMIT, LARGE_CASES));
 
 /** The slowest /ping answer while `request` is in flight, polling every 20 ms. */
 async function slowestPing(port: number, request: () => Promise<unknown>): Promise<number> {
@@ -93,48 +63,48 @@ async function slowestPing(port: number, request: () => Promise<unknown>): Promi
   return slowest;
 }
 
-/** Median time JSON.parse takes for a plain body of LIMIT bytes, here and now. */
-function referenceParseMs(): number {
-  const plain = atLimit('{"inputs": [', () => '1', ',', ']}');
-  const times = [0, 1, 2, 3, 4].map(() => {
-    const t = performance.now();
-    JSON.parse(plain);
-    return performance.now() - t;
-  });
-  return times.sort((a, b) => a - b)[2];
-}
+/** 100 ms, stretched by how oversubscribed the machine is right now. */
+const pingBound = (): number => PING_MS * Math.max(1, loadavg()[0] / availableParallelism());
 
+// At the large limit, the native model only: a js_function model's own code (and pyfunc's schema
+// enforcement before it) runs over the whole input at once, as a model's code must.
 describe.each([
-  ['iris-sklearn (named columns)', 'examples/iris-sklearn'],
-  ['iris-tensor (a tensor signature)', 'test/fixtures/serve/iris-tensor'],
-])('%s: the worst body of each format at the size limit leaves /ping answering', (_name, model) => {
+  ['iris-sklearn (named columns)', 'examples/iris-sklearn', SMALL_LIMIT, SMALL],
+  ['iris-tensor (a tensor signature, js_function)', 'test/fixtures/serve/iris-tensor', SMALL_LIMIT, SMALL],
+  ['iris-sklearn (named columns)', 'examples/iris-sklearn', LARGE_LIMIT, LARGE],
+])('%s: the worst body of each format at a limit of %i bytes leaves /ping answering', (_name, model, limit, bodies) => {
   let server: ScoringServer;
   let port: number;
   beforeAll(async () => {
-    server = createScoringServer(await loadPredictor(repoPath(model)), { logger: createServeLogger('silent'), maxBodyBytes: LIMIT });
+    server = createScoringServer(await loadPredictor(repoPath(model)), { logger: createServeLogger('silent'), maxBodyBytes: limit });
     port = (await server.listen(0)).port;
   });
   afterAll(async () => {
     await server.close();
   });
 
-  it.each(WORST)('%s', async (what, body, contentType) => {
-    expect(Buffer.byteLength(body), what).toBeLessThanOrEqual(LIMIT);
-    let status = 0;
-    const attempt = async (): Promise<number> => {
-      const reference = referenceParseMs();
-      const slowest = await slowestPing(port, async () => {
-        status = (await send(port, 'POST', '/invocations', { contentType, body })).status;
-      });
-      return slowest / Math.max(10, reference, referenceParseMs());
-    };
-    // A machine shared with other jobs can stall any process for a moment: the better of two
-    // attempts counts, each relative to the reference parse measured around it.
-    let ratio = await attempt();
-    if (ratio > 10) ratio = Math.min(ratio, await attempt());
-    expect([200, 400], what).toContain(status);
-    expect(ratio, `${what}: /ping took ${ratio.toFixed(1)} times a reference parse of ${LIMIT} bytes (at least 10 ms)`).toBeLessThan(10);
-  });
+  it.each(bodies)(
+    '%s',
+    async (what, body, contentType) => {
+      expect(body.length, what).toBeLessThanOrEqual(limit);
+      let status = 0;
+      const attempt = async (): Promise<{ slowest: number; bound: number }> => {
+        const before = pingBound();
+        const slowest = await slowestPing(port, async () => {
+          status = (await send(port, 'POST', '/invocations', { contentType, body })).status;
+        });
+        return { slowest, bound: Math.max(before, pingBound()) };
+      };
+      let result = await attempt();
+      if (result.slowest > result.bound) {
+        const again = await attempt();
+        if (again.slowest / again.bound < result.slowest / result.bound) result = again;
+      }
+      expect([200, 400], what).toContain(status);
+      expect(result.slowest, `${what}: /ping took ${result.slowest.toFixed(0)} ms (bound ${result.bound.toFixed(0)} ms)`).toBeLessThan(result.bound);
+    },
+    600_000,
+  );
 });
 
 describe('a large table scored by a native model is predicted in blocks of rows, the event loop turning between them', () => {

@@ -158,6 +158,15 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
     await probeSignature(sig, artifact.dir);
     // A tf.keras (Keras 2) SavedModel: MLflow loads the Keras model and answers with its predict.
     if (type === 'keras' && !exportedKeras) keras2 = await keras2Outputs(artifact.dir, tags, sig.outputs.map((o) => o.key));
+    // Keras's export names a tensor or a list of outputs output_0..n-1, a dict's outputs by its keys.
+    const named = sig.outputs.map((o) => o.key).filter((k) => !/^output_\d+$/.test(k));
+    if (exportedKeras && named.length > 0) {
+      throw new MlflowError(
+        `Exported Keras model ${artifact.dir} returns its outputs as a dict (${named.map((k) => `'${k}'`).join(', ')}): MLflow 2.22.1's ` +
+          'KerasModelWrapper answers with keras.ops.convert_to_numpy of that dict, a 0-d object array of tensors its scoring server cannot serialize',
+        'NOT_IMPLEMENTED',
+      );
+    }
   } catch (err) {
     sig.model.dispose();
     throw err;

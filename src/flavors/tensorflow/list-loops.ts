@@ -127,11 +127,18 @@ export function listItem(node: tf.GraphNode): tf.Tensor {
   return tf.gather(node.inputs[0], node.inputs[1]);
 }
 
+/** Each loop node's plan, decoded once (tfjs keeps the same node object for the model's life). */
+const plans = new WeakMap<object, LoopPlan>();
+
 /** LIST_LOOP_OP: the While loop run step by step, each step's body and condition by tfjs's synchronous executor. */
 export function runListLoop(graphNode: tf.GraphNode): tf.Tensor[] {
   const node = graphNode as unknown as LoopNode;
   const attrs = node.node.rawAttrs;
-  const plan = JSON.parse(Buffer.from(attrs[PLAN_ATTR].s ?? '', 'base64').toString('utf8')) as LoopPlan;
+  let plan = plans.get(node.node);
+  if (!plan) {
+    plan = JSON.parse(Buffer.from(attrs[PLAN_ATTR].s ?? '', 'base64').toString('utf8')) as LoopPlan;
+    plans.set(node.node, plan);
+  }
   const body = node.context.functionMap[attrs.body.func?.name ?? ''];
   const cond = node.context.functionMap[attrs.cond.func?.name ?? ''];
   const what = `While loop '${node.node.name}'`;

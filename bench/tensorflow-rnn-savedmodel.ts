@@ -12,30 +12,11 @@ import { fileURLToPath } from 'node:url';
 import type { TfBackend } from '../src/flavors/tensorflow/backend.js';
 import { runSignature } from '../src/flavors/tensorflow/run-signature.js';
 import { loadSavedModelSignature } from '../src/flavors/tensorflow/saved-model.js';
-import { makeTensor, type Tensor } from '../src/frame/tensor.js';
+import { inputs, rowsPerSecond } from './keras-vs-tensorflow.js';
 
 const DIR = fileURLToPath(new URL('../test/fixtures/tensorflow/real/savedmodel', import.meta.url));
 const MODELS = ['rnn_export', 'bidirectional_export'];
 const PYTHON = process.env.MLFLOW_TS_TF_PYTHON ?? '/work/venvs/keras/bin/python';
-
-function inputs(shape: number[], rows: number): Tensor {
-  const size = rows * shape.reduce((a, b) => a * b, 1);
-  return makeTensor({ dtype: 'float32', shape: [rows, ...shape], data: Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 1000) });
-}
-
-async function rowsPerSecond(fn: () => Promise<unknown>, rows: number, seconds: number): Promise<{ wall: number; cpu: number }> {
-  const warm = performance.now();
-  while (performance.now() - warm < 500) await fn();
-  let n = 0;
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  while (performance.now() - start < seconds * 1000) {
-    await fn();
-    n++;
-  }
-  const used = process.cpuUsage(cpu);
-  return { wall: (n * rows) / ((performance.now() - start) / 1000), cpu: (n * rows) / Math.max((used.user + used.system) / 1e6, 1e-9) };
-}
 
 type Reference = Record<string, Record<string, { rows: number; rows_cpu: number; sum: number }>>;
 

@@ -94,6 +94,20 @@ describe('tf.keras (Keras 2) SavedModels with several outputs answer as MLflow 2
     expectValues(out.alpha, await reference(1, 3, x2));
   });
 
+  it("one output, the config in a real keras_metadata.pb (kaggle's tf.keras 2.6 Dense 4->1): the tensor, x.W + b", async () => {
+    const dir = path.join(SRC, '..', 'kaggle_keras');
+    const bundle = await TensorBundle.open(path.join(dir, 'data', 'model', 'variables', 'variables'));
+    const read = async (name: string): Promise<Float32Array> => (await bundle.read(`layer_with_weights-0/${name}/.ATTRIBUTES/VARIABLE_VALUE`)).values as Float32Array;
+    const [w, b] = [await read('kernel'), await read('bias')];
+    const out = await (await load(dir)).predict(makeTensor({ dtype: 'float32', shape: [ROWS, 4], data: x1.subarray(0, ROWS * 4) }));
+    if (!isTensor(out)) throw new Error('expected a tensor');
+    expect(out.shape).toEqual([ROWS, 1]);
+    for (let r = 0; r < ROWS; r++) {
+      const want = b[0] + [0, 1, 2, 3].reduce((acc, i) => acc + x1[r * 4 + i] * w[i], 0);
+      expect(Math.abs(Number(out.data[r]) - want)).toBeLessThan(1e-6);
+    }
+  });
+
   it('several outputs whose order the metadata does not tell are refused at load, by name', async () => {
     for (const [layers, why] of [
       [[['my_outputs_1', 0, 0], ['other', 0, 0]], /Keras output names 'my_outputs_1', 'other' that are not the signature's/],

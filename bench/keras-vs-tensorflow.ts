@@ -18,13 +18,13 @@ const MODELS = ['dense_mlp', 'cnn2d', 'rnn'];
 const PYTHON = process.env.MLFLOW_TS_TF_PYTHON ?? '/work/venvs/keras/bin/python';
 
 /** The inputs keras_tensorflow_reference.py builds: the same formula. */
-function inputs(shape: number[], rows: number): Tensor {
+export function inputs(shape: number[], rows: number): Tensor {
   const size = rows * shape.reduce((a, b) => a * b, 1);
   return makeTensor({ dtype: 'float32', shape: [rows, ...shape], data: Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 1000) });
 }
 
 /** Rows per wall-clock second and per CPU-second of this process (steadier when other jobs share the cores). */
-async function rowsPerSecond(fn: () => Promise<unknown>, rows: number, seconds: number): Promise<{ wall: number; cpu: number }> {
+export async function rowsPerSecond(fn: () => Promise<unknown>, rows: number, seconds: number): Promise<{ wall: number; cpu: number }> {
   const warm = performance.now();
   while (performance.now() - warm < 500) await fn();
   let n = 0;

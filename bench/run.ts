@@ -35,6 +35,7 @@ import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
 import { benchBatchWorkers } from './batch-workers.js';
 import { benchKerasVsTensorflow } from './keras-vs-tensorflow.js';
+import { benchRnnSavedModels } from './tensorflow-rnn-savedmodel.js';
 import { benchBatching } from './batching.js';
 import { benchInstallSize } from './install-size.js';
 import { benchStartup } from './startup.js';
@@ -75,6 +76,7 @@ section(`4. TensorFlow SavedModels: cpu vs wasm backend, and load times (${tfSec
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 section(`5. Keras models vs TensorFlow 2.21's own predict, single-threaded (${tfSeconds} s per cell)`, await benchKerasVsTensorflow(tfSeconds));
+section(`5b. Keras 3 RNN SavedModels (model.export) vs TensorFlow 2.21's own signature, single-threaded (${tfSeconds} s per cell)`, await benchRnnSavedModels(tfSeconds));
 
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 

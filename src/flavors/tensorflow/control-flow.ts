@@ -29,6 +29,33 @@ function referencedFunctions(nodes: readonly GraphNode[]): string[] {
   return names;
 }
 
+/** Ops that store a tensor in a TensorList, and the position of that tensor among their inputs. */
+const LIST_WRITES: Record<string, number> = { TensorListSetItem: 2, TensorListPushBack: 1 };
+
+/**
+ * Makes every tensor a loop body stores in a TensorList one the body returns. tfjs-converter 4.22
+ * disposes, when a function call ends, every tensor it made that is not an output, even those a
+ * TensorList holds (kept): a Keras RNN loop writes `h` (an Identity of it is returned as the next
+ * state) and the list is read after the loop, from disposed tensors ("Cannot read properties of
+ * undefined (reading 'backend')" on cpu and wasm). Storing the returned Identity instead keeps the
+ * value alive: tfjs leaves a function's outputs alone, and the list keeps it across iterations.
+ * A stored tensor that no returned Identity carries is refused by name.
+ */
+function storeReturnedItems(nodes: GraphNode[], ret: Record<string, string>, what: string): void {
+  const returned = new Set(Object.values(ret));
+  const carriers = new Map<string, string>();
+  for (const n of nodes) if (n.op === 'Identity' && returned.has(`${n.name}:0`)) carriers.set(n.input[0], `${n.name}:0`);
+  for (const n of nodes) {
+    const at = LIST_WRITES[n.op];
+    if (at === undefined || returned.has(n.input[at])) continue;
+    const carrier = carriers.get(n.input[at]);
+    if (carrier === undefined) {
+      throw new MlflowError(`${what}: ${n.op} '${n.name}' stores a tensor the loop does not return, which tfjs disposes before the list is read`, 'NOT_IMPLEMENTED');
+    }
+    n.input[at] = carrier;
+  }
+}
+
 /**
  * Converts the functions that control-flow nodes (If/While) of the frozen graph run, and those
  * they run in turn, the way the main graph was: nested calls inlined, variable reads made
@@ -83,12 +110,14 @@ export function convertControlFlowFunctions(
         converted.push(...statelessNodes({ ...n, input }, consts, `${name}/`));
       }
     }
+    const ret = Object.fromEntries(fn.signature.outputArg.map((a, k) => [a.name, renamed(outputs[k])]));
+    storeReturnedItems(converted, ret, `${what}: function '${name}'`);
     done.set(name, {
       name,
       inputArgs: fn.signature.inputArg.map((a) => ({ name: a.name, type: a.type })),
       outputArgs: fn.signature.outputArg.map((a) => ({ name: a.name, type: a.type })),
       nodes: converted,
-      ret: Object.fromEntries(fn.signature.outputArg.map((a, k) => [a.name, renamed(outputs[k])])),
+      ret,
     });
     pending.push(...referencedFunctions(converted));
   }

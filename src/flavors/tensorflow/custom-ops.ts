@@ -1,4 +1,5 @@
 import * as tf from './tf.js';
+import { LIST_ITEM_OP, LIST_LOOP_OP, listItem, runListLoop } from './list-loops.js';
 
 /**
  * TensorFlow ops tfjs-converter lacks but real graphs use, added through tf.registerOp (which the
@@ -33,6 +34,8 @@ const CUSTOM_OPS: Record<string, tf.OpExecutor> = {
     const rows = tf.reshape(data, [lead, ...data.shape.slice(ids.rank)]);
     return tf.unsortedSegmentSum(rows, tf.reshape(tf.cast(ids, 'int32'), [lead]), numSegments.dataSync()[0]);
   },
+  [LIST_LOOP_OP]: runListLoop,
+  [LIST_ITEM_OP]: listItem,
   [TRAINING_BATCH_NORM]: (node) => {
     const [x, scale, offset] = node.inputs;
     const channelsFirst = String(node.attrs.data_format ?? 'NHWC').toUpperCase().startsWith('NC');

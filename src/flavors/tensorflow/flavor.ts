@@ -9,6 +9,7 @@ import { resolveInside } from '../../model/path-safety.js';
 import type { FlavorModel, LoadContext, PredictInput, PredictOutput } from '../flavor.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';
 import { kerasOutputs, type KerasWrapper } from './keras-outputs.js';
+import type { Keras2Outputs } from './keras2-outputs.js';
 import { signatureFeeds } from './signature-input.js';
 import { tf2WrapperOutputs } from './tf2-wrapper-output.js';
 
@@ -123,7 +124,8 @@ function modelArtifact(ctx: LoadContext, sec: Section, type: ModelType): Artifac
  * flavors.tensorflow.signature_def_key, else serving_default) converted to a tfjs graph; predict
  * takes a table (columns by input name), named tensors or one tensor; a table gets a table back
  * (one column per output, as MLflow's _TF2Wrapper; columns 0..n-1 for a Keras model, as its
- * _KerasModelWrapper); named tensors to a tf1-estimator model get every output by name, as
+ * _KerasModelWrapper); a tf.keras (Keras 2) SavedModel answers as its predict does, several
+ * outputs as a list or dict in the model config's order (keras2-outputs.ts); named tensors to a tf1-estimator model get every output by name, as
  * _TF2Wrapper returns them (tf2-wrapper-output.ts); otherwise tensors get named tensors, or one
  * tensor when the signature has a single output. A Keras 2 `.h5` (save_format h5) or a
  * Keras 3 `.keras` zip: the model rebuilt with tfjs-layers. Registered under `keras` too: MLflow
@@ -144,26 +146,46 @@ export async function loadTensorflowFlavor(ctx: LoadContext): Promise<FlavorMode
     const [{ loadKerasArchive }, { kerasFlavorModel }] = await importOptional(() => Promise.all([import('./keras3/index.js'), import('./keras-predictor.js')]));
     return kerasFlavorModel(await loadKerasArchive(artifact.file), wrapperOf(sec));
   }
-  const [{ loadSavedModelSignature }, { probeSignature, runSignature }] = await importOptional(() => Promise.all([import('./saved-model.js'), import('./run-signature.js')]));
+  const [{ loadSavedModelSignature }, { probeSignature, runSignature }, { keras2Outputs }] = await importOptional(() =>
+    Promise.all([import('./saved-model.js'), import('./run-signature.js'), import('./keras2-outputs.js')]),
+  );
   const signatureKey = ctx.options.signatureKey ?? stringField(sec, 'signature_def_key') ?? DEFAULT_SIGNATURE_KEY;
-  const sig = await loadSavedModelSignature(artifact.dir, { tags: tagsField(sec), signatureKey });
+  const tags = tagsField(sec);
+  const sig = await loadSavedModelSignature(artifact.dir, { tags, signatureKey });
+  const exportedKeras = type === 'keras' && isKeras3Section(sec);
+  let keras2: Keras2Outputs | undefined;
   try {
     await probeSignature(sig, artifact.dir);
+    // A tf.keras (Keras 2) SavedModel: MLflow loads the Keras model and answers with its predict.
+    if (type === 'keras' && !exportedKeras) keras2 = await keras2Outputs(artifact.dir, tags, sig.outputs.map((o) => o.key));
+    // Keras's export names a tensor or a list of outputs output_0..n-1, a dict's outputs by its keys.
+    const named = sig.outputs.map((o) => o.key).filter((k) => !/^output_\d+$/.test(k));
+    if (exportedKeras && named.length > 0) {
+      throw new MlflowError(
+        `Exported Keras model ${artifact.dir} returns its outputs as a dict (${named.map((k) => `'${k}'`).join(', ')}): MLflow 2.22.1's ` +
+          'KerasModelWrapper answers with keras.ops.convert_to_numpy of that dict, a 0-d object array of tensors its scoring server cannot serialize',
+        'NOT_IMPLEMENTED',
+      );
+    }
   } catch (err) {
     sig.model.dispose();
     throw err;
   }
   const inputKeys = sig.inputs.map((i) => i.key);
-  const exportedKeras = type === 'keras' && isKeras3Section(sec);
   return {
     async predict(input: PredictInput): Promise<PredictOutput> {
       const out = await runSignature(sig, signatureFeeds(input, inputKeys));
+      if (keras2) {
+        const dict = keras2.dictKeys;
+        const results = (dict ? dict.map((d) => out[d.signatureKey]) : keras2.order.map((k) => out[k])) as NumericTensor[];
+        return kerasOutputs(results, dict?.map((d) => d.key) ?? keras2.order, dict?.map((d) => d.key), 'tensorflow', isFrame(input));
+      }
       const keys = Object.keys(out);
       // mlflow.keras's exported Keras 3 model answers with np.array of model.serve's result:
       // Keras's export names a list of outputs output_0..output_n-1.
       const listed = exportedListOutputs(keys);
       if (exportedKeras && listed !== undefined) return kerasOutputs(listed.map((k) => out[k] as NumericTensor), listed, undefined, 'keras', isFrame(input));
-      // A Keras model saved as a SavedModel answers a table as Keras models do (columns 0..n-1).
+      // An exported Keras 3 model answers a table as Keras models do (columns 0..n-1).
       if (isFrame(input)) return type === 'keras' ? outputsAsFrame(keys.map((k) => out[k] as NumericTensor), keys) : namedOutputsFrame(keys.map((k) => out[k]), keys);
       // MLflow's _TF2Wrapper answers a dict of named tensors with a dict of every output.
       if (type === 'tf1-estimator' && isNamedTensors(input)) return tf2WrapperOutputs(out);

@@ -22,7 +22,8 @@ function nhwc(n: GraphNode): boolean {
  * chains become one fused node, as TensorFlow's grappler remapper and tensorflowjs_converter make
  * them: one kernel instead of three (on wasm, XNNPACK adds the bias and clamps in its output loop).
  * The fused node takes the last node's name, so what reads the chain's end is unchanged; a link
- * whose value something else reads (another node, a control edge, a signature output) stays.
+ * whose value something else reads (another node, a control edge, a signature output) stays, and
+ * so does a BiasAdd whose bias is computed.
  */
 export function fuseBiasActivation(g: FrozenGraph): void {
   const readers = new Map<string, GraphNode[]>();
@@ -42,6 +43,10 @@ export function fuseBiasActivation(g: FrozenGraph): void {
     if (bias.op !== 'BiasAdd' || !nhwc(bias) || refIndex(bias.input[0]) !== 0) continue;
     const op = byName.get(refNode(bias.input[0]));
     if (op === undefined || !(op.op in FUSED) || onlyReader(op.name) !== bias || (op.op !== 'MatMul' && !nhwc(op))) continue;
+    // tfjs-backend-wasm's fused kernels read the bias's rank from its buffer, not from the tensor:
+    // a bias that a Squeeze/Reshape made rank 1 out of a [1, n] buffer (Keras 3's GRU splits its
+    // [2, 3n] bias so) is refused there. A constant's buffer has the bias's own shape.
+    if (byName.get(refNode(bias.input[1]))?.op !== 'Const') continue;
     const next = onlyReader(bias.name);
     const act = next && ACTIVATIONS.has(next.op) && next.input.length === 1 ? next : undefined;
     const last = act ?? bias;

@@ -121,8 +121,8 @@ export async function runSignature(sig: SavedModelSignature, feeds: Record<strin
       'INVALID_PARAMETER_VALUE',
     );
   }
-  // tfjs-backend-wasm 4.22 lacks some kernels cpu has (FFT, Einsum, Complex, ragged ops, ...)
-  // and fails on some TensorList loops (the Keras LSTM fixture): such a graph moves to cpu.
+  // tfjs-backend-wasm 4.22 lacks some kernels cpu has (FFT, Einsum, Complex, ragged ops, ...):
+  // a graph that fails there moves to cpu.
   return runWithFallback(sig, () => runOnce(sig, feeds), (err) => failed(sig, err, feeds));
 }
 

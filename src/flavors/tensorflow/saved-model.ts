@@ -17,6 +17,7 @@ import { fuseBiasActivation } from './fuse-ops.js';
 import { graphCacheDir, graphCacheEntry, readCachedGraph, writeCachedGraph, type ConvertedSignature } from './graph-cache.js';
 import { nodeMap } from './graph-node.js';
 import { inlineFunctionCalls } from './inline-calls.js';
+import { runListLoopsOurselves } from './list-loops.js';
 import { TFJS_OPS } from './tfjs-ops.js';
 import { toModelArtifacts } from './tfjs-artifacts.js';
 
@@ -125,6 +126,7 @@ async function convertSignature(dir: string, pb: Uint8Array, tags: readonly stri
   const frozen = freezeSignature(flat.nodes, flat.resolve, sig, keys, what);
   fuseBiasActivation(frozen);
   const functions = convertControlFlowFunctions(frozen.nodes, new Map(library.map((f) => [f.signature.name, f])), frozen.consts, what);
+  runListLoopsOurselves(frozen.nodes, functions);
 
   const allNodes = [...frozen.nodes, ...functions.flatMap((f) => f.nodes)];
   rewriteTrainingBatchNorm(allNodes);

@@ -149,8 +149,30 @@ message SavedConcreteFunction {
   repeated int32 bound_inputs = 2;
 }
 
+// Only the Keras metadata a user object carries (tf.keras 2.0-2.4 wrote its model config there).
+message SavedUserObject {
+  string identifier = 1;
+  string metadata = 3;
+}
+
+message SavedObject {
+  SavedUserObject user_object = 4;
+}
+
 message SavedObjectGraph {
+  repeated SavedObject nodes = 1;
   map<string, SavedConcreteFunction> concrete_functions = 2;
+}
+
+// keras_metadata.pb, which tf.keras >= 2.5 writes beside saved_model.pb: one JSON per saved object.
+message KerasSavedMetadata {
+  message KerasSavedObject {
+    int32 node_id = 2;
+    string node_path = 3;
+    string identifier = 4;
+    string metadata = 5;
+  }
+  repeated KerasSavedObject nodes = 1;
 }
 
 message TrackableObjectGraph {

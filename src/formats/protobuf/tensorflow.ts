@@ -58,12 +58,21 @@ export interface MetaGraphDef {
   saverDef: { filenameTensorName: string; saveTensorName: string; restoreOpName: string } | null;
   signatureDef: Record<string, SignatureDef>;
   /** TF2 object-based saving: the node ids of the objects (variables) each function captures. */
-  objectGraphDef: { concreteFunctions: Record<string, { boundInputs: number[] }> } | null;
+  objectGraphDef: {
+    concreteFunctions: Record<string, { boundInputs: number[] }>;
+    /** tf.keras 2.0-2.4 kept each Keras object's metadata (JSON) here; node 0 is the root. */
+    nodes: { userObject: { identifier: string; metadata: string } | null }[];
+  } | null;
 }
 
 /** A checkpoint's `_CHECKPOINTABLE_OBJECT_GRAPH`: its node ids are the SavedObjectGraph's. */
 export interface TrackableObjectGraph {
   nodes: { attributes: { name: string; fullName: string; checkpointKey: string }[] }[];
+}
+
+/** keras_metadata.pb (tf.keras >= 2.5): each saved Keras object's metadata JSON, the root's path being `root`. */
+export interface KerasSavedMetadata {
+  nodes: { nodeId: number; nodePath: string; identifier: string; metadata: string }[];
 }
 
 export interface SavedModelProto { savedModelSchemaVersion: number; metaGraphs: MetaGraphDef[] }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyWritable } from './copy-writable.js';
 import { expectClose, readExpected, REAL_DIR, tensorOf, type Recorded } from './real-fixtures.js';
-import { ModelRaisedError } from '../../../src/errors.js';
+import { MlflowError, ModelRaisedError } from '../../../src/errors.js';
 import { Frame } from '../../../src/frame/frame.js';
 import { predictionsToJson } from '../../../src/frame/predictions-json.js';
 import { isTensor, type Tensor } from '../../../src/frame/tensor.js';
@@ -94,9 +94,9 @@ describe("mlflow.keras with save_exported_model: np.array of model.serve's list 
     await rm(tmp, { recursive: true, force: true });
   });
 
-  async function exportedModel(name: string): Promise<Predictor> {
+  async function exportedModel(name: string, folder = 'layers'): Promise<Predictor> {
     const dir = path.join(tmp, name);
-    await copyWritable(path.join(REAL_DIR, 'layers', `${name}_export`), path.join(dir, 'data', 'model'));
+    await copyWritable(path.join(REAL_DIR, folder, `${name}_export`), path.join(dir, 'data', 'model'));
     await writeFile(
       path.join(dir, 'MLmodel'),
       'flavors:\n  keras:\n    data: data\n    keras_backend: tensorflow\n    keras_version: 3.15.1\n    save_exported_model: true\n  python_function:\n    loader_module: mlflow.keras\n    data: data\n',
@@ -115,6 +115,13 @@ describe("mlflow.keras with save_exported_model: np.array of model.serve's list 
     } finally {
       await p.close();
     }
+  });
+
+  it("dict outputs (signature keys 'a', 'b'): refused at load, since MLflow's server cannot serialize convert_to_numpy of a dict", async () => {
+    const err = await exportedModel('dict_outputs', 'rnn').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowError);
+    expect((err as MlflowError).errorCode).toBe('NOT_IMPLEMENTED');
+    expect((err as Error).message).toMatch(/returns its outputs as a dict \('a', 'b'\).*0-d object array/);
   });
 
   it('unequal shapes: the error numpy raises, a 400', async () => {

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { TfBackend } from '../src/flavors/tensorflow/backend.js';
+import type { TfBackend } from '../src/tfjs/backend.js';
 import { runSignature } from '../src/flavors/tensorflow/run-signature.js';
 import { loadSavedModelSignature } from '../src/flavors/tensorflow/saved-model.js';
 import { inputs, rowsPerSecond } from './keras-vs-tensorflow.js';

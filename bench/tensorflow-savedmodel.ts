@@ -4,7 +4,7 @@
 // same path as any SavedModel: the tensorflow flavor's converter and predictor.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '../src/flavors/tensorflow/tf.js';
+import * as tf from '../src/tfjs/tf.js';
 import protobuf from 'protobufjs';
 import { DT } from '../src/formats/protobuf/index.js';
 import { TENSORFLOW_PROTO } from '../src/formats/protobuf/tensorflow.proto.js';

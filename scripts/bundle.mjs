@@ -8,7 +8,7 @@
 // - code that finds files relative to its own module (import.meta.url: the Python bridge's script,
 //   the package root, the predict worker thread, the TF graph-cache key) sees the URL of its
 //   compiled file, so those paths are the same bundled or not;
-// - flavors/tensorflow/tf.js, which re-exports tfjs's CommonJS packages (`export *`): a bundler
+// - tfjs/tf.js, which re-exports tfjs's CommonJS packages (`export *`): a bundler
 //   cannot list those names, so it is left as a module of its own, loaded through the package's
 //   private import `#tfjs`.
 import { readdirSync, rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { build } from 'esbuild';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 const OUT = path.join(DIST, 'bundle');
-const TF = path.join(DIST, 'flavors/tensorflow/tf.js');
+const TF = path.join(DIST, 'tfjs/tf.js');
 
 /** Output name (flat, so every output file sits at the same depth) -> compiled entry. */
 const entryPoints = {

@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import { LIST_ITEM_OP, LIST_LOOP_OP, listItem, runListLoop } from './list-loops.js';
 
 /**

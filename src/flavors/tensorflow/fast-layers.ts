@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 
 /** A layer's computation on concrete tensors, with what it precomputed from the weights. */
 export interface LayerKernel {

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import type { SignatureTensor } from './freeze.js';
 
 /** Root of mlflow-ts's caches; converted graphs go in its `tf-graphs/` folder. */

@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 
 /** Class names the loaders give Keras layers tfjs-layers lacks or computes differently. */
 export const EXTRA_LAYERS = {

@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 
 /** Class name the loader gives Keras GRU layers with reset_after=true (TF2's default). */
 export const RESET_AFTER_GRU = 'MlflowResetAfterGRU';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import h5wasm from 'h5wasm/node';
 import { MlflowError } from '../../errors.js';
 import { prepareTfjs } from './custom-ops.js';

@@ -1,4 +1,4 @@
-import type * as tf from './tf.js';
+import type * as tf from '../../tfjs/tf.js';
 import { ModelRaisedError } from '../../errors.js';
 import { Frame } from '../../frame/frame.js';
 import { outputsAsFrame, type NumericTensor } from '../../frame/outputs-as-frame.js';

@@ -1,13 +1,13 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import { MlflowError, ModelRaisedError } from '../../errors.js';
 import { isFrame } from '../../frame/frame.js';
 import type { FlavorModel, PredictInput, PredictOutput } from '../flavor.js';
-import { availableTfBackend, chooseLayersBackend, onTfBackend, runWithFallback } from './backend.js';
+import { availableTfBackend, chooseLayersBackend, onTfBackend, runWithFallback } from '../../tfjs/backend.js';
 import { checkShape } from './check-shape.js';
 import { layersRunner } from './layers-runner.js';
 import { kerasOutputKeys, kerasOutputs, type KerasWrapper } from './keras-outputs.js';
 import { signatureFeeds } from './signature-input.js';
-import { fromTf, toTf } from './tfjs-tensors.js';
+import { fromTf, toTf } from '../../tfjs/tensors.js';
 
 /**
  * A Keras model as MLflow's wrappers serve it: inputs by input-layer name (a table is the single

@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import { EXTRA_LAYERS } from './keras-extra-layers.js';
 
 /** A Keras (a, b) pair (or one int for both sides). */

@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import { fastKernel, type LayerKernel } from './fast-layers.js';
 
 type LayerNode = tf.layers.Layer['inboundNodes'][number];

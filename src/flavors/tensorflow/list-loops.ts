@@ -1,4 +1,4 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import { MlflowError } from '../../errors.js';
 import type { ConvertedFunction } from './control-flow.js';
 import { refNode, type GraphNode } from './graph-node.js';

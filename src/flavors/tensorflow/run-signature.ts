@@ -1,9 +1,9 @@
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import { MlflowError } from '../../errors.js';
 import type { NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { DT, dataTypeName } from '../../formats/protobuf/index.js';
-import { runWithFallback } from './backend.js';
+import { runWithFallback } from '../../tfjs/backend.js';
 import { checkShape } from './check-shape.js';
 import type { SignatureTensor } from './freeze.js';
 import type { SavedModelSignature } from './saved-model.js';

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from './tf.js';
+import * as tf from '../../tfjs/tf.js';
 import { MlflowError } from '../../errors.js';
 import {
   dataTypeName, decodeTensorflowMessage, type MetaGraphDef, type TrackableObjectGraph, type SavedModelProto, type SignatureDef,
 } from '../../formats/protobuf/index.js';
 import { TensorBundle } from '../../formats/tensorbundle/index.js';
-import { availableTfBackend, chooseTfBackend, onTfBackend, type TfBackend } from './backend.js';
+import { availableTfBackend, chooseTfBackend, onTfBackend, type TfBackend } from '../../tfjs/backend.js';
 import { checkpointKeys, objectGraphKeys, VARIABLE_OPS } from './checkpoint-keys.js';
 import { convertControlFlowFunctions } from './control-flow.js';
 import { DEFAULT_SIGNATURE_KEY, DEFAULT_TAGS } from './defaults.js';

@@ -1,4 +1,4 @@
-import type * as tf from './tf.js';
+import type * as tf from '../../tfjs/tf.js';
 import { MlflowError } from '../../errors.js';
 import { DT, dataTypeName, type AttrValue, type TensorShapeProto } from '../../formats/protobuf/index.js';
 import type { TensorBundle, TfTensor } from '../../formats/tensorbundle/index.js';

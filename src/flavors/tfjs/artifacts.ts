@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type * as tf from '../tensorflow/tf.js';
+import type * as tf from '../../tfjs/tf.js';
 import { MlflowError } from '../../errors.js';
 import { resolveInside } from '../../model/path-safety.js';
 import { concatBytes } from '../../formats/concat-bytes.js';

@@ -43,7 +43,7 @@ function feeds(input: PredictInput, names: readonly string[]): Tensor[] {
 export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   const dir = flavorPath(ctx.modelDir, ctx.conf, FLAVOR_NAME, 'model_dir');
   // Imported here: tfjs takes a second or more to load, and is an optional package.
-  const tf = await importOptional(() => import('../tensorflow/tf.js'));
+  const tf = await importOptional(() => import('../../tfjs/tf.js'));
   const { readTfjsArtifacts } = await import('./artifacts.js');
   tf.enableProdMode();
   const artifacts = await readTfjsArtifacts(dir);
@@ -55,8 +55,8 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
   // On cpu, tfjs's own backend in Node, unless MLFLOW_TS_TF_BACKEND says wasm: a model trained
   // in Node then predicts exactly what it predicted in memory (wasm differs in the last float32
   // bit). A model that fails on wasm moves to cpu.
-  const { availableTfBackend, configuredTfBackend, runWithFallback } = await import('../tensorflow/backend.js');
-  const { fromTf, toTf } = await import('../tensorflow/tfjs-tensors.js');
+  const { availableTfBackend, configuredTfBackend, runWithFallback } = await import('../../tfjs/backend.js');
+  const { fromTf, toTf } = await import('../../tfjs/tensors.js');
   const state = { backend: await availableTfBackend(configuredTfBackend() ?? 'cpu') };
   const failed = (err: unknown): Error =>
     err instanceof MlflowError ? err : new MlflowError(`TensorFlow.js model predict failed: ${(err as Error).message}`, 'INVALID_PARAMETER_VALUE');
@@ -65,7 +65,7 @@ export async function loadTfjsFlavor(ctx: LoadContext): Promise<FlavorModel> {
       const given = feeds(input, inputs.map((i) => i.name));
       const results = await runWithFallback(state, async () => {
         const xs = given.map((t, k) => toTf(t, inputs[k].dtype, `Input '${inputs[k].name}'`));
-        const ys: import('../tensorflow/tf.js').Tensor[] = [];
+        const ys: import('../../tfjs/tf.js').Tensor[] = [];
         try {
           const arg = xs.length === 1 ? xs[0] : xs;
           // The whole request as one batch: tfjs's default of 32 rows per call is ~20x slower on 1000 rows.

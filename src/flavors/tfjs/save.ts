@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type * as tf from '../tensorflow/tf.js';
+import type * as tf from '../../tfjs/tf.js';
 import { importOptional } from '../../optional-packages.js';
 import { Model, type InputExample, type ModelSignature } from '../../model/index.js';
 import { FLAVOR_NAME } from './load.js';
@@ -18,7 +18,7 @@ const MODEL_DIR = 'model';
  * `python_function` flavor: Python MLflow reads the MLmodel but cannot score the model.
  */
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveTfjsOptions = {}): Promise<Model> {
-  const tfjs = await importOptional(() => import('../tensorflow/tf.js'));
+  const tfjs = await importOptional(() => import('../../tfjs/tf.js'));
   const { writeTfjsArtifacts } = await import('./artifacts.js');
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(tfjs.io.withSaveHandler((a) => {

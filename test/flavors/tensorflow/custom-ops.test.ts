@@ -1,4 +1,4 @@
-import * as tf from '../../../src/flavors/tensorflow/tf.js';
+import * as tf from '../../../src/tfjs/tf.js';
 import { describe, expect, it } from 'vitest';
 import { prepareTfjs, rewriteTrainingBatchNorm } from '../../../src/flavors/tensorflow/custom-ops.js';
 

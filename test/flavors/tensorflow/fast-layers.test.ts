@@ -1,4 +1,4 @@
-import * as tf from '../../../src/flavors/tensorflow/tf.js';
+import * as tf from '../../../src/tfjs/tf.js';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { fastKernel } from '../../../src/flavors/tensorflow/fast-layers.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '../../../src/flavors/tensorflow/tf.js';
+import * as tf from '../../../src/tfjs/tf.js';
 import h5wasm from 'h5wasm/node';
 import { describe, expect, it } from 'vitest';
 import { loadKerasH5 } from '../../../src/flavors/tensorflow/keras-h5.js';

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import * as tf from '../../../src/flavors/tensorflow/tf.js';
+import * as tf from '../../../src/tfjs/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowError } from '../../../src/errors.js';
 import { makeTensor, type Tensor } from '../../../src/frame/tensor.js';
-import { chooseLayersBackend, chooseTfBackend, configuredTfBackend, runWithFallback, type TfBackend } from '../../../src/flavors/tensorflow/backend.js';
+import { chooseLayersBackend, chooseTfBackend, configuredTfBackend, runWithFallback, type TfBackend } from '../../../src/tfjs/backend.js';
 import { runSignature } from '../../../src/flavors/tensorflow/run-signature.js';
 import { loadSavedModelSignature, type SavedModelSignature } from '../../../src/flavors/tensorflow/saved-model.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '../../../src/flavors/tensorflow/tf.js';
+import * as tf from '../../../src/tfjs/tf.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { saveModel } from '../../../src/flavors/tfjs/index.js';
 import { Frame, isFrame } from '../../../src/frame/frame.js';

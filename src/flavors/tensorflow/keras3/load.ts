@@ -1,4 +1,4 @@
-import * as tf from '../tf.js';
+import * as tf from '../../../tfjs/tf.js';
 import { MlflowError } from '../../../errors.js';
 import { prepareTfjs } from '../custom-ops.js';
 import { registerKerasLayers } from '../keras-layers.js';

@@ -1,4 +1,4 @@
-import * as tf from '../tf.js';
+import * as tf from '../../../tfjs/tf.js';
 
 /** Class name the loader gives Keras's Normalization layer (tfjs-layers has none). */
 export const KERAS3_NORMALIZATION = 'MlflowKeras3Normalization';

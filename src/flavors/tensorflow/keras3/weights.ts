@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '../tf.js';
+import * as tf from '../../../tfjs/tf.js';
 import h5wasm from 'h5wasm/node';
 import { MlflowError } from '../../../errors.js';
 import type { WeightSlot } from './config.js';

@@ -1,7 +1,7 @@
 import * as tf from './tf.js';
-import { MlflowError } from '../../errors.js';
-import { makeTensor, type Tensor } from '../../frame/tensor.js';
-import type { NumericTensor } from '../../frame/outputs-as-frame.js';
+import { MlflowError } from '../errors.js';
+import { makeTensor, type Tensor } from '../frame/tensor.js';
+import type { NumericTensor } from '../frame/outputs-as-frame.js';
 
 /** A request tensor as the tfjs tensor a layers model's input takes: int32 (exact values only) or float32. */
 export function toTf(t: Tensor, dtype: string, what: string): tf.Tensor {

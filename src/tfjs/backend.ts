@@ -1,6 +1,6 @@
 import * as tf from './tf.js';
-import { MlflowError } from '../../errors.js';
-import { importOptional } from '../../optional-packages.js';
+import { MlflowError } from '../errors.js';
+import { importOptional } from '../optional-packages.js';
 
 /** The tfjs backends a converted graph may run on; both are pure JS/WebAssembly, no native code. */
 export type TfBackend = 'cpu' | 'wasm';

@@ -141,7 +141,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
         'INVALID_PARAMETER_VALUE',
       );
     }
-    checkInputValues(inst.name, out);
+    checkInputValues(inst.name, out, est.checksFiniteMatrix === true && out.kind === 'matrix');
     return out;
   };
   const wrapped: Estimator = { className: est.className };

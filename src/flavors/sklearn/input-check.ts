@@ -96,14 +96,15 @@ function firstRefused(values: Float64Array, allowNan: boolean): number | undefin
 
 /**
  * sklearn's check_array on the values an estimator's method receives: at least one row, and no
- * NaN or infinity where the estimator refuses them, with sklearn's messages.
+ * NaN or infinity where the estimator refuses them, with sklearn's messages. `rowsOnly`: the
+ * estimator checks the values itself (Estimator.checksFiniteMatrix), calling this when it finds one.
  */
-export function checkInputValues(className: string, x: Data): void {
+export function checkInputValues(className: string, x: Data, rowsOnly = false): void {
   if (x.rows === 0) {
     throw new MlflowError(`Found array with 0 sample(s) (shape=(0, ${numCols(x)})) while a minimum of 1 is required by ${className}.`, 'INVALID_PARAMETER_VALUE');
   }
   const check = valueCheckOf(className);
-  if (check === 'none') return;
+  if (check === 'none' || rowsOnly) return;
   const columns = x.kind === 'matrix' ? [x.data] : x.kind === 'csr' ? [x.values] : x.columns.filter((c): c is Float64Array => c instanceof Float64Array);
   for (const values of columns) {
     const bad = firstRefused(values, check === 'allow-nan');

@@ -1,3 +1,4 @@
+import { allFinite } from './all-finite.js';
 import { WASM_BASE64 } from './linear-scores-wasm.js';
 
 /**
@@ -89,21 +90,6 @@ function scoreBlock(m: LinearWeights, x: Float64Array, start: number, count: num
       out[oo + t + 1] = s1 + bias[t + 1];
     }
   }
-}
-
-/** Whether values[from..to) are all finite, summed as the WebAssembly kernel's `finite`. */
-function allFinite(values: Float64Array, from: number, to: number): boolean {
-  let a = 0;
-  let b = 0;
-  const end = from + ((to - from) & ~3);
-  let i = from;
-  for (; i < end; i += 4) {
-    a += (values[i] - values[i]) + (values[i + 1] - values[i + 1]);
-    b += (values[i + 2] - values[i + 2]) + (values[i + 3] - values[i + 3]);
-  }
-  let s = a + b;
-  for (; i < to; i++) s += values[i] - values[i];
-  return s === 0;
 }
 
 /** Copies a block's scores (stride targets2) into the (rows, targets) result. */

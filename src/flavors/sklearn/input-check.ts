@@ -1,4 +1,5 @@
 import { MlflowError } from '../../errors.js';
+import { allFinite } from '../../numeric/all-finite.js';
 import { numCols, type Data } from './data.js';
 
 /**
@@ -62,26 +63,6 @@ const NO_VALUE_CHECK = new Set([
 function valueCheckOf(className: string): ValueCheck {
   if (NO_VALUE_CHECK.has(className)) return 'none';
   return ALLOW_NAN.has(className) || TREES_DECIDE_NAN.has(className) ? 'allow-nan' : 'finite';
-}
-
-/**
- * Whether every value is finite: v - v is 0 for a finite v and NaN for NaN and ±Infinity, and
- * NaN sticks through the sums. Four independent sums keep the loop from waiting on one adder.
- */
-function allFinite(values: Float64Array): boolean {
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let d = 0;
-  const n = values.length - (values.length % 4);
-  for (let i = 0; i < n; i += 4) {
-    a += values[i] - values[i];
-    b += values[i + 1] - values[i + 1];
-    c += values[i + 2] - values[i + 2];
-    d += values[i + 3] - values[i + 3];
-  }
-  for (let i = n; i < values.length; i++) a += values[i] - values[i];
-  return a + b + c + d === 0;
 }
 
 /** The first non-finite value of `values` (NaN or ±Infinity) that is refused, or undefined. */

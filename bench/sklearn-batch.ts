@@ -3,19 +3,22 @@
 // HistGradientBoosting on synthetic data (make_classification, 20 features, 3 classes), pickles
 // them, and times model.predict on a numpy array of ROWS rows, single-threaded, REPEATS times.
 // Here the same pickles are read by loadSklearnEstimator and the same rows (a Float64Array) are
-// predicted by callMethod as often; only the predict call is timed, the medians are compared, and
-// the predictions are checked to agree.
+// predicted by callMethod as often; only the predict call is timed (wall and CPU time), the
+// medians are compared, and the predictions are checked to agree. LogisticRegression's predict
+// takes a fraction of a second, so it is timed three times as often on both sides. The machine's
+// load average is printed with the table: on a shared machine the CPU time is the steadier figure.
 // The reference is scikit-learn 1.9.1 from the virtualenv /work/venvs/sk191 when it exists
 // (BENCH_SKLEARN_PYTHON names another Python), else Debian's python3 (scikit-learn 1.2.1); the
 // table says which. The pickles, HistGradientBoosting's included, come from that version.
 // Then the built CLI (`mlflow-ts models predict`, from dist/: `npm run build` first) on a CSV of the
-// forest's rows (BENCH_WORKER_ROWS, default 500,000: each thread loads the model and its modules, a cost that more rows amortize): one worker thread against two (and all cores,
-// if more), wall time of the whole command, the output checked to be the same bytes.
+// forest's rows (BENCH_WORKER_ROWS, default 500,000: each thread loads the model, a cost that more
+// rows amortize): one worker thread against two (and all cores, if more), wall and CPU time of the
+// whole command (CPU from /proc/self/stat's reaped-children times), the output checked to be the same bytes.
 //   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -32,12 +35,34 @@ const WARM_UP_CALLS = 5;
 const REPEATS = Number(process.env.BENCH_SKLEARN_REPEATS ?? 3);
 const WORKER_ROWS = Number(process.env.BENCH_WORKER_ROWS ?? 500_000);
 const MODELS = [
-  { name: 'logreg', label: 'LogisticRegression' },
-  { name: 'rf', label: 'RandomForestClassifier (100 trees)' },
-  { name: 'hgb', label: 'HistGradientBoostingClassifier' },
+  { name: 'logreg', label: 'LogisticRegression', repeats: 3 * REPEATS },
+  { name: 'rf', label: 'RandomForestClassifier (100 trees)', repeats: REPEATS },
+  { name: 'hgb', label: 'HistGradientBoostingClassifier', repeats: REPEATS },
 ];
 
-interface BatchRow { label: string; rows: number; pythonSeconds: number[]; oursSeconds: number[]; agree: number }
+interface BatchRow {
+  label: string;
+  rows: number;
+  pythonSeconds: number[];
+  pythonCpu: number[];
+  oursSeconds: number[];
+  oursCpu: number[];
+  agree: number;
+}
+
+/** The load average now, as uptime prints it. */
+function load(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+/** CPU seconds of this process's reaped children (utime + stime of /proc/self/stat), or NaN off Linux. */
+async function childrenCpu(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8').catch(() => undefined);
+  if (stat === undefined) return NaN;
+  // fields after the command name (which may hold spaces) start at field 3; cutime and cstime are 16 and 17
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+}
 
 export async function readF64(file: string): Promise<Float64Array> {
   const buf = await readFile(file);
@@ -61,7 +86,7 @@ async function runPython(dir: string, rows: number): Promise<{ sklearn: string }
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, dir, String(rows), String(REPEATS), ...MODELS.map((m) => m.name)], {
+  const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, dir, String(rows), String(REPEATS), ...MODELS.map((m) => `${m.name}:${m.repeats}`)], {
     env,
     maxBuffer: 1 << 20,
   });
@@ -78,13 +103,16 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
   await writeFile(input, `${lines.join('\n')}\n`);
   const counts = [...new Set([1, 2, availableParallelism()])];
   const seconds = new Map<number, number[]>(counts.map((c) => [c, []]));
+  const cpu = new Map<number, number[]>(counts.map((c) => [c, []]));
   const outputs = new Map<number, Buffer>();
   for (let r = 0; r < REPEATS; r++) {
     for (const workers of counts) {
       const output = path.join(dir, `out-${workers}.json`);
       const start = performance.now();
+      const startCpu = await childrenCpu();
       await promisify(execFile)(process.execPath, [CLI, 'models', 'predict', '-m', model, '-i', input, '-t', 'csv', '-o', output, '--workers', String(workers)]);
       seconds.get(workers)!.push((performance.now() - start) / 1000);
+      cpu.get(workers)!.push((await childrenCpu()) - startCpu);
       outputs.set(workers, await readFile(output));
     }
   }
@@ -92,14 +120,18 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
   const out = [
     '',
     `mlflow-ts models predict, RandomForestClassifier (100 trees), ${rows.toLocaleString('en-US')} CSV rows in, JSON out (the whole command; ` +
-      `median of ${REPEATS}), by worker threads (--workers):`,
+      `median of ${REPEATS}), by worker threads (--workers); load average ${load()} at the end:`,
     '',
-    '| workers | seconds | rows/s | vs 1 worker | output = 1 worker\'s |',
-    '|---|---|---|---|---|',
+    '| workers | seconds | rows/s | vs 1 worker | CPU s | CPU µs/row | output = 1 worker\'s |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const c of counts) {
     const s = median(seconds.get(c)!);
-    out.push(`| ${c} | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ${outputs.get(c)!.equals(outputs.get(1)!) ? 'yes' : 'NO'} |`);
+    const u = median(cpu.get(c)!);
+    out.push(
+      `| ${c} | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ${u.toFixed(2)} | ${((u / rows) * 1e6).toFixed(1)} | ` +
+        `${outputs.get(c)!.equals(outputs.get(1)!) ? 'yes' : 'NO'} |`,
+    );
   }
   return out.join('\n');
 }
@@ -108,6 +140,7 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
 export async function benchSklearnBatch(rows: number): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mlflow-ts-bench-'));
   const out: BatchRow[] = [];
+  const loadBefore = load();
   let sklearn: string;
   let workersTable: string;
   try {
@@ -123,16 +156,20 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
       // compiled every hot loop (a first call on 1M rows runs its loops unoptimized until then)
       for (let i = 0; i < WARM_UP_CALLS; i++) callMethod(est, 'predict', warmUp);
       const oursSeconds: number[] = [];
+      const oursCpu: number[] = [];
       let pred = callMethod(est, 'predict', warmUp);
-      for (let r = 0; r < REPEATS; r++) {
+      for (let r = 0; r < m.repeats; r++) {
         const start = performance.now();
+        const startCpu = process.cpuUsage();
         pred = callMethod(est, 'predict', x);
         oursSeconds.push((performance.now() - start) / 1000);
+        const used = process.cpuUsage(startCpu);
+        oursCpu.push((used.user + used.system) / 1e6);
       }
       const expected = await readF64(path.join(dir, `${m.name}.pred.f64`));
       let agree = 0;
       for (let i = 0; i < rows; i++) if (Number(pred.data[i]) === expected[i]) agree++;
-      out.push({ label: m.label, rows, pythonSeconds: python[m.name], oursSeconds, agree });
+      out.push({ label: m.label, rows, pythonSeconds: python[m.name], pythonCpu: python[`${m.name}_cpu`], oursSeconds, oursCpu, agree });
     }
     workersTable = await benchWorkers(dir, data, Math.min(rows, WORKER_ROWS));
   } finally {
@@ -141,16 +178,20 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
 
   const lines = [
     `${rows.toLocaleString('en-US')} rows x ${FEATURES} float64 features, predict only, single-threaded on both sides, median of ${REPEATS} ` +
-      `(Python: scikit-learn ${sklearn} from ${PYTHON}, OMP_NUM_THREADS=1; the models trained and pickled by it)`,
+      `(LogisticRegression: of ${MODELS[0].repeats}) (Python: scikit-learn ${sklearn} from ${PYTHON}, OMP_NUM_THREADS=1; the models trained ` +
+      `and pickled by it); load average ${loadBefore} before, ${load()} after`,
     '',
-    '| model | rows | scikit-learn rows/s | mlflow-ts rows/s | mlflow-ts vs scikit-learn | predictions agreeing |',
-    '|---|---|---|---|---|---|',
+    '| model | rows | scikit-learn rows/s | mlflow-ts rows/s | mlflow-ts vs scikit-learn | CPU µs/row scikit-learn / mlflow-ts | by CPU time | predictions agreeing |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of out) {
     const py = r.rows / median(r.pythonSeconds);
     const ours = r.rows / median(r.oursSeconds);
+    const pyCpu = (median(r.pythonCpu) / r.rows) * 1e6;
+    const oursCpu = (median(r.oursCpu) / r.rows) * 1e6;
     lines.push(
-      `| ${r.label} | ${r.rows} | ${py.toFixed(0)} | ${ours.toFixed(0)} | ${(ours / py).toFixed(2)}x | ${r.agree}/${r.rows} |`,
+      `| ${r.label} | ${r.rows} | ${py.toFixed(0)} | ${ours.toFixed(0)} | ${(ours / py).toFixed(2)}x | ${pyCpu.toFixed(3)} / ${oursCpu.toFixed(3)} | ` +
+        `${(pyCpu / oursCpu).toFixed(2)}x | ${r.agree}/${r.rows} |`,
     );
   }
   return [...lines, workersTable].join('\n');

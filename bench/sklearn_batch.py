@@ -1,11 +1,11 @@
 """Half of bench/sklearn-batch.ts: trains the models, scores them with scikit-learn, writes the data.
 
-    python3 sklearn_batch.py OUT_DIR ROWS REPEATS MODEL...
+    python3 sklearn_batch.py OUT_DIR ROWS REPEATS MODEL[:REPEATS]...
 
 For each MODEL (logreg, rf, hgb) writes OUT_DIR/MODEL.pkl, then predicts the same ROWS x 20
-float64 rows (OUT_DIR/X.f64, row-major, little-endian) REPEATS times and writes OUT_DIR/MODEL.pred.f64
-(the predicted labels as float64). Prints one JSON line:
-{"sklearn": version, "MODEL": [seconds in each predict], ...}.
+float64 rows (OUT_DIR/X.f64, row-major, little-endian) REPEATS times (or the model's own count)
+and writes OUT_DIR/MODEL.pred.f64 (the predicted labels as float64). Prints one JSON line:
+{"sklearn": version, "MODEL": [seconds in each predict], "MODEL_cpu": [CPU seconds in each], ...}.
 Only predict is timed, on a numpy array, single-threaded (the caller sets OMP_NUM_THREADS=1).
 """
 import json
@@ -38,16 +38,19 @@ def main():
     x = np.ascontiguousarray(x_all[TRAIN_ROWS:], dtype="<f8")
     x.tofile(f"{out_dir}/X.f64")
     seconds = {"sklearn": sklearn.__version__}
-    for name in names:
+    for spec in names:
+        name, _, count = spec.partition(":")
         model = MAKERS[name]().fit(x_train, y_train)
         with open(f"{out_dir}/{name}.pkl", "wb") as f:
             pickle.dump(model, f)
         model.predict(x[:1000])  # warm-up
         seconds[name] = []
-        for _ in range(repeats):
-            start = time.perf_counter()
+        seconds[f"{name}_cpu"] = []
+        for _ in range(int(count or repeats)):
+            start, cpu = time.perf_counter(), time.process_time()
             pred = model.predict(x)
             seconds[name].append(time.perf_counter() - start)
+            seconds[f"{name}_cpu"].append(time.process_time() - cpu)
         pred.astype("<f8").tofile(f"{out_dir}/{name}.pred.f64")
     print(json.dumps(seconds))
 

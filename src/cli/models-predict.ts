@@ -62,7 +62,7 @@ export function makePredictCommand(): Command {
           outputFormat: opts.outputFormat,
           batchRows: opts.batchRows,
           workers: opts.workers,
-          workerModel: { uri: opts.modelUri, options: { runtime: opts.runtime, envManager: opts.envManager } },
+          workerModel: { options: { runtime: opts.runtime, envManager: opts.envManager } },
           onProgress: progress.report,
         });
       } finally {

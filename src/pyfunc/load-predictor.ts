@@ -6,6 +6,7 @@ import '../flavors/index.js';
 import '../store/uri-schemes.js';
 import { Model } from '../model/model.js';
 import { resolveModelDir } from '../model/uri-resolver.js';
+import { flavorConf, runtimeOf } from './load-flavor.js';
 import { makePredictor, type Prediction, type Predictor } from './predictor.js';
 import { warnOnStderr, type WarningSink } from '../warnings.js';
 
@@ -70,19 +71,6 @@ export async function loadPredictor<Out extends Prediction = Prediction>(uri: st
 function withRefusals(e: unknown, refusals: string[]): unknown {
   if (refusals.length === 0 || !(e instanceof MlflowError)) return e;
   return new MlflowError(`${e.message}. The model was loaded this way because ${refusals.join('; ')}`, e.errorCode, { cause: e });
-}
-
-const RUNTIMES = ['auto', 'native', 'python'] as const;
-
-/** The runtime asked for, else MLFLOW_TS_RUNTIME, else auto. */
-function runtimeOf(options: LoadOptions): NonNullable<LoadOptions['runtime']> {
-  if (options.runtime !== undefined) return options.runtime;
-  const env = process.env.MLFLOW_TS_RUNTIME;
-  if (env === undefined || env === '') return 'auto';
-  if (!(RUNTIMES as readonly string[]).includes(env)) {
-    throw new MlflowError(`MLFLOW_TS_RUNTIME must be one of ${RUNTIMES.join(', ')}, not '${env}'`, 'INVALID_PARAMETER_VALUE');
-  }
-  return env as NonNullable<LoadOptions['runtime']>;
 }
 
 /** Which flavor and runtime loadPredictor gives a model, and why (for `models describe`). */
@@ -189,13 +177,6 @@ function candidateFlavors(model: Model, uri: string, options: LoadPredictorOptio
     );
   }
   return candidates;
-}
-
-function flavorConf(model: Model, name: string): Record<string, unknown> {
-  const own = model.flavors[name] ?? {};
-  const predictFn = model.flavors.python_function?.predict_fn;
-  if (own.predict_fn === undefined && predictFn !== undefined) return { ...own, predict_fn: predictFn };
-  return own;
 }
 
 function list(names: string[]): string {

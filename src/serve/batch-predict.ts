@@ -123,7 +123,8 @@ async function scoreTable(
 ): Promise<number> {
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   const json = (options.outputFormat ?? 'json') === 'json';
-  const threads = options.workerModel && predictor.flavor !== 'python_function' ? (options.workers ?? 1) : 1;
+  const modelDir = predictor.modelDir;
+  const threads = options.workerModel && modelDir !== undefined && predictor.flavor !== 'python_function' ? (options.workers ?? 1) : 1;
   const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
     Symbol.asyncIterator
   ]();
@@ -157,7 +158,7 @@ async function scoreTable(
       first = false;
       readRows += batch.numRows;
       if (threads > 1 && !whole && pool === undefined) {
-        pool = new PredictWorkers(threads, { ...options.workerModel!, flavor: predictor.flavor, json });
+        pool = new PredictWorkers(threads, { ...options.workerModel!, modelDir: modelDir!, flavor: predictor.flavor, json });
         pool.ready.then(() => (ready = true), () => undefined);
         if (options.waitForWorkers) await pool.ready;
       }

@@ -1,8 +1,11 @@
-// A `models predict --workers` thread: loads the model as the main thread did (same URI, same
-// flavor), then scores each table batch it is sent, as batchPredict scores one in its own thread.
+// A `models predict --workers` thread: loads the model as the main thread did (the directory its
+// URI resolved to, the flavor it chose), then scores each table batch it is sent, as batchPredict
+// scores one in its own thread. It imports only what that takes: not the URI schemes (store/), nor
+// any flavor but the model's.
 import { parentPort, workerData } from 'node:worker_threads';
 import { MlflowError, type ErrorCode } from '../errors.js';
-import { castToSchema, loadPredictor } from '../pyfunc/index.js';
+import { castToSchema } from '../pyfunc/cast-to-schema.js';
+import { loadFlavorPredictor } from '../pyfunc/load-flavor.js';
 import { frameFromMessage, frameToMessage, toBatchOutput } from './batch-output.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './predict-workers.js';
 
@@ -14,8 +17,7 @@ function errorOf(err: unknown): { message: string; code: ErrorCode | null } {
 }
 
 try {
-  // the main thread already printed any warning the load gives
-  const predictor = await loadPredictor(setup.uri, { ...setup.options, flavor: setup.flavor, onWarning: () => undefined });
+  const predictor = await loadFlavorPredictor(setup.modelDir, setup.flavor, setup.options);
   port.on('message', (m: ToWorker) => {
     void (async () => {
       let reply: FromWorker;

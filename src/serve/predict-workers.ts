@@ -5,14 +5,15 @@ import type { Frame } from '../frame/index.js';
 import { frameFromMessage, frameToMessage, type BatchOutput, type FrameMessage } from './batch-output.js';
 import { startThread } from './start-thread.js';
 
-/** How a worker thread loads the model: as the main thread did. */
+/** How a worker thread loads the model: with the options the main thread loaded it with. */
 export interface WorkerModel {
-  uri: string;
   options: Pick<LoadOptions, 'runtime' | 'envManager'>;
 }
 
 /** What a thread is started with (its workerData). */
 export interface WorkerSetup extends WorkerModel {
+  /** The local directory the main thread loaded the model from (its URI resolved). */
+  modelDir: string;
   /** The flavor the main thread's predictor has: the thread loads that one. */
   flavor: string;
   /** Predictions as JSON text, else as a table. */

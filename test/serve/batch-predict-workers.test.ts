@@ -49,11 +49,11 @@ describe('batchPredict with worker threads', () => {
   });
 
   async function run(model: string, format: BatchOutputFormat, workers: number, input = join(dir, 'rows.csv')): Promise<Buffer> {
-    const { uri, predictor } = models[model];
+    const { predictor } = models[model];
     const output = join(dir, `out-${model}-${workers}.${format}`);
     const progress: number[] = [];
     const { rows } = await batchPredict(predictor, {
-      input, output, contentType: 'csv', outputFormat: format, batchRows: 1_500, workers, workerModel: { uri, options: {} }, waitForWorkers: true,
+      input, output, contentType: 'csv', outputFormat: format, batchRows: 1_500, workers, workerModel: { options: {} }, waitForWorkers: true,
       onProgress: (n) => progress.push(n),
     });
     // every batch reported once, in order

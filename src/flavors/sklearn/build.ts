@@ -144,7 +144,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
         'INVALID_PARAMETER_VALUE',
       );
     }
-    checkInputValues(inst.name, out, atLeast);
+    checkInputValues(inst.name, out, atLeast, est.checksFiniteMatrix === true && out.kind === 'matrix');
     return out;
   };
   const wrapped: Estimator = { className: est.className };

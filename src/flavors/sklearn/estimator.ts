@@ -20,6 +20,11 @@ export interface Estimator {
   scoreSamples?(x: Data): Tensor;
   /** For a TransformedTargetRegressor's transformer_. */
   inverseTransform?(x: Data): Data;
+  /**
+   * Every method refuses NaN and infinity in a dense Matrix itself, as check_array does, in the
+   * pass that computes it (the linear models' kernels): the input check leaves those values to it.
+   */
+  readonly checksFiniteMatrix?: boolean;
 }
 
 /** Rebuilds any supported estimator (used by meta-estimators for their parts). */

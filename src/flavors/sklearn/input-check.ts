@@ -1,4 +1,5 @@
 import { MlflowError } from '../../errors.js';
+import { allFinite } from '../../numeric/all-finite.js';
 import { numCols, type Data } from './data.js';
 
 /**
@@ -76,26 +77,6 @@ function valueCheckOf(className: string, atLeast: (major: number, minor: number)
   return ALLOW_NAN.has(className) || TREES_DECIDE_NAN.has(className) ? 'allow-nan' : 'finite';
 }
 
-/**
- * Whether every value is finite: v - v is 0 for a finite v and NaN for NaN and ±Infinity, and
- * NaN sticks through the sums. Four independent sums keep the loop from waiting on one adder.
- */
-function allFinite(values: Float64Array): boolean {
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let d = 0;
-  const n = values.length - (values.length % 4);
-  for (let i = 0; i < n; i += 4) {
-    a += values[i] - values[i];
-    b += values[i + 1] - values[i + 1];
-    c += values[i + 2] - values[i + 2];
-    d += values[i + 3] - values[i + 3];
-  }
-  for (let i = n; i < values.length; i++) a += values[i] - values[i];
-  return a + b + c + d === 0;
-}
-
 /** The first non-finite value of `values` (NaN or ±Infinity) that is refused, or undefined. */
 function firstRefused(values: Float64Array, allowNan: boolean): number | undefined {
   if (allFinite(values)) return undefined;
@@ -108,14 +89,15 @@ function firstRefused(values: Float64Array, allowNan: boolean): number | undefin
 
 /**
  * sklearn's check_array on the values an estimator's method receives: at least one row, and no
- * NaN or infinity where the estimator refuses them, with sklearn's messages.
+ * NaN or infinity where the estimator refuses them, with sklearn's messages. `rowsOnly`: the
+ * estimator checks the values itself (Estimator.checksFiniteMatrix), calling this when it finds one.
  */
-export function checkInputValues(className: string, x: Data, atLeast: (major: number, minor: number) => boolean): void {
+export function checkInputValues(className: string, x: Data, atLeast: (major: number, minor: number) => boolean, rowsOnly = false): void {
   if (x.rows === 0) {
     throw new MlflowError(`Found array with 0 sample(s) (shape=(0, ${numCols(x)})) while a minimum of 1 is required by ${className}.`, 'INVALID_PARAMETER_VALUE');
   }
   const check = valueCheckOf(className, atLeast);
-  if (check === 'none') return;
+  if (check === 'none' || rowsOnly) return;
   const columns = x.kind === 'matrix' ? [x.data] : x.kind === 'csr' ? [x.values] : x.columns.filter((c): c is Float64Array => c instanceof Float64Array);
   for (const values of columns) {
     const bad = firstRefused(values, check === 'allow-nan');

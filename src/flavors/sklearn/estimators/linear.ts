@@ -6,7 +6,9 @@ import {
   expit, f64Tensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows,
   type Builder, type Estimator,
 } from '../estimator.js';
+import { checkInputValues } from '../input-check.js';
 import { State } from '../state.js';
+import { linearArgmax, linearScores as denseScores, linearWeights, type LinearWeights } from '../../../numeric/linear-scores.js';
 
 /** coef_ and intercept_ of a linear model. */
 interface Linear {
@@ -15,8 +17,10 @@ interface Linear {
   intercept: Float64Array;
   /** coef_ was 1-D: one output column, returned 1-D. */
   flat: boolean;
-  /** coef_ as (targets, features), with zero rows added up to a multiple of 4 targets (linearScores' layout). */
-  padded: Float64Array;
+  /** coef_ as (targets, features), row-major (the sparse path reads it). */
+  coef: Float64Array;
+  /** coef_ and intercept_ as the dense score kernels take them. */
+  weights: LinearWeights;
 }
 
 function readLinear(s: State): Linear {
@@ -29,9 +33,7 @@ function readLinear(s: State): Linear {
   if (i.length !== 1 && i.length !== targets) s.fail(`intercept_ should hold 1 or ${targets} values`);
   const intercept = new Float64Array(targets);
   for (let t = 0; t < targets; t++) intercept[t] = i.length === 1 ? i[0] : i[t];
-  const padded = new Float64Array(Math.ceil(targets / 4) * 4 * features);
-  padded.set(c.data);
-  return { targets, features, intercept, flat, padded };
+  return { targets, features, intercept, flat, coef: c.data, weights: linearWeights(c.data, targets, features, intercept) };
 }
 
 function checkFeatures(m: Linear, x: Matrix | Csr, who: string): void {
@@ -40,55 +42,33 @@ function checkFeatures(m: Linear, x: Matrix | Csr, who: string): void {
   }
 }
 
+/** Linear models refuse NaN in every scikit-learn version, so their value check needs no version. */
+const VERSION_INDEPENDENT = (): boolean => true;
+
 /**
- * X @ coef_.T + intercept_, row-major (rows, targets). Four targets are summed side by side
- * (coef_ is padded with zero rows to a multiple of four): each sum still adds its products in
- * feature order, but four independent sums keep the CPU busy where one would wait on each add.
+ * check_array's error for the NaN or infinity a dense kernel met (the builders below mark their
+ * estimators checksFiniteMatrix: their kernels look at every value anyway).
  */
+function refuseValues(who: string, x: Matrix): never {
+  checkInputValues(who, x, VERSION_INDEPENDENT);
+  throw new MlflowError(`${who} found a value that is not finite in X`, 'INVALID_PARAMETER_VALUE');
+}
+
+/** X @ coef_.T + intercept_, row-major (rows, targets). */
 function linearScores(m: Linear, x: Matrix | Csr, who: string): Float64Array {
   checkFeatures(m, x, who);
   if (x.kind === 'csr') return sparseScores(m, x);
-  const { padded, targets, features, intercept } = m;
-  const rows = x.rows;
-  const xd = x.data;
-  const out = new Float64Array(rows * targets);
-  for (let t0 = 0; t0 < targets; t0 += 4) {
-    const c0 = t0 * features;
-    const c1 = c0 + features;
-    const c2 = c1 + features;
-    const c3 = c2 + features;
-    const k = Math.min(4, targets - t0);
-    for (let i = 0; i < rows; i++) {
-      const xo = i * features;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let j = 0; j < features; j++) {
-        const v = xd[xo + j];
-        s0 += v * padded[c0 + j];
-        s1 += v * padded[c1 + j];
-        s2 += v * padded[c2 + j];
-        s3 += v * padded[c3 + j];
-      }
-      const o = i * targets + t0;
-      out[o] = s0 + intercept[t0];
-      if (k > 1) out[o + 1] = s1 + intercept[t0 + 1];
-      if (k > 2) out[o + 2] = s2 + intercept[t0 + 2];
-      if (k > 3) out[o + 3] = s3 + intercept[t0 + 3];
-    }
-  }
-  return out;
+  return denseScores(m.weights, x.data, x.rows, true) ?? refuseValues(who, x);
 }
 
 /** X @ coef_.T + intercept_ for CSR rows (text features): only the stored values are visited. */
 function sparseScores(m: Linear, x: Csr): Float64Array {
-  const { padded, targets, features, intercept } = m;
+  const { coef, targets, features, intercept } = m;
   const out = new Float64Array(x.rows * targets);
   for (let i = 0; i < x.rows; i++) {
     for (let t = 0; t < targets; t++) {
       let acc = 0;
-      for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc += x.values[p] * padded[t * features + x.indices[p]];
+      for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc += x.values[p] * coef[t * features + x.indices[p]];
       out[i * targets + t] = acc + intercept[t];
     }
   }
@@ -101,65 +81,32 @@ function denseOrCsr(x: Data): Matrix | Csr {
 }
 
 /**
- * predict's class per row, as `table[argmax of the scores]` (the first maximum, as argmaxRows;
- * score > 0 for a single score), summed as linearScores sums but without keeping the scores: a
- * large fresh array costs more in page faults than the arithmetic here.
+ * predict's class per row, as `table[argmax of the scores]` (numpy's argmax; score > 0 for a
+ * single score), the dense kernel keeping no scores: a large fresh array costs more in page
+ * faults than the arithmetic here.
  */
 function linearPredict(m: Linear, x: Matrix | Csr, who: string, table: Float64Array): Float64Array {
   checkFeatures(m, x, who);
-  if (x.kind === 'csr') {
-    const scores = sparseScores(m, x);
-    const k = m.targets;
-    return Float64Array.from({ length: x.rows }, (_, i) => {
-      if (k === 1) return table[scores[i] > 0 ? 1 : 0];
-      let best = 0;
-      for (let t = 1; t < k; t++) if (scores[i * k + t] > scores[i * k + best]) best = t;
-      return table[best];
-    });
-  }
-  const { padded, targets, features, intercept } = m;
-  const rows = x.rows;
-  const xd = x.data;
-  const out = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const xo = i * features;
+  if (x.kind === 'matrix') return linearArgmax(m.weights, x.data, x.rows, table, true) ?? refuseValues(who, x);
+  const k = m.targets;
+  const scores = sparseScores(m, x);
+  return Float64Array.from({ length: x.rows }, (_, i) => {
+    if (k === 1) return table[scores[i] > 0 ? 1 : 0];
     let best = 0;
-    let bestScore = 0;
-    for (let t0 = 0; t0 < targets; t0 += 4) {
-      const c0 = t0 * features;
-      const c1 = c0 + features;
-      const c2 = c1 + features;
-      const c3 = c2 + features;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let j = 0; j < features; j++) {
-        const v = xd[xo + j];
-        s0 += v * padded[c0 + j];
-        s1 += v * padded[c1 + j];
-        s2 += v * padded[c2 + j];
-        s3 += v * padded[c3 + j];
-      }
-      const k = Math.min(4, targets - t0);
-      for (let u = 0; u < k; u++) {
-        const score = (u === 0 ? s0 : u === 1 ? s1 : u === 2 ? s2 : s3) + intercept[t0 + u];
-        if (t0 + u === 0) bestScore = score;
-        else if (score > bestScore) {
-          bestScore = score;
-          best = t0 + u;
-        }
-      }
+    for (let t = 1; t < k; t++) {
+      const v = scores[i * k + t];
+      const b = scores[i * k + best];
+      if (v > b || (v !== v && b === b)) best = t;
     }
-    out[i] = table[targets === 1 ? (bestScore > 0 ? 1 : 0) : best];
-  }
-  return out;
+    return table[best];
+  });
 }
 
 const regressor: Builder = (s) => {
   const m = readLinear(s);
   return {
     className: s.className,
+    checksFiniteMatrix: true,
     predict(x: Data): Tensor {
       const mx = denseOrCsr(x);
       const out = linearScores(m, mx, s.inst.name);
@@ -180,6 +127,7 @@ const glmRegressor: Builder = (s) => {
   if (!log && loss !== 'HalfTweedieLossIdentity') s.fail(`loss ${loss} is not supported natively`);
   return {
     className: s.className,
+    checksFiniteMatrix: true,
     predict(x: Data): Tensor {
       const mx = denseOrCsr(x);
       const out = linearScores(m, mx, s.inst.name);
@@ -201,7 +149,7 @@ const sgdOneClassSvm: Builder = (s) => {
     for (let i = 0; i < d.length; i++) d[i] -= minus;
     return d;
   };
-  return outlierDetector(s.className, score, s.number('offset_'), 'int32', true);
+  return { ...outlierDetector(s.className, score, s.number('offset_'), 'int32', true), checksFiniteMatrix: true };
 };
 
 /** How a linear classifier turns scores into probabilities. */
@@ -216,6 +164,7 @@ function linearClassifier(s: State, proba: ProbaKind, classes?: NdArray): Estima
   };
   const est: Estimator = {
     className: s.className,
+    checksFiniteMatrix: true,
     decisionFunction(x) {
       const { rows, d } = decision(x);
       return scoresTensor(rows, m.targets, d);
@@ -307,6 +256,7 @@ const lda: Builder = (s) => {
       if (mx.cols !== f) {
         throw new MlflowError(`X has ${mx.cols} features, but LinearDiscriminantAnalysis is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
       }
+      checkInputValues(s.inst.name, mx, VERSION_INDEPENDENT); // checksFiniteMatrix: this method has no kernel to check for it
       const out = new Float64Array(mx.rows * keep);
       for (let i = 0; i < mx.rows; i++) {
         for (let c = 0; c < keep; c++) {

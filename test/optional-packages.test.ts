@@ -99,4 +99,15 @@ describe('optional packages', () => {
     );
     expect(out).toContain(`\`${installCommand('sagemaker')}\``);
   }, 60_000);
+
+  it('a gs:// artifact without @google-cloud/storage names the gcs install', async () => {
+    const out = await withoutPackages(
+      ['@google-cloud/storage'],
+      `const { GcsArtifactRepository } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/store/gcs-artifact-repository.ts')).href)});\n` +
+        "try { await new GcsArtifactRepository('gs://bucket/model').listArtifacts(); } catch (e) { console.log(JSON.stringify({ code: e.errorCode, message: e.message })); }",
+    );
+    const err = JSON.parse(out) as { code: string; message: string };
+    expect(err.code).toBe('INVALID_STATE');
+    expect(err.message).toBe(`gs:// artifacts (Google Cloud Storage) need the optional package '@google-cloud/storage', which is not installed: \`${installCommand('gcs')}\` brings it`);
+  }, 60_000);
 });

@@ -110,4 +110,17 @@ describe('optional packages', () => {
     expect(err.code).toBe('INVALID_STATE');
     expect(err.message).toBe(`gs:// artifacts (Google Cloud Storage) need the optional package '@google-cloud/storage', which is not installed: \`${installCommand('gcs')}\` brings it`);
   }, 60_000);
+
+  it('a wasbs:// artifact or an Azure ML upload without the Azure SDKs names the azure install', async () => {
+    const out = await withoutPackages(
+      ['@azure/storage-blob'],
+      `const { AzureBlobArtifactRepository } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/store/azure-blob-artifact-repository.ts')).href)});\n` +
+        "try { await new AzureBlobArtifactRepository('wasbs://c@acct.blob.core.windows.net/model').listArtifacts(); } catch (e) { console.log(JSON.stringify({ code: e.errorCode, message: e.message })); }",
+    );
+    const err = JSON.parse(out) as { code: string; message: string };
+    expect(err.code).toBe('INVALID_STATE');
+    expect(err.message).toBe(
+      `wasbs:// artifacts (Azure Blob Storage) and Azure ML deployments need the optional package '@azure/storage-blob', which is not installed: \`${installCommand('azure')}\` brings it`,
+    );
+  }, 60_000);
 });

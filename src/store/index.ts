@@ -10,7 +10,7 @@
 import { registerModelUriResolver } from '../model/index.js';
 import { MlflowClient } from './client.js';
 
-for (const scheme of ['runs', 'models', 'mlflow-artifacts', 'http', 'https', 's3', 'gs']) {
+for (const scheme of ['runs', 'models', 'mlflow-artifacts', 'http', 'https', 's3', 'gs', 'wasbs']) {
   // A client per call, so that MLFLOW_TRACKING_URI is read when the URI is resolved.
   registerModelUriResolver(scheme, (uri) => new MlflowClient().downloadUri(uri));
 }
@@ -31,6 +31,7 @@ export { LocalArtifactRepository } from './local-artifact-repository.js';
 export { HttpArtifactRepository } from './http-artifact-repository.js';
 export { S3ArtifactRepository, parseS3Uri, type S3Location } from './s3-artifact-repository.js';
 export { GcsArtifactRepository, parseGcsUri, type GcsLocation, type GcsOptions } from './gcs-artifact-repository.js';
+export { AzureBlobArtifactRepository, parseWasbsUri, type WasbsLocation } from './azure-blob-artifact-repository.js';
 export { getArtifactRepository, resolveMlflowArtifactsUri, type ArtifactContext } from './artifact-repository.js';
 export { parseModelsUri, parseRunsUri, type ParsedModelsUri, type ParsedRunsUri } from './model-uri.js';
 export { modelVersionForUri } from './registry-uri.js';

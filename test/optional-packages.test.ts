@@ -100,27 +100,18 @@ describe('optional packages', () => {
     expect(out).toContain(`\`${installCommand('sagemaker')}\``);
   }, 60_000);
 
-  it('a gs:// artifact without @google-cloud/storage names the gcs install', async () => {
+  it.each([
+    ['gcs', '@google-cloud/storage', 'gcs-artifact-repository.ts', "new mod.GcsArtifactRepository('gs://bucket/model')", 'gs:// artifacts (Google Cloud Storage)'],
+    ['azure', '@azure/storage-blob', 'azure-blob-artifact-repository.ts', "new mod.AzureBlobArtifactRepository('wasbs://c@acct.blob.core.windows.net/model')", 'wasbs:// artifacts (Azure Blob Storage) and Azure ML deployments'],
+  ] as const)('a %s artifact without %s names the group\'s install, INVALID_STATE', async (group, pkg, file, repo, usedBy) => {
     const out = await withoutPackages(
-      ['@google-cloud/storage'],
-      `const { GcsArtifactRepository } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/store/gcs-artifact-repository.ts')).href)});\n` +
-        "try { await new GcsArtifactRepository('gs://bucket/model').listArtifacts(); } catch (e) { console.log(JSON.stringify({ code: e.errorCode, message: e.message })); }",
+      [pkg],
+      `const mod = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/store', file)).href)});\n` +
+        `try { await ${repo}.listArtifacts(); } catch (e) { console.log(JSON.stringify({ code: e.errorCode, message: e.message })); }`,
     );
-    const err = JSON.parse(out) as { code: string; message: string };
-    expect(err.code).toBe('INVALID_STATE');
-    expect(err.message).toBe(`gs:// artifacts (Google Cloud Storage) need the optional package '@google-cloud/storage', which is not installed: \`${installCommand('gcs')}\` brings it`);
-  }, 60_000);
-
-  it('a wasbs:// artifact or an Azure ML upload without the Azure SDKs names the azure install', async () => {
-    const out = await withoutPackages(
-      ['@azure/storage-blob'],
-      `const { AzureBlobArtifactRepository } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/store/azure-blob-artifact-repository.ts')).href)});\n` +
-        "try { await new AzureBlobArtifactRepository('wasbs://c@acct.blob.core.windows.net/model').listArtifacts(); } catch (e) { console.log(JSON.stringify({ code: e.errorCode, message: e.message })); }",
-    );
-    const err = JSON.parse(out) as { code: string; message: string };
-    expect(err.code).toBe('INVALID_STATE');
-    expect(err.message).toBe(
-      `wasbs:// artifacts (Azure Blob Storage) and Azure ML deployments need the optional package '@azure/storage-blob', which is not installed: \`${installCommand('azure')}\` brings it`,
-    );
+    expect(JSON.parse(out)).toEqual({
+      code: 'INVALID_STATE',
+      message: `${usedBy} need the optional package '${pkg}', which is not installed: \`${installCommand(group)}\` brings it`,
+    });
   }, 60_000);
 });

@@ -1,8 +1,7 @@
 // Install size of each profile: `npm pack` this checkout, then install the tarball into empty
 // projects from npm's cache (--prefer-offline) with each profile's optional packages, and weigh
 // node_modules (bytes of files, as `du --apparent-size` counts them) and count its packages.
-// The reference is the profile with every optional package, which is what a plain install
-// weighed before they were made optional. Run alone: `node --import tsx bench/install-size.ts`.
+// The reference is the profile with every optional package. Run alone: `node --import tsx bench/install-size.ts`.
 import { execFile } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,7 +18,9 @@ const PROFILES: [string, OptionalPackageGroupName[]][] = [
   ['+ tensorflow (tfjs, h5wasm)', ['tfjs', 'h5wasm']],
   ['+ onnx (onnxruntime-node)', ['onnx']],
   ['+ deploy (AWS SDKs for sagemaker)', ['sagemaker']],
-  ['every optional group (reference: all of it, as a plain install brought before)', ['tfjs', 'h5wasm', 'onnx', 'sagemaker']],
+  ['+ gcs (gs:// artifacts: @google-cloud/storage)', ['gcs']],
+  ['+ azure (wasbs:// artifacts, Azure ML: @azure/storage-blob, @azure/identity)', ['azure']],
+  ['every optional group', ['tfjs', 'h5wasm', 'onnx', 'sagemaker', 'gcs', 'azure']],
 ];
 
 async function weigh(dir: string): Promise<{ bytes: number; packages: number }> {

@@ -1,7 +1,7 @@
 /**
  * mlflow-ts's public API: this list, on purpose, and nothing else (README "Library API").
  * Importing it registers the built-in flavors (each loaded on first use) and the store's model
- * URI schemes (runs:, models:, mlflow-artifacts:, http(s):, s3:, gs:).
+ * URI schemes (runs:, models:, mlflow-artifacts:, http(s):, s3:, gs:, wasbs:).
  *
  * Elsewhere, as subpaths: a flavor's own API (saveModel...) at `mlflow-ts/flavors/<name>`, the
  * XGBoost/LightGBM readers at `mlflow-ts/boosters/<name>`, Arrow and Parquet at `mlflow-ts/arrow`

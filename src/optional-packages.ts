@@ -58,6 +58,17 @@ export const OPTIONAL_PACKAGE_GROUPS = {
     },
     errorCode: 'INVALID_STATE',
   },
+  gcs: {
+    usedBy: 'gs:// artifacts (Google Cloud Storage)',
+    // It brings google-auth-library: key files, gcloud's ADC and the GCE metadata server, as MLflow's google-cloud-storage client.
+    packages: { '@google-cloud/storage': '^7.22.0' },
+    errorCode: 'INVALID_STATE',
+  },
+  azure: {
+    usedBy: 'wasbs:// artifacts (Azure Blob Storage) and Azure ML deployments',
+    packages: { '@azure/storage-blob': '^12.32.0', '@azure/identity': '^4.13.1' },
+    errorCode: 'INVALID_STATE',
+  },
 } as const satisfies Record<string, OptionalPackageGroup>;
 
 export type OptionalPackageGroupName = keyof typeof OPTIONAL_PACKAGE_GROUPS;

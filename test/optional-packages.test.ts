@@ -99,4 +99,19 @@ describe('optional packages', () => {
     );
     expect(out).toContain(`\`${installCommand('sagemaker')}\``);
   }, 60_000);
+
+  it.each([
+    ['gcs', '@google-cloud/storage', 'gcs-artifact-repository.ts', "new mod.GcsArtifactRepository('gs://bucket/model')", 'gs:// artifacts (Google Cloud Storage)'],
+    ['azure', '@azure/storage-blob', 'azure-blob-artifact-repository.ts', "new mod.AzureBlobArtifactRepository('wasbs://c@acct.blob.core.windows.net/model')", 'wasbs:// artifacts (Azure Blob Storage) and Azure ML deployments'],
+  ] as const)('a %s artifact without %s names the group\'s install, INVALID_STATE', async (group, pkg, file, repo, usedBy) => {
+    const out = await withoutPackages(
+      [pkg],
+      `const mod = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/store', file)).href)});\n` +
+        `try { await ${repo}.listArtifacts(); } catch (e) { console.log(JSON.stringify({ code: e.errorCode, message: e.message })); }`,
+    );
+    expect(JSON.parse(out)).toEqual({
+      code: 'INVALID_STATE',
+      message: `${usedBy} need the optional package '${pkg}', which is not installed: \`${installCommand(group)}\` brings it`,
+    });
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import { LocalArtifactRepository } from './local-artifact-repository.js';
 import { HttpArtifactRepository } from './http-artifact-repository.js';
 import { S3ArtifactRepository } from './s3-artifact-repository.js';
 import { GcsArtifactRepository } from './gcs-artifact-repository.js';
+import { AzureBlobArtifactRepository } from './azure-blob-artifact-repository.js';
 import { hostCredsFromEnv } from './rest-client.js';
 import { relocateIntoStore } from './relocate.js';
 import { localUriToPath } from './uri.js';
@@ -16,7 +17,7 @@ export interface ArtifactContext {
   fileStoreRoot?: string;
 }
 
-/** The repository for an artifact URI: file:/paths, mlflow-artifacts:, http(s) artifact proxies, s3:, gs:. */
+/** The repository for an artifact URI: file:/paths, mlflow-artifacts:, http(s) artifact proxies, s3:, gs:, wasbs:. */
 export function getArtifactRepository(uri: string, ctx: ArtifactContext): ArtifactRepository {
   const scheme = uriScheme(uri);
   if (scheme === undefined || scheme === 'file') {
@@ -32,9 +33,10 @@ export function getArtifactRepository(uri: string, ctx: ArtifactContext): Artifa
   }
   if (scheme === 's3') return new S3ArtifactRepository(uri);
   if (scheme === 'gs') return new GcsArtifactRepository(uri);
+  if (scheme === 'wasbs') return new AzureBlobArtifactRepository(uri);
   throw new MlflowError(
     `No artifact repository for '${uri}': mlflow-ts reads local artifacts (paths, file:), artifacts served by an ` +
-      `MLflow server (mlflow-artifacts:, http(s):), S3 (s3:) and Google Cloud Storage (gs:), not '${scheme}:'`,
+      `MLflow server (mlflow-artifacts:, http(s):), S3 (s3:), Google Cloud Storage (gs:) and Azure Blob Storage (wasbs:), not '${scheme}:'`,
     'NOT_IMPLEMENTED',
   );
 }

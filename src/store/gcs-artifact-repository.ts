@@ -1,13 +1,11 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { MlflowError } from '../errors.js';
+import { PassThrough, type Readable } from 'node:stream';
+import type * as Gcs from '@google-cloud/storage';
+import { MlflowError, type ErrorCode } from '../errors.js';
+import { importOptional } from '../optional-packages.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
-import { gcsAccessToken } from './gcs-credentials.js';
 import { downloadObjectArtifacts, listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
-import { httpRequest, type HostCreds, type RequestOptions } from './rest-client.js';
 import { logEachFile } from './log-files.js';
 
 export type GcsLocation = BucketLocation;
@@ -18,36 +16,103 @@ export function parseGcsUri(uri: string): GcsLocation {
 }
 
 export interface GcsOptions {
-  /** the JSON API's base URL (Python's client_options api_endpoint); default https://storage.googleapis.com */
+  /**
+   * The JSON API's base URL (Python's client_options api_endpoint), called with the same
+   * credentials as storage.googleapis.com would be; default https://storage.googleapis.com.
+   */
   endpoint?: string;
-  env?: NodeJS.ProcessEnv;
 }
 
-interface GcsError {
-  error?: { code?: number; message?: string };
+/** The SDK is loaded on first use, so that `import('mlflow-ts')` never pays for it. */
+function loadSdk(): Promise<typeof Gcs> {
+  return importOptional(() => import('@google-cloud/storage'));
 }
 
 /**
- * Artifacts in Google Cloud Storage, as MLflow's GCSArtifactRepository, over the GCS JSON API
- * (objects.list, objects.get ?alt=media, media upload) with the retries of every MLflow HTTP call.
- * STORAGE_EMULATOR_HOST points it at an emulator without credentials, as google-cloud-storage does.
+ * MLFLOW_GCS_DEFAULT_TIMEOUT (seconds; -1 for none) as MLflow passes it to every upload and
+ * download; unset, the client library's own default (60 s in Python's, here the SDK's).
+ */
+function timeoutMs(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.MLFLOW_GCS_DEFAULT_TIMEOUT;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || (seconds < 0 && seconds !== -1)) {
+    throw new MlflowError(`MLFLOW_GCS_DEFAULT_TIMEOUT must be a whole number of seconds or -1, got: ${raw}`, 'INVALID_PARAMETER_VALUE');
+  }
+  // The SDK has no "no timeout"; a day stands for it.
+  return seconds === -1 ? 24 * 3600 * 1000 : seconds * 1000;
+}
+
+/** The message of an SDK error: the API's JSON error message when the body is one, else the error's own. */
+function apiMessage(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  try {
+    const body = JSON.parse(message) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string') return body.error.message;
+  } catch {
+    // not a JSON body: the message is already the API's or the library's
+  }
+  return message;
+}
+
+/** An SDK failure on `shown` as the MlflowError MLflow's codes give it; MlflowErrors pass through. */
+function gcsFailure(shown: string, e: unknown): MlflowError {
+  if (e instanceof MlflowError) return e;
+  const status = (e as { code?: unknown } | null)?.code;
+  const reason = apiMessage(e);
+  const fail = (message: string, code: ErrorCode): MlflowError => new MlflowError(message, code, { cause: e });
+  if (/Could not load the default credentials/.test(reason)) {
+    return fail(
+      `No Google Cloud credentials to read ${shown}, and Google Cloud Storage refused an anonymous request: set GOOGLE_APPLICATION_CREDENTIALS ` +
+        'to a service account key file, run `gcloud auth application-default login`, or run where the GCE metadata server answers',
+      'UNAUTHENTICATED',
+    );
+  }
+  const keyFile = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  if (keyFile && (reason.includes(keyFile) || (typeof status === 'string' && status.startsWith('ERR_OSSL')))) {
+    return fail(`The Google credentials file '${keyFile}' (GOOGLE_APPLICATION_CREDENTIALS) cannot be used for ${shown}: ${reason}`, 'UNAUTHENTICATED');
+  }
+  if (status === 404) return fail(`${shown} does not exist in Google Cloud Storage: ${reason}`, 'RESOURCE_DOES_NOT_EXIST');
+  if (status === 403) return fail(`Access denied to ${shown}: ${reason}`, 'PERMISSION_DENIED');
+  if (status === 401) return fail(`Google Cloud Storage refused the credentials for ${shown}: ${reason}`, 'UNAUTHENTICATED');
+  if (status === 'ETIMEDOUT' || /timeout/i.test(reason)) return fail(`Google Cloud Storage did not answer in time for ${shown}: ${reason}`, 'DEADLINE_EXCEEDED');
+  return fail(`Google Cloud Storage failed on ${shown}: ${reason}`, 'INTERNAL_ERROR');
+}
+
+/**
+ * Artifacts in Google Cloud Storage, as MLflow's GCSArtifactRepository, through Google's own
+ * client (@google-cloud/storage, an optional package): credentials are found as google-auth finds
+ * them for MLflow (GOOGLE_APPLICATION_CREDENTIALS, gcloud's application-default credentials, the
+ * GCE/GKE/Cloud Run metadata server); without any, requests go anonymously, as MLflow's
+ * anonymous client does (public buckets). STORAGE_EMULATOR_HOST points it at an emulator, without
+ * credentials. The SDK retries what is safe to retry.
  */
 export class GcsArtifactRepository implements ArtifactRepository {
   private readonly location: GcsLocation;
-  private readonly base: string;
-  private readonly anonymous: boolean;
-  private readonly env: NodeJS.ProcessEnv;
+  private bucketPromise?: Promise<Gcs.Bucket>;
 
   constructor(
     readonly uri: string,
-    options: GcsOptions = {},
+    private readonly options: GcsOptions = {},
   ) {
     this.location = parseGcsUri(uri);
-    this.env = options.env ?? process.env;
-    const emulator = this.env.STORAGE_EMULATOR_HOST;
-    this.anonymous = options.endpoint === undefined && Boolean(emulator);
-    const base = options.endpoint ?? (emulator ? (/^https?:\/\//.test(emulator) ? emulator : `http://${emulator}`) : 'https://storage.googleapis.com');
-    this.base = base.replace(/\/+$/, '');
+  }
+
+  /** One client per repository, made on first use. */
+  private bucket(): Promise<Gcs.Bucket> {
+    this.bucketPromise ??= loadSdk().then((sdk) => {
+      // Python's client takes STORAGE_EMULATOR_HOST as host:port too; the Node SDK reads it
+      // itself, as a URL, so a bare host gets the http:// an emulator speaks.
+      const emulator = process.env.STORAGE_EMULATOR_HOST;
+      if (emulator !== undefined && emulator !== '' && !/^https?:\/\//i.test(emulator)) process.env.STORAGE_EMULATOR_HOST = `http://${emulator}`;
+      const timeout = timeoutMs(process.env);
+      const storage = new sdk.Storage({
+        ...(this.options.endpoint !== undefined ? { apiEndpoint: this.options.endpoint.replace(/\/+$/, ''), useAuthWithCustomEndpoint: true } : {}),
+        ...(timeout !== undefined ? { timeout } : {}),
+      });
+      return storage.bucket(this.location.bucket);
+    });
+    return this.bucketPromise;
   }
 
   private keyOf(artifactPath?: string): string {
@@ -63,59 +128,42 @@ export class GcsArtifactRepository implements ArtifactRepository {
     return this.location.key === '' ? '' : `${this.location.key}/`;
   }
 
-  /** One JSON API call; 401/403/404 become errors that name `shown`. */
-  private async call(shown: string, url: string, options: RequestOptions = {}): Promise<Response> {
-    const creds: HostCreds = { host: this.base, ...(this.anonymous ? {} : { token: await gcsAccessToken(shown, this.env) }) };
-    const response = await httpRequest(creds, url, { ...options, returnStatuses: [401, 403, 404] });
-    if (response.ok) return response;
-    const body = (await response.json().catch(() => ({}))) as GcsError;
-    const reason = body.error?.message ?? `status ${response.status}`;
-    if (response.status === 404) throw new MlflowError(`${shown} does not exist in Google Cloud Storage: ${reason}`, 'RESOURCE_DOES_NOT_EXIST');
-    if (response.status === 403) throw new MlflowError(`Access denied to ${shown}: ${reason}`, 'PERMISSION_DENIED');
-    throw new MlflowError(`Google Cloud Storage refused the credentials for ${shown}: ${reason}`, 'UNAUTHENTICATED');
-  }
-
-  private objectUrl(key: string): string {
-    return `${this.base}/storage/v1/b/${encodeURIComponent(this.location.bucket)}/o/${encodeURIComponent(key)}`;
-  }
-
   async logArtifact(localFile: string, artifactPath?: string): Promise<void> {
     const key = [this.keyOf(artifactPath), path.basename(localFile)].filter((p) => p !== '').join('/');
-    await this.call(this.uriOf(key), `${this.base}/upload/storage/v1/b/${encodeURIComponent(this.location.bucket)}/o`, {
-      method: 'POST',
-      query: { uploadType: 'media', name: key },
-      body: await fs.readFile(localFile),
-      headers: { 'Content-Type': 'application/octet-stream' },
-    });
+    const bucket = await this.bucket();
+    try {
+      // One multipart request per file (Python's client does the same up to 8 MiB, then resumable).
+      await bucket.upload(localFile, { destination: key, resumable: false, contentType: 'application/octet-stream' });
+    } catch (e) {
+      throw gcsFailure(this.uriOf(key), e);
+    }
   }
 
   async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
     await logEachFile(localDir, artifactPath, (file, dest) => this.logArtifact(file, dest));
   }
 
-
   /** Every page of objects.list for `prefix`: object names with sizes, and folder prefixes. */
   private async *listPages(prefix: string, delimiter?: string): AsyncGenerator<ObjectPage> {
     const shown = this.uriOf(prefix.replace(/\/+$/, ''));
-    let pageToken: string | undefined;
-    do {
-      const response = await this.call(shown, `${this.base}/storage/v1/b/${encodeURIComponent(this.location.bucket)}/o`, {
-        query: { prefix, delimiter, pageToken },
-      });
-      const page = (await response.json().catch(() => undefined)) as
-        | { items?: { name?: unknown; size?: unknown }[]; prefixes?: unknown[]; nextPageToken?: unknown }
-        | undefined;
-      if (page === undefined || page === null || typeof page !== 'object') {
-        throw new MlflowError(`Google Cloud Storage answered the listing of ${shown} with something that is not JSON`, 'INTERNAL_ERROR');
+    const bucket = await this.bucket();
+    let query: Gcs.GetFilesOptions | null = { prefix, ...(delimiter !== undefined ? { delimiter } : {}), autoPaginate: false };
+    while (query !== null) {
+      let files: Gcs.File[];
+      let next: Gcs.GetFilesOptions | null | undefined;
+      let response: { prefixes?: unknown } | undefined;
+      try {
+        [files, next, response] = (await bucket.getFiles(query)) as [Gcs.File[], Gcs.GetFilesOptions | null | undefined, { prefixes?: unknown } | undefined];
+      } catch (e) {
+        throw gcsFailure(shown, e);
       }
       yield {
-        objects: (Array.isArray(page.items) ? page.items : [])
-          .filter((i) => i !== null && typeof i === 'object' && typeof i.name === 'string')
-          .map((i) => ({ key: i.name as string, ...(i.size !== undefined ? { size: Number(i.size) } : {}) })),
-        prefixes: (Array.isArray(page.prefixes) ? page.prefixes : []).filter((p): p is string => typeof p === 'string'),
+        objects: files.map((f) => ({ key: f.name, ...(f.metadata.size !== undefined ? { size: Number(f.metadata.size) } : {}) })),
+        prefixes: (Array.isArray(response?.prefixes) ? response.prefixes : []).filter((p): p is string => typeof p === 'string'),
       };
-      pageToken = typeof page.nextPageToken === 'string' && page.nextPageToken !== '' ? page.nextPageToken : undefined;
-    } while (pageToken !== undefined);
+      // The next query leaves autoPaginate out, which would fetch every remaining page at once.
+      query = next ? { ...next, autoPaginate: false } : null;
+    }
   }
 
   async listArtifacts(artifactPath?: string): Promise<FileInfo[]> {
@@ -132,10 +180,17 @@ export class GcsArtifactRepository implements ArtifactRepository {
   private async downloadTree(rel: string, dir: string): Promise<void> {
     const dest = this.keyOf(rel);
     const shown = this.uriOf(dest);
+    const bucket = await this.bucket();
     const keys = await treeKeys(this.listPages(dest === '' ? '' : `${dest}/`), dest, rel, shown);
-    await writeObjects(dir, keys, this.rootPrefix, shown, async (key) => {
-      const response = await this.call(this.uriOf(key), this.objectUrl(key), { query: { alt: 'media' } });
-      return response.body === null ? undefined : Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-    });
+    await writeObjects(dir, keys, this.rootPrefix, shown, (key) => Promise.resolve(objectStream(bucket.file(key), this.uriOf(key))));
   }
+}
+
+/** The object's bytes as a stream (checked against its CRC32C when the service sends one); a failure names the object. */
+function objectStream(file: Gcs.File, shown: string): Readable {
+  const body = file.createReadStream();
+  const out = new PassThrough();
+  body.on('error', (e) => out.destroy(gcsFailure(shown, e)));
+  out.on('close', () => body.destroy());
+  return body.pipe(out);
 }

@@ -25,6 +25,7 @@ export { LocalArtifactRepository } from './local-artifact-repository.js';
 export { HttpArtifactRepository } from './http-artifact-repository.js';
 export { S3ArtifactRepository, parseS3Uri, type S3Location } from './s3-artifact-repository.js';
 export { GcsArtifactRepository, parseGcsUri, type GcsLocation, type GcsOptions } from './gcs-artifact-repository.js';
+export { AzureBlobArtifactRepository, parseWasbsUri, type WasbsLocation } from './azure-blob-artifact-repository.js';
 export { getArtifactRepository, resolveMlflowArtifactsUri, type ArtifactContext } from './artifact-repository.js';
 export { parseModelsUri, parseRunsUri, type ParsedModelsUri, type ParsedRunsUri } from './model-uri.js';
 export { modelVersionForUri } from './registry-uri.js';

@@ -48,8 +48,9 @@ export async function writeObjects(
 ): Promise<void> {
   const targets = keys.map((key) => ({ key, local: resolveInside(dir, relativeKey(key, rootPrefix, uri), 'artifact_path') }));
   for (const { key, local } of targets) {
-    const body = await open(key);
     await fs.mkdir(path.dirname(local), { recursive: true });
+    // Opened right before it is piped, so that a body failing early has a listener.
+    const body = await open(key);
     if (body === undefined) {
       await fs.writeFile(local, new Uint8Array());
       continue;
@@ -57,6 +58,8 @@ export async function writeObjects(
     try {
       await pipeline(body, createWriteStream(local));
     } catch (err) {
+      // A store that already named what failed (and gave it MLflow's code) is not renamed.
+      if (err instanceof MlflowError) throw err;
       const code = isRequestTimeout(err) ? 'DEADLINE_EXCEEDED' : 'INTERNAL_ERROR';
       throw new MlflowError(`Downloading '${key}' from ${uri} failed: ${(err as Error).message}`, code, { cause: err });
     }

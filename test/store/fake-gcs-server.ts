@@ -1,12 +1,17 @@
-import { createVerify, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A small in-memory server answering as the Google Cloud Storage JSON API documents
+ * A small in-memory server answering the part of the Google Cloud Storage JSON API that
+ * @google-cloud/storage calls for MLflow's artifact operations, as Google documents it
  * (https://cloud.google.com/storage/docs/json_api/v1/objects/list, objects/get with alt=media,
- * media uploads, and its JSON errors), plus an OAuth token endpoint that checks service-account
- * JWT assertions (RFC 7523) against a public key and refresh-token grants.
+ * multipart uploads, and its JSON errors). Like fake-gcs-server, it answers with and without the
+ * /storage/v1 prefix: the Node SDK drops it when STORAGE_EMULATOR_HOST is set.
+ *
+ * It also plays the GCE metadata server (https://cloud.google.com/compute/docs/metadata/overview):
+ * the ping google-auth-library sends to detect it and the default service account's token, both
+ * only for requests carrying `Metadata-Flavor: Google`, answered with that header as Google does.
  */
 export class FakeGcsServer {
   /** bucket -> object name -> bytes */
@@ -16,12 +21,10 @@ export class FakeGcsServer {
   readonly deniedObjects = new Set<string>();
   /** the bearer token API calls must carry (undefined: no check, as an emulator) */
   requiredToken?: string;
-  /** the key service-account assertions must be signed with */
-  serviceAccountKey?: KeyObject;
-  /** the refresh grant that is accepted */
-  refreshGrant?: { client_id: string; client_secret: string; refresh_token: string };
-  /** claims of every JWT assertion accepted */
-  readonly assertions: Record<string, unknown>[] = [];
+  /** the token the metadata server hands out (undefined: it is not there, 404) */
+  metadataToken?: string;
+  /** metadata server requests, by path */
+  readonly metadataRequests: string[] = [];
   pageSize = 3;
   private server?: http.Server;
   url = '';
@@ -50,17 +53,18 @@ export class FakeGcsServer {
   private handle(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const query = Object.fromEntries(url.searchParams.entries());
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, authorization: req.headers.authorization });
-    const json = (status: number, payload: unknown): void => {
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8' });
+    const json = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8', ...headers });
       res.end(JSON.stringify(payload));
     };
+    if (url.pathname.startsWith('/computeMetadata/')) return this.metadata(req, url.pathname, json);
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, authorization: req.headers.authorization });
     const error = (code: number, message: string): void => json(code, { error: { code, message, errors: [{ message, domain: 'global' }] } });
-    if (url.pathname === '/token' && req.method === 'POST') return this.token(new URLSearchParams(body.toString('utf8')), json);
     if (this.requiredToken !== undefined && req.headers.authorization !== `Bearer ${this.requiredToken}`) return error(401, 'Invalid Credentials');
 
-    const list = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
-    const get = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(url.pathname);
+    const apiPath = url.pathname.replace(/^\/storage\/v1(?=\/)/, '');
+    const list = /^\/b\/([^/]+)\/o$/.exec(apiPath);
+    const get = /^\/b\/([^/]+)\/o\/(.+)$/.exec(apiPath);
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
     const bucket = decodeURIComponent((list ?? get ?? upload)?.[1] ?? '');
     const objects = this.buckets.get(bucket);
@@ -73,15 +77,22 @@ export class FakeGcsServer {
       }
       const data = objects.get(name);
       if (data === undefined) return error(404, `No such object: ${bucket}/${name}`);
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) });
       res.end(data);
       return;
     }
-    if (upload && req.method === 'POST' && query.uploadType === 'media' && query.name) {
-      objects.set(query.name, body);
-      return json(200, { kind: 'storage#object', name: query.name, bucket, size: String(body.length) });
+    if (upload && req.method === 'POST' && query.uploadType === 'multipart') {
+      const parts = multipartParts(body, req.headers['content-type'] ?? '');
+      if (parts.length !== 2) return error(400, 'A multipart upload has a metadata part and a media part');
+      const metadata = JSON.parse(parts[0].toString('utf8')) as { name?: string };
+      const name = metadata.name ?? query.name;
+      if (!name) return error(400, 'Required: object name');
+      objects.set(name, parts[1]);
+      // The SDK checks what it sent against the checksums the service computed and answers.
+      const md5Hash = createHash('md5').update(parts[1]).digest('base64');
+      return json(200, { kind: 'storage#object', name, bucket, size: String(parts[1].length), md5Hash, crc32c: crc32c(parts[1]) });
     }
-    error(400, 'Unsupported request');
+    error(400, `Unsupported request: ${req.method} ${url.pathname}`);
   }
 
   private list(objects: Map<string, Buffer>, query: Record<string, string>, json: (status: number, payload: unknown) => void): void {
@@ -106,24 +117,47 @@ export class FakeGcsServer {
     });
   }
 
-  private token(form: URLSearchParams, json: (status: number, payload: unknown) => void): void {
-    if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-      const [header, claims, signature] = (form.get('assertion') ?? '').split('.');
-      const valid =
-        this.serviceAccountKey !== undefined &&
-        signature !== undefined &&
-        createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(this.serviceAccountKey, signature, 'base64url');
-      if (!valid) return json(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
-      this.assertions.push(JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown>);
-      return json(200, { access_token: 'ya29.service-account', expires_in: 3599, token_type: 'Bearer' });
+  private metadata(req: http.IncomingMessage, pathname: string, json: (status: number, payload: unknown, headers?: Record<string, string>) => void): void {
+    this.metadataRequests.push(pathname);
+    const flavor = { 'Metadata-Flavor': 'Google' };
+    if (req.headers['metadata-flavor'] !== 'Google' || this.metadataToken === undefined) return json(403, {}, flavor);
+    if (pathname === '/computeMetadata/v1/instance' || pathname === '/computeMetadata/v1/instance/') return json(200, {}, flavor);
+    if (pathname === '/computeMetadata/v1/instance/service-accounts/default/token') {
+      return json(200, { access_token: this.metadataToken, expires_in: 3599, token_type: 'Bearer' }, flavor);
     }
-    if (form.get('grant_type') === 'refresh_token') {
-      const g = this.refreshGrant;
-      if (g && form.get('client_id') === g.client_id && form.get('client_secret') === g.client_secret && form.get('refresh_token') === g.refresh_token) {
-        return json(200, { access_token: 'ya29.user', expires_in: 3599, token_type: 'Bearer' });
-      }
-      return json(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
-    }
-    json(400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+    json(404, {}, flavor);
   }
+}
+
+/** The bodies of a multipart/related request's parts (headers stripped). */
+function multipartParts(body: Buffer, contentType: string): Buffer[] {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (boundary === undefined) return [];
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Buffer[] = [];
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) break;
+    const part = body.subarray(start, next);
+    const headerEnd = part.indexOf('\r\n\r\n');
+    // the part ends with the CRLF that precedes the next delimiter
+    parts.push(part.subarray(headerEnd + 4, part.length - 2));
+    at = next;
+  }
+  return parts;
+}
+
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) as GCS reports it: the big-endian 4 bytes in base64. */
+function crc32c(data: Buffer): string {
+  let crc = 0xffffffff;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
+  return out.toString('base64');
 }

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,17 @@ import { FakeGcsServer } from './fake-gcs-server.js';
 
 const FIXTURE_MODEL = path.join(FIXTURE_STORE, EXPERIMENT_ID, RUN_V1, 'artifacts', 'model');
 const MODEL_FILES = fileTree(FIXTURE_MODEL);
-const ENV_KEYS = ['STORAGE_EMULATOR_HOST', 'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CONFIG', 'MLFLOW_TRACKING_URI'];
+const ENV_KEYS = [
+  'STORAGE_EMULATOR_HOST',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'CLOUDSDK_CONFIG',
+  'HOME',
+  'MLFLOW_TRACKING_URI',
+  'GCE_METADATA_HOST',
+  'GCE_METADATA_IP',
+  'METADATA_SERVER_DETECTION',
+  'MLFLOW_GCS_DEFAULT_TIMEOUT',
+];
 
 function putModel(server: FakeGcsServer, bucket: string, prefix: string): void {
   for (const f of MODEL_FILES) server.put(bucket, `${prefix}/${f}`, readFileSync(path.join(FIXTURE_MODEL, f)));
@@ -32,12 +41,16 @@ describe('gs:// artifacts against a server answering as the GCS JSON API', () =>
   beforeEach(() => {
     for (const k of ENV_KEYS) saved[k] = process.env[k];
     for (const k of ENV_KEYS) delete process.env[k];
-    // No gcloud folder of the machine's own.
+    // No gcloud folder of the machine's own, and no probing for a metadata server at 169.254.169.254.
+    process.env.HOME = tmp('mlflow-ts-home-');
     process.env.CLOUDSDK_CONFIG = tmp('mlflow-ts-gcloud-');
+    process.env.METADATA_SERVER_DETECTION = 'none';
     server.buckets.clear();
     server.deniedObjects.clear();
     server.requests.length = 0;
     server.requiredToken = undefined;
+    server.metadataToken = undefined;
+    server.metadataRequests.length = 0;
   });
   afterEach(() => {
     for (const k of ENV_KEYS) {
@@ -77,67 +90,58 @@ describe('gs:// artifacts against a server answering as the GCS JSON API', () =>
     expect(readFileSync(one, 'utf8')).toBe('hello');
   });
 
-  it('signs in with a service account key from GOOGLE_APPLICATION_CREDENTIALS (JWT bearer grant)', async () => {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    server.serviceAccountKey = publicKey;
-    server.requiredToken = 'ya29.service-account';
-    const file = path.join(tmp('mlflow-ts-sa-'), 'sa.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        type: 'service_account',
-        project_id: 'p',
-        private_key_id: 'k1',
-        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-        client_email: 'mlflow@p.iam.gserviceaccount.com',
-        token_uri: `${url}/token`,
-      }),
-    );
-    process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
+  it("takes the GCE metadata server's token (google-auth-library's own detection and fetch) for an authenticated endpoint", async () => {
+    // Detection pings the metadata server; google-auth-library caches the answer per process, so this is the only test that lets it.
+    delete process.env.METADATA_SERVER_DETECTION;
+    process.env.GCE_METADATA_HOST = url.replace('http://', '');
+    server.metadataToken = 'ya29.metadata';
+    server.requiredToken = 'ya29.metadata';
     putModel(server, 'secure', 'model');
     const dir = await new GcsArtifactRepository('gs://secure/model', { endpoint: url }).downloadArtifacts();
     expect(fileTree(dir)).toEqual(MODEL_FILES);
-    expect(server.assertions).toHaveLength(1); // the token is reused for every call
-    expect(server.assertions[0]).toMatchObject({
-      iss: 'mlflow@p.iam.gserviceaccount.com',
-      aud: `${url}/token`,
-      scope: 'https://www.googleapis.com/auth/devstorage.read_write',
-    });
-    const api = server.requests.filter((r) => r.path !== '/token');
-    expect(api.every((r) => r.authorization === 'Bearer ya29.service-account')).toBe(true);
+    expect(server.metadataRequests).toContain('/computeMetadata/v1/instance/service-accounts/default/token');
+    expect(server.requests.length).toBeGreaterThan(MODEL_FILES.length);
+    expect(server.requests.every((r) => r.authorization === 'Bearer ya29.metadata')).toBe(true);
   });
 
-  it('signs in with gcloud application-default credentials (refresh token) from CLOUDSDK_CONFIG', async () => {
-    server.refreshGrant = { client_id: 'cid', client_secret: 'cs', refresh_token: 'rt' };
-    server.requiredToken = 'ya29.user';
-    writeFileSync(
-      path.join(process.env.CLOUDSDK_CONFIG!, 'application_default_credentials.json'),
-      JSON.stringify({ type: 'authorized_user', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt', token_uri: `${url}/token` }),
-    );
-    server.put('user', 'm/MLmodel', 'flavors: {}\n');
-    const dir = await new GcsArtifactRepository('gs://user/m', { endpoint: url }).downloadArtifacts();
-    expect(readFileSync(path.join(dir, 'MLmodel'), 'utf8')).toBe('flavors: {}\n');
+  it('without any credentials, goes anonymous as MLflow does, and says how to sign in when refused', async () => {
+    putModel(server, 'public', 'model');
+    const dir = await new GcsArtifactRepository('gs://public/model', { endpoint: url }).downloadArtifacts();
+    expect(fileTree(dir)).toEqual(MODEL_FILES);
+    expect(server.requests.every((r) => r.authorization === undefined)).toBe(true);
+    server.requiredToken = 'ya29.something';
+    await expect(new GcsArtifactRepository('gs://public/model', { endpoint: url }).downloadArtifacts()).rejects.toMatchObject({
+      errorCode: 'UNAUTHENTICATED',
+      message: expect.stringMatching(/^No Google Cloud credentials to read gs:\/\/public\/model, and Google Cloud Storage refused an anonymous request: set GOOGLE_APPLICATION_CREDENTIALS/) as string,
+    });
   });
 
-  it('fails clearly without credentials, or with credentials Google refuses', async () => {
-    const repo = new GcsArtifactRepository('gs://secure/model', { endpoint: url });
-    await expect(repo.downloadArtifacts()).rejects.toMatchObject({
+  it('names a credentials file that cannot be read or holds no usable key (MLflow would go anonymous)', async () => {
+    const dir = tmp('mlflow-ts-sa-');
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = path.join(dir, 'missing.json');
+    await expect(new GcsArtifactRepository('gs://secure/model', { endpoint: url }).listArtifacts()).rejects.toMatchObject({
       errorCode: 'UNAUTHENTICATED',
-      message: expect.stringMatching(/^No Google Cloud credentials to read gs:\/\/secure\/model: set GOOGLE_APPLICATION_CREDENTIALS/),
+      message: expect.stringMatching(/^The Google credentials file '.*missing\.json' \(GOOGLE_APPLICATION_CREDENTIALS\) cannot be used for gs:\/\/secure\/model: The file at .* does not exist/) as string,
     });
-    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const { privateKey: otherKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    server.serviceAccountKey = publicKey;
-    const file = path.join(tmp('mlflow-ts-sa-'), 'wrong.json');
-    writeFileSync(
-      file,
-      JSON.stringify({ type: 'service_account', private_key: otherKey.export({ type: 'pkcs8', format: 'pem' }), client_email: 'x@p', token_uri: `${url}/token` }),
-    );
-    process.env.GOOGLE_APPLICATION_CREDENTIALS = file;
-    await expect(repo.downloadArtifacts()).rejects.toMatchObject({
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = path.join(dir, 'bad-key.json');
+    writeFileSync(process.env.GOOGLE_APPLICATION_CREDENTIALS, JSON.stringify({ type: 'service_account', client_email: 'x@p.iam.gserviceaccount.com', private_key: 'not a key' }));
+    await expect(new GcsArtifactRepository('gs://secure/model', { endpoint: url }).listArtifacts()).rejects.toMatchObject({
       errorCode: 'UNAUTHENTICATED',
-      message: `Google refused the credentials in '${file}' (${url}/token): invalid_grant: Invalid JWT Signature.`,
+      message: expect.stringContaining("The Google credentials file '") as string,
     });
+    expect(server.requests).toEqual([]);
+  });
+
+  it('refuses a MLFLOW_GCS_DEFAULT_TIMEOUT that is not whole seconds or -1', async () => {
+    process.env.STORAGE_EMULATOR_HOST = url;
+    process.env.MLFLOW_GCS_DEFAULT_TIMEOUT = '1.5';
+    await expect(new GcsArtifactRepository('gs://models/m').listArtifacts()).rejects.toMatchObject({
+      errorCode: 'INVALID_PARAMETER_VALUE',
+      message: 'MLFLOW_GCS_DEFAULT_TIMEOUT must be a whole number of seconds or -1, got: 1.5',
+    });
+    process.env.MLFLOW_GCS_DEFAULT_TIMEOUT = '-1';
+    server.put('models', 'm/MLmodel', 'flavors: {}\n');
+    expect(await new GcsArtifactRepository('gs://models/m').listArtifacts()).toEqual([{ path: 'MLmodel', isDir: false, fileSize: 12 }]);
   });
 
   it('names the URI when the bucket does not exist, and leaves nothing behind', async () => {

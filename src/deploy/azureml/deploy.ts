@@ -107,7 +107,7 @@ export async function deployAzureMl(options: AzureMlDeployOptions): Promise<Azur
             name: modelName,
             version: String(Date.now()),
             modelDir,
-            getStorageToken: options.getStorageToken ?? defaultTokenProvider(process.env, STORAGE_SCOPE),
+            getStorageToken: options.getStorageToken ?? defaultTokenProvider(STORAGE_SCOPE),
             blobServiceUrl: options.blobServiceUrl,
             say,
           });

@@ -11,7 +11,7 @@ Target URI: azureml or azureml:/subscriptions/<id>/resourceGroups/<group>/worksp
 Config (-C key=value): image (required: a models build-docker image, in a registry the workspace pulls from),
 model_name (the registered model; default the endpoint name), instance_type, instance_count, timeout_seconds.
 The model (-m) is uploaded to the workspace's default datastore and registered as a model version the deployment mounts. --endpoint names the online endpoint (default: the deployment name).
-Credentials: AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, else @azure/identity's DefaultAzureCredential.`;
+Credentials: @azure/identity's DefaultAzureCredential (AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, managed identity, az login...).`;
 
 /** The workspace from the target URI, else config, else environment. */
 export function workspaceOf(targetUri: string, config: DeploymentConfig = {}, env: NodeJS.ProcessEnv = process.env): Workspace {

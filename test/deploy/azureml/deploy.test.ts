@@ -1,30 +1,37 @@
-import { createHmac } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { ContainerClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_VERSION, defaultTokenProvider, deployAzureMl, exportAzureMl, type AzureMlDeployOptions } from '../../../src/deploy/azureml/index.js';
 import { MlflowError } from '../../../src/errors.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, Azurite } from '../../store/azurite.js';
 
 const MODEL = path.resolve(import.meta.dirname, '../../../examples/iris-js');
 const WS = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1';
-const ACCOUNT_KEY = Buffer.from('not-a-real-storage-account-key-0123456789').toString('base64');
+const CONTAINER = 'azureml-blobstore-1';
+const run = promisify(execFile);
 
 interface Recorded { method: string; path: string; body?: Record<string, unknown>; auth?: string; apiVersion?: string | null }
 
 /** A stand-in for Azure Resource Manager: resources in memory, each Creating for one poll, then Succeeded. */
 class FakeArm {
   requests: Recorded[] = [];
-  /** Blob requests (under /blob/<account>/<container>/...), each with the headers it came with. */
+  /** Blob requests (passed on to Azurite under /<account>/...), each with the headers it came with. */
   blobRequests: { method: string; path: string; query: string; headers: http.IncomingHttpHeaders }[] = [];
-  blobs = new Map<string, Buffer>();
+  /** Where blob requests go: Azurite's port. */
+  blobPort = 0;
   /** What listSecrets answers for the default datastore. */
-  secrets: Record<string, unknown> = { secretsType: 'AccountKey', key: ACCOUNT_KEY };
-  /** Answer the n-th blob PUT (1-based) with 403. */
+  secrets: Record<string, unknown> = { secretsType: 'AccountKey', key: AZURITE_KEY };
+  /** Answer the n-th blob PUT (1-based) with 403 instead of passing it on. */
   failBlobPut = 0;
+  /** Managed identity token requests (App Service's IDENTITY_ENDPOINT protocol). */
+  tokenRequests: { resource: string | null; header?: string }[] = [];
   resources = new Map<string, { doc: Record<string, unknown>; polls: number; final: string }>();
   /** Final provisioningState per path suffix (default Succeeded). */
   finalState: Record<string, string> = {};
@@ -39,17 +46,18 @@ class FakeArm {
     const text = Buffer.concat(chunks).toString('utf8');
     const u = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
-    if (u.pathname.startsWith('/blob/')) return this.handleBlob(req, res, u, Buffer.concat(chunks));
-    if (u.pathname.endsWith('/oauth2/v2.0/token')) {
-      this.requests.push({ method, path: 'token', body: Object.fromEntries(new URLSearchParams(text)) });
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok-123', expires_in: 3600 }));
+    if (u.pathname.startsWith(`/${AZURITE_ACCOUNT}/`)) return this.handleBlob(req, res, u, Buffer.concat(chunks));
+    if (u.pathname === '/msi/token') {
+      this.tokenRequests.push({ resource: u.searchParams.get('resource'), header: req.headers['x-identity-header'] as string | undefined });
+      const expiresOn = String(Math.floor(Date.now() / 1000) + 3600);
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok-123', expires_on: expiresOn, resource: u.searchParams.get('resource'), token_type: 'Bearer' }));
     }
     const p = u.pathname.startsWith(WS) ? u.pathname.slice(WS.length) : u.pathname;
     this.requests.push({ method, path: p, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, auth: req.headers.authorization, apiVersion: u.searchParams.get('api-version') });
     const json = (status: number, doc: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
     if (p === '') return json(200, { name: 'ws-1', location: 'westeurope' });
     if (p === '/datastores' && u.searchParams.get('isDefault') === 'true') {
-      return json(200, { value: [{ name: 'workspaceblobstore', properties: { datastoreType: 'AzureBlob', accountName: 'acct1', containerName: 'azureml-blobstore-1', endpoint: 'core.windows.net', protocol: 'https', isDefault: true, credentials: { credentialsType: this.secrets.secretsType ?? 'None' } } }] });
+      return json(200, { value: [{ name: 'workspaceblobstore', properties: { datastoreType: 'AzureBlob', accountName: AZURITE_ACCOUNT, containerName: CONTAINER, endpoint: 'core.windows.net', protocol: 'https', isDefault: true, credentials: { credentialsType: this.secrets.secretsType ?? 'None' } } }] });
     }
     if (p === '/datastores/workspaceblobstore/listSecrets' && method === 'POST') return json(200, this.secrets);
     if (method === 'PUT') {
@@ -70,55 +78,71 @@ class FakeArm {
     return json(200, { ...r.doc, properties: { ...(r.doc.properties as object), provisioningState: state } });
   }
 
+  /** Passes a blob request on to Azurite as it came (a Shared Key signature covers the path, not the host), or fails it. */
   handleBlob(req: http.IncomingMessage, res: http.ServerResponse, u: URL, body: Buffer): void {
     const method = req.method ?? 'GET';
-    const p = decodeURIComponent(u.pathname.slice('/blob/acct1'.length));
-    this.blobRequests.push({ method, path: p, query: u.search, headers: req.headers });
-    const fail = (status: number, code: string): void => void res.writeHead(status, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>x</Message></Error>`);
-    if (this.secrets.secretsType === 'AccountKey' && req.headers.authorization !== `SharedKey acct1:${expectedSignature(method, u.pathname.slice('/blob/acct1'.length), req.headers)}`) {
-      return fail(403, 'AuthenticationFailed');
+    this.blobRequests.push({ method, path: decodeURIComponent(u.pathname.slice(`/${AZURITE_ACCOUNT}/${CONTAINER}`.length)), query: u.search, headers: req.headers });
+    if (method === 'PUT' && this.blobRequests.filter((r) => r.method === 'PUT').length === this.failBlobPut) {
+      return void res
+        .writeHead(403, { 'content-type': 'application/xml', 'x-ms-error-code': 'AuthorizationPermissionMismatch' })
+        .end('<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>x</Message></Error>');
     }
-    if (method === 'PUT') {
-      if (this.blobRequests.filter((r) => r.method === 'PUT').length === this.failBlobPut) return fail(403, 'AuthorizationPermissionMismatch');
-      this.blobs.set(p, body);
-      return void res.writeHead(201).end();
-    }
-    if (method === 'DELETE') {
-      const had = this.blobs.delete(p);
-      return void res.writeHead(had ? 202 : 404).end();
-    }
-    fail(405, 'UnsupportedHttpVerb');
+    const upstream = http.request({ host: '127.0.0.1', port: this.blobPort, method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.end(body);
   }
 
   /** "METHOD /path" of every ARM request but the status polls. */
   changes(): string[] {
-    return this.requests.filter((r) => r.method !== 'GET' && r.path !== 'token').map((r) => `${r.method} ${r.path.replace(/versions\/\d+/, 'versions/N')}`);
+    return this.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.replace(/versions\/\d+/, 'versions/N')}`);
   }
 }
 
-/** Azure Storage's Shared Key check as the service does it, from the request as received. */
-function expectedSignature(method: string, encodedPath: string, h: http.IncomingHttpHeaders): string {
-  const v = (name: string): string => (h[name] as string | undefined) ?? '';
-  const ms = Object.keys(h).filter((k) => k.startsWith('x-ms-')).sort().map((k) => `${k}:${v(k)}`);
-  const length = v('content-length') === '0' ? '' : v('content-length');
-  const lines = [method, v('content-encoding'), v('content-language'), length, v('content-md5'), v('content-type'), v('date'), v('if-modified-since'), v('if-match'), v('if-none-match'), v('if-unmodified-since'), v('range'), ...ms, `/acct1${encodedPath}`];
-  return createHmac('sha256', Buffer.from(ACCOUNT_KEY, 'base64')).update(lines.join('\n')).digest('base64');
-}
-
 const arm = new FakeArm();
+const azurite = new Azurite();
+/** The default datastore's container, read directly. */
+let datastore: ContainerClient;
+const IDENTITY_ENV = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_FEDERATED_TOKEN_FILE', 'MSI_ENDPOINT'];
+const savedEnv: Record<string, string | undefined> = {};
 beforeAll(async () => {
   await new Promise<void>((r) => arm.server.listen(0, '127.0.0.1', r));
   arm.url = `http://127.0.0.1:${(arm.server.address() as AddressInfo).port}`;
+  const blobUrl = await azurite.start();
+  arm.blobPort = Number(new URL(blobUrl).port);
+  datastore = new ContainerClient(`${blobUrl}/${CONTAINER}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
+  await datastore.create();
+  // DefaultAzureCredential finds a managed identity here (App Service's protocol): this fake ARM hands out its tokens.
+  for (const k of IDENTITY_ENV) savedEnv[k] = process.env[k];
+  for (const k of IDENTITY_ENV) delete process.env[k];
+  process.env.IDENTITY_ENDPOINT = `${arm.url}/msi/token`;
+  process.env.IDENTITY_HEADER = 'identity-header-secret';
+}, 60_000);
+afterAll(async () => {
+  for (const k of IDENTITY_ENV) {
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
+  }
+  await azurite.stop();
+  await new Promise<void>((r) => arm.server.close(() => r()));
 });
-afterAll(() => new Promise<void>((r) => arm.server.close(() => r())));
-beforeEach(() => {
+
+/** Every blob under the model prefix, by name, read back from Azurite. */
+async function storedBlobs(): Promise<Map<string, Buffer>> {
+  const blobs = new Map<string, Buffer>();
+  for await (const b of datastore.listBlobsFlat({ prefix: 'mlflow-ts/' })) blobs.set(b.name, await datastore.getBlockBlobClient(b.name).downloadToBuffer());
+  return blobs;
+}
+beforeEach(async () => {
+  for await (const b of datastore.listBlobsFlat()) await datastore.deleteBlob(b.name);
   arm.requests = [];
   arm.resources.clear();
   arm.finalState = {};
   arm.failPut = {};
   arm.blobRequests = [];
-  arm.blobs.clear();
-  arm.secrets = { secretsType: 'AccountKey', key: ACCOUNT_KEY };
+  arm.tokenRequests = [];
+  arm.secrets = { secretsType: 'AccountKey', key: AZURITE_KEY };
   arm.failBlobPut = 0;
 });
 
@@ -132,7 +156,7 @@ function options(overrides: Partial<AzureMlDeployOptions> = {}): AzureMlDeployOp
     pollSeconds: 0.001,
     timeoutSeconds: 5,
     managementUrl: arm.url,
-    getToken: defaultTokenProvider({ AZURE_TENANT_ID: 't-1', AZURE_CLIENT_ID: 'c-1', AZURE_CLIENT_SECRET: 's-1', AZURE_AUTHORITY_HOST: arm.url }),
+    getToken: defaultTokenProvider(),
     ...overrides,
   };
 }
@@ -148,10 +172,10 @@ describe('azureml deploy', () => {
       `PUT ${EP}/deployments/blue`,
       `PUT ${EP}`,
     ]);
-    // a service principal token, fetched once and sent on every call, with the documented api-version
-    expect(arm.requests.filter((q) => q.path === 'token')).toHaveLength(1);
-    expect(arm.requests.find((q) => q.path === 'token')?.body).toMatchObject({ grant_type: 'client_credentials', client_id: 'c-1', scope: 'https://management.azure.com/.default' });
-    const armCalls = arm.requests.filter((q) => q.path !== 'token');
+    // DefaultAzureCredential's managed identity token for ARM (cached across calls), sent on every call, with the documented api-version
+    expect(arm.tokenRequests.length).toBeLessThanOrEqual(1);
+    expect(arm.tokenRequests.every((t) => t.resource === 'https://management.azure.com' && t.header === 'identity-header-secret')).toBe(true);
+    const armCalls = arm.requests;
     expect(armCalls.every((q) => q.auth === 'Bearer tok-123' && q.apiVersion === API_VERSION)).toBe(true);
     // each creation is polled until Succeeded before the next step
     const seq = armCalls.map((q) => `${q.method} ${q.path}`);
@@ -219,8 +243,8 @@ describe('azureml deploy', () => {
   });
 
   describe('with a model URI', () => {
-    const modelOptions = (o: Partial<AzureMlDeployOptions> = {}) => options({ modelUri: MODEL, blobServiceUrl: `${arm.url}/blob/acct1`, ...o });
-    const PREFIX = /^\/azureml-blobstore-1\/mlflow-ts\/iris-endpoint\/\d+\/model\//;
+    const modelOptions = (o: Partial<AzureMlDeployOptions> = {}) => options({ modelUri: MODEL, blobServiceUrl: `${arm.url}/${AZURITE_ACCOUNT}`, ...o });
+    const PREFIX = /^mlflow-ts\/iris-endpoint\/\d+\/model\//;
 
     async function modelFiles(): Promise<string[]> {
       const entries = await readdir(MODEL, { recursive: true, withFileTypes: true });
@@ -237,18 +261,18 @@ describe('azureml deploy', () => {
         `PUT ${EP}/deployments/blue`,
         `PUT ${EP}`,
       ]);
-      // every file of the model, byte for byte, as block blobs signed with the account key
+      // every file of the model, byte for byte, in the datastore's container, each in one Put Blob signed with the account key
       const files = await modelFiles();
-      const puts = arm.blobRequests.filter((b) => b.method === 'PUT');
-      expect(puts.map((b) => b.path.replace(PREFIX, ''))).toEqual(files);
-      for (const b of puts) {
-        expect(b.path).toMatch(PREFIX);
-        expect(b.headers['x-ms-blob-type']).toBe('BlockBlob');
-        expect(b.headers['x-ms-version']).toBe('2021-08-06');
-        expect(b.headers.authorization).toMatch(/^SharedKey acct1:/);
-        expect(arm.blobs.get(b.path)).toEqual(await readFile(path.join(MODEL, b.path.replace(PREFIX, ''))));
+      const stored = await storedBlobs();
+      expect([...stored.keys()].map((name) => name.replace(PREFIX, '')).sort()).toEqual(files);
+      for (const [name, data] of stored) {
+        expect(name).toMatch(PREFIX);
+        expect(data).toEqual(await readFile(path.join(MODEL, name.replace(PREFIX, ''))));
       }
-      const version = /\/(\d+)\/model\//.exec(puts[0].path)?.[1];
+      const puts = arm.blobRequests.filter((b) => b.method === 'PUT');
+      expect(puts).toHaveLength(files.length);
+      expect(puts.every((b) => b.headers['x-ms-blob-type'] === 'BlockBlob' && String(b.headers.authorization).startsWith(`SharedKey ${AZURITE_ACCOUNT}:`))).toBe(true);
+      const version = /\/(\d+)\/model\//.exec([...stored.keys()][0])?.[1];
       const model = arm.requests.find((q) => q.method === 'PUT' && q.path.startsWith('/models/'));
       expect(model?.path).toBe(`/models/iris-endpoint/versions/${version}`);
       expect(model?.body).toEqual({
@@ -269,7 +293,7 @@ describe('azureml deploy', () => {
       expect(err.message).toMatch(/deployment blue reached status Failed/);
       expect(err.message).toMatch(/Rolled back: deployment blue; endpoint iris-endpoint; environment iris-endpoint-env:\d+; model iris-model:\d+; uploaded model files under mlflow-ts\/iris-model\/\d+\/model/);
       expect(arm.changes().slice(-4)).toEqual([`DELETE ${EP}/deployments/blue`, `DELETE ${EP}`, 'DELETE /environments/iris-endpoint-env/versions/N', 'DELETE /models/iris-model/versions/N']);
-      expect(arm.blobs.size).toBe(0);
+      expect((await storedBlobs()).size).toBe(0);
       expect(arm.blobRequests.filter((b) => b.method === 'DELETE')).toHaveLength((await modelFiles()).length);
     });
 
@@ -277,25 +301,57 @@ describe('azureml deploy', () => {
       arm.failBlobPut = 2;
       const err = (await deployAzureMl(modelOptions()).catch((e: unknown) => e)) as MlflowError;
       expect(err.errorCode).toBe('PERMISSION_DENIED');
-      expect(err.message).toMatch(/Azure Storage PUT http:\/\/127\.0\.0\.1:\d+\/blob\/acct1\/azureml-blobstore-1\/mlflow-ts\/iris-endpoint\/\d+\/model\/\S+ failed \(403\): AuthorizationPermissionMismatch/);
+      expect(err.message).toMatch(/Azure Storage PUT http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/azureml-blobstore-1\/mlflow-ts\/iris-endpoint\/\d+\/model\/\S+ failed \(403\): AuthorizationPermissionMismatch/);
       expect(arm.changes()).toEqual(['POST /datastores/workspaceblobstore/listSecrets']);
-      expect(arm.blobs.size).toBe(0);
+      // the first file went up, and was deleted again
+      expect(arm.blobRequests.map((b) => b.method)).toEqual(['PUT', 'PUT', 'DELETE']);
+      expect((await storedBlobs()).size).toBe(0);
     });
 
     it('uses a SAS token when the datastore holds one', async () => {
-      arm.secrets = { secretsType: 'Sas', sasToken: 'sv=2021-08-06&sig=abc' };
+      const sasToken = generateBlobSASQueryParameters(
+        { containerName: CONTAINER, permissions: ContainerSASPermissions.parse('rcwd'), expiresOn: new Date(Date.now() + 3_600_000) },
+        new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+      ).toString();
+      arm.secrets = { secretsType: 'Sas', sasToken };
       await deployAzureMl(modelOptions());
       const puts = arm.blobRequests.filter((b) => b.method === 'PUT');
-      expect(puts.length).toBeGreaterThan(0);
-      expect(puts.every((b) => b.query === '?sv=2021-08-06&sig=abc' && b.headers.authorization === undefined)).toBe(true);
+      expect(puts).toHaveLength((await modelFiles()).length);
+      expect(puts.every((b) => b.query === `?${sasToken}` && b.headers.authorization === undefined)).toBe(true);
+      expect((await storedBlobs()).size).toBe(puts.length);
     });
 
-    it('uses an Entra ID token for Azure Storage when the datastore holds no secret', async () => {
-      arm.secrets = {};
-      await deployAzureMl(modelOptions({ getStorageToken: () => Promise.resolve('storage-tok') }));
-      const puts = arm.blobRequests.filter((b) => b.method === 'PUT');
-      expect(puts.every((b) => b.headers.authorization === 'Bearer storage-tok')).toBe(true);
-    });
+    it('uses an Entra ID token for Azure Storage when the datastore holds no secret (Azurite over HTTPS with OAuth)', async () => {
+      // The SDK sends bearer tokens over HTTPS only, so this Azurite serves a certificate made here, trusted for this test alone.
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'mlflow-ts-azurite-tls-'));
+      const cert = path.join(dir, 'cert.pem');
+      const key = path.join(dir, 'key.pem');
+      await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      const secure = new Azurite({ tls: { cert, key }, oauth: true });
+      const savedTls = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+      try {
+        const url = await secure.start();
+        const container = new ContainerClient(`${url}/${CONTAINER}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
+        await container.create();
+        arm.secrets = {};
+        const scopes: string[] = [];
+        // An Entra ID access token as Azure Storage's audience sees it (Azurite checks these claims, not the signature).
+        const now = Math.floor(Date.now() / 1000);
+        const claims = { aud: 'https://storage.azure.com', iss: 'https://sts.windows.net/ab1f708d-50f6-404c-a006-d71b2ac7a606/', iat: now, nbf: now - 60, exp: now + 3600, oid: 'test' };
+        const jwt = [{ alg: 'RS256', typ: 'JWT' }, claims].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.c2ln';
+        await deployAzureMl(modelOptions({ blobServiceUrl: url, getStorageToken: () => (scopes.push('storage'), Promise.resolve(jwt)) }));
+        const names: string[] = [];
+        for await (const b of container.listBlobsFlat({ prefix: 'mlflow-ts/' })) names.push(b.name.replace(PREFIX, ''));
+        expect(names.sort()).toEqual(await modelFiles());
+        expect(scopes.length).toBeGreaterThan(0);
+      } finally {
+        if (savedTls === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+        else process.env.NODE_TLS_REJECT_UNAUTHORIZED = savedTls;
+        await secure.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
 
     it('refuses a model URI that does not exist, and a bad model name, before any request', async () => {
       await expect(deployAzureMl(modelOptions({ modelUri: '/no/such/model' }))).rejects.toThrow(/does not exist/);

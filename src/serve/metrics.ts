@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Predictor } from '../pyfunc/index.js';
 import type { SlotEvent } from './model-slot.js';
 import { RequestMetrics, type InFlight, type RouteSeries } from './request-metrics.js';
 
@@ -28,7 +29,14 @@ export class ServeMetrics {
   private readonly batchRequests: Histogram<'model'>;
   private readonly batchRows: Histogram<'model'>;
 
-  constructor(private readonly model: string) {
+  /**
+   * `models`: the predictors served now, by model name, read at each scrape for the Python
+   * bridge's worker restarts.
+   */
+  constructor(
+    private readonly model: string,
+    models: () => Iterable<{ name: string; predictor: Predictor | undefined }> = () => [],
+  ) {
     const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = require('prom-client') as PromClient;
     this.registry = new Registry();
     const registers = [this.registry];
@@ -62,6 +70,23 @@ export class ServeMetrics {
       help: 'Times a new model version replaced the served one (hot reload or repository load)',
       labelNames: ['model'],
       registers,
+    });
+    // A restart count lives in each loaded predictor (its worker pool); the counter adds what
+    // each one gained since the last scrape, so a swapped-in version's pool adds to the same total.
+    const restartsSeen = new WeakMap<Predictor, number>();
+    new Counter({
+      name: 'mlflow_ts_python_worker_restarts_total',
+      help: 'Python-bridge workers that died (crash, kill, timeout) and were replaced',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const { name, predictor } of models()) {
+          const now = predictor?.workerRestarts?.();
+          if (predictor === undefined || now === undefined) continue;
+          this.inc({ model: name }, now - (restartsSeen.get(predictor) ?? 0));
+          restartsSeen.set(predictor, now);
+        }
+      },
     });
     this.batchRequests = new Histogram({
       name: 'mlflow_ts_batch_requests',

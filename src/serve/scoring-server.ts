@@ -71,7 +71,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     ? served
     : ModelRepository.ofPredictor(served, options.modelName ?? 'model', options.modelVersion, logger);
   const main = repo.first;
-  const metrics = new ServeMetrics(main.name);
+  const metrics = new ServeMetrics(main.name, () => repo.list());
   for (const slot of repo.list()) {
     slot.onEvent = (event) => metrics.modelEvent(slot.name, event);
     if (slot.loadSeconds !== undefined) metrics.modelLoaded(slot.name, slot.loadSeconds);

@@ -292,7 +292,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     } catch (err) {
       return failed(res, err);
     }
-    g.invoke(body, req.headers['content-type']).then(
+    g.invoke(body, req.header('content-type')).then(
       (answer) => {
         slot.release(g);
         finish(res, answer);
@@ -406,10 +406,10 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     return repo.find(name) ? name : 'unknown';
   }
 
-  function observe(req: IncomingMessage, res: Exchange, method: string, path: string): void {
+  function observe(req: BodyRequest, res: Exchange, method: string, path: string): void {
     res.began = performance.now();
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const given = req.header('x-request-id');
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : newRequestId();
     res.requestId = requestId;
     // Every answer's headers start here (writeHead with one array: no per-header setHeader).
     res.head = ['x-request-id', requestId];
@@ -513,6 +513,16 @@ const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */
 const QUIET_MS = 200;
+
+/**
+ * A generated request id: this process's random UUID prefix and a counter, in UUID form. Unique
+ * per process (and across `-w N` workers, each with its own prefix) at a tenth of randomUUID's cost.
+ */
+const ID_PREFIX = randomUUID().slice(0, 24);
+let lastId = 0;
+function newRequestId(): string {
+  return ID_PREFIX + (++lastId).toString(16).padStart(12, '0');
+}
 
 function safeDecode(segment: string): string {
   try {

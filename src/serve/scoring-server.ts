@@ -283,6 +283,11 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     req.readSmall(scoreSmall);
   }
 
+  function inferSmall(req: BodyRequest, body: Buffer): void {
+    const res = req.exchange as Exchange;
+    handleV2('POST', res.path, req.headers, body, v2Models, logger).then((answer) => finish(res, answer), (err: unknown) => failed(res, err));
+  }
+
   function scoreSmall(req: BodyRequest, body: Buffer): void {
     const res = req.exchange as Exchange;
     const slot = res.slot as ModelSlot;
@@ -305,9 +310,16 @@ export function createScoringServer(served: Predictor | ModelRepository, options
   }
 
   /** The Open Inference Protocol routes; a GET has no body to wait for. */
-  function v2(req: IncomingMessage, res: Exchange, method: string, path: string): void {
+  function v2(req: BodyRequest, res: Exchange, method: string, path: string): void {
     if (method === 'POST') {
-      withBody(req, res, (body) => handleV2(method, path, req.headers, body, v2Models, logger));
+      if (!req.isSmall(maxBodyBytes)) {
+        withBody(req, res, (body) => handleV2(method, path, req.headers, body, v2Models, logger));
+        return;
+      }
+      deadlines.set(res, Date.now() + timeoutMs);
+      res.path = path;
+      req.exchange = res;
+      req.readSmall(inferSmall);
       return;
     }
     handleV2(method, path, req.headers, EMPTY, v2Models, logger).then(
@@ -488,6 +500,8 @@ class Exchange extends ServerResponse<BodyRequest> {
   began = 0;
   requestId = '';
   method = '';
+  /** The request's path (a small V2 body's handler needs it). */
+  path = '';
   logPath = '';
   bytes = 0;
   head: (string | number)[] = [];

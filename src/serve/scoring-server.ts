@@ -297,7 +297,7 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     } catch (err) {
       return failed(res, err);
     }
-    g.invoke(body, req.header('content-type')).then(
+    g.invoke(body, req.headers['content-type']).then(
       (answer) => {
         slot.release(g);
         finish(res, answer);
@@ -420,8 +420,9 @@ export function createScoringServer(served: Predictor | ModelRepository, options
 
   function observe(req: BodyRequest, res: Exchange, method: string, path: string): void {
     res.began = performance.now();
-    const given = req.header('x-request-id');
-    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : newRequestId();
+    // Node has built req.headers already (its parser reads Expect).
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
     res.requestId = requestId;
     // Every answer's headers start here (writeHead with one array: no per-header setHeader).
     res.head = ['x-request-id', requestId];

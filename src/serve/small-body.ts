@@ -11,37 +11,14 @@ export class BodyRequest extends IncomingMessage {
   private whenRead: ((req: BodyRequest, body: Buffer) => void) | undefined;
   /** The response this request is answered with, for `whenRead`. */
   exchange: ServerResponse | undefined;
-  private scanned: Partial<Record<ScannedHeader, string>> | undefined;
-
-  /**
-   * One of the headers every scoring request reads, as `headers[name]` gives it, found in
-   * rawHeaders without building the `headers` object (which lower-cases and sorts every header
-   * of the request). A repeated one is left to `headers`, which knows how Node joins repeats.
-   */
-  header(name: ScannedHeader): string | undefined {
-    return (this.scanned ??= this.scan())[name];
-  }
-
-  private scan(): Partial<Record<ScannedHeader, string>> {
-    const raw = this.rawHeaders;
-    const found: Partial<Record<ScannedHeader, string>> = {};
-    for (let i = 0; i < raw.length; i += 2) {
-      const key = raw[i];
-      const name = SCANNED_LENGTHS.has(key.length) ? key.toLowerCase() : undefined;
-      if (name === undefined || !SCANNED.has(name)) continue;
-      if (found[name as ScannedHeader] !== undefined) return this.headers as Partial<Record<ScannedHeader, string>>;
-      found[name as ScannedHeader] = raw[i + 1];
-    }
-    return found;
-  }
 
   /**
    * Whether the body can take the small path: its size is announced, at most SMALL_BODY_BYTES
    * and `limit`, and it needs no inflating. The HTTP parser holds the body to the announced size.
    */
   isSmall(limit: number): boolean {
-    const declared = this.header('content-length');
-    if (declared === undefined || this.header('content-encoding') !== undefined) return false;
+    const declared = this.headers['content-length'];
+    if (declared === undefined || this.headers['content-encoding'] !== undefined) return false;
     const n = Number(declared);
     return n <= SMALL_BODY_BYTES && n <= limit;
   }
@@ -71,9 +48,6 @@ export class BodyRequest extends IncomingMessage {
 
 const EMPTY = Buffer.alloc(0);
 
-type ScannedHeader = 'content-length' | 'content-type' | 'content-encoding' | 'x-request-id';
-const SCANNED = new Set<string>(['content-length', 'content-type', 'content-encoding', 'x-request-id']);
-const SCANNED_LENGTHS = new Set([...SCANNED].map((n) => n.length));
 
 function onData(this: BodyRequest, chunk: Buffer): void {
   this.add(chunk);

@@ -1,3 +1,4 @@
+import { JsonScanner, MAX_EXACT_DIGITS, POW10 } from '../../frame/json-scanner.js';
 import { sizeOfShape } from '../../frame/tensor.js';
 import type { V2Input, V2Request } from './request.js';
 
@@ -29,15 +30,8 @@ const TYPED: Readonly<Record<string, Typed>> = {
   INT32: { Array: Int32Array, integer: true, min: -(2 ** 31), max: 2 ** 31 - 1 },
 };
 
-/** Powers of ten a double holds exactly: m / 10^k is then correctly rounded (Clinger's fast path). */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-const MAX_EXACT_DIGITS = 15;
 
-class NumericV2Reader {
-  private pos = 0;
-
-  constructor(private readonly t: string) {}
-
+class NumericV2Reader extends JsonScanner {
   read(): V2Request | undefined {
     if (!this.skip(0x7b) || this.name() !== 'inputs' || !this.skip(0x3a) || !this.skip(0x5b)) return undefined;
     const inputs: V2Input[] = [];
@@ -78,40 +72,6 @@ class NumericV2Reader {
     const values = this.numbers(data, TYPED[datatype], sizeOfShape(shape));
     if (!values) return undefined;
     return { name, shape, datatype: datatype as V2Input['datatype'], contentType: undefined, data: values };
-  }
-
-  private ws(): void {
-    const t = this.t;
-    let p = this.pos;
-    for (;;) {
-      const c = t.charCodeAt(p);
-      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
-      p++;
-    }
-    this.pos = p;
-  }
-
-  private skip(code: number): boolean {
-    this.ws();
-    if (this.t.charCodeAt(this.pos) !== code) return false;
-    this.pos++;
-    return true;
-  }
-
-  /** A string without escapes or control characters; undefined otherwise. */
-  private name(): string | undefined {
-    if (!this.skip(0x22)) return undefined;
-    const t = this.t;
-    const start = this.pos;
-    for (let p = start; p < t.length; p++) {
-      const c = t.charCodeAt(p);
-      if (c === 0x22) {
-        this.pos = p + 1;
-        return t.slice(start, p);
-      }
-      if (c === 0x5c || c < 0x20) return undefined;
-    }
-    return undefined;
   }
 
   /** A list of non-negative integers (plain digits, at most 15). */

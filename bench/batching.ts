@@ -6,7 +6,7 @@
 // Run alone: node --import tsx bench/batching.ts [seconds]
 import { fileURLToPath } from 'node:url';
 import { irisPayload } from './iris.js';
-import { loadServer, startServer, stopServer, type ServerProcess } from './server-process.js';
+import { loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
 
 const CLIENTS = 64;
 const ROUNDS = 3;
@@ -18,7 +18,7 @@ const MODELS = [
   { label: 'Keras CNN (cnn2d), tfjs', dir: '../test/fixtures/tensorflow/real/mlflow/tensorflow_keras_cnn2d', body: JSON.stringify({ inputs: [image] }) },
 ];
 
-interface Tally { requests: number; seconds: number; p99s: number[]; p50s: number[]; errors: number }
+interface Tally { requests: number; seconds: number; p99s: number[]; p50s: number[]; errors: number; cpu: number }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,8 +27,8 @@ function median(xs: number[]): number {
 
 export async function benchBatching(seconds: number): Promise<string> {
   const lines = [
-    `| model (${CLIENTS} clients, 1-row requests) | without batching req/s | p50 / p99 ms | with batching req/s | p50 / p99 ms | ratio |`,
-    '|---|---:|---:|---:|---:|---:|',
+    `| model (${CLIENTS} clients, 1-row requests) | without batching req/s | p50 / p99 ms | server CPU µs/req | with batching req/s | p50 / p99 ms | server CPU µs/req | ratio (req/s) | ratio (CPU/req) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const m of MODELS) {
     const modelDir = fileURLToPath(new URL(m.dir, import.meta.url));
@@ -37,15 +37,17 @@ export async function benchBatching(seconds: number): Promise<string> {
       await startServer({ kind: 'serve', modelDir, batching: BATCHING }),
     ];
     const tallies: [Tally, Tally] = [
-      { requests: 0, seconds: 0, p99s: [], p50s: [], errors: 0 },
-      { requests: 0, seconds: 0, p99s: [], p50s: [], errors: 0 },
+      { requests: 0, seconds: 0, p99s: [], p50s: [], errors: 0, cpu: 0 },
+      { requests: 0, seconds: 0, p99s: [], p50s: [], errors: 0, cpu: 0 },
     ];
     try {
       for (const s of servers) await loadServer(s, m.body, 1, CLIENTS); // warm-up
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < 2; i++) {
+          const before = await serverStats(servers[i]);
           const r = await loadServer(servers[i], m.body, seconds / ROUNDS, CLIENTS);
           const t = tallies[i];
+          t.cpu += (await serverStats(servers[i])).cpu - before.cpu;
           t.requests += r.requests.total;
           t.seconds += r.duration;
           t.p50s.push(r.latency.p50);
@@ -56,9 +58,12 @@ export async function benchBatching(seconds: number): Promise<string> {
     } finally {
       for (const s of servers) await stopServer(s);
     }
-    const [off, on] = tallies.map((t) => ({ rps: t.requests / t.seconds, p50: median(t.p50s), p99: median(t.p99s), errors: t.errors }));
+    const [off, on] = tallies.map((t) => ({ rps: t.requests / t.seconds, p50: median(t.p50s), p99: median(t.p99s), errors: t.errors, cpu: t.cpu / t.requests }));
     if (off.errors + on.errors > 0) throw new Error(`${m.label}: ${off.errors + on.errors} failed requests`);
-    lines.push(`| ${m.label} | ${Math.round(off.rps)} | ${off.p50} / ${off.p99} | ${Math.round(on.rps)} | ${on.p50} / ${on.p99} | ${(on.rps / off.rps).toFixed(2)}× |`);
+    lines.push(
+      `| ${m.label} | ${Math.round(off.rps)} | ${off.p50} / ${off.p99} | ${off.cpu.toFixed(0)} | ${Math.round(on.rps)} | ${on.p50} / ${on.p99} | ${on.cpu.toFixed(0)} | ` +
+        `${(on.rps / off.rps).toFixed(2)}× | ${(off.cpu / on.cpu).toFixed(2)}× |`,
+    );
   }
   return lines.join('\n');
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { irisPayload, irisV2Payload } from './iris.js';
 import { CONNECTIONS, loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
+import { benchServingWorkers } from './server-workers.js';
 
 const ROUNDS = 5;
 
@@ -145,6 +146,7 @@ export async function benchServing(seconds: number): Promise<string> {
         `${(c.reqPerSec / c.target.publishedOneRow).toFixed(1)}x |`,
     );
   }
+  lines.push('', '`models serve -w 1` vs `-w 2` (the CLI, node:cluster):', '', await benchServingWorkers(seconds));
   return lines.join('\n');
 }
 

@@ -53,6 +53,8 @@ export interface FlavorModel {
   /** `options.signal`: a flavor that can stop work in flight (the Python bridge) listens to it. */
   predict(input: PredictInput, params?: Params, options?: { signal?: AbortSignal }): PredictOutput | Promise<PredictOutput>;
   close?(): void | Promise<void>;
+  /** How many of the model's worker processes died and were replaced (the Python bridge). */
+  workerRestarts?(): number;
 }
 
 /**

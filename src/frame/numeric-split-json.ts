@@ -1,4 +1,5 @@
 import { Frame, type Column } from './frame.js';
+import { JsonScanner, MAX_EXACT_DIGITS, POW10 } from './json-scanner.js';
 
 /**
  * The common scoring request, `{"dataframe_split": {"columns": [names], "data": [[numbers]]}}`
@@ -14,16 +15,8 @@ export function readNumericSplit(text: string): Frame | undefined {
   return new NumericSplitReader(text).read();
 }
 
-/** Powers of ten a double holds exactly: m / 10^k is then correctly rounded (Clinger's fast path). */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-/** At most this many digits, an integer mantissa is exact in a double (10^15 < 2^53). */
-const MAX_EXACT_DIGITS = 15;
 
-class NumericSplitReader {
-  private pos = 0;
-
-  constructor(private readonly t: string) {}
-
+class NumericSplitReader extends JsonScanner {
   read(): Frame | undefined {
     if (!this.skip(0x7b)) return undefined; // {
     const key = this.name();
@@ -57,41 +50,6 @@ class NumericSplitReader {
     return new Frame(columns, rows);
   }
 
-  private ws(): void {
-    const t = this.t;
-    let p = this.pos;
-    for (;;) {
-      const c = t.charCodeAt(p);
-      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
-      p++;
-    }
-    this.pos = p;
-  }
-
-  /** Skips whitespace, then `code` if it is next. */
-  private skip(code: number): boolean {
-    this.ws();
-    if (this.t.charCodeAt(this.pos) !== code) return false;
-    this.pos++;
-    return true;
-  }
-
-  /** A string without escapes or control characters; undefined otherwise. */
-  private name(): string | undefined {
-    if (!this.skip(0x22)) return undefined;
-    const t = this.t;
-    const start = this.pos;
-    for (let p = start; p < t.length; p++) {
-      const c = t.charCodeAt(p);
-      if (c === 0x22) {
-        this.pos = p + 1;
-        return t.slice(start, p);
-      }
-      if (c === 0x5c || c < 0x20) return undefined;
-    }
-    return undefined;
-  }
-
   /** A non-empty list of distinct names. */
   private names(): string[] | undefined {
     if (!this.skip(0x5b)) return undefined;
@@ -119,7 +77,9 @@ class NumericSplitReader {
     while ((c = t.charCodeAt(p)) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
     if (c !== 0x5b) return undefined; // [
     p++;
-    let cells = new Float64Array(width * 64);
+    // One row to start, grown by doubling: a 1-row request's array (<= 64 bytes for up to 8
+    // columns) stays on V8's heap, where a larger one costs a separate allocation (~1-2 µs).
+    let cells = new Float64Array(width);
     const floats = new Uint8Array(width);
     let n = 0;
     let rows = 0;

@@ -49,6 +49,8 @@ export interface Predictor<Out extends Prediction = Prediction> extends AsyncDis
   predict(input: unknown, params?: unknown, options?: PredictOptions): Promise<Out>;
   /** Stops the model's workers and frees what it holds; `await using` calls it too. */
   close(): Promise<void>;
+  /** How many of the model's worker processes died and were replaced; only models scored in workers (the Python bridge) have it. */
+  readonly workerRestarts?: () => number;
 }
 
 /** Settles as `run` does, or rejects with the signal's reason as soon as it aborts. */
@@ -90,5 +92,6 @@ export function makePredictor<Out extends Prediction = Prediction>(
     },
     close,
     [Symbol.asyncDispose]: close,
+    ...(model.workerRestarts ? { workerRestarts: () => (model.workerRestarts as () => number).call(model) } : {}),
   };
 }

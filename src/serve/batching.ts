@@ -63,6 +63,7 @@ export function batchingPredictor(inner: Predictor, config: BatchingConfig, obse
     flavor: inner.flavor,
     modelDir: inner.modelDir,
     kind: inner.kind,
+    workerRestarts: inner.workerRestarts,
     predict(input: unknown, params?: unknown, options?: PredictOptions) {
       const rows = isFrame(input) ? input.numRows : isTensor(input) ? (input.shape[0] ?? 0) : 0;
       // A request that can be aborted is scored alone: a batch cannot drop one member's work.

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Predictor } from '../pyfunc/index.js';
 import type { SlotEvent } from './model-slot.js';
+import { RequestMetrics, type InFlight, type RouteSeries } from './request-metrics.js';
 
 // prom-client is CommonJS: required when a server is made, so importing mlflow-ts does not load it.
 const require = createRequire(import.meta.url);
@@ -19,37 +21,41 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  */
 export class ServeMetrics {
   readonly registry: Registry;
-  private readonly requests: Counter<'model' | 'route' | 'status'>;
-  private readonly duration: Histogram<'model' | 'route' | 'status'>;
-  private readonly inFlight: Gauge<'model'>;
+  private readonly requests: RequestMetrics;
+  /** Scoring requests in flight, per model: plain counts, read when /metrics is scraped. */
+  private readonly inFlight = new Map<string, InFlight>();
   private readonly loadSeconds: Gauge<'model'>;
   private readonly swaps: Counter<'model'>;
   private readonly batchRequests: Histogram<'model'>;
   private readonly batchRows: Histogram<'model'>;
 
-  constructor(private readonly model: string) {
+  /**
+   * `models`: the predictors served now, by model name, read at each scrape for the Python
+   * bridge's worker restarts.
+   */
+  constructor(
+    private readonly model: string,
+    models: () => Iterable<{ name: string; predictor: Predictor | undefined }> = () => [],
+  ) {
     const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = require('prom-client') as PromClient;
     this.registry = new Registry();
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'mlflow_ts_requests_total',
-      help: 'HTTP requests answered, by route and status',
-      labelNames: ['model', 'route', 'status'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'mlflow_ts_request_duration_seconds',
-      help: 'Time from a request arriving to its answer being written, by route and status',
-      labelNames: ['model', 'route', 'status'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.inFlight = new Gauge({
+    this.requests = new RequestMetrics(this.registry, {
+      counter: 'mlflow_ts_requests_total',
+      counterHelp: 'HTTP requests answered, by route and status',
+      histogram: 'mlflow_ts_request_duration_seconds',
+      histogramHelp: 'Time from a request arriving to its answer being written, by route and status',
+    }, LATENCY_BUCKETS);
+    const inFlight = this.inFlight;
+    new Gauge({
       name: 'mlflow_ts_requests_in_flight',
       help: 'Scoring requests being read or scored',
       aggregator: 'sum',
       labelNames: ['model'],
       registers,
+      collect() {
+        for (const [model, f] of inFlight) this.set({ model }, f.n);
+      },
     });
     this.loadSeconds = new Gauge({
       name: 'mlflow_ts_model_load_seconds',
@@ -64,6 +70,23 @@ export class ServeMetrics {
       help: 'Times a new model version replaced the served one (hot reload or repository load)',
       labelNames: ['model'],
       registers,
+    });
+    // A restart count lives in each loaded predictor (its worker pool); the counter adds what
+    // each one gained since the last scrape, so a swapped-in version's pool adds to the same total.
+    const restartsSeen = new WeakMap<Predictor, number>();
+    new Counter({
+      name: 'mlflow_ts_python_worker_restarts_total',
+      help: 'Python-bridge workers that died (crash, kill, timeout) and were replaced',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const { name, predictor } of models()) {
+          const now = predictor?.workerRestarts?.();
+          if (predictor === undefined || now === undefined) continue;
+          this.inc({ model: name }, now - (restartsSeen.get(predictor) ?? 0));
+          restartsSeen.set(predictor, now);
+        }
+      },
     });
     this.batchRequests = new Histogram({
       name: 'mlflow_ts_batch_requests',
@@ -82,17 +105,21 @@ export class ServeMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** A request for `model` came in on `route`; the function returned ends it with the answer's status. */
-  start(route: string, model = this.model): (status: number) => void {
-    const began = process.hrtime.bigint();
-    const scoring = SCORING_ROUTES.has(route);
-    if (scoring) this.inFlight.inc({ model });
-    return (status) => {
-      const labels = { model, route, status: String(status) };
-      this.requests.inc(labels);
-      this.duration.observe(labels, Number(process.hrtime.bigint() - began) / 1e9);
-      if (scoring) this.inFlight.dec({ model });
-    };
+  /**
+   * The series a request for `model` on `route` is counted in (kept per route and model, so a
+   * request costs no label handling); begin() and end() bracket the request.
+   */
+  series(route: string, model = this.model): RouteSeries {
+    return this.requests.of(model, route, SCORING_ROUTES.has(route) ? () => this.inFlightOf(model) : undefined);
+  }
+
+  private inFlightOf(model: string): InFlight {
+    let f = this.inFlight.get(model);
+    if (f === undefined) {
+      f = { n: 0 };
+      this.inFlight.set(model, f);
+    }
+    return f;
   }
 
   modelLoaded(model: string, seconds: number): void {

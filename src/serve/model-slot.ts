@@ -83,14 +83,28 @@ export class ModelSlot {
 
   /** Runs `fn` on the version being served, which is not closed before `fn` settles. */
   async use<T>(fn: (g: Generation) => Promise<T>): Promise<T> {
-    const g = this.live;
-    if (!g) throw new MlflowError(`Model '${this.name}' is not loaded (${this.reason})`, 'RESOURCE_DOES_NOT_EXIST');
-    g.inFlight++;
+    const g = this.acquire();
     try {
       return await fn(g);
     } finally {
-      if (--g.inFlight === 0 && g.retired) void this.closeGeneration(g);
+      this.release(g);
     }
+  }
+
+  /**
+   * The version being served, kept open until release(g): use() without a promise of its own,
+   * for the server's small-request path.
+   */
+  acquire(): Generation {
+    const g = this.live;
+    if (!g) throw new MlflowError(`Model '${this.name}' is not loaded (${this.reason})`, 'RESOURCE_DOES_NOT_EXIST');
+    g.inFlight++;
+    return g;
+  }
+
+  release(generation: Generation): void {
+    const g = generation as Live;
+    if (--g.inFlight === 0 && g.retired) void this.closeGeneration(g);
   }
 
   /** Loads the model (again, when asked to: the model-repository extension's load). */

@@ -17,6 +17,7 @@ export interface BridgeOptions extends PrepareEnvOptions {
 export interface PythonBridgeModel extends FlavorModel {
   /** pids of the live Python workers. */
   readonly pids: number[];
+  workerRestarts(): number;
   close(): Promise<void>;
 }
 
@@ -85,6 +86,7 @@ export async function loadPythonFunction(ctx: LoadContext, bridge: BridgeOptions
     get pids() {
       return pool.pids;
     },
+    workerRestarts: () => pool.restarts,
     predict: (input: PredictInput, params?: Params, options?: { signal?: AbortSignal }): Promise<PredictOutput> => pool.predict(input, params, options?.signal),
     close: () => pool.close(),
   };

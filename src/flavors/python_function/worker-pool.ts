@@ -24,6 +24,7 @@ export class WorkerPool {
   private readonly waiters: Waiter[] = [];
   private starting = 0;
   private closed = false;
+  private died = 0;
 
   private constructor(private readonly options: PoolOptions) {}
 
@@ -43,6 +44,11 @@ export class WorkerPool {
   /** pids of the live workers (tests and diagnostics). */
   get pids(): number[] {
     return [...this.workers].map((w) => w.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Workers that died while the pool served (crash, kill, timeout, abort) and were replaced. */
+  get restarts(): number {
+    return this.died;
   }
 
   /** `signal` aborts the call: the worker scoring it is killed (and replaced), the call rejects with the signal's reason. */
@@ -97,6 +103,7 @@ export class WorkerPool {
   private adopt(w: PythonWorker): void {
     this.workers.add(w);
     w.onceExit(() => {
+      if (!this.closed) this.died++;
       this.workers.delete(w);
       const i = this.idle.indexOf(w);
       if (i >= 0) this.idle.splice(i, 1);

@@ -5,7 +5,8 @@ import type { Predictor } from '../../pyfunc/index.js';
 import { VERSION } from '../../version.js';
 import { UNEXPECTED_MODEL_ERROR } from '../invocations.js';
 import { modelMetadata } from './metadata.js';
-import { decodeV2Inputs, readV2Request, requestContentType } from './request.js';
+import { readNumericV2 } from './numeric-request.js';
+import { decodeV2Inputs, readV2Request, requestContentType, type V2Request } from './request.js';
 import { encodeV2Outputs, outputBytes, selectOutputs, type V2Output } from './response.js';
 import { V2Error } from './v2-error.js';
 
@@ -115,8 +116,7 @@ async function infer(
   body: Buffer,
   logger: Logger | undefined,
 ): Promise<V2Answer> {
-  const { doc, binary } = splitBody(headers, body);
-  const request = readV2Request(doc, binary);
+  const request = readRequest(headers, body);
   const schema = predictor.metadata.getInputSchema();
   const input = decodeV2Inputs(request, requestContentType(request, schema));
   let prediction: unknown;
@@ -133,8 +133,11 @@ async function infer(
     ...(version === undefined ? {} : { model_version: version }),
     id: request.id ?? randomUUID(),
     parameters: {},
-    outputs: [] as unknown[],
+    outputs: [],
   };
+  // The text JSON.stringify would write for the response with its outputs, each output's data
+  // written straight from its typed array (see dataJson) instead of through a plain array.
+  const written: string[] = [];
   const binaryParts: Buffer[] = [];
   for (const o of outputs) {
     const asBinary = request.binaryOutputs || request.outputs?.find((r) => r.name === o.name)?.binary === true;
@@ -142,12 +145,14 @@ async function infer(
     if (asBinary) {
       const bytes = outputBytes(o);
       binaryParts.push(bytes);
-      response.outputs.push({ name: o.name, datatype: o.datatype, shape: o.shape, parameters: { ...parameters, binary_data_size: bytes.length } });
+      written.push(JSON.stringify({ name: o.name, datatype: o.datatype, shape: o.shape, parameters: { ...parameters, binary_data_size: bytes.length } }));
     } else {
-      response.outputs.push({ name: o.name, datatype: o.datatype, shape: o.shape, parameters, data: plainData(o) });
+      const head = JSON.stringify({ name: o.name, datatype: o.datatype, shape: o.shape, parameters });
+      written.push(`${head.slice(0, -1)},"data":${dataJson(o)}}`);
     }
   }
-  const text = JSON.stringify(response);
+  const empty = JSON.stringify(response);
+  const text = `${empty.slice(0, -2)}${written.join(',')}]}`;
   if (binaryParts.length === 0) return { status: 200, contentType: JSON_TYPE, body: text };
   const head = Buffer.from(text, 'utf8');
   return {
@@ -179,6 +184,19 @@ async function repositoryRoute(method: string, path: string, repository: V2Repos
   return json(200, {});
 }
 
+/**
+ * The request, checked. Without the binary extension, the common all-numeric request is read
+ * straight into typed arrays (numeric-request.ts); anything else is parsed, then checked.
+ */
+function readRequest(headers: V2Headers, body: Buffer): V2Request {
+  if (headers[BINARY_HEADER] === undefined) {
+    const numeric = readNumericV2(body.toString('utf8'));
+    if (numeric) return numeric;
+  }
+  const { doc, binary } = splitBody(headers, body);
+  return readV2Request(doc, binary);
+}
+
 /** The JSON part of a request and, with the binary extension, the tensor bytes after it. */
 function splitBody(headers: V2Headers, body: Buffer): { doc: unknown; binary?: Buffer } {
   const declared = headers[BINARY_HEADER];
@@ -199,9 +217,19 @@ function splitBody(headers: V2Headers, body: Buffer): { doc: unknown; binary?: B
   }
 }
 
-/** JSON has no typed arrays and no NaN: numbers go as a plain list, NaN as null. */
-function plainData(o: V2Output): unknown[] {
-  return Array.from(o.data);
+/**
+ * An output's data as JSON.stringify writes it as a plain list (NaN and infinities as null). A
+ * typed array of finite numbers is joined as it is (join writes each number as JSON does).
+ */
+function dataJson(o: V2Output): string {
+  const d = o.data;
+  if (d instanceof Float64Array || d instanceof Float32Array || d instanceof Int32Array || d instanceof Uint8Array ||
+    d instanceof Int8Array || d instanceof Int16Array || d instanceof Uint16Array || d instanceof Uint32Array) {
+    let finite = true;
+    for (let i = 0; i < d.length && finite; i++) finite = Number.isFinite(d[i]);
+    if (finite) return `[${d.join(',')}]`;
+  }
+  return JSON.stringify(Array.from(d));
 }
 
 function requireMethod(method: string, allowed: string): void {

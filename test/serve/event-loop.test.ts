@@ -3,9 +3,11 @@
 // server accepts, the most expensive bodies we know of (worst-bodies.ts) are sent at a small size
 // limit and, one per format, at a large one (16 MB: read in the large-body thread, scored in
 // blocks), while /ping is polled every 20 ms; every /ping must answer within 100 ms. A machine
-// with more runnable jobs than cores gives each process only a share of a core: there the bound
-// is 100 ms times that oversubscription (load average / cores), and the better of two attempts
-// counts.
+// with more runnable jobs than cores (other test files run beside this one) gives each process
+// only a share of a core and delays every /ping whatever the server does: there the bound is
+// 100 ms times that oversubscription (load average / cores), or 100 ms more than the slowest
+// /ping of an equally long window just before in which no request is in flight, whichever is
+// larger; the best of three attempts counts.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +42,7 @@ const asBytes = (bodies: [string, string | Buffer, string][]): [string, Buffer, 
 const SMALL = asBytes(worstBodies(SMALL_LIMIT));
 const LARGE = asBytes(worstBodies(LARGE_LIMIT, LARGE_CASES));
 
-/** The slowest /ping answer while `request` is in flight, polling every 20 ms. */
+/** The slowest /ping answer while `request` is in flight (or for `request`'s length of time), polling every 20 ms. */
 async function slowestPing(port: number, request: () => Promise<unknown>): Promise<number> {
   let done = false;
   let slowest = 0;
@@ -72,7 +74,7 @@ describe.each([
   ['iris-sklearn (named columns)', 'examples/iris-sklearn', SMALL_LIMIT, SMALL],
   ['iris-tensor (a tensor signature, js_function)', 'test/fixtures/serve/iris-tensor', SMALL_LIMIT, SMALL],
   ['iris-sklearn (named columns)', 'examples/iris-sklearn', LARGE_LIMIT, LARGE],
-])('%s: the worst body of each format at a limit of %i bytes leaves /ping answering', (_name, model, limit, bodies) => {
+])('%s (%s): the worst body of each format at a limit of %i bytes leaves /ping answering', (_name, model, limit, bodies) => {
   let server: ScoringServer;
   let port: number;
   beforeAll(async () => {
@@ -90,13 +92,17 @@ describe.each([
       let status = 0;
       const attempt = async (): Promise<{ slowest: number; bound: number }> => {
         const before = pingBound();
+        const started = performance.now();
         const slowest = await slowestPing(port, async () => {
           status = (await send(port, 'POST', '/invocations', { contentType, body })).status;
         });
-        return { slowest, bound: Math.max(before, pingBound()) };
+        const took = performance.now() - started;
+        // The same length of time with nothing in flight: what the machine alone does to /ping.
+        const control = await slowestPing(port, () => new Promise((r) => setTimeout(r, took)));
+        return { slowest, bound: Math.max(before, pingBound(), control + PING_MS) };
       };
       let result = await attempt();
-      if (result.slowest > result.bound) {
+      for (let tries = 1; tries < 3 && result.slowest > result.bound; tries++) {
         const again = await attempt();
         if (again.slowest / again.bound < result.slowest / result.bound) result = again;
       }

@@ -1,6 +1,7 @@
 import type * as S3 from '@aws-sdk/client-s3';
 import type * as SageMaker from '@aws-sdk/client-sagemaker';
 import { MlflowError } from '../../errors.js';
+import { roleAccount } from './deploy-options.js';
 import { importOptional } from '../../optional-packages.js';
 import type { AwsIdentity } from './default-resources.js';
 
@@ -38,6 +39,8 @@ interface StsAssumeSdk {
  */
 export async function assumeRole(roleArn: string | undefined, region: string, say: (m: string) => void = () => undefined): Promise<AwsCredentials | undefined> {
   if (!roleArn) return undefined;
+  // Checked here, before any AWS call, whichever command asked for the role.
+  roleAccount(roleArn, 'assumed role');
   const { STSClient, AssumeRoleCommand } = await importSdk<StsAssumeSdk>('@aws-sdk/client-sts');
   const r = await new STSClient({ region }).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'mlflow-sagemaker' })).catch((e: unknown) => {
     throw awsCallFailed(`STS AssumeRole ${roleArn}`, e);

@@ -36,8 +36,8 @@ export interface ModelOptions {
   flavor?: string;
   /** A cross-account role every AWS call assumes (MLflow's assume_role_arn); default none. */
   assumeRoleArn?: string;
-  /** Tags of the SageMaker model, besides the `model_uri` tag MLflow always adds. */
-  tags?: Record<string, string>;
+  /** Tags of the SageMaker model, besides the `model_uri` tag MLflow always adds (values: strings, booleans or null). */
+  tags?: Record<string, unknown>;
 }
 
 /** What removing SageMaker resources takes: an endpoint (`delete`) or a transform job (`terminate`). */
@@ -102,11 +102,23 @@ export function checkResourceName(name: string, field: string): string {
   return name;
 }
 
+/**
+ * A tag value as MLflow sends it (Python's str(value)): strings as they are, True/False, None.
+ * A JSON number or object is refused: after JSON parsing, 1.0 and 1 are the same number here
+ * while Python's str() writes them differently, and str() of a dict is Python syntax.
+ */
+export function tagValue(key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (value === null) return 'None';
+  throw new MlflowError(`Invalid tag '${key}': give its value as a JSON string (got ${typeof value})`, 'INVALID_PARAMETER_VALUE');
+}
+
 /** Checks what was given, before any default is looked up at AWS. */
 export function checkModelOptions(o: ModelOptions): void {
   if (o.executionRoleArn !== undefined) roleAccount(o.executionRoleArn);
-  if (o.assumeRoleArn !== undefined) roleAccount(o.assumeRoleArn, 'assumed role');
   resolveRegion(o.region);
+  for (const [key, value] of Object.entries(o.tags ?? {})) tagValue(key, value);
   if (o.imageUrl !== undefined) checkImageName(o.imageUrl, 'image URL');
   if (o.vpcConfig !== undefined && (!Array.isArray(o.vpcConfig.SecurityGroupIds) || !Array.isArray(o.vpcConfig.Subnets))) {
     throw new MlflowError('Invalid vpc_config: expected {"SecurityGroupIds": [...], "Subnets": [...]}', 'INVALID_PARAMETER_VALUE');

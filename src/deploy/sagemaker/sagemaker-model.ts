@@ -7,7 +7,7 @@ import { resolveModelDir } from '../../model/uri-resolver.js';
 import type { Rollback } from '../rollback.js';
 import { awsCallFailed, awsErrorName, type AwsClients } from './aws-clients.js';
 import { checkImageName } from '../docker/image-name.js';
-import { checkModelOptions, roleAccount, type ModelOptions } from './deploy-options.js';
+import { checkModelOptions, roleAccount, tagValue, type ModelOptions } from './deploy-options.js';
 import { assumedRoleArn, defaultImageUrl, sdkIdentity } from './default-resources.js';
 import { makeModelArchive } from './model-archive.js';
 
@@ -111,7 +111,7 @@ export async function createSageMakerModel(
       PrimaryContainer: { Image: prepared.imageUrl, ModelDataUrl: `s3://${bucket}/${key}`, Environment: prepared.environment },
       VpcConfig: o.vpcConfig,
       // MLflow tags every model it creates with the URI it came from, after the caller's tags.
-      Tags: Object.entries({ ...o.tags, model_uri: o.modelUri }).map(([Key, Value]) => ({ Key, Value: String(Value) })),
+      Tags: Object.entries({ ...o.tags, model_uri: o.modelUri }).map(([Key, Value]) => ({ Key, Value: tagValue(Key, Value) })),
     }))
     .catch((e: unknown) => {
       throw awsCallFailed(`CreateModel ${modelName}`, e);

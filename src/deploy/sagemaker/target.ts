@@ -97,7 +97,7 @@ export function deployOptionsFromConfig(name: string, modelUri: string, config: 
     dataCaptureConfig: parseJsonObject(config.data_capture_config, 'data_capture_config'),
     asyncInferenceConfig: parseJsonObject(config.async_inference_config, 'async_inference_config'),
     env: parseJsonObject<Record<string, string>>(config.env, 'env'),
-    tags: parseJsonObject<Record<string, string>>(config.tags, 'tags'),
+    tags: parseJsonObject(config.tags, 'tags'),
     variantName: config.variant_name,
     synchronous: bool(config.synchronous, 'synchronous'),
     timeoutSeconds: int(config.timeout_seconds, 'timeout_seconds'),

@@ -137,12 +137,14 @@ describe('sagemaker deploy', () => {
   it('tags the model with its URI and the given tags, the config with the app, and passes data capture', async () => {
     record(sm, SM_COMMANDS, newEndpoint(['InService']));
     const dataCaptureConfig = { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://b/capture', CaptureOptions: [{ CaptureMode: 'Output' }] };
-    await deploySageMaker(options({ tags: { team: 'ml', run: 7 as unknown as string }, dataCaptureConfig }));
+    await deploySageMaker(options({ tags: { team: 'ml', audited: true }, dataCaptureConfig }));
+    // Python's str() of each value, as MLflow sends them.
     expect(sm.commandCalls(CreateModelCommand)[0].args[0].input.Tags).toEqual([
       { Key: 'team', Value: 'ml' },
-      { Key: 'run', Value: '7' },
+      { Key: 'audited', Value: 'True' },
       { Key: 'model_uri', Value: MODEL },
     ]);
+    await expect(deploySageMaker(options({ tags: { run: 7 } }))).rejects.toThrow("Invalid tag 'run': give its value as a JSON string (got number)");
     const config = sm.commandCalls(CreateEndpointConfigCommand)[0].args[0].input;
     expect(config.Tags).toEqual([{ Key: 'app_name', Value: 'iris-app' }]);
     expect(config.DataCaptureConfig).toEqual(dataCaptureConfig);
@@ -161,7 +163,10 @@ describe('sagemaker deploy', () => {
       for (const client of [sm.call(0).thisValue, s3.call(0).thisValue] as { config: { credentials: () => Promise<unknown> } }[]) {
         expect(await client.config.credentials()).toMatchObject({ accessKeyId: 'ASIAX', secretAccessKey: 'secret', sessionToken: 'token' });
       }
+      // Refused before STS is asked.
+      const asked = sts.commandCalls(AssumeRoleCommand).length;
       await expect(deploySageMaker(options({ assumeRoleArn: 'deployer' }))).rejects.toThrow(/Invalid assumed role ARN 'deployer'/);
+      expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(asked);
     } finally {
       sts.restore();
     }

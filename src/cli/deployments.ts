@@ -74,7 +74,7 @@ export function registerDeployments(parent: Command): void {
       // click.UsageError in MLflow's CLI; a SageMaker deployment and its endpoint share the name.
       if ((o.name === undefined) === (o.endpoint === undefined)) usageError(cmd, 'Must specify exactly one of --name or --endpoint.');
       const c = await client(o.target);
-      const call = verb === 'predict' ? c.predict.bind(c) : await optional(o.target, 'explain', verb);
+      const call = verb === 'predict' ? c.predict.bind(c) : (await deploy()).clientMethod(c, 'explain', o.target, verb);
       const body = await readFile(o.inputPath, 'utf8');
       const out = json(await call(o.name ?? (o.endpoint as string), body, o.endpoint));
       if (o.outputPath) await writeFile(o.outputPath, out);

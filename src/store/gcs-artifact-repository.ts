@@ -55,6 +55,19 @@ function apiMessage(e: unknown): string {
   return message;
 }
 
+/**
+ * What Google's OAuth token endpoint answered when it refused to exchange the credentials (a
+ * revoked refresh token, a deleted service-account key), or undefined for any other failure.
+ */
+function tokenRefusal(e: unknown): string | undefined {
+  const err = e as { config?: { url?: unknown }; response?: { data?: unknown } } | null;
+  const url = typeof err?.config?.url === 'string' ? err.config.url : String(err?.config?.url ?? '');
+  if (!/^https:\/\/[a-z0-9.-]*googleapis\.com\/(oauth2\/v\d\/)?token\b/.test(url)) return undefined;
+  const data = err?.response?.data as { error?: unknown; error_description?: unknown } | undefined;
+  const parts = [data?.error, data?.error_description].filter((p): p is string => typeof p === 'string' && p !== '');
+  return parts.length > 0 ? parts.join(': ') : apiMessage(e);
+}
+
 /** An SDK failure on `shown` as the MlflowError MLflow's codes give it; MlflowErrors pass through. */
 function gcsFailure(shown: string, e: unknown): MlflowError {
   if (e instanceof MlflowError) return e;
@@ -69,6 +82,11 @@ function gcsFailure(shown: string, e: unknown): MlflowError {
     );
   }
   const keyFile = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  const refused = tokenRefusal(e);
+  if (refused !== undefined) {
+    const source = keyFile ? `the credentials in '${keyFile}' (GOOGLE_APPLICATION_CREDENTIALS)` : 'the Google Cloud credentials';
+    return fail(`Google's token endpoint refused ${source} for ${shown}: ${refused}`, 'UNAUTHENTICATED');
+  }
   if (keyFile && (reason.includes(keyFile) || (typeof status === 'string' && status.startsWith('ERR_OSSL')))) {
     return fail(`The Google credentials file '${keyFile}' (GOOGLE_APPLICATION_CREDENTIALS) cannot be used for ${shown}: ${reason}`, 'UNAUTHENTICATED');
   }

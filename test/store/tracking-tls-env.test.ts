@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -8,21 +7,16 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostCredsFromEnv, httpRequest, registerRequestAuthProvider } from '../../src/store/index.js';
+import { makeCertificates } from './test-certificates.js';
 
 // MLflow's tracking-client variables (get_default_host_creds / http_request in MLflow 2.22.1),
 // against local HTTPS servers whose certificates openssl makes here: a CA, a server certificate
 // for 127.0.0.1 and a client certificate, both signed by that CA. No network.
 const dir = mkdtempSync(path.join(tmpdir(), 'mlflow-ts-tls-'));
 const file = (name: string) => path.join(dir, name);
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
-function makeCertificates(): void {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mlflow-ts test CA');
-  for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1'], ['client', 'extendedKeyUsage=clientAuth']]) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    writeFileSync(file(`${name}.ext`), `${ext}\n`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
-  }
+function makeAllCertificates(): void {
+  makeCertificates(dir, { server: 'subjectAltName=IP:127.0.0.1', client: 'extendedKeyUsage=clientAuth' });
   // requests' cert=<path>: one PEM file with the certificate and its key.
   writeFileSync(file('client-bundle.pem'), readFileSync(file('client.pem'), 'utf8') + readFileSync(file('client.key'), 'utf8'));
 }
@@ -47,7 +41,7 @@ let mutualTls: string;
 let redirecting: string;
 
 beforeAll(async () => {
-  makeCertificates();
+  makeAllCertificates();
   const tls = { key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')) };
   plainTls = await listen(https.createServer(tls, answer));
   mutualTls = await listen(https.createServer({ ...tls, ca: readFileSync(file('ca.pem')), requestCert: true, rejectUnauthorized: true }, answer));

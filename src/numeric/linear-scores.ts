@@ -149,7 +149,8 @@ const MAX_WASM_BYTES = 256 * 1024 * 1024;
 /** The parts of the WebAssembly API used here (this project's TypeScript lib has no DOM types). */
 interface WasmExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  scores(x: number, rows: number, features: number, w: number, targets2: number, b: number, out: number): void;
+  /** 1 if each row's first two scores are finite (then x is), else 0 (see linear-scores.wat). */
+  scores(x: number, rows: number, features: number, w: number, targets2: number, b: number, out: number): number;
   argmax(out: number, rows: number, targets: number, targets2: number, table: number, pred: number): void;
   finite(x: number, n: number): number;
 }
@@ -188,8 +189,9 @@ function wasmKernelOf({ memory, scores, argmax, finite: allFiniteAt }: WasmExpor
     for (let start = 0; start < rows; start += at.per) {
       const count = Math.min(at.per, rows - start);
       heap.set(x.subarray(start * m.features, (start + count) * m.features), at.x / 8);
-      if (finite && allFiniteAt(at.x, count * m.features) === 0) return false;
-      scores(at.x, count, m.features, 0, m.targets2, at.b, at.out);
+      // finite scores prove the block's x finite; x itself is looked at only when a score is not
+      const finiteScores = scores(at.x, count, m.features, 0, m.targets2, at.b, at.out) === 1;
+      if (finite && !finiteScores && allFiniteAt(at.x, count * m.features) === 0) return false;
       if (table) argmax(at.out, count, m.targets, m.targets2, at.table, at.pred);
       use(heap, at, start, count);
     }

@@ -106,4 +106,23 @@ describe('linear score kernels', () => {
     }
     expect(jsKernel.scores(m, x, rows, true)).not.toBeNull();
   });
+
+  it('scores finite input whose sums overflow to infinity or NaN (the kernel then looks at x itself)', () => {
+    // 1e300 * 1e300 overflows: finite x, infinite first score; the second target's weights make
+    // inf - inf = NaN; the third target's weight is infinite
+    const rows = 9;
+    const features = 2;
+    const coef = Float64Array.of(1e300, 1e300, 1e300, -1e300, Infinity, 0);
+    const intercept = new Float64Array(3);
+    const x = Float64Array.from({ length: rows * features }, (_, i) => (i % 3 === 0 ? 1e300 : 1));
+    const m = linearWeights(coef, 3, features, intercept);
+    const want = reference(coef, intercept, x, rows, 3, features);
+    expect(want.some((v) => !Number.isFinite(v))).toBe(true);
+    const table = Float64Array.of(0, 1, 2);
+    const labels = Float64Array.from(referenceArgmax(want, rows, 3), (t) => table[t]);
+    for (const k of [jsKernel, wasm!]) {
+      expect(firstBitDifference(k.scores(m, x, rows, true), want)).toBe(-1);
+      expect(firstBitDifference(k.argmax(m, x, rows, table, true), labels)).toBe(-1);
+    }
+  });
 });

@@ -16,8 +16,8 @@ export type NumericArray =
   | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array
   | Uint32Array | Uint16Array | Uint8Array;
 
-/** The typed array a new array of a dtype's values is made in. */
-export function arrayTypeOf(dtype: NumericDType): new (n: number) => NumericArray {
+/** The typed array a new array of a dtype's values is made in (of a length, or over a buffer). */
+export function arrayTypeOf(dtype: NumericDType): new (n: number | ArrayBufferLike) => NumericArray {
   switch (dtype) {
     case 'float64': case 'int64': case 'uint64': return Float64Array;
     case 'float32': return Float32Array;

@@ -21,7 +21,7 @@
 //   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -72,12 +72,27 @@ async function childrenCpu(): Promise<number> {
 }
 
 export async function readF64(file: string): Promise<Float64Array> {
-  const buf = await readFile(file);
-  // Copied (a Buffer may also sit in a pool at an unaligned offset): the copy is memory this
-  // process has written, as Python's X is (made in memory). On this VM the first pass over
-  // readFile's pages ran 3-4x slower than later ones, which timed LogisticRegression's first
-  // predict (the first model) at a third of its speed.
-  return new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  // Read through one small buffer and copied: the copy is memory this process has written, as
+  // Python's X is (made in memory). On this VM the first pass over pages that a read() wrote ran
+  // 3-10x slower than later ones, which timed LogisticRegression's first predict (the first
+  // model) at a fraction of its speed; and a whole-file buffer (160 MB at 1M rows) left as garbage
+  // was freed by the collector inside the first timed predicts.
+  const handle = await open(file);
+  try {
+    const { size } = await handle.stat();
+    const out = new Float64Array(size / 8);
+    const bytes = new Uint8Array(out.buffer);
+    const piece = Buffer.alloc(Math.min(size, 1 << 20));
+    for (let at = 0; at < size;) {
+      const { bytesRead } = await handle.read(piece, 0, Math.min(piece.length, size - at), at);
+      if (bytesRead === 0) throw new Error(`${file} ended at byte ${at} of ${size}`);
+      bytes.set(piece.subarray(0, bytesRead), at);
+      at += bytesRead;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
 }
 
 function median(xs: readonly number[]): number {

@@ -8,11 +8,27 @@ export type NumericDType =
 
 /**
  * The storage for each numeric dtype. int64/uint64 are held in a Float64Array: exact up to 2^53,
- * which covers every label and count a model sees, and keeps arithmetic on plain numbers.
+ * which covers every label and count a model sees, and keeps arithmetic on plain numbers. A
+ * classifier's predicted labels may sit in a narrower integer array that holds every class
+ * (see sklearn's Labels): code that makes a new array for int64 values takes arrayTypeOf's.
  */
 export type NumericArray =
   | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array
   | Uint32Array | Uint16Array | Uint8Array;
+
+/** The typed array a new array of a dtype's values is made in (of a length, or over a buffer). */
+export function arrayTypeOf(dtype: NumericDType): new (n: number | ArrayBufferLike) => NumericArray {
+  switch (dtype) {
+    case 'float64': case 'int64': case 'uint64': return Float64Array;
+    case 'float32': return Float32Array;
+    case 'int32': return Int32Array;
+    case 'int16': return Int16Array;
+    case 'int8': return Int8Array;
+    case 'uint32': return Uint32Array;
+    case 'uint16': return Uint16Array;
+    case 'uint8': return Uint8Array;
+  }
+}
 
 /**
  * One column's values. Numeric columns are typed arrays; a missing numeric value is NaN.

@@ -37,14 +37,17 @@ export function linearWeights(coef: Float64Array, targets: number, features: num
 
 /**
  * With `finite`, a kernel refuses input holding NaN or infinity (sklearn's check_array) in the
- * same pass that scores it, returning null: the caller says why, as check_array does.
+ * same pass that scores it, returning null (argmax: false): the caller says why, as check_array does.
  */
 type Checked = Float64Array | null;
 
-/** A kernel: the scores (rows, targets), or the argmax of each row's scores looked up in `table`. */
+/** The arrays argmax writes labels into (a typed array of numbers of any width). */
+type Labels = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
+
+/** A kernel: the scores (rows, targets), or the argmax of each row's scores looked up in `table` into `out`. */
 interface Kernel {
   scores(m: LinearWeights, x: Float64Array, rows: number, finite: boolean): Checked;
-  argmax(m: LinearWeights, x: Float64Array, rows: number, table: Float64Array, finite: boolean): Checked;
+  argmax(m: LinearWeights, x: Float64Array, rows: number, table: Float64Array, out: Labels, finite: boolean): boolean;
 }
 
 /**
@@ -56,13 +59,13 @@ export function linearScores(m: LinearWeights, x: Float64Array, rows: number, fi
 }
 
 /**
- * `table[argmax]` of each row's scores, without keeping the scores: numpy's argmax (the first
- * maximum, or the first NaN, which numpy ranks above every number); a single score picks
+ * out[i] = `table[argmax]` of row i's scores, without keeping the scores: numpy's argmax (the
+ * first maximum, or the first NaN, which numpy ranks above every number); a single score picks
  * table[score > 0 ? 1 : 0] (sklearn's binary rule). `table` holds one value per target (two for
- * one target).
+ * one target), each of which `out` must hold exactly. False if `finite` and x holds NaN or infinity.
  */
-export function linearArgmax(m: LinearWeights, x: Float64Array, rows: number, table: Float64Array, finite: boolean): Checked {
-  return kernelFor(m).argmax(m, x, rows, table, finite);
+export function linearArgmax(m: LinearWeights, x: Float64Array, rows: number, table: Float64Array, out: Labels, finite: boolean): boolean {
+  return kernelFor(m).argmax(m, x, rows, table, out, finite);
 }
 
 /** Rows per block: about this many input values, so a block's rows and scores stay in cache. */
@@ -113,14 +116,13 @@ export const jsKernel: Kernel = {
     }
     return out;
   },
-  argmax(m, x, rows, table, finite) {
+  argmax(m, x, rows, table, out, finite) {
     const { targets, targets2 } = m;
     const per = blockRows(m.features);
     const block = new Float64Array(Math.min(per, rows) * targets2);
-    const out = new Float64Array(rows);
     for (let start = 0; start < rows; start += per) {
       const count = Math.min(per, rows - start);
-      if (finite && !allFinite(x, start * m.features, (start + count) * m.features)) return null;
+      if (finite && !allFinite(x, start * m.features, (start + count) * m.features)) return false;
       scoreBlock(m, x, start, count, block);
       for (let r = 0; r < count; r++) {
         const o = r * targets2;
@@ -139,7 +141,7 @@ export const jsKernel: Kernel = {
         out[start + r] = table[best];
       }
     }
-    return out;
+    return true;
   },
 };
 
@@ -149,7 +151,8 @@ const MAX_WASM_BYTES = 256 * 1024 * 1024;
 /** The parts of the WebAssembly API used here (this project's TypeScript lib has no DOM types). */
 interface WasmExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  scores(x: number, rows: number, features: number, w: number, targets2: number, b: number, out: number): void;
+  /** 1 if each row's first two scores are finite (then x is), else 0 (see linear-scores.wat). */
+  scores(x: number, rows: number, features: number, w: number, targets2: number, b: number, out: number): number;
   argmax(out: number, rows: number, targets: number, targets2: number, table: number, pred: number): void;
   finite(x: number, n: number): number;
 }
@@ -188,8 +191,9 @@ function wasmKernelOf({ memory, scores, argmax, finite: allFiniteAt }: WasmExpor
     for (let start = 0; start < rows; start += at.per) {
       const count = Math.min(at.per, rows - start);
       heap.set(x.subarray(start * m.features, (start + count) * m.features), at.x / 8);
-      if (finite && allFiniteAt(at.x, count * m.features) === 0) return false;
-      scores(at.x, count, m.features, 0, m.targets2, at.b, at.out);
+      // finite scores prove the block's x finite; x itself is looked at only when a score is not
+      const finiteScores = scores(at.x, count, m.features, 0, m.targets2, at.b, at.out) === 1;
+      if (finite && !finiteScores && allFiniteAt(at.x, count * m.features) === 0) return false;
       if (table) argmax(at.out, count, m.targets, m.targets2, at.table, at.pred);
       use(heap, at, start, count);
     }
@@ -201,10 +205,8 @@ function wasmKernelOf({ memory, scores, argmax, finite: allFiniteAt }: WasmExpor
       const ok = run(m, x, rows, null, finite, (heap, at, start, count) => keepScores(m, heap.subarray(at.out / 8), start, count, out));
       return ok ? out : null;
     },
-    argmax(m, x, rows, table, finite) {
-      const out = new Float64Array(rows);
-      const ok = run(m, x, rows, table, finite, (heap, at, start, count) => out.set(heap.subarray(at.pred / 8, at.pred / 8 + count), start));
-      return ok ? out : null;
+    argmax(m, x, rows, table, out, finite) {
+      return run(m, x, rows, table, finite, (heap, at, start, count) => out.set(heap.subarray(at.pred / 8, at.pred / 8 + count), start));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsKernel, linearArgmax, linearScores, linearWeights, wasmKernel } from '../../src/numeric/linear-scores.js';
+import { jsKernel, linearArgmax, linearScores, linearWeights, wasmKernel, type LinearWeights } from '../../src/numeric/linear-scores.js';
 import { seededRandom } from '../seeded-random.js';
 
 /** The first index where two arrays differ in their bits, or -1; -2 if null or of other lengths. */
@@ -34,6 +34,14 @@ function referenceArgmax(scores: Float64Array, rows: number, targets: number): n
   });
 }
 
+type Kernel = NonNullable<ReturnType<typeof wasmKernel>>;
+
+/** A kernel's argmax labels as a Float64Array, or null where it refused the input. */
+function argmaxOf(k: Kernel, m: LinearWeights, x: Float64Array, rows: number, table: Float64Array, finite: boolean): Float64Array | null {
+  const out = new Float64Array(rows);
+  return k.argmax(m, x, rows, table, out, finite) ? out : null;
+}
+
 function randomCase(seed: number, rows: number, targets: number, features: number) {
   const rnd = seededRandom(seed);
   // wide exponents, so that rounding differs with the summation order
@@ -64,11 +72,13 @@ describe('linear score kernels', () => {
       expect(firstBitDifference(wasm!.scores(m, x, rows, true), want)).toBe(-1);
       const table = Float64Array.from({ length: Math.max(2, targets) }, (_, t) => 10 + t);
       const labels = Float64Array.from(referenceArgmax(want, rows, targets), (t) => table[t]);
-      expect(firstBitDifference(jsKernel.argmax(m, x, rows, table, true), labels)).toBe(-1);
-      expect(firstBitDifference(wasm!.argmax(m, x, rows, table, true), labels)).toBe(-1);
-      // the exported entry points take one of the two
+      expect(firstBitDifference(argmaxOf(jsKernel, m, x, rows, table, true), labels)).toBe(-1);
+      expect(firstBitDifference(argmaxOf(wasm!, m, x, rows, table, true), labels)).toBe(-1);
+      // the exported entry points take one of the two; labels go into any array holding them
       expect(firstBitDifference(linearScores(m, x, rows, true), want)).toBe(-1);
-      expect(firstBitDifference(linearArgmax(m, x, rows, table, true), labels)).toBe(-1);
+      const narrow = new Uint8Array(rows);
+      expect(linearArgmax(m, x, rows, table, narrow, true)).toBe(true);
+      expect(firstBitDifference(Float64Array.from(narrow), labels)).toBe(-1);
     });
   }
 
@@ -80,8 +90,8 @@ describe('linear score kernels', () => {
     const table = new Float64Array([0, 1, 2]);
     for (const [scores, want] of cases) {
       const m = linearWeights(new Float64Array(3), 3, 1, new Float64Array(scores));
-      expect(jsKernel.argmax(m, new Float64Array(1), 1, table, false)![0], String(scores)).toBe(want);
-      expect(wasm!.argmax(m, new Float64Array(1), 1, table, false)![0], String(scores)).toBe(want);
+      expect(argmaxOf(jsKernel, m, new Float64Array(1), 1, table, false)![0], String(scores)).toBe(want);
+      expect(argmaxOf(wasm!, m, new Float64Array(1), 1, table, false)![0], String(scores)).toBe(want);
     }
   });
 
@@ -98,12 +108,31 @@ describe('linear score kernels', () => {
         y[at] = bad;
         for (const k of [jsKernel, wasm!]) {
           expect(k.scores(m, y, rows, true), `${bad} at ${at}`).toBeNull();
-          expect(k.argmax(m, y, rows, table, true), `${bad} at ${at}`).toBeNull();
+          expect(argmaxOf(k, m, y, rows, table, true), `${bad} at ${at}`).toBeNull();
           expect(k.scores(m, y, rows, false)).not.toBeNull();
         }
         expect(firstBitDifference(wasm!.scores(m, y, rows, false), jsKernel.scores(m, y, rows, false)!)).toBe(-1);
       }
     }
     expect(jsKernel.scores(m, x, rows, true)).not.toBeNull();
+  });
+
+  it('scores finite input whose sums overflow to infinity or NaN (the kernel then looks at x itself)', () => {
+    // 1e300 * 1e300 overflows: finite x, infinite first score; the second target's weights make
+    // inf - inf = NaN; the third target's weight is infinite
+    const rows = 9;
+    const features = 2;
+    const coef = Float64Array.of(1e300, 1e300, 1e300, -1e300, Infinity, 0);
+    const intercept = new Float64Array(3);
+    const x = Float64Array.from({ length: rows * features }, (_, i) => (i % 3 === 0 ? 1e300 : 1));
+    const m = linearWeights(coef, 3, features, intercept);
+    const want = reference(coef, intercept, x, rows, 3, features);
+    expect(want.some((v) => !Number.isFinite(v))).toBe(true);
+    const table = Float64Array.of(0, 1, 2);
+    const labels = Float64Array.from(referenceArgmax(want, rows, 3), (t) => table[t]);
+    for (const k of [jsKernel, wasm!]) {
+      expect(firstBitDifference(k.scores(m, x, rows, true), want)).toBe(-1);
+      expect(firstBitDifference(argmaxOf(k, m, x, rows, table, true), labels)).toBe(-1);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Frame, type ColumnData, type NumericArray, type NumericDType } from '../../frame/frame.js';
+import { arrayTypeOf, Frame, type ColumnData, type NumericArray, type NumericDType } from '../../frame/frame.js';
 import { makeTensor, sizeOfShape, type Tensor } from '../../frame/tensor.js';
 import { halfToFloat } from '../../formats/half-float.js';
 import type { Schema } from '../../model/signature.js';
@@ -123,7 +123,7 @@ function readBinary(label: string, datatype: V2Datatype, declared: unknown, size
     case 'FP16': return Array.from(new Uint16Array(own), halfToFloat);
     case 'INT64': return Array.from(new BigInt64Array(own), exactNumber(label));
     case 'UINT64': return Array.from(new BigUint64Array(own), exactNumber(label));
-    default: return new (typedArrayOf(numericDtypeOf(datatype) as NumericDType))(own);
+    default: return new (arrayTypeOf(numericDtypeOf(datatype) as NumericDType))(own);
   }
 }
 
@@ -223,7 +223,7 @@ function tensorOf(x: V2Input): Tensor {
 }
 
 function numbersOf(x: V2Input, dtype: NumericDType): NumericArray {
-  const Ctor = typedArrayOf(dtype);
+  const Ctor = arrayTypeOf(dtype);
   if (x.data instanceof Ctor) return x.data;
   const floating = dtype === 'float32' || dtype === 'float64';
   const out = new Ctor(x.data.length);
@@ -291,19 +291,6 @@ function bytesColumn(x: V2Input): ColumnData {
     default:
       if (x.contentType === 'np') return { kind: 'string', values: values.map(text) };
       throw new V2Error(`Content type '${x.contentType}' of input '${x.name}' is not supported here; use str, base64, datetime, pd_json or np`);
-  }
-}
-
-function typedArrayOf(dtype: NumericDType): { new (n: number | ArrayBufferLike): NumericArray } {
-  switch (dtype) {
-    case 'float64': case 'int64': case 'uint64': return Float64Array;
-    case 'float32': return Float32Array;
-    case 'int32': return Int32Array;
-    case 'int16': return Int16Array;
-    case 'int8': return Int8Array;
-    case 'uint32': return Uint32Array;
-    case 'uint16': return Uint16Array;
-    case 'uint8': return Uint8Array;
   }
 }
 

@@ -81,25 +81,33 @@ function denseOrCsr(x: Data): Matrix | Csr {
 }
 
 /**
- * predict's class per row, as `table[argmax of the scores]` (numpy's argmax; score > 0 for a
- * single score), the dense kernel keeping no scores: a large fresh array costs more in page
- * faults than the arithmetic here.
+ * predict's output: `labels.table[argmax of the scores]` per row (numpy's argmax; score > 0 for a
+ * single score), written straight into the array the labels' tensor keeps (labels.outputArray),
+ * the dense kernel keeping no scores.
  */
-function linearPredict(m: Linear, x: Matrix | Csr, who: string, table: Float64Array): Float64Array {
+function linearPredict(m: Linear, x: Matrix | Csr, who: string, labels: Labels): Tensor {
   checkFeatures(m, x, who);
-  if (x.kind === 'matrix') return linearArgmax(m.weights, x.data, x.rows, table, true) ?? refuseValues(who, x);
+  const { table } = labels;
+  const out = labels.outputArray(x.rows);
+  if (x.kind === 'matrix') {
+    if (!linearArgmax(m.weights, x.data, x.rows, table, out, true)) refuseValues(who, x);
+    return labels.fromTable(out);
+  }
   const k = m.targets;
   const scores = sparseScores(m, x);
-  return Float64Array.from({ length: x.rows }, (_, i) => {
-    if (k === 1) return table[scores[i] > 0 ? 1 : 0];
+  for (let i = 0; i < x.rows; i++) {
     let best = 0;
-    for (let t = 1; t < k; t++) {
-      const v = scores[i * k + t];
-      const b = scores[i * k + best];
-      if (v > b || (v !== v && b === b)) best = t;
+    if (k === 1) best = scores[i] > 0 ? 1 : 0;
+    else {
+      for (let t = 1; t < k; t++) {
+        const v = scores[i * k + t];
+        const b = scores[i * k + best];
+        if (v > b || (v !== v && b === b)) best = t;
+      }
     }
-    return table[best];
-  });
+    out[i] = table[best];
+  }
+  return labels.fromTable(out);
 }
 
 const regressor: Builder = (s) => {
@@ -169,7 +177,7 @@ function linearClassifier(s: State, proba: ProbaKind, classes?: NdArray): Estima
       const { rows, d } = decision(x);
       return scoresTensor(rows, m.targets, d);
     },
-    predict: (x) => labels.fromTable(linearPredict(m, denseOrCsr(x), s.inst.name, labels.table)),
+    predict: (x) => linearPredict(m, denseOrCsr(x), s.inst.name, labels),
   };
   if (proba !== null) {
     est.predictProba = (x) => {

@@ -134,15 +134,21 @@ describe('FlatForest', () => {
       }
     }
     expect(Array.from(out)).toEqual(Array.from(want));
+    // the walking layouts (leafSets: false, bench/forest-predict.ts's reference) give the same bits
+    const walked = new Float64Array(rows * width).fill(0.25);
+    const walking = new FlatForest(trees, width, precision, undefined, { leafSets: false });
+    expect(walking.layout).not.toBe('leaf-sets');
+    walking.addTo(matrix(rows, cols, x), walked, width);
+    expect(Array.from(walked)).toEqual(Array.from(want));
   });
 
-  it('takes the leaf-set layout for one row, and for trees each at their own column', () => {
+  it('takes the leaf-set layout for one row, and for trees each at their own column; calls reuse its buffers', () => {
     const trees = Array.from({ length: 9 }, () => randomTree(rnd, cols, 5, 1, values, false));
-    for (const n of [1, 3]) {
+    const forest = new FlatForest(trees, 1, 'float32', trees.map((_, i) => i % 3));
+    expect(forest.layout).toBe('leaf-sets');
+    for (const n of [3, 1, 700, 2]) {
       const x = randomRows(rnd, n, cols, 0);
       const out = new Float64Array(n * 3);
-      const forest = new FlatForest(trees, 1, 'float32', trees.map((_, i) => i % 3));
-      expect(forest.layout).toBe('leaf-sets');
       forest.addTo(matrix(n, cols, x), out, 3);
       const want = new Float64Array(n * 3);
       trees.forEach((t, k) => {

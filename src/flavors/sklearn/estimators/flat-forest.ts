@@ -35,6 +35,8 @@ const MAX_BIN_EDGES = 255;
 const MAX_SET_LEAVES = 32;
 /** The leaf-set tables of a forest take at most this many bytes; a forest needing more is walked. */
 const MAX_SET_BYTES = 8 << 20;
+/** The leaf-set layout's buffers are kept between calls up to this size. */
+const MAX_KEPT_SCRATCH_BYTES = 256 << 10;
 /** Rows per block in the leaf-set layout: the block's bins, leaf sets and outputs stay in L1 while each tree passes over them. */
 const SET_BLOCK_ROWS = 256;
 
@@ -77,9 +79,13 @@ export class FlatForest {
   private readonly small: boolean;
   /** Whether every tree adds at the same output column. */
   private readonly oneColumn: boolean;
+  private scratch: SetScratch | null = null;
 
-  /** Tree t's `width` leaf values are added at output column `columns[t]` (0 when omitted). */
-  constructor(trees: readonly TreeSource[], width: number, precision: SplitPrecision, columns?: readonly number[]) {
+  /**
+   * Tree t's `width` leaf values are added at output column `columns[t]` (0 when omitted).
+   * `leafSets: false` keeps the walking layouts (bench/forest-predict.ts compares the two).
+   */
+  constructor(trees: readonly TreeSource[], width: number, precision: SplitPrecision, columns?: readonly number[], options: { leafSets?: boolean } = {}) {
     this.width = width;
     this.precision = precision;
     this.columns = Int32Array.from(columns ?? trees.map(() => 0));
@@ -89,7 +95,7 @@ export class FlatForest {
     this.roots = nodes.roots;
     this.leaves = nodes.leaves;
     this.maxFeature = nodes.maxFeature;
-    this.sets = LeafSets.build(nodes);
+    this.sets = options.leafSets === false ? null : LeafSets.build(nodes);
     this.steps = this.sets ? null : Steps.build(nodes, precision);
     this.wide = (this.sets === null && this.steps === null) || this.acceptsNaN ? new Wide(nodes) : null;
     const nodeBytes = this.steps ? this.steps.bytesPerNode : 16;
@@ -147,9 +153,7 @@ export class FlatForest {
     const trees = this.roots.length;
     const blockRows = Math.min(x.rows, SET_BLOCK_ROWS);
     const { roots, columns, leaves, width, wide } = this;
-    const bins = new Uint8Array(blockRows * sets.used.length);
-    const leafSet = new Int32Array(blockRows);
-    const leafIds = new Int32Array(blockRows * trees);
+    const { bins, leafSet, leafIds } = this.setScratch(blockRows, sets.used.length, trees);
     let wideBlock: Float64Array | null = null;
     for (let r0 = 0; r0 < x.rows; r0 += blockRows) {
       const n = Math.min(blockRows, x.rows - r0);
@@ -168,6 +172,19 @@ export class FlatForest {
         walkWideNaN(wide!.thresholds, wide!.ints, wide!.missingLeft!, leaves, width, roots[t], wideBlock, n, cols, out, r0 * outWidth + columns[t], outWidth);
       }
     }
+  }
+
+  /**
+   * The leaf-set layout's block buffers: kept between calls when small (three typed arrays cost
+   * more than a 1-row request's trees), else made for the call. addTo is synchronous: no two
+   * calls share them at once.
+   */
+  private setScratch(blockRows: number, used: number, trees: number): SetScratch {
+    const s = this.scratch;
+    if (s && s.rows >= blockRows) return s;
+    const made = { rows: blockRows, bins: new Uint8Array(blockRows * used), leafSet: new Int32Array(blockRows), leafIds: new Int32Array(blockRows * trees) };
+    if (made.leafIds.byteLength <= MAX_KEPT_SCRATCH_BYTES) this.scratch = made;
+    return made;
   }
 }
 
@@ -507,6 +524,13 @@ class LeafSets {
       left > 3 ? tab[p + 3] : -1, left > 3 ? col[p + 3] * blockRows : 0,
     );
   }
+}
+
+interface SetScratch {
+  rows: number;
+  bins: Uint8Array;
+  leafSet: Int32Array;
+  leafIds: Int32Array;
 }
 
 interface SetPlan {

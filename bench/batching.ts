@@ -3,7 +3,7 @@
 // RandomForest(100) fixture (scikit-learn, native) and the real Keras CNN fixture
 // (test/fixtures/tensorflow/real/mlflow/tensorflow_keras_cnn2d, an [1, 8, 8, 2] image).
 // Each server runs in its own process; the two variants alternate rounds so load changes hit both.
-// Run alone: node --import tsx bench/batching.ts [seconds]
+// Run alone: node --import tsx bench/batching.ts [seconds] (BENCH_BATCHING_ONLY=RandomForest: the models whose label holds it)
 import { fileURLToPath } from 'node:url';
 import { irisPayload } from './iris.js';
 import { loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
@@ -30,7 +30,7 @@ export async function benchBatching(seconds: number): Promise<string> {
     `| model (${CLIENTS} clients, 1-row requests) | without batching req/s | p50 / p99 ms | server CPU µs/req | with batching req/s | p50 / p99 ms | server CPU µs/req | ratio (req/s) | ratio (CPU/req) |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const m of MODELS) {
+  for (const m of MODELS.filter((x) => x.label.includes(process.env.BENCH_BATCHING_ONLY ?? ''))) {
     const modelDir = fileURLToPath(new URL(m.dir, import.meta.url));
     const servers: [ServerProcess, ServerProcess] = [
       await startServer({ kind: 'serve', modelDir }),

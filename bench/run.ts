@@ -30,6 +30,7 @@ import { benchBoosters } from './boosters.js';
 import { benchPythonBridge, formatBridgeTable } from './python-bridge.js';
 import { benchEventLoop, benchHostileRequests } from './hostile-requests.js';
 import { benchServing } from './serving.js';
+import { benchForestPredict } from './forest-predict.js';
 import { benchSpark } from './spark.js';
 import { benchSklearnBatch } from './sklearn-batch.js';
 import { benchTensorflow } from './tensorflow.js';
@@ -58,6 +59,7 @@ process.stdout.write(
 );
 
 section('1. Serving: mlflow-ts serve vs bare node:http', await benchServing(DURATION));
+section('1b. The iris RandomForest(100) in process: leaf-set layout vs the step walk', await benchForestPredict(5));
 process.stdout.write(`\nload average now: ${loadAverage()}\n`);
 
 section('2. Native scikit-learn batch predict vs scikit-learn (1.9.1 when /work/venvs/sk191 exists), and models predict --workers', await benchSklearnBatch(BATCH_ROWS));

@@ -140,7 +140,14 @@ export class Schema {
       );
     }
     this.inputs = [...inputs];
+    this.requiredNames = this.requiredInputNames();
   }
+
+  /**
+   * requiredInputNames(), made once (the schema does not change): pyfunc's enforcement reads it
+   * on every predict call.
+   */
+  readonly requiredNames: readonly (string | number)[];
 
   get length(): number {
     return this.inputs.length;

@@ -62,14 +62,17 @@ export function schemaReading(schema: Schema | undefined): ReadRequestOptions {
 
 function castForColumnSchema(input: unknown, specs: ColSpec[], named: boolean): unknown {
   if (isFrame(input)) {
+    let changed = false;
     const columns = input.columns.map((column, i): Column => {
       const spec = named ? specs.find((s) => s.name === column.name) : specs[i];
-      if (spec?.type === 'string') return { name: column.name, data: asObjects(column.data) };
       const target = spec && typeof spec.type === 'string' ? NUMERIC_TARGET[spec.type] : undefined;
-      if (!target || (column.data.kind === 'number' && column.data.dtype === target)) return column;
-      return { name: column.name, data: castColumn(column, target) };
+      if (spec?.type !== 'string' && (!target || (column.data.kind === 'number' && column.data.dtype === target))) return column;
+      changed = true;
+      if (spec?.type === 'string') return { name: column.name, data: asObjects(column.data) };
+      return { name: column.name, data: castColumn(column, target!) };
     });
-    return new Frame(columns, input.numRows);
+    // a table already of the schema's types (a numeric request) is not rebuilt
+    return changed ? new Frame(columns, input.numRows) : input;
   }
   if (named && isPlainObject(input) && Object.values(input).every(isTensor)) {
     return Object.fromEntries(

@@ -37,13 +37,13 @@ function enforce(input: unknown, schema: Schema): Frame | Tensor | Record<string
   if (!tensorSchema) data = inputToFrame(input);
 
   if (schema.hasInputNames()) {
-    const required = schema.requiredInputNames() as string[];
-    const optional = new Set(schema.optionalInputNames() as string[]);
+    const required = schema.requiredNames as readonly string[];
     // One named tensor: a bare tensor is taken as that input, as MLflow does.
     if (tensorSchema && required.length === 1 && isTensor(data)) data = { [required[0]]: data };
-    const actual = actualNames(data);
-    const missing = required.filter((n) => !actual.includes(n));
+    const missing = missingNames(required, data);
     if (missing.length > 0) {
+      const actual = actualNames(data);
+      const optional = new Set(schema.optionalInputNames() as string[]);
       const extra = actual.filter((n) => !required.includes(n) && !optional.has(n));
       let message = `Model is missing inputs ${namesRepr(missing)}.`;
       if (extra.length > 0) message += ` Note that there were extra inputs: ${namesRepr(extra.slice(0, MAX_LISTED_EXTRA))}`;
@@ -68,6 +68,21 @@ function enforce(input: unknown, schema: Schema): Frame | Tensor | Record<string
  */
 const MAX_LISTED_EXTRA = 20;
 
+/** The required names `data` lacks (an empty array, shared, when none: the common case allocates nothing). */
+function missingNames(required: readonly string[], data: unknown): readonly string[] {
+  let missing: string[] | undefined;
+  const frame = isFrame(data) ? data : undefined;
+  const record = frame === undefined && isPlainObject(data) ? data : undefined;
+  for (const n of required) {
+    // as in Object.keys: own and enumerable
+    const present = frame ? frame.column(n) !== undefined : record ? Object.prototype.propertyIsEnumerable.call(record, n) : false;
+    if (!present) (missing ??= []).push(n);
+  }
+  return missing ?? NONE_MISSING;
+}
+
+const NONE_MISSING: readonly string[] = [];
+
 function actualNames(data: unknown): string[] {
   if (isFrame(data)) return data.columnNames;
   if (isPlainObject(data)) return Object.keys(data);
@@ -78,6 +93,8 @@ function actualNames(data: unknown): string[] {
 
 function enforceColumnSchema(frame: Frame, specs: ColSpec[], named: boolean): Frame {
   const columns: Column[] = [];
+  // whether the result is `frame` itself: its columns, in the schema's order, none converted
+  let same = frame.columns.length === specs.length;
   specs.forEach((spec, i) => {
     const column = named ? frame.column(spec.name as string) : frame.columns[i];
     // A missing optional column is left out, as MLflow does.
@@ -85,9 +102,10 @@ function enforceColumnSchema(frame: Frame, specs: ColSpec[], named: boolean): Fr
     const data = typeof spec.type === 'string'
       ? enforceDataType(column.name, column.data, spec.type)
       : enforceNestedColumn(column.data, spec.type, spec.required);
-    columns.push({ name: column.name, data });
+    if (data !== column.data || column !== frame.columns[i]) same = false;
+    columns.push(data === column.data ? column : { name: column.name, data });
   });
-  return new Frame(columns, frame.numRows);
+  return same ? frame : new Frame(columns, frame.numRows);
 }
 
 interface NumpyDtype { kind: 'f' | 'i' | 'u' | 'b' | 'O' | 'U' | 'S' | 'M'; size: number; name: string }
@@ -356,7 +374,7 @@ function nameRepr(n: string | number): string {
   return typeof n === 'number' || /^(0|[1-9]\d*)$/.test(n) ? String(n) : `'${n}'`;
 }
 
-function namesRepr(names: (string | number)[]): string {
+function namesRepr(names: readonly (string | number)[]): string {
   return `[${names.map(nameRepr).join(', ')}]`;
 }
 

@@ -104,8 +104,58 @@ describe('FlatForest', () => {
     const trees = Array.from({ length: 30 }, () => randomTree(rnd, cols, 9, width, values, withMissing));
     const x = randomRows(rnd, rows, cols, nanRate);
     const out = new Float64Array(rows * width);
-    new FlatForest(trees, width, precision).addTo(matrix(rows, cols, x), out, width);
+    const forest = new FlatForest(trees, width, precision);
+    expect(forest.layout).not.toBe('leaf-sets');
+    forest.addTo(matrix(rows, cols, x), out, width);
     expect(Array.from(out)).toEqual(Array.from(reference(trees, x, rows, cols, width, precision === 'float32')));
+  });
+
+  // trees of at most 32 leaves (depth 5) take the leaf-set layout; NaN blocks still go to the wide one
+  it.each([
+    ['float32, width 3 (a random forest classifier)', 'float32', false, 0, 3],
+    ['float32, width 1', 'float32', false, 0, 1],
+    ['float32, width 2, with missing values and NaN in some blocks', 'float32', true, 0.0005, 2],
+    ['float64 (HistGradientBoosting), width 1, NaN in every block', 'float64', true, 0.05, 1],
+    ['float64, width 5', 'float64', false, 0, 5],
+  ] as const)('adds the same leaf values as a plain walk in the leaf-set layout: %s', (_, precision, withMissing, nanRate, width) => {
+    // depth 1..5: one-leaf trees, full 32-leaf trees, trees on more than four features
+    const trees = Array.from({ length: 60 }, (__, i) => randomTree(rnd, cols, i % 6, width, values, withMissing));
+    const x = randomRows(rnd, rows, cols, nanRate);
+    const out = new Float64Array(rows * width).fill(0.25);
+    const forest = new FlatForest(trees, width, precision);
+    expect(forest.layout).toBe('leaf-sets');
+    forest.addTo(matrix(rows, cols, x), out, width);
+    // the baseline first, then the trees in order, as scikit-learn adds them
+    const want = new Float64Array(rows * width).fill(0.25);
+    for (const t of trees) {
+      for (let i = 0; i < rows; i++) {
+        const leaf = exitLeaf(t, x, i * cols, precision === 'float32');
+        for (let j = 0; j < width; j++) want[i * width + j] += t.value[leaf * width + j];
+      }
+    }
+    expect(Array.from(out)).toEqual(Array.from(want));
+    // the walking layouts (leafSets: false, bench/forest-predict.ts's reference) give the same bits
+    const walked = new Float64Array(rows * width).fill(0.25);
+    const walking = new FlatForest(trees, width, precision, undefined, { leafSets: false });
+    expect(walking.layout).not.toBe('leaf-sets');
+    walking.addTo(matrix(rows, cols, x), walked, width);
+    expect(Array.from(walked)).toEqual(Array.from(want));
+  });
+
+  it('takes the leaf-set layout for one row, and for trees each at their own column; calls reuse its buffers', () => {
+    const trees = Array.from({ length: 9 }, () => randomTree(rnd, cols, 5, 1, values, false));
+    const forest = new FlatForest(trees, 1, 'float32', trees.map((_, i) => i % 3));
+    expect(forest.layout).toBe('leaf-sets');
+    for (const n of [3, 1, 700, 2]) {
+      const x = randomRows(rnd, n, cols, 0);
+      const out = new Float64Array(n * 3);
+      forest.addTo(matrix(n, cols, x), out, 3);
+      const want = new Float64Array(n * 3);
+      trees.forEach((t, k) => {
+        for (let i = 0; i < n; i++) want[i * 3 + (k % 3)] += t.value[exitLeaf(t, x, i * cols, true)];
+      });
+      expect(Array.from(out)).toEqual(Array.from(want));
+    }
   });
 
   it('adds each tree at its output column, onto the baseline already there', () => {

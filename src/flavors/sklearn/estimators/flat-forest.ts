@@ -31,6 +31,14 @@ const SMALL_FOREST_BYTES = 512 << 10;
 const MAX_STEP_FEATURE_BITS = 10;
 /** Distinct thresholds per feature that a uint8 bin can tell apart (bins 0..255). */
 const MAX_BIN_EDGES = 255;
+/** A tree takes the leaf-set layout when its leaves fit the bits of an int32. */
+const MAX_SET_LEAVES = 32;
+/** The leaf-set tables of a forest take at most this many bytes; a forest needing more is walked. */
+const MAX_SET_BYTES = 8 << 20;
+/** The leaf-set layout's buffers are kept between calls up to this size. */
+const MAX_KEPT_SCRATCH_BYTES = 256 << 10;
+/** Rows per block in the leaf-set layout: the block's bins, leaf sets and outputs stay in L1 while each tree passes over them. */
+const SET_BLOCK_ROWS = 256;
 
 /**
  * Decision trees laid out once for batch prediction: each tree's nodes renumbered depth-first so
@@ -47,6 +55,11 @@ const MAX_BIN_EDGES = 255;
  * so `x <= t` is `bin <= rank of t`, exactly, on one byte per value.
  * Blocks holding NaN (trees that route it), and forests the step layout cannot hold, take the
  * wide layout (`Wide`): a float64 threshold, feature and right child per node.
+ *
+ * Forests of small trees (at most 32 leaves each: GradientBoosting's depth 3, HistGradientBoosting's
+ * 31 leaves, shallow random forests) whose features bin take the leaf-set layout (`LeafSets`)
+ * instead of the step layout: a row's leaf comes from one table entry per feature the tree splits
+ * on, without walking.
  */
 export class FlatForest {
   private readonly roots: Int32Array;
@@ -58,26 +71,40 @@ export class FlatForest {
   private readonly precision: SplitPrecision;
   private readonly maxFeature: number;
   private readonly acceptsNaN: boolean;
+  private readonly sets: LeafSets | null;
   private readonly steps: Steps | null;
-  /** Set when the trees route NaN or the step layout cannot hold them. */
+  /** Set when the trees route NaN or neither the leaf-set nor the step layout can hold them. */
   private readonly wide: Wide | null;
   /** Whether the trees and a block of rows fit in cache together (all trees walk each block). */
   private readonly small: boolean;
+  /** Whether every tree adds at the same output column. */
+  private readonly oneColumn: boolean;
+  private scratch: SetScratch | null = null;
 
-  /** Tree t's `width` leaf values are added at output column `columns[t]` (0 when omitted). */
-  constructor(trees: readonly TreeSource[], width: number, precision: SplitPrecision, columns?: readonly number[]) {
+  /**
+   * Tree t's `width` leaf values are added at output column `columns[t]` (0 when omitted).
+   * `leafSets: false` keeps the walking layouts (bench/forest-predict.ts compares the two).
+   */
+  constructor(trees: readonly TreeSource[], width: number, precision: SplitPrecision, columns?: readonly number[], options: { leafSets?: boolean } = {}) {
     this.width = width;
     this.precision = precision;
     this.columns = Int32Array.from(columns ?? trees.map(() => 0));
+    this.oneColumn = this.columns.every((c) => c === this.columns[0]);
     this.acceptsNaN = trees.length > 0 && trees.every((t) => t.missingLeft !== null);
     const nodes = layOut(trees, width, this.acceptsNaN);
     this.roots = nodes.roots;
     this.leaves = nodes.leaves;
     this.maxFeature = nodes.maxFeature;
-    this.steps = Steps.build(nodes, precision);
-    this.wide = this.steps === null || this.acceptsNaN ? new Wide(nodes) : null;
+    this.sets = options.leafSets === false ? null : LeafSets.build(nodes);
+    this.steps = this.sets ? null : Steps.build(nodes, precision);
+    this.wide = (this.sets === null && this.steps === null) || this.acceptsNaN ? new Wide(nodes) : null;
     const nodeBytes = this.steps ? this.steps.bytesPerNode : 16;
     this.small = nodes.feature.length * nodeBytes + this.leaves.byteLength <= SMALL_FOREST_BYTES;
+  }
+
+  /** Which layout NaN-free blocks take (for tests and benchmarks). */
+  get layout(): 'leaf-sets' | 'steps' | 'wide' {
+    return this.sets ? 'leaf-sets' : this.steps ? 'steps' : 'wide';
   }
 
   /**
@@ -87,6 +114,10 @@ export class FlatForest {
   addTo(x: Matrix, out: Float64Array, outWidth: number): void {
     if (this.maxFeature >= x.cols) {
       throw new MlflowError(`The trees split on feature ${this.maxFeature} but X has ${x.cols} features`, 'INVALID_PARAMETER_VALUE');
+    }
+    if (this.sets) {
+      this.addBySets(this.sets, x, out, outWidth);
+      return;
     }
     const cols = x.cols;
     const { steps } = this;
@@ -111,6 +142,49 @@ export class FlatForest {
         else walkWide(wide.thresholds, wide.ints, leaves, width, roots[t], wideBlock!, n, cols, out, at, outWidth);
       }
     }
+  }
+
+  /**
+   * addTo in the leaf-set layout: per block, every tree's leaf for every row, then each row's
+   * leaf values added up tree after tree. A block holding NaN is walked in the wide layout.
+   */
+  private addBySets(sets: LeafSets, x: Matrix, out: Float64Array, outWidth: number): void {
+    const cols = x.cols;
+    const trees = this.roots.length;
+    const blockRows = Math.min(x.rows, SET_BLOCK_ROWS);
+    const { roots, columns, leaves, width, wide } = this;
+    const { bins, leafSet, leafIds } = this.setScratch(blockRows, sets.used.length, trees);
+    let wideBlock: Float64Array | null = null;
+    for (let r0 = 0; r0 < x.rows; r0 += blockRows) {
+      const n = Math.min(blockRows, x.rows - r0);
+      if (!hasNaN(x.data, r0 * cols, n * cols)) {
+        sets.fill(x.data, r0, n, cols, this.precision === 'float32', bins, blockRows);
+        for (let t = 0; t < trees; t++) sets.leaves(t, bins, blockRows, n, leafSet, leafIds, trees);
+        const at = r0 * outWidth;
+        if (this.oneColumn && width <= 3) addRows(leafIds, trees, n, leaves, width, out, at + (columns[0] ?? 0), outWidth);
+        else addRowsAtColumns(leafIds, trees, n, leaves, width, columns, out, at, outWidth);
+        continue;
+      }
+      if (!this.acceptsNaN) throw nanError();
+      wideBlock ??= new Float64Array(blockRows * cols);
+      copyBlock64(x.data, r0 * cols, n * cols, wideBlock, this.precision === 'float32');
+      for (let t = 0; t < trees; t++) {
+        walkWideNaN(wide!.thresholds, wide!.ints, wide!.missingLeft!, leaves, width, roots[t], wideBlock, n, cols, out, r0 * outWidth + columns[t], outWidth);
+      }
+    }
+  }
+
+  /**
+   * The leaf-set layout's block buffers: kept between calls when small (three typed arrays cost
+   * more than a 1-row request's trees), else made for the call. addTo is synchronous: no two
+   * calls share them at once.
+   */
+  private setScratch(blockRows: number, used: number, trees: number): SetScratch {
+    const s = this.scratch;
+    if (s && s.rows >= blockRows) return s;
+    const made = { rows: blockRows, bins: new Uint8Array(blockRows * used), leafSet: new Int32Array(blockRows), leafIds: new Int32Array(blockRows * trees) };
+    if (made.leafIds.byteLength <= MAX_KEPT_SCRATCH_BYTES) this.scratch = made;
+    return made;
   }
 }
 
@@ -295,7 +369,7 @@ class Steps {
     const nan = hasNaN(x, r0 * cols, n * cols);
     if (nan) return true;
     if (block instanceof Uint8Array) {
-      for (let f = 0; f < this.usedFeatures; f++) binColumn(x, r0 * cols + f, n, cols, this.edges!, f * MAX_BIN_EDGES, block, f, stride);
+      for (let f = 0; f < this.usedFeatures; f++) binColumn(x, r0 * cols + f, n, cols, this.edges!, f * MAX_BIN_EDGES, block, f, stride, false);
       for (let r = 0; r < n; r++) block[r * stride + this.mask] = 255;
     } else {
       copyColumns32(x, r0 * cols, n, cols, this.usedFeatures, block, stride);
@@ -308,6 +382,172 @@ class Steps {
     if (block instanceof Uint8Array) walkBins(this.words, this.leafOf, this.mask, this.shift, leaves, width, root, block, n, out, at, outWidth);
     else walkFloat32(this.words, this.thresholds!, this.leafOf, this.mask, this.shift, leaves, width, root, block, n, out, at, outWidth);
   }
+}
+
+/**
+ * The leaf-set layout (see FlatForest; QuickScorer's idea, Lucchese et al., SIGIR 2015, on bins):
+ * a tree's leaves, left to right, are the bits of an int32 from the highest down. A split that
+ * sends a row right rules out the leaves of its left subtree, and the row's leaf is the leftmost
+ * one no split rules out. Per tree and feature it splits on, a table by bin number holds the AND
+ * of what that feature's splits rule out for a value in that bin; a row's leaf is then clz32 of
+ * the AND of one entry per feature the tree uses. Bins are as in the step layout (a value's count
+ * of the feature's distinct thresholds below it), computed from the value rounded to float32 for
+ * float32 precision: `x <= t` is `bin <= rank of t` either way.
+ */
+class LeafSets {
+  /** Features some tree splits on, in bin-block column order. */
+  readonly used: Int32Array;
+  /** Tree t's (feature, table) pairs are [pairStart[t], pairStart[t + 1]). */
+  private readonly pairStart: Int32Array;
+  /** Each pair's bin-block column. */
+  private readonly pairColumn: Int32Array;
+  /** Where each pair's table starts in `tables`. */
+  private readonly pairTable: Int32Array;
+  /** One int32 leaf set per bin number, per pair. */
+  private readonly tables: Int32Array;
+  /** Each tree's first leaf number. */
+  private readonly leafStart: Int32Array;
+  /** Per feature, its distinct thresholds sorted, padded to 255 with +Infinity. */
+  private readonly edges: Float64Array;
+
+  private constructor(nodes: Nodes, edges: Float64Array, plan: SetPlan) {
+    this.edges = edges;
+    this.used = plan.used;
+    this.pairStart = plan.pairStart;
+    this.pairColumn = plan.pairColumn;
+    this.pairTable = plan.pairTable;
+    this.leafStart = plan.leafStart;
+    const tables = new Int32Array(plan.tableSize).fill(-1);
+    const { roots, feature, threshold, next } = nodes;
+    const columnOf = new Int32Array(nodes.maxFeature + 1);
+    plan.used.forEach((f, c) => { columnOf[f] = c; });
+    // per node id, how many of its tree's leaves come before it (its leaf number, at a leaf)
+    const leavesBefore = new Int32Array(feature.length);
+    for (let t = 0; t < roots.length; t++) {
+      const end = t + 1 < roots.length ? roots[t + 1] : feature.length;
+      let count = 0;
+      for (let id = roots[t]; id < end; id++) {
+        leavesBefore[id] = count;
+        if (feature[id] < 0) count++;
+      }
+      for (let id = roots[t]; id < end; id++) {
+        const f = feature[id];
+        if (f < 0) continue;
+        // the left subtree is ids id+1 .. next[id]-1 (next: the right child), its leaves a..b-1, bits 31-a down to 32-b
+        const a = leavesBefore[id];
+        const b = leavesBefore[next[id]];
+        const ruledOut = ~(((2 ** (b - a) - 1) * 2 ** (32 - b)) | 0);
+        let p = plan.pairStart[t];
+        while (plan.pairColumn[p] !== columnOf[f]) p++;
+        const table = plan.pairTable[p];
+        const size = binCount(edges, f) + 1;
+        // a value in bin b goes right at this split exactly when b > the threshold's rank
+        for (let bin = lowerBound(edges, f * MAX_BIN_EDGES, threshold[id]) + 1; bin < size; bin++) tables[table + bin] &= ruledOut;
+      }
+    }
+    this.tables = tables;
+  }
+
+  /** The leaf-set layout for these nodes, or null when a tree has more than 32 leaves, a feature does not bin, or the tables would be too large. */
+  static build(nodes: Nodes): LeafSets | null {
+    const { roots, feature } = nodes;
+    const size = feature.length;
+    const edges = binEdges(nodes);
+    if (edges === null) return null;
+    const leafStart = new Int32Array(roots.length);
+    const pairStart = new Int32Array(roots.length + 1);
+    const pairColumns: number[] = [];
+    const columnOf = new Int32Array(nodes.maxFeature + 1).fill(-1);
+    const used: number[] = [];
+    let leaves = 0;
+    let tableSize = 0;
+    const seen = new Int32Array(nodes.maxFeature + 1).fill(-1);
+    for (let t = 0; t < roots.length; t++) {
+      const end = t + 1 < roots.length ? roots[t + 1] : size;
+      leafStart[t] = leaves;
+      pairStart[t] = pairColumns.length;
+      let treeLeaves = 0;
+      for (let id = roots[t]; id < end; id++) {
+        const f = feature[id];
+        if (f < 0) {
+          treeLeaves++;
+          continue;
+        }
+        if (seen[f] === t) continue;
+        seen[f] = t;
+        if (columnOf[f] < 0) {
+          columnOf[f] = used.length;
+          used.push(f);
+        }
+        pairColumns.push(columnOf[f]);
+        tableSize += binCount(edges, f) + 1;
+      }
+      if (treeLeaves > MAX_SET_LEAVES || tableSize * 4 > MAX_SET_BYTES) return null;
+      leaves += treeLeaves;
+    }
+    pairStart[roots.length] = pairColumns.length;
+    const pairColumn = Int32Array.from(pairColumns);
+    const pairTable = new Int32Array(pairColumn.length);
+    for (let p = 0, at = 0; p < pairColumn.length; p++) {
+      pairTable[p] = at;
+      at += binCount(edges, used[pairColumn[p]]) + 1;
+    }
+    return new LeafSets(nodes, edges, { used: Int32Array.from(used), pairStart, pairColumn, pairTable, leafStart, tableSize });
+  }
+
+  /** Bins rows [r0, r0 + n) of x (NaN-free) into the block: column c (feature used[c]) at c * blockRows. */
+  fill(x: Float64Array, r0: number, n: number, cols: number, f32: boolean, bins: Uint8Array, blockRows: number): void {
+    const { used, edges } = this;
+    for (let c = 0; c < used.length; c++) binColumn(x, r0 * cols + used[c], n, cols, edges, used[c] * MAX_BIN_EDGES, bins, c * blockRows, 1, f32);
+  }
+
+  /** Tree t's leaf for each of the block's n rows, into leafIds[r * trees + t]; `leafSet` is scratch. */
+  leaves(t: number, bins: Uint8Array, blockRows: number, n: number, leafSet: Int32Array, leafIds: Int32Array, trees: number): void {
+    const { pairColumn: col, pairTable: tab, tables } = this;
+    const from = this.pairStart[t];
+    const count = this.pairStart[t + 1] - from;
+    const first = this.leafStart[t];
+    // up to four pairs in one pass (the sets stay in registers); a tree on more features ANDs the rest into leafSet first
+    let rest = 0;
+    if (count > 4) {
+      rest = count - 3;
+      leafSetOf(tables, tab[from], bins, col[from] * blockRows, n, leafSet);
+      for (let p = from + 1; p < from + rest; p++) andLeafSet(tables, tab[p], bins, col[p] * blockRows, n, leafSet);
+    }
+    const p = from + rest;
+    const left = count - rest;
+    leafIdsOf(
+      tables, bins, n, rest > 0 ? leafSet : null, first, leafIds, t, trees,
+      left > 0 ? tab[p] : -1, left > 0 ? col[p] * blockRows : 0,
+      left > 1 ? tab[p + 1] : -1, left > 1 ? col[p + 1] * blockRows : 0,
+      left > 2 ? tab[p + 2] : -1, left > 2 ? col[p + 2] * blockRows : 0,
+      left > 3 ? tab[p + 3] : -1, left > 3 ? col[p + 3] * blockRows : 0,
+    );
+  }
+}
+
+interface SetScratch {
+  rows: number;
+  bins: Uint8Array;
+  leafSet: Int32Array;
+  leafIds: Int32Array;
+}
+
+interface SetPlan {
+  used: Int32Array;
+  pairStart: Int32Array;
+  pairColumn: Int32Array;
+  pairTable: Int32Array;
+  leafStart: Int32Array;
+  tableSize: number;
+}
+
+/** How many of feature f's edges are thresholds (not the +Infinity padding): bins run 0..that. */
+function binCount(edges: Float64Array, f: number): number {
+  const from = f * MAX_BIN_EDGES;
+  let n = 0;
+  while (n < MAX_BIN_EDGES && edges[from + n] < Infinity) n++;
+  return n;
 }
 
 /**
@@ -346,10 +586,13 @@ function hasNaN(x: Float64Array, from: number, n: number): boolean {
   return nan;
 }
 
-/** One feature's values of n rows as bins, into block column `col`: a column at a time, so its edges stay in L1. */
-function binColumn(x: Float64Array, from: number, n: number, cols: number, edges: Float64Array, e: number, block: Uint8Array, col: number, stride: number): void {
+/**
+ * One feature's values of n rows as bins, into block[at + r * stride] (rounded to float32 first
+ * if asked): a column at a time, so its edges stay in L1.
+ */
+function binColumn(x: Float64Array, from: number, n: number, cols: number, edges: Float64Array, e: number, block: Uint8Array, at: number, stride: number, f32: boolean): void {
   for (let r = 0; r < n; r++) {
-    const v = x[from + r * cols];
+    const v = f32 ? Math.fround(x[from + r * cols]) : x[from + r * cols];
     let p = 0;
     p += +(edges[e + 127] < v) << 7;
     p += +(edges[e + p + 63] < v) << 6;
@@ -359,7 +602,7 @@ function binColumn(x: Float64Array, from: number, n: number, cols: number, edges
     p += +(edges[e + p + 3] < v) << 2;
     p += +(edges[e + p + 1] < v) << 1;
     p += +(edges[e + p] < v);
-    block[r * stride + col] = p;
+    block[at + r * stride] = p;
   }
 }
 
@@ -417,6 +660,96 @@ function copyBlock64(src: Float64Array, from: number, n: number, block: Float64A
     if (v !== v) nan = true;
   }
   return nan;
+}
+
+// The leaf-set layout's hot loops: one pass over the block's rows per (tree, feature) pair, then
+// one per row over the trees.
+
+function leafSetOf(tables: Int32Array, table: number, bins: Uint8Array, col: number, n: number, leafSet: Int32Array): void {
+  for (let r = 0; r < n; r++) leafSet[r] = tables[table + bins[col + r]];
+}
+
+function andLeafSet(tables: Int32Array, table: number, bins: Uint8Array, col: number, n: number, leafSet: Int32Array): void {
+  for (let r = 0; r < n; r++) leafSet[r] &= tables[table + bins[col + r]];
+}
+
+/**
+ * Tree t's leaf for each row, the leftmost of its set, into leafIds[r * trees + t]: the set is
+ * `leafSet` (if given) ANDed with up to four tables' entries for the row's bins (table -1: none).
+ */
+function leafIdsOf(
+  tables: Int32Array, bins: Uint8Array, n: number, leafSet: Int32Array | null, first: number, leafIds: Int32Array, t: number, trees: number,
+  t0: number, c0: number, t1: number, c1: number, t2: number, c2: number, t3: number, c3: number,
+): void {
+  if (leafSet !== null) {
+    for (let r = 0; r < n; r++) {
+      leafIds[r * trees + t] = first + Math.clz32(leafSet[r] & tables[t0 + bins[c0 + r]] & tables[t1 + bins[c1 + r]] & tables[t2 + bins[c2 + r]]);
+    }
+  } else if (t0 < 0) {
+    for (let r = 0; r < n; r++) leafIds[r * trees + t] = first;
+  } else if (t1 < 0) {
+    for (let r = 0; r < n; r++) leafIds[r * trees + t] = first + Math.clz32(tables[t0 + bins[c0 + r]]);
+  } else if (t2 < 0) {
+    for (let r = 0; r < n; r++) leafIds[r * trees + t] = first + Math.clz32(tables[t0 + bins[c0 + r]] & tables[t1 + bins[c1 + r]]);
+  } else if (t3 < 0) {
+    for (let r = 0; r < n; r++) {
+      leafIds[r * trees + t] = first + Math.clz32(tables[t0 + bins[c0 + r]] & tables[t1 + bins[c1 + r]] & tables[t2 + bins[c2 + r]]);
+    }
+  } else {
+    for (let r = 0; r < n; r++) {
+      leafIds[r * trees + t] = first + Math.clz32(tables[t0 + bins[c0 + r]] & tables[t1 + bins[c1 + r]] & tables[t2 + bins[c2 + r]] & tables[t3 + bins[c3 + r]]);
+    }
+  }
+}
+
+/**
+ * Each row's leaf values added tree after tree into out[at + r * outWidth ...], for `width` of
+ * 1 to 3 at one column: the sums stay in registers (a store and reload per tree costs as much
+ * as the rest), added in tree order as the tree-by-tree loops add them.
+ */
+function addRows(leafIds: Int32Array, trees: number, n: number, leaves: Float64Array, width: number, out: Float64Array, at: number, outWidth: number): void {
+  for (let r = 0; r < n; r++) {
+    const o = at + r * outWidth;
+    const ids = r * trees;
+    if (width === 1) {
+      let a = out[o];
+      for (let t = 0; t < trees; t++) a += leaves[leafIds[ids + t]];
+      out[o] = a;
+    } else if (width === 2) {
+      let a = out[o];
+      let b = out[o + 1];
+      for (let t = 0; t < trees; t++) {
+        const l = leafIds[ids + t] * 2;
+        a += leaves[l];
+        b += leaves[l + 1];
+      }
+      out[o] = a;
+      out[o + 1] = b;
+    } else {
+      let a = out[o];
+      let b = out[o + 1];
+      let c = out[o + 2];
+      for (let t = 0; t < trees; t++) {
+        const l = leafIds[ids + t] * 3;
+        a += leaves[l];
+        b += leaves[l + 1];
+        c += leaves[l + 2];
+      }
+      out[o] = a;
+      out[o + 1] = b;
+      out[o + 2] = c;
+    }
+  }
+}
+
+/** addRows for any width, each tree at its own column. */
+function addRowsAtColumns(
+  leafIds: Int32Array, trees: number, n: number, leaves: Float64Array, width: number, columns: Int32Array, out: Float64Array, at: number, outWidth: number,
+): void {
+  for (let r = 0; r < n; r++) {
+    const o = at + r * outWidth;
+    for (let t = 0; t < trees; t++) addLeaf(leaves, width, leafIds[r * trees + t], out, o + columns[t]);
+  }
 }
 
 // The walks below are the hot loops: plain functions of typed arrays, so V8 keeps them

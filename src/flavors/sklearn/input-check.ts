@@ -61,6 +61,10 @@ const NO_VALUE_CHECK = new Set([
   'VotingRegressor',
   'BaggingClassifier',
   'BaggingRegressor',
+  // their predict calls their parts' without check_array
+  'OneVsRestClassifier',
+  'MultiOutputClassifier',
+  'MultiOutputRegressor',
   'FeatureUnion',
   'Pipeline',
   'FunctionTransformer',

@@ -63,6 +63,8 @@ const NO_VALUE_CHECK = new Set([
   'BaggingRegressor',
   // their predict calls their parts' without check_array
   'OneVsRestClassifier',
+  'OneVsOneClassifier',
+  'CalibratedClassifierCV',
   'MultiOutputClassifier',
   'MultiOutputRegressor',
   'FeatureUnion',

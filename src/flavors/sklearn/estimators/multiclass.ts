@@ -42,6 +42,8 @@ const oneVsRest: Builder = (s, build) => {
   const labels = new Labels(binarizer.array('classes_'));
   const ests = s.list('estimators_').map((e, i) => build(e, `${s.className}.estimators_[${i}]`));
   const k = labels.size;
+  // equal top scores: the last class before 1.8, the first (as argmax) since (PR #15504)
+  const lastOfTies = !s.sklearnAtLeast(1, 8);
   const est: Estimator = {
     className: s.className,
     predict(x) {
@@ -56,7 +58,7 @@ const oneVsRest: Builder = (s, build) => {
       for (let r = 0; r < x.rows; r++) {
         let best = -Infinity;
         scores.forEach((sc, c) => {
-          if (sc[r] > best) {
+          if (sc[r] > best || (lastOfTies && sc[r] === best)) {
             best = sc[r];
             idx[r] = c;
           }

@@ -65,9 +65,28 @@ const votingClassifier: Builder = (s, build) => {
       const { rows, p } = proba(x);
       return f64Tensor([rows, k], p);
     };
+    // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array,
+    // and hard voting int64 labels: neither is offered)
+    if (s.bool('flatten_transform', true)) {
+      est.transform = (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predictProba, 'predict_proba')(x))), x.rows);
+    }
   }
   return est;
 };
+
+/** Per-estimator (rows, w) outputs as one (rows, sum of w) matrix (np.hstack, or .T of 1-D predictions). */
+function sideBySide(outs: Float64Array[], rows: number): Data {
+  const widths = outs.map((o) => o.length / rows);
+  const cols = widths.reduce((a, b) => a + b, 0);
+  const out = new Float64Array(rows * cols);
+  let off = 0;
+  outs.forEach((o, e) => {
+    const w = widths[e];
+    for (let r = 0; r < rows; r++) for (let j = 0; j < w; j++) out[r * cols + off + j] = o[r * w + j];
+    off += w;
+  });
+  return matrix(rows, cols, out);
+}
 
 const votingRegressor: Builder = (s, build) => {
   const ests = subEstimators(s, build);
@@ -83,6 +102,7 @@ const votingRegressor: Builder = (s, build) => {
       });
       return f64Tensor([x.rows], out);
     },
+    transform: (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x))), x.rows),
   };
 };
 

@@ -61,6 +61,12 @@ const NO_VALUE_CHECK = new Set([
   'VotingRegressor',
   'BaggingClassifier',
   'BaggingRegressor',
+  // their predict calls their parts' without check_array
+  'OneVsRestClassifier',
+  'OneVsOneClassifier',
+  'CalibratedClassifierCV',
+  'MultiOutputClassifier',
+  'MultiOutputRegressor',
   'FeatureUnion',
   'Pipeline',
   'FunctionTransformer',

@@ -24,6 +24,7 @@ export function expectOutput(method: string, out: Tensor, exp: CaseJson['outputs
   if (exp.dtype === 'float64') {
     const bad = got.findIndex((g, i) => !closeTo(g as number, want[i] as number | null));
     expect(bad, `${method}[${bad}] = ${got[bad]}, sklearn ${want[bad]}`).toBe(-1);
+    expect(out.dtype, `${method} dtype`).toBe('float64');
   } else {
     expect(got, method).toEqual(want);
     // numpy unicode arrays ('<U10') are our 'string' tensors

@@ -3,6 +3,14 @@ import { columnOf, hstack, matrix, numCols, selectColumns, toMatrix, type Data }
 import { afterTransform, type Builder, type BuildFn, type Estimator } from '../estimator.js';
 import { isInstance, isNdArray, type State } from '../state.js';
 
+/**
+ * A block as np.hstack sees it: a DataFrame of number columns only (a passed-through selection,
+ * which 1.5+ pickles hold as an identity FunctionTransformer) is numbers, not objects.
+ */
+function numbersAsMatrix(sub: Data): Data {
+  return sub.kind === 'table' && !sub.oneD && sub.columns.every((c) => c instanceof Float64Array) ? toMatrix(sub) : sub;
+}
+
 /** A pipeline step: an estimator, or 'passthrough' / None (identity). */
 function buildStep(v: unknown, where: string, build: BuildFn): Estimator | null {
   if (v === 'passthrough' || v === null) return null;
@@ -113,7 +121,7 @@ const columnTransformer: Builder = (s, build) => {
         // a scalar column (a name or an index, not a list) selects a 1-D Series: a text vectorizer's documents
         const scalar = typeof p.columns === 'string' || typeof p.columns === 'number';
         const sub: Data = scalar ? { kind: 'table', rows: x.rows, columns: [columnOf(x, idx[0])], names: null, oneD: true } : selectColumns(x, idx);
-        let out = p.est === 'passthrough' ? sub : p.est.transform ? p.est.transform(sub) : missingMethod(p.est.className, 'transform');
+        let out = numbersAsMatrix(p.est === 'passthrough' ? sub : p.est.transform ? p.est.transform(sub) : missingMethod(p.est.className, 'transform'));
         const w = weights?.get(p.name);
         if (typeof w === 'number') {
           const m = toMatrix(out);

@@ -1,7 +1,7 @@
 import { makeTensor } from '../../../frame/tensor.js';
 import { MlflowError } from '../../../errors.js';
 import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
-import type { Builder } from '../estimator.js';
+import { f64Tensor, type Builder, type Estimator } from '../estimator.js';
 
 function checkCols(x: Matrix, f: number, who: string): void {
   if (x.cols !== f) {
@@ -29,7 +29,7 @@ const pca: Builder = (s) => {
   const [nComp, f] = comp.shape;
   const mean = s.floats('mean_').data;
   const scale = s.bool('whiten', false) ? s.floats('explained_variance_').data.map(Math.sqrt) : null;
-  return {
+  const est: Estimator = {
     className: s.className,
     transform(x: Data) {
       const m = toMatrix(x);
@@ -37,7 +37,126 @@ const pca: Builder = (s) => {
       return project(m, comp.data, nComp, f, mean, scale);
     },
   };
+  if (s.has('noise_variance_') && s.has('explained_variance_')) {
+    // the probabilistic PCA log-likelihood of each row, from get_precision() as sklearn forms it
+    const precision = pcaPrecision(comp.data, nComp, f, s.floats('explained_variance_').data, s.number('noise_variance_'), scale !== null);
+    const ld = logDet(precision, f);
+    const constant = 0.5 * (f * Math.log(2 * Math.PI) - ld);
+    est.scoreSamples = (x: Data) => {
+      const m = toMatrix(x);
+      checkCols(m, f, s.inst.name);
+      const out = new Float64Array(m.rows);
+      const xr = new Float64Array(f);
+      for (let i = 0; i < m.rows; i++) {
+        for (let j = 0; j < f; j++) xr[j] = m.data[i * f + j] - mean[j];
+        let q = 0;
+        for (let j = 0; j < f; j++) {
+          let acc = 0;
+          for (let l = 0; l < f; l++) acc += xr[l] * precision[l * f + j];
+          q += xr[j] * acc;
+        }
+        out[i] = -0.5 * q - constant;
+      }
+      return f64Tensor([m.rows], out);
+    };
+  }
+  return est;
 };
+
+/**
+ * PCA.get_precision(): by the matrix inversion lemma, or the inverse of get_covariance() when the
+ * noise variance is 0; whitened components are scaled back by sqrt(explained_variance_).
+ */
+function pcaPrecision(compIn: Float64Array, k: number, f: number, expVar: Float64Array, noise: number, whiten: boolean): Float64Array {
+  if (k === 0) return Float64Array.from({ length: f * f }, (_, i) => (i % (f + 1) === 0 ? 1 / noise : 0));
+  const comp = whiten ? compIn.map((v, i) => v * Math.sqrt(expVar[Math.floor(i / f)])) : compIn;
+  const diff = expVar.map((v) => (v > noise ? v - noise : 0));
+  if (noise === 0) {
+    // covariance = components.T * diff @ components + noise * I
+    const cov = new Float64Array(f * f);
+    for (let a = 0; a < f; a++) {
+      for (let b = 0; b < f; b++) {
+        let acc = 0;
+        for (let c = 0; c < k; c++) acc += comp[c * f + a] * diff[c] * comp[c * f + b];
+        cov[a * f + b] = acc + (a === b ? noise : 0);
+      }
+    }
+    return invert(cov, f);
+  }
+  const small = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b < k; b++) {
+      let acc = 0;
+      for (let j = 0; j < f; j++) acc += comp[a * f + j] * comp[b * f + j];
+      small[a * k + b] = acc / noise + (a === b ? 1 / diff[a] : 0);
+    }
+  }
+  const inv = invert(small, k);
+  const out = new Float64Array(f * f);
+  for (let a = 0; a < f; a++) {
+    for (let b = 0; b < f; b++) {
+      let acc = 0;
+      for (let c = 0; c < k; c++) {
+        let t = 0;
+        for (let d = 0; d < k; d++) t += inv[c * k + d] * comp[d * f + b];
+        acc += comp[c * f + a] * t;
+      }
+      out[a * f + b] = acc / -(noise * noise) + (a === b ? 1 / noise : 0);
+    }
+  }
+  return out;
+}
+
+/** The inverse of an n x n matrix by Gauss-Jordan elimination with partial pivoting (LAPACK's getrf/getri choice of pivots). */
+function invert(a: Float64Array, n: number): Float64Array {
+  const m = Float64Array.from(a);
+  const inv = Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[p * n + c])) p = r;
+    if (m[p * n + c] === 0) throw new MlflowError('PCA precision matrix is singular', 'INVALID_PARAMETER_VALUE');
+    if (p !== c) for (const t of [m, inv]) for (let j = 0; j < n; j++) [t[c * n + j], t[p * n + j]] = [t[p * n + j], t[c * n + j]];
+    const piv = m[c * n + c];
+    for (let j = 0; j < n; j++) {
+      m[c * n + j] /= piv;
+      inv[c * n + j] /= piv;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const fct = m[r * n + c];
+      if (fct === 0) continue;
+      for (let j = 0; j < n; j++) {
+        m[r * n + j] -= fct * m[c * n + j];
+        inv[r * n + j] -= fct * inv[c * n + j];
+      }
+    }
+  }
+  return inv;
+}
+
+/** fast_logdet: log|det A| by LU with partial pivoting, -Infinity unless the determinant is positive. */
+function logDet(a: Float64Array, n: number): number {
+  const m = Float64Array.from(a);
+  let sign = 1;
+  let ld = 0;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[p * n + c])) p = r;
+    if (m[p * n + c] === 0) return -Infinity;
+    if (p !== c) {
+      sign = -sign;
+      for (let j = 0; j < n; j++) [m[c * n + j], m[p * n + j]] = [m[p * n + j], m[c * n + j]];
+    }
+    const piv = m[c * n + c];
+    if (piv < 0) sign = -sign;
+    ld += Math.log(Math.abs(piv));
+    for (let r = c + 1; r < n; r++) {
+      const fct = m[r * n + c] / piv;
+      for (let j = c; j < n; j++) m[r * n + j] -= fct * m[c * n + j];
+    }
+  }
+  return sign > 0 ? ld : -Infinity;
+}
 
 const truncatedSvd: Builder = (s) => {
   const comp = s.floats('components_');

@@ -205,6 +205,13 @@ const classifier: Builder = (s, build) => {
   // argmax(predict_proba), which takes the first class where probabilities round to a tie the raw
   // scores do not have (a raw score in (0, 2^-53] has expit 0.5)
   if (s.sklearnAtLeast(1, 4)) est.predict = (x) => labels.take(rawDecision(raw(x), k, false));
+  // fitted on one class: the binomial loss still gives two probability columns
+  if (labels.size === 1) {
+    est.predictProba = (x) => {
+      const { rows, p } = proba(x);
+      return f64Tensor([rows, 2], p);
+    };
+  }
   // scikit-learn's HistGradientBoostingClassifier has no predict_log_proba (MLflow fails on it)
   delete est.predictLogProba;
   return est;

@@ -86,7 +86,9 @@ function imputeOnly(s: State): (x: Data) => Data {
   const stats = valuesOf(statistics);
   // Fitted on an object column, the imputer keeps objects (None apart from NaN); fitted on
   // numbers, it reads its input as float64 first.
-  const onObjects = statistics.dtype === '|O';
+  // (1.9 keeps a 'constant' strategy's statistics_ as objects even on numbers: _fit_dtype decides)
+  const fitDtype = s.raw('_fit_dtype') as { kind?: unknown; char?: unknown } | undefined;
+  const onObjects = fitDtype?.kind === 'dtype' && typeof fitDtype.char === 'string' ? fitDtype.char === 'O' : statistics.dtype === '|O';
   const isMissing = missingTest(s.raw('missing_values'));
   const keepEmpty = s.bool('keep_empty_features', false);
   const strategy = s.stringOr('strategy', 'mean');
@@ -175,6 +177,9 @@ const oneHotEncoder: Builder = (s) => {
   const cats = categoryMaps(s);
   const groups = groupings(s, cats.length);
   const handle = s.stringOr('handle_unknown', 'error');
+  // 'warn' (1.6+) maps an unknown value to the infrequent category from 1.8 (PR #32592); before,
+  // a bug left such a value's cells all zero, as 'ignore' does
+  const unknownToInfrequent = handle === 'infrequent_if_exist' || (handle === 'warn' && s.sklearnAtLeast(1, 8));
   // with infrequent categories, the index to drop once they are grouped
   const drop = indexPerFeature(s, s.has('_drop_idx_after_grouping') ? '_drop_idx_after_grouping' : 'drop_idx_', cats.length);
   const sizes = cats.map((m, j) => (groups[j].map ? Math.max(...groups[j].map!) + 1 : m.size));
@@ -193,7 +198,7 @@ const oneHotEncoder: Builder = (s) => {
         for (let i = 0; i < x.rows; i++) {
           let idx = m.get(catKey(c[i]));
           // an unknown value counts as infrequent when the feature has infrequent categories
-          if (idx === undefined && g.infrequentFirst !== null && (handle === 'infrequent_if_exist' || handle === 'warn')) idx = g.infrequentFirst;
+          if (idx === undefined && g.infrequentFirst !== null && unknownToInfrequent) idx = g.infrequentFirst;
           if (idx !== undefined && g.map) idx = g.map[idx];
           if (idx === undefined) {
             if (handle === 'error') {

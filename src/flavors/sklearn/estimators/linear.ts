@@ -182,14 +182,15 @@ function linearClassifier(s: State, proba: ProbaKind, classes?: NdArray): Estima
   if (proba !== null) {
     est.predictProba = (x) => {
       const { rows, d } = decision(x);
-      return probaFromScores(proba, rows, m.targets, d);
+      // from 1.9 (PR #33168) one-vs-rest rows whose expits all underflow to 0 are uniform; before, 0/0 = NaN
+      return probaFromScores(proba, rows, m.targets, d, s.sklearnAtLeast(1, 9));
     };
     est.predictLogProba = (x) => logInPlace(est.predictProba!(x));
   }
   return est;
 }
 
-function probaFromScores(kind: Exclude<ProbaKind, null>, rows: number, k: number, d: Float64Array): Tensor {
+function probaFromScores(kind: Exclude<ProbaKind, null>, rows: number, k: number, d: Float64Array, zeroSumUniform: boolean): Tensor {
   if (kind === 'softmax') {
     // multinomial: a binary model's single score becomes [-d, d]
     const cols = k === 1 ? 2 : k;
@@ -218,7 +219,7 @@ function probaFromScores(kind: Exclude<ProbaKind, null>, rows: number, k: number
   for (let i = 0; i < rows; i++) {
     let sum = 0;
     for (let j = 0; j < k; j++) sum += p[i * k + j];
-    if (kind === 'modified_huber' && sum === 0) {
+    if ((kind === 'modified_huber' || zeroSumUniform) && sum === 0) {
       for (let j = 0; j < k; j++) p[i * k + j] = 1 / k;
       continue;
     }

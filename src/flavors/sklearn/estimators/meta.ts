@@ -65,9 +65,28 @@ const votingClassifier: Builder = (s, build) => {
       const { rows, p } = proba(x);
       return f64Tensor([rows, k], p);
     };
+    // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array,
+    // and hard voting int64 labels: neither is offered)
+    if (s.bool('flatten_transform', true)) {
+      est.transform = (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predictProba, 'predict_proba')(x))), x.rows);
+    }
   }
   return est;
 };
+
+/** Per-estimator (rows, w) outputs as one (rows, sum of w) matrix (np.hstack, or .T of 1-D predictions). */
+function sideBySide(outs: Float64Array[], rows: number): Data {
+  const widths = outs.map((o) => o.length / rows);
+  const cols = widths.reduce((a, b) => a + b, 0);
+  const out = new Float64Array(rows * cols);
+  let off = 0;
+  outs.forEach((o, e) => {
+    const w = widths[e];
+    for (let r = 0; r < rows; r++) for (let j = 0; j < w; j++) out[r * cols + off + j] = o[r * w + j];
+    off += w;
+  });
+  return matrix(rows, cols, out);
+}
 
 const votingRegressor: Builder = (s, build) => {
   const ests = subEstimators(s, build);
@@ -83,6 +102,7 @@ const votingRegressor: Builder = (s, build) => {
       });
       return f64Tensor([x.rows], out);
     },
+    transform: (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x))), x.rows),
   };
 };
 
@@ -124,8 +144,51 @@ const baggingClassifier: Builder = (s, build) => {
     for (let j = 0; j < p.length; j++) p[j] /= parts.length;
     return { rows: x.rows, p };
   };
-  return probaClassifier(s.className, labels, proba);
+  const est = probaClassifier(s.className, labels, proba);
+  const first = parts[0]?.est;
+  // with a base that has predict_log_proba, sklearn sums the log-probabilities with logaddexp
+  // (finite where a probability underflows to 0) instead of taking log(predict_proba)
+  if (first?.predictLogProba) est.predictLogProba = (x) => f64Tensor([x.rows, k], baggedLogProba(s, parts, x, k));
+  if (first?.decisionFunction) {
+    est.decisionFunction = (x) => {
+      let sum: Float64Array | null = null;
+      for (const { est: e, features } of parts) {
+        const d = numbers(need(s, e, e.decisionFunction, 'decision_function')(selectColumns(x, features)));
+        if (sum === null) sum = Float64Array.from(d);
+        else for (let j = 0; j < d.length; j++) sum[j] += d[j];
+      }
+      const out = sum!.map((v) => v / parts.length);
+      return scoresTensor(x.rows, out.length / x.rows, out);
+    };
+  }
+  return est;
 };
+
+/** numpy's logaddexp: log(exp(a) + exp(b)) without overflow (-inf + -inf stays -inf). */
+function logAddExp(a: number, b: number): number {
+  if (a === b) return a + Math.LN2;
+  const t = a - b;
+  return t > 0 ? a + Math.log1p(Math.exp(-t)) : b + Math.log1p(Math.exp(t));
+}
+
+/** BaggingClassifier.predict_log_proba: logaddexp over the estimators (fewer classes: theirs only), minus log(n). */
+function baggedLogProba(s: State, parts: ReturnType<typeof bagged>, x: Data, k: number): Float64Array {
+  const lp = new Float64Array(x.rows * k).fill(-Infinity);
+  for (const { est, features, classes } of parts) {
+    const le = numbers(need(s, est, est.predictLogProba, 'predict_log_proba')(selectColumns(x, features)));
+    const kc = le.length / x.rows;
+    if (kc !== k && (!classes || classes.length !== kc)) s.fail('a bagged estimator saw fewer classes and has no classes_');
+    for (let r = 0; r < x.rows; r++) {
+      for (let c = 0; c < kc; c++) {
+        const j = r * k + (kc === k ? c : classes![c]);
+        lp[j] = logAddExp(lp[j], le[r * kc + c]);
+      }
+    }
+  }
+  const logN = Math.log(parts.length);
+  for (let j = 0; j < lp.length; j++) lp[j] -= logN;
+  return lp;
+}
 
 const baggingRegressor: Builder = (s, build) => {
   const parts = bagged(s, build);

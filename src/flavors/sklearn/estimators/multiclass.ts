@@ -42,10 +42,14 @@ const oneVsRest: Builder = (s, build) => {
   const labels = new Labels(binarizer.array('classes_'));
   const ests = s.list('estimators_').map((e, i) => build(e, `${s.className}.estimators_[${i}]`));
   const k = labels.size;
+  // equal top scores: the last class before 1.8, the first (as argmax) since (PR #15504)
+  const lastOfTies = !s.sklearnAtLeast(1, 8);
   const est: Estimator = {
     className: s.className,
     predict(x) {
       const scores = ests.map((e) => binaryScores(s, e, x));
+      // fitted on one class: LabelBinarizer's inverse gives that class whatever the scores
+      if (k === 1) return labels.take(new Int32Array(x.rows));
       if (yType === 'binary') {
         const thresh = ests[0].decisionFunction ? 0 : 0.5;
         return labels.take(Int32Array.from(scores[0], (v) => (v > thresh ? 1 : 0)));
@@ -54,7 +58,7 @@ const oneVsRest: Builder = (s, build) => {
       for (let r = 0; r < x.rows; r++) {
         let best = -Infinity;
         scores.forEach((sc, c) => {
-          if (sc[r] > best) {
+          if (sc[r] > best || (lastOfTies && sc[r] === best)) {
             best = sc[r];
             idx[r] = c;
           }
@@ -74,7 +78,9 @@ const oneVsRest: Builder = (s, build) => {
   if (ests.every((e) => e.predictProba)) {
     est.predictProba = (x) => {
       const cols = ests.map((e) => floats(e.predictProba!(x)));
-      const p = new Float64Array(x.rows * k);
+      // one estimator (two classes, or one class at fit): the columns [1 - p, p]
+      const width = ests.length === 1 ? 2 : k;
+      const p = new Float64Array(x.rows * width);
       for (let r = 0; r < x.rows; r++) {
         if (ests.length === 1) {
           p[r * 2 + 1] = cols[0][r * 2 + 1];
@@ -85,7 +91,7 @@ const oneVsRest: Builder = (s, build) => {
         for (let c = 0; c < k; c++) sum += (p[r * k + c] = cols[c][r * 2 + 1]);
         for (let c = 0; c < k; c++) p[r * k + c] /= sum;
       }
-      return f64Tensor([x.rows, k], p);
+      return f64Tensor([x.rows, width], p);
     };
   }
   return est;
@@ -229,7 +235,25 @@ const multiOutput: Builder = (s, build) => {
   return est;
 };
 
+/**
+ * _ConstantPredictor: what OneVsRestClassifier keeps for a class column that held one value at
+ * fit; predict and decision_function repeat that value y_, predict_proba is [1 - y_, y_].
+ */
+const constantPredictor: Builder = (s) => {
+  const y = s.array('y_');
+  if (y.data.length !== 1) s.fail('y_ should hold one value');
+  const v = Number((y.data as ArrayLike<number>)[0]);
+  const repeat = (rows: number): Tensor => new Labels(y).take(new Int32Array(rows));
+  return {
+    className: s.className,
+    predict: (x) => repeat(x.rows),
+    decisionFunction: (x) => repeat(x.rows),
+    predictProba: (x) => f64Tensor([x.rows, 2], Float64Array.from({ length: x.rows * 2 }, (_, i) => (i % 2 === 0 ? 1 - v : v))),
+  };
+};
+
 export const multiclassBuilders: Record<string, Builder> = {
+  'sklearn.multiclass._ConstantPredictor': constantPredictor,
   'sklearn.model_selection.GridSearchCV': search,
   'sklearn.model_selection.RandomizedSearchCV': search,
   'sklearn.multiclass.OneVsRestClassifier': oneVsRest,

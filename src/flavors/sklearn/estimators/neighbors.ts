@@ -17,12 +17,34 @@ function readNeighbors(s: State, kKey = 'n_neighbors') {
     p = typeof pp === 'number' ? pp : s.numberOr('p', 2);
   } else if (metric === 'manhattan' || metric === 'cityblock' || metric === 'l1') p = 1;
   else if (metric === 'chebyshev' || metric === 'infinity') p = Infinity;
+  else if (metric === 'cosine') p = NaN;
   else if (metric !== 'euclidean' && metric !== 'l2') s.fail(`metric '${metric}' is not supported natively`);
   const k = s.number(kKey);
   const weights = s.raw('weights') ?? 'uniform';
   if (weights !== 'uniform' && weights !== 'distance') s.fail('only uniform and distance weights are supported natively');
   if (k < 1 || k > n) s.fail(`${kKey}=${k} but the model holds ${n} samples`);
-  return { X: fit.data, n, f, p, k, distanceWeights: weights === 'distance' };
+  // cosine (p NaN): the training rows normalised once, as sklearn's cosine_distances does per call
+  const X = Number.isNaN(p) ? unitRows(fit.data, n, f) : fit.data;
+  return { X, n, f, p, k, distanceWeights: weights === 'distance' };
+}
+
+/** Each row divided by its L2 norm (a zero row stays zero), as sklearn.preprocessing.normalize. */
+function unitRows(data: Float64Array, n: number, f: number): Float64Array {
+  const out = new Float64Array(n * f);
+  for (let r = 0; r < n; r++) {
+    let ss = 0;
+    for (let j = 0; j < f; j++) ss += data[r * f + j] * data[r * f + j];
+    const norm = Math.sqrt(ss) || 1;
+    for (let j = 0; j < f; j++) out[r * f + j] = data[r * f + j] / norm;
+  }
+  return out;
+}
+
+/** Cosine distance of a unit row to training row r: 1 - dot, clipped to [0, 2] (cosine_distances). */
+function cosineDistance(q: Float64Array, X: Float64Array, r: number, f: number): number {
+  let dot = 0;
+  for (let j = 0; j < f; j++) dot += q[j] * X[r * f + j];
+  return Math.min(2, Math.max(0, 1 - dot));
 }
 
 type Neighbors = ReturnType<typeof readNeighbors>;
@@ -33,13 +55,20 @@ function kneighbors(m: Neighbors, x: Matrix): { idx: Int32Array; dist: Float64Ar
     throw new MlflowError(`X has ${x.cols} features, but the neighbors model is expecting ${m.f} features as input.`, 'INVALID_PARAMETER_VALUE');
   }
   const { X, n, f, p, k } = m;
+  const cosine = Number.isNaN(p);
+  const xs = cosine ? unitRows(x.data, x.rows, f) : x.data;
   const idx = new Int32Array(x.rows * k);
   const dist = new Float64Array(x.rows * k);
   for (let i = 0; i < x.rows; i++) {
     const xo = i * f;
     const o = i * k;
+    const q = cosine ? xs.subarray(xo, xo + f) : xs;
     let filled = 0;
     for (let r = 0; r < n; r++) {
+      if (cosine) {
+        insert(cosineDistance(q, X, r, f), r);
+        continue;
+      }
       let s = 0;
       const ro = r * f;
       for (let j = 0; j < f; j++) {
@@ -49,9 +78,11 @@ function kneighbors(m: Neighbors, x: Matrix): { idx: Int32Array; dist: Float64Ar
         else if (p === Infinity) s = Math.max(s, diff);
         else s += diff ** p;
       }
-      const d = p === 2 ? Math.sqrt(s) : p === 1 || p === Infinity ? s : s ** (1 / p);
-      if (filled === k && !(d < dist[o + k - 1])) continue;
-      // insert into the sorted k-best list; equal distances keep training order
+      insert(p === 2 ? Math.sqrt(s) : p === 1 || p === Infinity ? s : s ** (1 / p), r);
+    }
+    // into the sorted k-best list; equal distances keep training order
+    function insert(d: number, r: number): void {
+      if (filled === k && !(d < dist[o + k - 1])) return;
       let pos = filled < k ? filled++ : k - 1;
       while (pos > 0 && dist[o + pos - 1] > d) {
         dist[o + pos] = dist[o + pos - 1];

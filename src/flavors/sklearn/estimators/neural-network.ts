@@ -1,4 +1,5 @@
 import { MlflowError } from '../../../errors.js';
+import { makeTensor } from '../../../frame/tensor.js';
 import { toMatrix, type Data } from '../data.js';
 import { expit, f64Tensor, Labels, logInPlace, softmaxRows, type Builder, type Estimator } from '../estimator.js';
 import { floatData, isNdArray, State } from '../state.js';
@@ -60,7 +61,8 @@ const classifier: Builder = (s) => {
   const { forward, nOut } = readMlp(s);
   const labels = new Labels(s.array('classes_'));
   const k = labels.size;
-  if (nOut !== (k === 2 ? 1 : k)) s.fail('multi-label perceptrons are not supported natively');
+  if (s.stringOr('out_activation_', 'identity') === 'logistic' && nOut > 1) return multiLabel(s, forward, nOut);
+  if (nOut !== (k === 2 ? 1 : k)) s.fail(`${nOut} outputs for ${k} classes`);
   const proba = (x: Data): { rows: number; p: Float64Array } => {
     const { rows, out } = forward(x);
     if (nOut !== 1) return { rows, p: out };
@@ -75,14 +77,17 @@ const classifier: Builder = (s) => {
     className: s.className,
     predictProba(x) {
       const { rows, p } = proba(x);
-      return f64Tensor([rows, k], p);
+      // fitted on one class: still the two columns [1 - p, p]
+      return f64Tensor([rows, Math.max(k, 2)], p);
     },
     predictLogProba: (x) => logInPlace(est.predictProba!(x)),
     predict(x) {
       const { rows, out } = forward(x);
       const idx = new Int32Array(rows);
       for (let r = 0; r < rows; r++) {
-        if (nOut === 1) idx[r] = out[r] > 0.5 ? 1 : 0;
+        // one class: LabelBinarizer's inverse gives it whatever the output
+        if (k === 1) idx[r] = 0;
+        else if (nOut === 1) idx[r] = out[r] > 0.5 ? 1 : 0;
         else {
           let best = 0;
           for (let c = 1; c < nOut; c++) if (out[r * nOut + c] > out[r * nOut + best]) best = c;
@@ -94,6 +99,26 @@ const classifier: Builder = (s) => {
   };
   return est;
 };
+
+/**
+ * A multi-label MLPClassifier (fitted on an indicator matrix): one logistic output per label;
+ * predict is the 0/1 indicator (output > 0.5, int64), predict_proba the outputs themselves.
+ */
+function multiLabel(s: State, forward: (x: Data) => { rows: number; out: Float64Array }, nOut: number): Estimator {
+  const est: Estimator = {
+    className: s.className,
+    predictProba(x) {
+      const { rows, out } = forward(x);
+      return f64Tensor([rows, nOut], out);
+    },
+    predictLogProba: (x) => logInPlace(est.predictProba!(x)),
+    predict(x) {
+      const { rows, out } = forward(x);
+      return makeTensor({ dtype: 'int64', shape: [rows, nOut], data: out.map((v) => (v > 0.5 ? 1 : 0)) });
+    },
+  };
+  return est;
+}
 
 const regressor: Builder = (s) => {
   const { forward, nOut } = readMlp(s);

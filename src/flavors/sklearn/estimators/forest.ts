@@ -13,9 +13,11 @@ function readTrees(s: State): TreeArrays[] {
 
 const classifier: Builder = (s) => {
   const trees = readTrees(s);
+  // before classes_, which a multi-output forest holds as a list (one array per output)
+  if (trees.some((t) => t.nOutputs !== 1)) s.fail('multi-output classification is not supported natively');
   const labels = new Labels(s.array('classes_'));
   const k = labels.size;
-  for (const t of trees) if (t.nOutputs !== 1 || t.nClasses !== k) s.fail('multi-output forests are not supported natively');
+  for (const t of trees) if (t.nClasses !== k) s.fail('every tree should have one probability per class of classes_');
   // sklearn: the trees' predict_proba (on X cast to float32) summed in order, then divided
   const flat = new FlatForest(trees.map((t) => treeSource(t, leafProba(t))), k, 'float32');
   const proba = (x: Data): { rows: number; p: Float64Array } => {

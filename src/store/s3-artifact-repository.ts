@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
@@ -45,7 +44,8 @@ function makeClient(sdk: S3Sdk, env: NodeJS.ProcessEnv): S3.S3Client {
       // boto's defaults (60 s to connect, 60 s without data), so that a stalled store fails instead of hanging
       connectionTimeout: 60_000,
       requestTimeout: 60_000,
-      ...(ignoreTls ? { httpsAgent: new https.Agent({ rejectUnauthorized: false }) } : {}),
+      // node:https fetched here, not imported: importing mlflow-ts should not load node:tls.
+      ...(ignoreTls ? { httpsAgent: new (process.getBuiltinModule('node:https').Agent)({ rejectUnauthorized: false }) } : {}),
     },
   });
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
 import { MlflowError } from '../errors.js';
+import { importOptional } from '../optional-packages.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
 import { downloadObjectArtifacts, listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
@@ -50,12 +51,8 @@ function makeClient(sdk: S3Sdk, env: NodeJS.ProcessEnv): S3.S3Client {
   });
 }
 
-async function loadSdk(): Promise<S3Sdk> {
-  try {
-    return (await import('@aws-sdk/client-s3')) as S3Sdk;
-  } catch (e) {
-    throw new MlflowError("s3:// artifacts need the AWS SDK package '@aws-sdk/client-s3': npm install @aws-sdk/client-s3@^3", 'INVALID_STATE', { cause: e });
-  }
+function loadSdk(): Promise<S3Sdk> {
+  return importOptional(() => import('@aws-sdk/client-s3'), 's3') as Promise<S3Sdk>;
 }
 
 function errorName(e: unknown): string {

@@ -17,8 +17,10 @@
 // `import('mlflow-ts')` loads were spread over ~40 files, and Node 20 spends ~1-2 ms resolving and
 // linking each (more than their code costs). Every other entry point and import() target is
 // therefore made to import the library's entry first: all it loads is then reached by every entry
-// and lands in one chunk. Loading a flavor or the CLI loads that chunk too, which nearly every
-// command needs anyway (models, frames, errors, the flavor registry).
+// and lands in one chunk. Loading a flavor or a command's code loads that chunk too, which nearly
+// every command needs anyway (models, frames, errors, the flavor registry). The CLI's own entry
+// is left out (`--help` and option parsing need little of it): the few library modules it imports
+// make a second chunk.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,7 +57,7 @@ function dynamicTargets() {
   }
   return targets;
 }
-const joinLibrary = new Set([...Object.values(entryPoints), ...dynamicTargets()].filter((f) => f !== entryPoints.index));
+const joinLibrary = new Set([...Object.values(entryPoints), ...dynamicTargets()].filter((f) => f !== entryPoints.index && f !== entryPoints.cli));
 
 /** The rules above, as an esbuild plugin. */
 const bundleRules = {
@@ -90,4 +92,4 @@ const result = await build({
 });
 if (result.warnings.length > 0) throw new Error(`esbuild warned ${result.warnings.length} times: fix them, a warning here is a broken import`);
 const libraryFiles = result.metafile.outputs[path.relative(ROOT, path.join(OUT, 'index.js'))].imports.filter((i) => !i.external);
-if (libraryFiles.length !== 1) throw new Error(`import('mlflow-ts') loads ${libraryFiles.length} chunks, not one: ${libraryFiles.map((i) => i.path).join(', ')}`);
+if (libraryFiles.length > 2) throw new Error(`import('mlflow-ts') loads ${libraryFiles.length} chunks, not two: ${libraryFiles.map((i) => i.path).join(', ')}`);

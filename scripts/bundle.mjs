@@ -11,7 +11,17 @@
 // - tfjs/tf.js, which re-exports tfjs's CommonJS packages (`export *`): a bundler
 //   cannot list those names, so it is left as a module of its own, loaded through the package's
 //   private import `#tfjs`.
-import { readdirSync, rmSync } from 'node:fs';
+//
+// One chunk for the library: esbuild puts each module in a chunk named by the set of entry points
+// (dynamic import() targets included) that reach it, so with ~100 of them the modules
+// `import('mlflow-ts')` loads were spread over ~40 files, and Node 20 spends ~1-2 ms resolving and
+// linking each (more than their code costs). Every other entry point and import() target is
+// therefore made to import the library's entry first: all it loads is then reached by every entry
+// and lands in one chunk. Loading a flavor or a command's code loads that chunk too, which nearly
+// every command needs anyway (models, frames, errors, the flavor registry). The CLI's own entry
+// is left out (`--help` and option parsing need little of it): the few library modules it imports
+// make a second chunk.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -34,13 +44,29 @@ for (const group of ['flavors', 'boosters']) {
   }
 }
 
-/** The two rules above, as an esbuild plugin. */
-const keepCompiledPaths = {
-  name: 'keep-compiled-paths',
+/**
+ * Every compiled module another one loads with import(): esbuild makes each an entry of its own.
+ * `packages` ones (import('apache-arrow')) stay outside the bundle and are not listed.
+ */
+function dynamicTargets() {
+  const targets = new Set();
+  for (const f of readdirSync(DIST, { recursive: true })) {
+    if (!f.endsWith('.js') || f.startsWith('bundle')) continue;
+    const file = path.join(DIST, f);
+    for (const m of readFileSync(file, 'utf8').matchAll(/\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g)) targets.add(path.resolve(path.dirname(file), m[2]));
+  }
+  return targets;
+}
+const joinLibrary = new Set([...Object.values(entryPoints), ...dynamicTargets()].filter((f) => f !== entryPoints.index && f !== entryPoints.cli));
+
+/** The rules above, as an esbuild plugin. */
+const bundleRules = {
+  name: 'mlflow-ts-bundle',
   setup(b) {
     b.onResolve({ filter: /\/tf\.js$/ }, (args) => (path.resolve(args.resolveDir, args.path) === TF ? { path: '#tfjs', external: true } : undefined));
     b.onLoad({ filter: /\.js$/ }, async (args) => {
-      const code = await readFile(args.path, 'utf8');
+      let code = await readFile(args.path, 'utf8');
+      if (joinLibrary.has(args.path)) code = `import ${JSON.stringify(entryPoints.index)};\n${code}`;
       if (!code.includes('import.meta.url')) return { contents: code, loader: 'js' };
       const rel = path.relative(OUT, args.path).split(path.sep).join('/');
       return { contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
@@ -60,7 +86,10 @@ const result = await build({
   target: 'node20',
   packages: 'external',
   chunkNames: 'chunk-[hash]',
-  plugins: [keepCompiledPaths],
+  plugins: [bundleRules],
   logLevel: 'warning',
+  metafile: true,
 });
 if (result.warnings.length > 0) throw new Error(`esbuild warned ${result.warnings.length} times: fix them, a warning here is a broken import`);
+const libraryFiles = result.metafile.outputs[path.relative(ROOT, path.join(OUT, 'index.js'))].imports.filter((i) => !i.external);
+if (libraryFiles.length > 2) throw new Error(`import('mlflow-ts') loads ${libraryFiles.length} chunks, not two: ${libraryFiles.map((i) => i.path).join(', ')}`);

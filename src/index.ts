@@ -1,7 +1,8 @@
 /**
  * mlflow-ts's public API: this list, on purpose, and nothing else (README "Library API").
  * Importing it registers the built-in flavors (each loaded on first use) and the store's model
- * URI schemes (runs:, models:, mlflow-artifacts:, http(s):, s3:, gs:, wasbs:).
+ * URI schemes (runs:, models:, mlflow-artifacts:, http(s):, s3:, gs:, wasbs:), not the store's
+ * barrel (store/index.ts), whose S3, GCS and Azure repositories only URIs of theirs load.
  *
  * Elsewhere, as subpaths: a flavor's own API (saveModel...) at `mlflow-ts/flavors/<name>`, the
  * XGBoost/LightGBM readers at `mlflow-ts/boosters/<name>`, Arrow and Parquet at `mlflow-ts/arrow`
@@ -9,7 +10,7 @@
  * declarations never name an optional package's types (tfjs, onnxruntime, the AWS SDK).
  */
 import './flavors/index.js';
-import './store/index.js';
+import './store/uri-schemes.js';
 
 // Errors, with MLflow's error codes.
 export { MlflowError, ModelRaisedError, NotSupportedNativelyError, isNotSupportedNatively, httpStatusOf, type ErrorCode } from './errors.js';
@@ -55,5 +56,6 @@ export { logModel, registerModel, type LogModelOptions, type ModelInfo } from '.
 
 // Serving and batch scoring.
 export { createScoringServer, type ScoringServer, type ScoringServerOptions } from './serve/scoring-server.js';
-export { serveModel, type ServeModelOptions } from './serve/serve-model.js';
-export { batchPredict, type BatchInputFormat, type BatchOutputFormat, type BatchPredictOptions } from './serve/batch-predict.js';
+export type { ServeModelOptions } from './serve/serve-model.js';
+export type { BatchInputFormat, BatchOutputFormat, BatchPredictOptions } from './serve/batch-predict.js';
+export { serveModel, batchPredict } from './serve/deferred.js';

@@ -58,6 +58,12 @@ export const OPTIONAL_PACKAGE_GROUPS = {
     },
     errorCode: 'INVALID_STATE',
   },
+  s3: {
+    usedBy: 's3:// artifacts (Amazon S3 and S3-compatible stores)',
+    // Also in the sagemaker group: a missing one is reported as the group its importer names.
+    packages: { '@aws-sdk/client-s3': '^3.1175.0' },
+    errorCode: 'INVALID_STATE',
+  },
   gcs: {
     usedBy: 'gs:// artifacts (Google Cloud Storage)',
     // It brings google-auth-library: key files, gcloud's ADC and the GCE metadata server, as MLflow's google-cloud-storage client.
@@ -91,14 +97,16 @@ function missingPackage(e: unknown): string | undefined {
 /**
  * Runs `load` (a dynamic import of an optional package, or of our module that imports one) and
  * turns "module not found" for a package of any group into an MlflowError naming what needs it
- * and the `npm install` that brings its group. Other failures pass through unchanged.
+ * and the `npm install` that brings its group. Other failures pass through unchanged. `reportAs`
+ * names the group to report, for a package that is in several (the first one that holds it otherwise).
  */
-export async function importOptional<T>(load: () => Promise<T>): Promise<T> {
+export async function importOptional<T>(load: () => Promise<T>, reportAs?: OptionalPackageGroupName): Promise<T> {
   try {
     return await load();
   } catch (e) {
     const name = missingPackage(e);
-    const entry = name === undefined ? undefined : Object.entries(OPTIONAL_PACKAGE_GROUPS).find(([, g]) => name in g.packages);
+    const groups = reportAs === undefined ? Object.entries(OPTIONAL_PACKAGE_GROUPS) : [[reportAs, OPTIONAL_PACKAGE_GROUPS[reportAs]] as const];
+    const entry = name === undefined ? undefined : groups.find(([, g]) => name in g.packages);
     if (!entry) throw e;
     const [group, g] = entry as [OptionalPackageGroupName, OptionalPackageGroup];
     throw new MlflowError(

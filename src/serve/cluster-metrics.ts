@@ -55,13 +55,14 @@ export function aggregateWorkerMetrics(): void {
 /**
  * In a worker: hands this worker's registry over when the primary collects, and returns how to
  * get every worker's metrics (falling back to this worker's own if the primary does not answer).
+ * `registry` is asked for when first needed (ServeMetrics makes its registry on first use).
  */
-export function joinWorkerMetrics(registry: Registry): () => Promise<string> {
+export function joinWorkerMetrics(registry: () => Registry): () => Promise<string> {
   let next = 0;
   const waiting = new Map<number, (text: string | undefined) => void>();
   process.on('message', (msg: Message) => {
     if (msg?.type === COLLECT) {
-      registry.getMetricsAsJSON().then((json) => process.send?.({ type: PART, id: msg.id, json }), () => process.send?.({ type: PART, id: msg.id }));
+      registry().getMetricsAsJSON().then((json) => process.send?.({ type: PART, id: msg.id, json }), () => process.send?.({ type: PART, id: msg.id }));
     } else if (msg?.type === REPLY && msg.id !== undefined) {
       waiting.get(msg.id)?.(msg.text);
       waiting.delete(msg.id);
@@ -76,6 +77,6 @@ export function joinWorkerMetrics(registry: Registry): () => Promise<string> {
         if (waiting.delete(id)) resolve(undefined);
       }, COLLECT_TIMEOUT_MS * 2).unref();
     });
-    return text ?? (await registry.metrics());
+    return text ?? (await registry().metrics());
   };
 }

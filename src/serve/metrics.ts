@@ -4,9 +4,26 @@ import type { Predictor } from '../pyfunc/index.js';
 import type { SlotEvent } from './model-slot.js';
 import { RequestMetrics, type InFlight, type RouteSeries } from './request-metrics.js';
 
-// prom-client is CommonJS: required when a server is made, so importing mlflow-ts does not load it.
+// prom-client is CommonJS and costs more to load (~60-120 ms CPU, with its default metrics) than
+// the rest of a server's start: required on first use (see ServeMetrics), not when a server is made.
 const require = createRequire(import.meta.url);
 type PromClient = typeof import('prom-client');
+
+/**
+ * ms after a server is made at which its prom-client registry is made if nothing needed it yet:
+ * after start-up traffic (readiness probes), early enough that the default metrics (event-loop
+ * lag, GC) have watched the process for a while before the first scrape.
+ */
+const PROM_WARM_UP_MS = 1000;
+
+/** The prom-client side of ServeMetrics, made on first use. */
+interface Prom {
+  readonly registry: Registry;
+  readonly loadSeconds: Gauge<'model'>;
+  readonly swaps: Counter<'model'>;
+  readonly batchRequests: Histogram<'model'>;
+  readonly batchRows: Histogram<'model'>;
+}
 
 /** Routes that score: their requests count as in flight. */
 const SCORING_ROUTES = new Set(['/invocations', '/models/{name}/invocations', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']);
@@ -20,14 +37,17 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  * has a registry of its own, so several servers in one process (tests) do not collide.
  */
 export class ServeMetrics {
-  readonly registry: Registry;
-  private readonly requests: RequestMetrics;
+  private readonly requests = new RequestMetrics({
+    counter: 'mlflow_ts_requests_total',
+    counterHelp: 'HTTP requests answered, by route and status',
+    histogram: 'mlflow_ts_request_duration_seconds',
+    histogramHelp: 'Time from a request arriving to its answer being written, by route and status',
+  }, LATENCY_BUCKETS);
   /** Scoring requests in flight, per model: plain counts, read when /metrics is scraped. */
   private readonly inFlight = new Map<string, InFlight>();
-  private readonly loadSeconds: Gauge<'model'>;
-  private readonly swaps: Counter<'model'>;
-  private readonly batchRequests: Histogram<'model'>;
-  private readonly batchRows: Histogram<'model'>;
+  /** Model load times given before the registry was made, set on its gauge when it is. */
+  private readonly loadedEarly = new Map<string, number>();
+  private made?: Prom;
 
   /**
    * `models`: the predictors served now, by model name, read at each scrape for the Python
@@ -35,18 +55,30 @@ export class ServeMetrics {
    */
   constructor(
     private readonly model: string,
-    models: () => Iterable<{ name: string; predictor: Predictor | undefined }> = () => [],
+    private readonly models: () => Iterable<{ name: string; predictor: Predictor | undefined }> = () => [],
   ) {
+    setTimeout(() => {
+      this.made ??= this.makeProm();
+    }, PROM_WARM_UP_MS).unref();
+  }
+
+  /** The prom-client registry (made, with every metric, on first use). */
+  get registry(): Registry {
+    return this.prom.registry;
+  }
+
+  private get prom(): Prom {
+    this.made ??= this.makeProm();
+    return this.made;
+  }
+
+  /** The registry and its metrics, registered in the order the exposition text lists them. */
+  private makeProm(): Prom {
     const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = require('prom-client') as PromClient;
-    this.registry = new Registry();
-    const registers = [this.registry];
-    this.requests = new RequestMetrics(this.registry, {
-      counter: 'mlflow_ts_requests_total',
-      counterHelp: 'HTTP requests answered, by route and status',
-      histogram: 'mlflow_ts_request_duration_seconds',
-      histogramHelp: 'Time from a request arriving to its answer being written, by route and status',
-    }, LATENCY_BUCKETS);
-    const inFlight = this.inFlight;
+    const registry = new Registry();
+    const registers = [registry];
+    this.requests.register(registry);
+    const { inFlight, models } = this;
     new Gauge({
       name: 'mlflow_ts_requests_in_flight',
       help: 'Scoring requests being read or scored',
@@ -57,7 +89,7 @@ export class ServeMetrics {
         for (const [model, f] of inFlight) this.set({ model }, f.n);
       },
     });
-    this.loadSeconds = new Gauge({
+    const loadSeconds = new Gauge({
       name: 'mlflow_ts_model_load_seconds',
       help: 'Time the model took to load',
       labelNames: ['model'],
@@ -65,7 +97,7 @@ export class ServeMetrics {
       aggregator: 'max',
       registers,
     });
-    this.swaps = new Counter({
+    const swaps = new Counter({
       name: 'mlflow_ts_model_swaps_total',
       help: 'Times a new model version replaced the served one (hot reload or repository load)',
       labelNames: ['model'],
@@ -88,21 +120,24 @@ export class ServeMetrics {
         }
       },
     });
-    this.batchRequests = new Histogram({
+    const batchRequests = new Histogram({
       name: 'mlflow_ts_batch_requests',
       help: 'Requests scored together in one adaptive batch',
       labelNames: ['model'],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     });
-    this.batchRows = new Histogram({
+    const batchRows = new Histogram({
       name: 'mlflow_ts_batch_rows',
       help: 'Rows scored in one adaptive batch',
       labelNames: ['model'],
       buckets: [1, 4, 16, 64, 256, 1024, 4096, 16384],
       registers,
     });
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: registry });
+    for (const [model, seconds] of this.loadedEarly) loadSeconds.set({ model }, seconds);
+    this.loadedEarly.clear();
+    return { registry, loadSeconds, swaps, batchRequests, batchRows };
   }
 
   /**
@@ -123,16 +158,17 @@ export class ServeMetrics {
   }
 
   modelLoaded(model: string, seconds: number): void {
-    this.loadSeconds.set({ model }, seconds);
+    if (this.made) this.made.loadSeconds.set({ model }, seconds);
+    else this.loadedEarly.set(model, seconds);
   }
 
   /** A load, swap or batch of one model (its slot's events). */
   modelEvent(model: string, event: SlotEvent): void {
-    if (event.kind === 'loaded') this.loadSeconds.set({ model }, event.seconds);
-    else if (event.kind === 'swapped') this.swaps.inc({ model });
+    if (event.kind === 'loaded') this.modelLoaded(model, event.seconds);
+    else if (event.kind === 'swapped') this.prom.swaps.inc({ model });
     else {
-      this.batchRequests.observe({ model }, event.requests);
-      this.batchRows.observe({ model }, event.rows);
+      this.prom.batchRequests.observe({ model }, event.requests);
+      this.prom.batchRows.observe({ model }, event.rows);
     }
   }
 

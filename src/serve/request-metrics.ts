@@ -69,10 +69,12 @@ export class RequestMetrics {
   private readonly cells: Cell[] = [];
 
   constructor(
-    registry: Registry,
     private readonly names: { counter: string; counterHelp: string; histogram: string; histogramHelp: string },
     readonly bounds: readonly number[],
-  ) {
+  ) {}
+
+  /** Adds the two metrics to a registry (requests are counted before there is one: ServeMetrics makes it on first use). */
+  register(registry: Registry): void {
     registry.registerMetric(this.counterMetric() as unknown as Metric);
     registry.registerMetric(this.histogramMetric() as unknown as Metric);
   }

@@ -68,7 +68,7 @@ export async function serveModel(models: string | readonly ServedModelConfig[], 
       logger.warn(`${SERVING_MODEL_CONFIG_ENV} is ignored: model '${slot.name}' is scored by its ${predictor.flavor} flavor, which takes no model_config`);
     }
   }
-  const metricsText = cluster.isWorker ? (m: ServeMetrics) => joinWorkerMetrics(m.registry) : undefined;
+  const metricsText = cluster.isWorker ? (m: ServeMetrics) => joinWorkerMetrics(() => m.registry) : undefined;
   const server = createScoringServer(repo, { ...options, logger, metricsText });
   repo.startReloading();
   await server.listen(options.port ?? 5000, options.host ?? '127.0.0.1');

@@ -1,10 +1,10 @@
 /**
- * store/: model URIs (runs:/, models:/, mlflow-artifacts:/, http(s) artifact proxies, s3://, gs://), the
+ * store/: model URIs (runs:/, models:/, mlflow-artifacts:/, http(s) artifact proxies, s3://, gs://, wasbs://), the
  * tracking and registry stores (MLflow's ./mlruns file store, or a tracking server over REST),
  * artifact repositories, logModel and registerModel.
  *
- * Importing this module registers the runs:, models:, mlflow-artifacts:, http:, https:, s3: and gs:
- * resolvers with model/, so that Model.load('models:/iris@champion') works. Remote models are
+ * Importing this module registers the runs:, models:, mlflow-artifacts:, http:, https:, s3:, gs: and
+ * wasbs: resolvers with model/, so that Model.load('models:/iris@champion') works. Remote models are
  * downloaded into a new folder per load, under a per-process folder removed at exit.
  */
 import './uri-schemes.js';

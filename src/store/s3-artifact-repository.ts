@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type * as S3 from '@aws-sdk/client-s3';
 import { MlflowError } from '../errors.js';
+import { importOptional } from '../optional-packages.js';
 import type { FileInfo } from './entities.js';
 import type { ArtifactRepository } from './store.js';
 import { downloadObjectArtifacts, listFolder, parseBucketUri, treeKeys, writeObjects, type BucketLocation, type ObjectPage } from './object-keys.js';
@@ -45,17 +45,14 @@ function makeClient(sdk: S3Sdk, env: NodeJS.ProcessEnv): S3.S3Client {
       // boto's defaults (60 s to connect, 60 s without data), so that a stalled store fails instead of hanging
       connectionTimeout: 60_000,
       requestTimeout: 60_000,
-      ...(ignoreTls ? { httpsAgent: new https.Agent({ rejectUnauthorized: false }) } : {}),
+      // node:https fetched here, not imported: importing mlflow-ts should not load node:tls.
+      ...(ignoreTls ? { httpsAgent: new (process.getBuiltinModule('node:https').Agent)({ rejectUnauthorized: false }) } : {}),
     },
   });
 }
 
-async function loadSdk(): Promise<S3Sdk> {
-  try {
-    return (await import('@aws-sdk/client-s3')) as S3Sdk;
-  } catch (e) {
-    throw new MlflowError("s3:// artifacts need the AWS SDK package '@aws-sdk/client-s3': npm install @aws-sdk/client-s3@^3", 'INVALID_STATE', { cause: e });
-  }
+function loadSdk(): Promise<S3Sdk> {
+  return importOptional(() => import('@aws-sdk/client-s3'), 's3') as Promise<S3Sdk>;
 }
 
 function errorName(e: unknown): string {

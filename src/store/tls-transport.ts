@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { MlflowError } from '../errors.js';
@@ -32,7 +32,7 @@ function readPem(file: string, variable: string): Buffer {
   }
 }
 
-function tlsOptions(tls: TlsSettings): https.RequestOptions {
+function tlsOptions(tls: TlsSettings): RequestOptions {
   const client = tls.clientCertPath === undefined ? undefined : readPem(tls.clientCertPath, 'MLFLOW_TRACKING_CLIENT_CERT_PATH');
   return {
     rejectUnauthorized: tls.ignoreTlsVerification !== true,
@@ -42,9 +42,11 @@ function tlsOptions(tls: TlsSettings): https.RequestOptions {
   };
 }
 
-function once(url: URL, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal }, tls: TlsSettings): Promise<http.IncomingMessage> {
+async function once(url: URL, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal }, tls: TlsSettings): Promise<http.IncomingMessage> {
+  // node:https (and node:tls under it) loaded on first use: importing mlflow-ts should not pay for it.
+  const transport = url.protocol === 'https:' ? (await import('node:https')).default : http;
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'https:' ? https : http).request(url, {
+    const request = transport.request(url, {
       method: init.method,
       headers: init.headers,
       signal: init.signal,

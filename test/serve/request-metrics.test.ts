@@ -16,7 +16,8 @@ const SEEN: [string, string, number, number][] = [
 
 function both() {
   const ours = new Registry();
-  const metrics = new RequestMetrics(ours, NAMES, BOUNDS);
+  const metrics = new RequestMetrics(NAMES, BOUNDS);
+  metrics.register(ours);
   const theirs = new Registry();
   const labelNames = ['model', 'route', 'status'];
   const counter = new Counter({ name: NAMES.counter, help: NAMES.counterHelp, labelNames, registers: [theirs] });

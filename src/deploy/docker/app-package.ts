@@ -184,8 +184,10 @@ export async function productionPackageDirs(root: string, exclude: readonly stri
  * top-level packages in `omit`.
  */
 export async function copyAppPackage(root: string, dest: string, omit: readonly string[] = DEPLOY_ONLY_PACKAGES): Promise<void> {
-  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
-    throw new MlflowError(`mlflow-ts is not built: ${path.join(root, 'dist', 'cli', 'main.js')} is missing; run \`npm run build\` first`, 'INVALID_STATE');
+  // What bin/mlflow-ts.js runs (scripts/bundle.mjs makes it, after tsc).
+  const cli = path.join(root, 'dist', 'bundle', 'cli.js');
+  if (!existsSync(cli)) {
+    throw new MlflowError(`mlflow-ts is not built: ${cli} is missing; run \`npm run build\` first`, 'INVALID_STATE');
   }
   await mkdir(dest, { recursive: true });
   const keep = (src: string): boolean => !UNNEEDED_FILE.test(src);

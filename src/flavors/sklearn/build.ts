@@ -2,7 +2,7 @@ import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { PyInstance } from '../../formats/pickle/types.js';
 import { numCols, oneDError, selectColumns, type Data } from './data.js';
 import type { Builder, Estimator } from './estimator.js';
-import { boosterBuilders, boosterHelpers } from './estimators/boosters.js';
+import { boosterBuilders, boosterHelpers } from './estimators/booster-wrappers.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
 import { decompositionBuilders } from './estimators/decomposition.js';
 import { dictFeatureBuilders, takesMappings } from './estimators/dict-features.js';

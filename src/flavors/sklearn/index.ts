@@ -1,3 +1,5 @@
+// The XGBoost/LightGBM wrappers' builders, so that buildEstimator knows them (booster-wrappers.ts).
+import './estimators/boosters.js';
 export { FLAVOR_NAME, loadSklearnFlavor } from './flavor.js';
 export { loadSklearnEstimator } from './load.js';
 export { allowSklearnGlobal, buildEstimator, supportedEstimators } from './build.js';

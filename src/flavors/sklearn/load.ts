@@ -2,6 +2,7 @@ import { NotSupportedNativelyError } from '../../errors.js';
 import { loadPickleFile } from '../../formats/pickle/index.js';
 import { allowSklearnGlobal, buildEstimator, unsupportedMessage } from './build.js';
 import type { Estimator } from './estimator.js';
+import { loadBoosterBuildersFor } from './estimators/booster-wrappers.js';
 
 /** The class the pickle reader refused ("refused to load global 'module.Name'"), if that was the error. */
 function refusedClass(e: unknown): string | null {
@@ -34,6 +35,7 @@ export async function readSklearnPickle(path: string): Promise<{ pickled: unknow
     }
     throw e;
   }
+  await loadBoosterBuildersFor(modules);
   return { pickled, estimator: buildEstimator(pickled, path), modules };
 }
 

@@ -26,6 +26,8 @@ let app: string;
 /** A minimal built mlflow-ts install: the context copies dist/, bin/ and production node_modules/. */
 async function fakeApp(dir: string): Promise<void> {
   await mkdir(path.join(dir, 'dist/cli'), { recursive: true });
+  await mkdir(path.join(dir, 'dist/bundle'), { recursive: true });
+  await writeFile(path.join(dir, 'dist/bundle/cli.js'), 'export {};\n');
   await writeFile(path.join(dir, 'dist/cli/main.js'), 'export {};\n');
   await writeFile(path.join(dir, 'dist/cli/main.js.map'), '{}');
   await mkdir(path.join(dir, 'bin'), { recursive: true });

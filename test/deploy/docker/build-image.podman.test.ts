@@ -82,8 +82,8 @@ describe.skipIf(skipReason !== undefined)('models build-docker with podman', () 
 
   beforeAll(async () => {
     // The image packs dist/: `npm test` builds it first; a bare vitest run builds it here.
-    if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
-      await runCommand('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    if (!existsSync(path.join(ROOT, 'dist/bundle/cli.js'))) {
+      await runCommand('npm', ['run', 'build'], { cwd: ROOT });
     }
     await ensureNodeBaseImage(t);
     baseSize = await imageSize(t, TEST_BASE_IMAGE);

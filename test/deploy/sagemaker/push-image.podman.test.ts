@@ -37,8 +37,8 @@ describe.skipIf(skipReason !== undefined)('sagemaker build-and-push-container to
   const savedAuthFile = process.env.REGISTRY_AUTH_FILE;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
-      await runCommand('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    if (!existsSync(path.join(ROOT, 'dist/bundle/cli.js'))) {
+      await runCommand('npm', ['run', 'build'], { cwd: ROOT });
     }
     await ensureNodeBaseImage(t);
     tmp = await mkdtemp(path.join(os.tmpdir(), 'mlflow-ts-registry-'));

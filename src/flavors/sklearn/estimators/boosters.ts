@@ -7,9 +7,11 @@ import { makeTensor } from '../../../frame/tensor.js';
 import { toMatrix } from '../data.js';
 import { f64Tensor, Labels, type Builder, type Estimator } from '../estimator.js';
 import { isInstance, isNdArray, type State } from '../state.js';
+import { provideBoosterBuilders } from './booster-wrappers.js';
 
 /**
- * XGBoost's and LightGBM's scikit-learn wrappers inside a pickle, scored by src/boosters: the
+ * XGBoost's and LightGBM's scikit-learn wrappers inside a pickle (loaded on first need, see
+ * booster-wrappers.ts), scored by src/boosters: the
  * pickle holds the booster (XGBoost: its raw model bytes, Booster.__getstate__'s `handle`;
  * LightGBM: its text model, `_handle`) and the wrapper's fitted attributes.
  */
@@ -76,15 +78,4 @@ function checked(builder: Builder): Builder {
   };
 }
 
-export const boosterBuilders: Record<string, Builder> = {
-  ...Object.fromEntries(['XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker']
-    .map((n) => [`xgboost.sklearn.${n}`, checked(xgboost)])),
-  ...Object.fromEntries(['LGBMClassifier', 'LGBMRegressor', 'LGBMRanker']
-    .map((n) => [`lightgbm.sklearn.${n}`, checked(lightgbm)])),
-};
-
-/** The boosters and label encoders pickled inside these wrappers (read by name only). */
-export const boosterHelpers = [
-  'xgboost.core.Booster', 'xgboost.compat.XGBoostLabelEncoder',
-  'lightgbm.basic.Booster', 'lightgbm.compat._LGBMLabelEncoder',
-];
+provideBoosterBuilders({ xgboost: checked(xgboost), lightgbm: checked(lightgbm) });

@@ -2,7 +2,7 @@ import { arrayTypeOf, type NumericArray, type NumericDType } from '../../frame/f
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { NdArray } from '../../formats/pickle/types.js';
 import type { Data } from './data.js';
-import { dtypeName, type State } from './state.js';
+import { dtypeName, isNdArray, type State } from './state.js';
 
 /** The sklearn methods a pyfunc model may call (MLflow's predict_fn). */
 export type SklearnMethod = 'predict' | 'predict_proba' | 'predict_log_proba' | 'decision_function' | 'transform' | 'score_samples';
@@ -68,7 +68,7 @@ export function scoresTensor(rows: number, cols: number, data: Float64Array): Te
 export class Labels {
   readonly size: number;
   private readonly arr: NdArray;
-  private readonly dtype: string;
+  readonly dtype: string;
   /** Numeric classes as float64, read once (predict looks one up per row). */
   private readonly numbers: Float64Array | null;
 
@@ -208,6 +208,57 @@ export function probaClassifier(
       return labels.take(argmaxRows(rows, k, p));
     },
   };
+  return est;
+}
+
+/**
+ * classes_ of a classifier fitted on a 2-D y when `multi` (one array per output, as sklearn keeps
+ * it), else the one array. Every output's labels must share the first's dtype: sklearn writes
+ * all outputs' predictions into one array of classes_[0]'s dtype, a cast we do not reproduce.
+ */
+export function outputLabels(s: State, multi: boolean): Labels[] {
+  if (!multi) return [new Labels(s.array('classes_'))];
+  const labels = s.list('classes_').map((c, o) => {
+    if (!isNdArray(c)) return s.fail(`classes_[${o}] should be a numpy array`);
+    return new Labels(c);
+  });
+  for (let o = 1; o < labels.length; o++) {
+    if (labels[o].dtype !== labels[0].dtype) s.fail(`classes_[${o}] is ${labels[o].dtype} while classes_[0] is ${labels[0].dtype}: mixed label dtypes across outputs are not supported natively`);
+  }
+  return labels;
+}
+
+/**
+ * A classifier from each output's (rows, classes) probabilities. With several outputs predict
+ * gives (rows, outputs) and predict_proba, a list of (rows, classes) arrays in sklearn, is one
+ * (outputs, rows, classes) tensor (the same JSON) when every output has as many classes, and is
+ * missing otherwise; with one output, probaClassifier's shapes.
+ */
+export function outputsClassifier(
+  className: string,
+  labels: Labels[],
+  proba: (x: Data) => { rows: number; p: Float64Array[] },
+  withLogProba: boolean,
+): Estimator {
+  const outs = labels.length;
+  const est: Estimator = {
+    className,
+    predict(x) {
+      const { rows, p } = proba(x);
+      const picked = labels.map((l, o) => l.take(argmaxRows(rows, l.size, p[o])));
+      return outs > 1 ? columnStack(picked, rows) : picked[0];
+    },
+  };
+  const nc = labels[0].size;
+  if (labels.every((l) => l.size === nc)) {
+    est.predictProba = (x) => {
+      const { rows, p } = proba(x);
+      const data = new Float64Array(outs * rows * nc);
+      p.forEach((po, o) => data.set(po, o * rows * nc));
+      return f64Tensor(outs > 1 ? [outs, rows, nc] : [rows, nc], data);
+    };
+    if (withLogProba) est.predictLogProba = (x) => logInPlace(est.predictProba!(x));
+  }
   return est;
 }
 

@@ -27,12 +27,6 @@ describe('sklearn flavor errors', () => {
     expect((err as Error).message).toContain('extra/unsupported/gpc.pkl: sklearn.gaussian_process._gpc.GaussianProcessClassifier is not supported natively');
   });
 
-  it('refuses a multi-output forest classifier as such (its classes_ is a list of arrays, which read as an error of the file before)', async () => {
-    const err = await loadSklearnEstimator(join(ROOT, 'extra/unsupported/multi_output_forest.pkl')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(NotSupportedNativelyError);
-    expect((err as Error).message).toBe("Cannot use the pickled sklearn.ensemble._forest.RandomForestClassifier: multi-output classification is not supported natively");
-  });
-
   it('refuses any other class in the file (custom code, os.system) by name, running nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlflow-ts-sklearn-err-'));
     try {

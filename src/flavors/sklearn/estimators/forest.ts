@@ -1,8 +1,8 @@
 import { selectColumns, toMatrix, type Data } from '../data.js';
-import { probaClassifier, f64Tensor, Labels, outlierDetector, type Builder } from '../estimator.js';
+import { probaClassifier, f64Tensor, outlierDetector, outputLabels, outputsClassifier, type Builder } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
 import { FlatForest } from './flat-forest.js';
-import { leafOutputs, leafProba, readTree, treeSource, type TreeArrays } from './tree.js';
+import { leafOutputs, leafProba, outputSizes, readTree, splitColumns, treeSource, type TreeArrays } from './tree.js';
 
 function readTrees(s: State): TreeArrays[] {
   return s.list('estimators_').map((e, i) => {
@@ -11,23 +11,32 @@ function readTrees(s: State): TreeArrays[] {
   });
 }
 
+/**
+ * RandomForestClassifier / ExtraTreesClassifier: the trees' predict_proba (on X cast to float32)
+ * summed in order, then divided, as sklearn; fitted on a 2-D y, per output (shapes as
+ * outputsClassifier gives them).
+ */
 const classifier: Builder = (s) => {
   const trees = readTrees(s);
-  // before classes_, which a multi-output forest holds as a list (one array per output)
-  if (trees.some((t) => t.nOutputs !== 1)) s.fail('multi-output classification is not supported natively');
-  const labels = new Labels(s.array('classes_'));
-  const k = labels.size;
-  for (const t of trees) if (t.nClasses !== k) s.fail('every tree should have one probability per class of classes_');
-  // sklearn: the trees' predict_proba (on X cast to float32) summed in order, then divided
-  const flat = new FlatForest(trees.map((t) => treeSource(t, leafProba(t))), k, 'float32');
-  const proba = (x: Data): { rows: number; p: Float64Array } => {
+  if (trees.length === 0) s.fail('the forest has no trees');
+  const multi = trees[0].nOutputs > 1;
+  const labels = outputLabels(s, multi);
+  const sizes = outputSizes(s, trees[0], labels);
+  for (const t of trees) outputSizes(s, t, labels);
+  const w = sizes.reduce((a, b) => a + b, 0);
+  const flat = new FlatForest(trees.map((t) => treeSource(t, leafProba(t, sizes))), w, 'float32');
+  const summed = (x: Data): { rows: number; p: Float64Array } => {
     const m = toMatrix(x);
-    const p = new Float64Array(m.rows * k);
-    flat.addTo(m, p, k);
+    const p = new Float64Array(m.rows * w);
+    flat.addTo(m, p, w);
     for (let i = 0; i < p.length; i++) p[i] /= trees.length;
     return { rows: m.rows, p };
   };
-  return probaClassifier(s.className, labels, proba);
+  if (!multi) return probaClassifier(s.className, labels[0], summed);
+  return outputsClassifier(s.className, labels, (x) => {
+    const { rows, p } = summed(x);
+    return { rows, p: splitColumns(rows, sizes, p) };
+  }, true);
 };
 
 const regressor: Builder = (s) => {

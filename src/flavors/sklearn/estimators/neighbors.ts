@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { argmaxRows, columnStack, f64Tensor, Labels, outlierDetector, type Builder, type Estimator } from '../estimator.js';
-import { isNdArray, type State } from '../state.js';
+import { f64Tensor, Labels, outlierDetector, outputLabels, outputsClassifier, type Builder } from '../estimator.js';
+import type { State } from '../state.js';
 
 /** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
 function readNeighbors(s: State, kKey = 'n_neighbors') {
@@ -114,17 +114,12 @@ function neighborWeights(m: Neighbors, rows: number, dist: Float64Array): Float6
 
 /**
  * KNeighborsClassifier. With a 2-D y (outputs_2d_), classes_ holds one array per output and _y
- * one class index per output: predict gives (rows, outputs) and predict_proba, a list of
- * (rows, classes) arrays in sklearn, is returned as one (outputs, rows, classes) tensor (the
- * same JSON) when every output has as many classes, and is missing otherwise.
+ * one class index per output (shapes as outputsClassifier gives them).
  */
 const classifier: Builder = (s) => {
   const m = readNeighbors(s);
   const multi = s.bool('outputs_2d_', false);
-  const labels = multi ? s.list('classes_').map((c, o) => {
-    if (!isNdArray(c)) return s.fail(`classes_[${o}] should be a numpy array`);
-    return new Labels(c);
-  }) : [new Labels(s.array('classes_'))];
+  const labels = outputLabels(s, multi);
   const outs = labels.length;
   const y = s.floats('_y');
   if (multi ? y.shape.length !== 2 || y.shape[1] !== outs : y.shape.length !== 1) s.fail(`_y should have ${multi ? `shape (n, ${outs})` : 'one dimension'}`);
@@ -152,24 +147,7 @@ const classifier: Builder = (s) => {
     });
     return { rows: mx.rows, p };
   };
-  const est: Estimator = {
-    className: s.className,
-    predict(x) {
-      const { rows, p } = proba(x);
-      const picked = labels.map((l, o) => l.take(argmaxRows(rows, l.size, p[o])));
-      return multi ? columnStack(picked, rows) : picked[0];
-    },
-  };
-  const nc = labels[0].size;
-  if (labels.every((l) => l.size === nc)) {
-    est.predictProba = (x) => {
-      const { rows, p } = proba(x);
-      const data = new Float64Array(outs * rows * nc);
-      p.forEach((po, o) => data.set(po, o * rows * nc));
-      return f64Tensor(multi ? [outs, rows, nc] : [rows, nc], data);
-    };
-  }
-  return est;
+  return outputsClassifier(s.className, labels, proba, false);
 };
 
 const regressor: Builder = (s) => {

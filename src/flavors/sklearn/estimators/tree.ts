@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { argmaxRows, f64Tensor, Labels, logInPlace, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, columnStack, f64Tensor, logInPlace, outputLabels, outputsClassifier, type Builder, type Estimator, type Labels } from '../estimator.js';
 import { floatData, State } from '../state.js';
 import type { TreeSource } from './flat-forest.js';
 
@@ -122,18 +122,49 @@ export function treeSource(t: TreeArrays, leafValues: TreeSource['leafValues']):
   };
 }
 
-/** A leaf's class probabilities as treeProba computes them, for FlatForest. */
-export function leafProba(t: TreeArrays): TreeSource['leafValues'] {
+/**
+ * A leaf's class probabilities as DecisionTreeClassifier.predict_proba gives them, output after
+ * output (`sizes`: each output's class count, n_classes_), side by side from `at`: value as it
+ * is from scikit-learn 1.4.1, before that divided by its sum per output.
+ */
+export function leafProba(t: TreeArrays, sizes: readonly number[] = [t.nClasses]): TreeSource['leafValues'] {
   const k = t.nClasses;
   return (node, out, at) => {
-    let sum = 1;
-    if (!t.fractions) {
-      sum = 0;
-      for (let j = 0; j < k; j++) sum += t.value[node * k + j];
-      if (sum === 0) sum = 1;
-    }
-    for (let j = 0; j < k; j++) out[at + j] = t.value[node * k + j] / sum;
+    let col = at;
+    sizes.forEach((nc, o) => {
+      const base = (node * t.nOutputs + o) * k;
+      let sum = 1;
+      if (!t.fractions) {
+        sum = 0;
+        for (let j = 0; j < nc; j++) sum += t.value[base + j];
+        if (sum === 0) sum = 1;
+      }
+      for (let j = 0; j < nc; j++) out[col + j] = t.value[base + j] / sum;
+      col += nc;
+    });
   };
+}
+
+/** Columns laid side by side per row, (rows, sum of sizes), split into one (rows, size) array each. */
+export function splitColumns(rows: number, sizes: readonly number[], p: Float64Array): Float64Array[] {
+  const w = sizes.reduce((a, b) => a + b, 0);
+  let col = 0;
+  return sizes.map((nc) => {
+    const po = new Float64Array(rows * nc);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < nc; j++) po[i * nc + j] = p[i * w + col + j];
+    col += nc;
+    return po;
+  });
+}
+
+/** The class count of each output, checked against the tree's values (sklearn's n_classes_). */
+export function outputSizes(s: State, tree: TreeArrays, labels: readonly Labels[]): number[] {
+  if (labels.length !== tree.nOutputs) s.fail(`classes_ has ${labels.length} outputs but the tree has ${tree.nOutputs}`);
+  const sizes = labels.map((l) => l.size);
+  if (sizes.some((nc) => nc > tree.nClasses) || (tree.nOutputs === 1 && sizes[0] !== tree.nClasses)) {
+    s.fail('classes_ does not match the number of classes in the tree values');
+  }
+  return sizes;
 }
 
 /** A regression leaf's outputs, each multiplied by `scale` (gradient boosting's learning rate). */
@@ -169,14 +200,42 @@ export function treeRegress(tree: TreeArrays, x: Matrix): Float64Array {
   return tree.predictValues(x);
 }
 
-function singleOutput(s: State, tree: TreeArrays): void {
-  if (tree.nOutputs !== 1) s.fail('multi-output classification is not supported natively');
-}
-
+/**
+ * DecisionTreeClassifier / ExtraTreeClassifier. Fitted on a 2-D y, classes_ holds one array per
+ * output: predict takes each output's argmax of the leaf values, predict_proba each output's
+ * probabilities (shapes as outputsClassifier gives them).
+ */
 const classifier: Builder = (s) => {
   const tree = readTree(s);
-  singleOutput(s, tree);
-  const labels = new Labels(s.array('classes_'));
+  const multi = tree.nOutputs > 1;
+  const labels = outputLabels(s, multi);
+  const sizes = outputSizes(s, tree, labels);
+  if (multi) {
+    const leafValues = leafProba(tree, sizes);
+    const proba = (x: Data): { rows: number; p: Float64Array[] } => {
+      const m = toMatrix(x);
+      tree.checkWidth(m);
+      const w = sizes.reduce((a, b) => a + b, 0);
+      const p = new Float64Array(m.rows * w);
+      for (let i = 0; i < m.rows; i++) leafValues(tree.leaf(m, i), p, i * w);
+      return { rows: m.rows, p: splitColumns(m.rows, sizes, p) };
+    };
+    const est = outputsClassifier(s.className, labels, proba, true);
+    // sklearn's predict takes the argmax of each output's raw leaf values, not of probabilities
+    est.predict = (x) => {
+      const m = toMatrix(x);
+      const raw = tree.predictValues(m);
+      const k = tree.nClasses;
+      const picked = labels.map((l, o) => {
+        const vo = new Float64Array(m.rows * l.size);
+        for (let i = 0; i < m.rows; i++) for (let j = 0; j < l.size; j++) vo[i * l.size + j] = raw[(i * tree.nOutputs + o) * k + j];
+        return l.take(argmaxRows(m.rows, l.size, vo));
+      });
+      return columnStack(picked, m.rows);
+    };
+    return est;
+  }
+  const [only] = labels;
   const est: Estimator = {
     className: s.className,
     predictProba(x: Data) {
@@ -186,7 +245,7 @@ const classifier: Builder = (s) => {
     predictLogProba: (x) => logInPlace(est.predictProba!(x)),
     predict(x: Data) {
       const m = toMatrix(x);
-      return labels.take(argmaxRows(m.rows, tree.nClasses, tree.predictValues(m)));
+      return only.take(argmaxRows(m.rows, tree.nClasses, tree.predictValues(m)));
     },
   };
   return est;

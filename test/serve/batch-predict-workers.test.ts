@@ -85,9 +85,9 @@ describe('batchPredict with worker threads', () => {
     );
     models['thread-ids'] = { uri: model, predictor: await loadPredictor(model) };
     const { predictions } = JSON.parse((await run('thread-ids', 'json', 2)).toString('utf8')) as { predictions: number[] };
-    // waitForWorkers: every batch goes to a thread (the main thread's id is 0), and both take some
+    // CSV from a file: this thread (id 0) is one of the two, and both take some
     expect(predictions.length).toBe(20_000);
-    expect(predictions.includes(0)).toBe(false);
+    expect(new Set(predictions)).toEqual(new Set([0, predictions.find((id) => id !== 0)]));
     expect(new Set(predictions).size).toBe(2);
   });
 

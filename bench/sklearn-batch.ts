@@ -11,9 +11,11 @@
 // (BENCH_SKLEARN_PYTHON names another Python), else Debian's python3 (scikit-learn 1.2.1); the
 // table says which. The pickles, HistGradientBoosting's included, come from that version.
 // Then the built CLI (`mlflow-ts models predict`, from dist/: `npm run build` first) on a CSV of the
-// forest's rows (BENCH_WORKER_ROWS, default 500,000: each thread loads the model, a cost that more
-// rows amortize): one worker thread against two (and all cores, if more), wall and CPU time of the
-// whole command (CPU from /proc/self/stat's reaped-children times), the output checked to be the same bytes.
+// forest's rows (BENCH_WORKER_ROWS, default 500,000: each extra thread loads the model, a cost that
+// more rows amortize): one worker against two (and all cores, if more; --workers N is the main
+// thread and N - 1 threads, each reading and scoring whole batches of the file), runs interleaved,
+// wall and CPU time of the whole command (CPU from /proc/self/stat's reaped-children times), the
+// load average (1 min) at each run, the output checked to be the same bytes.
 //   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -105,6 +107,7 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
   const seconds = new Map<number, number[]>(counts.map((c) => [c, []]));
   const cpu = new Map<number, number[]>(counts.map((c) => [c, []]));
   const outputs = new Map<number, Buffer>();
+  const loads: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     for (const workers of counts) {
       const output = path.join(dir, `out-${workers}.json`);
@@ -114,13 +117,15 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
       seconds.get(workers)!.push((performance.now() - start) / 1000);
       cpu.get(workers)!.push((await childrenCpu()) - startCpu);
       outputs.set(workers, await readFile(output));
+      loads.push(loadavg()[0]);
     }
   }
   const one = median(seconds.get(1)!);
   const out = [
     '',
     `mlflow-ts models predict, RandomForestClassifier (100 trees), ${rows.toLocaleString('en-US')} CSV rows in, JSON out (the whole command; ` +
-      `median of ${REPEATS}), by worker threads (--workers); load average ${load()} at the end:`,
+      `median of ${REPEATS}, runs interleaved), by worker threads (--workers); 1-minute load average ` +
+      `${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} over the runs:`,
     '',
     '| workers | seconds | rows/s | vs 1 worker | CPU s | CPU µs/row | output = 1 worker\'s |',
     '|---|---|---|---|---|---|---|',

@@ -1,7 +1,7 @@
 // `models predict` (batchPredict) on bad input files: each error names the file (and the rows or
 // column when known), and an output file is never left half-written.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -270,6 +270,39 @@ describe('models predict interrupted', () => {
       child.kill(signal);
       expect(await closed).toBe(signal);
       expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s with --workers 2 on a CSV file the threads read: the temporary output is removed too', async (signal) => {
+    const dir = await mkdtemp(join(tmpdir(), 'batch-signal-'));
+    try {
+      // a model that takes 50 ms a batch, so the run is still going when the signal comes
+      const model = join(dir, 'slow');
+      await mkdir(join(model, 'code'), { recursive: true });
+      await writeFile(join(model, 'MLmodel'), 'flavors:\n  js_function:\n    code: code\n    loader_module: slow.mjs\n    data: code\nmlflow_version: 2.22.1\n');
+      await writeFile(
+        join(model, 'code', 'slow.mjs'),
+        'export async function loadModel() { return { predict: (df) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); return new Array(df.numRows).fill(1); } }; }\n',
+      );
+      const input = join(dir, 'in.csv');
+      await writeFile(input, `${HEADER}\n${`${ROW}\n`.repeat(2_000)}`);
+      const out = join(dir, 'out');
+      await mkdir(out);
+      const cli = fileURLToPath(new URL('../cli/run-cli.ts', import.meta.url));
+      const args = ['--import', 'tsx', cli, 'models', 'predict', '-m', model, '-i', input, '-t', 'csv', '-o', join(out, 'out.json'), '--batch-rows', '1', '--workers', '2'];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+      const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+      let partials: string[] = [];
+      for (let i = 0; i < 600 && partials.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        partials = (await readdir(out)).filter((f) => f.endsWith('.partial'));
+      }
+      expect(partials).toHaveLength(1);
+      child.kill(signal);
+      expect(await closed).toBe(signal);
+      expect(await readdir(out)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -74,6 +74,14 @@ describe('batchPredict with worker threads', () => {
     }
   });
 
+  it('a CSV file that cannot be cut at line ends (it holds a quote) is read here and scored by the threads, the same bytes out', async () => {
+    const lines = csvRows(5_000, 6);
+    lines[0] = lines[0].split(',').map((n) => `"${n}"`).join(',');
+    const input = join(dir, 'quoted.csv');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    expect((await run('sklearn', 'json', 2, input)).equals(await run('sklearn', 'json', 1, input))).toBe(true);
+  });
+
   it('threads score the batches (each thread its own model copy)', async () => {
     // a js_function model that answers each row with the id of the thread that scored it
     const model = join(dir, 'thread-ids');

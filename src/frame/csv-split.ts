@@ -84,12 +84,10 @@ export async function splitCsvFile(path: string, batchRows: number): Promise<Csv
     if (pos === 0) startsWithBom = BOM.every((b, i) => chunk[i] === b);
     let i = 0;
     if (afterCr) {
+      // the previous chunk ended with \r: a \n here belongs to that line end (and a cut after it)
       afterCr = false;
-      // a \r\n split between chunks: the \n belongs to the line end before
-      if (chunk[0] === LF) {
-        i = 1;
-        lineStart = pos + 1;
-      }
+      if (chunk[0] === LF) i = 1;
+      endLine(pos + i);
     }
     const hasCr = chunk.indexOf(CR, i) >= 0;
     while (i < chunk.length) {
@@ -110,7 +108,6 @@ export async function splitCsvFile(path: string, batchRows: number): Promise<Csv
       } else if (c === CR) {
         if (i + 1 === chunk.length) {
           afterCr = true;
-          endLine(pos + i + 1);
         } else if (chunk[i + 1] === LF) {
           i++;
           endLine(pos + i + 1);
@@ -126,7 +123,7 @@ export async function splitCsvFile(path: string, batchRows: number): Promise<Csv
   }
   if (tail.length > 0) return undefined;
   // the last row needs no line end
-  if (lineBytes > 0) endLine(pos);
+  if (afterCr || lineBytes > 0) endLine(pos);
   if (rowsInRange > 0) ranges.push({ start: rangeStart, end: pos, firstLine: rangeLine, rows: rowsInRange });
   if (ranges.length < 2) return undefined;
   const layout = await headerLayout(path, firstRowEnd);

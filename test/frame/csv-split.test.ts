@@ -113,6 +113,7 @@ describe('splitCsvFile + readCsvRange read the batches readFrameBatches reads', 
     };
     padTo(CHUNK, '\r'); // the chunk ends with \r; the next starts with \n
     add('\n');
+    const rowsToCr = i + 1;
     padTo(2 * CHUNK + 1, 'é'); // é's two bytes on either side of the second cut
     add('\r\n');
     while (i < 96_823) add(`${line(i++)}\r\n`);
@@ -124,5 +125,9 @@ describe('splitCsvFile + readCsvRange read the batches readFrameBatches reads', 
     expect(expected.at(-1)).not.toHaveProperty('error');
     expect(expected.length).toBe(14);
     expect(await byRanges(path, 7_000)).toEqual(expected);
+    // a batch that ends at the \r\n split between chunks
+    const cutAtCr = await onePass(path, rowsToCr);
+    expect(cutAtCr.length).toBeGreaterThanOrEqual(2);
+    expect(await byRanges(path, rowsToCr)).toEqual(cutAtCr);
   });
 });

@@ -198,11 +198,15 @@ async function scoreTable(
   return rows;
 }
 
+/** Batches waiting at each thread: enough that it never idles while this thread scores one. */
+const THREAD_QUEUE = 4;
+
 /**
  * Table input from a CSV file splitCsvFile could cut: this thread and `threads - 1` worker
  * threads each read (tokenize, type) and score whole batches, so neither the reading nor the
  * scoring is left to one thread. Until the threads have loaded the model this thread scores every
- * batch; then it hands each thread up to two batches and scores the next one itself. Predictions
+ * batch; then it keeps THREAD_QUEUE batches waiting at each thread (this thread, busy scoring, hands
+ * out no more until it is done) and scores the next one itself. Predictions
  * are written in input order. The errors are one thread's, in its order: a batch's read error
  * once the batches before it, but one, are written (one thread reads batch k + 1 before it scores
  * batch k), a batch's predict error naming the row at fault (a batch a thread fails on is scored
@@ -253,9 +257,9 @@ async function scoreCsvRanges(
       // one-pass reader reads batch k + 1 before it scores batch k. Meanwhile the threads are
       // kept busy and this thread scores a batch itself, up to a few batches ahead of the writes.
       for (;;) {
-        while (ready && next < ranges.length && pool.fewestPending() < 2) start(next, pool.scoreRange(ranges[next++]), true);
+        while (ready && next < ranges.length && pool.fewestPending() < THREAD_QUEUE) start(next, pool.scoreRange(ranges[next++]), true);
         const done = next >= Math.min(k + 2, ranges.length) && settled[k] && (k + 1 >= ranges.length || settled[k + 1]);
-        if (done || next >= ranges.length || next - k > 2 * threads + 1) break;
+        if (done || next >= ranges.length || next - k > (THREAD_QUEUE + 1) * threads) break;
         start(next, scoreHere(next), false);
         await results[next++];
         // while the threads load, a failure to start them shows here

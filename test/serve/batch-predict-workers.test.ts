@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { saveModel } from '../../src/flavors/sklearn/index.js';
 import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
 import { batchPredict, type BatchOutputFormat } from '../../src/serve/index.js';
 import { seededRandom } from '../seeded-random.js';
+import { writeJsModuleModel } from './js-module-model.js';
 
 const IRIS_JS = fileURLToPath(new URL('../fixtures/serve/iris-strict', import.meta.url));
 const FOREST_PICKLE = fileURLToPath(new URL('../fixtures/sklearn/extra_trees_classifier_iris/model.p4.pkl', import.meta.url));
@@ -84,11 +85,9 @@ describe('batchPredict with worker threads', () => {
 
   it('threads score the batches (each thread its own model copy)', async () => {
     // a js_function model that answers each row with the id of the thread that scored it
-    const model = join(dir, 'thread-ids');
-    await mkdir(join(model, 'code'), { recursive: true });
-    await writeFile(join(model, 'MLmodel'), 'flavors:\n  js_function:\n    code: code\n    loader_module: thread_ids.mjs\n    data: code\nmlflow_version: 2.22.1\n');
-    await writeFile(
-      join(model, 'code', 'thread_ids.mjs'),
+    const model = await writeJsModuleModel(
+      join(dir, 'thread-ids'),
+      'thread_ids.mjs',
       "import { threadId } from 'node:worker_threads';\nexport async function loadModel() { return { predict: (df) => Array.from({ length: df.numRows }, () => threadId) }; }\n",
     );
     models['thread-ids'] = { uri: model, predictor: await loadPredictor(model) };

@@ -14,13 +14,15 @@
 // (BENCH_SKLEARN_PYTHON names another Python), else Debian's python3 (scikit-learn 1.2.1); the
 // table says which. The pickles, HistGradientBoosting's included, come from that version.
 // Then the built CLI (`mlflow-ts models predict`, from dist/: `npm run build` first) on a CSV of the
-// forest's rows (BENCH_WORKER_ROWS, default 500,000: each thread loads the model, a cost that more
-// rows amortize): one worker thread against two (and all cores, if more), wall and CPU time of the
-// whole command (CPU from /proc/self/stat's reaped-children times), the output checked to be the same bytes.
+// forest's rows (BENCH_WORKER_ROWS, default 500,000: each extra thread loads the model, a cost that
+// more rows amortize): one worker against two (and all cores, if more; --workers N is the main
+// thread and N - 1 threads, each reading and scoring whole batches of the file), runs interleaved,
+// wall and CPU time of the whole command (CPU from /proc/self/stat's reaped-children times), the
+// load average (1 min) at each run, the output checked to be the same bytes.
 // BENCH_SKLEARN_MODELS (e.g. "logreg") limits the models, and BENCH_WORKER_ROWS=0 skips the CLI part.
 //   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -69,6 +71,30 @@ async function childrenCpu(): Promise<number> {
   // fields after the command name (which may hold spaces) start at field 3; cutime and cstime are 16 and 17
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[13]) + Number(f[14])) / 100;
+}
+
+/**
+ * CPU seconds of each thread of process `pid` (/proc/<pid>/task/<tid>/stat utime + stime), by
+ * thread id, or an empty map off Linux or once it has exited.
+ */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
 }
 
 export async function readF64(file: string): Promise<Float64Array> {
@@ -149,32 +175,47 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
   const counts = [...new Set([1, 2, availableParallelism()])];
   const seconds = new Map<number, number[]>(counts.map((c) => [c, []]));
   const cpu = new Map<number, number[]>(counts.map((c) => [c, []]));
+  const split = new Map<number, [number, number, number][]>(counts.map((c) => [c, []]));
   const outputs = new Map<number, Buffer>();
+  const loads: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     for (const workers of counts) {
       const output = path.join(dir, `out-${workers}.json`);
       const start = performance.now();
       const startCpu = await childrenCpu();
-      await promisify(execFile)(process.execPath, [CLI, 'models', 'predict', '-m', model, '-i', input, '-t', 'csv', '-o', output, '--workers', String(workers)]);
+      const run = promisify(execFile)(process.execPath, [CLI, 'models', 'predict', '-m', model, '-i', input, '-t', 'csv', '-o', output, '--workers', String(workers)]);
+      // each thread's CPU, sampled while it runs (the last sample before it exits): the main thread
+      // (tid = pid), the busiest other thread (a --workers thread), and the rest (V8's GC and compiler threads, libuv)
+      const perThread = new Map<string, number>();
+      const sampler = setInterval(() => {
+        for (const [tid, s] of threadCpu(run.child.pid!)) perThread.set(tid, s);
+      }, 50);
+      await run.finally(() => clearInterval(sampler));
       seconds.get(workers)!.push((performance.now() - start) / 1000);
+      const mainCpu = perThread.get(String(run.child.pid)) ?? NaN;
+      const others = [...perThread].filter(([tid]) => tid !== String(run.child.pid)).map(([, s]) => s).sort((a, b) => b - a);
+      split.get(workers)!.push([mainCpu, workers > 1 ? (others[0] ?? NaN) : 0, others.slice(workers > 1 ? 1 : 0).reduce((a, b) => a + b, 0)]);
       cpu.get(workers)!.push((await childrenCpu()) - startCpu);
       outputs.set(workers, await readFile(output));
+      loads.push(loadavg()[0]);
     }
   }
   const one = median(seconds.get(1)!);
   const out = [
     '',
     `mlflow-ts models predict, RandomForestClassifier (100 trees), ${rows.toLocaleString('en-US')} CSV rows in, JSON out (the whole command; ` +
-      `median of ${REPEATS}), by worker threads (--workers); load average ${load()} at the end:`,
+      `median of ${REPEATS}, runs interleaved), by worker threads (--workers); 1-minute load average ` +
+      `${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} over the runs:`,
     '',
-    '| workers | seconds | rows/s | vs 1 worker | CPU s | CPU µs/row | output = 1 worker\'s |',
-    '|---|---|---|---|---|---|---|',
+    '| workers | seconds | rows/s | vs 1 worker | CPU s | CPU µs/row | CPU s: main thread / busiest other / rest (sampled) | output = 1 worker\'s |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const c of counts) {
     const s = median(seconds.get(c)!);
     const u = median(cpu.get(c)!);
+    const parts = [0, 1, 2].map((i) => median(split.get(c)!.map((t) => t[i])).toFixed(2)).join(' / ');
     out.push(
-      `| ${c} | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ${u.toFixed(2)} | ${((u / rows) * 1e6).toFixed(1)} | ` +
+      `| ${c} | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ${u.toFixed(2)} | ${((u / rows) * 1e6).toFixed(1)} | ${parts} | ` +
         `${outputs.get(c)!.equals(outputs.get(1)!) ? 'yes' : 'NO'} |`,
     );
   }

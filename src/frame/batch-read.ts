@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { MlflowError } from '../errors.js';
 import { csvLayout, csvRowsToFrame, type CsvLayout } from './csv-columns.js';
+import { readRange, type CsvRange } from './csv-split.js';
 import { CsvRows, CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import { assertExactIntegers } from './exact-integer.js';
 import { Frame, isFrame } from './frame.js';
@@ -123,12 +124,36 @@ async function* readCsvBatches(source: BatchSource, batchRows: number, reading: 
       else rows.drop(taken);
     }
   } catch (e) {
-    if (e instanceof CsvSyntaxError) {
-      const offset = typeof source === 'string' && e.line !== undefined ? await lineByteOffset(source, e.line).catch(() => undefined) : undefined;
-      const at = offset === undefined ? '' : ` (line ${e.line} starts at byte offset ${offset})`;
-      throw new MlflowError(`${CSV_PARSE_FAILED} Error in ${describe(source)}: '${e.message}'${at}`, 'BAD_REQUEST');
-    }
-    throw e;
+    throw await csvReadError(e, source);
+  }
+}
+
+/** A tokenizer's error as pandas words a read_csv failure, naming the file and where the row starts. */
+async function csvReadError(e: unknown, source: BatchSource): Promise<unknown> {
+  if (!(e instanceof CsvSyntaxError)) return e;
+  const offset = typeof source === 'string' && e.line !== undefined ? await lineByteOffset(source, e.line).catch(() => undefined) : undefined;
+  const at = offset === undefined ? '' : ` (line ${e.line} starts at byte offset ${offset})`;
+  return new MlflowError(`${CSV_PARSE_FAILED} Error in ${describe(source)}: '${e.message}'${at}`, 'BAD_REQUEST');
+}
+
+// a U+FEFF that starts a range is a character of its first field: only a file's first byte may be a BOM
+const RANGE_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * One batch of a CSV file that splitCsvFile cut: the Frame, or the error, that readFrameBatches
+ * gives for those rows (so any thread can read any batch).
+ */
+export async function readCsvRange(path: string, range: CsvRange, layout: CsvLayout, reading: ReadRequestOptions): Promise<Frame> {
+  try {
+    const rows = new CsvRows();
+    const tokenizer = new CsvTokenizer(range.firstLine);
+    // splitCsvFile checked that the file is UTF-8
+    tokenizer.push(RANGE_DECODER.decode(await readRange(path, range.start, range.end)), rows);
+    tokenizer.end(rows);
+    if (rows.length !== range.rows) throw new Error(`${path} changed while it was read: ${rows.length} rows where it had ${range.rows}`);
+    return csvBatch(layout, rows, 0, rows.length, reading);
+  } catch (e) {
+    throw await csvReadError(e, path);
   }
 }
 

@@ -73,12 +73,19 @@ export class CsvTokenizer {
   private fieldQuoted = false;
   /** The previous chunk ended with \r: a leading \n of the next chunk belongs to it. */
   private afterCr = false;
-  private line = 1;
-  private rowLine = 1;
+  private line: number;
+  private rowLine: number;
   private rowIndex = 0;
   private quoteRow = 0;
   /** No text seen yet: a UTF-8 byte order mark there is skipped, as pandas skips it. */
-  private atStart = true;
+  private atStart: boolean;
+
+  /** `firstLine`: the line number where the text starts, when it is a part of a file after its first line. */
+  constructor(firstLine = 1) {
+    this.line = firstLine;
+    this.rowLine = firstLine;
+    this.atStart = firstLine === 1;
+  }
 
   /** Tokenizes a chunk, appending the rows it completes to `rows`. */
   push(chunk: string, rows: CsvRows): void {

@@ -11,11 +11,13 @@ import {
   createFrameWriter, frameToCsv, parseJsonRequest, PREDICTION_LIST_PREFIX as PREFIX, PREDICTION_LIST_SUFFIX as SUFFIX, predictionListItems,
   readFrameBatches, sliceFrame, type Frame,
 } from '../frame/index.js';
+import { readCsvRange } from '../frame/batch-read.js';
+import { splitCsvFile, type CsvSplit } from '../frame/csv-split.js';
 import { lineByteOffset, rowOriginOf } from '../frame/row-origin.js';
 import { firstInvalidUtf8 } from '../frame/utf8-position.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { toBatchOutput, type BatchOutput } from './batch-output.js';
-import { PredictWorkers, type WorkerModel } from './predict-workers.js';
+import { PredictWorkers, type RangeResult, type WorkerModel } from './predict-workers.js';
 import type { ProgressReporter } from './progress.js';
 import { DEFAULT_BATCH_ROWS } from './defaults.js';
 
@@ -125,6 +127,10 @@ async function scoreTable(
   const json = (options.outputFormat ?? 'json') === 'json';
   const modelDir = predictor.modelDir;
   const threads = options.workerModel && modelDir !== undefined && predictor.flavor !== 'python_function' ? (options.workers ?? 1) : 1;
+  if (threads > 1 && options.contentType === 'csv' && options.input !== undefined) {
+    const split = await splitCsvFile(options.input, batchRows).catch(() => undefined);
+    if (split) return scoreCsvRanges(predictor, options, sink, reading, split, threads);
+  }
   const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
     Symbol.asyncIterator
   ]();
@@ -188,6 +194,93 @@ async function scoreTable(
     await writeQueued(0);
   } finally {
     await pool?.close();
+  }
+  return rows;
+}
+
+/** Batches waiting at each thread: enough that it never idles while this thread scores one. */
+const THREAD_QUEUE = 4;
+
+/**
+ * Table input from a CSV file splitCsvFile could cut: this thread and `threads - 1` worker
+ * threads each read (tokenize, type) and score whole batches, so neither the reading nor the
+ * scoring is left to one thread. Until the threads have loaded the model this thread scores every
+ * batch; then it keeps THREAD_QUEUE batches waiting at each thread (this thread, busy scoring, hands
+ * out no more until it is done) and scores the next one itself. Predictions
+ * are written in input order. The errors are one thread's, in its order: a batch's read error
+ * once the batches before it, but one, are written (one thread reads batch k + 1 before it scores
+ * batch k), a batch's predict error naming the row at fault (a batch a thread fails on is scored
+ * again here to find it).
+ */
+async function scoreCsvRanges(
+  predictor: Predictor, options: BatchPredictOptions, sink: Sink, reading: ReturnType<typeof schemaReading>, split: CsvSplit, threads: number,
+): Promise<number> {
+  const path = options.input!;
+  const source = `'${path}'`;
+  const json = (options.outputFormat ?? 'json') === 'json';
+  const { ranges, layout } = split;
+  const firstRows: number[] = [];
+  for (let k = 0, row = 1; k < ranges.length; row += ranges[k++].rows) firstRows.push(row);
+  const readHere = (k: number): Promise<Frame> => readCsvRange(path, ranges[k], layout, reading);
+  const scoreHere = async (k: number): Promise<RangeResult> => {
+    let batch;
+    try {
+      batch = await readHere(k);
+    } catch (err) {
+      return { readError: err as Error };
+    }
+    try {
+      return { output: toBatchOutput(await predictBatch(predictor, batch, source, path, firstRows[k]), json) };
+    } catch (err) {
+      return { predictError: err as Error };
+    }
+  };
+  const pool = new PredictWorkers(threads - 1, {
+    ...options.workerModel!, modelDir: predictor.modelDir!, flavor: predictor.flavor, json, csv: { path, layout },
+  });
+  let ready = false;
+  pool.ready.then(() => (ready = true), () => undefined);
+  const results: Promise<RangeResult>[] = [];
+  const inThread: boolean[] = [];
+  const settled: boolean[] = [];
+  const start = (k: number, result: Promise<RangeResult>, thread: boolean): void => {
+    results[k] = result;
+    inThread[k] = thread;
+    result.then(() => (settled[k] = true), () => (settled[k] = true));
+  };
+  let next = 0;
+  let rows = 0;
+  try {
+    if (options.waitForWorkers) await pool.ready;
+    for (let k = 0; k < ranges.length; k++) {
+      // Batch k is written (or its error raised) once batches k and k + 1 are done, as the
+      // one-pass reader reads batch k + 1 before it scores batch k. Meanwhile the threads are
+      // kept busy and this thread scores a batch itself, up to a few batches ahead of the writes.
+      for (;;) {
+        while (ready && next < ranges.length && pool.fewestPending() < THREAD_QUEUE) start(next, pool.scoreRange(ranges[next++]), true);
+        const done = next >= Math.min(k + 2, ranges.length) && settled[k] && (k + 1 >= ranges.length || settled[k + 1]);
+        if (done || next >= ranges.length || next - k > (THREAD_QUEUE + 1) * threads) break;
+        start(next, scoreHere(next), false);
+        await results[next++];
+        // while the threads load, a failure to start them shows here
+        if (!ready) await Promise.race([pool.ready, new Promise((resolve) => setImmediate(resolve))]);
+      }
+      const result = await results[k];
+      const after = k + 1 < ranges.length ? await results[k + 1] : undefined;
+      if ('readError' in result) throw namingSource(result.readError, source);
+      if (after && 'readError' in after) throw namingSource(after.readError, source);
+      if ('predictError' in result) {
+        if (!inThread[k]) throw result.predictError;
+        // scored again here, which finds and names the row at fault exactly as one thread does
+        await predictBatch(predictor, await readHere(k), source, path, firstRows[k]);
+        throw failedToPredict(`rows ${firstRows[k]}-${firstRows[k] + ranges[k].rows - 1} of ${source}`, result.predictError);
+      }
+      await sink.write(result.output, false);
+      rows += ranges[k].rows;
+      options.onProgress?.(rows);
+    }
+  } finally {
+    await pool.close();
   }
   return rows;
 }

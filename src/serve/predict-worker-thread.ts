@@ -4,7 +4,9 @@
 // any flavor but the model's.
 import { parentPort, workerData } from 'node:worker_threads';
 import { MlflowError, type ErrorCode } from '../errors.js';
-import { castToSchema } from '../pyfunc/cast-to-schema.js';
+import { readCsvRange } from '../frame/batch-read.js';
+import type { Frame } from '../frame/frame.js';
+import { castToSchema, schemaReading } from '../pyfunc/cast-to-schema.js';
 import { loadFlavorPredictor } from '../pyfunc/load-flavor.js';
 import { frameFromMessage, frameToMessage, toBatchOutput } from './batch-output.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './predict-workers.js';
@@ -18,11 +20,19 @@ function errorOf(err: unknown): { message: string; code: ErrorCode | null } {
 
 try {
   const predictor = await loadFlavorPredictor(setup.modelDir, setup.flavor, setup.options);
+  const reading = schemaReading(predictor.metadata.getInputSchema());
   port.on('message', (m: ToWorker) => {
     void (async () => {
       let reply: FromWorker;
+      let batch: Frame;
       try {
-        const output = await predictor.predict(castToSchema(frameFromMessage(m.batch), predictor.metadata.getInputSchema()));
+        batch = 'batch' in m ? frameFromMessage(m.batch) : await readCsvRange(setup.csv!.path, m.range, setup.csv!.layout, reading);
+      } catch (err) {
+        port.postMessage({ kind: 'readError', id: m.id, error: errorOf(err) } satisfies FromWorker);
+        return;
+      }
+      try {
+        const output = await predictor.predict(castToSchema(batch, predictor.metadata.getInputSchema()));
         const out = toBatchOutput(output, setup.json);
         reply = { kind: 'done', id: m.id, output: 'json' in out ? out : { frame: frameToMessage(out.frame) } };
       } catch (err) {

@@ -1,6 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { MlflowError, type ErrorCode } from '../errors.js';
 import type { LoadOptions } from '../flavors/flavor.js';
+import type { CsvLayout } from '../frame/csv-columns.js';
+import type { CsvRange } from '../frame/csv-split.js';
 import type { Frame } from '../frame/index.js';
 import { frameFromMessage, frameToMessage, type BatchOutput, type FrameMessage } from './batch-output.js';
 import { startThread } from './start-thread.js';
@@ -18,19 +20,26 @@ export interface WorkerSetup extends WorkerModel {
   flavor: string;
   /** Predictions as JSON text, else as a table. */
   json: boolean;
+  /** The CSV file whose ranges (splitCsvFile's) the threads read themselves, and its layout. */
+  csv?: { path: string; layout: CsvLayout };
 }
 
 type ErrorMessage = { message: string; code: ErrorCode | null };
 
-export type ToWorker = { id: number; batch: FrameMessage };
+export type ToWorker = { id: number; batch: FrameMessage } | { id: number; range: CsvRange };
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'failed'; error: ErrorMessage }
   | { kind: 'done'; id: number; output: { json: string } | { frame: FrameMessage } }
-  | { kind: 'error'; id: number; error: ErrorMessage };
+  | { kind: 'error'; id: number; error: ErrorMessage }
+  /** The thread could not read the batch's rows (a CSV range) from the file. */
+  | { kind: 'readError'; id: number; error: ErrorMessage };
+
+/** A CSV range's outcome: its predictions, or why its rows could not be read, or scored. */
+export type RangeResult = { output: BatchOutput } | { readError: Error } | { predictError: Error };
 
 interface Pending {
-  resolve: (out: BatchOutput) => void;
+  resolve: (out: RangeResult) => void;
   reject: (err: Error) => void;
 }
 
@@ -61,11 +70,12 @@ class Thread {
     this.ready.catch(() => undefined);
   }
 
-  score(id: number, batch: Frame): Promise<BatchOutput> {
+  /** The outcome of a message; rejects only when the thread fails. */
+  send(message: ToWorker): Promise<RangeResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, batch: frameToMessage(batch) } satisfies ToWorker);
+      this.pending.set(message.id, { resolve, reject });
+      this.worker.postMessage(message);
     });
   }
 
@@ -73,8 +83,9 @@ class Thread {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (m.kind === 'error') p.reject(rebuild(m.error));
-    else p.resolve('json' in m.output ? m.output : { frame: frameFromMessage(m.output.frame) });
+    if (m.kind === 'error') p.resolve({ predictError: rebuild(m.error) });
+    else if (m.kind === 'readError') p.resolve({ readError: rebuild(m.error) });
+    else p.resolve({ output: 'json' in m.output ? m.output : { frame: frameFromMessage(m.output.frame) } });
   }
 
   private fail(err: Error, rejectReady: (err: Error) => void): void {
@@ -104,9 +115,26 @@ export class PredictWorkers {
   }
 
   score(batch: Frame): Promise<BatchOutput> {
+    return this.send({ id: this.nextId++, batch: frameToMessage(batch) }).then((r) => {
+      if ('output' in r) return r.output;
+      throw 'readError' in r ? r.readError : r.predictError;
+    });
+  }
+
+  /** Reads and scores a range of the CSV file the threads were set up with. */
+  scoreRange(range: CsvRange): Promise<RangeResult> {
+    return this.send({ id: this.nextId++, range });
+  }
+
+  /** Batches sent and not yet answered, on the least busy thread. */
+  fewestPending(): number {
+    return Math.min(...this.threads.map((t) => t.pending.size));
+  }
+
+  private send(message: ToWorker): Promise<RangeResult> {
     let best = this.threads[0];
     for (const t of this.threads) if (t.pending.size < best.pending.size) best = t;
-    return best.score(this.nextId++, batch);
+    return best.send(message);
   }
 
   async close(): Promise<void> {

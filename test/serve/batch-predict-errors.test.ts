@@ -1,7 +1,7 @@
 // `models predict` (batchPredict) on bad input files: each error names the file (and the rows or
 // column when known), and an output file is never left half-written.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowError } from '../../src/errors.js';
 import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
 import { batchPredict, type BatchInputFormat } from '../../src/serve/index.js';
+import { writeJsModuleModel } from './js-module-model.js';
 
 const fixture = (p: string): string => fileURLToPath(new URL(`../fixtures/serve/${p}`, import.meta.url));
 const HEADER = 'sepal_length,sepal_width,petal_length,petal_width';
@@ -252,24 +253,52 @@ describe('models predict on a bad file', () => {
 });
 
 describe('models predict interrupted', () => {
+  /**
+   * Starts `models predict` with `args`, waits for its temporary output file in `out`, sends
+   * `signal`, and checks that the process ended by it and the file is gone.
+   */
+  async function interrupt(args: string[], out: string, signal: NodeJS.Signals, stdin?: string): Promise<void> {
+    const cli = fileURLToPath(new URL('../cli/run-cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'models', 'predict', ...args, '-o', join(out, 'out.json')], {
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'],
+    });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+    if (stdin !== undefined) child.stdin!.write(stdin);
+    let partials: string[] = [];
+    for (let i = 0; i < 600 && partials.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      partials = (await readdir(out)).filter((f) => f.endsWith('.partial'));
+    }
+    expect(partials).toHaveLength(1);
+    child.kill(signal);
+    expect(await closed).toBe(signal);
+    expect(await readdir(out)).toEqual([]);
+  }
+
   it.each(['SIGINT', 'SIGTERM'] as const)('%s removes the temporary output file and ends the process by the signal', async (signal) => {
     const dir = await mkdtemp(join(tmpdir(), 'batch-signal-'));
     try {
-      const cli = fileURLToPath(new URL('../cli/run-cli.ts', import.meta.url));
-      const args = ['--import', 'tsx', cli, 'models', 'predict', '-m', fixture('iris-strict'), '-t', 'csv', '-o', join(dir, 'out.json'), '--batch-rows', '1'];
       // Input from a pipe kept open, so the run is still going when the signal comes.
-      const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'ignore'] });
-      const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
-      child.stdin.write(`${HEADER}\n${ROW}\n${ROW}\n${ROW}\n`);
-      let partials: string[] = [];
-      for (let i = 0; i < 600 && partials.length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        partials = (await readdir(dir)).filter((f) => f.endsWith('.partial'));
-      }
-      expect(partials).toHaveLength(1);
-      child.kill(signal);
-      expect(await closed).toBe(signal);
-      expect(await readdir(dir)).toEqual([]);
+      await interrupt(['-m', fixture('iris-strict'), '-t', 'csv', '--batch-rows', '1'], dir, signal, `${HEADER}\n${ROW}\n${ROW}\n${ROW}\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s with --workers 2 on a CSV file the threads read: the temporary output is removed too', async (signal) => {
+    const dir = await mkdtemp(join(tmpdir(), 'batch-signal-'));
+    try {
+      // a model that takes 50 ms a batch, so the run is still going when the signal comes
+      const model = await writeJsModuleModel(
+        join(dir, 'slow'),
+        'slow.mjs',
+        'export async function loadModel() { return { predict: (df) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); return new Array(df.numRows).fill(1); } }; }\n',
+      );
+      const input = join(dir, 'in.csv');
+      await writeFile(input, `${HEADER}\n${`${ROW}\n`.repeat(2_000)}`);
+      const out = join(dir, 'out');
+      await mkdir(out);
+      await interrupt(['-m', model, '-i', input, '-t', 'csv', '--batch-rows', '1', '--workers', '2'], out, signal);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,9 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import { decompress, detectCompression } from './decompress.js';
 import { readJoblib } from './joblib.js';
-import { DEFAULT_MAX_BYTES, type PickleOptions, readPickle } from './reader.js';
-
-const JOBLIB_MARK = new TextEncoder().encode('NumpyArrayWrapper');
+import { DEFAULT_MAX_BYTES, type PickleOptions } from './reader.js';
 
 /** The largest model file, decompressed, that the reader accepts: MLFLOW_TS_MAX_MODEL_BYTES, else 2 GiB. */
 export function maxModelBytes(): number {
@@ -19,7 +17,10 @@ export function maxModelBytes(): number {
 
 /**
  * Reads a pickle file as Python's pickle, joblib or cloudpickle wrote it: compressed joblib files
- * are recognised by their magic bytes, joblib streams by their array wrapper class.
+ * are recognised by their magic bytes. Every stream is read by the joblib reader, which differs
+ * from the plain one only where the pickle names joblib's array wrapper class (a name only a
+ * joblib stream holds), so the file is not searched for that name first (a pass over the whole
+ * file, 70-290 ms for a 37 MB forest).
  */
 export async function loadPickleFile(path: string, options: PickleOptions): Promise<unknown> {
   const maxBytes = options.maxBytes ?? maxModelBytes();
@@ -40,5 +41,5 @@ export async function loadPickleFile(path: string, options: PickleOptions): Prom
   const compression = detectCompression(bytes);
   if (compression) bytes = decompress(bytes, compression, maxBytes, source);
   const opts = { ...options, source };
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(JOBLIB_MARK) >= 0 ? readJoblib(bytes, opts) : readPickle(bytes, opts);
+  return readJoblib(bytes, opts);
 }

@@ -1,7 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
-  isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, type Frame,
+  isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, sliceTensor,
+  type Frame, type Tensor,
 } from '../frame/index.js';
+import type { TensorSpec } from '../model/index.js';
 import type { Predictor } from '../pyfunc/index.js';
 
 /** Rows in the first block; later blocks are sized from how long the previous one took. */
@@ -10,27 +12,54 @@ export const FIRST_BLOCK_ROWS = 4096;
 const BLOCK_MS = 20;
 const MAX_BLOCK_ROWS = 1 << 20;
 
+/** An input that can be cut into blocks of rows: a table, a tensor, or named tensors sharing their first axis. */
+export type RowInput = Frame | Tensor | { readonly [name: string]: Tensor };
+
+/** Flavors whose models score each row of a tensor on its own, whatever its shape: estimators. */
+const ROW_WISE_FLAVORS = new Set(['sklearn', 'lightgbm', 'xgboost', 'h2o', 'h2o_mojo_pojo', 'spark']);
 /**
- * The `{"predictions": [...]}` body for a large table scored by a native model, predicted and
- * serialized a block of rows at a time with a turn of the event loop between blocks, so /ping,
- * other requests and signals are not held up by one request. Native flavors score each row on
- * its own, as `models predict` relies on when it scores a file in batches; should a block's
- * predictions not be one per row, or not a list, undefined tells the caller to score the whole
- * table at once instead (the first block's work is then lost, nothing else).
+ * Flavors whose models are graphs: row-wise along a batch dimension, which the signature
+ * declares by a variable (-1) first dimension of every tensor input. A graph may still mix
+ * rows (a reduction over the batch); its signature cannot say so, and the README names the case.
  */
-export async function predictInBlocks(predictor: Predictor, frame: Frame, params: unknown): Promise<string | undefined> {
+const BATCH_GRAPH_FLAVORS = new Set(['tensorflow', 'keras', 'tfjs', 'onnx']);
+
+/**
+ * How many rows `input` has when a large request's input may be scored in blocks of rows: a
+ * native model's table (native flavors score each row on its own, as `models predict` relies on
+ * when it scores a file in batches), or its tensors where the model is row-wise along their first
+ * axis (see above). Undefined otherwise: the input goes to the model whole.
+ */
+export function blockRows(predictor: Predictor, input: unknown): number | undefined {
+  const rows = rowsOfInput(input);
+  if (predictor.kind !== 'native' || rows === undefined || rows <= FIRST_BLOCK_ROWS) return undefined;
+  if (isFrame(input) || ROW_WISE_FLAVORS.has(predictor.flavor)) return rows;
+  const schema = predictor.metadata.getInputSchema();
+  const batched = schema?.isTensorSpec() && (schema.inputs as TensorSpec[]).every((s) => s.shape.length > 0 && s.shape[0] === -1);
+  return BATCH_GRAPH_FLAVORS.has(predictor.flavor) && batched ? rows : undefined;
+}
+
+/**
+ * The `{"predictions": [...]}` body for a large input (see blockRows) scored by a native model,
+ * predicted and serialized a block of rows at a time with a turn of the event loop between
+ * blocks, so /ping, other requests and signals are not held up by one request. Should a block's
+ * predictions not be one per row, or not a list, undefined tells the caller to score the whole
+ * input at once instead (the first block's work is then lost, nothing else).
+ */
+export async function predictInBlocks(predictor: Predictor, input: RowInput, params: unknown): Promise<string | undefined> {
+  const total = rowsOfInput(input) as number;
   const items: string[] = [];
   let rows = FIRST_BLOCK_ROWS;
-  for (let start = 0; start < frame.numRows; ) {
-    const end = Math.min(frame.numRows, start + rows);
+  for (let start = 0; start < total; ) {
+    const end = Math.min(total, start + rows);
     const began = performance.now();
-    const output = await predictor.predict(sliceFrame(frame, start, end), params);
+    const output = await predictor.predict(sliceInput(input, start, end), params);
     if (rowsOf(output) !== end - start) return undefined;
     let text;
     try {
       text = predictionListItems(predictionsToJson(output));
     } catch {
-      // Predictions JSON cannot hold: the whole-table path answers that as MLflow does.
+      // Predictions JSON cannot hold: the whole-input path answers that as MLflow does.
       return undefined;
     }
     if (text === undefined) return undefined;
@@ -38,9 +67,26 @@ export async function predictInBlocks(predictor: Predictor, frame: Frame, params
     const ms = performance.now() - began;
     rows = Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round(((end - start) * BLOCK_MS) / Math.max(ms, 0.5))));
     start = end;
-    if (start < frame.numRows) await nextTurn();
+    if (start < total) await nextTurn();
   }
   return PREDICTION_LIST_PREFIX + items.join(', ') + PREDICTION_LIST_SUFFIX;
+}
+
+/** Rows of a table, of a tensor (its first axis), or of named tensors that share their first axis. */
+function rowsOfInput(input: unknown): number | undefined {
+  if (isFrame(input)) return input.numRows;
+  if (isTensor(input)) return input.shape.length > 0 ? input.shape[0] : undefined;
+  if (typeof input !== 'object' || input === null || Object.getPrototypeOf(input) !== Object.prototype) return undefined;
+  const tensors = Object.values(input);
+  if (tensors.length === 0 || !tensors.every((t) => isTensor(t) && t.shape.length > 0)) return undefined;
+  const rows = (tensors[0] as Tensor).shape[0];
+  return tensors.every((t) => (t as Tensor).shape[0] === rows) ? rows : undefined;
+}
+
+function sliceInput(input: RowInput, start: number, end: number): RowInput {
+  if (isFrame(input)) return sliceFrame(input, start, end);
+  if (isTensor(input)) return sliceTensor(input, start, end);
+  return Object.fromEntries(Object.entries(input).map(([k, t]) => [k, sliceTensor(t, start, end)]));
 }
 
 /** How many rows a prediction output holds, when it is one with a row per input row. */

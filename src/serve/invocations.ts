@@ -19,7 +19,7 @@ export const JSON_TYPE = 'application/json';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /** Bodies up to this size are scored without yielding between stages: each stage takes well under 1 ms. */
-const YIELD_ABOVE_BYTES = 64 * 1024;
+export const YIELD_ABOVE_BYTES = 64 * 1024;
 
 /** MLflow's answer when a model raises something other than an MlflowException. */
 export const UNEXPECTED_MODEL_ERROR =

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
-  isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, sliceTensor,
-  type Frame, type Tensor,
+  concatFrames, concatTensors, isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, sliceTensor,
+  type Frame, type NumericArray, type Tensor,
 } from '../frame/index.js';
 import type { TensorSpec } from '../model/index.js';
 import type { Predictor } from '../pyfunc/index.js';
@@ -70,6 +70,50 @@ export async function predictInBlocks(predictor: Predictor, input: RowInput, par
     if (start < total) await nextTurn();
   }
   return PREDICTION_LIST_PREFIX + items.join(', ') + PREDICTION_LIST_SUFFIX;
+}
+
+/**
+ * The prediction for a large input (see blockRows) scored a block of rows at a time with a turn
+ * of the event loop between blocks, the blocks' predictions stacked as one predict of the whole
+ * input gives them (the V2 route encodes it after). Undefined when a block's prediction is not
+ * one row per input row or the blocks' predictions do not stack (other columns or dtypes): the
+ * caller scores the whole input at once instead.
+ */
+export async function predictOutputInBlocks(predictor: Predictor, input: RowInput, params: unknown): Promise<unknown> {
+  const total = rowsOfInput(input) as number;
+  const outputs: unknown[] = [];
+  let rows = FIRST_BLOCK_ROWS;
+  for (let start = 0; start < total; ) {
+    const end = Math.min(total, start + rows);
+    const began = performance.now();
+    const output = await predictor.predict(sliceInput(input, start, end), params);
+    if (rowsOf(output) !== end - start) return undefined;
+    outputs.push(output);
+    const ms = performance.now() - began;
+    rows = Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round(((end - start) * BLOCK_MS) / Math.max(ms, 0.5))));
+    start = end;
+    if (start < total) await nextTurn();
+  }
+  return stack(outputs);
+}
+
+/** Predictions of consecutive blocks as one: tables, tensors, lists or typed arrays of one kind; undefined when they differ. */
+function stack(outputs: unknown[]): unknown {
+  const first = outputs[0];
+  if (outputs.every(isFrame)) return concatFrames(outputs);
+  if (outputs.every(isTensor)) return concatTensors(outputs);
+  if (outputs.every((o) => Array.isArray(o))) return (outputs as unknown[][]).flat();
+  if (ArrayBuffer.isView(first) && outputs.every((o) => (o as object).constructor === first.constructor)) {
+    const views = outputs as NumericArray[];
+    const out = new (first.constructor as new (n: number) => NumericArray)(views.reduce((n, v) => n + v.length, 0));
+    let at = 0;
+    for (const v of views) {
+      out.set(v, at);
+      at += v.length;
+    }
+    return out;
+  }
+  return undefined;
 }
 
 /** Rows of a table, of a tensor (its first axis), or of named tensors that share their first axis. */

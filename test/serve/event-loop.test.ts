@@ -182,9 +182,9 @@ describe('a large table scored by a native model is predicted in blocks of rows,
 describe('a large tensor input to a row-wise native model is predicted in blocks along its first axis', () => {
   // sklearn takes any tensor row by row; a TensorFlow graph is row-wise along a batch dimension its signature declares (-1).
   it.each([
-    ['sklearn, one [n, 4] tensor', 'test/fixtures/sklearn/mlflow-2.22.1/iris_logreg_numpy', 100_000, (n: number) => `{"inputs": [${Array.from({ length: n }, (_, i) => `[${(i % 80) / 10}, ${(i % 45) / 10}, ${(i % 70) / 10}, ${(i % 25) / 10}]`).join(',')}]}`],
-    ['tensorflow, a named [n] tensor', 'test/fixtures/tensorflow/models/times_three_float', 250_000, (n: number) => `{"inputs": {"x": [${Array.from({ length: n }, (_, i) => (i % 1000) / 8).join(',')}]}}`],
-  ])('%s: the same answer as one predict of the whole input', async (_what, model, n, body) => {
+    ['sklearn, one [n, 4] tensor', 'test/fixtures/sklearn/mlflow-2.22.1/iris_logreg_numpy', 100_000, 'FP64', [4], (n: number) => `{"inputs": [${Array.from({ length: n }, (_, i) => `[${(i % 80) / 10}, ${(i % 45) / 10}, ${(i % 70) / 10}, ${(i % 25) / 10}]`).join(',')}]}`],
+    ['tensorflow, a named [n] tensor', 'test/fixtures/tensorflow/models/times_three_float', 250_000, 'FP32', [], (n: number) => `{"inputs": {"x": [${Array.from({ length: n }, (_, i) => (i % 1000) / 8).join(',')}]}}`],
+  ])('%s: the same answer as one predict of the whole input, on /invocations and V2', async (_what, model, n, datatype, inner, body) => {
     const predictor = await loadPredictor(repoPath(model));
     const rows: number[] = [];
     // Every predict call the server makes, by its input's first axis.
@@ -197,7 +197,7 @@ describe('a large tensor input to a row-wise native model is predicted in blocks
         },
       },
     }) as typeof predictor;
-    const server = createScoringServer(spied, { logger: createServeLogger('silent') });
+    const server = createScoringServer(spied, { logger: createServeLogger('silent'), modelName: 'm' });
     const port = (await server.listen(0)).port;
     try {
       const text = body(n);
@@ -209,6 +209,17 @@ describe('a large tensor input to a row-wise native model is predicted in blocks
       const read = readBody(Buffer.from(text), 'json', bodyModel(predictor.metadata.getInputSchema(), undefined));
       if (!read.ok) throw new Error(read.message);
       expect(answer.body).toBe(predictionsToJson(await predictor.predict(read.parsed.input)));
+
+      // The same tensor as a V2 request: its one output holds the same values, flat.
+      rows.length = 0;
+      const values = (JSON.parse(text) as { inputs: unknown }).inputs;
+      const data = (Array.isArray(values) ? values : (values as { x: unknown[] }).x).flat();
+      const v2 = JSON.stringify({ inputs: [{ name: 'x', datatype, shape: [n, ...inner], data }] });
+      const v2Answer = await send(port, 'POST', '/v2/models/m/infer', { contentType: JSON_CT, body: v2 });
+      expect(v2Answer.status).toBe(200);
+      expect(rows.length).toBeGreaterThan(1);
+      expect(rows.reduce((a, b) => a + b, 0)).toBe(n);
+      expect((JSON.parse(v2Answer.body) as { outputs: { data: unknown[] }[] }).outputs[0].data).toEqual((JSON.parse(answer.body) as { predictions: unknown[] }).predictions.flat());
     } finally {
       await server.close();
     }

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError } from '../../errors.js';
 import type { Predictor } from '../../pyfunc/index.js';
 import { VERSION } from '../../version.js';
-import { UNEXPECTED_MODEL_ERROR } from '../invocations.js';
+import { UNEXPECTED_MODEL_ERROR, YIELD_ABOVE_BYTES } from '../invocations.js';
 import { modelMetadata } from './metadata.js';
 import { THREAD_ABOVE_BYTES, readLargeV2Body } from '../large-body.js';
+import { blockRows, predictOutputInBlocks } from '../predict-in-blocks.js';
 import { bodyModel, type BodyModel } from '../read-body.js';
 import { BINARY_HEADER, readV2Body, type V2Body } from './read-v2-body.js';
 import { encodeV2Outputs, outputBytes, selectOutputs, type V2Output } from './response.js';
@@ -116,6 +117,8 @@ async function infer(
   body: Buffer,
   logger: Logger | undefined,
 ): Promise<V2Answer> {
+  // Before reading: a large body is handed to the thread that reads it.
+  const large = body.length > YIELD_ABOVE_BYTES;
   const schema = predictor.metadata.getInputSchema();
   const binaryHeader = headers[BINARY_HEADER];
   const readHere = (): V2Body => readV2Body(binaryHeader, body, schema);
@@ -123,7 +126,10 @@ async function infer(
   const { request, input } = body.length > THREAD_ABOVE_BYTES ? await readLargeV2Body(body, binaryHeader, modelOf(predictor), readHere) : readHere();
   let prediction: unknown;
   try {
-    prediction = await predictor.predict(input, request.params);
+    // A large input to a row-wise native model is scored in blocks, the event loop turning between them.
+    const blocks = large && blockRows(predictor, input) !== undefined;
+    if (blocks) prediction = await predictOutputInBlocks(predictor, input, request.params);
+    if (!blocks || prediction === undefined) prediction = await predictor.predict(input, request.params);
   } catch (err) {
     if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) throw new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
     logger?.warn({ err }, 'the model failed on a request');

@@ -44,32 +44,23 @@ export function blockRows(predictor: Predictor, input: unknown): number | undefi
  * predicted and serialized a block of rows at a time with a turn of the event loop between
  * blocks, so /ping, other requests and signals are not held up by one request. Should a block's
  * predictions not be one per row, or not a list, undefined tells the caller to score the whole
- * input at once instead (the first block's work is then lost, nothing else).
+ * input at once instead (the blocks scored so far are then lost, nothing else).
  */
 export async function predictInBlocks(predictor: Predictor, input: RowInput, params: unknown): Promise<string | undefined> {
-  const total = rowsOfInput(input) as number;
   const items: string[] = [];
-  let rows = FIRST_BLOCK_ROWS;
-  for (let start = 0; start < total; ) {
-    const end = Math.min(total, start + rows);
-    const began = performance.now();
-    const output = await predictor.predict(sliceInput(input, start, end), params);
-    if (rowsOf(output) !== end - start) return undefined;
+  const whole = await inBlocks(predictor, input, params, (output) => {
     let text;
     try {
       text = predictionListItems(predictionsToJson(output));
     } catch {
       // Predictions JSON cannot hold: the whole-input path answers that as MLflow does.
-      return undefined;
+      return false;
     }
-    if (text === undefined) return undefined;
+    if (text === undefined) return false;
     items.push(text);
-    const ms = performance.now() - began;
-    rows = Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round(((end - start) * BLOCK_MS) / Math.max(ms, 0.5))));
-    start = end;
-    if (start < total) await nextTurn();
-  }
-  return PREDICTION_LIST_PREFIX + items.join(', ') + PREDICTION_LIST_SUFFIX;
+    return true;
+  });
+  return whole ? PREDICTION_LIST_PREFIX + items.join(', ') + PREDICTION_LIST_SUFFIX : undefined;
 }
 
 /**
@@ -80,21 +71,30 @@ export async function predictInBlocks(predictor: Predictor, input: RowInput, par
  * caller scores the whole input at once instead.
  */
 export async function predictOutputInBlocks(predictor: Predictor, input: RowInput, params: unknown): Promise<unknown> {
-  const total = rowsOfInput(input) as number;
   const outputs: unknown[] = [];
+  const whole = await inBlocks(predictor, input, params, (output) => outputs.push(output) > 0);
+  return whole ? stack(outputs) : undefined;
+}
+
+/**
+ * Predicts `input` a block of rows at a time, each block sized so that its predict and `take`
+ * hold the event loop about BLOCK_MS, with a turn of the event loop between blocks. False when a
+ * block's prediction is not one row per input row or `take` refuses it: the rest is not scored.
+ */
+async function inBlocks(predictor: Predictor, input: RowInput, params: unknown, take: (output: unknown) => boolean): Promise<boolean> {
+  const total = rowsOfInput(input) as number;
   let rows = FIRST_BLOCK_ROWS;
   for (let start = 0; start < total; ) {
     const end = Math.min(total, start + rows);
     const began = performance.now();
     const output = await predictor.predict(sliceInput(input, start, end), params);
-    if (rowsOf(output) !== end - start) return undefined;
-    outputs.push(output);
+    if (rowsOf(output) !== end - start || !take(output)) return false;
     const ms = performance.now() - began;
     rows = Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round(((end - start) * BLOCK_MS) / Math.max(ms, 0.5))));
     start = end;
     if (start < total) await nextTurn();
   }
-  return stack(outputs);
+  return true;
 }
 
 /** Predictions of consecutive blocks as one: tables, tensors, lists or typed arrays of one kind; undefined when they differ. */

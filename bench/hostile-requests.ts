@@ -1,18 +1,22 @@
 // Hostile request bodies (issue #18 items 1-3): how long mlflow-ts takes to read them, beside
 // pandas 1.5.3 (Debian's /usr/bin/python3) reading the same CSV text in the same run; and the
-// longest /ping wait while the server scores large bodies (BENCH_BODY_MB, default 8), beside the
-// wait before bodies over 1 MiB went to the large-body thread: reading the same body on the main
-// thread (readBody, measured in the same run), and JSON.parse of a plain body of the same size.
+// longest /ping wait while the server scores large bodies (BENCH_BODY_MB, default 8; /invocations
+// and V2 /infer) and the process's CPU for the request, beside the wait before bodies over 1 MiB
+// went to the large-body thread: reading and enforcing the same body on the main thread
+// (readBody or readV2Body + enforceSchema, measured in the same run), and JSON.parse of a plain
+// body of the same size.
 //   node --import tsx bench/hostile-requests.ts
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { fileURLToPath } from 'node:url';
 import { MlflowError } from '../src/errors.js';
 import { parseCsvRequest, parseJsonRequest } from '../src/frame/index.js';
-import { loadPredictor } from '../src/pyfunc/index.js';
+import { enforceSchema, loadPredictor } from '../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger } from '../src/serve/index.js';
+import { readV2Body } from '../src/serve/open-inference/read-v2-body.js';
 import { bodyModel, readBody } from '../src/serve/read-body.js';
 import { send } from '../test/serve/http-client.js';
+import { worstV2Bodies } from '../test/serve/worst-bodies.js';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -68,10 +72,19 @@ export async function benchEventLoop(megabytes = Number(process.env.BENCH_BODY_M
   const bytes = Math.round(megabytes * 1024 * 1024);
   const model = fileURLToPath(new URL('../examples/iris-sklearn', import.meta.url));
   const predictor = await loadPredictor(model);
-  const server = createScoringServer(predictor, { logger: createServeLogger('silent'), maxBodyBytes: bytes, timeoutSeconds: 600 });
+  const server = createScoringServer(predictor, { logger: createServeLogger('silent'), maxBodyBytes: bytes, timeoutSeconds: 600, modelName: 'iris' });
+  const schema = predictor.metadata.getInputSchema();
+  /** What predict enforces after reading: part of the main thread's work before. */
+  const enforce = (input: unknown): void => {
+    try {
+      if (schema) enforceSchema(input, schema);
+    } catch {
+      // refused: the time is what counts
+    }
+  };
   const reading = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema());
   const port = (await server.listen(0)).port;
-  const bodies: [string, string, string][] = [
+  const bodies: [string, string | Buffer, string, Record<string, string>?][] = [
     ['dataframe_split, 4 columns', bodyOf(bytes, `{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '[1,2,3,4]', ']}}'), 'application/json'],
     ['dataframe_split, 4 string columns', bodyOf(bytes, `{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [`, () => '["a","b","c","d"]', ']}}'), 'application/json'],
     ['dataframe_records, 4 keys', bodyOf(bytes, '{"dataframe_records": [', () => '{"sepal_length":1,"sepal_width":2,"petal_length":3,"petal_width":4}', ']}'), 'application/json'],
@@ -80,20 +93,32 @@ export async function benchEventLoop(megabytes = Number(process.env.BENCH_BODY_M
     ['unified LLM body (messages)', bodyOf(bytes, '{"messages": [', () => '{"role":"user","content":"x"}', ']}'), 'application/json'],
     ['CSV, 4 columns', bodyOf(bytes, `${IRIS.join(',')}\n`, () => '1,2,3,4', '\n'), 'text/csv'],
     ['CSV header of new names (100k cap)', `${bodyOf(Math.min(bytes, 900_000), '', (i) => `c${i}`, '')}\n1\n`, 'text/csv'],
+    ['instances: many scalars', bodyOf(bytes, '{"instances": [', () => '1', ']}'), 'application/json'],
+    ...worstV2Bodies(bytes, ['v2: FP64 columns', 'v2: FP64 nested columns', 'v2: BYTES columns', 'v2: binary INT64 columns'])
+      .map(([what, body, headers]): [string, Buffer, string, Record<string, string>] => [`${what} (V2 /infer)`, body, 'application/json', headers]),
   ];
   const plain = bodyOf(bytes, '{"inputs": [', () => '1', ']}');
   const rows = [
-    `| body (${megabytes} MB limit) | status | total | longest /ping wait | main-thread read (the wait before) | JSON.parse of ${megabytes} MB |`,
-    '|---|---|---|---|---|---|',
+    `| body (${megabytes} MB limit) | status | total | process CPU | longest /ping wait | main-thread read + enforcement (the wait before) | JSON.parse of ${megabytes} MB |`,
+    '|---|---|---|---|---|---|---|',
   ];
   try {
-    for (const [what, body, contentType] of bodies) {
+    for (const [what, body, contentType, headers] of bodies) {
       let t = performance.now();
       JSON.parse(plain);
       const reference = performance.now() - t;
       const bodyBytes = Buffer.from(body);
       t = performance.now();
-      readBody(bodyBytes, contentType === 'text/csv' ? 'csv' : 'json', reading);
+      if (headers) {
+        try {
+          enforce(readV2Body(headers['inference-header-content-length'], bodyBytes, schema).input);
+        } catch {
+          // a V2 refusal
+        }
+      } else {
+        const read = readBody(bodyBytes, contentType === 'text/csv' ? 'csv' : 'json', reading);
+        if (read.ok) enforce(read.parsed.input);
+      }
       const mainRead = performance.now() - t;
       let done = false;
       let slowest = 0;
@@ -106,11 +131,13 @@ export async function benchEventLoop(megabytes = Number(process.env.BENCH_BODY_M
         }
       })();
       t = performance.now();
-      const answer = await send(port, 'POST', '/invocations', { contentType, body: bodyBytes });
+      const cpu = process.cpuUsage();
+      const answer = await send(port, 'POST', headers ? '/v2/models/iris/infer' : '/invocations', { contentType, body: bodyBytes, headers });
       const total = performance.now() - t;
+      const used = process.cpuUsage(cpu);
       done = true;
       await poll;
-      rows.push(`| ${what} | ${answer.status} | ${total.toFixed(0)} ms | ${slowest.toFixed(0)} ms | ${mainRead.toFixed(0)} ms | ${reference.toFixed(0)} ms |`);
+      rows.push(`| ${what} | ${answer.status} | ${total.toFixed(0)} ms | ${((used.user + used.system) / 1000).toFixed(0)} ms | ${slowest.toFixed(0)} ms | ${mainRead.toFixed(0)} ms | ${reference.toFixed(0)} ms |`);
     }
   } finally {
     await server.close();

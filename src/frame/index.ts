@@ -1,5 +1,5 @@
 export { Frame, isFrame, type Column, type ColumnData, type NumericArray, type NumericDType } from './frame.js';
-export { concatTensors, isTensor, makeTensor, sizeOfShape, type Tensor, type TensorDType } from './tensor.js';
+export { concatTensors, isTensor, sliceTensor, makeTensor, sizeOfShape, type Tensor, type TensorDType } from './tensor.js';
 export { parseJsonText, NO_FLOAT_LITERALS, type FloatLiterals, type ParsedJsonText } from './json-text.js';
 export { tensorFromJson, tensorToNested, type TensorFromJsonOptions } from './tensor-json.js';
 export { columnFromJsonValues, frameFromColumns, frameFromRecords, frameFromRows } from './frame-from-json.js';

@@ -30,6 +30,13 @@ export function makeTensor<T extends Tensor>(t: Omit<T, 'kind'>): T {
   return { kind: 'tensor', ...t } as T;
 }
 
+/** Rows [start, end) along the first axis; numeric data is a view on the same memory. */
+export function sliceTensor(t: Tensor, start: number, end: number): Tensor {
+  const width = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  const data = ArrayBuffer.isView(t.data) ? t.data.subarray(start * width, end * width) : t.data.slice(start * width, end * width);
+  return { ...t, shape: [end - start, ...t.shape.slice(1)], data } as Tensor;
+}
+
 /**
  * Tensors of one dtype and the same shape past the first axis stacked along the first axis, as
  * np.concatenate does; undefined when they differ.

@@ -3,7 +3,7 @@ import type { Frame } from '../frame/frame.js';
 import type { Tensor } from '../frame/tensor.js';
 import type { Model } from '../model/model.js';
 import { enforceParams } from './enforce-params.js';
-import { enforceSchema } from './enforce-schema.js';
+import { enforceOnce } from './enforced-input.js';
 
 /** Tensors by input or output name (numpy arrays in a dict, in MLflow). */
 export type NamedTensors = { readonly [name: string]: Tensor };
@@ -85,7 +85,7 @@ export function makePredictor<Out extends Prediction = Prediction>(
     async predict(input: PredictInput, params?: unknown, options: PredictOptions = {}): Promise<Out> {
       const { signal } = options;
       signal?.throwIfAborted();
-      const enforced = inputSchema ? enforceSchema(input, inputSchema) : input;
+      const enforced = inputSchema ? enforceOnce(input, inputSchema) : input;
       const enforcedParams = enforceParams(params, paramsSchema);
       const run = Promise.resolve(model.predict(enforced, enforcedParams, { signal })) as Promise<PredictOutput>;
       return (await (signal ? abortable(run, signal) : run)) as Out;

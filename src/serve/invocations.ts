@@ -1,11 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError, httpStatusOf, type ErrorCode } from '../errors.js';
-import { isFrame, predictionsToJson, unwrappedPredictionsToJson, type Frame } from '../frame/index.js';
+import { predictionsToJson, unwrappedPredictionsToJson } from '../frame/index.js';
 import type { Predictor } from '../pyfunc/index.js';
 import { readContentType } from './content-type.js';
 import { THREAD_ABOVE_BYTES, readLargeBody } from './large-body.js';
-import { FIRST_BLOCK_ROWS, predictInBlocks } from './predict-in-blocks.js';
+import { blockRows, predictInBlocks, type RowInput } from './predict-in-blocks.js';
 import { bodyModel, readBody } from './read-body.js';
 
 /** One HTTP answer of the scoring protocol, ready to write. */
@@ -19,7 +19,7 @@ export const JSON_TYPE = 'application/json';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /** Bodies up to this size are scored without yielding between stages: each stage takes well under 1 ms. */
-const YIELD_ABOVE_BYTES = 64 * 1024;
+export const YIELD_ABOVE_BYTES = 64 * 1024;
 
 /** MLflow's answer when a model raises something other than an MlflowException. */
 export const UNEXPECTED_MODEL_ERROR =
@@ -50,8 +50,8 @@ export function createInvocationHandler(
     if (large) await nextTurn();
     let output: unknown;
     try {
-      const blocks = large && predictor.kind === 'native' && !parsed.unwrapped && isFrame(parsed.input) && parsed.input.numRows > FIRST_BLOCK_ROWS;
-      const json = blocks ? await predictInBlocks(predictor, parsed.input as Frame, parsed.params) : undefined;
+      const blocks = large && !parsed.unwrapped && blockRows(predictor, parsed.input) !== undefined;
+      const json = blocks ? await predictInBlocks(predictor, parsed.input as RowInput, parsed.params) : undefined;
       if (json !== undefined) return { status: 200, contentType: JSON_TYPE, body: json };
       output = await predictor.predict(parsed.input, parsed.params);
     } catch (err) {

@@ -1,7 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
-  isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, type Frame,
+  concatFrames, concatTensors, isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, sliceTensor,
+  type Frame, type NumericArray, type Tensor,
 } from '../frame/index.js';
+import type { TensorSpec } from '../model/index.js';
 import type { Predictor } from '../pyfunc/index.js';
 
 /** Rows in the first block; later blocks are sized from how long the previous one took. */
@@ -10,37 +12,125 @@ export const FIRST_BLOCK_ROWS = 4096;
 const BLOCK_MS = 20;
 const MAX_BLOCK_ROWS = 1 << 20;
 
+/** An input that can be cut into blocks of rows: a table, a tensor, or named tensors sharing their first axis. */
+export type RowInput = Frame | Tensor | { readonly [name: string]: Tensor };
+
+/** Flavors whose models score each row of a tensor on its own, whatever its shape: estimators. */
+const ROW_WISE_FLAVORS = new Set(['sklearn', 'lightgbm', 'xgboost', 'h2o', 'h2o_mojo_pojo', 'spark']);
 /**
- * The `{"predictions": [...]}` body for a large table scored by a native model, predicted and
- * serialized a block of rows at a time with a turn of the event loop between blocks, so /ping,
- * other requests and signals are not held up by one request. Native flavors score each row on
- * its own, as `models predict` relies on when it scores a file in batches; should a block's
- * predictions not be one per row, or not a list, undefined tells the caller to score the whole
- * table at once instead (the first block's work is then lost, nothing else).
+ * Flavors whose models are graphs: row-wise along a batch dimension, which the signature
+ * declares by a variable (-1) first dimension of every tensor input. A graph may still mix
+ * rows (a reduction over the batch); its signature cannot say so, and the README names the case.
  */
-export async function predictInBlocks(predictor: Predictor, frame: Frame, params: unknown): Promise<string | undefined> {
+const BATCH_GRAPH_FLAVORS = new Set(['tensorflow', 'keras', 'tfjs', 'onnx']);
+
+/**
+ * How many rows `input` has when a large request's input may be scored in blocks of rows: a
+ * native model's table (native flavors score each row on its own, as `models predict` relies on
+ * when it scores a file in batches), or its tensors where the model is row-wise along their first
+ * axis (see above). Undefined otherwise: the input goes to the model whole.
+ */
+export function blockRows(predictor: Predictor, input: unknown): number | undefined {
+  const rows = rowsOfInput(input);
+  if (predictor.kind !== 'native' || rows === undefined || rows <= FIRST_BLOCK_ROWS) return undefined;
+  if (isFrame(input) || ROW_WISE_FLAVORS.has(predictor.flavor)) return rows;
+  const schema = predictor.metadata.getInputSchema();
+  const batched = schema?.isTensorSpec() && (schema.inputs as TensorSpec[]).every((s) => s.shape.length > 0 && s.shape[0] === -1);
+  return BATCH_GRAPH_FLAVORS.has(predictor.flavor) && batched ? rows : undefined;
+}
+
+/**
+ * The `{"predictions": [...]}` body for a large input (see blockRows) scored by a native model,
+ * predicted and serialized a block of rows at a time with a turn of the event loop between
+ * blocks, so /ping, other requests and signals are not held up by one request. Should a block's
+ * predictions not be one per row, or not a list, undefined tells the caller to score the whole
+ * input at once instead (the blocks scored so far are then lost, nothing else).
+ */
+export async function predictInBlocks(predictor: Predictor, input: RowInput, params: unknown): Promise<string | undefined> {
   const items: string[] = [];
-  let rows = FIRST_BLOCK_ROWS;
-  for (let start = 0; start < frame.numRows; ) {
-    const end = Math.min(frame.numRows, start + rows);
-    const began = performance.now();
-    const output = await predictor.predict(sliceFrame(frame, start, end), params);
-    if (rowsOf(output) !== end - start) return undefined;
+  const whole = await inBlocks(predictor, input, params, (output) => {
     let text;
     try {
       text = predictionListItems(predictionsToJson(output));
     } catch {
-      // Predictions JSON cannot hold: the whole-table path answers that as MLflow does.
-      return undefined;
+      // Predictions JSON cannot hold: the whole-input path answers that as MLflow does.
+      return false;
     }
-    if (text === undefined) return undefined;
+    if (text === undefined) return false;
     items.push(text);
+    return true;
+  });
+  return whole ? PREDICTION_LIST_PREFIX + items.join(', ') + PREDICTION_LIST_SUFFIX : undefined;
+}
+
+/**
+ * The prediction for a large input (see blockRows) scored a block of rows at a time with a turn
+ * of the event loop between blocks, the blocks' predictions stacked as one predict of the whole
+ * input gives them (the V2 route encodes it after). Undefined when a block's prediction is not
+ * one row per input row or the blocks' predictions do not stack (other columns or dtypes): the
+ * caller scores the whole input at once instead.
+ */
+export async function predictOutputInBlocks(predictor: Predictor, input: RowInput, params: unknown): Promise<unknown> {
+  const outputs: unknown[] = [];
+  const whole = await inBlocks(predictor, input, params, (output) => outputs.push(output) > 0);
+  return whole ? stack(outputs) : undefined;
+}
+
+/**
+ * Predicts `input` a block of rows at a time, each block sized so that its predict and `take`
+ * hold the event loop about BLOCK_MS, with a turn of the event loop between blocks. False when a
+ * block's prediction is not one row per input row or `take` refuses it: the rest is not scored.
+ */
+async function inBlocks(predictor: Predictor, input: RowInput, params: unknown, take: (output: unknown) => boolean): Promise<boolean> {
+  const total = rowsOfInput(input) as number;
+  let rows = FIRST_BLOCK_ROWS;
+  for (let start = 0; start < total; ) {
+    const end = Math.min(total, start + rows);
+    const began = performance.now();
+    const output = await predictor.predict(sliceInput(input, start, end), params);
+    if (rowsOf(output) !== end - start || !take(output)) return false;
     const ms = performance.now() - began;
     rows = Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round(((end - start) * BLOCK_MS) / Math.max(ms, 0.5))));
     start = end;
-    if (start < frame.numRows) await nextTurn();
+    if (start < total) await nextTurn();
   }
-  return PREDICTION_LIST_PREFIX + items.join(', ') + PREDICTION_LIST_SUFFIX;
+  return true;
+}
+
+/** Predictions of consecutive blocks as one: tables, tensors, lists or typed arrays of one kind; undefined when they differ. */
+function stack(outputs: unknown[]): unknown {
+  const first = outputs[0];
+  if (outputs.every(isFrame)) return concatFrames(outputs);
+  if (outputs.every(isTensor)) return concatTensors(outputs);
+  if (outputs.every((o) => Array.isArray(o))) return (outputs as unknown[][]).flat();
+  if (ArrayBuffer.isView(first) && outputs.every((o) => (o as object).constructor === first.constructor)) {
+    const views = outputs as NumericArray[];
+    const out = new (first.constructor as new (n: number) => NumericArray)(views.reduce((n, v) => n + v.length, 0));
+    let at = 0;
+    for (const v of views) {
+      out.set(v, at);
+      at += v.length;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Rows of a table, of a tensor (its first axis), or of named tensors that share their first axis. */
+function rowsOfInput(input: unknown): number | undefined {
+  if (isFrame(input)) return input.numRows;
+  if (isTensor(input)) return input.shape.length > 0 ? input.shape[0] : undefined;
+  if (typeof input !== 'object' || input === null || Object.getPrototypeOf(input) !== Object.prototype) return undefined;
+  const tensors = Object.values(input);
+  if (tensors.length === 0 || !tensors.every((t) => isTensor(t) && t.shape.length > 0)) return undefined;
+  const rows = (tensors[0] as Tensor).shape[0];
+  return tensors.every((t) => (t as Tensor).shape[0] === rows) ? rows : undefined;
+}
+
+function sliceInput(input: RowInput, start: number, end: number): RowInput {
+  if (isFrame(input)) return sliceFrame(input, start, end);
+  if (isTensor(input)) return sliceTensor(input, start, end);
+  return Object.fromEntries(Object.entries(input).map(([k, t]) => [k, sliceTensor(t, start, end)]));
 }
 
 /** How many rows a prediction output holds, when it is one with a row per input row. */

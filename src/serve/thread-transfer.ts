@@ -68,7 +68,9 @@ export class Packer {
     let piece: unknown[] = [];
     let weight = 0;
     for (const array of this.arrays) {
-      for (const x of array) {
+      for (let x of array) {
+        // A view on part of a larger buffer (a V2 BYTES element on its body) would clone the whole buffer: its bytes go alone.
+        if (ArrayBuffer.isView(x) && x.byteLength < x.buffer.byteLength) x = copyOf(x);
         piece.push(x);
         weight += weightOf(x);
         if (weight >= PIECE_WEIGHT) {
@@ -129,6 +131,11 @@ export async function unpack(packed: readonly Packed[], side: MessagePort): Prom
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function copyOf(view: ArrayBufferView): ArrayBufferView {
+  const Ctor = view.constructor as new (b: ArrayBuffer) => ArrayBufferView;
+  return new Ctor(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer);
 }
 
 /** About what cloning `x` costs, in scalars. */

@@ -12,10 +12,10 @@ export function send(
   port: number,
   method: string,
   path: string,
-  options: { contentType?: string; body?: string | Buffer } = {},
+  options: { contentType?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = {};
+    const headers: Record<string, string | number> = { ...options.headers };
     if (options.contentType !== undefined) headers['content-type'] = options.contentType;
     if (options.body !== undefined) headers['content-length'] = Buffer.byteLength(options.body);
     const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {

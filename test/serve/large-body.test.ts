@@ -1,19 +1,24 @@
-// Issue #18 item 3: a body over 1 MiB is read (decoded, parsed, cast to the schema) in a worker
-// thread and sent back in pieces. Whatever the body, the result must be exactly what the main
-// thread's reading gives: the same table or tensors (dtypes, NaN, -0, key order), the same
-// params, the same error code and message.
+// Issue #18 item 3: a body over 1 MiB (an /invocations body or a V2 inference request) is read
+// (decoded, parsed, cast to the schema) and enforced against the schema in a worker thread and
+// sent back in pieces. Whatever the body, the result must be exactly what the main thread's
+// reading and predict's enforcement give: the same table or tensors (dtypes, NaN, -0, key
+// order), the same params, the same error code (or V2 status) and message. A thread that dies
+// while reading a body answers that request 503 and the next large body starts a new thread.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { MlflowError } from '../../src/errors.js';
 import { Schema } from '../../src/model/index.js';
-import { loadPredictor } from '../../src/pyfunc/index.js';
+import { enforceOnce, enforceSchema, loadPredictor, RefusedInput } from '../../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger } from '../../src/serve/index.js';
-import { readLargeBody } from '../../src/serve/large-body.js';
-import { bodyModel, readBody, type BodyModel } from '../../src/serve/read-body.js';
+import { bodyThreadForTests, readLargeBody, readLargeV2Body, THREAD_STOPPED } from '../../src/serve/large-body.js';
+import { readV2Body } from '../../src/serve/open-inference/read-v2-body.js';
+import { V2Error } from '../../src/serve/open-inference/v2-error.js';
+import { bodyModel, readBody, type BodyModel, type ReadBody } from '../../src/serve/read-body.js';
 import { send } from './http-client.js';
 import { mutate } from './mutate-request.js';
-import { IRIS, worstBodies } from './worst-bodies.js';
+import { IRIS, worstBodies, worstV2Bodies } from './worst-bodies.js';
 
 const repoPath = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const schemaOf = (specs: object[]): Schema => Schema.fromJson(JSON.stringify(specs));
@@ -56,13 +61,83 @@ const HAND_WRITTEN: [string, string | Buffer, 'json' | 'csv'][] = [
   ['CSV not UTF-8', Buffer.concat([Buffer.from('sepal_length\n1\n'), Buffer.from([0xe9, 0x41]), Buffer.from('\n')]), 'csv'],
 ];
 
-async function expectSameReading(body: string | Buffer, format: 'json' | 'csv', model: BodyModel, what: string): Promise<void> {
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const here = readBody(bytes, format, model);
-  const there = await readLargeBody(bytes, format, model);
-  // isDeepStrictEqual tells -0 from 0, Float32Array from Float64Array and a Frame from a plain object.
+/**
+ * What the model would get from `input` read on the main thread: predict's enforcement of it, or
+ * the error enforcement gives; from the thread (`enforced`), the input as it came, which predict
+ * passes on as it is (checked), or the refusal it carries.
+ */
+function asPredicted(input: unknown, model: BodyModel, enforced: boolean): unknown {
+  const schema = model.inputSchema;
+  if (!schema) return input;
+  const refusal = (err: unknown): unknown => {
+    if (!(err instanceof MlflowError)) throw err;
+    return { refused: [err.errorCode, err.message] };
+  };
+  if (enforced) {
+    if (input instanceof RefusedInput) return refusal(input.error);
+    expect(enforceOnce(input, schema)).toBe(input);
+    return input;
+  }
+  try {
+    return enforceSchema(input, schema);
+  } catch (err) {
+    return refusal(err);
+  }
+}
+
+const predicted = (read: ReadBody, model: BodyModel, enforced: boolean): unknown =>
+  read.ok ? { ...read, parsed: { ...read.parsed, input: asPredicted(read.parsed.input, model, enforced) } } : read;
+
+/** isDeepStrictEqual tells -0 from 0, Float32Array from Float64Array and a Frame from a plain object. */
+function expectStrictlyEqual(there: unknown, here: unknown, what: string): void {
   if (!isDeepStrictEqual(there, here)) expect(there, what).toStrictEqual(here);
   expect(isDeepStrictEqual(there, here), what).toBe(true);
+}
+
+async function expectSameReading(body: string | Buffer, format: 'json' | 'csv', model: BodyModel, what: string): Promise<void> {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const here = predicted(readBody(bytes, format, model), model, false);
+  const there = predicted(await readLargeBody(bytes, format, model), model, true);
+  expectStrictlyEqual(there, here, what);
+}
+
+/** A V2 reading's outcome: the request and the model's input, or the error answered (V2Error) or thrown (anything else). */
+async function v2Outcome(read: () => ReturnType<typeof readV2Body> | Promise<ReturnType<typeof readV2Body>>, model: BodyModel, enforced: boolean): Promise<unknown> {
+  try {
+    const { request, input } = await read();
+    return { request, input: asPredicted(input, model, enforced) };
+  } catch (err) {
+    if (err instanceof V2Error) return { status: err.status, error: err.message };
+    return { failed: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function expectSameV2Reading(body: Buffer, headers: Record<string, string>, model: BodyModel, what: string): Promise<void> {
+  const header = headers['inference-header-content-length'];
+  const here = await v2Outcome(() => readV2Body(header, body, model.inputSchema), model, false);
+  const notStarted = (): never => {
+    throw new Error('the large-body thread did not start');
+  };
+  const there = await v2Outcome(() => readLargeV2Body(Buffer.from(body), header, model, notStarted), model, true);
+  expectStrictlyEqual(there, here, what);
+}
+
+const V2_HAND_WRITTEN: [string, string | Buffer, Record<string, string>][] = [
+  ['iris columns', `{"id": "r1", "inputs": [${IRIS.map((n) => `{"name": "${n}", "datatype": "FP32", "shape": [2, 1], "data": [[1.5], [-0.0]]}`).join(', ')}]}`, {}],
+  ['one tensor, outputs asked', '{"inputs": [{"name": "x", "datatype": "FP64", "shape": [2, 4], "data": [1, 2, 3, 4, 5, 6, 7, NaN]}], "outputs": [{"name": "y", "parameters": {"binary_data": true}}]}', {}],
+  ['named int64 and strings, params', '{"inputs": [{"name": "a", "datatype": "INT64", "shape": [2], "data": [1, 9007199254740993]}, {"name": "b", "datatype": "BYTES", "shape": [2], "data": ["x", "y"]}], "parameters": {"temperature": 0.5, "content_type": "dict"}}', {}],
+  ['pd content type asked', '{"inputs": [{"name": "sepal_length", "datatype": "BOOL", "shape": [1], "data": [true]}], "parameters": {"content_type": "pd", "binary_data_output": true}}', {}],
+  ['shape mismatch', '{"inputs": [{"name": "x", "datatype": "FP64", "shape": [3], "data": [1, 2]}]}', {}],
+  ['no inputs', '{"inputs": []}', {}],
+  ['not JSON', '{"inputs": [', {}],
+  ['header past the end', '{"inputs": []}', { 'inference-header-content-length': '999' }],
+  ['binary without a size', '{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "parameters": {"binary_data_size": 4}}]}', { 'inference-header-content-length': '5' }],
+  withBinary('binary FP16 and leftover bytes', '{"inputs":[{"name":"x","datatype":"FP16","shape":[2],"parameters":{"binary_data_size":4}}]}', [0, 60, 0, 188, 1]),
+  withBinary('binary BYTES cut short', '{"inputs":[{"name":"x","datatype":"BYTES","shape":[1],"parameters":{"binary_data_size":6}}]}', [9, 0, 0, 0, 97, 98]),
+];
+
+function withBinary(what: string, json: string, bytes: number[]): [string, Buffer, Record<string, string>] {
+  return [what, Buffer.concat([Buffer.from(json), Buffer.from(bytes)]), { 'inference-header-content-length': String(Buffer.byteLength(json)) }];
 }
 
 describe('a body read in the large-body thread reads exactly as on the main thread', () => {
@@ -83,6 +158,22 @@ describe('a body read in the large-body thread reads exactly as on the main thre
       await expectSameReading(body, 'json', model, `${name}: mutation ${i}: ${body.slice(0, 200)}`);
     }
   }, 120_000);
+});
+
+describe('a V2 inference request read in the large-body thread reads exactly as on the main thread', () => {
+  it.each(MODELS)('%s: the worst V2 bodies at 300 kB, hand-written bodies, 200 seeded mutations', async (name, model) => {
+    for (const [what, body, headers] of worstV2Bodies(300_000)) await expectSameV2Reading(body, headers, model, `${name}: ${what}`);
+    for (const [what, body, headers] of V2_HAND_WRITTEN) {
+      await expectSameV2Reading(Buffer.isBuffer(body) ? body : Buffer.from(body), headers, model, `${name}: ${what}`);
+    }
+    let seed = 11;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const examples = V2_HAND_WRITTEN.filter(([, b, h]) => typeof b === 'string' && Object.keys(h).length === 0).map(([, b]) => b as string);
+    for (let i = 0; i < 200; i++) {
+      const body = mutate(examples[i % examples.length], rand);
+      await expectSameV2Reading(Buffer.from(body), {}, model, `${name}: mutation ${i}: ${body.slice(0, 200)}`);
+    }
+  }, 600_000);
 });
 
 describe('the scoring server reads a body over 1 MiB in the thread', () => {
@@ -120,6 +211,57 @@ describe('the scoring server reads a body over 1 MiB in the thread', () => {
           message: `Invalid input. The request body is not valid UTF-8 text (byte offset ${head.length + filler + 1}).`,
         });
       }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a 2 MB V2 request as it answers the same rows sent in small requests', async () => {
+    const server = createScoringServer(await loadPredictor(repoPath('examples/iris-sklearn')), { logger: createServeLogger('silent'), modelName: 'iris-sklearn' });
+    const port = (await server.listen(0)).port;
+    try {
+      const request = (n: number, from: number): string => `{"id": "same", "inputs": [${IRIS.map((name, j) => `{"name": "${name}", "datatype": "FP64", "shape": [${n}], "data": [${Array.from({ length: n }, (_, i) => ((from + i) * (j + 3)) % 71 / 10).join(', ')}]}`).join(', ')}]}`;
+      const n = 80_000;
+      expect(Buffer.byteLength(request(n, 0))).toBeGreaterThan(2 ** 20);
+      const large = await send(port, 'POST', '/v2/models/iris-sklearn/infer', { contentType: 'application/json', body: request(n, 0) });
+      expect(large.status).toBe(200);
+      const parts: unknown[] = [];
+      for (let i = 0; i < n; i += 20_000) {
+        const small = await send(port, 'POST', '/v2/models/iris-sklearn/infer', { contentType: 'application/json', body: request(20_000, i) });
+        parts.push(...(JSON.parse(small.body) as { outputs: { data: unknown[] }[] }).outputs[0].data);
+      }
+      const answer = JSON.parse(large.body) as { outputs: { data: unknown[]; shape: number[] }[] };
+      expect(answer.outputs[0].shape).toEqual([n, 1]);
+      expect(answer.outputs[0].data).toEqual(parts);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 503 (no request data in it) when the thread dies while reading the body; the next large body gets a new thread', { timeout: 300_000 }, async () => {
+    const server = createScoringServer(await loadPredictor(repoPath('examples/iris-sklearn')), { logger: createServeLogger('silent'), modelName: 'iris-sklearn' });
+    const port = (await server.listen(0)).port;
+    try {
+      const secret = 'alice@example.com';
+      const rows = `[1, 2, 3, "${secret}"],`.repeat(200_000);
+      const invocations = `{"dataframe_split": {"columns": ${JSON.stringify(IRIS)}, "data": [${rows}[1, 2, 3, 4]]}}`;
+      const v2 = `{"inputs": [{"name": "x", "datatype": "BYTES", "shape": [200001], "data": [${`"${secret}",`.repeat(200_000)}"a"]}]}`;
+      for (const [path, body, expected] of [
+        ['/invocations', invocations, { error_code: 'TEMPORARILY_UNAVAILABLE', message: THREAD_STOPPED }],
+        ['/v2/models/iris-sklearn/infer', v2, { error: THREAD_STOPPED }],
+      ] as const) {
+        const answer = send(port, 'POST', path, { contentType: 'application/json', body });
+        // Stopped as soon as it has a body to read.
+        while (!bodyThreadForTests()?.reading) await new Promise((r) => setImmediate(r));
+        await bodyThreadForTests()!.worker.terminate();
+        const got = await answer;
+        expect(got.status, path).toBe(503);
+        expect(JSON.parse(got.body), path).toEqual(expected);
+        expect(got.body).not.toContain(secret);
+      }
+      // A new thread reads the next one.
+      const again = await send(port, 'POST', '/invocations', { contentType: 'application/json', body: invocations.replaceAll(`"${secret}"`, '4') });
+      expect(again.status).toBe(200);
     } finally {
       await server.close();
     }

@@ -62,3 +62,63 @@ export function worstBodies(limit: number, only?: readonly string[]): [string, s
   ];
   return cases.filter(([what]) => !only || only.includes(what)).map(([what, body, type]) => [what, body(), type]);
 }
+
+/** [what, body, extra headers] of a V2 inference request. */
+export type V2Case = [string, Buffer, Record<string, string>];
+
+/**
+ * The most expensive V2 inference requests we know of, at most `limit` bytes each: the most
+ * values per byte in each datatype, as JSON (the fast numeric reader and the general one) and
+ * as the binary tensor extension, the iris columns (a column model's input) or one [n, 4] tensor.
+ */
+export function worstV2Bodies(limit: number, only?: readonly string[]): V2Case[] {
+  /** As many `unit`s as fit beside `overhead` bytes. */
+  const count = (overhead: number, unit: number): number => Math.floor((limit - overhead) / unit);
+  const columns = (datatype: string, value: string, nested = false): string => {
+    const n = count(400, 4 * (value.length + 1 + (nested ? 2 : 0)));
+    const data = (nested ? `[${value}],` : `${value},`).repeat(n).slice(0, -1);
+    const inputs = IRIS.map((name) => `{"name":"${name}","datatype":"${datatype}","shape":[${n}${nested ? ',1' : ''}],"data":[${data}]}`);
+    return `{"inputs":[${inputs.join(',')}]}`;
+  };
+  const binary = (datatype: string, write: (b: Buffer, at: number, i: number) => void, elementBytes: number): [Buffer, Record<string, string>] => {
+    const n = count(600, 4 * elementBytes);
+    const parts = IRIS.map(() => {
+      const b = Buffer.alloc(n * elementBytes);
+      for (let i = 0; i < n; i++) write(b, i * elementBytes, i);
+      return b;
+    });
+    const inputs = IRIS.map((name, j) => ({ name, datatype, shape: [n], parameters: { binary_data_size: parts[j].length } }));
+    const head = Buffer.from(JSON.stringify({ inputs }));
+    return [Buffer.concat([head, ...parts]), { 'inference-header-content-length': String(head.length) }];
+  };
+  const f32 = (b: Buffer, at: number, i: number): void => void b.writeFloatLE(i % 7, at);
+  const i64 = (b: Buffer, at: number, i: number): void => void b.writeBigInt64LE(BigInt(i % 7), at);
+  // BYTES elements: a 4-byte length, then "a".
+  const bytes = (b: Buffer, at: number): void => {
+    b.writeUInt32LE(1, at);
+    b[at + 4] = 0x61;
+  };
+  const cases: [string, () => [string | Buffer, Record<string, string>]][] = [
+    ['v2: FP64 columns', () => [columns('FP64', '1'), {}]],
+    ['v2: FP64 nested columns', () => [columns('FP64', '1', true), {}]],
+    ['v2: INT64 columns with nulls', () => [columns('INT64', 'null'), {}]],
+    ['v2: FP64 one [n, 4] tensor', () => {
+      const n = count(200, 10);
+      return [`{"inputs":[{"name":"x","datatype":"FP64","shape":[${n},4],"data":[${'1,2,3,4,'.repeat(n).slice(0, -1)}]}]}`, {}];
+    }],
+    ['v2: BYTES columns', () => [columns('BYTES', '"a"'), {}]],
+    ['v2: BOOL columns', () => [columns('BOOL', 'true'), {}]],
+    ['v2: many inputs', () => {
+      const n = count(100, 60);
+      return [`{"inputs":[${Array.from({ length: n }, (_, i) => `{"name":"i${i}","datatype":"FP64","shape":[1],"data":[1]}`).join(',')}]}`, {}];
+    }],
+    ['v2: a large params value', () => [`{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[1]}],"parameters":{"k":[${'1,'.repeat(count(200, 2)).slice(0, -1)}]}}`, {}]],
+    ['v2: binary FP32 columns', () => binary('FP32', f32, 4)],
+    ['v2: binary INT64 columns', () => binary('INT64', i64, 8)],
+    ['v2: binary BYTES columns', () => binary('BYTES', bytes, 5)],
+  ];
+  return cases.filter(([what]) => !only || only.includes(what)).map(([what, make]) => {
+    const [body, headers] = make();
+    return [what, Buffer.isBuffer(body) ? body : Buffer.from(body), headers];
+  });
+}

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError } from '../../errors.js';
 import type { Predictor } from '../../pyfunc/index.js';
 import { VERSION } from '../../version.js';
-import { UNEXPECTED_MODEL_ERROR } from '../invocations.js';
+import { UNEXPECTED_MODEL_ERROR, YIELD_ABOVE_BYTES } from '../invocations.js';
 import { modelMetadata } from './metadata.js';
-import { readNumericV2 } from './numeric-request.js';
-import { decodeV2Inputs, readV2Request, requestContentType, type V2Request } from './request.js';
+import { THREAD_ABOVE_BYTES, readLargeV2Body } from '../large-body.js';
+import { blockRows, predictOutputInBlocks } from '../predict-in-blocks.js';
+import { bodyModel, type BodyModel } from '../read-body.js';
+import { BINARY_HEADER, readV2Body, type V2Body } from './read-v2-body.js';
 import { encodeV2Outputs, outputBytes, selectOutputs, type V2Output } from './response.js';
 import { V2Error } from './v2-error.js';
 
@@ -55,8 +57,7 @@ export function v2Route(path: string): string | undefined {
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
 const JSON_TYPE = 'application/json';
 const EMPTY_OK: V2Answer = { status: 200, body: '' };
-/** The binary tensor data extension's header: the JSON part's length; the binary data follows. */
-export const BINARY_HEADER = 'inference-header-content-length';
+export { BINARY_HEADER } from './read-v2-body.js';
 
 /**
  * The Open Inference Protocol (KServe V2) REST routes over the models served. Tensors map to
@@ -116,12 +117,19 @@ async function infer(
   body: Buffer,
   logger: Logger | undefined,
 ): Promise<V2Answer> {
-  const request = readRequest(headers, body);
+  // Before reading: a large body is handed to the thread that reads it.
+  const large = body.length > YIELD_ABOVE_BYTES;
   const schema = predictor.metadata.getInputSchema();
-  const input = decodeV2Inputs(request, requestContentType(request, schema));
+  const binaryHeader = headers[BINARY_HEADER];
+  const readHere = (): V2Body => readV2Body(binaryHeader, body, schema);
+  // A large body is read (and its input enforced) in the large-body thread, as /invocations does.
+  const { request, input } = body.length > THREAD_ABOVE_BYTES ? await readLargeV2Body(body, binaryHeader, modelOf(predictor), readHere) : readHere();
   let prediction: unknown;
   try {
-    prediction = await predictor.predict(input, request.params);
+    // A large input to a row-wise native model is scored in blocks, the event loop turning between them.
+    const blocks = large && blockRows(predictor, input) !== undefined;
+    if (blocks) prediction = await predictOutputInBlocks(predictor, input, request.params);
+    if (!blocks || prediction === undefined) prediction = await predictor.predict(input, request.params);
   } catch (err) {
     if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) throw new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
     logger?.warn({ err }, 'the model failed on a request');
@@ -165,6 +173,18 @@ async function infer(
 
 type V2Headers = Record<string, string | string[] | undefined>;
 
+/** What reading a body needs of each predictor, made once. */
+const bodyModels = new WeakMap<Predictor, BodyModel>();
+
+function modelOf(predictor: Predictor): BodyModel {
+  let model = bodyModels.get(predictor);
+  if (!model) {
+    model = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema());
+    bodyModels.set(predictor, model);
+  }
+  return model;
+}
+
 const REPOSITORY_MODEL = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/;
 
 /** POST /v2/repository/index and /v2/repository/models/{name}/load|unload. */
@@ -182,39 +202,6 @@ async function repositoryRoute(method: string, path: string, repository: V2Repos
     throw new V2Error(`Model ${name} failed to ${m[2]}: ${err instanceof Error ? err.message : String(err)}`, 400);
   }
   return json(200, {});
-}
-
-/**
- * The request, checked. Without the binary extension, the common all-numeric request is read
- * straight into typed arrays (numeric-request.ts); anything else is parsed, then checked.
- */
-function readRequest(headers: V2Headers, body: Buffer): V2Request {
-  if (headers[BINARY_HEADER] === undefined) {
-    const numeric = readNumericV2(body.toString('utf8'));
-    if (numeric) return numeric;
-  }
-  const { doc, binary } = splitBody(headers, body);
-  return readV2Request(doc, binary);
-}
-
-/** The JSON part of a request and, with the binary extension, the tensor bytes after it. */
-function splitBody(headers: V2Headers, body: Buffer): { doc: unknown; binary?: Buffer } {
-  const declared = headers[BINARY_HEADER];
-  let jsonPart = body;
-  let binary: Buffer | undefined;
-  if (declared !== undefined) {
-    const n = Number(declared);
-    if (typeof declared !== 'string' || !Number.isSafeInteger(n) || n < 0 || n > body.length) {
-      throw new V2Error(`Inference-Header-Content-Length must be an integer between 0 and the body's ${body.length} bytes`);
-    }
-    jsonPart = body.subarray(0, n);
-    binary = body.subarray(n);
-  }
-  try {
-    return { doc: JSON.parse(jsonPart.toString('utf8')) as unknown, binary };
-  } catch (err) {
-    throw new V2Error(`The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 /**

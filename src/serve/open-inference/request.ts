@@ -144,7 +144,8 @@ function readLengthPrefixed(bytes: Buffer, label: string): Uint8Array[] {
     const len = bytes.readUInt32LE(at);
     at += 4;
     if (at + len > bytes.length) throw new V2Error(`The BYTES data of ${label} ends inside element ${out.length} (byte ${at})`);
-    out.push(bytes.subarray(at, at + len));
+    // A plain Uint8Array view, as a base64 element is a plain Uint8Array (a Buffer would not stay one across threads).
+    out.push(new Uint8Array(bytes.buffer, bytes.byteOffset + at, len));
     at += len;
   }
   return out;

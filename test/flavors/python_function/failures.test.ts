@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MlflowError } from '../../../src/errors.js';
 import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
+import { exitOf, startServe } from '../../cli/start-serve.js';
+import { send } from '../../serve/http-client.js';
 import { floatFrame, MODELS, toNested } from './helpers.js';
 import { writeCustomModel } from './custom-model.js';
 import { pythonReady, skipReason } from './python-available.js';
@@ -188,4 +190,29 @@ describe.skipIf(!pythonReady)(`python_function close ${skipReason}`, () => {
     await predictor.close();
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
   });
+});
+
+describe.skipIf(!pythonReady)(`models serve -t reaches the Python bridge ${skipReason}`, () => {
+  it('with -t 2, six requests that would sleep 60 s each end within seconds, and valid requests are answered again well before any of them would have finished (issue #18)', async () => {
+    const { child, ports } = await startServe(['models', 'serve', '-m', await model(), '-p', '0', '-h', '127.0.0.1', '-t', '2', '--env-manager', 'local']);
+    try {
+      const body = (params: object): string => JSON.stringify({ dataframe_split: { columns: ['a', 'b'], data: [[1, 2]] }, params });
+      const t0 = Date.now();
+      const slow = await Promise.all(Array.from({ length: 6 }, () => send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: body({ mode: 'sleep', seconds: 60 }) })));
+      // Each is answered at its deadline (504), or as the worker killed at it (503).
+      for (const a of slow) expect([503, 504]).toContain(a.status);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      // The worker killed at the deadline is being replaced (a Python start may itself take over 2 s
+      // on a loaded machine); then valid requests are answered: no queued sleep runs its 60 s.
+      let valid = await send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: body({}) });
+      while (valid.status !== 200 && Date.now() - t0 < 40_000) valid = await send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: body({}) });
+      expect(valid.status).toBe(200);
+      expect(valid.body).toBe('{"predictions": [30.5]}');
+      expect(Date.now() - t0).toBeLessThan(40_000);
+    } finally {
+      const exited = exitOf(child);
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 120_000);
 });

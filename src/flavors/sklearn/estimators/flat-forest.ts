@@ -461,6 +461,7 @@ class LeafSets {
     const used: number[] = [];
     let leaves = 0;
     let tableSize = 0;
+    let walkSteps = 0;
     const seen = new Int32Array(nodes.maxFeature + 1).fill(-1);
     for (let t = 0; t < roots.length; t++) {
       const end = t + 1 < roots.length ? roots[t + 1] : size;
@@ -484,7 +485,12 @@ class LeafSets {
       }
       if (treeLeaves > MAX_SET_LEAVES || tableSize * 4 > MAX_SET_BYTES) return null;
       leaves += treeLeaves;
+      walkSteps += Math.ceil(Math.log2(Math.max(treeLeaves, 2))) + 1;
     }
+    // A row costs one table entry per (tree, feature) pair here, against about a path's length of
+    // steps when walking: trees that split on many features (HistGradientBoosting's 31 leaves over
+    // 20 features) walk faster than they look up.
+    if (pairColumns.length > walkSteps) return null;
     pairStart[roots.length] = pairColumns.length;
     const pairColumn = Int32Array.from(pairColumns);
     const pairTable = new Int32Array(pairColumn.length);

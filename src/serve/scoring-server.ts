@@ -401,8 +401,14 @@ export function createScoringServer(served: Predictor | ModelRepository, options
    */
   async function settle(): Promise<void> {
     const giveUp = Date.now() + timeoutMs;
-    while (Date.now() < giveUp && (deadlines.size > 0 || Date.now() - lastActivity < QUIET_MS)) {
-      await new Promise((r) => setTimeout(r, QUIET_MS / 4));
+    const busy = (): boolean => deadlines.size > 0 || Date.now() - lastActivity < QUIET_MS;
+    for (;;) {
+      while (Date.now() < giveUp && busy()) await new Promise((r) => setTimeout(r, QUIET_MS / 4));
+      // A timer that fires just after a predict held the event loop runs before that turn's poll
+      // phase has accepted and read what arrived meanwhile, so "quiet" is only believed after
+      // one poll phase has run (setImmediate comes after it).
+      await new Promise((r) => setImmediate(r));
+      if (Date.now() >= giveUp || !busy()) return;
     }
   }
 

@@ -49,11 +49,19 @@ describe('models serve shutdown while busy (issue #18)', () => {
     const body = (rows: number) => JSON.stringify({ dataframe_split: { columns, data: Array.from({ length: rows }, (_, i) => [5 + (i % 3), 3.5, 1.4 + (i % 5), 0.2]) } });
     const big = body(20_000);
     const small = body(1);
+    let written = 0;
+    let allWritten: () => void = () => undefined;
+    const everyByteSent = new Promise<void>((resolve) => (allWritten = resolve));
+    const onSent = (): void => {
+      if (++written === 120) allWritten();
+    };
     const sent = [
-      ...Array.from({ length: 30 }, () => send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: big })),
-      ...Array.from({ length: 90 }, () => send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: small })),
+      ...Array.from({ length: 30 }, () => send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: big, onSent })),
+      ...Array.from({ length: 90 }, () => send(ports[0], 'POST', '/invocations', { contentType: 'application/json', body: small, onSent })),
     ].map((p) => p.then((a) => a.status, (e: Error) => e.message));
-    await new Promise((r) => setTimeout(r, 300));
+    // The signal comes once every request's bytes have left this process (on a loaded machine a
+    // fixed wait could signal before some were even sent), while the big ones are being scored.
+    await everyByteSent;
     const exited = exitOf(child);
     child.kill('SIGTERM');
     const statuses = await Promise.all(sent);

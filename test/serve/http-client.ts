@@ -12,7 +12,7 @@ export function send(
   port: number,
   method: string,
   path: string,
-  options: { contentType?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+  options: { contentType?: string; body?: string | Buffer; headers?: Record<string, string>; onSent?: () => void } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...options.headers };
@@ -27,6 +27,8 @@ export function send(
       res.on('error', reject);
     });
     req.on('error', reject);
+    // 'finish': every byte of the request is handed to the operating system
+    if (options.onSent) req.on('finish', options.onSent);
     req.end(options.body);
   });
 }

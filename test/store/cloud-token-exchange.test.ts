@@ -156,6 +156,16 @@ function decodeJwt(jwt: string): { header: Record<string, unknown>; claims: Reco
   return { header: json(h), claims: json(c), signed: `${h}.${c}`, signature: Buffer.from(s, 'base64url') };
 }
 
+/** `models predict` of gs://secure/model with this credentials file, the bucket taking only `token`: scored. */
+async function scoresWithGoogleCredentials(file: string, token: string): Promise<void> {
+  gcs.requiredToken = token;
+  gcs.requests.length = 0;
+  tokenRequests.length = 0;
+  const r = await predict('gs://secure/model', { GOOGLE_APPLICATION_CREDENTIALS: file });
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout)).toEqual({ predictions: [0, 0, 0] });
+}
+
 describe('gs:// with credentials that google-auth-library exchanges at Google\'s token endpoints', () => {
   it('a service-account key file: a JWT signed with its key is exchanged for the token every storage call carries', async () => {
     const keyFile = path.join(dir, 'service-account.json');
@@ -171,13 +181,7 @@ describe('gs:// with credentials that google-auth-library exchanges at Google\'s
         token_uri: 'https://oauth2.googleapis.com/token',
       }),
     );
-    gcs.requiredToken = 'ya29.service-account';
-    gcs.requests.length = 0;
-    tokenRequests.length = 0;
-    const r = await predict('gs://secure/model', { GOOGLE_APPLICATION_CREDENTIALS: keyFile });
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ predictions: [0, 0, 0] });
-
+    await scoresWithGoogleCredentials(keyFile, 'ya29.service-account');
     expect(tokenRequests).toHaveLength(1);
     const { url, form } = tokenRequests[0];
     expect(url).toMatch(/^https:\/\/www\.googleapis\.com\/oauth2\/v4\/token$/);
@@ -194,12 +198,7 @@ describe('gs:// with credentials that google-auth-library exchanges at Google\'s
   it("gcloud's user credentials (an authorized_user file): the refresh token is exchanged for the token", async () => {
     const userFile = path.join(dir, 'application_default_credentials.json');
     writeFileSync(userFile, JSON.stringify({ type: 'authorized_user', client_id: 'cid.apps.googleusercontent.com', client_secret: 'shh', refresh_token: '1//refresh' }));
-    gcs.requiredToken = 'ya29.user';
-    gcs.requests.length = 0;
-    tokenRequests.length = 0;
-    const r = await predict('gs://secure/model', { GOOGLE_APPLICATION_CREDENTIALS: userFile });
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ predictions: [0, 0, 0] });
+    await scoresWithGoogleCredentials(userFile, 'ya29.user');
     expect(tokenRequests).toHaveLength(1);
     expect(tokenRequests[0].url).toBe('https://oauth2.googleapis.com/token');
     expect(Object.fromEntries(tokenRequests[0].form)).toMatchObject({ grant_type: 'refresh_token', refresh_token: '1//refresh', client_id: 'cid.apps.googleusercontent.com', client_secret: 'shh' });

@@ -21,8 +21,7 @@ const classifier: Builder = (s) => {
   if (trees.length === 0) s.fail('the forest has no trees');
   const multi = trees[0].nOutputs > 1;
   const labels = outputLabels(s, multi);
-  const sizes = outputSizes(s, trees[0], labels);
-  for (const t of trees) outputSizes(s, t, labels);
+  const [sizes] = trees.map((t) => outputSizes(s, t, labels));
   const w = sizes.reduce((a, b) => a + b, 0);
   const flat = new FlatForest(trees.map((t) => treeSource(t, leafProba(t, sizes))), w, 'float32');
   const summed = (x: Data): { rows: number; p: Float64Array } => {

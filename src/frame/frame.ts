@@ -16,18 +16,20 @@ export type NumericArray =
   | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array
   | Uint32Array | Uint16Array | Uint8Array;
 
+/** The typed array a new array of each dtype's values is made in. */
+const ARRAY_TYPES: Record<NumericDType, new (n: number | ArrayBufferLike) => NumericArray> = {
+  float64: Float64Array, float32: Float32Array, int64: Float64Array, uint64: Float64Array, int32: Int32Array,
+  int16: Int16Array, int8: Int8Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array,
+};
+
 /** The typed array a new array of a dtype's values is made in (of a length, or over a buffer). */
 export function arrayTypeOf(dtype: NumericDType): new (n: number | ArrayBufferLike) => NumericArray {
-  switch (dtype) {
-    case 'float64': case 'int64': case 'uint64': return Float64Array;
-    case 'float32': return Float32Array;
-    case 'int32': return Int32Array;
-    case 'int16': return Int16Array;
-    case 'int8': return Int8Array;
-    case 'uint32': return Uint32Array;
-    case 'uint16': return Uint16Array;
-    case 'uint8': return Uint8Array;
-  }
+  return ARRAY_TYPES[dtype];
+}
+
+/** Whether a dtype name (numpy's, as a signature writes it) is one of the numeric dtypes. */
+export function isNumericDType(name: string): name is NumericDType {
+  return Object.hasOwn(ARRAY_TYPES, name);
 }
 
 /**

@@ -1,19 +1,6 @@
 import { MlflowError, type ErrorCode } from '../errors.js';
-import type { NumericArray, NumericDType } from '../frame/frame.js';
+import { arrayTypeOf, isNumericDType, type NumericArray, type NumericDType } from '../frame/frame.js';
 import { makeTensor, type Tensor, type TensorDType } from '../frame/tensor.js';
-
-const ARRAY_OF: Record<NumericDType, new (n: number) => NumericArray> = {
-  float64: Float64Array,
-  float32: Float32Array,
-  int64: Float64Array,
-  int32: Int32Array,
-  int16: Int16Array,
-  int8: Int8Array,
-  uint64: Float64Array,
-  uint32: Uint32Array,
-  uint16: Uint16Array,
-  uint8: Uint8Array,
-};
 
 const INT_RANGE: Partial<Record<NumericDType, [number, number]>> = {
   int64: [-(2 ** 53), 2 ** 53],
@@ -32,14 +19,14 @@ const PY_INT = /^\s*[+-]?\d+\s*$/;
 
 /** A numeric array as another numeric dtype, for upcasts known to keep every value. */
 export function upcastNumbers(values: NumericArray, dtype: NumericDType): NumericArray {
-  const out = new ARRAY_OF[dtype](values.length);
+  const out = new (arrayTypeOf(dtype))(values.length);
   out.set(values);
   return out;
 }
 
 /** The tensor dtype for a numpy dtype name as TensorSpec and DataType write it. */
 export function tensorDtypeOf(numpyName: string): TensorDType | undefined {
-  if (numpyName in ARRAY_OF) return numpyName as NumericDType;
+  if (isNumericDType(numpyName)) return numpyName;
   if (numpyName === 'bool') return 'bool';
   if (numpyName === 'str') return 'string';
   if (numpyName === 'object') return 'object';
@@ -65,7 +52,7 @@ export function castValues(values: ArrayLike<unknown>, dtype: TensorDType, code:
     for (let i = 0; i < n; i++) out[i] = toBool(values[i], code) ? 1 : 0;
     return out;
   }
-  const out = new ARRAY_OF[dtype](n);
+  const out = new (arrayTypeOf(dtype))(n);
   const range = INT_RANGE[dtype];
   for (let i = 0; i < n; i++) out[i] = range ? toInt(values[i], dtype, range, code) : toFloat(values[i], code);
   return out;

@@ -1,6 +1,6 @@
 import * as tf from '../../tfjs/tf.js';
 import { MlflowError } from '../../errors.js';
-import type { NumericDType } from '../../frame/frame.js';
+import { arrayTypeOf, type NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { DT, dataTypeName } from '../../formats/protobuf/index.js';
 import { runWithFallback } from '../../tfjs/backend.js';
@@ -53,13 +53,12 @@ async function fromTf(t: tf.Tensor, spec: SignatureTensor): Promise<Tensor> {
   }
   const data = await t.data();
   if (dtype === 'bool') return makeTensor({ dtype: 'bool', shape, data: Uint8Array.from(data as ArrayLike<number>) });
-  const ctor = {
-    float32: Float32Array, float64: Float64Array, int64: Float64Array, uint64: Float64Array, int32: Int32Array,
-    int16: Int16Array, int8: Int8Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array,
-  }[dtype];
   // Always a copy: on the cpu backend data() hands out the tensor's own buffer, which can be a
   // weight's (an output that is an Identity of a constant).
-  return makeTensor({ dtype, shape, data: data instanceof ctor ? data.slice() : ctor.from(data as ArrayLike<number>) });
+  const values = data as ArrayLike<number>;
+  const out = new (arrayTypeOf(dtype))(values.length);
+  out.set(values);
+  return makeTensor({ dtype, shape, data: out });
 }
 
 /**

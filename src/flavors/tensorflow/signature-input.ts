@@ -1,5 +1,5 @@
 import { MlflowError } from '../../errors.js';
-import { isFrame, type Column, type Frame, type NumericDType } from '../../frame/frame.js';
+import { arrayTypeOf, isFrame, type Column, type Frame, type NumericDType } from '../../frame/frame.js';
 import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import { tensorFromJson } from '../../frame/tensor-json.js';
 
@@ -15,11 +15,6 @@ function columnTensor(c: Column, rows: number): Tensor {
   throw new MlflowError(`Column '${c.name}' (${d.kind}, or with missing values) cannot be fed to a TensorFlow signature`, 'INVALID_PARAMETER_VALUE');
 }
 
-const ARRAY_OF = {
-  float64: Float64Array, float32: Float32Array, int64: Float64Array, uint64: Float64Array, int32: Int32Array,
-  int16: Int16Array, int8: Int8Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array,
-} as const;
-
 /** The whole table as one [rows, columns] tensor, as np.asarray(df) gives for numeric frames. */
 function tableTensor(frame: Frame): Tensor {
   const cols = frame.columns;
@@ -33,7 +28,7 @@ function tableTensor(frame: Frame): Tensor {
   }
   const [only] = dtypes;
   const dtype: NumericDType = dtypes.size === 1 ? only : [...dtypes].some((t) => t.startsWith('float')) ? 'float64' : 'int64';
-  const data = new ARRAY_OF[dtype](rows * cols.length);
+  const data = new (arrayTypeOf(dtype))(rows * cols.length);
   cols.forEach((c, j) => {
     const values = (c.data as { values: ArrayLike<number> }).values;
     for (let i = 0; i < rows; i++) data[i * cols.length + j] = values[i];

@@ -1,4 +1,4 @@
-import { concatFrames, concatTensors, isFrame, isTensor, sliceFrame, type Frame, type Tensor } from '../frame/index.js';
+import { concatFrames, concatTensors, isFrame, isTensor, sliceFrame, sliceTensor, type Frame, type Tensor } from '../frame/index.js';
 import type { PredictOptions, Predictor } from '../pyfunc/index.js';
 import type { BatchingConfig } from './serve-config.js';
 
@@ -126,8 +126,7 @@ function splitOutput(output: unknown, rows: readonly number[]): unknown[] | unde
   if (isFrame(output)) return output.numRows === total ? cut((s, e) => sliceFrame(output, s, e)) : undefined;
   if (isTensor(output)) {
     if (output.shape.length === 0 || output.shape[0] !== total) return undefined;
-    const width = output.data.length / total;
-    return cut((s, e): Tensor => ({ ...output, shape: [e - s, ...output.shape.slice(1)], data: output.data.slice(s * width, e * width) }) as Tensor);
+    return cut((s, e) => sliceTensor(output, s, e));
   }
   if (Array.isArray(output)) return output.length === total ? cut((s, e) => output.slice(s, e)) : undefined;
   if (typeof output === 'object' && output !== null && !ArrayBuffer.isView(output)) {

@@ -1,7 +1,9 @@
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { MlflowError } from '../errors.js';
 import { csvLayout, csvRowsToFrame, type CsvLayout } from './csv-columns.js';
+import { csvNumberRows } from './csv-numbers.js';
 import { readRange, type CsvRange } from './csv-split.js';
 import { CsvRows, CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import { assertExactIntegers } from './exact-integer.js';
@@ -145,10 +147,14 @@ const RANGE_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
  */
 export async function readCsvRange(path: string, range: CsvRange, layout: CsvLayout, reading: ReadRequestOptions): Promise<Frame> {
   try {
+    const bytes = await readRange(path, range.start, range.end);
+    // splitCsvFile checked that the file is UTF-8; ASCII (all of a numeric file) is copied as is
+    const text = isAscii(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1') : RANGE_DECODER.decode(bytes);
+    const numbers = csvNumberRows(text, layout, range.firstLine, reading, range.rows);
+    if (numbers) return numbers;
     const rows = new CsvRows();
     const tokenizer = new CsvTokenizer(range.firstLine);
-    // splitCsvFile checked that the file is UTF-8
-    tokenizer.push(RANGE_DECODER.decode(await readRange(path, range.start, range.end)), rows);
+    tokenizer.push(text, rows);
     tokenizer.end(rows);
     if (rows.length !== range.rows) throw new Error(`${path} changed while it was read: ${rows.length} rows where it had ${range.rows}`);
     return csvBatch(layout, rows, 0, rows.length, reading);

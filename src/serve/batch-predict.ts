@@ -127,7 +127,9 @@ async function scoreTable(
   const json = (options.outputFormat ?? 'json') === 'json';
   const modelDir = predictor.modelDir;
   const threads = options.workerModel && modelDir !== undefined && predictor.flavor !== 'python_function' ? (options.workers ?? 1) : 1;
-  if (threads > 1 && options.contentType === 'csv' && options.input !== undefined) {
+  // A CSV file is cut into batches that are read apart (the fast path for plain numbers applies
+  // to each), by this thread alone or beside worker threads.
+  if (options.contentType === 'csv' && options.input !== undefined) {
     const split = await splitCsvFile(options.input, batchRows).catch(() => undefined);
     if (split) return scoreCsvRanges(predictor, options, sink, reading, split, threads);
   }
@@ -166,7 +168,7 @@ async function scoreTable(
       if (threads > 1 && !whole && pool === undefined) {
         pool = new PredictWorkers(threads, { ...options.workerModel!, modelDir: modelDir!, flavor: predictor.flavor, json });
         pool.ready.then(() => (ready = true), () => undefined);
-        if (options.waitForWorkers) await pool.ready;
+        if (options.waitForWorkers) await pool?.ready;
       }
       if (pool === undefined) {
         const output = await predictBatch(predictor, batch, source, options.input, range[0]);
@@ -235,12 +237,13 @@ async function scoreCsvRanges(
       return { predictError: err as Error };
     }
   };
-  const pool = new PredictWorkers(threads - 1, {
-    ...options.workerModel!, modelDir: predictor.modelDir!, flavor: predictor.flavor, json, csv: { path, layout },
-  });
+  const pool = threads > 1
+    ? new PredictWorkers(threads - 1, { ...options.workerModel!, modelDir: predictor.modelDir!, flavor: predictor.flavor, json, csv: { path, layout } })
+    : undefined;
   let ready = false;
-  pool.ready.then(() => (ready = true), () => undefined);
-  const results: Promise<RangeResult>[] = [];
+  pool?.ready.then(() => (ready = true), () => undefined);
+  /** Each batch's outcome, dropped once it is written, so memory follows the batches in flight. */
+  const results: (Promise<RangeResult> | undefined)[] = [];
   const inThread: boolean[] = [];
   const settled: boolean[] = [];
   const start = (k: number, result: Promise<RangeResult>, thread: boolean): void => {
@@ -251,21 +254,22 @@ async function scoreCsvRanges(
   let next = 0;
   let rows = 0;
   try {
-    if (options.waitForWorkers) await pool.ready;
+    if (options.waitForWorkers) await pool?.ready;
     for (let k = 0; k < ranges.length; k++) {
       // Batch k is written (or its error raised) once batches k and k + 1 are done, as the
       // one-pass reader reads batch k + 1 before it scores batch k. Meanwhile the threads are
       // kept busy and this thread scores a batch itself, up to a few batches ahead of the writes.
       for (;;) {
-        while (ready && next < ranges.length && pool.fewestPending() < THREAD_QUEUE) start(next, pool.scoreRange(ranges[next++]), true);
+        while (pool && ready && next < ranges.length && pool.fewestPending() < THREAD_QUEUE) start(next, pool.scoreRange(ranges[next++]), true);
         const done = next >= Math.min(k + 2, ranges.length) && settled[k] && (k + 1 >= ranges.length || settled[k + 1]);
         if (done || next >= ranges.length || next - k > (THREAD_QUEUE + 1) * threads) break;
         start(next, scoreHere(next), false);
         await results[next++];
         // while the threads load, a failure to start them shows here
-        if (!ready) await Promise.race([pool.ready, new Promise((resolve) => setImmediate(resolve))]);
+        if (pool && !ready) await Promise.race([pool.ready, new Promise((resolve) => setImmediate(resolve))]);
       }
-      const result = await results[k];
+      const result = (await results[k])!;
+      results[k] = undefined;
       const after = k + 1 < ranges.length ? await results[k + 1] : undefined;
       if ('readError' in result) throw namingSource(result.readError, source);
       if (after && 'readError' in after) throw namingSource(after.readError, source);
@@ -280,7 +284,7 @@ async function scoreCsvRanges(
       options.onProgress?.(rows);
     }
   } finally {
-    await pool.close();
+    await pool?.close();
   }
   return rows;
 }

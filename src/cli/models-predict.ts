@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { BatchInputFormat, BatchOutputFormat } from '../serve/batch-predict.js';
+import type { BatchInputFormat, BatchOutputFormat, BatchPredictOptions } from '../serve/batch-predict.js';
 import { DEFAULT_BATCH_ROWS } from '../serve/defaults.js';
 import { envLoadOptions, envManagerOptions, pipOverrideOption, type EnvFlags } from './env-options.js';
 import { keyValuePair } from './mlflow-options.js';
@@ -47,24 +47,31 @@ export function makePredictCommand(): Command {
       // MLflow's extra_envs: set for the scoring process, which the Python bridge's workers inherit.
       for (const [key, value] of opts.env ?? []) process.env[key] = value;
       // Loaded here, not at the top: every command's module is loaded to parse any command line.
-      const [{ loadPredictor }, { batchPredict }, { stderrProgress }] = await Promise.all([
+      const [{ loadPredictor }, { batchPredict, workersWhileLoading }, { stderrProgress }] = await Promise.all([
         import('../pyfunc/load-predictor.js'),
         import('../serve/batch-predict.js'),
         import('../serve/progress.js'),
       ]);
-      const predictor = await loadPredictor(opts.modelUri, { runtime: opts.runtime, ...envLoadOptions(opts) });
+      const options: BatchPredictOptions = {
+        input: opts.inputPath,
+        output: opts.outputPath,
+        contentType: opts.contentType,
+        outputFormat: opts.outputFormat,
+        batchRows: opts.batchRows,
+        workers: opts.workers,
+        workerModel: { options: { runtime: opts.runtime, envManager: opts.envManager } },
+      };
+      let predictor;
+      try {
+        // the worker threads, if any, load the model while this thread does
+        predictor = await loadPredictor(opts.modelUri, { runtime: opts.runtime, ...envLoadOptions(opts), onLoadStart: workersWhileLoading(options) });
+      } catch (err) {
+        await options.startedWorkers?.close();
+        throw err;
+      }
       const progress = stderrProgress('scored');
       try {
-        await batchPredict(predictor, {
-          input: opts.inputPath,
-          output: opts.outputPath,
-          contentType: opts.contentType,
-          outputFormat: opts.outputFormat,
-          batchRows: opts.batchRows,
-          workers: opts.workers,
-          workerModel: { options: { runtime: opts.runtime, envManager: opts.envManager } },
-          onProgress: progress.report,
-        });
+        await batchPredict(predictor, { ...options, onProgress: progress.report });
       } finally {
         progress.done();
         await predictor.close();

@@ -18,6 +18,12 @@ export interface LoadPredictorOptions extends LoadOptions {
    * takes it (default: a line on stderr).
    */
   onWarning?: WarningSink;
+  /**
+   * Called as a flavor that is not the Python bridge starts loading the model, with the local
+   * directory and the flavor's name (`models predict --workers` starts its threads loading the
+   * same model meanwhile).
+   */
+  onLoadStart?: (modelDir: string, flavor: string) => void;
 }
 
 /** A flavor's place in the usual order: a js_function model, then native scoring, then Python. */
@@ -41,7 +47,7 @@ const KIND_ORDER: Record<Flavor['kind'], number> = { js: 0, native: 1, python: 2
 export async function loadPredictor<Out extends Prediction = Prediction>(uri: string, options: LoadPredictorOptions = {}): Promise<Predictor<Out>> {
   const modelDir = await resolveModelDir(uri);
   const model = await Model.load(modelDir);
-  const { flavor: _forced, onWarning, ...rest } = options;
+  const { flavor: _forced, onWarning, onLoadStart, ...rest } = options;
   const loadOptions = { ...rest, runtime: runtimeOf(options) };
   const warn = onWarning ?? warnOnStderr;
   const candidates = candidateFlavors(model, uri, { ...options, runtime: loadOptions.runtime });
@@ -55,6 +61,7 @@ export async function loadPredictor<Out extends Prediction = Prediction>(uri: st
         warn(`WARNING: the model at '${uri}' has no flavor mlflow-ts scores natively, so the Python bridge loads it, ` +
           "which runs the model's own Python code; --runtime native (MLFLOW_TS_RUNTIME=native) refuses such models");
       }
+      if (flavor.kind !== 'python') onLoadStart?.(modelDir, flavor.name);
       const flavorModel = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
       return makePredictor<Out>(model, flavor.name, flavorModel, { kind: flavor.kind, modelDir });
     } catch (e) {
@@ -87,7 +94,7 @@ export interface RuntimePlan {
 export async function planRuntime(uri: string, options: LoadPredictorOptions = {}): Promise<RuntimePlan> {
   const modelDir = await resolveModelDir(uri);
   const model = await Model.load(modelDir);
-  const { flavor: _forced, onWarning: _w, ...rest } = options;
+  const { flavor: _forced, onWarning: _w, onLoadStart: _s, ...rest } = options;
   const loadOptions = { ...rest, runtime: runtimeOf(options) };
   const candidates = candidateFlavors(model, uri, { ...options, runtime: loadOptions.runtime });
   const refusals: string[] = [];

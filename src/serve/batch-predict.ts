@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -17,7 +17,7 @@ import { lineByteOffset, rowOriginOf } from '../frame/row-origin.js';
 import { firstInvalidUtf8 } from '../frame/utf8-position.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { toBatchOutput, type BatchOutput } from './batch-output.js';
-import { PredictWorkers, type RangeResult, type WorkerModel } from './predict-workers.js';
+import { PredictWorkers, type RangeResult, type WorkerModel, type WorkerSetup } from './predict-workers.js';
 import type { ProgressReporter } from './progress.js';
 import { DEFAULT_BATCH_ROWS } from './defaults.js';
 
@@ -49,7 +49,44 @@ export interface BatchPredictOptions {
    * every batch after the first waits for the threads instead (tests, and measuring the threads).
    */
   waitForWorkers?: boolean;
+  /**
+   * Threads workersWhileLoading started while the model loaded: taken when they are the ones
+   * the input needs, else closed.
+   */
+  startedWorkers?: PredictWorkers;
   onProgress?: ProgressReporter;
+}
+
+/** A CSV file this large is likely several batches: its threads are worth starting before it is cut. */
+const EARLY_WORKERS_MIN_BYTES = 1 << 20;
+
+/**
+ * `models predict --workers N` on a CSV file: the N - 1 threads that will read and score its
+ * batches can load the model while this thread loads it, rather than after. The returned hook
+ * (loadPredictor's onLoadStart) starts them into `options.startedWorkers` once the directory and
+ * flavor are known; a no-op for other input, one worker, or a small file.
+ */
+export function workersWhileLoading(options: BatchPredictOptions): (modelDir: string, flavor: string) => void {
+  const workers = options.workers ?? 1;
+  const path = options.input;
+  if (workers < 2 || options.contentType !== 'csv' || path === undefined || options.workerModel === undefined) return () => undefined;
+  const size = (() => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  })();
+  if (size < EARLY_WORKERS_MIN_BYTES) return () => undefined;
+  return (modelDir, flavor) => {
+    if (options.startedWorkers !== undefined || flavor === 'python_function') return;
+    options.startedWorkers = new PredictWorkers(workers - 1, csvWorkerSetup(options, modelDir, flavor));
+  };
+}
+
+/** What the threads reading the CSV file `options.input` are started with. */
+function csvWorkerSetup(options: BatchPredictOptions, modelDir: string, flavor: string): WorkerSetup {
+  return { ...options.workerModel!, modelDir, flavor, json: (options.outputFormat ?? 'json') === 'json', csvPath: options.input };
 }
 
 export { DEFAULT_BATCH_ROWS };
@@ -100,6 +137,8 @@ export async function batchPredict(predictor: Predictor, options: BatchPredictOp
     throw err;
   } finally {
     removeOnSignal?.();
+    // threads started early and not taken
+    await options.startedWorkers?.close();
   }
   return { rows };
 }
@@ -133,6 +172,8 @@ async function scoreTable(
     const split = await splitCsvFile(options.input, batchRows).catch(() => undefined);
     if (split) return scoreCsvRanges(predictor, options, sink, reading, split, threads);
   }
+  await options.startedWorkers?.close();
+  options.startedWorkers = undefined;
   const batches = readFrameBatches(options.input ?? (process.stdin as Readable), options.contentType, { batchRows, ...reading })[
     Symbol.asyncIterator
   ]();
@@ -237,9 +278,7 @@ async function scoreCsvRanges(
       return { predictError: err as Error };
     }
   };
-  const pool = threads > 1
-    ? new PredictWorkers(threads - 1, { ...options.workerModel!, modelDir: predictor.modelDir!, flavor: predictor.flavor, json, csv: { path, layout } })
-    : undefined;
+  const pool = threads > 1 ? csvWorkers(predictor, options, threads - 1) : undefined;
   let ready = false;
   pool?.ready.then(() => (ready = true), () => undefined);
   /** Each batch's outcome, dropped once it is written, so memory follows the batches in flight. */
@@ -260,7 +299,7 @@ async function scoreCsvRanges(
       // one-pass reader reads batch k + 1 before it scores batch k. Meanwhile the threads are
       // kept busy and this thread scores a batch itself, up to a few batches ahead of the writes.
       for (;;) {
-        while (pool && ready && next < ranges.length && pool.fewestPending() < THREAD_QUEUE) start(next, pool.scoreRange(ranges[next++]), true);
+        while (pool && ready && next < ranges.length && pool.fewestPending() < THREAD_QUEUE) start(next, pool.scoreRange(ranges[next++], layout), true);
         const done = next >= Math.min(k + 2, ranges.length) && settled[k] && (k + 1 >= ranges.length || settled[k + 1]);
         if (done || next >= ranges.length || next - k > (THREAD_QUEUE + 1) * threads) break;
         start(next, scoreHere(next), false);
@@ -287,6 +326,17 @@ async function scoreCsvRanges(
     await pool?.close();
   }
   return rows;
+}
+
+/** `count` threads for the CSV file: those started while the model loaded when they are the ones needed. */
+function csvWorkers(predictor: Predictor, options: BatchPredictOptions, count: number): PredictWorkers {
+  const setup = csvWorkerSetup(options, predictor.modelDir!, predictor.flavor);
+  const started = options.startedWorkers;
+  if (started?.serves(setup) && started.count === count) {
+    options.startedWorkers = undefined;
+    return started;
+  }
+  return new PredictWorkers(count, setup);
 }
 
 const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

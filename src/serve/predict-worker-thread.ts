@@ -26,7 +26,7 @@ try {
       let reply: FromWorker;
       let batch: Frame;
       try {
-        batch = 'batch' in m ? frameFromMessage(m.batch) : await readCsvRange(setup.csv!.path, m.range, setup.csv!.layout, reading);
+        batch = 'batch' in m ? frameFromMessage(m.batch) : await readCsvRange(setup.csvPath!, m.range, m.layout, reading);
       } catch (err) {
         port.postMessage({ kind: 'readError', id: m.id, error: errorOf(err) } satisfies FromWorker);
         return;

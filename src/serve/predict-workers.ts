@@ -20,13 +20,13 @@ export interface WorkerSetup extends WorkerModel {
   flavor: string;
   /** Predictions as JSON text, else as a table. */
   json: boolean;
-  /** The CSV file whose ranges (splitCsvFile's) the threads read themselves, and its layout. */
-  csv?: { path: string; layout: CsvLayout };
+  /** The CSV file whose ranges (splitCsvFile's) the threads read themselves. */
+  csvPath?: string;
 }
 
 type ErrorMessage = { message: string; code: ErrorCode | null };
 
-export type ToWorker = { id: number; batch: FrameMessage } | { id: number; range: CsvRange };
+export type ToWorker = { id: number; batch: FrameMessage } | { id: number; range: CsvRange; layout: CsvLayout };
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'failed'; error: ErrorMessage }
@@ -108,7 +108,7 @@ export class PredictWorkers {
   readonly ready: Promise<void>;
 
   /** Starts `count` threads; `close` stops them, loaded or not. */
-  constructor(count: number, setup: WorkerSetup) {
+  constructor(count: number, private readonly setup: WorkerSetup) {
     this.threads = Array.from({ length: count }, () => new Thread(setup));
     this.ready = Promise.all(this.threads.map((t) => t.ready)).then(() => undefined);
     this.ready.catch(() => undefined);
@@ -121,9 +121,20 @@ export class PredictWorkers {
     });
   }
 
-  /** Reads and scores a range of the CSV file the threads were set up with. */
-  scoreRange(range: CsvRange): Promise<RangeResult> {
-    return this.send({ id: this.nextId++, range });
+  /** Reads and scores a range of the CSV file the threads were set up with (its rows laid out as `layout`). */
+  scoreRange(range: CsvRange, layout: CsvLayout): Promise<RangeResult> {
+    return this.send({ id: this.nextId++, range, layout });
+  }
+
+  /** Whether these threads load the model `setup` names, reading the same CSV file and answering in the same form. */
+  serves(setup: WorkerSetup): boolean {
+    const own = this.setup;
+    return own.modelDir === setup.modelDir && own.flavor === setup.flavor && own.json === setup.json && own.csvPath === setup.csvPath &&
+      own.options.runtime === setup.options.runtime && own.options.envManager === setup.options.envManager;
+  }
+
+  get count(): number {
+    return this.threads.length;
   }
 
   /** Batches sent and not yet answered, on the least busy thread. */

@@ -2,11 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MlflowError } from '../../src/errors.js';
 import { saveModel } from '../../src/flavors/sklearn/index.js';
 import { loadPredictor, type Predictor } from '../../src/pyfunc/index.js';
 import { batchPredict, type BatchOutputFormat } from '../../src/serve/index.js';
+import { workersWhileLoading, type BatchPredictOptions } from '../../src/serve/batch-predict.js';
 import { seededRandom } from '../seeded-random.js';
 import { writeJsModuleModel } from './js-module-model.js';
 
@@ -120,5 +121,31 @@ describe('batchPredict with worker threads', () => {
     for (const workers of [1, 2]) errs.push(await failure(run('sklearn', 'csv', workers, input)));
     expect(errs[0].message).toMatch(/Expected 4 fields in line 5001/);
     expect(errs[1].message).toBe(errs[0].message);
+  });
+  it('threads started while the model loads (a CSV file over 1 MiB) are the ones that score it, the same bytes out', async () => {
+    const input = join(dir, 'large.csv');
+    await writeFile(input, `${csvRows(70_000, 10).join('\n')}\n`);
+    const outputs: Buffer[] = [];
+    for (const workers of [1, 2]) {
+      const output = join(dir, `large-${workers}.json`);
+      const options: BatchPredictOptions = { input, output, contentType: 'csv', batchRows: 5_000, workers, workerModel: { options: {} }, waitForWorkers: true };
+      const predictor = await loadPredictor(models.sklearn.uri, { onLoadStart: workersWhileLoading(options) });
+      const started = options.startedWorkers;
+      // one thread: none started; two: one, already loading as the predictor returns
+      expect(started?.count).toBe(workers === 1 ? undefined : 1);
+      const sent = started && vi.spyOn(started, 'scoreRange');
+      try {
+        await batchPredict(predictor, options);
+      } finally {
+        await predictor.close();
+      }
+      if (sent) expect(sent.mock.calls.length).toBeGreaterThan(0);
+      outputs.push(await readFile(output));
+    }
+    expect(outputs[1].equals(outputs[0])).toBe(true);
+    // JSON input is not cut: threads are not started for it
+    const options: BatchPredictOptions = { input, contentType: 'json', workers: 2, workerModel: { options: {} } };
+    workersWhileLoading(options)(models.sklearn.uri, 'sklearn');
+    expect(options.startedWorkers).toBeUndefined();
   });
 });

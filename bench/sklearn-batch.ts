@@ -207,15 +207,16 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
       `median of ${REPEATS}, runs interleaved), by worker threads (--workers); 1-minute load average ` +
       `${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} over the runs:`,
     '',
-    '| workers | seconds | rows/s | vs 1 worker | CPU s | CPU µs/row | CPU s: main thread / busiest other / rest (sampled) | output = 1 worker\'s |',
-    '|---|---|---|---|---|---|---|---|',
+    '| workers | seconds | rows/s | vs 1 worker | CPU s | CPU µs/row | CPU s / cores (the least wall that CPU allows) | CPU s: main thread / busiest other / rest (sampled) | output = 1 worker\'s |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of counts) {
     const s = median(seconds.get(c)!);
     const u = median(cpu.get(c)!);
     const parts = [0, 1, 2].map((i) => median(split.get(c)!.map((t) => t[i])).toFixed(2)).join(' / ');
     out.push(
-      `| ${c} | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ${u.toFixed(2)} | ${((u / rows) * 1e6).toFixed(1)} | ${parts} | ` +
+      `| ${c} | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ${u.toFixed(2)} | ${((u / rows) * 1e6).toFixed(1)} | ` +
+        `${(u / availableParallelism()).toFixed(2)} | ${parts} | ` +
         `${outputs.get(c)!.equals(outputs.get(1)!) ? 'yes' : 'NO'} |`,
     );
   }

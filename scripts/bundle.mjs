@@ -21,6 +21,20 @@
 // every command needs anyway (models, frames, errors, the flavor registry). The CLI's own entry
 // is left out (`--help` and option parsing need little of it): the few library modules it imports
 // make a second chunk.
+//
+// What `import('mlflow-ts')` pays for beyond that chunk's own code (issue #16, start-up):
+// - Node's builtins are taken with process.getBuiltinModule (Node >= 20.16), not imported: an
+//   imported builtin gets an ES module facade that reads every export, which runs node:fs's lazy
+//   getters (fs.promises, the ReadStream classes: node:stream and a dozen internal modules) and
+//   node:crypto's (webcrypto). `import x from 'node:y'` and `import { a, b as c } from 'node:y'`,
+//   the two forms tsc writes, become `const x = process.getBuiltinModule('node:y')` and
+//   `const { a, b: c } = ...`. Builtins a module only needs now and then (node:http, crypto,
+//   zlib, worker_threads) are taken where they are used, in src/.
+// - createScoringServer is synchronous, and its module reaches node:http, the routes, the Open
+//   Inference Protocol and the store: ~40% of the library. It is an entry of its own
+//   (scoring-server.js), and the library's export is a function that loads it with require() on
+//   the first call (Node >= 20.19 requires ES modules synchronously; package.json's engines).
+//   The source keeps the plain re-export: this is the bundle's business only.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,6 +51,7 @@ const entryPoints = {
   arrow: path.join(DIST, 'arrow.js'),
   parquet: path.join(DIST, 'parquet.js'),
   cli: path.join(DIST, 'cli/main.js'),
+  'scoring-server': path.join(DIST, 'serve/scoring-server.js'),
 };
 for (const group of ['flavors', 'boosters']) {
   for (const name of readdirSync(path.join(ROOT, 'src', group), { withFileTypes: true })) {
@@ -59,17 +74,43 @@ function dynamicTargets() {
 }
 const joinLibrary = new Set([...Object.values(entryPoints), ...dynamicTargets()].filter((f) => f !== entryPoints.index && f !== entryPoints.cli));
 
+/** A builtin's import, as tsc writes it: one line, a default or a named list. */
+const BUILTIN_IMPORT = /^import (?:([\w$]+)|\{([^}]*)\}) from (['"])(node:[^'"]+)\3;$/gm;
+
+function builtinConst(_line, name, names, _quote, id) {
+  if (names !== undefined && /\bdefault\b/.test(names)) throw new Error(`import { default } from '${id}': write \`import x from '${id}'\``);
+  return `const ${name ?? `{${names.replace(/\s+as\s+/g, ': ')}}`} = process.getBuiltinModule(${JSON.stringify(id)});`;
+}
+
+/** The library entry's re-export of createScoringServer, as a function requiring the scoring-server entry. */
+function requireOnFirstCall(code) {
+  const reexport = "export { createScoringServer } from './serve/scoring-server.js';";
+  if (!code.includes(reexport)) throw new Error(`dist/index.js no longer has \`${reexport}\`: update scripts/bundle.mjs`);
+  return code.replace(
+    reexport,
+    [
+      "const { createRequire } = process.getBuiltinModule('node:module');",
+      'export function createScoringServer(served, options) {',
+      "  return createRequire(import.meta.url)('./scoring-server.js').createScoringServer(served, options);",
+      '}',
+    ].join('\n'),
+  );
+}
+
 /** The rules above, as an esbuild plugin. */
 const bundleRules = {
   name: 'mlflow-ts-bundle',
   setup(b) {
     b.onResolve({ filter: /\/tf\.js$/ }, (args) => (path.resolve(args.resolveDir, args.path) === TF ? { path: '#tfjs', external: true } : undefined));
     b.onLoad({ filter: /\.js$/ }, async (args) => {
-      let code = await readFile(args.path, 'utf8');
+      let code = (await readFile(args.path, 'utf8')).replace(BUILTIN_IMPORT, builtinConst);
       if (joinLibrary.has(args.path)) code = `import ${JSON.stringify(entryPoints.index)};\n${code}`;
-      if (!code.includes('import.meta.url')) return { contents: code, loader: 'js' };
-      const rel = path.relative(OUT, args.path).split(path.sep).join('/');
-      return { contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+      if (code.includes('import.meta.url')) {
+        const rel = path.relative(OUT, args.path).split(path.sep).join('/');
+        code = code.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+      }
+      if (args.path === entryPoints.index) code = requireOnFirstCall(code);
+      return { contents: code, loader: 'js' };
     });
   },
 };

@@ -42,7 +42,8 @@ export { readFrameBatches, type BatchFormat, type BatchSource, type ReadBatchesO
 export { createFrameWriter, type FrameWriter } from './frame/batch-write.js';
 
 // The generic predict, and flavors.
-export { loadPredictor, planRuntime, type LoadPredictorOptions, type RuntimePlan } from './pyfunc/load-predictor.js';
+export { loadPredictor, planRuntime } from './pyfunc/deferred.js';
+export type { LoadPredictorOptions, RuntimePlan } from './pyfunc/load-predictor.js';
 export type { NamedTensors, Prediction, PredictOptions, Predictor, Records } from './pyfunc/predictor.js';
 export { registerFlavor, unregisterFlavor, getFlavor, registeredFlavors } from './flavors/registry.js';
 export type { Flavor, FlavorModel, LoadContext, LoadOptions, Params, PredictInput, PredictOutput } from './flavors/flavor.js';

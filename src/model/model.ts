@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
@@ -101,8 +100,9 @@ export class Model {
     this.flavors = {};
     this.extra = {};
     this.mlflowVersion = MLFLOW_COMPAT_VERSION;
-    // uuid.uuid4().hex, as MLflow writes it: a version 4 UUID as 32 hex digits.
-    this.modelUuid = randomUUID().replaceAll('-', '');
+    // uuid.uuid4().hex, as MLflow writes it: a version 4 UUID as 32 hex digits. node:crypto is
+    // taken here, not imported: importing mlflow-ts should not load it (start-up, issue #16).
+    this.modelUuid = process.getBuiltinModule('node:crypto').randomUUID().replaceAll('-', '');
     this.utcTimeCreated = nowUtcTime();
     this.prompts = null;
     this.isNew = true;

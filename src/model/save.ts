@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
@@ -36,7 +35,7 @@ export async function saveModelDir(model: SavableModel, dir: string, options: Sa
     throw new MlflowError(`Cannot save model to '${target}': it has no flavors (call addFlavor first)`, 'INVALID_PARAMETER_VALUE');
   }
   await mkdir(path.dirname(target), { recursive: true });
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex')}`);
   await mkdir(tmp);
   try {
     if (options.inputExample !== undefined) {

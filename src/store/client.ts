@@ -1,18 +1,13 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
 import { MLMODEL_FILE_NAME, stringifyYaml11, uriScheme } from '../model/index.js';
 import type { Experiment, FileInfo, ModelVersion, RegisteredModel, Run, RunInfo, RunStatus } from './entities.js';
 import type { ArtifactRepository, RegistryStore, TrackingStore } from './store.js';
-import { FileTrackingStore } from './file-tracking-store.js';
-import { FileRegistryStore } from './file-registry-store.js';
-import { RestStore } from './rest-store.js';
-import { hostCredsFromEnv } from './rest-client.js';
-import { getArtifactRepository } from './artifact-repository.js';
-import { LocalArtifactRepository } from './local-artifact-repository.js';
-import { getRegistryUri, getTrackingUri, parseStoreUri } from './tracking-uri.js';
+import type { FileTrackingStore } from './file-tracking-store.js';
+import { ARTIFACT_REPOSITORY_METHODS, deferredStore, loadOnce, REGISTRY_STORE_METHODS, TRACKING_STORE_METHODS } from './deferred-store.js';
+import { getRegistryUri, getTrackingUri, parseStoreUri, type StoreLocation } from './tracking-uri.js';
 import { parseRunsUri } from './model-uri.js';
 import { modelVersionForUri } from './registry-uri.js';
 import { joinUri } from './uri.js';
@@ -23,6 +18,8 @@ const MAX_URI_HOPS = 8;
 /**
  * MLflow's MlflowClient: experiments, runs, artifacts and the model registry, on the store that
  * MLFLOW_TRACKING_URI (and MLFLOW_REGISTRY_URI) select: a file store or a tracking server.
+ * The URIs are checked when the client is made; the store's code (and a tracking server's
+ * credentials from the environment) is loaded at the first call (see deferred-store.ts).
  */
 export class MlflowClient {
   readonly trackingUri: string;
@@ -31,19 +28,17 @@ export class MlflowClient {
   readonly registry: RegistryStore;
   /** the file store root, when tracking is a file store */
   private readonly fileRoot?: string;
+  private readonly openTracking: () => Promise<TrackingStore>;
 
   constructor(trackingUri: string = getTrackingUri(), registryUri: string = getRegistryUri(trackingUri)) {
     this.trackingUri = trackingUri;
     this.registryUri = registryUri;
     const t = parseStoreUri(trackingUri);
-    if (t.kind === 'file') {
-      this.fileRoot = t.root;
-      this.tracking = new FileTrackingStore(t.root);
-    } else {
-      this.tracking = new RestStore(hostCredsFromEnv(t.host));
-    }
+    if (t.kind === 'file') this.fileRoot = t.root;
+    this.openTracking = loadOnce(() => openStore(t, 'tracking'));
+    this.tracking = deferredStore(this.openTracking, TRACKING_STORE_METHODS);
     const r = parseStoreUri(registryUri);
-    this.registry = r.kind === 'file' ? new FileRegistryStore(r.root) : new RestStore(hostCredsFromEnv(r.host));
+    this.registry = deferredStore(loadOnce(() => openStore(r, 'registry')), REGISTRY_STORE_METHODS);
   }
 
   // --- experiments and runs
@@ -72,7 +67,8 @@ export class MlflowClient {
    */
   async createRun(options: { experimentId?: string; runName?: string; tags?: Record<string, string>; startTime?: number } = {}): Promise<Run> {
     const experimentId = options.experimentId ?? '0';
-    if (this.tracking instanceof FileTrackingStore && experimentId === '0') await this.tracking.ensureRoot();
+    // A file store's default experiment is made on first use, as MLflow's FileStore does.
+    if (this.fileRoot !== undefined && experimentId === '0') await ((await this.openTracking()) as FileTrackingStore).ensureRoot();
     const user = userName();
     const tags = {
       'mlflow.user': user,
@@ -108,10 +104,16 @@ export class MlflowClient {
   /** The repository of a run's artifacts (its artifact_uri). */
   async runArtifacts(runId: string): Promise<ArtifactRepository> {
     const run = await this.getRun(runId);
-    return this.artifactRepository(run.info.artifactUri);
+    return this.openArtifactRepository(run.info.artifactUri);
   }
 
+  /** The repository of any artifact URI; its scheme's code loads at the first call. */
   artifactRepository(uri: string): ArtifactRepository {
+    return deferredStore(loadOnce(() => this.openArtifactRepository(uri)), ARTIFACT_REPOSITORY_METHODS);
+  }
+
+  private async openArtifactRepository(uri: string): Promise<ArtifactRepository> {
+    const { getArtifactRepository } = await import('./artifact-repository.js');
     return getArtifactRepository(uri, { trackingUri: this.trackingUri, fileStoreRoot: this.fileRoot });
   }
 
@@ -211,10 +213,11 @@ export class MlflowClient {
       registered = await this.getModelVersionForUri(uri);
       source = await this.getModelVersionDownloadUri(registered.name, registered.version);
     }
-    const repository = this.artifactRepository(await this.resolveArtifactUri(source));
+    const repository = await this.openArtifactRepository(await this.resolveArtifactUri(source));
     const dir = await repository.downloadArtifacts(undefined, dstDir);
     // MLflow's ModelsArtifactRepository writes the name and version beside a downloaded MLmodel.
     // A local store's folder is handed out as it is, and is not written to here (MLflow would).
+    const { LocalArtifactRepository } = await import('./local-artifact-repository.js');
     const copied = dstDir !== undefined || !(repository instanceof LocalArtifactRepository);
     if (registered && copied && existsSync(path.join(dir, MLMODEL_FILE_NAME))) {
       await writeFile(path.join(dir, REGISTERED_MODEL_META_FILE), registeredModelMeta(registered));
@@ -231,9 +234,22 @@ function registeredModelMeta(mv: ModelVersion): string {
   return stringifyYaml11({ model_name: mv.name, model_version: String(mv.version) });
 }
 
+/** The store at a tracking or registry location: a file store, or a tracking server's REST API. */
+async function openStore(at: StoreLocation, role: 'tracking'): Promise<TrackingStore>;
+async function openStore(at: StoreLocation, role: 'registry'): Promise<RegistryStore>;
+async function openStore(at: StoreLocation, role: 'tracking' | 'registry'): Promise<TrackingStore | RegistryStore> {
+  if (at.kind === 'file') {
+    return role === 'tracking'
+      ? new (await import('./file-tracking-store.js')).FileTrackingStore(at.root)
+      : new (await import('./file-registry-store.js')).FileRegistryStore(at.root);
+  }
+  const [{ RestStore }, { hostCredsFromEnv }] = await Promise.all([import('./rest-store.js'), import('./rest-client.js')]);
+  return new RestStore(hostCredsFromEnv(at.host));
+}
+
 function userName(): string {
   try {
-    return os.userInfo().username;
+    return process.getBuiltinModule('node:os').userInfo().username;
   } catch {
     return process.env.USER ?? 'unknown';
   }

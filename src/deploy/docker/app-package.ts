@@ -6,14 +6,20 @@ import { MlflowError } from '../../errors.js';
 import { OPTIONAL_PACKAGE_GROUPS, type OptionalPackageGroup } from '../../optional-packages.js';
 
 /**
- * Packages only the deploy tools need (they talk to clouds; an image only serves). Leaving them
- * out keeps the image small; the deploy code imports them lazily, so serving never loads them.
+ * The packages model URIs load: s3://, gs:// and wasbs:// (and runs:/ or models:/ URIs whose
+ * artifacts live there). An image can be given such a URI when it runs, not only when it is built
+ * (MLFLOW_TS_MODEL_DIR, or `models serve -m s3://...` as its command), so these always stay in it.
  */
-export const DEPLOY_ONLY_PACKAGES: readonly string[] = [
-  ...Object.keys(OPTIONAL_PACKAGE_GROUPS.sagemaker.packages),
-  'aws-sdk-client-mock',
-  '@azure/identity',
-];
+export const MODEL_STORE_PACKAGES: readonly string[] = (['s3', 'gcs', 'azure'] as const).flatMap((g) => Object.keys(OPTIONAL_PACKAGE_GROUPS[g].packages));
+
+/**
+ * Packages only the deploy tools need (they talk to clouds' control planes; an image only serves).
+ * Leaving them out keeps the image small; the deploy code imports them lazily, so serving never
+ * loads them. The SageMaker group's S3 client and Azure's identity are model store packages too.
+ */
+export const DEPLOY_ONLY_PACKAGES: readonly string[] = [...Object.keys(OPTIONAL_PACKAGE_GROUPS.sagemaker.packages), 'aws-sdk-client-mock'].filter(
+  (name) => !MODEL_STORE_PACKAGES.includes(name),
+);
 
 /**
  * Packages that only some flavors load, and only when they load a model (by dynamic import):

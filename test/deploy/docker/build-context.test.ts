@@ -32,7 +32,7 @@ async function fakeApp(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'dist/cli/main.js.map'), '{}');
   await mkdir(path.join(dir, 'bin'), { recursive: true });
   await writeFile(path.join(dir, 'bin/mlflow-ts.js'), '');
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mlflow-ts', dependencies: { dep: '1' }, peerDependencies: { '@aws-sdk/client-s3': '3', '@tensorflow/tfjs-core': '4' }, peerDependenciesMeta: { '@tensorflow/tfjs-core': { optional: true } }, devDependencies: { devdep: '1' } }));
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'mlflow-ts', dependencies: { dep: '1' }, peerDependencies: { '@aws-sdk/client-s3': '3', '@aws-sdk/client-sagemaker': '3', '@tensorflow/tfjs-core': '4' }, peerDependenciesMeta: { '@tensorflow/tfjs-core': { optional: true } }, devDependencies: { devdep: '1' } }));
   const pkg = async (name: string, json: object, files: Record<string, string> = {}) => {
     const d = path.join(dir, 'node_modules', name);
     await mkdir(d, { recursive: true });
@@ -48,6 +48,7 @@ async function fakeApp(dir: string): Promise<void> {
   for (const f of ['entry.js', 'entry.min.js']) await writeFile(path.join(dir, 'node_modules/exp/cjs', f), '');
   await pkg('devdep', {}, { 'index.js': '' });
   await pkg('@aws-sdk/client-s3', {}, { 'index.js': '' });
+  await pkg('@aws-sdk/client-sagemaker', {}, { 'index.js': '' });
   await pkg('@tensorflow/tfjs-core', { dependencies: { 'tfjs-only': '1' } }, { 'index.js': '' });
   await pkg('tfjs-only', {}, { 'index.js': '' });
   await mkdir(path.join(dir, 'node_modules/dep/src'));
@@ -92,7 +93,9 @@ describe('models generate-dockerfile', () => {
     expect(existsSync(path.join(nm, 'sub/twin.js'))).toBe(true);
     expect(existsSync(path.join(nm, 'exp/cjs/entry.js'))).toBe(true);
     // nor the packages of flavors the model does not have (tfjs, with its own dependencies)
-    for (const gone of ['devdep', '@aws-sdk/client-s3', '@tensorflow/tfjs-core', 'tfjs-only', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts', 'dep/src/index.ts', 'sub/twin.min.js', 'exp/cjs/entry.min.js']) {
+    // s3:// models can be given to the image when it runs (model-store-packages.test.ts)
+    expect(existsSync(path.join(nm, '@aws-sdk/client-s3/index.js'))).toBe(true);
+    for (const gone of ['devdep', '@aws-sdk/client-sagemaker', '@tensorflow/tfjs-core', 'tfjs-only', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts', 'dep/src/index.ts', 'sub/twin.min.js', 'exp/cjs/entry.min.js']) {
       expect(existsSync(path.join(nm, gone)), gone).toBe(false);
     }
     expect(existsSync(path.join(out, 'mlflow-ts/dist/cli/main.js.map'))).toBe(false);

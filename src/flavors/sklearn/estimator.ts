@@ -1,3 +1,4 @@
+import { MlflowError } from '../../errors.js';
 import { arrayTypeOf, type NumericArray, type NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { NdArray } from '../../formats/pickle/types.js';
@@ -107,23 +108,29 @@ export class Labels {
     return makeTensor({ dtype: this.dtype as NumericDType, shape: [values.length], data: values });
   }
 
+  /** The classes at `indices` (an index that is not one of a class is an internal error, never `undefined`). */
   take(indices: ArrayLike<number>): Tensor {
     const n = indices.length;
     const name = this.dtype;
     const src = this.arr.data;
+    const at = (i: number): number => {
+      const k = indices[i];
+      if ((k >>> 0) !== k || k >= this.size) throw new MlflowError(`class index ${k} is out of range for ${this.size} classes`, 'INTERNAL_ERROR');
+      return k;
+    };
     if (Array.isArray(src)) {
       const out: unknown[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = src[indices[i]];
+      for (let i = 0; i < n; i++) out[i] = src[at(i)];
       return makeTensor({ dtype: name === 'string' ? 'string' : 'object', shape: [n], data: out });
     }
     if (name === 'bool') {
       const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = (src as Uint8Array)[indices[i]];
+      for (let i = 0; i < n; i++) out[i] = (src as Uint8Array)[at(i)];
       return makeTensor({ dtype: 'bool', shape: [n], data: out });
     }
     const numbers = this.numbers!;
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = numbers[indices[i]];
+    for (let i = 0; i < n; i++) out[i] = numbers[at(i)];
     const dtype = name as NumericDType;
     return makeTensor({ dtype, shape: [n], data: castNumeric(dtype, out) });
   }

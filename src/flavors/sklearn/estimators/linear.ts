@@ -251,9 +251,19 @@ const plainClassifier: Builder = (s) => linearClassifier(s, null);
 /** RidgeClassifier keeps its classes in a LabelBinarizer. */
 const ridgeClassifier: Builder = (s) => linearClassifier(s, null, new State(s.instance('_label_binarizer')).array('classes_'));
 
+/** np.finfo(np.float64).smallest_normal. */
+const SMALLEST_NORMAL = 2 ** -1022;
+
 /** LinearDiscriminantAnalysis: a linear decision function, softmax (or expit) probabilities, and a projection. */
 const lda: Builder = (s) => {
   const est = linearClassifier(s, s.array('classes_').data.length === 2 ? 'ovr' : 'softmax');
+  // a probability of exactly 0 is raised to float64's smallest normal first: log gives -708.39..., not -inf
+  est.predictLogProba = (x) => {
+    const p = est.predictProba!(x);
+    const d = p.data as Float64Array;
+    for (let i = 0; i < d.length; i++) d[i] = Math.log(d[i] === 0 ? SMALLEST_NORMAL : d[i]);
+    return p;
+  };
   const solver = s.stringOr('solver', 'svd');
   if (solver === 'svd' || solver === 'eigen') {
     const scal = s.floats('scalings_');

@@ -69,6 +69,8 @@ const oneVsRest: Builder = (s, build) => {
   };
   if (ests.every((e) => e.decisionFunction)) {
     est.decisionFunction = (x) => {
+      // one estimator (two classes, or a _ConstantPredictor for one class, whose scores are ints): its own output, as sklearn returns it
+      if (ests.length === 1) return ests[0].decisionFunction!(x);
       const cols = ests.map((e) => floats(e.decisionFunction!(x)));
       const out = new Float64Array(x.rows * cols.length);
       cols.forEach((c, j) => c.forEach((v, r) => (out[r * cols.length + j] = v)));

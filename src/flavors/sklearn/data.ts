@@ -12,6 +12,12 @@ export interface Matrix {
   readonly names: readonly string[] | null;
   /** 0/1 values numpy holds as bool (a MissingIndicator's mask): returned with dtype bool. */
   readonly bool?: boolean;
+  /**
+   * numpy holds these values as float32 (each one is a float32): the input rows were float32
+   * (MLflow casts a signature's `float` columns to float32) and every step so far kept the dtype,
+   * as scikit-learn's dtype-preserving transformers do. Returned with dtype float32.
+   */
+  readonly f32?: boolean;
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */
@@ -51,6 +57,16 @@ export type Data = Matrix | Table | Csr;
 
 export function matrix(rows: number, cols: number, data: Float64Array, names: readonly string[] | null = null): Matrix {
   return { kind: 'matrix', rows, cols, data, names };
+}
+
+/** `m` marked as float32 values when `f32` (see Matrix.f32): the caller has rounded each value. */
+export function withF32(m: Matrix, f32: boolean): Matrix {
+  return f32 ? { ...m, f32 } : m;
+}
+
+/** Whether x holds float32 rows (Matrix.f32). */
+export function isF32(x: Data): boolean {
+  return x.kind === 'matrix' && x.f32 === true;
 }
 
 export function numCols(x: Data): number {
@@ -99,7 +115,7 @@ export function selectColumns(x: Data, idx: readonly number[]): Data {
   for (let i = 0; i < x.rows; i++) {
     for (let k = 0; k < idx.length; k++) out[i * idx.length + k] = x.data[i * x.cols + idx[k]];
   }
-  return matrix(x.rows, idx.length, out, x.names ? idx.map((j) => x.names![j]) : null);
+  return withF32(matrix(x.rows, idx.length, out, x.names ? idx.map((j) => x.names![j]) : null), x.f32 === true);
 }
 
 function toNumber(v: unknown, column: string): number {
@@ -170,7 +186,10 @@ function describe(v: unknown): string {
 function fromFrame(f: Frame): Data {
   const columns: TableColumn[] = [];
   let allNumeric = true;
+  // check_array on a DataFrame of float32 columns only keeps float32 (any other dtype beside them makes float64)
+  let allF32 = f.columns.length > 0;
   for (const c of f.columns) {
+    if (c.data.kind !== 'number' || c.data.dtype !== 'float32') allF32 = false;
     if (c.data.kind === 'number') {
       columns.push(c.data.values instanceof Float64Array ? c.data.values : Float64Array.from(c.data.values));
     } else {
@@ -179,7 +198,7 @@ function fromFrame(f: Frame): Data {
     }
   }
   const t: Table = { kind: 'table', rows: f.numRows, columns, names: f.columnNames };
-  return allNumeric ? toMatrix(t) : t;
+  return allNumeric ? withF32(toMatrix(t), allF32) : t;
 }
 
 /** check_array's refusal of 1-D input. */
@@ -216,7 +235,7 @@ function fromTensor(t: Tensor): Data {
     return { kind: 'table', rows, columns, names: null };
   }
   const data = t.data instanceof Float64Array ? t.data : Float64Array.from(t.data as ArrayLike<number>);
-  return matrix(rows, cols, data);
+  return withF32(matrix(rows, cols, data), t.dtype === 'float32');
 }
 
 function fromRows(rowsIn: unknown[]): Data {

@@ -60,9 +60,14 @@ export function f64Tensor(shape: number[], data: Float64Array): Tensor {
   return makeTensor({ dtype: 'float64', shape, data });
 }
 
+/** float64 values as a float32 tensor when `f32` (numpy computed them in float32), else float64. */
+export function floatTensor(shape: number[], data: Float64Array, f32: boolean): Tensor {
+  return f32 ? makeTensor({ dtype: 'float32', shape, data: Float32Array.from(data) }) : f64Tensor(shape, data);
+}
+
 /** 2-D scores, or 1-D when there is one column (sklearn's ravel for binary decision functions). */
-export function scoresTensor(rows: number, cols: number, data: Float64Array): Tensor {
-  return cols === 1 ? f64Tensor([rows], data) : f64Tensor([rows, cols], data);
+export function scoresTensor(rows: number, cols: number, data: Float64Array, f32 = false): Tensor {
+  return floatTensor(cols === 1 ? [rows] : [rows, cols], data, f32);
 }
 
 /** An estimator's classes_, taken by index to build predict's output with classes_'s dtype. */

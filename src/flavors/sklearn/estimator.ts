@@ -26,6 +26,11 @@ export interface Estimator {
    * pass that computes it (the linear models' kernels): the input check leaves those values to it.
    */
   readonly checksFiniteMatrix?: boolean;
+  /**
+   * Methods scikit-learn has for this model that are not computed natively, with why (the
+   * loader refuses them as not supported natively, so the Python bridge may take the model).
+   */
+  readonly notNative?: Partial<Record<SklearnMethod, string>>;
 }
 
 /** Rebuilds any supported estimator (used by meta-estimators for their parts). */
@@ -34,7 +39,7 @@ export type Builder = (s: State, build: BuildFn) => Estimator;
 
 /** The methods `inner` has, each applied after `pre` (a Pipeline's earlier steps, a selector's columns). */
 export function afterTransform(className: string, pre: (x: Data) => Data, inner: Estimator): Estimator {
-  const est: Estimator = { className };
+  const est: Estimator = { className, notNative: inner.notNative };
   if (inner.predict) est.predict = (x) => inner.predict!(pre(x));
   if (inner.predictProba) est.predictProba = (x) => inner.predictProba!(pre(x));
   if (inner.predictLogProba) est.predictLogProba = (x) => inner.predictLogProba!(pre(x));

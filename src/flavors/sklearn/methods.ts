@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { densify, fromPredictInput, type Data } from './data.js';
 import type { Estimator, SklearnMethod } from './estimator.js';
@@ -40,6 +40,8 @@ function methodTable(est: Estimator): Record<SklearnMethod, ((x: Data) => Tensor
 /** The estimator's method by its sklearn name, or a clear error if it has none. */
 export function methodOf(est: Estimator, method: SklearnMethod): (x: Data) => Tensor {
   const fn = methodTable(est)[method];
+  const why = est.notNative?.[method];
+  if (!fn && why) throw new NotSupportedNativelyError(`${est.className}.${method} is not supported natively: ${why}`);
   if (!fn) {
     throw new MlflowError(`${est.className} has no method '${method}' (it has: ${methodsOf(est).join(', ')})`, 'INVALID_PARAMETER_VALUE');
   }

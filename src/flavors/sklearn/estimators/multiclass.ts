@@ -226,13 +226,30 @@ const oneVsOne: Builder = (s, build) => {
 /** FrozenEstimator (sklearn >= 1.6): the wrapped fitted estimator's methods, under its own name. */
 const frozen: Builder = (s, build) => ({ ...build(s.raw('estimator'), `${s.className}.estimator`), className: s.className });
 
-/** MultiOutputRegressor/Classifier: one fitted estimator per output; predict stacks their predictions. */
+/**
+ * MultiOutputRegressor/Classifier: one fitted estimator per output; predict stacks their
+ * predictions. A classifier's predict_proba is scikit-learn's list of (rows, classes) arrays,
+ * one per output, which MLflow's JSON writes as nested lists: one (outputs, rows, classes)
+ * tensor, the same JSON, when every output has as many classes; with unequal counts a tensor
+ * cannot hold it and the method is refused by name.
+ */
 const multiOutput: Builder = (s, build) => {
   const ests = s.list('estimators_').map((e, i) => build(e, `${s.className}.estimators_[${i}]`));
   for (const e of ests) if (!e.predict) s.fail(`sub-estimator ${e.className} has no predict`);
   const est: Estimator = {
     className: s.className,
     predict: (x) => columnStack(ests.map((e) => e.predict!(x)), x.rows),
+  };
+  if (s.inst.name !== 'MultiOutputClassifier' || !ests.every((e) => e.predictProba)) return est;
+  const counts = s.list('estimators_').map((e) => classesOf(s, e).data.length);
+  if (counts.some((k) => k !== counts[0])) {
+    return { ...est, notNative: { predict_proba: `its outputs have ${counts.join(', ')} classes (a list of arrays of unequal widths)` } };
+  }
+  est.predictProba = (x) => {
+    const k = counts[0];
+    const data = new Float64Array(ests.length * x.rows * k);
+    ests.forEach((e, o) => data.set(floats(e.predictProba!(x)), o * x.rows * k));
+    return f64Tensor([ests.length, x.rows, k], data);
   };
   return est;
 };

@@ -78,6 +78,7 @@ const oneVsRest: Builder = (s, build) => {
     };
   }
   if (ests.every((e) => e.predictProba)) {
+    const zeroRowsStay = s.sklearnAtLeast(1, 7);
     est.predictProba = (x) => {
       const cols = ests.map((e) => floats(e.predictProba!(x)));
       // one estimator (two classes, or one class at fit): the columns [1 - p, p]
@@ -91,6 +92,8 @@ const oneVsRest: Builder = (s, build) => {
         }
         let sum = 0;
         for (let c = 0; c < k; c++) sum += (p[r * k + c] = cols[c][r * 2 + 1]);
+        // a row every estimator gives 0: NaN (0/0) before 1.7, left all 0 since (PR #31228)
+        if (sum === 0 && zeroRowsStay) continue;
         for (let c = 0; c < k; c++) p[r * k + c] /= sum;
       }
       return f64Tensor([x.rows, width], p);

@@ -47,8 +47,11 @@ export interface Csr {
   readonly indptr: Int32Array;
   readonly indices: Int32Array;
   readonly values: Float64Array;
-  /** The numpy dtype the values have in sklearn (CountVectorizer counts in int64). */
-  readonly dtype: 'float64' | 'int64';
+  /**
+   * The numpy dtype the values have in sklearn (CountVectorizer counts in int64; a DictVectorizer
+   * or FeatureHasher made with dtype=np.float32 holds float32 values, each one a float32).
+   */
+  readonly dtype: 'float64' | 'int64' | 'float32';
   readonly names: null;
 }
 
@@ -88,7 +91,7 @@ export function densify(x: Csr): Matrix {
   for (let i = 0; i < x.rows; i++) {
     for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) out[i * x.cols + x.indices[p]] += x.values[p];
   }
-  return matrix(x.rows, x.cols, out);
+  return withF32(matrix(x.rows, x.cols, out), x.dtype === 'float32');
 }
 
 /** One column of any Data (numbers for a matrix). */
@@ -150,6 +153,8 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
   const blocks = sparseOrDense.map((b) => (b.kind === 'csr' ? densify(b) : b));
   if (blocks.every((b) => b.kind === 'matrix')) {
     const mats = blocks as Matrix[];
+    // numpy's hstack of float32 blocks only is float32
+    const f32 = mats.length > 0 && mats.every((m) => m.f32 === true);
     const cols = mats.reduce((s, m) => s + m.cols, 0);
     const out = new Float64Array(rows * cols);
     let off = 0;
@@ -159,7 +164,7 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
       }
       off += m.cols;
     }
-    return matrix(rows, cols, out);
+    return withF32(matrix(rows, cols, out), f32);
   }
   const columns: TableColumn[] = [];
   for (const b of blocks) for (let j = 0; j < numCols(b); j++) columns.push(columnOf(b, j));

@@ -15,6 +15,7 @@ export function dataToTensor(d: Data): Tensor {
   if (d.kind === 'matrix' && d.f32) return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(d.data) });
   if (d.kind === 'matrix') return makeTensor({ dtype: 'float64', shape: [d.rows, d.cols], data: d.data });
   // a sparse result is returned dense, as pyfunc serializes it (counts keep their int64 dtype)
+  if (d.kind === 'csr' && d.dtype === 'float32') return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(densify(d).data) });
   if (d.kind === 'csr') return makeTensor({ dtype: d.dtype, shape: [d.rows, d.cols], data: densify(d).data });
   const cols = d.columns.length;
   const out: unknown[] = new Array(d.rows * cols);

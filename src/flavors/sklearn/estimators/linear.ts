@@ -51,7 +51,7 @@ function readLinear(s: State): Linear {
 
 /** Whether numpy scores `x` with `m` in float32: float32 rows and float32 coefficients. */
 function inF32(m: Linear, x: Matrix | Csr): boolean {
-  return m.f32 && x.kind === 'matrix' && x.f32 === true;
+  return m.f32 && (x.kind === 'matrix' ? x.f32 === true : x.dtype === 'float32');
 }
 
 /**
@@ -99,20 +99,25 @@ function refuseValues(who: string, x: Matrix): never {
 /** X @ coef_.T + intercept_, row-major (rows, targets). */
 function linearScores(m: Linear, x: Matrix | Csr, who: string): Float64Array {
   checkFeatures(m, x, who);
-  if (x.kind === 'csr') return sparseScores(m, x);
+  if (x.kind === 'csr') return sparseScores(m, x, inF32(m, x));
   if (inF32(m, x)) return f32Scores(m, x, who);
   return denseScores(m.weights, x.data, x.rows, true) ?? refuseValues(who, x);
 }
 
-/** X @ coef_.T + intercept_ for CSR rows (text features): only the stored values are visited. */
-function sparseScores(m: Linear, x: Csr): Float64Array {
+/**
+ * X @ coef_.T + intercept_ for CSR rows (text features): only the stored values are visited.
+ * `f32`: float32 values and coefficients, summed as scipy's csr_matvecs does in float32 (each
+ * product and sum rounded), then the intercept added in float32.
+ */
+function sparseScores(m: Linear, x: Csr, f32: boolean): Float64Array {
   const { coef, targets, features, intercept } = m;
+  const r = f32 ? Math.fround : (v: number): number => v;
   const out = new Float64Array(x.rows * targets);
   for (let i = 0; i < x.rows; i++) {
     for (let t = 0; t < targets; t++) {
       let acc = 0;
-      for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc += x.values[p] * coef[t * features + x.indices[p]];
-      out[i * targets + t] = acc + intercept[t];
+      for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc = r(acc + r(x.values[p] * coef[t * features + x.indices[p]]));
+      out[i * targets + t] = r(acc + intercept[t]);
     }
   }
   return out;

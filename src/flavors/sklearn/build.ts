@@ -147,7 +147,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
     checkInputValues(inst.name, out, atLeast, est.checksFiniteMatrix === true && out.kind === 'matrix');
     return out;
   };
-  const wrapped: Estimator = { className: est.className };
+  const wrapped: Estimator = { className: est.className, notNative: est.notNative };
   if (est.predict) wrapped.predict = (x) => est.predict!(check(x));
   if (est.predictProba) wrapped.predictProba = (x) => est.predictProba!(check(x));
   if (est.predictLogProba) wrapped.predictLogProba = (x) => est.predictLogProba!(check(x));

@@ -12,6 +12,12 @@ export interface Matrix {
   readonly names: readonly string[] | null;
   /** 0/1 values numpy holds as bool (a MissingIndicator's mask): returned with dtype bool. */
   readonly bool?: boolean;
+  /**
+   * numpy holds these values as float32 (each one is a float32): the input rows were float32
+   * (MLflow casts a signature's `float` columns to float32) and every step so far kept the dtype,
+   * as scikit-learn's dtype-preserving transformers do. Returned with dtype float32.
+   */
+  readonly f32?: boolean;
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */
@@ -41,8 +47,11 @@ export interface Csr {
   readonly indptr: Int32Array;
   readonly indices: Int32Array;
   readonly values: Float64Array;
-  /** The numpy dtype the values have in sklearn (CountVectorizer counts in int64). */
-  readonly dtype: 'float64' | 'int64';
+  /**
+   * The numpy dtype the values have in sklearn (CountVectorizer counts in int64; a DictVectorizer
+   * or FeatureHasher made with dtype=np.float32 holds float32 values, each one a float32).
+   */
+  readonly dtype: 'float64' | 'int64' | 'float32';
   readonly names: null;
 }
 
@@ -51,6 +60,16 @@ export type Data = Matrix | Table | Csr;
 
 export function matrix(rows: number, cols: number, data: Float64Array, names: readonly string[] | null = null): Matrix {
   return { kind: 'matrix', rows, cols, data, names };
+}
+
+/** `m` marked as float32 values when `f32` (see Matrix.f32): the caller has rounded each value. */
+export function withF32(m: Matrix, f32: boolean): Matrix {
+  return f32 ? { ...m, f32 } : m;
+}
+
+/** Whether x holds float32 rows (Matrix.f32). */
+export function isF32(x: Data): boolean {
+  return x.kind === 'matrix' && x.f32 === true;
 }
 
 export function numCols(x: Data): number {
@@ -72,7 +91,7 @@ export function densify(x: Csr): Matrix {
   for (let i = 0; i < x.rows; i++) {
     for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) out[i * x.cols + x.indices[p]] += x.values[p];
   }
-  return matrix(x.rows, x.cols, out);
+  return withF32(matrix(x.rows, x.cols, out), x.dtype === 'float32');
 }
 
 /** One column of any Data (numbers for a matrix). */
@@ -99,7 +118,7 @@ export function selectColumns(x: Data, idx: readonly number[]): Data {
   for (let i = 0; i < x.rows; i++) {
     for (let k = 0; k < idx.length; k++) out[i * idx.length + k] = x.data[i * x.cols + idx[k]];
   }
-  return matrix(x.rows, idx.length, out, x.names ? idx.map((j) => x.names![j]) : null);
+  return withF32(matrix(x.rows, idx.length, out, x.names ? idx.map((j) => x.names![j]) : null), x.f32 === true);
 }
 
 function toNumber(v: unknown, column: string): number {
@@ -134,6 +153,8 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
   const blocks = sparseOrDense.map((b) => (b.kind === 'csr' ? densify(b) : b));
   if (blocks.every((b) => b.kind === 'matrix')) {
     const mats = blocks as Matrix[];
+    // numpy's hstack of float32 blocks only is float32
+    const f32 = mats.length > 0 && mats.every((m) => m.f32 === true);
     const cols = mats.reduce((s, m) => s + m.cols, 0);
     const out = new Float64Array(rows * cols);
     let off = 0;
@@ -143,7 +164,7 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
       }
       off += m.cols;
     }
-    return matrix(rows, cols, out);
+    return withF32(matrix(rows, cols, out), f32);
   }
   const columns: TableColumn[] = [];
   for (const b of blocks) for (let j = 0; j < numCols(b); j++) columns.push(columnOf(b, j));
@@ -170,7 +191,10 @@ function describe(v: unknown): string {
 function fromFrame(f: Frame): Data {
   const columns: TableColumn[] = [];
   let allNumeric = true;
+  // check_array on a DataFrame of float32 columns only keeps float32 (any other dtype beside them makes float64)
+  let allF32 = f.columns.length > 0;
   for (const c of f.columns) {
+    if (c.data.kind !== 'number' || c.data.dtype !== 'float32') allF32 = false;
     if (c.data.kind === 'number') {
       columns.push(c.data.values instanceof Float64Array ? c.data.values : Float64Array.from(c.data.values));
     } else {
@@ -179,7 +203,7 @@ function fromFrame(f: Frame): Data {
     }
   }
   const t: Table = { kind: 'table', rows: f.numRows, columns, names: f.columnNames };
-  return allNumeric ? toMatrix(t) : t;
+  return allNumeric ? withF32(toMatrix(t), allF32) : t;
 }
 
 /** check_array's refusal of 1-D input. */
@@ -216,7 +240,7 @@ function fromTensor(t: Tensor): Data {
     return { kind: 'table', rows, columns, names: null };
   }
   const data = t.data instanceof Float64Array ? t.data : Float64Array.from(t.data as ArrayLike<number>);
-  return matrix(rows, cols, data);
+  return withF32(matrix(rows, cols, data), t.dtype === 'float32');
 }
 
 function fromRows(rowsIn: unknown[]): Data {

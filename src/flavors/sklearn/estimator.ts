@@ -1,3 +1,4 @@
+import { MlflowError } from '../../errors.js';
 import { arrayTypeOf, type NumericArray, type NumericDType } from '../../frame/frame.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { NdArray } from '../../formats/pickle/types.js';
@@ -25,6 +26,11 @@ export interface Estimator {
    * pass that computes it (the linear models' kernels): the input check leaves those values to it.
    */
   readonly checksFiniteMatrix?: boolean;
+  /**
+   * Methods scikit-learn has for this model that are not computed natively, with why (the
+   * loader refuses them as not supported natively, so the Python bridge may take the model).
+   */
+  readonly notNative?: Partial<Record<SklearnMethod, string>>;
 }
 
 /** Rebuilds any supported estimator (used by meta-estimators for their parts). */
@@ -33,7 +39,7 @@ export type Builder = (s: State, build: BuildFn) => Estimator;
 
 /** The methods `inner` has, each applied after `pre` (a Pipeline's earlier steps, a selector's columns). */
 export function afterTransform(className: string, pre: (x: Data) => Data, inner: Estimator): Estimator {
-  const est: Estimator = { className };
+  const est: Estimator = { className, notNative: inner.notNative };
   if (inner.predict) est.predict = (x) => inner.predict!(pre(x));
   if (inner.predictProba) est.predictProba = (x) => inner.predictProba!(pre(x));
   if (inner.predictLogProba) est.predictLogProba = (x) => inner.predictLogProba!(pre(x));
@@ -59,9 +65,14 @@ export function f64Tensor(shape: number[], data: Float64Array): Tensor {
   return makeTensor({ dtype: 'float64', shape, data });
 }
 
+/** float64 values as a float32 tensor when `f32` (numpy computed them in float32), else float64. */
+export function floatTensor(shape: number[], data: Float64Array, f32: boolean): Tensor {
+  return f32 ? makeTensor({ dtype: 'float32', shape, data: Float32Array.from(data) }) : f64Tensor(shape, data);
+}
+
 /** 2-D scores, or 1-D when there is one column (sklearn's ravel for binary decision functions). */
-export function scoresTensor(rows: number, cols: number, data: Float64Array): Tensor {
-  return cols === 1 ? f64Tensor([rows], data) : f64Tensor([rows, cols], data);
+export function scoresTensor(rows: number, cols: number, data: Float64Array, f32 = false): Tensor {
+  return floatTensor(cols === 1 ? [rows] : [rows, cols], data, f32);
 }
 
 /** An estimator's classes_, taken by index to build predict's output with classes_'s dtype. */
@@ -107,23 +118,29 @@ export class Labels {
     return makeTensor({ dtype: this.dtype as NumericDType, shape: [values.length], data: values });
   }
 
+  /** The classes at `indices` (an index that is not one of a class is an internal error, never `undefined`). */
   take(indices: ArrayLike<number>): Tensor {
     const n = indices.length;
     const name = this.dtype;
     const src = this.arr.data;
+    const at = (i: number): number => {
+      const k = indices[i];
+      if ((k >>> 0) !== k || k >= this.size) throw new MlflowError(`class index ${k} is out of range for ${this.size} classes`, 'INTERNAL_ERROR');
+      return k;
+    };
     if (Array.isArray(src)) {
       const out: unknown[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = src[indices[i]];
+      for (let i = 0; i < n; i++) out[i] = src[at(i)];
       return makeTensor({ dtype: name === 'string' ? 'string' : 'object', shape: [n], data: out });
     }
     if (name === 'bool') {
       const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = (src as Uint8Array)[indices[i]];
+      for (let i = 0; i < n; i++) out[i] = (src as Uint8Array)[at(i)];
       return makeTensor({ dtype: 'bool', shape: [n], data: out });
     }
     const numbers = this.numbers!;
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = numbers[indices[i]];
+    for (let i = 0; i < n; i++) out[i] = numbers[at(i)];
     const dtype = name as NumericDType;
     return makeTensor({ dtype, shape: [n], data: castNumeric(dtype, out) });
   }

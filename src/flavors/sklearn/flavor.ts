@@ -24,6 +24,8 @@ export async function loadSklearnFlavor(ctx: LoadContext): Promise<FlavorModel> 
       `predict_fn '${String(fn)}' is not supported natively for ${est.className} (it has: ${methodsOf(est).join(', ')})`,
     );
   }
+  const why = est.notNative?.[fn];
+  if (why) throw new NotSupportedNativelyError(`${est.className}.${fn} (flavors.python_function.predict_fn) is not supported natively: ${why}`);
   if (!methodsOf(est).includes(fn)) {
     throw new MlflowError(`${est.className} has no method '${fn}' (flavors.python_function.predict_fn)`, 'INVALID_PARAMETER_VALUE');
   }

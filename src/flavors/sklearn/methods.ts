@@ -1,4 +1,4 @@
-import { MlflowError } from '../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import { densify, fromPredictInput, type Data } from './data.js';
 import type { Estimator, SklearnMethod } from './estimator.js';
@@ -12,8 +12,10 @@ export function isSklearnMethod(name: string): name is SklearnMethod {
 /** Transform output as numpy returns it: float64 2-D, or an object array when strings remain. */
 export function dataToTensor(d: Data): Tensor {
   if (d.kind === 'matrix' && d.bool) return makeTensor({ dtype: 'bool', shape: [d.rows, d.cols], data: Uint8Array.from(d.data) });
+  if (d.kind === 'matrix' && d.f32) return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(d.data) });
   if (d.kind === 'matrix') return makeTensor({ dtype: 'float64', shape: [d.rows, d.cols], data: d.data });
   // a sparse result is returned dense, as pyfunc serializes it (counts keep their int64 dtype)
+  if (d.kind === 'csr' && d.dtype === 'float32') return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(densify(d).data) });
   if (d.kind === 'csr') return makeTensor({ dtype: d.dtype, shape: [d.rows, d.cols], data: densify(d).data });
   const cols = d.columns.length;
   const out: unknown[] = new Array(d.rows * cols);
@@ -39,6 +41,8 @@ function methodTable(est: Estimator): Record<SklearnMethod, ((x: Data) => Tensor
 /** The estimator's method by its sklearn name, or a clear error if it has none. */
 export function methodOf(est: Estimator, method: SklearnMethod): (x: Data) => Tensor {
   const fn = methodTable(est)[method];
+  const why = est.notNative?.[method];
+  if (!fn && why) throw new NotSupportedNativelyError(`${est.className}.${method} is not supported natively: ${why}`);
   if (!fn) {
     throw new MlflowError(`${est.className} has no method '${method}' (it has: ${methodsOf(est).join(', ')})`, 'INVALID_PARAMETER_VALUE');
   }

@@ -5,7 +5,7 @@ import { makeTensor, type Tensor } from '../../../src/frame/tensor.js';
 export interface CaseJson {
   case: string;
   files: Record<string, string>;
-  input: { kind: 'ndarray' | 'dataframe' | 'text'; columns: string[] | null; dtypes: Record<string, string> | null; data: unknown[][] };
+  input: { kind: 'ndarray' | 'dataframe' | 'text'; columns: string[] | null; dtypes: Record<string, string> | null; dtype?: string; data: unknown[][] };
   outputs: Record<string, { value: unknown; dtype: string; shape: number[] }>;
 }
 
@@ -18,14 +18,19 @@ export function caseInput(c: CaseJson): Frame | Tensor {
   if (c.input.kind === 'text') return makeTensor({ dtype: 'string', shape: [rows.length], data: rows as unknown as string[] });
   if (c.input.kind === 'ndarray') {
     const cols = rows[0].length;
-    const data = new Float64Array(rows.length * cols);
+    // float32 rows (MLflow casts a signature's float columns to float32) stay float32
+    const dtype = c.input.dtype === 'float32' ? 'float32' : 'float64';
+    const data = dtype === 'float32' ? new Float32Array(rows.length * cols) : new Float64Array(rows.length * cols);
     rows.forEach((r, i) => r.forEach((v, j) => (data[i * cols + j] = v === null ? NaN : (v as number))));
-    return makeTensor({ dtype: 'float64', shape: [rows.length, cols], data });
+    return makeTensor({ dtype, shape: [rows.length, cols], data });
   }
   const columns: Column[] = c.input.columns!.map((name, j) => {
     const dtype = c.input.dtypes![name];
     if (dtype === 'float64') {
       return { name, data: { kind: 'number', dtype: 'float64', values: Float64Array.from(rows, (r) => (r[j] === null ? NaN : (r[j] as number))) } };
+    }
+    if (dtype === 'float32') {
+      return { name, data: { kind: 'number', dtype: 'float32', values: Float32Array.from(rows, (r) => (r[j] === null ? NaN : (r[j] as number))) } };
     }
     // make.py writes NaN as null ("nan_as_null"): in an object column that is pandas' float NaN,
     // which sklearn tells apart from None.

@@ -140,4 +140,24 @@ describe('sklearn flavor errors', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses MultiOutputClassifier.predict_proba by name when its outputs have unequal class counts (a ragged list)', async () => {
+    const model = join(ROOT, 'versions/v1.9.1/multi_output_classifier_unequal_iris/model.p4.pkl');
+    const est = await loadSklearnEstimator(model);
+    expect(() => callMethod(est, 'predict_proba', [[5.1, 3.5, 1.4, 0.2]])).toThrow(NotSupportedNativelyError);
+    expect(() => callMethod(est, 'predict_proba', [[5.1, 3.5, 1.4, 0.2]])).toThrow(
+      'sklearn.multioutput.MultiOutputClassifier.predict_proba is not supported natively: its outputs have 3, 2 classes',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'mlflow-ts-sklearn-fn-'));
+    try {
+      cpSync(join(ROOT, 'mlflow-2.22.1/diabetes_linreg'), dir, { recursive: true });
+      cpSync(model, join(dir, 'model.pkl'));
+      writeFileSync(join(dir, 'MLmodel'), readFileSync(join(dir, 'MLmodel'), 'utf8').replace('predict_fn: predict', 'predict_fn: predict_proba'));
+      const err = await loadPredictor(dir, { runtime: 'native' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NotSupportedNativelyError);
+      expect((err as Error).message).toContain('MultiOutputClassifier.predict_proba (flavors.python_function.predict_fn) is not supported natively');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -46,6 +46,13 @@ describe('Labels: the array predict writes labels into', () => {
     expect([b.dtype, Array.from(b.data as Uint8Array)]).toEqual(['bool', [1, 0]]);
   });
 
+  it('refuses a class index out of range (never an undefined label)', () => {
+    for (const l of [classes('<i8', Float64Array.of(3, 7)), classes('|O', ['a', 'b']), classes('|b1', Uint8Array.of(0, 1))]) {
+      for (const bad of [2, -1, 0.5, NaN]) expect(() => l.take([0, bad]), `${l.dtype} ${bad}`).toThrow(/class index .* out of range for 2 classes/);
+      expect(l.take([1, 0]).shape).toEqual([2]);
+    }
+  });
+
   it('stacks outputs whose labels sit in arrays of different widths without wrapping (MultiOutputClassifier)', () => {
     const a = predicted(classes('<i8', Float64Array.of(0, 1, 2)), [2, 0]);
     const b = predicted(classes('<i8', Float64Array.of(-7, 3, 1000)), [2, 0]);

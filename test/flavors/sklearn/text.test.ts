@@ -84,7 +84,7 @@ describe('settings the native vectorizers do not reproduce are refused by name',
   const cases: [string, string, number | null, Record<string, unknown>, RegExp][] = [
     ['custom tokenizer', 'count_vectorizer_nb_text', 0, { tokenizer: { kind: 'global', module: 'mymod', name: 'tok' } }, /custom tokenizer/],
     ['callable analyzer', 'count_vectorizer_nb_text', 0, { analyzer: { kind: 'global', module: 'mymod', name: 'an' } }, /analyzers/],
-    ['strip_accents unicode', 'count_vectorizer_nb_text', 0, { strip_accents: 'unicode' }, /strip_accents="unicode"/],
+    ['strip_accents a callable', 'count_vectorizer_nb_text', 0, { strip_accents: { kind: 'global', module: 'mymod', name: 'strip' } }, /strip_accents=/],
     ['English stop words with bigrams', 'tfidf_logreg_text', 0, { stop_words: 'english' }, /stop_words='english'/],
     ['English stop words when hashing', 'hashing_vectorizer_sgd_text', 0, { stop_words: 'english' }, /stop_words='english'/],
     ['a lookahead token pattern', 'count_vectorizer_nb_text', 0, { token_pattern: '(?u)\\b\\w+(?=s)' }, /token_pattern/],

@@ -1,6 +1,6 @@
 import { ModelRaisedError } from '../../../errors.js';
 import { pythonTypeName } from '../../../frame/python-text.js';
-import { densify, type Data } from '../data.js';
+import { densify, type Csr, type Data } from '../data.js';
 import type { Builder } from '../estimator.js';
 import type { State } from '../state.js';
 import { murmurhash3Signed } from '../text/murmurhash3.js';
@@ -63,7 +63,7 @@ const dictVectorizer: Builder = (s: State) => {
   }
   const sep = s.stringOr('separator', '=');
   const sparse = s.bool('sparse', true);
-  if (dtypeParam(s, 'float64') !== 'float64') s.fail('dtype other than float64 is not supported natively');
+  const dtype = valueDtype(s);
   return {
     className: s.className,
     transform(x) {
@@ -91,7 +91,7 @@ const dictVectorizer: Builder = (s: State) => {
         }
         return { idx, val };
       });
-      const out = csrFromRows(rows, vocab.size, 'float64');
+      const out = inDtype(csrFromRows(rows, vocab.size, 'float64'), dtype);
       return sparse ? out : densify(out);
     },
   };
@@ -135,7 +135,7 @@ const featureHasher: Builder = (s: State) => {
   if (!Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) s.fail('n_features should be a positive 32-bit integer');
   const alternate = s.bool('alternate_sign', true);
   const pairs = pairsOf(s.stringOr('input_type', 'dict'), s);
-  if (dtypeParam(s, 'float64') !== 'float64') s.fail('dtype other than float64 is not supported natively');
+  const dtype = valueDtype(s);
   return {
     className: s.className,
     transform(x) {
@@ -161,10 +161,22 @@ const featureHasher: Builder = (s: State) => {
         }
         return { idx, val };
       });
-      return csrFromRows(rows, n, 'float64');
+      return inDtype(csrFromRows(rows, n, 'float64'), dtype);
     },
   };
 };
+
+/** The values in the vectorizer's dtype: float32 rounds each one (duplicates were summed first). */
+function inDtype(x: Csr, dtype: Csr['dtype']): Csr {
+  return dtype === 'float32' ? { ...x, values: x.values.map(Math.fround), dtype } : x;
+}
+
+/** The dtype parameter: float64 (the default) or float32. */
+function valueDtype(s: State): Csr['dtype'] {
+  const dtype = dtypeParam(s, 'float64', true);
+  if (dtype === 'int64') s.fail('dtype int64 is not supported natively (float64 and float32 are)');
+  return dtype;
+}
 
 export const dictFeatureBuilders: Record<string, Builder> = {
   'sklearn.feature_extraction.DictVectorizer': dictVectorizer,

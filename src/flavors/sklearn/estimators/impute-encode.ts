@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
-import { columnOf, hstack, matrix, numCols, selectColumns, toMatrix, type Data, type Matrix, type TableColumn } from '../data.js';
+import { columnOf, hstack, isF32, matrix, numCols, selectColumns, toMatrix, withF32, type Data, type Matrix, type TableColumn } from '../data.js';
 import type { Builder } from '../estimator.js';
 import { floatData, isInstance, isNdArray, State } from '../state.js';
 
@@ -99,6 +99,8 @@ function imputeOnly(s: State): (x: Data) => Data {
   });
   return (x: Data) => {
     checkCols(x, stats.length, s.inst.name);
+    // float32 rows stay float32: the statistic is written into them as a float32
+    const f32 = isF32(x);
     const cols: TableColumn[] = [];
     let numeric = true;
     for (const j of keep) {
@@ -106,7 +108,8 @@ function imputeOnly(s: State): (x: Data) => Data {
       const fill = stats[j];
       if (!onObjects && typeof fill === 'number') {
         const out = Float64Array.from(floatColumn(c, x.names ? `'${x.names[j]}'` : String(j)));
-        for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = fill;
+        const value = f32 ? Math.fround(fill) : fill;
+        for (let i = 0; i < out.length; i++) if (isMissing(out[i])) out[i] = value;
         cols.push(out);
       } else {
         numeric = false;
@@ -114,7 +117,7 @@ function imputeOnly(s: State): (x: Data) => Data {
       }
     }
     if (numeric) {
-      return hstack(cols.map((c) => matrix(x.rows, 1, c as Float64Array)), x.rows);
+      return withF32(hstack(cols.map((c) => matrix(x.rows, 1, c as Float64Array)), x.rows) as Matrix, f32);
     }
     return { kind: 'table', rows: x.rows, columns: cols, names: null };
   };

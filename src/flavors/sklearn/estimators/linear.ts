@@ -3,11 +3,12 @@ import type { Tensor } from '../../../frame/tensor.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { matrix, toMatrix, type Csr, type Data, type Matrix } from '../data.js';
 import {
-  expit, f64Tensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows,
+  floatTensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows,
   type Builder, type Estimator,
 } from '../estimator.js';
 import { checkInputValues } from '../input-check.js';
-import { State } from '../state.js';
+import { dtypeName, isNdArray, State } from '../state.js';
+import { pairwiseSumF32 } from '../numpy-f32-sums.js';
 import { linearArgmax, linearScores as denseScores, linearWeights, type LinearWeights } from '../../../numeric/linear-scores.js';
 
 /** coef_ and intercept_ of a linear model. */
@@ -21,6 +22,11 @@ interface Linear {
   coef: Float64Array;
   /** coef_ and intercept_ as the dense score kernels take them. */
   weights: LinearWeights;
+  /**
+   * coef_ is float32 (fitted on float32 rows) and intercept_ keeps a float32 sum float32: on
+   * float32 rows numpy computes the scores in float32 (see f32Scores).
+   */
+  f32: boolean;
 }
 
 function readLinear(s: State): Linear {
@@ -33,7 +39,43 @@ function readLinear(s: State): Linear {
   if (i.length !== 1 && i.length !== targets) s.fail(`intercept_ should hold 1 or ${targets} values`);
   const intercept = new Float64Array(targets);
   for (let t = 0; t < targets; t++) intercept[t] = i.length === 1 ? i[0] : i[t];
-  return { targets, features, intercept, flat, coef: c.data, weights: linearWeights(c.data, targets, features, intercept) };
+  const dtypeOf = (key: string): string | null => {
+    const v = s.raw(key);
+    return isNdArray(v) ? dtypeName(v.dtype) : null;
+  };
+  // a float64 intercept_ array makes the sum float64; a Python float or 0-d value does not (numpy's weak scalars)
+  const interceptArray = s.raw('intercept_');
+  const f32 = dtypeOf('coef_') === 'float32' && !(dtypeOf('intercept_') === 'float64' && isNdArray(interceptArray) && interceptArray.shape.length > 0);
+  return { targets, features, intercept, flat, coef: c.data, weights: linearWeights(c.data, targets, features, intercept), f32 };
+}
+
+/** Whether numpy scores `x` with `m` in float32: float32 rows and float32 coefficients. */
+function inF32(m: Linear, x: Matrix | Csr): boolean {
+  return m.f32 && (x.kind === 'matrix' ? x.f32 === true : x.dtype === 'float32');
+}
+
+/**
+ * X @ coef_.T + intercept_ as numpy computes it on float32 rows and coefficients: the product
+ * in float32, then the intercept added in float32. With several targets numpy calls BLAS sgemm,
+ * whose kernels accumulate each score by fused multiply-adds in feature order (followed here, a
+ * product being exact in float64); with one (a 1-D coef_, or a binary classifier's) it calls
+ * sgemv, whose lane split and tail order we do not follow: the exact sum, rounded once, which is
+ * often but not always the same float32.
+ */
+function f32Scores(m: Linear, x: Matrix, who: string): Float64Array {
+  checkInputValues(who, x, VERSION_INDEPENDENT);
+  const { coef, targets, features, intercept } = m;
+  const out = new Float64Array(x.rows * targets);
+  const f = Math.fround;
+  for (let i = 0; i < x.rows; i++) {
+    for (let t = 0; t < targets; t++) {
+      let acc = 0;
+      if (targets > 1) for (let j = 0; j < features; j++) acc = f(x.data[i * features + j] * coef[t * features + j] + acc);
+      else for (let j = 0; j < features; j++) acc += x.data[i * features + j] * coef[t * features + j];
+      out[i * targets + t] = f(f(acc) + intercept[t]);
+    }
+  }
+  return out;
 }
 
 function checkFeatures(m: Linear, x: Matrix | Csr, who: string): void {
@@ -57,19 +99,25 @@ function refuseValues(who: string, x: Matrix): never {
 /** X @ coef_.T + intercept_, row-major (rows, targets). */
 function linearScores(m: Linear, x: Matrix | Csr, who: string): Float64Array {
   checkFeatures(m, x, who);
-  if (x.kind === 'csr') return sparseScores(m, x);
+  if (x.kind === 'csr') return sparseScores(m, x, inF32(m, x));
+  if (inF32(m, x)) return f32Scores(m, x, who);
   return denseScores(m.weights, x.data, x.rows, true) ?? refuseValues(who, x);
 }
 
-/** X @ coef_.T + intercept_ for CSR rows (text features): only the stored values are visited. */
-function sparseScores(m: Linear, x: Csr): Float64Array {
+/**
+ * X @ coef_.T + intercept_ for CSR rows (text features): only the stored values are visited.
+ * `f32`: float32 values and coefficients, summed as scipy's csr_matvecs does in float32 (each
+ * product and sum rounded), then the intercept added in float32.
+ */
+function sparseScores(m: Linear, x: Csr, f32: boolean): Float64Array {
   const { coef, targets, features, intercept } = m;
+  const r = f32 ? Math.fround : (v: number): number => v;
   const out = new Float64Array(x.rows * targets);
   for (let i = 0; i < x.rows; i++) {
     for (let t = 0; t < targets; t++) {
       let acc = 0;
-      for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc += x.values[p] * coef[t * features + x.indices[p]];
-      out[i * targets + t] = acc + intercept[t];
+      for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc = r(acc + r(x.values[p] * coef[t * features + x.indices[p]]));
+      out[i * targets + t] = r(acc + intercept[t]);
     }
   }
   return out;
@@ -89,12 +137,12 @@ function linearPredict(m: Linear, x: Matrix | Csr, who: string, labels: Labels):
   checkFeatures(m, x, who);
   const { table } = labels;
   const out = labels.outputArray(x.rows);
-  if (x.kind === 'matrix') {
+  if (x.kind === 'matrix' && !inF32(m, x)) {
     if (!linearArgmax(m.weights, x.data, x.rows, table, out, true)) refuseValues(who, x);
     return labels.fromTable(out);
   }
   const k = m.targets;
-  const scores = sparseScores(m, x);
+  const scores = linearScores(m, x, who);
   for (let i = 0; i < x.rows; i++) {
     let best = 0;
     if (k === 1) best = scores[i] > 0 ? 1 : 0;
@@ -118,7 +166,7 @@ const regressor: Builder = (s) => {
     predict(x: Data): Tensor {
       const mx = denseOrCsr(x);
       const out = linearScores(m, mx, s.inst.name);
-      return m.flat ? f64Tensor([mx.rows], out) : f64Tensor([mx.rows, m.targets], out);
+      return floatTensor(m.flat ? [mx.rows] : [mx.rows, m.targets], out, inF32(m, mx));
     },
   };
 };
@@ -140,7 +188,7 @@ const glmRegressor: Builder = (s) => {
       const mx = denseOrCsr(x);
       const out = linearScores(m, mx, s.inst.name);
       if (log) for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
-      return f64Tensor([mx.rows], out);
+      return floatTensor([mx.rows], out, inF32(m, mx));
     },
   };
 };
@@ -166,31 +214,37 @@ type ProbaKind = 'ovr' | 'softmax' | 'modified_huber' | null;
 function linearClassifier(s: State, proba: ProbaKind, classes?: NdArray): Estimator {
   const m = readLinear(s);
   const labels = new Labels(classes ?? s.array('classes_'));
-  const decision = (x: Data): { rows: number; d: Float64Array } => {
+  const decision = (x: Data): { rows: number; d: Float64Array; f32: boolean } => {
     const mx = denseOrCsr(x);
-    return { rows: mx.rows, d: linearScores(m, mx, s.inst.name) };
+    return { rows: mx.rows, d: linearScores(m, mx, s.inst.name), f32: inF32(m, mx) };
   };
   const est: Estimator = {
     className: s.className,
     checksFiniteMatrix: true,
     decisionFunction(x) {
-      const { rows, d } = decision(x);
-      return scoresTensor(rows, m.targets, d);
+      const { rows, d, f32 } = decision(x);
+      return scoresTensor(rows, m.targets, d, f32);
     },
     predict: (x) => linearPredict(m, denseOrCsr(x), s.inst.name, labels),
   };
   if (proba !== null) {
     est.predictProba = (x) => {
-      const { rows, d } = decision(x);
+      const { rows, d, f32 } = decision(x);
       // from 1.9 (PR #33168) one-vs-rest rows whose expits all underflow to 0 are uniform; before, 0/0 = NaN
-      return probaFromScores(proba, rows, m.targets, d, s.sklearnAtLeast(1, 9));
+      return probaFromScores(proba, rows, m.targets, d, s.sklearnAtLeast(1, 9), f32);
     };
     est.predictLogProba = (x) => logInPlace(est.predictProba!(x));
   }
   return est;
 }
 
-function probaFromScores(kind: Exclude<ProbaKind, null>, rows: number, k: number, d: Float64Array, zeroSumUniform: boolean): Tensor {
+/**
+ * Probabilities from the scores. float32 scores (f32) give float32 probabilities computed as
+ * numpy does in float32, each operation rounded: softmax's exp(x - max) / sum (numpy's float32
+ * pairwise sum), expit's 1 / (1 + exp(-x)), 1 - p, the one-vs-rest row sums.
+ */
+function probaFromScores(kind: Exclude<ProbaKind, null>, rows: number, k: number, d: Float64Array, zeroSumUniform: boolean, f32: boolean): Tensor {
+  const r = f32 ? Math.fround : (v: number): number => v;
   if (kind === 'softmax') {
     // multinomial: a binary model's single score becomes [-d, d]
     const cols = k === 1 ? 2 : k;
@@ -201,31 +255,46 @@ function probaFromScores(kind: Exclude<ProbaKind, null>, rows: number, k: number
         out[i * 2 + 1] = d[i];
       } else for (let j = 0; j < k; j++) out[i * k + j] = d[i * k + j];
     }
-    softmaxRows(rows, cols, out);
-    return f64Tensor([rows, cols], out);
+    if (f32) softmaxRowsF32(rows, cols, out);
+    else softmaxRows(rows, cols, out);
+    return floatTensor([rows, cols], out, f32);
   }
   const p = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) {
-    p[i] = kind === 'ovr' ? expit(d[i]) : (Math.min(1, Math.max(-1, d[i])) + 1) / 2;
+    p[i] = kind === 'ovr' ? r(1 / r(1 + r(Math.exp(-d[i])))) : r(r(Math.min(1, Math.max(-1, d[i])) + 1) / 2);
   }
   if (k === 1) {
     const out = new Float64Array(rows * 2);
     for (let i = 0; i < rows; i++) {
-      out[i * 2] = 1 - p[i];
+      out[i * 2] = r(1 - p[i]);
       out[i * 2 + 1] = p[i];
     }
-    return f64Tensor([rows, 2], out);
+    return floatTensor([rows, 2], out, f32);
   }
   for (let i = 0; i < rows; i++) {
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += p[i * k + j];
+    if (f32) sum = pairwiseSumF32(p, i * k, k);
+    else for (let j = 0; j < k; j++) sum += p[i * k + j];
     if ((kind === 'modified_huber' || zeroSumUniform) && sum === 0) {
-      for (let j = 0; j < k; j++) p[i * k + j] = 1 / k;
+      for (let j = 0; j < k; j++) p[i * k + j] = r(1 / k);
       continue;
     }
-    for (let j = 0; j < k; j++) p[i * k + j] /= sum;
+    for (let j = 0; j < k; j++) p[i * k + j] = r(p[i * k + j] / sum);
   }
-  return f64Tensor([rows, k], p);
+  return floatTensor([rows, k], p, f32);
+}
+
+/** scikit-learn's softmax on float32 scores, in place: each step in float32 (X -= max; exp; X /= sum). */
+function softmaxRowsF32(rows: number, cols: number, d: Float64Array): void {
+  const f = Math.fround;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) if (d[o + j] > m) m = d[o + j];
+    for (let j = 0; j < cols; j++) d[o + j] = f(Math.exp(f(d[o + j] - m)));
+    const sum = pairwiseSumF32(d, o, cols);
+    for (let j = 0; j < cols; j++) d[o + j] = f(d[o + j] / sum);
+  }
 }
 
 const logisticRegression: Builder = (s) => {
@@ -251,9 +320,21 @@ const plainClassifier: Builder = (s) => linearClassifier(s, null);
 /** RidgeClassifier keeps its classes in a LabelBinarizer. */
 const ridgeClassifier: Builder = (s) => linearClassifier(s, null, new State(s.instance('_label_binarizer')).array('classes_'));
 
+/** np.finfo(np.float64).smallest_normal, and float32's. */
+const SMALLEST_NORMAL = 2 ** -1022;
+const SMALLEST_NORMAL_F32 = 2 ** -126;
+
 /** LinearDiscriminantAnalysis: a linear decision function, softmax (or expit) probabilities, and a projection. */
 const lda: Builder = (s) => {
   const est = linearClassifier(s, s.array('classes_').data.length === 2 ? 'ovr' : 'softmax');
+  // a probability of exactly 0 is raised to float64's smallest normal first: log gives -708.39..., not -inf
+  est.predictLogProba = (x) => {
+    const p = est.predictProba!(x);
+    const d = p.data as Float64Array | Float32Array;
+    const tiny = p.dtype === 'float32' ? SMALLEST_NORMAL_F32 : SMALLEST_NORMAL;
+    for (let i = 0; i < d.length; i++) d[i] = Math.log(d[i] === 0 ? tiny : d[i]);
+    return p;
+  };
   const solver = s.stringOr('solver', 'svd');
   if (solver === 'svd' || solver === 'eigen') {
     const scal = s.floats('scalings_');

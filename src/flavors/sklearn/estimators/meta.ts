@@ -1,7 +1,7 @@
 import type { Tensor } from '../../../frame/tensor.js';
-import { matrix, numCols, selectColumns, toMatrix, type Data } from '../data.js';
+import { matrix, numCols, selectColumns, toMatrix, withF32, type Data } from '../data.js';
 import {
-  probaClassifier, argmaxRows, f64Tensor, Labels, logInPlace, scoresTensor, softmaxRows,
+  probaClassifier, argmaxRows, f64Tensor, floatTensor, Labels, logInPlace, scoresTensor, softmaxRows,
   type Builder, type BuildFn, type Estimator,
 } from '../estimator.js';
 import { floatData, isInstance, isNdArray, type State } from '../state.js';
@@ -314,8 +314,9 @@ const transformedTarget: Builder = (s, build) => {
     predict(x) {
       const pred = need(s, reg, reg.predict, 'predict')(x);
       const cols = pred.shape.length === 1 ? 1 : pred.shape[1];
-      const back = toMatrix(need(s, trans, trans.inverseTransform, 'inverse_transform')(matrix(x.rows, cols, numbers(pred))));
-      return trainingDim === 1 && back.cols === 1 ? f64Tensor([x.rows], back.data) : f64Tensor([x.rows, numCols(back)], back.data);
+      // float32 predictions (a regressor fitted on float32 rows) stay float32 through the transformer
+      const back = toMatrix(need(s, trans, trans.inverseTransform, 'inverse_transform')(withF32(matrix(x.rows, cols, numbers(pred)), pred.dtype === 'float32')));
+      return floatTensor(trainingDim === 1 && back.cols === 1 ? [x.rows] : [x.rows, numCols(back)], back.data, back.f32 === true);
     },
   };
 };

@@ -69,6 +69,8 @@ const oneVsRest: Builder = (s, build) => {
   };
   if (ests.every((e) => e.decisionFunction)) {
     est.decisionFunction = (x) => {
+      // one estimator (two classes, or a _ConstantPredictor for one class, whose scores are ints): its own output, as sklearn returns it
+      if (ests.length === 1) return ests[0].decisionFunction!(x);
       const cols = ests.map((e) => floats(e.decisionFunction!(x)));
       const out = new Float64Array(x.rows * cols.length);
       cols.forEach((c, j) => c.forEach((v, r) => (out[r * cols.length + j] = v)));
@@ -76,6 +78,7 @@ const oneVsRest: Builder = (s, build) => {
     };
   }
   if (ests.every((e) => e.predictProba)) {
+    const zeroRowsStay = s.sklearnAtLeast(1, 7);
     est.predictProba = (x) => {
       const cols = ests.map((e) => floats(e.predictProba!(x)));
       // one estimator (two classes, or one class at fit): the columns [1 - p, p]
@@ -89,6 +92,8 @@ const oneVsRest: Builder = (s, build) => {
         }
         let sum = 0;
         for (let c = 0; c < k; c++) sum += (p[r * k + c] = cols[c][r * 2 + 1]);
+        // a row every estimator gives 0: NaN (0/0) before 1.7, left all 0 since (PR #31228)
+        if (sum === 0 && zeroRowsStay) continue;
         for (let c = 0; c < k; c++) p[r * k + c] /= sum;
       }
       return f64Tensor([x.rows, width], p);
@@ -224,13 +229,30 @@ const oneVsOne: Builder = (s, build) => {
 /** FrozenEstimator (sklearn >= 1.6): the wrapped fitted estimator's methods, under its own name. */
 const frozen: Builder = (s, build) => ({ ...build(s.raw('estimator'), `${s.className}.estimator`), className: s.className });
 
-/** MultiOutputRegressor/Classifier: one fitted estimator per output; predict stacks their predictions. */
+/**
+ * MultiOutputRegressor/Classifier: one fitted estimator per output; predict stacks their
+ * predictions. A classifier's predict_proba is scikit-learn's list of (rows, classes) arrays,
+ * one per output, which MLflow's JSON writes as nested lists: one (outputs, rows, classes)
+ * tensor, the same JSON, when every output has as many classes; with unequal counts a tensor
+ * cannot hold it and the method is refused by name.
+ */
 const multiOutput: Builder = (s, build) => {
   const ests = s.list('estimators_').map((e, i) => build(e, `${s.className}.estimators_[${i}]`));
   for (const e of ests) if (!e.predict) s.fail(`sub-estimator ${e.className} has no predict`);
   const est: Estimator = {
     className: s.className,
     predict: (x) => columnStack(ests.map((e) => e.predict!(x)), x.rows),
+  };
+  if (s.inst.name !== 'MultiOutputClassifier' || !ests.every((e) => e.predictProba)) return est;
+  const counts = s.list('estimators_').map((e) => classesOf(s, e).data.length);
+  if (counts.some((k) => k !== counts[0])) {
+    return { ...est, notNative: { predict_proba: `its outputs have ${counts.join(', ')} classes (a list of arrays of unequal widths)` } };
+  }
+  est.predictProba = (x) => {
+    const k = counts[0];
+    const data = new Float64Array(ests.length * x.rows * k);
+    ests.forEach((e, o) => data.set(floats(e.predictProba!(x)), o * x.rows * k));
+    return f64Tensor([ests.length, x.rows, k], data);
   };
   return est;
 };

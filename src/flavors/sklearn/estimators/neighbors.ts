@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { f64Tensor, Labels, outlierDetector, outputLabels, outputsClassifier, type Builder } from '../estimator.js';
+import { argmaxRows, f64Tensor, Labels, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
 import type { State } from '../state.js';
 
 /** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
@@ -178,8 +178,9 @@ const regressor: Builder = (s) => {
 
 /**
  * NearestCentroid: the class of the nearest centroid (euclidean or manhattan; first on ties).
- * scikit-learn >= 1.5 predicts so only with uniform class priors (the default); with other
- * priors it scores a discriminant function, not done here.
+ * From 1.5 scikit-learn also scores the discriminant of ESL eq. 18.2 (centroidScores): with
+ * the euclidean metric decision_function, predict_proba and predict_log_proba, and predict
+ * its argmax when the class priors are not uniform.
  */
 const nearestCentroid: Builder = (s) => {
   const c = s.floats('centroids_');
@@ -187,14 +188,19 @@ const nearestCentroid: Builder = (s) => {
   const labels = new Labels(s.array('classes_'));
   const metric = s.stringOr('metric', 'euclidean');
   if (metric !== 'euclidean' && metric !== 'manhattan') s.fail(`metric '${metric}' is not supported natively`);
-  if (s.has('class_prior_') && Array.from(s.floats('class_prior_').data).some((p) => Math.abs(p - 1 / k) > 1e-8 + 1e-5 / k)) {
-    s.fail('NearestCentroid with non-uniform priors is not supported natively');
-  }
-  return {
+  const uniform = !s.has('class_prior_') || Array.from(s.floats('class_prior_').data).every((p) => Math.abs(p - 1 / k) <= 1e-8 + 1e-5 / k);
+  const discriminant = s.sklearnAtLeast(1, 5) && metric === 'euclidean' && s.has('within_class_std_dev_') && s.has('class_prior_');
+  if (!uniform && !discriminant) s.fail('NearestCentroid with non-uniform priors is supported natively with the euclidean metric only');
+  const input = (x: Data): Matrix => {
+    const m = toMatrix(x);
+    if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but NearestCentroid is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+    return m;
+  };
+  const est: Estimator = {
     className: s.className,
     predict(x) {
-      const m = toMatrix(x);
-      if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but NearestCentroid is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
+      const m = input(x);
+      if (!uniform) return labels.take(argmaxRows(m.rows, k, scores(m)));
       const idx = new Int32Array(m.rows);
       for (let i = 0; i < m.rows; i++) {
         let best = Infinity;
@@ -213,7 +219,70 @@ const nearestCentroid: Builder = (s) => {
       return labels.take(idx);
     },
   };
+  if (!discriminant) return est;
+  const scores = centroidScores(c.data, k, f, s.floats('within_class_std_dev_').data, s.floats('class_prior_').data);
+  est.decisionFunction = (x) => {
+    const m = input(x);
+    const d = scores(m);
+    return k === 2 ? f64Tensor([m.rows], Float64Array.from({ length: m.rows }, (_, i) => d[i * 2 + 1] - d[i * 2])) : f64Tensor([m.rows, k], d);
+  };
+  // log_likelihood = scores - max; minus log(sum(exp(log_likelihood))); proba = exp of that
+  est.predictLogProba = (x) => {
+    const m = input(x);
+    const d = scores(m);
+    for (let i = 0; i < m.rows; i++) {
+      let max = -Infinity;
+      for (let j = 0; j < k; j++) max = Math.max(max, d[i * k + j]);
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += Math.exp((d[i * k + j] -= max));
+      const log = Math.log(sum);
+      for (let j = 0; j < k; j++) d[i * k + j] -= log;
+    }
+    return f64Tensor([m.rows, k], d);
+  };
+  est.predictProba = (x) => {
+    const t = est.predictLogProba!(x);
+    const d = t.data as Float64Array;
+    for (let i = 0; i < d.length; i++) d[i] = Math.exp(d[i]);
+    return t;
+  };
+  return est;
 };
+
+/**
+ * NearestCentroid's _decision_function: each feature with a nonzero within-class deviation
+ * divided by it, in the rows and the centroids, then per class -d^2 + 2 log(prior) with d the
+ * euclidean distance as scikit-learn's euclidean_distances computes it: sqrt(max(|x|^2 - 2 x.c
+ * + |c|^2, 0)), squared again.
+ */
+function centroidScores(centroids: Float64Array, k: number, f: number, std: Float64Array, prior: Float64Array): (m: Matrix) => Float64Array {
+  const scale = (v: number, j: number): number => (std[j] !== 0 ? v / std[j] : v);
+  const cn = centroids.map((v, i) => scale(v, i % f));
+  const cc = Float64Array.from({ length: k }, (_, c0) => {
+    let acc = 0;
+    for (let j = 0; j < f; j++) acc += cn[c0 * f + j] * cn[c0 * f + j];
+    return acc;
+  });
+  const logPrior = Float64Array.from(prior, (p) => 2 * Math.log(p));
+  return (m) => {
+    const out = new Float64Array(m.rows * k);
+    const xn = new Float64Array(f);
+    for (let i = 0; i < m.rows; i++) {
+      let xx = 0;
+      for (let j = 0; j < f; j++) {
+        xn[j] = scale(m.data[i * f + j], j);
+        xx += xn[j] * xn[j];
+      }
+      for (let c0 = 0; c0 < k; c0++) {
+        let dot = 0;
+        for (let j = 0; j < f; j++) dot += xn[j] * cn[c0 * f + j];
+        const d = Math.sqrt(Math.max(-2 * dot + xx + cc[c0], 0));
+        out[i * k + c0] = -(d * d) + logPrior[c0];
+      }
+    }
+    return out;
+  };
+}
 
 /**
  * LocalOutlierFactor with novelty=True, from the stored neighbours: score_samples = -mean over

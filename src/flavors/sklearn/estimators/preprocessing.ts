@@ -1,5 +1,6 @@
 import { MlflowError } from '../../../errors.js';
-import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
+import { einsumRowSquaresF32, pairwiseSumF32 } from '../numpy-f32-sums.js';
+import { matrix, toMatrix, withF32, type Data, type Matrix } from '../data.js';
 import type { Builder, Estimator } from '../estimator.js';
 import { isInstance, type State } from '../state.js';
 
@@ -9,17 +10,33 @@ function checkCols(x: Matrix, f: number, who: string): void {
   }
 }
 
-export type ColumnFn = (v: number, j: number) => number;
+/**
+ * A value's new value in column j; `r` rounds the result of each operation to the dtype numpy
+ * computes in (Math.fround for float32 rows: sklearn's in-place `X -= mean_` on float32 X rounds
+ * each step to float32), or leaves it (float64).
+ */
+export type ColumnFn = (v: number, j: number, r: (v: number) => number) => number;
 
-/** Maps each value of column j through fn(value, j). */
+const exact = (v: number): number => v;
+
+/** Rounding to the dtype of `m`'s values: Math.fround for float32 rows, else none. */
+export function roundingOf(m: Matrix): (v: number) => number {
+  return m.f32 ? Math.fround : exact;
+}
+
+/**
+ * Maps each value of column j through fn(value, j, r). float32 rows stay float32 (as sklearn's
+ * dtype-preserving transformers keep them), each result rounded to float32.
+ */
 export function mapColumns(x: Data, f: number, who: string, fn: ColumnFn): Matrix {
   const m = toMatrix(x);
   checkCols(m, f, who);
+  const r = roundingOf(m);
   const out = new Float64Array(m.data.length);
   for (let i = 0; i < m.rows; i++) {
-    for (let j = 0; j < f; j++) out[i * f + j] = fn(m.data[i * f + j], j);
+    for (let j = 0; j < f; j++) out[i * f + j] = r(fn(m.data[i * f + j], j, r));
   }
-  return matrix(m.rows, f, out);
+  return withF32(matrix(m.rows, f, out), m.f32 === true);
 }
 
 /** A transformer that maps each value of column j through fn(value, j) (and back with inverse). */
@@ -37,24 +54,27 @@ const standardScaler: Builder = (s) => {
   const mean = s.bool('with_mean', true) ? optionalFloats(s, 'mean_') : null;
   const scale = s.bool('with_std', true) ? optionalFloats(s, 'scale_') : null;
   const f = s.number('n_features_in_');
-  return elementwise(s, f, (v, j) => {
-    const c = mean ? v - mean[j] : v;
-    return scale ? c / scale[j] : c;
-  }, (v, j) => {
-    const c = scale ? v * scale[j] : v;
-    return mean ? c + mean[j] : c;
+  // from 1.8 (array API support, PR #27113) mean_ and scale_ are cast to X's dtype first: on
+  // float32 rows each is rounded to float32 before the operation
+  const a = s.sklearnAtLeast(1, 8) ? (v: number, r: (v: number) => number) => r(v) : (v: number) => v;
+  return elementwise(s, f, (v, j, r) => {
+    const c = mean ? r(v - a(mean[j], r)) : v;
+    return scale ? r(c / a(scale[j], r)) : c;
+  }, (v, j, r) => {
+    const c = scale ? r(v * a(scale[j], r)) : v;
+    return mean ? r(c + a(mean[j], r)) : c;
   });
 };
 
 const robustScaler: Builder = (s) => {
   const center = s.bool('with_centering', true) ? optionalFloats(s, 'center_') : null;
   const scale = s.bool('with_scaling', true) ? optionalFloats(s, 'scale_') : null;
-  return elementwise(s, s.number('n_features_in_'), (v, j) => {
-    const c = center ? v - center[j] : v;
-    return scale ? c / scale[j] : c;
-  }, (v, j) => {
-    const c = scale ? v * scale[j] : v;
-    return center ? c + center[j] : c;
+  return elementwise(s, s.number('n_features_in_'), (v, j, r) => {
+    const c = center ? r(v - center[j]) : v;
+    return scale ? r(c / scale[j]) : c;
+  }, (v, j, r) => {
+    const c = scale ? r(v * scale[j]) : v;
+    return center ? r(c + center[j]) : c;
   });
 };
 
@@ -64,15 +84,16 @@ const minMaxScaler: Builder = (s) => {
   const clip = s.bool('clip', false);
   const range = s.list('feature_range') as number[];
   const [lo, hi] = [Number(range[0]), Number(range[1])];
-  return elementwise(s, scale.length, (v, j) => {
-    const t = v * scale[j] + min[j];
+  // X *= scale_; X += min_ (two roundings on float32 rows)
+  return elementwise(s, scale.length, (v, j, r) => {
+    const t = r(r(v * scale[j]) + min[j]);
     return clip ? Math.min(hi, Math.max(lo, t)) : t;
-  }, (v, j) => (v - min[j]) / scale[j]);
+  }, (v, j, r) => r(r(v - min[j]) / scale[j]));
 };
 
 const maxAbsScaler: Builder = (s) => {
   const scale = s.floats('scale_').data;
-  return elementwise(s, scale.length, (v, j) => v / scale[j], (v, j) => v * scale[j]);
+  return elementwise(s, scale.length, (v, j, r) => r(v / scale[j]), (v, j, r) => r(v * scale[j]));
 };
 
 const binarizer: Builder = (s) => {
@@ -87,18 +108,25 @@ const normalizer: Builder = (s) => {
     className: s.className,
     transform(x: Data) {
       const m = toMatrix(x);
+      const r = roundingOf(m);
       const out = Float64Array.from(m.data);
       for (let i = 0; i < m.rows; i++) {
+        const o = i * m.cols;
         let n = 0;
-        for (let j = 0; j < m.cols; j++) {
-          const v = Math.abs(out[i * m.cols + j]);
-          n = norm === 'l1' ? n + v : norm === 'l2' ? n + v * v : Math.max(n, v);
+        // float32 rows: np.abs(X).sum(axis=1) and einsum's sum of squares in numpy's float32 order
+        if (norm === 'l1' && m.f32) n = pairwiseSumF32(out.subarray(o, o + m.cols).map(Math.abs), 0, m.cols);
+        else if (norm === 'l2' && m.f32) n = einsumRowSquaresF32(out, o, m.cols);
+        else {
+          for (let j = 0; j < m.cols; j++) {
+            const v = Math.abs(out[o + j]);
+            n = norm === 'l1' ? n + v : norm === 'l2' ? n + v * v : Math.max(n, v);
+          }
         }
-        if (norm === 'l2') n = Math.sqrt(n);
+        if (norm === 'l2') n = r(Math.sqrt(n));
         if (n === 0) continue;
-        for (let j = 0; j < m.cols; j++) out[i * m.cols + j] /= n;
+        for (let j = 0; j < m.cols; j++) out[o + j] = r(out[o + j] / n);
       }
-      return matrix(m.rows, m.cols, out);
+      return withF32(matrix(m.rows, m.cols, out), m.f32 === true);
     },
   };
 };
@@ -135,16 +163,19 @@ const polynomialFeatures: Builder = (s) => {
     transform(x: Data) {
       const m = toMatrix(x);
       checkCols(m, f, s.inst.name);
+      const r = roundingOf(m);
       const w = terms.length;
       const out = new Float64Array(m.rows * w);
       for (let i = 0; i < m.rows; i++) {
         for (let t = 0; t < w; t++) {
-          let v = 1;
-          for (const j of terms[t]) v *= m.data[i * f + j];
+          // sklearn makes a degree-d term as x[j1] * (its degree d-1 term over j2..jd), in X's dtype
+          const term = terms[t];
+          let v = term.length === 0 ? 1 : m.data[i * f + term[term.length - 1]];
+          for (let k = term.length - 2; k >= 0; k--) v = r(m.data[i * f + term[k]] * v);
           out[i * w + t] = v;
         }
       }
-      return matrix(m.rows, w, out);
+      return withF32(matrix(m.rows, w, out), m.f32 === true);
     },
   };
 };

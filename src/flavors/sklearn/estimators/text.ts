@@ -42,12 +42,12 @@ export function csrFromRows(rows: { idx: number[]; val: number[] }[], cols: numb
 }
 
 /** The dtype parameter (numpy.float64 or numpy.int64 referenced as a type) as our CSR dtype. */
-export function dtypeParam(s: State, dflt: Csr['dtype']): Csr['dtype'] {
+export function dtypeParam(s: State, dflt: Csr['dtype'], allowF32 = false): Csr['dtype'] {
   const d = s.raw('dtype');
   if (d === undefined || d === null) return dflt;
   const name = typeof d === 'object' && (d as { kind?: unknown }).kind === 'global' ? (d as { name: string }).name : null;
-  if (name === 'float64' || name === 'int64') return name;
-  return s.fail(`dtype ${name ?? String(d)} is not supported natively (float64 and int64 are)`);
+  if (name === 'float64' || name === 'int64' || (allowF32 && name === 'float32')) return name;
+  return s.fail(`dtype ${name ?? String(d)} is not supported natively (${allowF32 ? 'float64, float32' : 'float64'} and int64 are)`);
 }
 
 /** sklearn's normalize(X, norm) ('l1' or 'l2', all the vectorizers allow) on CSR rows, in place: rows whose norm is 0 stay as they are. */

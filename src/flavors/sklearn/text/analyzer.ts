@@ -1,5 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import type { State } from '../state.js';
+import { stripAccents } from './strip-accents.js';
 import { PY_SPACE_CLASS, translatePythonRegex, UnsupportedRegexError } from './python-regex.js';
 
 /** A document to its features (tokens or n-grams), as a vectorizer's build_analyzer() returns. */
@@ -11,11 +12,6 @@ const WHITESPACE = new RegExp(`[${PY_SPACE_CLASS}]+`, 'u');
 /** Python's str.split(): split on whitespace runs, no empty strings. */
 function pySplit(s: string): string[] {
   return s.split(WHITESPACE).filter((w) => w.length > 0);
-}
-
-/** strip_accents='ascii': NFKD, then every non-ASCII character dropped (encode('ASCII', 'ignore')). */
-function stripAccentsAscii(s: string): string {
-  return s.normalize('NFKD').replace(/[^\p{ASCII}]/gu, '');
 }
 
 function wordNgrams(tokens: string[], minN: number, maxN: number): string[] {
@@ -83,7 +79,7 @@ export function buildAnalyzer(s: State, vocabularyFitted: boolean): Analyzer {
   const analyzer = s.raw('analyzer');
   if (analyzer !== 'word' && analyzer !== 'char' && analyzer !== 'char_wb') s.fail('only the analyzers "word", "char" and "char_wb" are supported natively');
   const strip = s.raw('strip_accents');
-  if (strip !== null && strip !== undefined && strip !== 'ascii') s.fail(`strip_accents=${JSON.stringify(strip)} is not supported natively`);
+  if (strip !== null && strip !== undefined && strip !== 'ascii' && strip !== 'unicode') s.fail(`strip_accents=${JSON.stringify(strip)} is not supported natively`);
   const lowercase = s.bool('lowercase', true);
   const range = s.list('ngram_range');
   const [minN, maxN] = range;
@@ -94,7 +90,7 @@ export function buildAnalyzer(s: State, vocabularyFitted: boolean): Analyzer {
   const hi = maxN as number;
   const preprocess = (doc: string): string => {
     let d = lowercase ? doc.toLowerCase() : doc;
-    if (strip === 'ascii') d = stripAccentsAscii(d);
+    if (strip === 'ascii' || strip === 'unicode') d = stripAccents(d, strip);
     return d;
   };
   if (analyzer === 'char') return (doc) => charNgrams(preprocess(doc), lo, hi);

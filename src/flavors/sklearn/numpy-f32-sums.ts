@@ -1,0 +1,57 @@
+/* numpy's float32 reductions, in numpy's own order, so that a float32 sum is numpy's bit for bit. */
+
+const f = Math.fround;
+
+/**
+ * numpy's float32 sum of `n` values from `a[start]` on, as its add reduction computes one row
+ * (pairwise_sum in numpy's loops_utils.h: eight running sums over blocks of up to 128 values,
+ * halves above that), rounding every addition to float32, so that a float32 sum is bit for bit
+ * numpy's. Starts from the reduction's initial 0.
+ */
+export function pairwiseSumF32(a: ArrayLike<number>, start: number, n: number): number {
+  return Math.fround(0 + pairwise(a, start, n));
+}
+
+function pairwise(a: ArrayLike<number>, start: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res = f(res + a[start + i]);
+    return res;
+  }
+  if (n <= 128) {
+    const r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]].map(f);
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] = f(r[j] + a[start + i + j]);
+    let res = f(f(f(r[0] + r[1]) + f(r[2] + r[3])) + f(f(r[4] + r[5]) + f(r[6] + r[7])));
+    for (; i < n; i++) res = f(res + a[start + i]);
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return f(pairwise(a, start, n2) + pairwise(a, start + n2, n - n2));
+}
+
+/**
+ * numpy's np.einsum('ij,ij->i', X, X) for one float32 row of `n` values from `a[start]` on (what
+ * scikit-learn's row_norms computes): einsum's contiguous sum of products runs in numpy's baseline
+ * SIMD width, four float32 lanes (SSE; no fused multiply-add), blocks of 16 values folded into
+ * the lane sums last vector first, then 4 at a time with zeros past the end, and the lanes added
+ * as SSE3's two horizontal adds do: (l0 + l1) + (l2 + l3). Every product and sum is rounded to
+ * float32, so the result is numpy's bit for bit.
+ */
+export function einsumRowSquaresF32(a: ArrayLike<number>, start: number, n: number): number {
+  const lanes = [0, 0, 0, 0];
+  const sq = (i: number): number => f(a[start + i] * a[start + i]);
+  let i = 0;
+  for (; n - i >= 16; i += 16) {
+    for (let l = 0; l < 4; l++) {
+      let acc = lanes[l];
+      for (let v = 3; v >= 0; v--) acc = f(sq(i + 4 * v + l) + acc);
+      lanes[l] = acc;
+    }
+  }
+  for (; i < n; i += 4) {
+    for (let l = 0; l < 4 && i + l < n; l++) lanes[l] = f(sq(i + l) + lanes[l]);
+  }
+  return f(0 + f(f(lanes[0] + lanes[1]) + f(lanes[2] + lanes[3])));
+}

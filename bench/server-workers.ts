@@ -2,7 +2,7 @@
 // them, with the access log on (into /dev/null) and metrics, on two request kinds: the iris
 // LogisticRegression 1-row and the iris RandomForest(100) 1000-row (MLflow 2.22.1's published
 // figure for that one on 1 worker: 74-86 req/s, not measured here). The two servers alternate
-// rounds. The load generator (autocannon, 16 connections) runs in this process and shares the
+// rounds. The load generator (wrk when on PATH, else autocannon in this process; 16 connections) shares the
 // machine's cores with the servers, so on a 2-core machine `-w 2` cannot get two whole cores:
 // the CPU time per request of all the server's processes (primary + workers, from /proc) is
 // reported beside req/s, and is the figure that does not depend on who else runs.
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { irisPayload } from './iris.js';
-import { loadServer } from './server-process.js';
+import { loadGeneratorNote, loadServer } from './server-process.js';
 
 const ROUNDS = 3;
 const TICK_MICROS = 1e6 / 100; // /proc/<pid>/stat counts CPU in clock ticks (USER_HZ = 100 on Linux)
@@ -98,7 +98,7 @@ export async function benchServingWorkers(seconds: number): Promise<string> {
     const [one, two] = tally.map((t) => ({ rps: t.requests / t.seconds, cpu: t.cpu / t.requests }));
     lines.push(`| ${c.label} | ${one.rps.toFixed(0)} | ${two.rps.toFixed(0)} | ${(two.rps / one.rps).toFixed(2)}x | ${one.cpu.toFixed(0)} | ${two.cpu.toFixed(0)} | ${c.published ?? '-'} |`);
   }
-  lines.push('', `load average at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  lines.push('', `load average at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${loadGeneratorNote()}`);
   return lines.join('\n');
 }
 

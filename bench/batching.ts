@@ -6,7 +6,7 @@
 // Run alone: node --import tsx bench/batching.ts [seconds] (BENCH_BATCHING_ONLY=RandomForest: the models whose label holds it)
 import { fileURLToPath } from 'node:url';
 import { irisPayload } from './iris.js';
-import { loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
+import { loadGeneratorNote, loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
 
 const CLIENTS = 64;
 const ROUNDS = 3;
@@ -65,6 +65,7 @@ export async function benchBatching(seconds: number): Promise<string> {
         `${(on.rps / off.rps).toFixed(2)}× | ${(off.cpu / on.cpu).toFixed(2)}× |`,
     );
   }
+  lines.push('', loadGeneratorNote());
   return lines.join('\n');
 }
 

@@ -2,10 +2,13 @@
 // them, with the access log on (into /dev/null) and metrics, on two request kinds: the iris
 // LogisticRegression 1-row and the iris RandomForest(100) 1000-row (MLflow 2.22.1's published
 // figure for that one on 1 worker: 74-86 req/s, not measured here). The two servers alternate
-// rounds. The load generator (autocannon, 16 connections) runs in this process and shares the
+// rounds. The load generator (wrk when on PATH, else autocannon in this process; 16 connections) shares the
 // machine's cores with the servers, so on a 2-core machine `-w 2` cannot get two whole cores:
 // the CPU time per request of all the server's processes (primary + workers, from /proc) is
-// reported beside req/s, and is the figure that does not depend on who else runs.
+// reported beside req/s, and is the figure that does not depend on who else runs. So is the
+// generator's own CPU per request and the ratio the cores allow: with `-w 1` the server is
+// bound by its one core (1 / server µs), with `-w 2` by the cores it shares with the generator
+// (cores / (server µs + generator µs)).
 // Run alone: BENCH_DURATION=6 node --import tsx bench/server-workers.ts (also part of bench/serving.ts)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { irisPayload } from './iris.js';
-import { loadServer } from './server-process.js';
+import { loadGeneratorNote, loadServer } from './server-process.js';
 
 const ROUNDS = 3;
 const TICK_MICROS = 1e6 / 100; // /proc/<pid>/stat counts CPU in clock ticks (USER_HZ = 100 on Linux)
@@ -70,15 +73,15 @@ export async function benchServingWorkers(seconds: number): Promise<string> {
   const lines = [
     `node ${process.version}, ${os.availableParallelism()} cores, load average at start ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; 16 connections`,
     '',
-    '| request | -w 1 req/s | -w 2 req/s | -w 2 / -w 1 | server CPU µs/req -w 1 | -w 2 | MLflow 2.22.1 (published, 1 worker) |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| request | -w 1 req/s | -w 2 req/s | -w 2 / -w 1 | server CPU µs/req -w 1 | -w 2 | generator CPU µs/req -w 1 / -w 2 | bound on these cores | MLflow 2.22.1 (published, 1 worker) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   let port = 18600;
   for (const c of CASES) {
     const modelDir = fileURLToPath(new URL(c.dir, import.meta.url));
     const body = irisPayload(c.rows);
     const servers = [await serve(modelDir, 1, port++), await serve(modelDir, 2, port++)];
-    const tally = servers.map(() => ({ requests: 0, seconds: 0, cpu: 0, errors: 0 }));
+    const tally = servers.map(() => ({ requests: 0, seconds: 0, cpu: 0, errors: 0, generatorCpu: 0 }));
     try {
       for (const s of servers) await loadServer(s as never, body, 2); // warm-up (JIT), every worker
       for (let round = 0; round < ROUNDS; round++) {
@@ -89,16 +92,21 @@ export async function benchServingWorkers(seconds: number): Promise<string> {
           tally[i].requests += r.requests.total;
           tally[i].seconds += r.duration;
           tally[i].errors += r.errors + r.non2xx + r.timeouts;
+          tally[i].generatorCpu += r.generatorCpu;
         }
       }
     } finally {
       await Promise.all(servers.map(stop));
     }
     if (tally.some((t) => t.errors > 0)) throw new Error(`${c.label}: failed requests`);
-    const [one, two] = tally.map((t) => ({ rps: t.requests / t.seconds, cpu: t.cpu / t.requests }));
-    lines.push(`| ${c.label} | ${one.rps.toFixed(0)} | ${two.rps.toFixed(0)} | ${(two.rps / one.rps).toFixed(2)}x | ${one.cpu.toFixed(0)} | ${two.cpu.toFixed(0)} | ${c.published ?? '-'} |`);
+    const [one, two] = tally.map((t) => ({ rps: t.requests / t.seconds, cpu: t.cpu / t.requests, gen: t.generatorCpu / t.requests }));
+    const bound = Math.min(2, os.availableParallelism() * one.cpu / (two.cpu + two.gen));
+    lines.push(
+      `| ${c.label} | ${one.rps.toFixed(0)} | ${two.rps.toFixed(0)} | ${(two.rps / one.rps).toFixed(2)}x | ${one.cpu.toFixed(0)} | ${two.cpu.toFixed(0)} | ` +
+        `${one.gen.toFixed(0)} / ${two.gen.toFixed(0)} | ${bound.toFixed(2)}x | ${c.published ?? '-'} |`,
+    );
   }
-  lines.push('', `load average at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  lines.push('', `load average at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ${loadGeneratorNote()}`);
   return lines.join('\n');
 }
 

@@ -1,7 +1,7 @@
 // Serving: mlflow-ts's scoring server on three models (examples/iris-js, a js_function model;
 // examples/iris-sklearn, MLflow 2.22.1's iris LogisticRegression scored natively; the iris
 // RandomForest fixture, scored natively) against a bare node:http server measured in the same run,
-// on 1-row and 1000-row requests (autocannon, 16 connections), and the LogisticRegression's server
+// on 1-row and 1000-row requests (wrk when on PATH, else autocannon; 16 connections), and the LogisticRegression's server
 // again on V2's /v2/models/model/infer with the same rows as named 1-D tensors. The servers log at
 // info (the access log, into /dev/null) and keep their Prometheus metrics, as `models serve` does.
 // Each server runs in a child process (so RSS is its own), and they are measured in alternating
@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { irisPayload, irisV2Payload } from './iris.js';
-import { CONNECTIONS, loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
+import { CONNECTIONS, loadGeneratorNote, loadServer, serverStats, startServer, stopServer, type ServerProcess } from './server-process.js';
 import { benchServingWorkers } from './server-workers.js';
 
 const ROUNDS = 5;
@@ -119,7 +119,7 @@ export async function benchServing(seconds: number): Promise<string> {
   }
 
   const lines = [
-    `${CONNECTIONS} connections, ${seconds} s per server and size in ${ROUNDS} alternating rounds, node ${process.version}`,
+    `${CONNECTIONS} connections, ${seconds} s per server and size in ${ROUNDS} alternating rounds, node ${process.version}; ${loadGeneratorNote()}`,
     '',
     '| server | rows/request | req/s | p50 ms | p99 ms | server CPU µs/req | server RSS MB | req/s vs bare | errors |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -16,12 +16,26 @@ export function readNumericSplit(text: string): Frame | undefined {
 }
 
 
+/**
+ * The text of the last request up to the end of its column names, and those names: a client
+ * sends the same head on every request, and a text that starts with it reads to the same names
+ * (the names array is never changed, so it is shared). Kept only for a short head.
+ */
+let lastHead = { text: '', names: [] as string[] };
+const MAX_HEAD_CHARS = 4096;
+
 class NumericSplitReader extends JsonScanner {
   read(): Frame | undefined {
-    if (!this.skip(0x7b)) return undefined; // {
-    const key = this.name();
-    if (key !== 'dataframe_split' || !this.skip(0x3a) || !this.skip(0x7b)) return undefined;
     let names: string[] | undefined;
+    if (lastHead.text.length > 0 && this.t.startsWith(lastHead.text)) {
+      names = lastHead.names;
+      this.pos = lastHead.text.length;
+      if (!this.skip(0x2c)) return undefined; // ,
+    } else {
+      if (!this.skip(0x7b)) return undefined; // {
+      const key = this.name();
+      if (key !== 'dataframe_split' || !this.skip(0x3a) || !this.skip(0x7b)) return undefined;
+    }
     let table: { cells: Float64Array; rows: number; floats: Uint8Array } | undefined;
     for (;;) {
       const field = this.name();
@@ -29,6 +43,7 @@ class NumericSplitReader extends JsonScanner {
       if (field === 'columns' && names === undefined) {
         names = this.names();
         if (!names) return undefined;
+        if (this.pos <= MAX_HEAD_CHARS) lastHead = { text: this.t.slice(0, this.pos), names };
       } else if (field === 'data' && table === undefined && names !== undefined) {
         // Rows are checked against the columns as they are read, so `columns` must come first.
         table = this.data(names.length);

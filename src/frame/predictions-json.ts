@@ -84,19 +84,21 @@ export function tensorToJson(t: Tensor): string {
     strides[d] = s;
     s *= t.shape[d];
   }
-  const rec = (dim: number, offset: number): string => {
-    const n = t.shape[dim];
-    if (dim === t.shape.length - 1) {
-      if (t.dtype === 'float64' || t.dtype === 'float32') return floatsToJson(t.data as ArrayLike<number>, offset, offset + n);
-      const parts = new Array<string>(n);
-      for (let i = 0; i < n; i++) parts[i] = write(offset + i);
-      return `[${parts.join(', ')}]`;
-    }
+  return nestedJson(t, write, strides, 0, 0);
+}
+
+/** The nested list of `t` from dimension `dim` at `offset` (a plain function: no closure per answer). */
+function nestedJson(t: Tensor, write: (i: number) => string, strides: number[], dim: number, offset: number): string {
+  const n = t.shape[dim];
+  if (dim === t.shape.length - 1) {
+    if (t.dtype === 'float64' || t.dtype === 'float32') return floatsToJson(t.data as ArrayLike<number>, offset, offset + n);
     const parts = new Array<string>(n);
-    for (let i = 0; i < n; i++) parts[i] = rec(dim + 1, offset + i * strides[dim]);
+    for (let i = 0; i < n; i++) parts[i] = write(offset + i);
     return `[${parts.join(', ')}]`;
-  };
-  return rec(0, 0);
+  }
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) parts[i] = nestedJson(t, write, strides, dim + 1, offset + i * strides[dim]);
+  return `[${parts.join(', ')}]`;
 }
 
 function scalarWriter(t: Tensor): (i: number) => string {

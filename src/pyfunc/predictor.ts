@@ -1,4 +1,4 @@
-import type { Flavor, FlavorModel, Params, PredictInput, PredictOutput } from '../flavors/flavor.js';
+import type { Flavor, FlavorModel, Params, PredictInput } from '../flavors/flavor.js';
 import type { Frame } from '../frame/frame.js';
 import type { Tensor } from '../frame/tensor.js';
 import type { Model } from '../model/model.js';
@@ -82,13 +82,19 @@ export function makePredictor<Out extends Prediction = Prediction>(
     flavor,
     kind: where.kind,
     modelDir: where.modelDir,
-    async predict(input: PredictInput, params?: unknown, options: PredictOptions = {}): Promise<Out> {
-      const { signal } = options;
-      signal?.throwIfAborted();
-      const enforced = inputSchema ? enforceOnce(input, inputSchema) : input;
-      const enforcedParams = enforceParams(params, paramsSchema);
-      const run = Promise.resolve(model.predict(enforced, enforcedParams, { signal })) as Promise<PredictOutput>;
-      return (await (signal ? abortable(run, signal) : run)) as Out;
+    // Not an async function: a synchronous flavor's output is one resolved promise, where
+    // `return await` cost a second promise and its hops on every 1-row request.
+    predict(input: PredictInput, params?: unknown, options: PredictOptions = {}): Promise<Out> {
+      try {
+        const { signal } = options;
+        signal?.throwIfAborted();
+        const enforced = inputSchema ? enforceOnce(input, inputSchema) : input;
+        const enforcedParams = enforceParams(params, paramsSchema);
+        const run = Promise.resolve(model.predict(enforced, enforcedParams, { signal })) as Promise<Out>;
+        return signal ? abortable(run, signal) : run;
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
     },
     close,
     [Symbol.asyncDispose]: close,

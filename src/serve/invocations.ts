@@ -36,42 +36,67 @@ export function createInvocationHandler(
   logger?: Logger,
 ): (body: Buffer, contentType: string | undefined) => Promise<ScoringResponse> {
   const model = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema());
-  return async (body, contentType) => {
-    const verdict = readContentType(contentType);
-    if (!verdict.ok) return { status: 415, contentType: TEXT_TYPE, body: verdict.message };
-    // A large body is read in a thread of its own (it takes the body): parsing it holds the event loop for seconds.
-    const large = body.length > YIELD_ABOVE_BYTES;
-    const read = body.length > THREAD_ABOVE_BYTES ? await readLargeBody(body, verdict.format, model) : readBody(body, verdict.format, model);
+  /** A large body's stages (parse, predict, serialize) each hold the event loop for a time that grows with the body; between them /ping, other requests and signals get their turn. */
+  const scoreLarge = async (body: Buffer, format: 'json' | 'csv'): Promise<ScoringResponse> => {
+    // A very large body is read in a thread of its own (it takes the body).
+    const read = body.length > THREAD_ABOVE_BYTES ? await readLargeBody(body, format, model) : readBody(body, format, model);
     if (!read.ok) return errorResponse(read.code, read.message);
     const parsed = read.parsed;
-
-    // A large body's stages (parse, predict, serialize) each hold the event loop for a time that
-    // grows with the body; between them /ping, other requests and signals get their turn.
-    if (large) await nextTurn();
+    await nextTurn();
     let output: unknown;
     try {
-      const blocks = large && !parsed.unwrapped && blockRows(predictor, parsed.input) !== undefined;
+      const blocks = !parsed.unwrapped && blockRows(predictor, parsed.input) !== undefined;
       const json = blocks ? await predictInBlocks(predictor, parsed.input as RowInput, parsed.params) : undefined;
       if (json !== undefined) return { status: 200, contentType: JSON_TYPE, body: json };
       output = await predictor.predict(parsed.input, parsed.params);
     } catch (err) {
-      if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) {
-        return errorResponse(err.errorCode, `Failed to predict data. \nError: ${err.message}`);
-      }
-      // The model raised, as MLflow's catch-all sees it: its own message may quote the data, so
-      // it goes to the server's log, not to the client.
-      logger?.warn({ err }, 'the model failed on a request');
-      return errorResponse('BAD_REQUEST', UNEXPECTED_MODEL_ERROR);
+      return predictFailed(err, logger);
     }
-
-    if (large) await nextTurn();
+    await nextTurn();
+    return answerOf(output, parsed.unwrapped);
+  };
+  // Not an async function: a small body's answer is one promise (predict's) away, with no awaits.
+  return (body, contentType) => {
     try {
-      const json = parsed.unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
-      return { status: 200, contentType: JSON_TYPE, body: json };
+      const verdict = readContentType(contentType);
+      if (!verdict.ok) return Promise.resolve({ status: 415, contentType: TEXT_TYPE, body: verdict.message });
+      if (body.length > YIELD_ABOVE_BYTES) return scoreLarge(body, verdict.format);
+      const read = readBody(body, verdict.format, model);
+      if (!read.ok) return Promise.resolve(errorResponse(read.code, read.message));
+      const { input, params, unwrapped } = read.parsed;
+      let predicted: Promise<unknown>;
+      try {
+        predicted = predictor.predict(input, params);
+      } catch (err) {
+        return Promise.resolve(predictFailed(err, logger));
+      }
+      return predicted.then((output) => answerOf(output, unwrapped), (err: unknown) => predictFailed(err, logger));
     } catch (err) {
-      return errorResponse('INTERNAL_ERROR', `Failed to serialize the model's predictions: ${messageOf(err)}`);
+      // as the async function this was: whatever else throws is the caller's rejection
+      return Promise.reject(err as Error);
     }
   };
+}
+
+/** The answer to a predict that threw, as MLflow's server gives it. */
+function predictFailed(err: unknown, logger: Logger | undefined): ScoringResponse {
+  if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) {
+    return errorResponse(err.errorCode, `Failed to predict data. \nError: ${err.message}`);
+  }
+  // The model raised, as MLflow's catch-all sees it: its own message may quote the data, so
+  // it goes to the server's log, not to the client.
+  logger?.warn({ err }, 'the model failed on a request');
+  return errorResponse('BAD_REQUEST', UNEXPECTED_MODEL_ERROR);
+}
+
+/** The predictions' JSON answer. */
+function answerOf(output: unknown, unwrapped: boolean): ScoringResponse {
+  try {
+    const json = unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
+    return { status: 200, contentType: JSON_TYPE, body: json };
+  } catch (err) {
+    return errorResponse('INTERNAL_ERROR', `Failed to serialize the model's predictions: ${messageOf(err)}`);
+  }
 }
 
 function messageOf(err: unknown): string {

@@ -72,6 +72,8 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     : ModelRepository.ofPredictor(served, options.modelName ?? 'model', options.modelVersion, logger);
   const main = repo.first;
   const metrics = new ServeMetrics(main.name, () => repo.list());
+  /** The default model's /invocations series (the hot route), found once. */
+  let mainInvocations: RouteSeries | undefined;
   for (const slot of repo.list()) {
     slot.onEvent = (event) => metrics.modelEvent(slot.name, event);
     if (slot.loadSeconds !== undefined) metrics.modelLoaded(slot.name, slot.loadSeconds);
@@ -432,8 +434,15 @@ export function createScoringServer(served: Predictor | ModelRepository, options
     res.requestId = requestId;
     // Every answer's headers start here (writeHead with one array: no per-header setHeader).
     res.head = ['x-request-id', requestId];
-    const route = path === '/invocations' ? path : KNOWN_ROUTES.has(path) ? path : MODEL_INVOCATIONS.test(path) ? '/models/{name}/invocations' : (v2Route(path) ?? 'other');
-    const series = metrics.series(route, path === '/invocations' ? main.name : modelOfPath(path));
+    let route: string;
+    let series: RouteSeries;
+    if (path === '/invocations') {
+      route = path;
+      series = mainInvocations ??= metrics.series(path, main.name);
+    } else {
+      route = KNOWN_ROUTES.has(path) ? path : MODEL_INVOCATIONS.test(path) ? '/models/{name}/invocations' : (v2Route(path) ?? 'other');
+      series = metrics.series(route, modelOfPath(path));
+    }
     if (series.inFlight) series.inFlight.n++;
     res.series = series;
     res.method = method;

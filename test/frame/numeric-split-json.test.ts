@@ -47,6 +47,20 @@ describe('readNumericSplit', () => {
     same(`{"dataframe_split": {"columns": ["a", "b", "c"], "data": [${rows.map((r) => `[${r.join(', ')}]`).join(', ')}]}}`);
   });
 
+  it('reads a request whose head (up to its column names) repeats the previous one as a fresh one', () => {
+    const head = '{"dataframe_split": {"columns": ["a", "b"]';
+    for (const rest of [', "data": [[1, 2.5]]}}', ', "data": [[3, 4]]}}', ' , "data" : [[-1e3, 0.5], [2, 3]] }}']) same(head + rest);
+    // the same head then what the reader leaves to the general one
+    for (const rest of [', "data": [[1]]}}', '}}', ', "columns": ["c"], "data": [[1, 2]]}}', ', "data": [[1, 2]], "index": [0]}}']) {
+      same(head + ', "data": [[1, 2]]}}');
+      expect(readNumericSplit(head + rest), head + rest).toBeUndefined();
+    }
+    // a head that extends the previous one's last name is another head
+    same(head + ', "data": [[1, 2]]}}');
+    same('{"dataframe_split": {"columns": ["a", "bc"], "data": [[1, 2]]}}');
+    same('{"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 2, 3]]}}');
+  });
+
   it('leaves every other request to the general reader', () => {
     for (const text of [
       '{"dataframe_split": {"columns": ["a"], "data": [[1]], "index": [0]}}',

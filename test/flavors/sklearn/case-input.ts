@@ -7,6 +7,8 @@ export interface CaseJson {
   files: Record<string, string>;
   input: { kind: 'ndarray' | 'dataframe' | 'text'; columns: string[] | null; dtypes: Record<string, string> | null; data: unknown[][] };
   outputs: Record<string, { value: unknown; dtype: string; shape: number[] }>;
+  /** Methods scikit-learn raised on for this input, with its message (make_versions.py's raising_cases). */
+  errors?: Record<string, string>;
 }
 
 /**

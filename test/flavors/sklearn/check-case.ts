@@ -12,6 +12,7 @@ function flat(v: unknown): unknown[] {
 
 function closeTo(actual: number, expected: number | null): boolean {
   if (expected === null) return Number.isNaN(actual);
+  if (actual === expected) return true; // infinities
   return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
 }
 

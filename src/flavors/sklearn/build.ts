@@ -111,6 +111,9 @@ const PASS_ONE_D = new Set([
   'sklearn.compose.TransformedTargetRegressor', 'sklearn.multiclass.OneVsRestClassifier',
 ]);
 
+/** Estimators whose methods look at X only for its length (sklearn's dummy estimators). */
+const NO_FEATURE_CHECK = new Set(['DummyClassifier', 'DummyRegressor']);
+
 /**
  * sklearn's input validation before every method: a DataFrame's columns must be the names seen
  * at fit, in fit order (from 1.2 another order is an error; before, sklearn warned and took the
@@ -119,8 +122,10 @@ const PASS_ONE_D = new Set([
  * signature order from pyfunc's schema enforcement, before this check.
  */
 function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): Estimator {
-  const fitNames = namesOf(inst.state.feature_names_in_);
-  const nIn = typeof inst.state.n_features_in_ === 'number' ? inst.state.n_features_in_ : null;
+  // Dummy* and FunctionTransformer(validate=False) take X as it comes: no name or width check
+  const unchecked = NO_FEATURE_CHECK.has(inst.name) || (inst.name === 'FunctionTransformer' && inst.state.validate !== true);
+  const fitNames = unchecked ? null : namesOf(inst.state.feature_names_in_);
+  const nIn = !unchecked && typeof inst.state.n_features_in_ === 'number' ? inst.state.n_features_in_ : null;
   const state = new State(inst);
   const atLeast = (major: number, minor: number): boolean => state.sklearnAtLeast(major, minor);
   const check = (x: Data): Data => {

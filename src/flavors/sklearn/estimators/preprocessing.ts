@@ -202,7 +202,8 @@ const functionTransformer: Builder = (s) => {
   const apply = (fn: ((v: number) => number) | null) => (x: Data): Data => {
     if (!fn) return x;
     const m = toMatrix(x);
-    return matrix(m.rows, m.cols, m.data.map(fn));
+    // a DataFrame stays one (numpy ufuncs on a DataFrame): the next step checks its names
+    return matrix(m.rows, m.cols, m.data.map(fn), m.names);
   };
   return {
     className: s.className,

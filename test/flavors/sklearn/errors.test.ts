@@ -71,6 +71,15 @@ describe('sklearn flavor errors', () => {
     );
   });
 
+  it('refuses FunctionTransformer(validate=False) on a bool column by name (numpy computes in float16 there)', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'versions/v1.9.1/sweep_function_transformer_reordered_iris/model.p4.pkl'));
+    const frame = new Frame([
+      ...['a', 'b', 'c'].map((name) => ({ name, data: { kind: 'number' as const, dtype: 'float64' as const, values: Float64Array.of(1.5) } })),
+      { name: 'flag', data: { kind: 'bool' as const, values: [true] } },
+    ], 1);
+    expect(() => callMethod(est, 'transform', frame)).toThrow(NotSupportedNativelyError);
+  });
+
   it('refuses the wrong number of features, and 1-D input', async () => {
     const est = await loadSklearnEstimator(join(ROOT, 'random_forest_classifier_wine/model.p4.pkl'));
     const x = makeTensor({ dtype: 'float64', shape: [1, 3], data: Float64Array.of(1, 2, 3) });

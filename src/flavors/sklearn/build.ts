@@ -1,6 +1,6 @@
 import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import type { PyInstance } from '../../formats/pickle/types.js';
-import { numCols, oneDError, selectColumns, type Data } from './data.js';
+import { numCols, oneDError, type Data } from './data.js';
 import type { Builder, Estimator } from './estimator.js';
 import { boosterBuilders, boosterHelpers } from './estimators/booster-wrappers.js';
 import { composeBuilders, composeHelpers, selectsByName } from './estimators/compose.js';
@@ -111,14 +111,21 @@ const PASS_ONE_D = new Set([
   'sklearn.compose.TransformedTargetRegressor', 'sklearn.multiclass.OneVsRestClassifier',
 ]);
 
+/** Estimators whose methods look at X only for its length (sklearn's dummy estimators). */
+const NO_FEATURE_CHECK = new Set(['DummyClassifier', 'DummyRegressor']);
+
 /**
  * sklearn's input validation before every method: a DataFrame's columns must be the names seen
- * at fit (we reorder them to that order; missing or unexpected names are an error), the
- * number of columns must be n_features_in_, and the values pass check_array (checkInputValues).
+ * at fit, in fit order (from 1.2 another order is an error; before, sklearn warned and took the
+ * columns by position, as we do), the number of columns must be n_features_in_, and the values
+ * pass check_array (checkInputValues). A served model with a signature gets its columns in
+ * signature order from pyfunc's schema enforcement, before this check.
  */
 function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): Estimator {
-  const fitNames = namesOf(inst.state.feature_names_in_);
-  const nIn = typeof inst.state.n_features_in_ === 'number' ? inst.state.n_features_in_ : null;
+  // Dummy* and FunctionTransformer(validate=False) take X as it comes: no name or width check
+  const unchecked = NO_FEATURE_CHECK.has(inst.name) || (inst.name === 'FunctionTransformer' && inst.state.validate !== true);
+  const fitNames = unchecked ? null : namesOf(inst.state.feature_names_in_);
+  const nIn = !unchecked && typeof inst.state.n_features_in_ === 'number' ? inst.state.n_features_in_ : null;
   const state = new State(inst);
   const atLeast = (major: number, minor: number): boolean => state.sklearnAtLeast(major, minor);
   const check = (x: Data): Data => {
@@ -126,7 +133,6 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
       if (passOneD) return x;
       throw oneDError();
     }
-    let out = x;
     if (fitNames && x.names) {
       const missing = fitNames.filter((n) => !x.names!.includes(n));
       const extra = x.names.filter((n) => !fitNames.includes(n));
@@ -136,16 +142,21 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
         if (missing.length > 0) msg += ` Feature names seen at fit time, yet now missing: ${missing.join(', ')}.`;
         throw new MlflowError(msg, 'INVALID_PARAMETER_VALUE');
       }
-      if (fitNames.some((n, j) => x.names![j] !== n)) out = selectColumns(x, fitNames.map((n) => x.names!.indexOf(n)));
+      if (atLeast(1, 2) && fitNames.some((n, j) => x.names![j] !== n)) {
+        throw new MlflowError(
+          'The feature names should match those that were passed during fit. Feature names must be in the same order as they were in fit.',
+          'INVALID_PARAMETER_VALUE',
+        );
+      }
     }
-    if (nIn !== null && numCols(out) !== nIn) {
+    if (nIn !== null && numCols(x) !== nIn) {
       throw new MlflowError(
-        `X has ${numCols(out)} features, but ${inst.name} is expecting ${nIn} features as input.`,
+        `X has ${numCols(x)} features, but ${inst.name} is expecting ${nIn} features as input.`,
         'INVALID_PARAMETER_VALUE',
       );
     }
-    checkInputValues(inst.name, out, atLeast, est.checksFiniteMatrix === true && out.kind === 'matrix');
-    return out;
+    checkInputValues(inst.name, x, atLeast, est.checksFiniteMatrix === true && x.kind === 'matrix');
+    return x;
   };
   const wrapped: Estimator = { className: est.className, notNative: est.notNative };
   if (est.predict) wrapped.predict = (x) => est.predict!(check(x));

@@ -174,7 +174,7 @@ export function castNumeric(dtype: NumericDType, v: Float64Array): Float64Array 
   }
 }
 
-/** Index of the first maximum of each row (np.argmax). */
+/** Index of the first maximum of each row (np.argmax: a NaN counts as the maximum, the first one wins). */
 export function argmaxRows(rows: number, cols: number, data: Float64Array): Int32Array {
   const out = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -182,7 +182,7 @@ export function argmaxRows(rows: number, cols: number, data: Float64Array): Int3
     let bv = data[i * cols];
     for (let j = 1; j < cols; j++) {
       const v = data[i * cols + j];
-      if (v > bv) {
+      if (v > bv || (v !== v && bv === bv)) {
         bv = v;
         best = j;
       }

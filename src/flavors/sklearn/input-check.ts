@@ -69,6 +69,13 @@ const NO_VALUE_CHECK = new Set([
   'MultiOutputRegressor',
   'FeatureUnion',
   'Pipeline',
+  // best_estimator_ / estimator_ / estimators_ answer: they check their input themselves
+  'GridSearchCV',
+  'RandomizedSearchCV',
+  'FixedThresholdClassifier',
+  'TunedThresholdClassifierCV',
+  'StackingClassifier',
+  'StackingRegressor',
   'FunctionTransformer',
   'OneHotEncoder',
   'OrdinalEncoder',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Frame, type Column } from '../../../src/frame/frame.js';
 import { makeTensor, type Tensor } from '../../../src/frame/tensor.js';
 
@@ -7,6 +8,16 @@ export interface CaseJson {
   files: Record<string, string>;
   input: { kind: 'ndarray' | 'dataframe' | 'text'; columns: string[] | null; dtypes: Record<string, string> | null; dtype?: string; data: unknown[][] };
   outputs: Record<string, { value: unknown; dtype: string; shape: number[] }>;
+  /** Methods scikit-learn raised on for this input, with its message (make_versions.py's raising_cases). */
+  errors?: Record<string, string>;
+}
+
+/**
+ * A case.json as Python's json wrote it: an infinite output value is the bare word Infinity or
+ * -Infinity there, which JSON.parse refuses; 1e999 parses as one.
+ */
+export function readCaseJson(file: string): CaseJson {
+  return JSON.parse(readFileSync(file, 'utf8').replace(/(?<=[[,:\s])(-?)Infinity(?=[\],\s}])/g, '$11e999')) as CaseJson;
 }
 
 /**

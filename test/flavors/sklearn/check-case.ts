@@ -12,6 +12,7 @@ function flat(v: unknown): unknown[] {
 
 function closeTo(actual: number, expected: number | null): boolean {
   if (expected === null) return Number.isNaN(actual);
+  if (actual === expected) return true; // infinities
   return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
 }
 
@@ -40,11 +41,19 @@ export function expectOutput(method: string, out: Tensor, exp: CaseJson['outputs
   }
 }
 
-/** Loads one pickle of a case and checks every method's output against scikit-learn's in case.json. */
+/**
+ * Loads one pickle of a case and checks every method's output against scikit-learn's in
+ * case.json, and that each method scikit-learn raised on ("errors") throws its message (our
+ * messages are one line: sklearn's line breaks are spaces).
+ */
 export async function expectCaseOutputs(dir: string, file: string, c: CaseJson, f32Rel = 0): Promise<void> {
   const est = await loadSklearnEstimator(join(dir, file));
   for (const [method, exp] of Object.entries(c.outputs)) {
     if (!isSklearnMethod(method)) throw new Error(`unknown method ${method}`);
     expectOutput(method, callMethod(est, method, caseInput(c)), exp, f32Rel);
+  }
+  for (const [method, message] of Object.entries(c.errors ?? {})) {
+    if (!isSklearnMethod(method)) throw new Error(`unknown method ${method}`);
+    expect(() => callMethod(est, method, caseInput(c)), method).toThrow(message.replace(/\n/g, ' ').trim());
   }
 }

@@ -59,15 +59,25 @@ describe('sklearn flavor errors', () => {
       .toThrow(new NotSupportedNativelyError('sklearn.cluster._dbscan.DBSCAN is not supported natively'));
   });
 
-  it('checks feature_names_in_ as sklearn does, reordering columns given in another order', async () => {
+  it('checks feature_names_in_ as sklearn does: columns in another order than at fit are an error (from 1.2)', async () => {
     const est = await loadSklearnEstimator(join(ROOT, 'logreg_dataframe_iris/model.p4.pkl'));
     const row = [5.1, 3.5, 1.4, 0.2];
-    const inOrder = callMethod(est, 'predict_proba', irisFrame(IRIS_NAMES, [row]));
-    const reversed = callMethod(est, 'predict_proba', irisFrame([...IRIS_NAMES].reverse(), [[...row].reverse()]));
-    expect(Array.from(reversed.data as Float64Array)).toEqual(Array.from(inOrder.data as Float64Array));
+    expect(callMethod(est, 'predict_proba', irisFrame(IRIS_NAMES, [row])).shape).toEqual([1, 3]);
+    expect(() => callMethod(est, 'predict_proba', irisFrame([...IRIS_NAMES].reverse(), [[...row].reverse()]))).toThrow(
+      'The feature names should match those that were passed during fit. Feature names must be in the same order as they were in fit.',
+    );
     expect(() => callMethod(est, 'predict', irisFrame(['a', ...IRIS_NAMES.slice(1)], [row]))).toThrow(
       /feature names should match.*unseen at fit time: a\..*now missing: sepal length \(cm\)/,
     );
+  });
+
+  it('refuses FunctionTransformer(validate=False) on a bool column by name (numpy computes in float16 there)', async () => {
+    const est = await loadSklearnEstimator(join(ROOT, 'versions/v1.9.1/sweep_function_transformer_reordered_iris/model.p4.pkl'));
+    const frame = new Frame([
+      ...['a', 'b', 'c'].map((name) => ({ name, data: { kind: 'number' as const, dtype: 'float64' as const, values: Float64Array.of(1.5) } })),
+      { name: 'flag', data: { kind: 'bool' as const, values: [true] } },
+    ], 1);
+    expect(() => callMethod(est, 'transform', frame)).toThrow(NotSupportedNativelyError);
   });
 
   it('refuses the wrong number of features, and 1-D input', async () => {

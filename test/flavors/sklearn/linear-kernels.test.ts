@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Tensor } from '../../../src/frame/tensor.js';
 import { loadSklearnEstimator } from '../../../src/flavors/sklearn/load.js';
 import { callMethod, isSklearnMethod } from '../../../src/flavors/sklearn/methods.js';
 import { wasmKernel } from '../../../src/numeric/linear-scores.js';
-import { caseInput, type CaseJson } from './case-input.js';
+import { caseInput, readCaseJson } from './case-input.js';
 
 /**
  * The linear models' two score kernels on the real fixtures: every output of every linear case
@@ -50,7 +50,7 @@ describe('linear models: WebAssembly and JavaScript kernels on the fixtures', ()
     expect(jsKernels.wasmKernel()).toBeNull();
     let compared = 0;
     for (const dir of cases) {
-      const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseJson;
+      const c = readCaseJson(join(dir, 'case.json'));
       for (const file of Object.values(c.files)) {
         const wasm = await loadSklearnEstimator(join(dir, file)).catch(() => null);
         if (wasm === null) continue; // refused natively (versions.test.ts checks the refusal)

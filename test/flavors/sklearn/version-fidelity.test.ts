@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTensor } from '../../../src/frame/tensor.js';
 import { loadSklearnEstimator } from '../../../src/flavors/sklearn/load.js';
 import { callMethod } from '../../../src/flavors/sklearn/methods.js';
-import { caseInput, type CaseJson } from './case-input.js';
+import { caseInput, readCaseJson, type CaseJson } from './case-input.js';
 import { expectCaseOutputs } from './check-case.js';
 
 /**
@@ -19,7 +19,7 @@ const VERSIONS = ['1.2.1', '1.6.1', '1.9.1'];
 
 function load(version: string, name: string): CaseJson | null {
   const file = join(ROOT, `v${version}`, name, 'case.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CaseJson) : null;
+  return existsSync(file) ? readCaseJson(file) : null;
 }
 
 function outputOf(version: string, name: string, method: string): unknown {

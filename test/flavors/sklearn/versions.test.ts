@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NotSupportedNativelyError } from '../../../src/errors.js';
 import { loadSklearnEstimator } from '../../../src/flavors/sklearn/load.js';
-import type { CaseJson } from './case-input.js';
+import { readCaseJson } from './case-input.js';
 import { expectCaseOutputs } from './check-case.js';
 
 /**
@@ -34,7 +34,7 @@ for (const version of versions) {
   describe(`scikit-learn ${version.slice(1)}`, () => {
     for (const { case: name } of index.cases) {
       const dir = join(ROOT, version, name);
-      const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseJson;
+      const c = readCaseJson(join(dir, 'case.json'));
       const refused = NOT_NATIVE[name];
       for (const file of Object.values(c.files)) {
         if (refused) {

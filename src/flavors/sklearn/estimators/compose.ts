@@ -11,6 +11,25 @@ function numbersAsMatrix(sub: Data): Data {
   return sub.kind === 'table' && !sub.oneD && sub.columns.every((c) => c instanceof Float64Array) ? toMatrix(sub) : sub;
 }
 
+/** transformer_weights of a ColumnTransformer or FeatureUnion: None or a {name: weight} dict. */
+function transformerWeights(s: State): Map<unknown, unknown> | null {
+  const w = s.raw('transformer_weights');
+  if (w === null || w === undefined) return null;
+  return w instanceof Map ? w : s.fail('transformer_weights should be None or a dict');
+}
+
+/**
+ * A part's output times its weight, as sklearn's _transform_one multiplies it (a sparse output
+ * stays sparse; an int64 count matrix times a float weight is float64).
+ */
+function weighted(out: Data, w: unknown): Data {
+  if (w === undefined) return out;
+  if (typeof w !== 'number') throw new MlflowError(`transformer weight ${String(w)} is not a number`, 'INVALID_PARAMETER_VALUE');
+  if (out.kind === 'csr') return { ...out, values: out.values.map((v) => v * w), dtype: Number.isInteger(w) ? out.dtype : 'float64' };
+  const m = toMatrix(out);
+  return matrix(m.rows, m.cols, m.data.map((v) => v * w), m.names);
+}
+
 /** A pipeline step: an estimator, or 'passthrough' / None (identity). */
 function buildStep(v: unknown, where: string, build: BuildFn): Estimator | null {
   if (v === 'passthrough' || v === null) return null;
@@ -46,17 +65,18 @@ const pipeline: Builder = (s, build) => {
   return est;
 };
 
-/** The column indices a ColumnTransformer entry selects, in the data it is given. */
-function resolveColumns(spec: unknown, x: Data, fitNames: readonly string[] | null, s: State): number[] {
-  const byName = (n: string): number => {
-    const names = x.names ?? fitNames;
-    const j = names ? names.indexOf(n) : -1;
-    if (j < 0) throw new MlflowError(`columns are missing: {'${n}'}`, 'INVALID_PARAMETER_VALUE');
-    return j;
-  };
+/** The index of column `n` in `names`, or sklearn's error when it is missing. */
+function columnIndex(names: readonly string[] | null, n: string): number {
+  const j = names ? names.indexOf(n) : -1;
+  if (j < 0) throw new MlflowError(`columns are missing: {'${n}'}`, 'INVALID_PARAMETER_VALUE');
+  return j;
+}
+
+/** The column indices a ColumnTransformer entry selects among `n` columns named `names`. */
+function resolveColumns(spec: unknown, names: readonly string[] | null, n: number, s: State): number[] {
   const one = (v: unknown): number => {
-    if (typeof v === 'string') return byName(v);
-    if (typeof v === 'number' && Number.isInteger(v)) return v < 0 ? numCols(x) + v : v;
+    if (typeof v === 'string') return columnIndex(names, v);
+    if (typeof v === 'number' && Number.isInteger(v)) return v < 0 ? n + v : v;
     return s.fail('a ColumnTransformer column should be a name or an index');
   };
   if (typeof spec === 'string' || typeof spec === 'number') return [one(spec)];
@@ -66,7 +86,7 @@ function resolveColumns(spec: unknown, x: Data, fitNames: readonly string[] | nu
     return vals.map(one);
   }
   // sklearn >= 1.5 keeps the remainder's columns in a list subclass
-  if (isInstance(spec) && spec.name === '_RemainderColsList') return resolveColumns(spec.state.data, x, fitNames, s);
+  if (isInstance(spec) && spec.name === '_RemainderColsList') return resolveColumns(spec.state.data, names, n, s);
   if (Array.isArray(spec)) {
     if (spec.length > 0 && spec.every((b) => typeof b === 'boolean')) return spec.flatMap((b, j) => (b ? [j] : []));
     return spec.map(one);
@@ -76,13 +96,12 @@ function resolveColumns(spec: unknown, x: Data, fitNames: readonly string[] | nu
     if (typeof start === 'string' || typeof stop === 'string') {
       // label slices include their end
       const a = start === null ? 0 : one(start);
-      const b = stop === null ? numCols(x) - 1 : one(stop);
+      const b = stop === null ? n - 1 : one(stop);
       const out: number[] = [];
       const st = typeof step === 'number' ? step : 1;
       for (let j = a; j <= b; j += st) out.push(j);
       return out;
     }
-    const n = numCols(x);
     const st = typeof step === 'number' ? step : 1;
     const a = start === null ? 0 : start < 0 ? n + start : start;
     const b = stop === null ? n : stop < 0 ? n + stop : Math.min(stop, n);
@@ -95,8 +114,7 @@ function resolveColumns(spec: unknown, x: Data, fitNames: readonly string[] | nu
 
 const columnTransformer: Builder = (s, build) => {
   const fitNames = s.has('feature_names_in_') ? (s.list('feature_names_in_') as string[]) : null;
-  const weightsRaw = s.raw('transformer_weights');
-  const weights = weightsRaw instanceof Map ? weightsRaw : null;
+  const weights = transformerWeights(s);
   const parts = s.list('transformers_').map((t, i) => {
     if (!Array.isArray(t) || t.length !== 3) return s.fail(`transformers_[${i}] should be a (name, transformer, columns) triple`);
     const [name, trans, columns] = t as [string, unknown, unknown];
@@ -116,18 +134,17 @@ const columnTransformer: Builder = (s, build) => {
       const blocks: Data[] = [];
       for (const p of parts) {
         if (p.est === 'drop') continue;
-        const idx = resolveColumns(p.columns, x, fitNames, s);
+        // fitted on a DataFrame and given one: every entry (indices too) selects the columns
+        // that had those names at fit, by name (sklearn's column_as_labels)
+        const idx = fitNames && x.names
+          ? resolveColumns(p.columns, fitNames, fitNames.length, s).map((j) => columnIndex(x.names, fitNames[j]))
+          : resolveColumns(p.columns, x.names ?? fitNames, numCols(x), s);
         if (idx.length === 0) continue;
         // a scalar column (a name or an index, not a list) selects a 1-D Series: a text vectorizer's documents
         const scalar = typeof p.columns === 'string' || typeof p.columns === 'number';
         const sub: Data = scalar ? { kind: 'table', rows: x.rows, columns: [columnOf(x, idx[0])], names: null, oneD: true } : selectColumns(x, idx);
-        let out = numbersAsMatrix(p.est === 'passthrough' ? sub : p.est.transform ? p.est.transform(sub) : missingMethod(p.est.className, 'transform'));
-        const w = weights?.get(p.name);
-        if (typeof w === 'number') {
-          const m = toMatrix(out);
-          out = matrix(m.rows, m.cols, m.data.map((v) => v * w));
-        }
-        blocks.push(out);
+        const out = numbersAsMatrix(p.est === 'passthrough' ? sub : p.est.transform ? p.est.transform(sub) : missingMethod(p.est.className, 'transform'));
+        blocks.push(weighted(out, weights?.get(p.name)));
       }
       return hstack(blocks, x.rows);
     },
@@ -135,6 +152,7 @@ const columnTransformer: Builder = (s, build) => {
 };
 
 const featureUnion: Builder = (s, build) => {
+  const weights = transformerWeights(s);
   const parts = s.list('transformer_list').map((t, i) => {
     if (!Array.isArray(t) || t.length !== 2) return s.fail(`transformer_list[${i}] should be a (name, transformer) pair`);
     const [name, trans] = t as [string, unknown];
@@ -148,8 +166,8 @@ const featureUnion: Builder = (s, build) => {
       const blocks: Data[] = [];
       for (const p of parts) {
         if (p.est === 'drop') continue;
-        if (p.est === 'passthrough') blocks.push(x);
-        else blocks.push(p.est.transform ? p.est.transform(x) : missingMethod(p.est.className, 'transform'));
+        const out = p.est === 'passthrough' ? x : p.est.transform ? p.est.transform(x) : missingMethod(p.est.className, 'transform');
+        blocks.push(weighted(out, weights?.get(p.name)));
       }
       return hstack(blocks, x.rows);
     },

@@ -96,12 +96,16 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
     }
     return { rows, w };
   };
-  /** Each row's logsumexp (scipy's: max + log(sum(exp(v - max)))). */
+  /**
+   * Each row's logsumexp (scipy's: max + log(sum(exp(v - max))), a non-finite max taken as 0, so
+   * that a row of -inf gives -inf, not NaN, as for rows of huge values).
+   */
   const logSumExp = (rows: number, w: Float64Array): Float64Array => {
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       let max = -Infinity;
       for (let c = 0; c < k; c++) max = Math.max(max, w[r * k + c]);
+      if (!Number.isFinite(max)) max = 0;
       let sum = 0;
       for (let c = 0; c < k; c++) sum += Math.exp(w[r * k + c] - max);
       out[r] = Math.log(sum) + max;

@@ -51,6 +51,9 @@ export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix): Float64Array {
       let acc = 0;
       if (name === 'rbf') {
         for (let j = 0; j < f; j++) acc += (x.data[xo + j] - y.data[yo + j]) ** 2;
+        // a distance that overflows: sklearn's euclidean_distances takes -2 x.y + |x|^2 + |y|^2,
+        // whose infinities can cancel to NaN (np.maximum(d, 0) keeps a NaN)
+        if (acc === Infinity) acc = Math.max(expandedSquaredDistance(x.data, xo, y.data, yo, f), 0);
         out[i * y.rows + r] = Math.exp(-gamma * acc);
         continue;
       }
@@ -77,6 +80,19 @@ export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix): Float64Array {
     }
   }
   return out;
+}
+
+/** |x - y|^2 in euclidean_distances' order of operations: (-2 x.y + |x|^2) + |y|^2. */
+function expandedSquaredDistance(x: Float64Array, xo: number, y: Float64Array, yo: number, f: number): number {
+  let xx = 0;
+  let yy = 0;
+  let xy = 0;
+  for (let j = 0; j < f; j++) {
+    xx += x[xo + j] * x[xo + j];
+    yy += y[yo + j] * y[yo + j];
+    xy += x[xo + j] * y[yo + j];
+  }
+  return -2 * xy + xx + yy;
 }
 
 /** Each row's L2 norm, 1 for a zero row (sklearn's normalize leaves zero rows as they are). */

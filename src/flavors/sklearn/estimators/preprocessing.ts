@@ -1,4 +1,4 @@
-import { MlflowError } from '../../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
 import { einsumRowSquaresF32, pairwiseSumF32 } from '../numpy-f32-sums.js';
 import { matrix, toMatrix, withF32, type Data, type Matrix } from '../data.js';
 import type { Builder, Estimator } from '../estimator.js';
@@ -230,10 +230,17 @@ const functionTransformer: Builder = (s) => {
     const kw = s.raw(key);
     if (kw !== null && kw !== undefined && !(kw instanceof Map && kw.size === 0)) s.fail(`FunctionTransformer ${key} are not supported natively`);
   }
+  const validates = s.raw('validate') === true;
   const apply = (fn: ((v: number) => number) | null) => (x: Data): Data => {
     if (!fn) return x;
+    // without validate, numpy applies the function to each column in its own dtype: on bools it
+    // computes in float16 (log1p, exp, ...) or as a logical operation (negative)
+    if (!validates && x.kind === 'table' && x.columns.some((c) => !(c instanceof Float64Array) && c.some((v) => typeof v === 'boolean'))) {
+      throw new NotSupportedNativelyError('FunctionTransformer(validate=False) on a bool column (numpy computes in float16 there) is not supported natively');
+    }
     const m = toMatrix(x);
-    return matrix(m.rows, m.cols, m.data.map(fn));
+    // a DataFrame stays one (numpy ufuncs on a DataFrame): the next step checks its names
+    return matrix(m.rows, m.cols, m.data.map(fn), m.names);
   };
   return {
     className: s.className,

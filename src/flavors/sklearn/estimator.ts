@@ -285,6 +285,23 @@ export function logInPlace(t: Tensor): Tensor {
   return t;
 }
 
+/**
+ * Each row of (rows, k) scores minus its log-sum-exp, in place (log probabilities). `shiftFirst`:
+ * as scikit-learn's discriminant mixin, (d - max) - log(sum(exp(d - max))); else as scipy's
+ * logsumexp, d - (max + log(sum(exp(d - max)))). The two round differently.
+ */
+export function logNormalizeRows(rows: number, k: number, d: Float64Array, shiftFirst: boolean): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * k;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, d[o + j]);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(d[o + j] - max);
+    const lse = shiftFirst ? Math.log(sum) : max + Math.log(sum);
+    for (let j = 0; j < k; j++) d[o + j] = shiftFirst ? d[o + j] - max - lse : d[o + j] - lse;
+  }
+}
+
 /** Row-wise softmax in place, as scipy's softmax: exp(x - max) / sum. */
 export function softmaxRows(rows: number, cols: number, d: Float64Array): void {
   for (let i = 0; i < rows; i++) {

@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Csr, type Data, type Matrix } from '../data.js';
-import { argmaxRows, f64Tensor, Labels, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, f64Tensor, Labels, logNormalizeRows, type Builder, type Estimator } from '../estimator.js';
 import { floatData, isNdArray, type State } from '../state.js';
 
 /** Builds a classifier from its joint log-likelihood: predict, predict_proba, predict_log_proba. */
@@ -13,14 +13,7 @@ function fromJll(s: State, jll: (x: Matrix) => Float64Array, sparseJll?: (x: Csr
   const logProba = (x: Data): { rows: number; lp: Float64Array } => {
     const m = input(x);
     const lp = run(m);
-    for (let i = 0; i < m.rows; i++) {
-      let mx = -Infinity;
-      for (let c = 0; c < k; c++) mx = Math.max(mx, lp[i * k + c]);
-      let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(lp[i * k + c] - mx);
-      const lse = mx + Math.log(sum);
-      for (let c = 0; c < k; c++) lp[i * k + c] -= lse;
-    }
+    logNormalizeRows(m.rows, k, lp, false);
     return { rows: m.rows, lp };
   };
   return {

@@ -1,6 +1,6 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
-import { argmaxRows, f64Tensor, Labels, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, f64Tensor, Labels, logNormalizeRows, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
 import type { State } from '../state.js';
 
 /** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
@@ -230,14 +230,7 @@ const nearestCentroid: Builder = (s) => {
   est.predictLogProba = (x) => {
     const m = input(x);
     const d = scores(m);
-    for (let i = 0; i < m.rows; i++) {
-      let max = -Infinity;
-      for (let j = 0; j < k; j++) max = Math.max(max, d[i * k + j]);
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += Math.exp((d[i * k + j] -= max));
-      const log = Math.log(sum);
-      for (let j = 0; j < k; j++) d[i * k + j] -= log;
-    }
+    logNormalizeRows(m.rows, k, d, true);
     return f64Tensor([m.rows, k], d);
   };
   est.predictProba = (x) => {

@@ -1,19 +1,41 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import { f64Tensor, Labels, logInPlace, outlierDetector, type Builder, type Estimator } from '../estimator.js';
-import type { State } from '../state.js';
+import { isInstance, State } from '../state.js';
 
-/** A libsvm model as sklearn keeps it: support vectors, dual coefficients, kernel. */
+/**
+ * A numeric attribute as dense float64 values: a model fitted on sparse input keeps
+ * support_vectors_ and _dual_coef_ as scipy CSR matrices (data, indices, indptr, _shape).
+ */
+function denseFloats(s: State, key: string): { data: Float64Array; shape: number[] } {
+  const v = s.raw(key);
+  if (!isInstance(v) || !/^scipy\.sparse\.(_csr|csr)$/.test(v.module)) return s.floats(key);
+  const part = new State(v);
+  const shape = part.list('_shape').map(Number);
+  const [rows, cols] = shape;
+  const data = part.floats('data').data;
+  const indices = part.floats('indices').data;
+  const indptr = part.floats('indptr').data;
+  if (shape.length !== 2 || indptr.length !== rows + 1) s.fail(`${key} is not a 2-D CSR matrix`);
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) out[i * cols + indices[p]] += data[p];
+  return { data: out, shape };
+}
+
+/**
+ * A libsvm model as sklearn keeps it: support vectors, dual coefficients, kernel. A model fitted
+ * on sparse input scores dense rows as CSR ones, with libsvm's sparse kernels, whose sums over the
+ * stored values in column order are the dense kernels' sums without their zero terms: the same.
+ */
 function readSvm(s: State) {
-  if (s.bool('_sparse', false)) s.fail('models fitted on sparse input are not supported natively');
-  const sv = s.floats('support_vectors_');
+  const sv = denseFloats(s, 'support_vectors_');
   const [nSV, f] = sv.shape;
   const kernel = s.stringOr('kernel', 'rbf');
   if (!['linear', 'poly', 'rbf', 'sigmoid'].includes(kernel)) s.fail(`kernel '${kernel}' is not supported natively`);
   const gamma = s.number('_gamma');
   const degree = s.numberOr('degree', 3);
   const coef0 = s.numberOr('coef0', 0);
-  const dual = s.floats('_dual_coef_');
+  const dual = denseFloats(s, '_dual_coef_');
   const intercept = s.floats('_intercept_').data;
   if (sv.shape.length !== 2 || dual.data.length !== dual.shape[0] * nSV) s.fail('_dual_coef_ does not match support_vectors_');
   const kernelRow = (x: Matrix, i: number, out: Float64Array): void => {

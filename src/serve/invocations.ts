@@ -5,14 +5,14 @@ import { predictionsToJson, unwrappedPredictionsToJson } from '../frame/index.js
 import type { Predictor } from '../pyfunc/index.js';
 import { readContentType } from './content-type.js';
 import { THREAD_ABOVE_BYTES, readLargeBody } from './large-body.js';
-import { blockRows, predictInBlocks, type RowInput } from './predict-in-blocks.js';
+import { blockRows, predictInBlocks, predictionsJsonInBlocks, type RowInput } from './predict-in-blocks.js';
 import { bodyModel, readBody } from './read-body.js';
 
-/** One HTTP answer of the scoring protocol, ready to write. */
+/** One HTTP answer of the scoring protocol, ready to write (a large answer as bytes, made a block at a time). */
 export interface ScoringResponse {
   readonly status: number;
   readonly contentType: string;
-  readonly body: string;
+  readonly body: string | Buffer;
 }
 
 export const JSON_TYPE = 'application/json';
@@ -66,7 +66,7 @@ export function createInvocationHandler(
 
     if (large) await nextTurn();
     try {
-      const json = parsed.unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
+      const json = parsed.unwrapped ? unwrappedPredictionsToJson(output) : large ? await predictionsJsonInBlocks(output) : predictionsToJson(output);
       return { status: 200, contentType: JSON_TYPE, body: json };
     } catch (err) {
       return errorResponse('INTERNAL_ERROR', `Failed to serialize the model's predictions: ${messageOf(err)}`);

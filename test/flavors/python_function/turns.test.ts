@@ -30,9 +30,9 @@ describe('stringifyInTurns (the Python bridge writes a large request a slice per
       if (r < 0.65) return Array.from({ length: n }, () => make(depth + 1));
       return Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, make(depth + 1)]));
     };
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 8; i++) {
       const v = make(0);
       expect(await pieces(v)).toBe(JSON.stringify(v));
     }
-  });
+  }, 300_000);
 });

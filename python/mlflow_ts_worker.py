@@ -4,7 +4,10 @@ requests from Node until its input closes.
 Wire format (both directions), one message per frame:
     u32 LE header length | u32 LE body length | header (UTF-8 JSON) | body (raw buffers)
 A value in a header points into the body as "buf": [offset, length]; numeric arrays travel as raw
-little-endian bytes, everything else as JSON. Requests: {"op": "load", ...}, {"op": "predict",
+little-endian bytes, everything else as JSON. A reply's header is padded with spaces so that its
+body starts 8-byte aligned (Node reads the buffers in place), and a reply's long lists of JSON
+values go in the body as "pieces": [[offset, length], ...], each the JSON list of the next values,
+so that Node parses them a piece at a time between turns of its event loop. Requests: {"op": "load", ...}, {"op": "predict",
 "input": <value>, "params": {...} | null}. Replies: {"ok": true, ...} or {"ok": false, "error":
 {"error_code", "message"}}.
 
@@ -91,6 +94,7 @@ class _Body:
 
 def write_message(stream, header, body=None):
     head = json.dumps(header, allow_nan=False).encode("utf-8")
+    head += b" " * ((-len(head)) % 8)
     parts = body.parts if body else []
     size = body.size if body else 0
     stream.write(_HEAD.pack(len(head), size))
@@ -160,6 +164,16 @@ def value_from_wire(np, pd, body, value):
 
 # ---- values: Python -> wire -------------------------------------------------------------
 
+_PIECE = 16384
+
+
+def _values_field(values, body):
+    """A list of JSON values: in the header, or when long, as pieces in the body."""
+    if len(values) <= _PIECE:
+        return {"values": values}
+    return {"pieces": [body.add(json.dumps(values[i:i + _PIECE], allow_nan=False).encode("utf-8"))
+                       for i in range(0, len(values), _PIECE)]}
+
 
 def _jsonable(np, pd, x):
     """Plain JSON for anything a model may return; NaN and infinities become null."""
@@ -213,8 +227,8 @@ def _ndarray_to_wire(np, pd, arr, body):
         return {"type": "ndarray", "dtype": "bool", "shape": shape, "buf": body.add(data)}
     flat = arr.ravel()
     if arr.dtype.kind in "US":
-        return {"type": "ndarray", "dtype": "string", "shape": shape, "values": _jsonable(np, pd, flat)}
-    return {"type": "ndarray", "dtype": "object", "shape": shape, "values": [_jsonable(np, pd, v) for v in flat]}
+        return {"type": "ndarray", "dtype": "string", "shape": shape, **_values_field(_jsonable(np, pd, flat), body)}
+    return {"type": "ndarray", "dtype": "object", "shape": shape, **_values_field([_jsonable(np, pd, v) for v in flat], body)}
 
 
 def _is_missing(pd, v):
@@ -231,14 +245,14 @@ def _column_to_wire(np, pd, name, series, body):
         data = np.ascontiguousarray(series.to_numpy(dtype=np.float64))
         return {"name": name, "dtype": "float64", "buf": body.add(data)}
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
-        return {"name": name, "dtype": "bool", "values": series.tolist()}
+        return {"name": name, "dtype": "bool", **_values_field(series.tolist(), body)}
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         return {"name": name, "dtype": "datetime",
-                "values": [None if pd.isna(v) else v.isoformat() for v in series]}
+                **_values_field([None if pd.isna(v) else v.isoformat() for v in series], body)}
     values = [None if _is_missing(pd, v) else v for v in series.tolist()]
     if all(v is None or isinstance(v, str) for v in values):
-        return {"name": name, "dtype": "string", "values": values}
-    return {"name": name, "dtype": "object", "values": _jsonable(np, pd, values)}
+        return {"name": name, "dtype": "string", **_values_field(values, body)}
+    return {"name": name, "dtype": "object", **_values_field(_jsonable(np, pd, values), body)}
 
 
 def value_to_wire(np, pd, x, body):
@@ -253,7 +267,10 @@ def value_to_wire(np, pd, x, body):
         return _ndarray_to_wire(np, pd, x, body)
     if isinstance(x, dict) and x and all(isinstance(v, np.ndarray) for v in x.values()):
         return {"type": "dict", "items": {str(k): _ndarray_to_wire(np, pd, v, body) for k, v in x.items()}}
-    return {"type": "json", "value": _jsonable(np, pd, x)}
+    value = _jsonable(np, pd, x)
+    if isinstance(value, list) and len(value) > _PIECE:
+        return {"type": "json", **_values_field(value, body)}
+    return {"type": "json", "value": value}
 
 
 # ---- loading ----------------------------------------------------------------------------

@@ -5,14 +5,14 @@ import { predictionsToJson, unwrappedPredictionsToJson } from '../frame/index.js
 import type { Predictor } from '../pyfunc/index.js';
 import { readContentType } from './content-type.js';
 import { THREAD_ABOVE_BYTES, readLargeBody } from './large-body.js';
-import { blockRows, predictInBlocks, type RowInput } from './predict-in-blocks.js';
+import { blockRows, predictInBlocks, predictionsJsonInBlocks, type RowInput } from './predict-in-blocks.js';
 import { bodyModel, readBody } from './read-body.js';
 
-/** One HTTP answer of the scoring protocol, ready to write. */
+/** One HTTP answer of the scoring protocol, ready to write (a large answer as bytes, made a block at a time). */
 export interface ScoringResponse {
   readonly status: number;
   readonly contentType: string;
-  readonly body: string;
+  readonly body: string | Buffer;
 }
 
 export const JSON_TYPE = 'application/json';
@@ -53,7 +53,12 @@ export function createInvocationHandler(
       return predictFailed(err, logger);
     }
     await nextTurn();
-    return answerOf(output, parsed.unwrapped);
+    if (parsed.unwrapped) return answerOf(output, true);
+    try {
+      return { status: 200, contentType: JSON_TYPE, body: await predictionsJsonInBlocks(output) };
+    } catch (err) {
+      return serializeFailed(err);
+    }
   };
   // Not an async function: a small body's answer is one promise (predict's) away, with no awaits.
   return (body, contentType) => {
@@ -95,8 +100,12 @@ function answerOf(output: unknown, unwrapped: boolean): ScoringResponse {
     const json = unwrapped ? unwrappedPredictionsToJson(output) : predictionsToJson(output);
     return { status: 200, contentType: JSON_TYPE, body: json };
   } catch (err) {
-    return errorResponse('INTERNAL_ERROR', `Failed to serialize the model's predictions: ${messageOf(err)}`);
+    return serializeFailed(err);
   }
+}
+
+function serializeFailed(err: unknown): ScoringResponse {
+  return errorResponse('INTERNAL_ERROR', `Failed to serialize the model's predictions: ${messageOf(err)}`);
 }
 
 function messageOf(err: unknown): string {

@@ -77,6 +77,47 @@ export async function predictOutputInBlocks(predictor: Predictor, input: RowInpu
 }
 
 /**
+ * predictionsToJson(output)'s text, for a large output a model gave whole (a Python model, or one
+ * not scored in blocks): a table or tensor is serialized a block of rows at a time, each block
+ * about BLOCK_MS, with a turn of the event loop between blocks, and as UTF-8 bytes, so that
+ * writing the answer does not encode a string of a hundred megabytes at once either. Anything
+ * else, or an output whose JSON is not a list of rows, is serialized at once, as text.
+ */
+export async function predictionsJsonInBlocks(output: unknown): Promise<string | Buffer> {
+  const total = isFrame(output) || isTensor(output) ? rowsOf(output) : undefined;
+  if (total === undefined || total <= FIRST_BLOCK_ROWS) return predictionsToJson(output);
+  const parts = [Buffer.from(PREDICTION_LIST_PREFIX)];
+  let size = parts[0].byteLength;
+  let rows = FIRST_BLOCK_ROWS;
+  for (let start = 0; start < total; ) {
+    const end = Math.min(total, start + rows);
+    const began = performance.now();
+    const text = predictionListItems(predictionsToJson(isFrame(output) ? sliceFrame(output, start, end) : sliceTensor(output as Tensor, start, end)));
+    if (text === undefined) return predictionsToJson(output);
+    const part = Buffer.from(start === 0 ? text : `, ${text}`);
+    parts.push(part);
+    size += part.byteLength;
+    rows = nextBlockRows(end - start, performance.now() - began);
+    start = end;
+    await nextTurn();
+  }
+  parts.push(Buffer.from(PREDICTION_LIST_SUFFIX));
+  // Joined a part per turn: one copy of a hundred megabytes would hold the event loop too.
+  const out = Buffer.allocUnsafeSlow(size + PREDICTION_LIST_SUFFIX.length);
+  let at = 0;
+  for (const part of parts) {
+    at += part.copy(out, at);
+    await nextTurn();
+  }
+  return out;
+}
+
+/** Rows of the next block, from how long the last one (`rows` rows) took. */
+function nextBlockRows(rows: number, ms: number): number {
+  return Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round((rows * BLOCK_MS) / Math.max(ms, 0.5))));
+}
+
+/**
  * Predicts `input` a block of rows at a time, each block sized so that its predict and `take`
  * hold the event loop about BLOCK_MS, with a turn of the event loop between blocks. False when a
  * block's prediction is not one row per input row or `take` refuses it: the rest is not scored.
@@ -89,8 +130,7 @@ async function inBlocks(predictor: Predictor, input: RowInput, params: unknown, 
     const began = performance.now();
     const output = await predictor.predict(sliceInput(input, start, end), params);
     if (rowsOf(output) !== end - start || !take(output)) return false;
-    const ms = performance.now() - began;
-    rows = Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round(((end - start) * BLOCK_MS) / Math.max(ms, 0.5))));
+    rows = nextBlockRows(end - start, performance.now() - began);
     start = end;
     if (start < total) await nextTurn();
   }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { httpStatusOf, MlflowError, type ErrorCode } from '../../errors.js';
-import { encodeMessage, MessageReader, type BodyWriter, type WireMessage } from './wire.js';
+import { encodeMessage, MessageReader, type WireMessage } from './wire.js';
 
 /** The worker program shipped in the package's python/ folder (same depth from src/ and dist/). */
 export const WORKER_SCRIPT = fileURLToPath(new URL('../../../python/mlflow_ts_worker.py', import.meta.url));
@@ -82,7 +82,7 @@ export class PythonWorker {
     };
     let reply: WireMessage;
     try {
-      reply = await w.request(load, undefined, spec.loadTimeoutMs, 'loading the model');
+      reply = await w.request(await encodeMessage(load), spec.loadTimeoutMs, 'loading the model');
     } catch (e) {
       w.kill();
       if (e instanceof MlflowError && e.errorCode === 'TEMPORARILY_UNAVAILABLE') {
@@ -113,8 +113,8 @@ export class PythonWorker {
     else this.exitListeners.push(listener);
   }
 
-  /** Sends one message and waits for the reply, at most timeoutMs (then the worker is killed). */
-  request(header: Record<string, unknown>, body: BodyWriter | undefined, timeoutMs: number, what = 'predicting', signal?: AbortSignal): Promise<WireMessage> {
+  /** Sends one message (encodeMessage's buffers) and waits for the reply, at most timeoutMs (then the worker is killed). */
+  request(message: readonly Uint8Array[], timeoutMs: number, what = 'predicting', signal?: AbortSignal): Promise<WireMessage> {
     if (!this.alive) {
       return Promise.reject(new MlflowError(`The Python worker (pid ${this.pid}) has exited`, 'TEMPORARILY_UNAVAILABLE'));
     }
@@ -146,7 +146,10 @@ export class PythonWorker {
           reject(e);
         };
       }
-      this.child.stdin!.write(encodeMessage(header, body));
+      const stdin = this.child.stdin!;
+      stdin.cork();
+      for (const part of message) stdin.write(part);
+      stdin.uncork();
     });
   }
 

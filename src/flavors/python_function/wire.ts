@@ -2,25 +2,32 @@ import { MlflowError } from '../../errors.js';
 import { Frame, type Column, type ColumnData, type NumericArray, type NumericDType } from '../../frame/frame.js';
 import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { PredictInput, PredictOutput } from '../flavor.js';
+import { stringifyInTurns, Turns } from './turns.js';
 
 /**
  * The framed binary protocol between Node and python/mlflow_ts_worker.py (see that file's
  * docstring): `u32 header length | u32 body length | JSON header | body`. Numeric arrays travel as
- * raw little-endian buffers in the body, referenced from the header as [offset, length].
+ * raw little-endian buffers in the body, referenced from the header as [offset, length]. The
+ * worker pads its header so that its body, and so each buffer, starts 8-byte aligned in the
+ * message. Other values are JSON: in the header, or, in a long reply, as `pieces` in the body,
+ * each the JSON list of the next values, so that they are parsed a piece at a time.
  */
 type BufRef = [offset: number, length: number];
 type NonNumericDType = 'string' | 'bool' | 'object' | 'binary' | 'datetime';
+/** JSON values: a list in the header, or (replies) the pieces of the list in the body. */
+type WireValues = { values: unknown[] } | { pieces: BufRef[] };
 type WireColumn =
   | { name: string; dtype: NumericDType; buf: BufRef }
-  | { name: string; dtype: NonNumericDType; values: unknown[]; nan?: number[] };
+  | ({ name: string; dtype: NonNumericDType; nan?: number[] } & WireValues);
 type WireArray =
   | { type: 'ndarray'; dtype: NumericDType | 'bool'; shape: number[]; buf: BufRef }
-  | { type: 'ndarray'; dtype: 'string' | 'object'; shape: number[]; values: unknown[] };
+  | ({ type: 'ndarray'; dtype: 'string' | 'object'; shape: number[] } & WireValues);
 export type WireValue =
   | { type: 'frame'; rows: number; columns: WireColumn[] }
   | WireArray
   | { type: 'dict'; items: Record<string, WireArray> }
-  | { type: 'json'; value: unknown };
+  | { type: 'json'; value: unknown }
+  | { type: 'json'; pieces: BufRef[] };
 
 export interface WireMessage {
   header: Record<string, unknown>;
@@ -29,6 +36,8 @@ export interface WireMessage {
 
 const HEAD_BYTES = 8;
 const MAX_SAFE = 2 ** 53;
+/** 64-bit integers converted between event-loop turns. */
+const CONVERT_SLICE = 65_536;
 
 /** Collects a message's buffers, each starting 8-byte aligned as the Python side writes them. */
 export class BodyWriter {
@@ -48,44 +57,71 @@ export class BodyWriter {
   }
 }
 
-export function encodeMessage(header: Record<string, unknown>, body?: BodyWriter): Buffer {
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
+/** Header text gathered before it becomes one Buffer. */
+const TEXT_PART = 256 * 1024;
+
+/**
+ * A message as the buffers to write, in order. A large header (millions of strings or records)
+ * is written a slice at a time with event-loop turns between (stringifyInTurns): the same bytes
+ * as JSON.stringify, without holding the event loop for the whole input.
+ */
+export async function encodeMessage(header: Record<string, unknown>, body?: BodyWriter): Promise<Uint8Array[]> {
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let text = '';
+  const flush = (): void => {
+    const b = Buffer.from(text, 'utf8');
+    head.push(b);
+    headBytes += b.byteLength;
+    text = '';
+  };
+  await stringifyInTurns(header, (piece) => {
+    text += piece;
+    if (text.length >= TEXT_PART) flush();
+  });
+  if (text) flush();
   const prefix = Buffer.alloc(HEAD_BYTES);
-  prefix.writeUInt32LE(head.byteLength, 0);
+  prefix.writeUInt32LE(headBytes, 0);
   prefix.writeUInt32LE(body?.size ?? 0, 4);
-  return Buffer.concat([prefix, head, ...(body?.parts ?? [])]);
+  return [prefix, ...head, ...(body?.parts ?? [])];
 }
 
 /**
- * Splits a byte stream into messages; feed it every chunk read from the worker. Chunks are kept
- * as they come and joined once a whole message is there, so a large reply costs one copy, not
- * one per chunk.
+ * Splits a byte stream into messages; feed it every chunk read from the worker. Once a message's
+ * prefix has come, the message gets a buffer of its own and each chunk is copied into it as it
+ * comes: one copy in all, no large copy at the end, and its own memory, so the body's aligned
+ * buffers are read in place (decodeValue).
  */
 export class MessageReader {
-  private chunks: Buffer[] = [];
-  private length = 0;
-  /** Bytes the message at the head needs, once its prefix has arrived. */
-  private needed = HEAD_BYTES;
+  private readonly prefix = Buffer.alloc(HEAD_BYTES);
+  private prefixGot = 0;
+  /** The message after its prefix (header, then body), while it arrives. */
+  private message: Buffer | undefined;
+  private got = 0;
 
   push(chunk: Buffer): WireMessage[] {
-    this.chunks.push(chunk);
-    this.length += chunk.byteLength;
     const out: WireMessage[] = [];
-    while (this.length >= this.needed) {
-      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
-      this.chunks = [all];
-      const total = HEAD_BYTES + all.readUInt32LE(0) + all.readUInt32LE(4);
-      if (all.byteLength < total) {
-        this.needed = total;
-        break;
+    let at = 0;
+    while (at < chunk.byteLength) {
+      if (!this.message) {
+        const n = Math.min(HEAD_BYTES - this.prefixGot, chunk.byteLength - at);
+        chunk.copy(this.prefix, this.prefixGot, at, at + n);
+        this.prefixGot += n;
+        at += n;
+        if (this.prefixGot < HEAD_BYTES) break;
+        this.message = Buffer.allocUnsafeSlow(this.prefix.readUInt32LE(0) + this.prefix.readUInt32LE(4));
+        this.got = 0;
       }
-      const headEnd = HEAD_BYTES + all.readUInt32LE(0);
-      const header = JSON.parse(all.toString('utf8', HEAD_BYTES, headEnd)) as Record<string, unknown>;
-      out.push({ header, body: all.subarray(headEnd, total) });
-      const rest = all.subarray(total);
-      this.chunks = rest.byteLength > 0 ? [rest] : [];
-      this.length = rest.byteLength;
-      this.needed = HEAD_BYTES;
+      const n = Math.min(this.message.byteLength - this.got, chunk.byteLength - at);
+      chunk.copy(this.message, this.got, at, at + n);
+      this.got += n;
+      at += n;
+      if (this.got < this.message.byteLength) break;
+      const headLength = this.prefix.readUInt32LE(0);
+      const header = JSON.parse(this.message.toString('utf8', 0, headLength)) as Record<string, unknown>;
+      out.push({ header, body: this.message.subarray(headLength) });
+      this.message = undefined;
+      this.prefixGot = 0;
     }
     return out;
   }
@@ -97,25 +133,29 @@ function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** int64/uint64 live in Float64Arrays on our side; on the wire they are 8-byte integers. */
-function numericBytes(dtype: NumericDType, values: NumericArray, what: string): Uint8Array {
+/** int64/uint64 live in Float64Arrays on our side; on the wire they are 8-byte integers, converted a slice per turn. */
+async function numericBytes(dtype: NumericDType, values: NumericArray, what: string, turns: Turns): Promise<Uint8Array> {
   if (dtype !== 'int64' && dtype !== 'uint64') return bytesOf(values);
   const out = dtype === 'int64' ? new BigInt64Array(values.length) : new BigUint64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isInteger(v) || (dtype === 'uint64' && v < 0)) {
-      throw new MlflowError(`${what} holds ${v}, which is not a valid ${dtype} value`, 'INVALID_PARAMETER_VALUE');
+  for (let start = 0; start < values.length; start += CONVERT_SLICE) {
+    const end = Math.min(values.length, start + CONVERT_SLICE);
+    for (let i = start; i < end; i++) {
+      const v = values[i];
+      if (!Number.isInteger(v) || (dtype === 'uint64' && v < 0)) {
+        throw new MlflowError(`${what} holds ${v}, which is not a valid ${dtype} value`, 'INVALID_PARAMETER_VALUE');
+      }
+      out[i] = BigInt(v);
     }
-    out[i] = BigInt(v);
+    await turns.pass();
   }
   return bytesOf(out);
 }
 
-function encodeColumn(c: Column, body: BodyWriter): WireColumn {
+async function encodeColumn(c: Column, body: BodyWriter, turns: Turns): Promise<WireColumn> {
   const d = c.data;
   switch (d.kind) {
     case 'number':
-      return { name: c.name, dtype: d.dtype, buf: body.add(numericBytes(d.dtype, d.values, `Column '${c.name}'`)) };
+      return { name: c.name, dtype: d.dtype, buf: body.add(await numericBytes(d.dtype, d.values, `Column '${c.name}'`, turns)) };
     case 'binary':
       return { name: c.name, dtype: 'binary', values: d.values.map((v) => (v === null ? null : Buffer.from(v).toString('base64'))) };
     case 'datetime':
@@ -132,12 +172,12 @@ function encodeColumn(c: Column, body: BodyWriter): WireColumn {
   }
 }
 
-function encodeTensor(t: Tensor, body: BodyWriter, what: string): WireArray {
+async function encodeTensor(t: Tensor, body: BodyWriter, what: string, turns: Turns): Promise<WireArray> {
   const shape = [...t.shape];
   if (t.dtype === 'string' || t.dtype === 'object') return { type: 'ndarray', dtype: t.dtype, shape, values: t.data };
   if (t.dtype === 'bool') return { type: 'ndarray', dtype: 'bool', shape, buf: body.add(bytesOf(t.data)) };
   // TypeScript does not narrow `data` through a dtype union discriminant this wide.
-  return { type: 'ndarray', dtype: t.dtype, shape, buf: body.add(numericBytes(t.dtype, t.data as NumericArray, what)) };
+  return { type: 'ndarray', dtype: t.dtype, shape, buf: body.add(await numericBytes(t.dtype, t.data as NumericArray, what, turns)) };
 }
 
 function isTensorRecord(x: unknown): x is Record<string, Tensor> {
@@ -146,12 +186,21 @@ function isTensorRecord(x: unknown): x is Record<string, Tensor> {
   return values.length > 0 && values.every(isTensor);
 }
 
-export function encodeValue(x: PredictInput, body: BodyWriter): WireValue {
-  if (x instanceof Frame) return { type: 'frame', rows: x.numRows, columns: x.columns.map((c) => encodeColumn(c, body)) };
-  if (isTensor(x)) return encodeTensor(x, body, 'The input tensor');
+/**
+ * The model input as the worker reads it: numeric data into `body`, the rest as JSON for the
+ * header (which encodeMessage writes in turns). 64-bit integers are converted with turns between slices.
+ */
+export async function encodeValue(x: PredictInput, body: BodyWriter): Promise<WireValue> {
+  const turns = new Turns();
+  if (x instanceof Frame) {
+    const columns: WireColumn[] = [];
+    for (const c of x.columns) columns.push(await encodeColumn(c, body, turns));
+    return { type: 'frame', rows: x.numRows, columns };
+  }
+  if (isTensor(x)) return encodeTensor(x, body, 'The input tensor', turns);
   if (isTensorRecord(x)) {
     const items: Record<string, WireArray> = {};
-    for (const [k, t] of Object.entries(x)) items[k] = encodeTensor(t, body, `Input tensor '${k}'`);
+    for (const [k, t] of Object.entries(x)) items[k] = await encodeTensor(t, body, `Input tensor '${k}'`, turns);
     return { type: 'dict', items };
   }
   return { type: 'json', value: x };
@@ -159,67 +208,104 @@ export function encodeValue(x: PredictInput, body: BodyWriter): WireValue {
 
 // ---- Python -> Node ---------------------------------------------------------------------
 
-function sliceBuffer(body: Buffer, [off, len]: BufRef): ArrayBuffer {
+function checkedRef(body: Buffer, [off, len]: BufRef): BufRef {
   if (off < 0 || len < 0 || off + len > body.byteLength) {
     throw new MlflowError(`The Python worker sent a buffer [${off}, ${len}] outside its ${body.byteLength}-byte message`);
   }
-  // A copy: typed arrays need aligned offsets, which pooled Node buffers do not promise.
-  const out = new ArrayBuffer(len);
-  new Uint8Array(out).set(body.subarray(off, off + len));
+  return [off, len];
+}
+
+type ArrayCtor<T> = { new (b: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number };
+
+/**
+ * A typed array of the body's bytes at `ref`: a view where they are aligned for the type (the
+ * worker aligns them), else a copy.
+ */
+function arrayAt<T>(Ctor: ArrayCtor<T>, body: Buffer, ref: BufRef): T {
+  const [off, len] = checkedRef(body, ref);
+  const size = Ctor.BYTES_PER_ELEMENT;
+  if (len % size !== 0) throw new MlflowError(`The Python worker sent a ${len}-byte buffer for ${size}-byte values`);
+  const start = body.byteOffset + off;
+  if (start % size === 0 && body.buffer instanceof ArrayBuffer) return new Ctor(body.buffer, start, len / size);
+  const own = new ArrayBuffer(len);
+  new Uint8Array(own).set(body.subarray(off, off + len));
+  return new Ctor(own, 0, len / size);
+}
+
+const NUMERIC_ARRAYS: Record<Exclude<NumericDType, 'int64' | 'uint64'>, ArrayCtor<NumericArray>> = {
+  float64: Float64Array, float32: Float32Array, int32: Int32Array, int16: Int16Array, int8: Int8Array,
+  uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array,
+};
+
+async function decodeNumeric(dtype: NumericDType, body: Buffer, ref: BufRef, turns: Turns): Promise<NumericArray> {
+  if (dtype !== 'int64' && dtype !== 'uint64') return arrayAt(NUMERIC_ARRAYS[dtype], body, ref);
+  const wide = dtype === 'int64' ? arrayAt(BigInt64Array, body, ref) : arrayAt(BigUint64Array, body, ref);
+  const out = new Float64Array(wide.length);
+  for (let start = 0; start < wide.length; start += CONVERT_SLICE) {
+    const end = Math.min(wide.length, start + CONVERT_SLICE);
+    for (let i = start; i < end; i++) {
+      const v = Number(wide[i]);
+      if (Math.abs(v) > MAX_SAFE) {
+        throw new MlflowError(`The model returned the ${dtype} value ${wide[i]}, beyond what a JS number holds exactly`);
+      }
+      out[i] = v;
+    }
+    await turns.pass();
+  }
   return out;
 }
 
-function decodeNumeric(dtype: NumericDType, bytes: ArrayBuffer): NumericArray {
-  switch (dtype) {
-    case 'float64': return new Float64Array(bytes);
-    case 'float32': return new Float32Array(bytes);
-    case 'int32': return new Int32Array(bytes);
-    case 'int16': return new Int16Array(bytes);
-    case 'int8': return new Int8Array(bytes);
-    case 'uint32': return new Uint32Array(bytes);
-    case 'uint16': return new Uint16Array(bytes);
-    case 'uint8': return new Uint8Array(bytes);
-    case 'int64':
-    case 'uint64': {
-      const wide = dtype === 'int64' ? new BigInt64Array(bytes) : new BigUint64Array(bytes);
-      const out = new Float64Array(wide.length);
-      for (let i = 0; i < wide.length; i++) {
-        const v = Number(wide[i]);
-        if (Math.abs(v) > MAX_SAFE) {
-          throw new MlflowError(`The model returned the ${dtype} value ${wide[i]}, beyond what a JS number holds exactly`);
-        }
-        out[i] = v;
-      }
-      return out;
-    }
+/** A reply's JSON values: the header's list, or its pieces in the body parsed one per turn. */
+async function valuesOf(v: WireValues, body: Buffer, turns: Turns): Promise<unknown[]> {
+  if ('values' in v) return v.values;
+  const out: unknown[] = [];
+  for (const ref of v.pieces) {
+    const [off, len] = checkedRef(body, ref);
+    const piece = JSON.parse(body.toString('utf8', off, off + len)) as unknown;
+    if (!Array.isArray(piece)) throw new MlflowError('The Python worker sent a piece of values that is not a JSON list');
+    for (const x of piece) out.push(x);
+    await turns.pass();
   }
+  return out;
 }
 
-function decodeColumn(c: WireColumn, body: Buffer): Column {
+async function decodeColumn(c: WireColumn, body: Buffer, turns: Turns): Promise<Column> {
   let data: ColumnData;
-  if ('buf' in c) data = { kind: 'number', dtype: c.dtype, values: decodeNumeric(c.dtype, sliceBuffer(body, c.buf)) };
-  else if (c.dtype === 'string') data = { kind: 'string', values: c.values as (string | null)[] };
-  else if (c.dtype === 'bool') data = { kind: 'bool', values: c.values as (boolean | null)[] };
-  else if (c.dtype === 'datetime') data = { kind: 'datetime', values: c.values.map((v) => (v === null ? null : new Date(v as string))) };
-  else data = { kind: 'object', values: c.values };
+  if ('buf' in c) data = { kind: 'number', dtype: c.dtype, values: await decodeNumeric(c.dtype, body, c.buf, turns) };
+  else {
+    const values = await valuesOf(c, body, turns);
+    if (c.dtype === 'string') data = { kind: 'string', values: values as (string | null)[] };
+    else if (c.dtype === 'bool') data = { kind: 'bool', values: values as (boolean | null)[] };
+    else if (c.dtype === 'datetime') data = { kind: 'datetime', values: values.map((v) => (v === null ? null : new Date(v as string))) };
+    else data = { kind: 'object', values };
+  }
   return { name: c.name, data };
 }
 
-function decodeArray(a: WireArray, body: Buffer): Tensor {
-  if ('values' in a) return makeTensor({ dtype: a.dtype, shape: a.shape, data: a.values });
-  if (a.dtype === 'bool') return makeTensor({ dtype: 'bool', shape: a.shape, data: new Uint8Array(sliceBuffer(body, a.buf)) });
-  return makeTensor({ dtype: a.dtype, shape: a.shape, data: decodeNumeric(a.dtype, sliceBuffer(body, a.buf)) });
+async function decodeArray(a: WireArray, body: Buffer, turns: Turns): Promise<Tensor> {
+  if (!('buf' in a)) return makeTensor({ dtype: a.dtype, shape: a.shape, data: await valuesOf(a, body, turns) });
+  if (a.dtype === 'bool') return makeTensor({ dtype: 'bool', shape: a.shape, data: arrayAt(Uint8Array, body, a.buf) });
+  return makeTensor({ dtype: a.dtype, shape: a.shape, data: await decodeNumeric(a.dtype, body, a.buf, turns) });
 }
 
-export function decodeValue(v: WireValue, body: Buffer): PredictOutput {
+/**
+ * The model's output from the worker's reply. Numeric data is read in place; long lists of other
+ * values are parsed a piece at a time, with event-loop turns between pieces.
+ */
+export async function decodeValue(v: WireValue, body: Buffer): Promise<PredictOutput> {
+  const turns = new Turns();
   switch (v.type) {
-    case 'frame': return new Frame(v.columns.map((c) => decodeColumn(c, body)), v.rows);
-    case 'ndarray': return decodeArray(v, body);
+    case 'frame': {
+      const columns: Column[] = [];
+      for (const c of v.columns) columns.push(await decodeColumn(c, body, turns));
+      return new Frame(columns, v.rows);
+    }
+    case 'ndarray': return decodeArray(v, body, turns);
     case 'dict': {
       const out: Record<string, Tensor> = {};
-      for (const [k, a] of Object.entries(v.items)) out[k] = decodeArray(a, body);
+      for (const [k, a] of Object.entries(v.items)) out[k] = await decodeArray(a, body, turns);
       return out;
     }
-    case 'json': return v.value;
+    case 'json': return 'pieces' in v ? valuesOf(v, body, turns) : v.value;
   }
 }

@@ -1,7 +1,7 @@
 import { MlflowError } from '../../errors.js';
 import type { Params, PredictInput, PredictOutput } from '../flavor.js';
 import { PythonWorker, replyError, type WorkerSpec } from './python-worker.js';
-import { BodyWriter, decodeValue, encodeValue, type WireValue } from './wire.js';
+import { BodyWriter, decodeValue, encodeMessage, encodeValue, type WireValue } from './wire.js';
 
 export interface PoolOptions extends WorkerSpec {
   size: number;
@@ -54,7 +54,8 @@ export class WorkerPool {
   /** `signal` aborts the call: the worker scoring it is killed (and replaced), the call rejects with the signal's reason. */
   async predict(input: PredictInput, params?: Params, signal?: AbortSignal): Promise<PredictOutput> {
     const body = new BodyWriter();
-    const header = { op: 'predict', input: encodeValue(input, body), params: params ?? null };
+    // Encoded before a worker is taken: a large input takes many event-loop turns to encode.
+    const message = await encodeMessage({ op: 'predict', input: await encodeValue(input, body), params: params ?? null }, body);
     const deadline = Date.now() + this.options.requestTimeoutMs;
     const worker = await this.acquire();
     if (signal?.aborted) {
@@ -71,7 +72,7 @@ export class WorkerPool {
           'DEADLINE_EXCEEDED',
         );
       }
-      reply = await worker.request(header, body, left, 'predicting', signal);
+      reply = await worker.request(message, left, 'predicting', signal);
     } finally {
       this.release(worker);
     }

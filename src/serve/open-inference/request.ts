@@ -30,6 +30,17 @@ export interface V2Request {
 export const REQUEST_CONTENT_TYPES = ['pd', 'np', 'dict'] as const;
 type RequestContentType = (typeof REQUEST_CONTENT_TYPES)[number];
 
+/**
+ * Most binary BYTES elements one request may hold, all its inputs together. Each element becomes
+ * its own byte array (MLflow's models take a list of bytes objects): about 550 bytes of memory and
+ * a few microseconds across reading it and handing it over, whatever its length, so a 16 MB body
+ * of 1-byte elements would be 3.3M of them (seconds of CPU, about 2 GB). MLServer decodes them
+ * one Python object each with no limit; Triton keeps them in one buffer. At this count a request
+ * costs at most about 75 MB beyond its body; a larger batch is refused naming the limit (send
+ * it as several requests, or as JSON strings, which cost far less per element).
+ */
+export const MAX_BINARY_BYTES_ELEMENTS = 131_072;
+
 /** Parameters the protocol itself uses; the others are the model's params. */
 const PROTOCOL_PARAMETERS = new Set(['content_type', 'binary_data_output', 'headers']);
 
@@ -43,7 +54,7 @@ export function readV2Request(doc: unknown, binary: Buffer | undefined): V2Reque
   if (id !== undefined && typeof id !== 'string') throw new V2Error("'id' must be a string");
   const params = optionalObject(parameters, 'parameters');
   if (!Array.isArray(inputs) || inputs.length === 0) throw new V2Error("'inputs' must be a non-empty list of tensors");
-  const reader = { buffer: binary, offset: 0 };
+  const reader: BinaryReader = { buffer: binary, offset: 0, bytesElements: 0 };
   const read = inputs.map((x, i) => readInput(x, i, reader));
   if (binary && reader.offset !== binary.length) {
     throw new V2Error(`The binary tensor data has ${binary.length - reader.offset} bytes that no input's binary_data_size accounts for`);
@@ -75,7 +86,14 @@ export function readV2Request(doc: unknown, binary: Buffer | undefined): V2Reque
   };
 }
 
-function readInput(x: unknown, i: number, reader: { buffer?: Buffer; offset: number }): V2Input {
+/** Where the binary tensor data is read next, and how many BYTES elements were read so far. */
+interface BinaryReader {
+  readonly buffer?: Buffer;
+  offset: number;
+  bytesElements: number;
+}
+
+function readInput(x: unknown, i: number, reader: BinaryReader): V2Input {
   const where = `inputs[${i}]`;
   if (!isObject(x)) throw new V2Error(`${where} must be a JSON object`);
   const { name, shape, datatype, parameters, data } = x;
@@ -103,7 +121,7 @@ function readInput(x: unknown, i: number, reader: { buffer?: Buffer; offset: num
   return { name, shape: shape as number[], datatype, contentType, data: values };
 }
 
-function readBinary(label: string, datatype: V2Datatype, declared: unknown, size: number, reader: { buffer?: Buffer; offset: number }): ArrayLike<unknown> {
+function readBinary(label: string, datatype: V2Datatype, declared: unknown, size: number, reader: BinaryReader): ArrayLike<unknown> {
   const { buffer } = reader;
   if (!buffer) throw new V2Error(`${label} has binary_data_size but the request has no Inference-Header-Content-Length header`);
   if (!Number.isSafeInteger(declared) || (declared as number) < 0) throw new V2Error(`binary_data_size of ${label} must be a non-negative integer`);
@@ -113,7 +131,7 @@ function readBinary(label: string, datatype: V2Datatype, declared: unknown, size
   }
   const bytes = buffer.subarray(reader.offset, reader.offset + n);
   reader.offset += n;
-  if (datatype === 'BYTES') return readLengthPrefixed(bytes, label);
+  if (datatype === 'BYTES') return readLengthPrefixed(bytes, label, reader);
   const width = elementBytes(datatype);
   if (n !== size * width) throw new V2Error(`binary_data_size of ${label} is ${n} bytes but ${size} ${datatype} values take ${size * width}`);
   // Copied so the typed array starts on an aligned offset; the protocol's binary data is little-endian.
@@ -135,18 +153,32 @@ function exactNumber(label: string): (v: bigint) => number {
   };
 }
 
-/** BYTES elements in the binary extension: each a 4-byte little-endian length, then its bytes. */
-function readLengthPrefixed(bytes: Buffer, label: string): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.length) {
+/**
+ * BYTES elements in the binary extension: each a 4-byte little-endian length, then its bytes.
+ * They are counted first, so a request over MAX_BINARY_BYTES_ELEMENTS is refused before any is made.
+ */
+function readLengthPrefixed(bytes: Buffer, label: string, reader: BinaryReader): Uint8Array[] {
+  let count = 0;
+  for (let at = 0; at < bytes.length; count++) {
     if (at + 4 > bytes.length) throw new V2Error(`The BYTES data of ${label} ends inside an element's length at byte ${at}`);
     const len = bytes.readUInt32LE(at);
     at += 4;
-    if (at + len > bytes.length) throw new V2Error(`The BYTES data of ${label} ends inside element ${out.length} (byte ${at})`);
-    // A plain Uint8Array view, as a base64 element is a plain Uint8Array (a Buffer would not stay one across threads).
-    out.push(new Uint8Array(bytes.buffer, bytes.byteOffset + at, len));
+    if (at + len > bytes.length) throw new V2Error(`The BYTES data of ${label} ends inside element ${count} (byte ${at})`);
     at += len;
+  }
+  reader.bytesElements += count;
+  if (reader.bytesElements > MAX_BINARY_BYTES_ELEMENTS) {
+    throw new V2Error(
+      `The binary BYTES data of ${label} holds ${count} elements, which takes the request to ${reader.bytesElements}; ` +
+      `a request may hold at most ${MAX_BINARY_BYTES_ELEMENTS} binary BYTES elements (send fewer per request, or the strings as JSON data)`,
+    );
+  }
+  const out: Uint8Array[] = new Array(count);
+  for (let i = 0, at = 0; i < count; i++) {
+    const len = bytes.readUInt32LE(at);
+    // A plain Uint8Array view, as a base64 element is a plain Uint8Array (a Buffer would not stay one across threads).
+    out[i] = new Uint8Array(bytes.buffer, bytes.byteOffset + at + 4, len);
+    at += 4 + len;
   }
   return out;
 }

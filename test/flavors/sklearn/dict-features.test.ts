@@ -46,8 +46,8 @@ describe('DictVectorizer and FeatureHasher on a column of mappings', () => {
         const records = { dataframe_records: c.input.data.map((row) => Object.fromEntries(columns.map((k, j) => [k, row[j]]))) };
         for (const body of [split, records]) {
           const res = await handle(Buffer.from(JSON.stringify(body)), 'application/json');
-          expect(res.status, res.body).toBe(200);
-          const got = (JSON.parse(res.body) as { predictions: unknown[] }).predictions;
+          expect(res.status, String(res.body)).toBe(200);
+          const got = (JSON.parse(String(res.body)) as { predictions: unknown[] }).predictions;
           const want = c.outputs.predict.value as unknown[];
           if (typeof want[0] === 'number' && !Number.isInteger(want[0])) {
             got.forEach((v, i) => expect(v as number).toBeCloseTo(want[i] as number, 9));
@@ -72,6 +72,6 @@ describe('DictVectorizer and FeatureHasher on a column of mappings', () => {
     const handle = createInvocationHandler(await loadPredictor(dir, { runtime: 'native' }));
     const res = await handle(Buffer.from(JSON.stringify({ dataframe_split: { columns: c.input.columns, data: c.input.data } })), 'application/json');
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.body)).toEqual({ error_code: 'BAD_REQUEST', message: UNEXPECTED_MODEL_ERROR });
+    expect(JSON.parse(String(res.body))).toEqual({ error_code: 'BAD_REQUEST', message: UNEXPECTED_MODEL_ERROR });
   });
 });

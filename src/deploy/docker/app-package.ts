@@ -7,8 +7,10 @@ import { OPTIONAL_PACKAGE_GROUPS, type OptionalPackageGroup } from '../../option
 
 /**
  * The packages model URIs load: s3://, gs:// and wasbs:// (and runs:/ or models:/ URIs whose
- * artifacts live there). An image can be given such a URI when it runs, not only when it is built
- * (MLFLOW_TS_MODEL_DIR, or `models serve -m s3://...` as its command), so these always stay in it.
+ * artifacts live there). An image built without a model is given its model URI when it runs, so it
+ * keeps them; one built with its model serves that model from its own disk and leaves them out
+ * (13 MB), as MLflow's image carries no cloud SDK either: a store URI given to such an image at run
+ * time gets the named `npm install` error.
  */
 export const MODEL_STORE_PACKAGES: readonly string[] = (['s3', 'gcs', 'azure'] as const).flatMap((g) => Object.keys(OPTIONAL_PACKAGE_GROUPS[g].packages));
 
@@ -33,14 +35,16 @@ export const FLAVOR_PACKAGES: Readonly<Record<string, readonly string[]>> = Obje
 );
 
 /**
- * The top-level packages an image leaves out: the deploy-only ones, and the flavor packages that
- * none of the model's flavors loads. Without a model (one is mounted later) every flavor's are kept.
+ * The top-level packages an image leaves out: the deploy-only ones, and, with a model, the model
+ * stores' and the flavor packages that none of the model's flavors loads. Without a model (its URI
+ * is given when the image runs) every store's and flavor's are kept.
  */
 export function packagesToOmit(flavors: readonly string[] | undefined): string[] {
+  if (flavors === undefined) return [...DEPLOY_ONLY_PACKAGES];
   const unused = Object.entries(FLAVOR_PACKAGES)
-    .filter(([, users]) => flavors !== undefined && !users.some((f) => flavors.includes(f)))
+    .filter(([, users]) => !users.some((f) => flavors.includes(f)))
     .map(([name]) => name);
-  return [...DEPLOY_ONLY_PACKAGES, ...unused];
+  return [...DEPLOY_ONLY_PACKAGES, ...MODEL_STORE_PACKAGES, ...unused];
 }
 
 /** Files a running program never reads: source maps, TypeScript sources and declarations, docs. */

@@ -12,6 +12,7 @@ import {
   detectContainerTool,
   FLAVOR_PACKAGES,
   generateBuildContext,
+  MODEL_STORE_PACKAGES,
   packagesToOmit,
   productionPackageDirs,
   renderEntrypoint,
@@ -93,9 +94,8 @@ describe('models generate-dockerfile', () => {
     expect(existsSync(path.join(nm, 'sub/twin.js'))).toBe(true);
     expect(existsSync(path.join(nm, 'exp/cjs/entry.js'))).toBe(true);
     // nor the packages of flavors the model does not have (tfjs, with its own dependencies)
-    // s3:// models can be given to the image when it runs (model-store-packages.test.ts)
-    expect(existsSync(path.join(nm, '@aws-sdk/client-s3/index.js'))).toBe(true);
-    for (const gone of ['devdep', '@aws-sdk/client-sagemaker', '@tensorflow/tfjs-core', 'tfjs-only', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts', 'dep/src/index.ts', 'sub/twin.min.js', 'exp/cjs/entry.min.js']) {
+    // nor the model stores' SDKs: the image serves its own model (model-store-packages.test.ts)
+    for (const gone of ['devdep', '@aws-sdk/client-s3', '@aws-sdk/client-sagemaker', '@tensorflow/tfjs-core', 'tfjs-only', 'dep/bundle.js', 'dep/bundle.min.js', 'dep/README.md', 'sub/index.d.ts', 'dep/src/index.ts', 'sub/twin.min.js', 'exp/cjs/entry.min.js']) {
       expect(existsSync(path.join(nm, gone)), gone).toBe(false);
     }
     expect(existsSync(path.join(out, 'mlflow-ts/dist/cli/main.js.map'))).toBe(false);
@@ -154,7 +154,8 @@ describe('models generate-dockerfile', () => {
   });
 
   it('keeps a flavor\'s packages only for models with that flavor', () => {
-    const omitted = (flavors?: string[]) => packagesToOmit(flavors).filter((p) => !DEPLOY_ONLY_PACKAGES.includes(p));
+    // beside the deploy-only packages and, with a model, the model stores' SDKs
+    const omitted = (flavors?: string[]) => packagesToOmit(flavors).filter((p) => !DEPLOY_ONLY_PACKAGES.includes(p) && !MODEL_STORE_PACKAGES.includes(p));
     expect(omitted(['python_function', 'sklearn'])).toEqual(Object.keys(FLAVOR_PACKAGES));
     expect(omitted(['js_function'])).toEqual(Object.keys(FLAVOR_PACKAGES));
     expect(omitted(['python_function', 'keras'])).toEqual(['onnxruntime-node']);

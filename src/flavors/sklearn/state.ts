@@ -95,6 +95,15 @@ export class State {
     return { data: floatData(v, `${this.className}.${key}`), shape: v.shape };
   }
 
+  /**
+   * Whether `key` is a float32 array: an estimator fitted on float32 rows keeps some fitted
+   * arrays float32, and numpy's arithmetic on them (with float32 rows) stays float32.
+   */
+  isFloat32(key: string): boolean {
+    const v = this.inst.state[key];
+    return isNdArray(v) && dtypeName(v.dtype) === 'float32';
+  }
+
   list(key: string): unknown[] {
     const v = this.need(key);
     if (Array.isArray(v)) return v;

@@ -1,6 +1,7 @@
 import { makeTensor } from '../../../frame/tensor.js';
 import { MlflowError } from '../../../errors.js';
-import { matrix, toMatrix, type Data, type Matrix } from '../data.js';
+import { sgemmDotF32 } from '../numpy-f32-sums.js';
+import { matrix, toMatrix, withF32, type Data, type Matrix } from '../data.js';
 import { f64Tensor, type Builder, type Estimator } from '../estimator.js';
 
 function checkCols(x: Matrix, f: number, who: string): void {
@@ -9,37 +10,78 @@ function checkCols(x: Matrix, f: number, who: string): void {
   }
 }
 
-/** (X - mean) @ components.T, optionally divided by sqrt(explained_variance) (PCA's whiten). */
-function project(x: Matrix, comp: Float64Array, nComp: number, f: number, mean: Float64Array | null, scale: Float64Array | null): Matrix {
+/** How PCA's transform computes X @ components.T around mean_ and whitening (see project). */
+interface Projection {
+  comp: Float64Array;
+  nComp: number;
+  f: number;
+  mean: Float64Array | null;
+  /** sqrt(explained_variance_) (whiten), clipped from below from scikit-learn 1.5. */
+  scale: Float64Array | null;
+  /** scikit-learn >= 1.5: X @ components.T - mean_ @ components.T; before: (X - mean_) @ components.T. */
+  centerAfter: boolean;
+  /**
+   * float32 rows and float32 fitted arrays: numpy computes in float32. Each elementwise step is
+   * rounded to float32 as numpy does; the product itself is BLAS sgemm, whose summation order is
+   * its kernel's: it is summed here in float64 and rounded once (within a few float32 ulps).
+   */
+  f32: boolean;
+}
+
+function project(x: Matrix, p: Projection): Matrix {
+  const { comp, nComp, f, mean, scale, centerAfter } = p;
+  const r = p.f32 ? Math.fround : (v: number): number => v;
+  const dot = (a: ArrayLike<number>, o: number, c: number): number => {
+    if (p.f32) return sgemmDotF32(a, o, comp, c * f, f);
+    let s = 0;
+    for (let j = 0; j < f; j++) s += a[o + j] * comp[c * f + j];
+    return s;
+  };
+  const meanProj = centerAfter && mean ? Float64Array.from({ length: nComp }, (_, c) => dot(mean, 0, c)) : null;
   const out = new Float64Array(x.rows * nComp);
   const row = new Float64Array(f);
   for (let i = 0; i < x.rows; i++) {
-    for (let j = 0; j < f; j++) row[j] = mean ? x.data[i * f + j] - mean[j] : x.data[i * f + j];
+    for (let j = 0; j < f; j++) row[j] = mean && !centerAfter ? r(x.data[i * f + j] - mean[j]) : x.data[i * f + j];
     for (let c = 0; c < nComp; c++) {
-      let s = 0;
-      for (let j = 0; j < f; j++) s += row[j] * comp[c * f + j];
-      out[i * nComp + c] = scale ? s / scale[c] : s;
+      let v = dot(row, 0, c);
+      if (meanProj) v = r(v - meanProj[c]);
+      out[i * nComp + c] = scale ? r(v / scale[c]) : v;
     }
   }
-  return matrix(x.rows, nComp, out);
+  return withF32(matrix(x.rows, nComp, out), p.f32);
 }
 
 const pca: Builder = (s) => {
   const comp = s.floats('components_');
   const [nComp, f] = comp.shape;
   const mean = s.floats('mean_').data;
-  const scale = s.bool('whiten', false) ? s.floats('explained_variance_').data.map(Math.sqrt) : null;
+  const whiten = s.bool('whiten', false);
+  // numpy keeps float32 when components_, mean_ (and explained_variance_ when whitening) are float32
+  const fittedF32 = s.isFloat32('components_') && s.isFloat32('mean_') && (!whiten || s.isFloat32('explained_variance_'));
+  const centerAfter = s.sklearnAtLeast(1, 5);
+  // from 1.5 a scale below the dtype's machine epsilon is raised to it (near-zero variances)
+  const scaleOf = (f32: boolean): Float64Array | null => {
+    if (!whiten) return null;
+    const eps = f32 ? 2 ** -23 : 2 ** -52;
+    const r = f32 ? Math.fround : (v: number): number => v;
+    return s.floats('explained_variance_').data.map((v) => {
+      const sc = r(Math.sqrt(v));
+      return centerAfter && sc < eps ? eps : sc;
+    });
+  };
+  const scales = { f64: scaleOf(false), f32: fittedF32 ? scaleOf(true) : null };
   const est: Estimator = {
     className: s.className,
     transform(x: Data) {
       const m = toMatrix(x);
       checkCols(m, f, s.inst.name);
-      return project(m, comp.data, nComp, f, mean, scale);
+      const f32 = fittedF32 && m.f32 === true;
+      return project(m, { comp: comp.data, nComp, f, mean, scale: f32 ? scales.f32 : scales.f64, centerAfter, f32 });
     },
   };
   if (s.has('noise_variance_') && s.has('explained_variance_')) {
     // the probabilistic PCA log-likelihood of each row, from get_precision() as sklearn forms it
-    const precision = pcaPrecision(comp.data, nComp, f, s.floats('explained_variance_').data, s.number('noise_variance_'), scale !== null);
+    const precision = pcaPrecision(comp.data, nComp, f, s.floats('explained_variance_').data, s.number('noise_variance_'), whiten);
     const ld = logDet(precision, f);
     const constant = 0.5 * (f * Math.log(2 * Math.PI) - ld);
     est.scoreSamples = (x: Data) => {
@@ -161,12 +203,14 @@ function logDet(a: Float64Array, n: number): number {
 const truncatedSvd: Builder = (s) => {
   const comp = s.floats('components_');
   const [nComp, f] = comp.shape;
+  const fittedF32 = s.isFloat32('components_');
   return {
     className: s.className,
     transform(x: Data) {
       const m = toMatrix(x);
       checkCols(m, f, s.inst.name);
-      return project(m, comp.data, nComp, f, null, null);
+      // X @ components_.T by BLAS: float32 for float32 rows and components
+      return project(m, { comp: comp.data, nComp, f, mean: null, scale: null, centerAfter: false, f32: fittedF32 && m.f32 === true });
     },
   };
 };
@@ -189,6 +233,29 @@ const kmeans: Builder = (s) => {
     }
     return out;
   };
+  // float32 rows and float32 centers: euclidean_distances computes in float64 chunks
+  // (_euclidean_distances_upcast: ||x||^2 - 2 x.c + ||c||^2) and stores float32, then sqrt in float32
+  const fittedF32 = s.isFloat32('cluster_centers_');
+  const upcastDistancesF32 = (m: Matrix): Float64Array => {
+    checkCols(m, f, s.inst.name);
+    const cc = centers.data;
+    const yy = Float64Array.from({ length: k }, (_, c) => {
+      let acc = 0;
+      for (let j = 0; j < f; j++) acc += cc[c * f + j] * cc[c * f + j];
+      return acc;
+    });
+    const out = new Float64Array(m.rows * k);
+    for (let i = 0; i < m.rows; i++) {
+      let xx = 0;
+      for (let j = 0; j < f; j++) xx += m.data[i * f + j] * m.data[i * f + j];
+      for (let c = 0; c < k; c++) {
+        let dot = 0;
+        for (let j = 0; j < f; j++) dot += m.data[i * f + j] * cc[c * f + j];
+        out[i * k + c] = Math.fround(Math.sqrt(Math.max(Math.fround(-2 * dot + xx + yy[c]), 0)));
+      }
+    }
+    return out;
+  };
   return {
     className: s.className,
     predict(x: Data) {
@@ -204,6 +271,7 @@ const kmeans: Builder = (s) => {
     },
     transform(x: Data) {
       const m = toMatrix(x);
+      if (fittedF32 && m.f32) return withF32(matrix(m.rows, k, upcastDistancesF32(m)), true);
       const d = sqDist(m);
       for (let i = 0; i < d.length; i++) d[i] = Math.sqrt(d[i]);
       return matrix(m.rows, k, d);

@@ -8,7 +8,7 @@ import {
 } from '../estimator.js';
 import { checkInputValues } from '../input-check.js';
 import { dtypeName, isNdArray, State } from '../state.js';
-import { pairwiseSumF32 } from '../numpy-f32-sums.js';
+import { pairwiseSumF32, sgemmDotF32 } from '../numpy-f32-sums.js';
 import { linearArgmax, linearScores as denseScores, linearWeights, type LinearWeights } from '../../../numeric/linear-scores.js';
 
 /** coef_ and intercept_ of a linear model. */
@@ -70,7 +70,7 @@ function f32Scores(m: Linear, x: Matrix, who: string): Float64Array {
   for (let i = 0; i < x.rows; i++) {
     for (let t = 0; t < targets; t++) {
       let acc = 0;
-      if (targets > 1) for (let j = 0; j < features; j++) acc = f(x.data[i * features + j] * coef[t * features + j] + acc);
+      if (targets > 1) acc = sgemmDotF32(x.data, i * features, coef, t * features, features);
       else for (let j = 0; j < features; j++) acc += x.data[i * features + j] * coef[t * features + j];
       out[i * targets + t] = f(f(acc) + intercept[t]);
     }

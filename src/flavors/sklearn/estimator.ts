@@ -3,6 +3,7 @@ import { arrayTypeOf, type NumericArray, type NumericDType } from '../../frame/f
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { NdArray } from '../../formats/pickle/types.js';
 import type { Data } from './data.js';
+import { pairwiseSumF32 } from './numpy-f32-sums.js';
 import { dtypeName, isNdArray, type State } from './state.js';
 
 /** The sklearn methods a pyfunc model may call (MLflow's predict_fn). */
@@ -315,6 +316,23 @@ export function softmaxRows(rows: number, cols: number, d: Float64Array): void {
       s += e;
     }
     for (let j = 0; j < cols; j++) d[o + j] /= s;
+  }
+}
+
+/**
+ * scikit-learn's softmax on float32 scores, in place: each step in float32 (X -= max; exp; X /=
+ * sum, numpy's float32 pairwise sum). exp is Math.exp rounded to float32: numpy's own float32
+ * exp (a SIMD approximation) is up to 2 ulps from that, so a result may be an ulp or two off.
+ */
+export function softmaxRowsF32(rows: number, cols: number, d: Float64Array): void {
+  const f = Math.fround;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) if (d[o + j] > m) m = d[o + j];
+    for (let j = 0; j < cols; j++) d[o + j] = f(Math.exp(f(d[o + j] - m)));
+    const sum = pairwiseSumF32(d, o, cols);
+    for (let j = 0; j < cols; j++) d[o + j] = f(d[o + j] / sum);
   }
 }
 

@@ -59,11 +59,11 @@ export function einsumRowSquaresF32(a: ArrayLike<number>, start: number, n: numb
 /**
  * One element of a float32 matrix product as OpenBLAS's sgemm kernels compute it: a fused
  * multiply-add per term in order (a float32 product is exact in float64; the sum rounded to
- * float32), over `n` values of `a` from `ao` and of `b` from `bo`. Not a documented order: a
+ * float32), over `n` values of `a` from `ao` and of `b` from `bo` (every `bStride`-th: a column of a row-major matrix). Not a documented order: a
  * kernel may split the sum, so the result is sgemm's often, within a few float32 ulps always.
  */
-export function sgemmDotF32(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
+export function sgemmDotF32(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number, bStride = 1): number {
   let acc = 0;
-  for (let j = 0; j < n; j++) acc = f(a[ao + j] * b[bo + j] + acc);
+  for (let j = 0; j < n; j++) acc = f(a[ao + j] * b[bo + j * bStride] + acc);
   return acc;
 }

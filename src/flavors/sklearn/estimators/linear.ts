@@ -3,7 +3,7 @@ import type { Tensor } from '../../../frame/tensor.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
 import { matrix, toMatrix, type Csr, type Data, type Matrix } from '../data.js';
 import {
-  floatTensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows,
+  floatTensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows, softmaxRowsF32,
   type Builder, type Estimator,
 } from '../estimator.js';
 import { checkInputValues } from '../input-check.js';
@@ -282,19 +282,6 @@ function probaFromScores(kind: Exclude<ProbaKind, null>, rows: number, k: number
     for (let j = 0; j < k; j++) p[i * k + j] = r(p[i * k + j] / sum);
   }
   return floatTensor([rows, k], p, f32);
-}
-
-/** scikit-learn's softmax on float32 scores, in place: each step in float32 (X -= max; exp; X /= sum). */
-function softmaxRowsF32(rows: number, cols: number, d: Float64Array): void {
-  const f = Math.fround;
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    let m = -Infinity;
-    for (let j = 0; j < cols; j++) if (d[o + j] > m) m = d[o + j];
-    for (let j = 0; j < cols; j++) d[o + j] = f(Math.exp(f(d[o + j] - m)));
-    const sum = pairwiseSumF32(d, o, cols);
-    for (let j = 0; j < cols; j++) d[o + j] = f(d[o + j] / sum);
-  }
 }
 
 const logisticRegression: Builder = (s) => {

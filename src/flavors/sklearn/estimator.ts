@@ -320,6 +320,34 @@ export function softmaxRows(rows: number, cols: number, d: Float64Array): void {
 }
 
 /**
+ * logNormalizeRows on float32 scores, as scikit-learn's own _logsumexp (utils/_array_api.py, the
+ * one its float32-preserving estimators use) computes it in float32, each step rounded: the row's
+ * maxima (m of them) left out of sum(exp(d - max)) (numpy's pairwise sum), that sum divided by m,
+ * lse = log1p(s) + log(m) + max, then d - lse. exp, log and log1p are rounded from float64
+ * (numpy's float32 ones are SIMD approximations, up to ~3 ulps away).
+ */
+export function logNormalizeRowsF32(rows: number, k: number, d: Float64Array): void {
+  const f = Math.fround;
+  const e = new Float64Array(k);
+  for (let i = 0; i < rows; i++) {
+    const o = i * k;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, d[o + j]);
+    const shift = Number.isFinite(max) ? max : 0;
+    let m = 0;
+    for (let j = 0; j < k; j++) {
+      const atMax = d[o + j] === max;
+      if (atMax) m++;
+      e[j] = atMax ? 0 : f(Math.exp(f(d[o + j] - shift)));
+    }
+    let sum = pairwiseSumF32(e, 0, k);
+    if (sum !== 0) sum = f(sum / m);
+    const lse = f(f(f(Math.log1p(sum)) + f(Math.log(m))) + max);
+    for (let j = 0; j < k; j++) d[o + j] = f(d[o + j] - lse);
+  }
+}
+
+/**
  * scikit-learn's softmax on float32 scores, in place: each step in float32 (X -= max; exp; X /=
  * sum, numpy's float32 pairwise sum). exp is Math.exp rounded to float32: numpy's own float32
  * exp (a SIMD approximation) is up to 2 ulps from that, so a result may be an ulp or two off.

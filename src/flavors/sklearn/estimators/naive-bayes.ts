@@ -1,20 +1,28 @@
 import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Csr, type Data, type Matrix } from '../data.js';
-import { argmaxRows, f64Tensor, Labels, logNormalizeRows, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, floatTensor, Labels, logNormalizeRows, logNormalizeRowsF32, type Builder, type Estimator } from '../estimator.js';
+import { pairwiseSumF32 } from '../numpy-f32-sums.js';
 import { floatData, isNdArray, type State } from '../state.js';
 
-/** Builds a classifier from its joint log-likelihood: predict, predict_proba, predict_log_proba. */
-function fromJll(s: State, jll: (x: Matrix) => Float64Array, sparseJll?: (x: Csr) => Float64Array): Estimator {
+/**
+ * Builds a classifier from its joint log-likelihood: predict, predict_proba, predict_log_proba.
+ * `f32Jll`, for a model whose fitted arrays are float32: the joint log-likelihood of float32 rows
+ * as numpy computes it in float32; the probabilities then follow in float32 too.
+ */
+function fromJll(s: State, jll: (x: Matrix) => Float64Array, sparseJll?: (x: Csr) => Float64Array, f32Jll?: (x: Matrix) => Float64Array): Estimator {
   const labels = new Labels(s.array('classes_'));
   const k = labels.size;
   // a CSR input (text counts) goes to sparseJll when there is one, else is made dense
   const input = (x: Data): Matrix | Csr => (x.kind === 'csr' && sparseJll ? x : toMatrix(x));
-  const run = (m: Matrix | Csr): Float64Array => (m.kind === 'csr' ? sparseJll!(m) : jll(m));
-  const logProba = (x: Data): { rows: number; lp: Float64Array } => {
+  const inF32 = (m: Matrix | Csr): boolean => f32Jll !== undefined && m.kind === 'matrix' && m.f32 === true;
+  const run = (m: Matrix | Csr): Float64Array => (m.kind === 'csr' ? sparseJll!(m) : inF32(m) ? f32Jll!(m) : jll(m));
+  const logProba = (x: Data): { rows: number; lp: Float64Array; f32: boolean } => {
     const m = input(x);
     const lp = run(m);
-    logNormalizeRows(m.rows, k, lp, false);
-    return { rows: m.rows, lp };
+    const f32 = inF32(m);
+    if (f32) logNormalizeRowsF32(m.rows, k, lp);
+    else logNormalizeRows(m.rows, k, lp, false);
+    return { rows: m.rows, lp, f32 };
   };
   return {
     className: s.className,
@@ -23,13 +31,13 @@ function fromJll(s: State, jll: (x: Matrix) => Float64Array, sparseJll?: (x: Csr
       return labels.take(argmaxRows(m.rows, k, run(m)));
     },
     predictLogProba(x) {
-      const { rows, lp } = logProba(x);
-      return f64Tensor([rows, k], lp);
+      const { rows, lp, f32 } = logProba(x);
+      return floatTensor([rows, k], lp, f32);
     },
     predictProba(x) {
-      const { rows, lp } = logProba(x);
-      for (let i = 0; i < lp.length; i++) lp[i] = Math.exp(lp[i]);
-      return f64Tensor([rows, k], lp);
+      const { rows, lp, f32 } = logProba(x);
+      for (let i = 0; i < lp.length; i++) lp[i] = f32 ? Math.fround(Math.exp(lp[i])) : Math.exp(lp[i]);
+      return floatTensor([rows, k], lp, f32);
     },
   };
 }
@@ -52,7 +60,7 @@ const gaussian: Builder = (s) => {
     for (let j = 0; j < f; j++) n += Math.log(2 * Math.PI * variance[c * f + j]);
     base[c] = Math.log(prior[c]) - 0.5 * n;
   }
-  return fromJll(s, (x) => {
+  const jll = (x: Matrix): Float64Array => {
     checkFeatures(x, f, 'GaussianNB');
     const out = new Float64Array(x.rows * k);
     for (let i = 0; i < x.rows; i++) {
@@ -66,8 +74,42 @@ const gaussian: Builder = (s) => {
       }
     }
     return out;
-  });
+  };
+  // fitted on float32 rows, theta_ and var_ are float32 from scikit-learn 1.9 (earlier float64)
+  const fittedF32 = s.isFloat32('theta_') && (s.isFloat32('var_') || s.isFloat32('sigma_')) && s.isFloat32('class_prior_');
+  return fromJll(s, jll, undefined, fittedF32 ? gaussianJllF32(theta.data, variance, prior, k, f) : undefined);
 };
+
+/**
+ * GaussianNB's joint log-likelihood of float32 rows with float32 fitted arrays, as numpy computes
+ * it in float32: per class log(prior) + (-0.5 * sum(log(2 pi var)) - 0.5 * sum((x - theta)^2 / var)),
+ * each operation rounded, the sums numpy's pairwise sums; log rounded from float64 (numpy's own
+ * float32 log is a SIMD approximation, up to ~3 ulps away).
+ */
+function gaussianJllF32(theta: Float64Array, variance: Float64Array, prior: Float64Array, k: number, f: number): (x: Matrix) => Float64Array {
+  const r = Math.fround;
+  const twoPi = r(2 * Math.PI);
+  const logPrior = prior.map((p) => r(Math.log(p)));
+  const half = Float64Array.from({ length: k }, (_, c) => {
+    const logs = Float64Array.from({ length: f }, (_, j) => r(Math.log(r(twoPi * variance[c * f + j]))));
+    return r(-0.5 * pairwiseSumF32(logs, 0, f));
+  });
+  return (x) => {
+    checkFeatures(x, f, 'GaussianNB');
+    const out = new Float64Array(x.rows * k);
+    const terms = new Float64Array(f);
+    for (let i = 0; i < x.rows; i++) {
+      for (let c = 0; c < k; c++) {
+        for (let j = 0; j < f; j++) {
+          const d = r(x.data[i * f + j] - theta[c * f + j]);
+          terms[j] = r(r(d * d) / variance[c * f + j]);
+        }
+        out[i * k + c] = r(logPrior[c] + r(half[c] - r(0.5 * pairwiseSumF32(terms, 0, f))));
+      }
+    }
+    return out;
+  };
+}
 
 /** MultinomialNB and BernoulliNB: X @ feature_log_prob_.T + class_log_prior_ (+ absent-feature terms). */
 function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estimator {

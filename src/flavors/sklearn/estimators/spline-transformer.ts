@@ -1,5 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import { matrix, toMatrix, type Data } from '../data.js';
+import { matrix, toMatrix, withF32, type Data } from '../data.js';
 import type { Builder } from '../estimator.js';
 import { floatData, isInstance, isNdArray, type State } from '../state.js';
 
@@ -166,11 +166,16 @@ const splineTransformer: Builder = (s) => {
           }
         }
       });
-      if (bias) return matrix(m.rows, width, out);
+      // float32 rows: the output array takes X's dtype and the float64 basis values (scipy's
+      // BSpline computes in float64) are stored into it, each rounded once. Before numpy 2
+      // (scikit-learn 1.2 here) 'linear' and 'periodic' did their own arithmetic on X in
+      // float32 too; not followed: those values may be an ulp or so off.
+      if (m.f32) for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]);
+      if (bias) return withF32(matrix(m.rows, width, out), m.f32 === true);
       const keep = Array.from({ length: width }, (_, c) => c).filter((c) => (c + 1) % ns !== 0);
       const dropped = new Float64Array(m.rows * keep.length);
       for (let i = 0; i < m.rows; i++) keep.forEach((c, q) => (dropped[i * keep.length + q] = out[i * width + c]));
-      return matrix(m.rows, keep.length, dropped);
+      return withF32(matrix(m.rows, keep.length, dropped), m.f32 === true);
     },
   };
 };

@@ -53,11 +53,18 @@ const quantileTransformer: Builder = (s) => {
   const normal = out === 'normal';
   const clipMin = normalPpf(BOUNDS - EPS);
   const clipMax = normalPpf(1 - (BOUNDS - EPS));
-  const forward = (v: number, j: number): number => {
+  // on float32 rows numpy 1.x compared them with the end quantiles (numpy float64 scalars) cast
+  // to float32 (value-based casting); numpy 2, which scikit-learn supports from 1.4.2, in float64
+  const legacyCasts = !s.sklearnAtLeast(1, 4, 2);
+  const forward = (v: number, j: number, r: (v: number) => number): number => {
     const c = cols[j];
-    const lower = normal ? v - BOUNDS < c[0] : v === c[0];
-    const upper = normal ? v + BOUNDS > c[nq - 1] : v === c[nq - 1];
-    let y = Number.isNaN(v) ? NaN : 0.5 * (npInterp(v, c, refs) - npInterp(-v, negCols[j], negRefs));
+    // float32 rows: X_col -/+ BOUNDS_THRESHOLD is a float32 operation, the interpolated value is
+    // stored into the float32 column before norm.ppf (which computes in float64)
+    const f32 = r === Math.fround;
+    const [lo, hi] = f32 && legacyCasts ? [r(c[0]), r(c[nq - 1])] : [c[0], c[nq - 1]];
+    const lower = normal ? r(v - BOUNDS) < lo : v === lo;
+    const upper = normal ? r(v + BOUNDS) > hi : v === hi;
+    let y = Number.isNaN(v) ? NaN : r(0.5 * (npInterp(v, c, refs) - npInterp(-v, negCols[j], negRefs)));
     if (upper) y = 1;
     if (lower) y = 0;
     if (!normal) return y;

@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import type { Tensor } from '../../../frame/tensor.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
-import { matrix, toMatrix, type Csr, type Data, type Matrix } from '../data.js';
+import { matrix, toMatrix, withF32, type Csr, type Data, type Matrix } from '../data.js';
 import {
   floatTensor, Labels, logInPlace, outlierDetector, scoresTensor, softmaxRows, softmaxRowsF32,
   type Builder, type Estimator,
@@ -328,21 +328,34 @@ const lda: Builder = (s) => {
     const [f, r] = scal.shape;
     const keep = Math.min(r, s.number('_max_components'));
     const xbar = solver === 'svd' ? s.floats('xbar_').data : null;
+    // fitted on float32 rows (scikit-learn >= 1.6 keeps scalings_ and xbar_ float32): on float32
+    // rows (X - xbar_) @ scalings_ is float32, the subtraction rounded and the product by sgemm
+    const fittedF32 = s.isFloat32('scalings_') && (xbar === null || s.isFloat32('xbar_'));
+    const centered = new Float64Array(f);
     est.transform = (x: Data) => {
       const mx = toMatrix(x);
       if (mx.cols !== f) {
         throw new MlflowError(`X has ${mx.cols} features, but LinearDiscriminantAnalysis is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
       }
       checkInputValues(s.inst.name, mx, VERSION_INDEPENDENT); // checksFiniteMatrix: this method has no kernel to check for it
+      const f32 = fittedF32 && mx.f32 === true;
       const out = new Float64Array(mx.rows * keep);
       for (let i = 0; i < mx.rows; i++) {
+        for (let j = 0; j < f; j++) {
+          const v = xbar ? mx.data[i * f + j] - xbar[j] : mx.data[i * f + j];
+          centered[j] = f32 ? Math.fround(v) : v;
+        }
         for (let c = 0; c < keep; c++) {
+          if (f32) {
+            out[i * keep + c] = sgemmDotF32(centered, 0, scal.data, c, f, r);
+            continue;
+          }
           let acc = 0;
-          for (let j = 0; j < f; j++) acc += (xbar ? mx.data[i * f + j] - xbar[j] : mx.data[i * f + j]) * scal.data[j * r + c];
+          for (let j = 0; j < f; j++) acc += centered[j] * scal.data[j * r + c];
           out[i * keep + c] = acc;
         }
       }
-      return matrix(mx.rows, keep, out);
+      return withF32(matrix(mx.rows, keep, out), f32);
     };
   }
   return est;

@@ -183,4 +183,14 @@ export const composeBuilders: Record<string, Builder> = {
 /** Estimators that select input columns by name themselves (no generic feature-name check). */
 export const selectsByName = new Set(['sklearn.compose.ColumnTransformer']);
 
-export const composeHelpers = ['builtins.slice', 'sklearn.compose._RemainderColsList'];
+/**
+ * make_column_selector in a ColumnTransformer's `transformers`: fit resolved it to column names,
+ * which transformers_ holds and transform reads; the selector (pattern, dtype_include,
+ * dtype_exclude) is kept as inert data and never called. The numpy scalar type hierarchy is what
+ * its dtype_include/dtype_exclude name (np.number, np.floating, ...), as references only.
+ */
+export const composeHelpers = [
+  'builtins.slice', 'sklearn.compose._RemainderColsList', 'sklearn.compose.make_column_selector',
+  ...['number', 'floating', 'integer', 'signedinteger', 'unsignedinteger', 'inexact', 'complexfloating', 'generic', 'bool', 'datetime64', 'timedelta64']
+    .map((t) => `numpy.${t}`),
+];

@@ -167,7 +167,9 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
       }
       off += m.cols;
     }
-    return withF32(matrix(rows, cols, out), f32);
+    // and of bool blocks only (MissingIndicator masks, passed-through bool columns) bool
+    const stacked = withF32(matrix(rows, cols, out), f32);
+    return mats.length > 0 && mats.every((m) => m.bool === true) ? { ...stacked, bool: true } : stacked;
   }
   const columns: TableColumn[] = [];
   for (const b of blocks) for (let j = 0; j < numCols(b); j++) columns.push(columnOf(b, j));

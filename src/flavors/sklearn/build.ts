@@ -15,6 +15,9 @@ import { gradientBoostingBuilders, gradientBoostingHelpers } from './estimators/
 import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './estimators/hist-gradient-boosting.js';
 import { imputeEncodeBuilders, imputeEncodeHelpers } from './estimators/impute-encode.js';
 import { isotonicBuilders } from './estimators/isotonic.js';
+import { knnImputerBuilders } from './estimators/knn-imputer.js';
+import { quadraticDiscriminantBuilders } from './estimators/quadratic-discriminant.js';
+import { ransacBuilders } from './estimators/ransac.js';
 import { kernelRidgeBuilders } from './estimators/kernel-ridge.js';
 import { chainBuilders } from './estimators/chains.js';
 import { calibrationBuilders, calibrationHelpers } from './estimators/calibration.js';
@@ -43,6 +46,7 @@ const BUILDERS: Record<string, Builder> = {
   ...multiclassBuilders, ...discretizationBuilders, ...stackingBuilders, ...isotonicBuilders,
   ...kernelRidgeBuilders, ...chainBuilders, ...calibrationBuilders, ...mixtureBuilders,
   ...textBuilders, ...dictFeatureBuilders, ...powerTransformerBuilders, ...quantileTransformerBuilders, ...splineTransformerBuilders,
+  ...knnImputerBuilders, ...quadraticDiscriminantBuilders, ...ransacBuilders,
 };
 
 /** Classes read only as parts of a supported estimator (trees, losses, search structures...). */

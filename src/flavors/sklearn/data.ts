@@ -150,6 +150,9 @@ export function toMatrix(x: Data): Matrix {
 
 /** Concatenates blocks side by side (np.hstack): a Matrix if every block is numeric. */
 export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
+  // int64 sparse blocks only (counts, int64 DictVectorizer/FeatureHasher) stay int64, as scipy's
+  // hstack (and numpy's of their dense forms) keeps them
+  if (sparseOrDense.length > 0 && sparseOrDense.every((b) => b.kind === 'csr' && b.dtype === 'int64')) return csrHstack(sparseOrDense as Csr[], rows);
   const blocks = sparseOrDense.map((b) => (b.kind === 'csr' ? densify(b) : b));
   if (blocks.every((b) => b.kind === 'matrix')) {
     const mats = blocks as Matrix[];
@@ -164,11 +167,35 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
       }
       off += m.cols;
     }
-    return withF32(matrix(rows, cols, out), f32);
+    // and of bool blocks only (MissingIndicator masks, passed-through bool columns) bool
+    const stacked = withF32(matrix(rows, cols, out), f32);
+    return mats.length > 0 && mats.every((m) => m.bool === true) ? { ...stacked, bool: true } : stacked;
   }
   const columns: TableColumn[] = [];
   for (const b of blocks) for (let j = 0; j < numCols(b); j++) columns.push(columnOf(b, j));
   return { kind: 'table', rows, columns, names: null };
+}
+
+/** CSR blocks side by side, one row at a time. */
+function csrHstack(blocks: readonly Csr[], rows: number): Csr {
+  const cols = blocks.reduce((n, b) => n + b.cols, 0);
+  const nnz = blocks.reduce((n, b) => n + b.indptr[b.rows], 0);
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(nnz);
+  const values = new Float64Array(nnz);
+  let p = 0;
+  for (let i = 0; i < rows; i++) {
+    let off = 0;
+    for (const b of blocks) {
+      for (let q = b.indptr[i]; q < b.indptr[i + 1]; q++) {
+        indices[p] = b.indices[q] + off;
+        values[p++] = b.values[q];
+      }
+      off += b.cols;
+    }
+    indptr[i + 1] = p;
+  }
+  return { kind: 'csr', rows, cols, indptr, indices, values, dtype: 'int64', names: null };
 }
 
 /** Converts the enforced pyfunc input (a Frame, a 2-D Tensor, nested arrays) to sklearn data. */

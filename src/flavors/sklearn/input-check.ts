@@ -22,6 +22,7 @@ const ALLOW_NAN = new Set([
   'QuantileTransformer',
   'MissingIndicator',
   'IterativeImputer',
+  'KNNImputer',
   // XGBoost and LightGBM route NaN as missing (src/boosters)
   'XGBClassifier', 'XGBRegressor', 'XGBRFClassifier', 'XGBRFRegressor', 'XGBRanker', 'LGBMClassifier', 'LGBMRegressor', 'LGBMRanker',
 ]);
@@ -76,6 +77,7 @@ const NO_VALUE_CHECK = new Set([
   'TunedThresholdClassifierCV',
   'StackingClassifier',
   'StackingRegressor',
+  'RANSACRegressor',
   'FunctionTransformer',
   'OneHotEncoder',
   'OrdinalEncoder',

@@ -2,7 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelRaisedError } from '../../../src/errors.js';
+import { ModelRaisedError, NotSupportedNativelyError } from '../../../src/errors.js';
+import { loadPickleFile, type PyInstance } from '../../../src/formats/pickle/index.js';
+import { allowSklearnGlobal, buildEstimator } from '../../../src/flavors/sklearn/build.js';
 import { loadSklearnEstimator } from '../../../src/flavors/sklearn/load.js';
 import { callMethod } from '../../../src/flavors/sklearn/methods.js';
 import { loadPredictor } from '../../../src/pyfunc/index.js';
@@ -73,5 +75,21 @@ describe('DictVectorizer and FeatureHasher on a column of mappings', () => {
     const res = await handle(Buffer.from(JSON.stringify({ dataframe_split: { columns: c.input.columns, data: c.input.data } })), 'application/json');
     expect(res.status).toBe(400);
     expect(JSON.parse(String(res.body))).toEqual({ error_code: 'BAD_REQUEST', message: UNEXPECTED_MODEL_ERROR });
+  });
+
+  it('dtype=int64: values truncated (the fixtures), None raises as np.int64(None), a dense int64 output is refused', async () => {
+    const c = caseOf('1.9.1', 's9_dict_vectorizer_int64_column_transform');
+    const file = join(ROOT, 'v1.9.1', c.case, c.files.pickle_protocol4);
+    const est = await loadSklearnEstimator(file);
+    const j = c.input.columns!.indexOf('feats');
+    const data = c.input.data.map((row) => row.map((v, k) => (k === j ? { ...(v as object), size: null } : v)));
+    const input = caseInput({ ...c, input: { ...c.input, data } });
+    expect(() => callMethod(est, 'transform', input)).toThrow(ModelRaisedError);
+    expect(() => callMethod(est, 'transform', input)).toThrow("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'");
+    const root = (await loadPickleFile(file, { allowGlobal: allowSklearnGlobal, source: file })) as PyInstance;
+    const dv = (root.state.transformers_ as unknown[][])[0][1] as PyInstance;
+    dv.state.sparse = false;
+    expect(() => buildEstimator(root)).toThrow(NotSupportedNativelyError);
+    expect(() => buildEstimator(root)).toThrow(/dtype int64 with sparse=False/);
   });
 });

@@ -5,10 +5,15 @@ import { isInstance, isNdArray, type State } from '../state.js';
 
 /**
  * A block as np.hstack sees it: a DataFrame of number columns only (a passed-through selection,
- * which 1.5+ pickles hold as an identity FunctionTransformer) is numbers, not objects.
+ * which 1.5+ pickles hold as an identity FunctionTransformer) is numbers, not objects; one of bool
+ * columns only is a bool array (beside float64 blocks, float64 again). A DataFrame mixing bool and
+ * number columns stays objects, as pandas' to_numpy makes it.
  */
 function numbersAsMatrix(sub: Data): Data {
-  return sub.kind === 'table' && !sub.oneD && sub.columns.every((c) => c instanceof Float64Array) ? toMatrix(sub) : sub;
+  if (sub.kind !== 'table' || sub.oneD || sub.columns.length === 0) return sub;
+  if (sub.columns.every((c) => c instanceof Float64Array)) return toMatrix(sub);
+  if (sub.columns.every((c) => !(c instanceof Float64Array) && c.every((v) => typeof v === 'boolean'))) return { ...toMatrix(sub), bool: true };
+  return sub;
 }
 
 /** transformer_weights of a ColumnTransformer or FeatureUnion: None or a {name: weight} dict. */
@@ -183,4 +188,14 @@ export const composeBuilders: Record<string, Builder> = {
 /** Estimators that select input columns by name themselves (no generic feature-name check). */
 export const selectsByName = new Set(['sklearn.compose.ColumnTransformer']);
 
-export const composeHelpers = ['builtins.slice', 'sklearn.compose._RemainderColsList'];
+/**
+ * make_column_selector in a ColumnTransformer's `transformers`: fit resolved it to column names,
+ * which transformers_ holds and transform reads; the selector (pattern, dtype_include,
+ * dtype_exclude) is kept as inert data and never called. The numpy scalar type hierarchy is what
+ * its dtype_include/dtype_exclude name (np.number, np.floating, ...), as references only.
+ */
+export const composeHelpers = [
+  'builtins.slice', 'sklearn.compose._RemainderColsList', 'sklearn.compose.make_column_selector',
+  ...['number', 'floating', 'integer', 'signedinteger', 'unsignedinteger', 'inexact', 'complexfloating', 'generic', 'bool', 'datetime64', 'timedelta64']
+    .map((t) => `numpy.${t}`),
+];

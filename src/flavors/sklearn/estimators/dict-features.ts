@@ -1,4 +1,4 @@
-import { ModelRaisedError } from '../../../errors.js';
+import { ModelRaisedError, NotSupportedNativelyError } from '../../../errors.js';
 import { pythonTypeName } from '../../../frame/python-text.js';
 import { densify, type Csr, type Data } from '../data.js';
 import type { Builder } from '../estimator.js';
@@ -64,6 +64,10 @@ const dictVectorizer: Builder = (s: State) => {
   const sep = s.stringOr('separator', '=');
   const sparse = s.bool('sparse', true);
   const dtype = valueDtype(s);
+  // our dense matrices are float64 or float32: a dense int64 answer would lose its dtype
+  if (dtype === 'int64' && !sparse) s.fail('dtype int64 with sparse=False is not supported natively (int64 is, with sparse output)');
+  // each value as self.dtype(v) makes it: np.int64(v) truncates, and raises for None
+  const cast = dtype === 'int64' ? (v: number | null): number => npInt64(v) : (v: number | null): number => (v === null ? NaN : v);
   return {
     className: s.className,
     transform(x) {
@@ -78,8 +82,11 @@ const dictVectorizer: Builder = (s: State) => {
         };
         for (const [f, v] of items(d)) {
           if (typeof v === 'string') add(`${f}${sep}${v}`, 1);
-          else if (v === null) add(f, NaN);
-          else if (numberOf(v) !== undefined) add(f, numberOf(v)!);
+          else if (v === null) {
+            if (vocab.has(f)) add(f, cast(null));
+          } else if (numberOf(v) !== undefined) {
+            if (vocab.has(f)) add(f, cast(numberOf(v)!));
+          }
           else if (Array.isArray(v)) {
             for (const item of v) {
               if (typeof item !== 'string') {
@@ -91,7 +98,7 @@ const dictVectorizer: Builder = (s: State) => {
         }
         return { idx, val };
       });
-      const out = inDtype(csrFromRows(rows, vocab.size, 'float64'), dtype);
+      const out = inDtype(csrFromRows(rows, vocab.size, dtype === 'int64' ? 'int64' : 'float64'), dtype);
       return sparse ? out : densify(out);
     },
   };
@@ -157,11 +164,13 @@ const featureHasher: Builder = (s: State) => {
           if (typeof name !== 'string') throw new ModelRaisedError('feature names must be strings');
           const h = murmurhash3Signed(name);
           idx.push(h === -2147483648 ? (2147483647 - (n - 1)) % n : Math.abs(h) % n);
-          val.push(alternate && h < 0 ? -value : value);
+          const signed = alternate && h < 0 ? -value : value;
+          // int64: the float64 values are cast (truncated) by csr_matrix(dtype=int64), then summed
+          val.push(dtype === 'int64' ? castToInt64(signed) : signed);
         }
         return { idx, val };
       });
-      return inDtype(csrFromRows(rows, n, 'float64'), dtype);
+      return inDtype(csrFromRows(rows, n, dtype === 'int64' ? 'int64' : 'float64'), dtype);
     },
   };
 };
@@ -171,11 +180,26 @@ function inDtype(x: Csr, dtype: Csr['dtype']): Csr {
   return dtype === 'float32' ? { ...x, values: x.values.map(Math.fround), dtype } : x;
 }
 
-/** The dtype parameter: float64 (the default) or float32. */
+/** The dtype parameter: float64 (the default), float32 or int64. */
 function valueDtype(s: State): Csr['dtype'] {
-  const dtype = dtypeParam(s, 'float64', true);
-  if (dtype === 'int64') s.fail('dtype int64 is not supported natively (float64 and float32 are)');
-  return dtype;
+  return dtypeParam(s, 'float64', true);
+}
+
+/** Integers whose float64 sums stay exact: beyond, our int64 values (held as doubles) would round. */
+const EXACT_INT = 2 ** 53;
+
+/** numpy's C cast of a float64 to int64 (truncation); NaN, infinities and huge values are platform-defined there. */
+function castToInt64(v: number): number {
+  if (!(Math.abs(v) < EXACT_INT)) throw new NotSupportedNativelyError(`FeatureHasher(dtype=int64): the value ${v} is not cast to int64 natively (numpy's cast of it is platform-defined or beyond 2^53)`);
+  return Math.trunc(v);
+}
+
+/** np.int64(v) of a Python number or None, with its errors. */
+function npInt64(v: number | null): number {
+  if (v === null) throw new ModelRaisedError("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'");
+  if (Number.isNaN(v)) throw new ModelRaisedError('cannot convert float NaN to integer');
+  if (!(Math.abs(v) < EXACT_INT)) throw new NotSupportedNativelyError(`DictVectorizer(dtype=int64): the value ${v} is beyond the integers held exactly natively (2^53)`);
+  return Math.trunc(v);
 }
 
 export const dictFeatureBuilders: Record<string, Builder> = {

@@ -95,18 +95,28 @@ const varianceThreshold: Builder = (s) => {
   return selector(s, Array.from(s.floats('variances_').data, (v) => v > threshold));
 };
 
-/** RFE and RFECV keep support_ and predict with estimator_ on the kept columns. */
-const rfe: Builder = (s, build) => {
+/** The boolean support_ mask of a selector that stores it. */
+function supportMask(s: State): boolean[] {
   const support = s.array('support_');
   if (!support.dtype.endsWith('b1')) s.fail('support_ should be a boolean array');
-  const mask = Array.from(floatData(support, 'support_'), (b) => b === 1);
-  const pick = selector(s, mask).transform!;
+  return Array.from(floatData(support, 'support_'), (b) => b === 1);
+}
+
+/** RFE and RFECV keep support_ and predict with estimator_ on the kept columns. */
+const rfe: Builder = (s, build) => {
+  const pick = selector(s, supportMask(s)).transform!;
   return { ...afterTransform(s.className, pick, build(s.raw('estimator_'), `${s.className}.estimator_`)), transform: pick };
 };
 
 /**
- * SelectFromModel: the importance of each feature from the fitted estimator's coef_ (the L1 norm
- * over classes when 2-D, sklearn's default norm_order=1) or, without coef_, the absolute
+ * SequentialFeatureSelector: a transformer keeping support_ (its estimator is the unfitted one it
+ * was given: sklearn's transform never uses it).
+ */
+const sequentialFeatureSelector: Builder = (s) => selector(s, supportMask(s));
+
+/**
+ * SelectFromModel: the importance of each feature from the fitted estimator's coef_ (|coef_|, or
+ * when 2-D its norm_order norm over classes) or, without coef_, the absolute
  * feature_importances_ of a tree, forest or gradient boosting model; kept when >= the threshold
  * and among the max_features_ largest (np.argsort(-scores, kind='mergesort'): ties to the
  * earlier feature).
@@ -118,12 +128,8 @@ const selectFromModel: Builder = (s) => {
   const coef = inner.state.coef_;
   let scores: Float64Array;
   if (isNdArray(coef) && getter !== 'feature_importances_') {
-    if (s.numberOr('norm_order', 1) !== 1) s.fail('norm_order other than 1 is not supported natively');
     const c = floatData(coef, 'coef_');
-    const n = coef.shape.length === 1 ? c.length : coef.shape[1];
-    const rows = coef.shape.length === 1 ? 1 : coef.shape[0];
-    scores = new Float64Array(n);
-    for (let j = 0; j < n; j++) for (let r = 0; r < rows; r++) scores[j] += Math.abs(c[r * n + j]);
+    scores = coef.shape.length === 1 ? c.map(Math.abs) : columnNorms(c, coef.shape[0], coef.shape[1], s.numberOr('norm_order', 1), s);
   } else {
     const imp = getter === 'coef_' ? null : treeFeatureImportances(new State(inner));
     if (!imp) return s.fail(`the importances of ${inner.name} (${getter === 'coef_' ? 'coef_' : 'feature_importances_'}) are not computed natively`);
@@ -140,6 +146,26 @@ const selectFromModel: Builder = (s) => {
   } else if (maxFeatures !== null && maxFeatures !== undefined) s.fail('max_features should be a number');
   return selector(s, mask);
 };
+
+/**
+ * np.linalg.norm(coef, axis=0, ord) of a 2-D coef_ (one row per class), summing the rows in
+ * order as numpy's reduction over axis 0 does: ord 1, 2 and +-inf (max/min of |coef|).
+ */
+function columnNorms(c: Float64Array, rows: number, n: number, ord: number, s: State): Float64Array {
+  if (ord !== 1 && ord !== 2 && ord !== Infinity && ord !== -Infinity) s.fail(`norm_order ${ord} is not supported natively (1, 2, inf and -inf are)`);
+  const out = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let acc = ord === -Infinity ? Infinity : 0;
+    for (let r = 0; r < rows; r++) {
+      const a = Math.abs(c[r * n + j]);
+      if (ord === 1) acc += a;
+      else if (ord === 2) acc += a * a;
+      else acc = ord === Infinity ? Math.max(acc, a) : Math.min(acc, a);
+    }
+    out[j] = ord === 2 ? Math.sqrt(acc) : acc;
+  }
+  return out;
+}
 
 /** sklearn's _calculate_threshold: a number, 'mean', 'median' or 'scale*mean'; default 1e-5 for L1 models. */
 function thresholdOf(s: State, innerName: string, scores: Float64Array): number {
@@ -166,6 +192,7 @@ export const featureSelectionBuilders: Record<string, Builder> = {
   'sklearn.feature_selection.SelectFromModel': selectFromModel,
   'sklearn.feature_selection.RFE': rfe,
   'sklearn.feature_selection.RFECV': rfe,
+  'sklearn.feature_selection.SequentialFeatureSelector': sequentialFeatureSelector,
 };
 
 /** Score functions pickled by reference in a fitted selector: names only, never called. */

@@ -178,9 +178,9 @@ const regressor: Builder = (s) => {
 
 /**
  * NearestCentroid: the class of the nearest centroid (euclidean or manhattan; first on ties).
- * From 1.5 scikit-learn also scores the discriminant of ESL eq. 18.2 (centroidScores): with
- * the euclidean metric decision_function, predict_proba and predict_log_proba, and predict
- * its argmax when the class priors are not uniform.
+ * From 1.5 scikit-learn also scores the discriminant of ESL eq. 18.2 (centroidScores): predict
+ * is its argmax when the class priors are not uniform (either metric), and with the euclidean
+ * metric it gives decision_function, predict_proba and predict_log_proba.
  */
 const nearestCentroid: Builder = (s) => {
   const c = s.floats('centroids_');
@@ -189,8 +189,8 @@ const nearestCentroid: Builder = (s) => {
   const metric = s.stringOr('metric', 'euclidean');
   if (metric !== 'euclidean' && metric !== 'manhattan') s.fail(`metric '${metric}' is not supported natively`);
   const uniform = !s.has('class_prior_') || Array.from(s.floats('class_prior_').data).every((p) => Math.abs(p - 1 / k) <= 1e-8 + 1e-5 / k);
-  const discriminant = s.sklearnAtLeast(1, 5) && metric === 'euclidean' && s.has('within_class_std_dev_') && s.has('class_prior_');
-  if (!uniform && !discriminant) s.fail('NearestCentroid with non-uniform priors is supported natively with the euclidean metric only');
+  const discriminant = s.sklearnAtLeast(1, 5) && s.has('within_class_std_dev_') && s.has('class_prior_');
+  if (!uniform && !discriminant) s.fail('NearestCentroid with non-uniform priors needs within_class_std_dev_ and class_prior_ (scikit-learn >= 1.5)');
   const input = (x: Data): Matrix => {
     const m = toMatrix(x);
     if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but NearestCentroid is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
@@ -220,7 +220,9 @@ const nearestCentroid: Builder = (s) => {
     },
   };
   if (!discriminant) return est;
-  const scores = centroidScores(c.data, k, f, s.floats('within_class_std_dev_').data, s.floats('class_prior_').data);
+  const scores = centroidScores(c.data, k, f, s.floats('within_class_std_dev_').data, s.floats('class_prior_').data, metric === 'manhattan');
+  // decision_function and the probabilities exist for the euclidean metric only (available_if)
+  if (metric !== 'euclidean') return est;
   est.decisionFunction = (x) => {
     const m = input(x);
     const d = scores(m);
@@ -246,9 +248,10 @@ const nearestCentroid: Builder = (s) => {
  * NearestCentroid's _decision_function: each feature with a nonzero within-class deviation
  * divided by it, in the rows and the centroids, then per class -d^2 + 2 log(prior) with d the
  * euclidean distance as scikit-learn's euclidean_distances computes it: sqrt(max(|x|^2 - 2 x.c
- * + |c|^2, 0)), squared again.
+ * + |c|^2, 0)), squared again; or the manhattan distance (scipy's cdist cityblock: the sum of
+ * |x - c| in feature order).
  */
-function centroidScores(centroids: Float64Array, k: number, f: number, std: Float64Array, prior: Float64Array): (m: Matrix) => Float64Array {
+function centroidScores(centroids: Float64Array, k: number, f: number, std: Float64Array, prior: Float64Array, manhattan: boolean): (m: Matrix) => Float64Array {
   const scale = (v: number, j: number): number => (std[j] !== 0 ? v / std[j] : v);
   const cn = centroids.map((v, i) => scale(v, i % f));
   const cc = Float64Array.from({ length: k }, (_, c0) => {
@@ -267,9 +270,14 @@ function centroidScores(centroids: Float64Array, k: number, f: number, std: Floa
         xx += xn[j] * xn[j];
       }
       for (let c0 = 0; c0 < k; c0++) {
-        let dot = 0;
-        for (let j = 0; j < f; j++) dot += xn[j] * cn[c0 * f + j];
-        const d = Math.sqrt(Math.max(-2 * dot + xx + cc[c0], 0));
+        let d = 0;
+        if (manhattan) {
+          for (let j = 0; j < f; j++) d += Math.abs(xn[j] - cn[c0 * f + j]);
+        } else {
+          let dot = 0;
+          for (let j = 0; j < f; j++) dot += xn[j] * cn[c0 * f + j];
+          d = Math.sqrt(Math.max(-2 * dot + xx + cc[c0], 0));
+        }
         out[i * k + c0] = -(d * d) + logPrior[c0];
       }
     }

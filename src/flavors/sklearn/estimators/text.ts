@@ -82,7 +82,7 @@ function countVectorizer(s: State): { analyzer: Analyzer; vocab: Map<string, num
     vocab.set(k, j as number);
   }
   const size = vocab.size === 0 ? 0 : Math.max(...vocab.values()) + 1;
-  const analyzer = buildAnalyzer(s, !s.bool('fixed_vocabulary_', false));
+  const analyzer = buildAnalyzer(s);
   const binary = s.bool('binary', false);
   const dtype = dtypeParam(s, 'int64');
   const transform = (x: Data): Csr => {
@@ -173,7 +173,7 @@ const tfidfVectorizer: Builder = (s) => {
  * sign of h when alternate_sign; duplicates summed, then binary and norm.
  */
 const hashingVectorizer: Builder = (s) => {
-  const analyzer = buildAnalyzer(s, false);
+  const analyzer = buildAnalyzer(s);
   const n = s.number('n_features');
   if (!Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) s.fail('n_features should be a positive 32-bit integer');
   const alternate = s.bool('alternate_sign', true);

@@ -1,6 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import type { State } from '../state.js';
 import { stripAccents } from './strip-accents.js';
+import { ENGLISH_STOP_WORDS_TEXT } from './english-stop-words.js';
 import { PY_SPACE_CLASS, translatePythonRegex, UnsupportedRegexError } from './python-regex.js';
 
 /** A document to its features (tokens or n-grams), as a vectorizer's build_analyzer() returns. */
@@ -52,10 +53,13 @@ function charWbNgrams(doc: string, minN: number, maxN: number): string[] {
   return out;
 }
 
-function stopWordsOf(s: State): Set<string> | 'english' | null {
+/** scikit-learn's built-in list, made once on first use. */
+let english: Set<string> | null = null;
+
+function stopWordsOf(s: State): Set<string> | null {
   const v = s.raw('stop_words');
   if (v === null || v === undefined) return null;
-  if (v === 'english') return 'english';
+  if (v === 'english') return (english ??= new Set(ENGLISH_STOP_WORDS_TEXT.split(' ')));
   if (v instanceof Set || Array.isArray(v)) {
     const words = [...(v as Iterable<unknown>)];
     if (words.every((w) => typeof w === 'string')) return new Set(words as string[]);
@@ -66,11 +70,9 @@ function stopWordsOf(s: State): Set<string> | 'english' | null {
 /**
  * The analyzer of a CountVectorizer, TfidfVectorizer or HashingVectorizer from its parameters:
  * preprocessing (lowercase, strip_accents='ascii'), then word tokens by token_pattern (with stop
- * words removed) or character n-grams. `vocabulary` is the fitted vocabulary_ when there is one:
- * sklearn's English stop word list is not shipped here, and it changes nothing when every
- * feature is a single word of a vocabulary fitted with it (stop words never entered it).
+ * words removed before the n-grams are made, as sklearn's _word_ngrams does) or character n-grams.
  */
-export function buildAnalyzer(s: State, vocabularyFitted: boolean): Analyzer {
+export function buildAnalyzer(s: State): Analyzer {
   for (const key of ['preprocessor', 'tokenizer']) {
     if (s.raw(key) !== null && s.raw(key) !== undefined) s.fail(`a custom ${key} is not supported natively`);
   }
@@ -96,9 +98,6 @@ export function buildAnalyzer(s: State, vocabularyFitted: boolean): Analyzer {
   if (analyzer === 'char') return (doc) => charNgrams(preprocess(doc), lo, hi);
   if (analyzer === 'char_wb') return (doc) => charWbNgrams(preprocess(doc), lo, hi);
   const stop = stopWordsOf(s);
-  if (stop === 'english' && !(vocabularyFitted && hi === 1)) {
-    s.fail("stop_words='english' is supported natively only for single words of a fitted vocabulary (the list is not shipped)");
-  }
   let pattern: ReturnType<typeof translatePythonRegex>;
   try {
     pattern = translatePythonRegex(s.string('token_pattern'));
@@ -108,12 +107,11 @@ export function buildAnalyzer(s: State, vocabularyFitted: boolean): Analyzer {
   }
   if (pattern.groups > 1) s.fail('token_pattern should have at most one capturing group');
   const group = pattern.groups === 1 ? 1 : 0;
-  const stopSet = stop instanceof Set ? stop : null;
   return (doc) => {
     const tokens: string[] = [];
     for (const m of preprocess(doc).matchAll(pattern.regex)) {
       const t = m[group] ?? '';
-      if (!stopSet?.has(t)) tokens.push(t);
+      if (!stop?.has(t)) tokens.push(t);
     }
     return wordNgrams(tokens, lo, hi);
   };

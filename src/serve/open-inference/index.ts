@@ -62,8 +62,9 @@ export { BINARY_HEADER } from './read-v2-body.js';
 /**
  * The Open Inference Protocol (KServe V2) REST routes over the models served. Tensors map to
  * MLflow inputs as MLServer's MLflow runtime maps them; errors are `{"error": "..."}`.
+ * Not an async function: a small inference request's answer is one promise (predict's) away.
  */
-export async function handleV2(
+export function handleV2(
   method: string,
   path: string,
   headers: Record<string, string | string[] | undefined>,
@@ -72,33 +73,43 @@ export async function handleV2(
   logger?: Logger,
 ): Promise<V2Answer> {
   try {
-    if (path === '/v2') {
-      requireMethod(method, 'GET');
-      const extensions = models.repository ? ['binary_tensor_data', 'model_repository'] : ['binary_tensor_data'];
-      return json(200, { name: 'mlflow-ts', version: VERSION, extensions });
-    }
-    if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
-    if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
-    if (path.startsWith('/v2/repository/')) return await repositoryRoute(method, path, models.repository);
-    const m = MODEL_PATH.exec(path);
-    if (!m) throw new V2Error(`No route ${path}`, 404);
-    const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
-    switch (m[3]) {
-      case undefined:
-        requireMethod(method, 'GET');
-        return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
-      case '/ready':
-        requireMethod(method, 'GET');
-        return EMPTY_OK;
-      default:
-        requireMethod(method, 'POST');
-        return await model.use((served) => infer(model.name, served.predictor, served.version, headers, body, logger));
-    }
+    const answer = route(method, path, headers, body, models, logger);
+    return answer instanceof Promise ? answer.catch((err: unknown) => errorAnswer(err, logger)) : Promise.resolve(answer);
   } catch (err) {
-    if (err instanceof V2Error) return json(err.status, { error: err.message });
-    logger?.error({ err }, 'V2 request failed');
-    return json(500, { error: 'The server failed to answer the request' });
+    return Promise.resolve(errorAnswer(err, logger));
   }
+}
+
+function route(method: string, path: string, headers: V2Headers, body: Buffer, models: V2Models, logger: Logger | undefined): V2Answer | Promise<V2Answer> {
+  if (path === '/v2') {
+    requireMethod(method, 'GET');
+    const extensions = models.repository ? ['binary_tensor_data', 'model_repository'] : ['binary_tensor_data'];
+    return json(200, { name: 'mlflow-ts', version: VERSION, extensions });
+  }
+  if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
+  if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
+  if (path.startsWith('/v2/repository/')) return repositoryRoute(method, path, models.repository);
+  const m = MODEL_PATH.exec(path);
+  if (!m) throw new V2Error(`No route ${path}`, 404);
+  const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
+  switch (m[3]) {
+    case undefined:
+      requireMethod(method, 'GET');
+      return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
+    case '/ready':
+      requireMethod(method, 'GET');
+      return EMPTY_OK;
+    default:
+      requireMethod(method, 'POST');
+      return model.use((served) => infer(model.name, served.predictor, served.version, headers, body, logger));
+  }
+}
+
+/** A V2Error as its own answer; anything else is the server's failure (500, logged). */
+function errorAnswer(err: unknown, logger: Logger | undefined): V2Answer {
+  if (err instanceof V2Error) return json(err.status, { error: err.message });
+  logger?.error({ err }, 'V2 request failed');
+  return json(500, { error: 'The server failed to answer the request' });
 }
 
 function findModel(models: V2Models, name: string, version: string | undefined): V2Model {
@@ -109,58 +120,75 @@ function findModel(models: V2Models, name: string, version: string | undefined):
   return model;
 }
 
-async function infer(
-  name: string,
-  predictor: Predictor,
-  version: string | undefined,
-  headers: V2Headers,
-  body: Buffer,
-  logger: Logger | undefined,
-): Promise<V2Answer> {
-  // Before reading: a large body is handed to the thread that reads it.
-  const large = body.length > YIELD_ABOVE_BYTES;
-  const schema = predictor.metadata.getInputSchema();
+/** An inference request: a small body is read, scored and answered with no await in between. */
+function infer(name: string, predictor: Predictor, version: string | undefined, headers: V2Headers, body: Buffer, logger: Logger | undefined): Promise<V2Answer> {
+  if (body.length > YIELD_ABOVE_BYTES) return inferLarge(name, predictor, version, headers, body, logger);
+  const { request, input } = readV2Body(headers[BINARY_HEADER], body, predictor.metadata.getInputSchema());
+  let predicted: Promise<unknown>;
+  try {
+    predicted = predictor.predict(input, request.params);
+  } catch (err) {
+    return Promise.reject(predictFailed(err, logger));
+  }
+  return predicted.then(
+    (prediction) => inferAnswer(name, version, request, prediction),
+    (err: unknown) => {
+      throw predictFailed(err, logger);
+    },
+  );
+}
+
+/**
+ * A large inference request: read in the large-body thread above THREAD_ABOVE_BYTES (as
+ * /invocations does), scored in blocks of rows by a row-wise native model, the event loop turning
+ * between the stages.
+ */
+async function inferLarge(name: string, predictor: Predictor, version: string | undefined, headers: V2Headers, body: Buffer, logger: Logger | undefined): Promise<V2Answer> {
   const binaryHeader = headers[BINARY_HEADER];
-  const readHere = (): V2Body => readV2Body(binaryHeader, body, schema);
-  // A large body is read (and its input enforced) in the large-body thread, as /invocations does.
+  const readHere = (): V2Body => readV2Body(binaryHeader, body, predictor.metadata.getInputSchema());
   const { request, input } = body.length > THREAD_ABOVE_BYTES ? await readLargeV2Body(body, binaryHeader, modelOf(predictor), readHere) : readHere();
   let prediction: unknown;
   try {
     // A large input to a row-wise native model is scored in blocks, the event loop turning between them.
-    const blocks = large && blockRows(predictor, input) !== undefined;
+    const blocks = blockRows(predictor, input) !== undefined;
     if (blocks) prediction = await predictOutputInBlocks(predictor, input, request.params);
     if (!blocks || prediction === undefined) prediction = await predictor.predict(input, request.params);
   } catch (err) {
-    if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) throw new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
-    logger?.warn({ err }, 'the model failed on a request');
-    throw new V2Error(UNEXPECTED_MODEL_ERROR);
+    throw predictFailed(err, logger);
   }
+  return inferAnswer(name, version, request, prediction);
+}
+
+/** The error a failed predict answers: MLflow's own checks keep their message; a model's failure is logged, not echoed. */
+function predictFailed(err: unknown, logger: Logger | undefined): V2Error {
+  if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) return new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
+  logger?.warn({ err }, 'the model failed on a request');
+  return new V2Error(UNEXPECTED_MODEL_ERROR);
+}
+
+/**
+ * The inference response: the text JSON.stringify would write for
+ * `{model_name, model_version?, id, parameters: {}, outputs}`, written piece by piece, each
+ * output's data straight from its typed array (see dataJson) instead of through a plain array.
+ */
+function inferAnswer(name: string, version: string | undefined, request: V2Body['request'], prediction: unknown): V2Answer {
   const outputs = selectOutputs(encodeV2Outputs(prediction), request.outputs);
-  const response = {
-    model_name: name,
-    ...(version === undefined ? {} : { model_version: version }),
-    id: request.id ?? randomUUID(),
-    parameters: {},
-    outputs: [],
-  };
-  // The text JSON.stringify would write for the response with its outputs, each output's data
-  // written straight from its typed array (see dataJson) instead of through a plain array.
   const written: string[] = [];
   const binaryParts: Buffer[] = [];
   for (const o of outputs) {
     const asBinary = request.binaryOutputs || request.outputs?.find((r) => r.name === o.name)?.binary === true;
-    const parameters: Record<string, unknown> = o.contentType === undefined ? {} : { content_type: o.contentType };
+    const head = `{"name":${JSON.stringify(o.name)},"datatype":"${o.datatype}","shape":[${o.shape.join(',')}],"parameters":{`;
+    const contentType = o.contentType === undefined ? '' : `"content_type":${JSON.stringify(o.contentType)}`;
     if (asBinary) {
       const bytes = outputBytes(o);
       binaryParts.push(bytes);
-      written.push(JSON.stringify({ name: o.name, datatype: o.datatype, shape: o.shape, parameters: { ...parameters, binary_data_size: bytes.length } }));
+      written.push(`${head}${contentType}${contentType === '' ? '' : ','}"binary_data_size":${bytes.length}}}`);
     } else {
-      const head = JSON.stringify({ name: o.name, datatype: o.datatype, shape: o.shape, parameters });
-      written.push(`${head.slice(0, -1)},"data":${dataJson(o)}}`);
+      written.push(`${head}${contentType}},"data":${dataJson(o)}}`);
     }
   }
-  const empty = JSON.stringify(response);
-  const text = `${empty.slice(0, -2)}${written.join(',')}]}`;
+  const modelVersion = version === undefined ? '' : `"model_version":${JSON.stringify(version)},`;
+  const text = `{"model_name":${JSON.stringify(name)},${modelVersion}"id":${JSON.stringify(request.id ?? randomUUID())},"parameters":{},"outputs":[${written.join(',')}]}`;
   if (binaryParts.length === 0) return { status: 200, contentType: JSON_TYPE, body: text };
   const head = Buffer.from(text, 'utf8');
   return {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError } from '../../errors.js';
 import type { Predictor } from '../../pyfunc/index.js';
@@ -9,10 +8,11 @@ import { THREAD_ABOVE_BYTES, readLargeV2Body } from '../large-body.js';
 import { blockRows, predictOutputInBlocks } from '../predict-in-blocks.js';
 import { bodyModel, type BodyModel } from '../read-body.js';
 import { BINARY_HEADER, readV2Body, type V2Body } from './read-v2-body.js';
-import { encodeV2Outputs, outputBytes, selectOutputs, type V2Output } from './response.js';
+import { inferAnswer, JSON_TYPE, type V2Answer } from './answer.js';
 import { V2Error } from './v2-error.js';
 
 export { V2Error } from './v2-error.js';
+export type { V2Answer } from './answer.js';
 
 /** A model as the V2 routes see it. */
 export interface V2Model {
@@ -38,14 +38,6 @@ export interface V2Models {
   repository?: V2Repository;
 }
 
-/** One answer of the V2 routes, ready to write. */
-export interface V2Answer {
-  readonly status: number;
-  readonly contentType?: string;
-  readonly body: string | Buffer;
-  readonly headers?: Record<string, string>;
-}
-
 /** The route a V2 path names, for metrics labels; undefined when it is not a V2 route. */
 export function v2Route(path: string): string | undefined {
   if (path === '/v2' || path === '/v2/health/live' || path === '/v2/health/ready') return path;
@@ -55,7 +47,6 @@ export function v2Route(path: string): string | undefined {
 }
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
-const JSON_TYPE = 'application/json';
 const EMPTY_OK: V2Answer = { status: 200, body: '' };
 export { BINARY_HEADER } from './read-v2-body.js';
 
@@ -166,39 +157,6 @@ function predictFailed(err: unknown, logger: Logger | undefined): V2Error {
   return new V2Error(UNEXPECTED_MODEL_ERROR);
 }
 
-/**
- * The inference response: the text JSON.stringify would write for
- * `{model_name, model_version?, id, parameters: {}, outputs}`, written piece by piece, each
- * output's data straight from its typed array (see dataJson) instead of through a plain array.
- */
-function inferAnswer(name: string, version: string | undefined, request: V2Body['request'], prediction: unknown): V2Answer {
-  const outputs = selectOutputs(encodeV2Outputs(prediction), request.outputs);
-  const written: string[] = [];
-  const binaryParts: Buffer[] = [];
-  for (const o of outputs) {
-    const asBinary = request.binaryOutputs || request.outputs?.find((r) => r.name === o.name)?.binary === true;
-    const head = `{"name":${JSON.stringify(o.name)},"datatype":"${o.datatype}","shape":[${o.shape.join(',')}],"parameters":{`;
-    const contentType = o.contentType === undefined ? '' : `"content_type":${JSON.stringify(o.contentType)}`;
-    if (asBinary) {
-      const bytes = outputBytes(o);
-      binaryParts.push(bytes);
-      written.push(`${head}${contentType}${contentType === '' ? '' : ','}"binary_data_size":${bytes.length}}}`);
-    } else {
-      written.push(`${head}${contentType}},"data":${dataJson(o)}}`);
-    }
-  }
-  const modelVersion = version === undefined ? '' : `"model_version":${JSON.stringify(version)},`;
-  const text = `{"model_name":${JSON.stringify(name)},${modelVersion}"id":${JSON.stringify(request.id ?? randomUUID())},"parameters":{},"outputs":[${written.join(',')}]}`;
-  if (binaryParts.length === 0) return { status: 200, contentType: JSON_TYPE, body: text };
-  const head = Buffer.from(text, 'utf8');
-  return {
-    status: 200,
-    contentType: 'application/octet-stream',
-    headers: { [BINARY_HEADER]: String(head.length) },
-    body: Buffer.concat([head, ...binaryParts]),
-  };
-}
-
 type V2Headers = Record<string, string | string[] | undefined>;
 
 /** What reading a body needs of each predictor, made once. */
@@ -230,21 +188,6 @@ async function repositoryRoute(method: string, path: string, repository: V2Repos
     throw new V2Error(`Model ${name} failed to ${m[2]}: ${err instanceof Error ? err.message : String(err)}`, 400);
   }
   return json(200, {});
-}
-
-/**
- * An output's data as JSON.stringify writes it as a plain list (NaN and infinities as null). A
- * typed array of finite numbers is joined as it is (join writes each number as JSON does).
- */
-function dataJson(o: V2Output): string {
-  const d = o.data;
-  if (d instanceof Float64Array || d instanceof Float32Array || d instanceof Int32Array || d instanceof Uint8Array ||
-    d instanceof Int8Array || d instanceof Int16Array || d instanceof Uint16Array || d instanceof Uint32Array) {
-    let finite = true;
-    for (let i = 0; i < d.length && finite; i++) finite = Number.isFinite(d[i]);
-    if (finite) return `[${d.join(',')}]`;
-  }
-  return JSON.stringify(Array.from(d));
 }
 
 function requireMethod(method: string, allowed: string): void {

@@ -7,7 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * others, one file at a time (vitest.timing.config.ts), so that another test file on the same
  * cores does not stretch what they measure.
  */
-export const TIMING_TESTS = ['test/serve/event-loop.test.ts', 'test/serve/bridge-event-loop.test.ts'];
+export const TIMING_TESTS = ['test/serve/event-loop.test.ts', 'test/serve/bridge-event-loop.test.ts', 'test/serve/v2-event-loop.test.ts'];
 
 export default defineConfig({
   test: {

@@ -102,18 +102,23 @@ export async function predictionsJsonInBlocks(output: unknown): Promise<string |
     await nextTurn();
   }
   parts.push(Buffer.from(PREDICTION_LIST_SUFFIX));
-  // Joined a part per turn: one copy of a hundred megabytes would hold the event loop too.
-  const out = Buffer.allocUnsafeSlow(size + PREDICTION_LIST_SUFFIX.length);
+  return joinInTurns(parts, size + PREDICTION_LIST_SUFFIX.length);
+}
+
+/** `parts` (`size` bytes in all) as one buffer, copied a part per turn: one copy of a hundred megabytes would hold the event loop too. */
+export async function joinInTurns(parts: readonly Uint8Array[], size: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (const part of parts) {
-    at += part.copy(out, at);
+    out.set(part, at);
+    at += part.byteLength;
     await nextTurn();
   }
   return out;
 }
 
-/** Rows of the next block, from how long the last one (`rows` rows) took. */
-function nextBlockRows(rows: number, ms: number): number {
+/** Rows (or values) of the next block, from how long the last one (`rows` of them) took: about BLOCK_MS. */
+export function nextBlockRows(rows: number, ms: number): number {
   return Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round((rows * BLOCK_MS) / Math.max(ms, 0.5))));
 }
 

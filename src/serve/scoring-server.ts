@@ -74,6 +74,8 @@ export function createScoringServer(served: Predictor | ModelRepository, options
   const metrics = new ServeMetrics(main.name, () => repo.list());
   /** The default model's /invocations series (the hot route), found once. */
   let mainInvocations: RouteSeries | undefined;
+  /** Other paths' routes and series (V2's /infer among them), each found once: the models served do not change. */
+  const pathSeries = new Map<string, { route: string; series: RouteSeries }>();
   for (const slot of repo.list()) {
     slot.onEvent = (event) => metrics.modelEvent(slot.name, event);
     if (slot.loadSeconds !== undefined) metrics.modelLoaded(slot.name, slot.loadSeconds);
@@ -440,8 +442,16 @@ export function createScoringServer(served: Predictor | ModelRepository, options
       route = path;
       series = mainInvocations ??= metrics.series(path, main.name);
     } else {
-      route = KNOWN_ROUTES.has(path) ? path : MODEL_INVOCATIONS.test(path) ? '/models/{name}/invocations' : (v2Route(path) ?? 'other');
-      series = metrics.series(route, modelOfPath(path));
+      let known = pathSeries.get(path);
+      if (known === undefined) {
+        const kind = KNOWN_ROUTES.has(path) ? path : MODEL_INVOCATIONS.test(path) ? '/models/{name}/invocations' : (v2Route(path) ?? 'other');
+        const model = modelOfPath(path);
+        known = { route: kind, series: metrics.series(kind, model) };
+        // Only the routes of models served here: a client's made-up paths are not kept.
+        if (kind !== 'other' && model !== 'unknown' && pathSeries.size < MAX_KNOWN_PATHS) pathSeries.set(path, known);
+      }
+      route = known.route;
+      series = known.series;
     }
     if (series.inFlight) series.inFlight.n++;
     res.series = series;
@@ -539,6 +549,8 @@ const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inlin
 const MODEL_INVOCATIONS = /^\/models\/([^/]+)\/invocations$/;
 const MODEL_IN_PATH = /^(?:\/v2)?\/models\/([^/]+)\//;
 const KNOWN_ROUTES = new Set(['/invocations', '/ping', '/health', '/version', '/metrics', '/', '/openapi.json', '/_page/app.js']);
+/** Paths whose route and series are kept (a path names a served model, but its version segment is the client's). */
+const MAX_KNOWN_PATHS = 256;
 /** A client's request id is echoed only when it is short printable ASCII (no header injection). */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError } from '../../errors.js';
 import type { Predictor } from '../../pyfunc/index.js';
@@ -9,10 +8,11 @@ import { THREAD_ABOVE_BYTES, readLargeV2Body } from '../large-body.js';
 import { blockRows, predictOutputInBlocks } from '../predict-in-blocks.js';
 import { bodyModel, type BodyModel } from '../read-body.js';
 import { BINARY_HEADER, readV2Body, type V2Body } from './read-v2-body.js';
-import { encodeV2Outputs, outputBytes, selectOutputs, type V2Output } from './response.js';
+import { inferAnswer, JSON_TYPE, type V2Answer } from './answer.js';
 import { V2Error } from './v2-error.js';
 
 export { V2Error } from './v2-error.js';
+export type { V2Answer } from './answer.js';
 
 /** A model as the V2 routes see it. */
 export interface V2Model {
@@ -38,14 +38,6 @@ export interface V2Models {
   repository?: V2Repository;
 }
 
-/** One answer of the V2 routes, ready to write. */
-export interface V2Answer {
-  readonly status: number;
-  readonly contentType?: string;
-  readonly body: string | Buffer;
-  readonly headers?: Record<string, string>;
-}
-
 /** The route a V2 path names, for metrics labels; undefined when it is not a V2 route. */
 export function v2Route(path: string): string | undefined {
   if (path === '/v2' || path === '/v2/health/live' || path === '/v2/health/ready') return path;
@@ -55,15 +47,15 @@ export function v2Route(path: string): string | undefined {
 }
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
-const JSON_TYPE = 'application/json';
 const EMPTY_OK: V2Answer = { status: 200, body: '' };
 export { BINARY_HEADER } from './read-v2-body.js';
 
 /**
  * The Open Inference Protocol (KServe V2) REST routes over the models served. Tensors map to
  * MLflow inputs as MLServer's MLflow runtime maps them; errors are `{"error": "..."}`.
+ * Not an async function: a small inference request's answer is one promise (predict's) away.
  */
-export async function handleV2(
+export function handleV2(
   method: string,
   path: string,
   headers: Record<string, string | string[] | undefined>,
@@ -72,33 +64,43 @@ export async function handleV2(
   logger?: Logger,
 ): Promise<V2Answer> {
   try {
-    if (path === '/v2') {
-      requireMethod(method, 'GET');
-      const extensions = models.repository ? ['binary_tensor_data', 'model_repository'] : ['binary_tensor_data'];
-      return json(200, { name: 'mlflow-ts', version: VERSION, extensions });
-    }
-    if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
-    if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
-    if (path.startsWith('/v2/repository/')) return await repositoryRoute(method, path, models.repository);
-    const m = MODEL_PATH.exec(path);
-    if (!m) throw new V2Error(`No route ${path}`, 404);
-    const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
-    switch (m[3]) {
-      case undefined:
-        requireMethod(method, 'GET');
-        return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
-      case '/ready':
-        requireMethod(method, 'GET');
-        return EMPTY_OK;
-      default:
-        requireMethod(method, 'POST');
-        return await model.use((served) => infer(model.name, served.predictor, served.version, headers, body, logger));
-    }
+    const answer = route(method, path, headers, body, models, logger);
+    return answer instanceof Promise ? answer.catch((err: unknown) => errorAnswer(err, logger)) : Promise.resolve(answer);
   } catch (err) {
-    if (err instanceof V2Error) return json(err.status, { error: err.message });
-    logger?.error({ err }, 'V2 request failed');
-    return json(500, { error: 'The server failed to answer the request' });
+    return Promise.resolve(errorAnswer(err, logger));
   }
+}
+
+function route(method: string, path: string, headers: V2Headers, body: Buffer, models: V2Models, logger: Logger | undefined): V2Answer | Promise<V2Answer> {
+  if (path === '/v2') {
+    requireMethod(method, 'GET');
+    const extensions = models.repository ? ['binary_tensor_data', 'model_repository'] : ['binary_tensor_data'];
+    return json(200, { name: 'mlflow-ts', version: VERSION, extensions });
+  }
+  if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
+  if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
+  if (path.startsWith('/v2/repository/')) return repositoryRoute(method, path, models.repository);
+  const m = MODEL_PATH.exec(path);
+  if (!m) throw new V2Error(`No route ${path}`, 404);
+  const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
+  switch (m[3]) {
+    case undefined:
+      requireMethod(method, 'GET');
+      return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
+    case '/ready':
+      requireMethod(method, 'GET');
+      return EMPTY_OK;
+    default:
+      requireMethod(method, 'POST');
+      return model.use((served) => infer(model.name, served.predictor, served.version, headers, body, logger));
+  }
+}
+
+/** A V2Error as its own answer; anything else is the server's failure (500, logged). */
+function errorAnswer(err: unknown, logger: Logger | undefined): V2Answer {
+  if (err instanceof V2Error) return json(err.status, { error: err.message });
+  logger?.error({ err }, 'V2 request failed');
+  return json(500, { error: 'The server failed to answer the request' });
 }
 
 function findModel(models: V2Models, name: string, version: string | undefined): V2Model {
@@ -109,66 +111,50 @@ function findModel(models: V2Models, name: string, version: string | undefined):
   return model;
 }
 
-async function infer(
-  name: string,
-  predictor: Predictor,
-  version: string | undefined,
-  headers: V2Headers,
-  body: Buffer,
-  logger: Logger | undefined,
-): Promise<V2Answer> {
-  // Before reading: a large body is handed to the thread that reads it.
-  const large = body.length > YIELD_ABOVE_BYTES;
-  const schema = predictor.metadata.getInputSchema();
+/** An inference request: a small body is read, scored and answered with no await in between. */
+function infer(name: string, predictor: Predictor, version: string | undefined, headers: V2Headers, body: Buffer, logger: Logger | undefined): Promise<V2Answer> {
+  if (body.length > YIELD_ABOVE_BYTES) return inferLarge(name, predictor, version, headers, body, logger);
+  const { request, input } = readV2Body(headers[BINARY_HEADER], body, predictor.metadata.getInputSchema());
+  let predicted: Promise<unknown>;
+  try {
+    predicted = predictor.predict(input, request.params);
+  } catch (err) {
+    return Promise.reject(predictFailed(err, logger));
+  }
+  return predicted.then(
+    (prediction) => inferAnswer(name, version, request, prediction),
+    (err: unknown) => {
+      throw predictFailed(err, logger);
+    },
+  );
+}
+
+/**
+ * A large inference request: read in the large-body thread above THREAD_ABOVE_BYTES (as
+ * /invocations does), scored in blocks of rows by a row-wise native model, the event loop turning
+ * between the stages.
+ */
+async function inferLarge(name: string, predictor: Predictor, version: string | undefined, headers: V2Headers, body: Buffer, logger: Logger | undefined): Promise<V2Answer> {
   const binaryHeader = headers[BINARY_HEADER];
-  const readHere = (): V2Body => readV2Body(binaryHeader, body, schema);
-  // A large body is read (and its input enforced) in the large-body thread, as /invocations does.
+  const readHere = (): V2Body => readV2Body(binaryHeader, body, predictor.metadata.getInputSchema());
   const { request, input } = body.length > THREAD_ABOVE_BYTES ? await readLargeV2Body(body, binaryHeader, modelOf(predictor), readHere) : readHere();
   let prediction: unknown;
   try {
     // A large input to a row-wise native model is scored in blocks, the event loop turning between them.
-    const blocks = large && blockRows(predictor, input) !== undefined;
+    const blocks = blockRows(predictor, input) !== undefined;
     if (blocks) prediction = await predictOutputInBlocks(predictor, input, request.params);
     if (!blocks || prediction === undefined) prediction = await predictor.predict(input, request.params);
   } catch (err) {
-    if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) throw new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
-    logger?.warn({ err }, 'the model failed on a request');
-    throw new V2Error(UNEXPECTED_MODEL_ERROR);
+    throw predictFailed(err, logger);
   }
-  const outputs = selectOutputs(encodeV2Outputs(prediction), request.outputs);
-  const response = {
-    model_name: name,
-    ...(version === undefined ? {} : { model_version: version }),
-    id: request.id ?? randomUUID(),
-    parameters: {},
-    outputs: [],
-  };
-  // The text JSON.stringify would write for the response with its outputs, each output's data
-  // written straight from its typed array (see dataJson) instead of through a plain array.
-  const written: string[] = [];
-  const binaryParts: Buffer[] = [];
-  for (const o of outputs) {
-    const asBinary = request.binaryOutputs || request.outputs?.find((r) => r.name === o.name)?.binary === true;
-    const parameters: Record<string, unknown> = o.contentType === undefined ? {} : { content_type: o.contentType };
-    if (asBinary) {
-      const bytes = outputBytes(o);
-      binaryParts.push(bytes);
-      written.push(JSON.stringify({ name: o.name, datatype: o.datatype, shape: o.shape, parameters: { ...parameters, binary_data_size: bytes.length } }));
-    } else {
-      const head = JSON.stringify({ name: o.name, datatype: o.datatype, shape: o.shape, parameters });
-      written.push(`${head.slice(0, -1)},"data":${dataJson(o)}}`);
-    }
-  }
-  const empty = JSON.stringify(response);
-  const text = `${empty.slice(0, -2)}${written.join(',')}]}`;
-  if (binaryParts.length === 0) return { status: 200, contentType: JSON_TYPE, body: text };
-  const head = Buffer.from(text, 'utf8');
-  return {
-    status: 200,
-    contentType: 'application/octet-stream',
-    headers: { [BINARY_HEADER]: String(head.length) },
-    body: Buffer.concat([head, ...binaryParts]),
-  };
+  return inferAnswer(name, version, request, prediction);
+}
+
+/** The error a failed predict answers: MLflow's own checks keep their message; a model's failure is logged, not echoed. */
+function predictFailed(err: unknown, logger: Logger | undefined): V2Error {
+  if (err instanceof MlflowError && !(err instanceof ModelRaisedError)) return new V2Error(err.message, err.errorCode === 'DEADLINE_EXCEEDED' ? 504 : 400);
+  logger?.warn({ err }, 'the model failed on a request');
+  return new V2Error(UNEXPECTED_MODEL_ERROR);
 }
 
 type V2Headers = Record<string, string | string[] | undefined>;
@@ -202,21 +188,6 @@ async function repositoryRoute(method: string, path: string, repository: V2Repos
     throw new V2Error(`Model ${name} failed to ${m[2]}: ${err instanceof Error ? err.message : String(err)}`, 400);
   }
   return json(200, {});
-}
-
-/**
- * An output's data as JSON.stringify writes it as a plain list (NaN and infinities as null). A
- * typed array of finite numbers is joined as it is (join writes each number as JSON does).
- */
-function dataJson(o: V2Output): string {
-  const d = o.data;
-  if (d instanceof Float64Array || d instanceof Float32Array || d instanceof Int32Array || d instanceof Uint8Array ||
-    d instanceof Int8Array || d instanceof Int16Array || d instanceof Uint16Array || d instanceof Uint32Array) {
-    let finite = true;
-    for (let i = 0; i < d.length && finite; i++) finite = Number.isFinite(d[i]);
-    if (finite) return `[${d.join(',')}]`;
-  }
-  return JSON.stringify(Array.from(d));
 }
 
 function requireMethod(method: string, allowed: string): void {

@@ -21,8 +21,10 @@ export interface V2Body {
  */
 export function readV2Body(binaryHeader: string | string[] | undefined, body: Uint8Array, schema: Schema | undefined): V2Body {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const { inputs, ...request } = readRequest(binaryHeader, bytes);
-  return { request, input: decodeV2Inputs({ ...request, inputs }, requestContentType({ ...request, inputs }, schema)) };
+  const r = readRequest(binaryHeader, bytes);
+  // Named fields, not a rest/spread copy: this runs once per request on the hot path.
+  const request = { id: r.id, contentType: r.contentType, outputs: r.outputs, binaryOutputs: r.binaryOutputs, params: r.params };
+  return { request, input: decodeV2Inputs(r, requestContentType(r, schema)) };
 }
 
 /**

@@ -16,7 +16,7 @@ import { histGradientBoostingBuilders, histGradientBoostingHelpers } from './est
 import { imputeEncodeBuilders, imputeEncodeHelpers } from './estimators/impute-encode.js';
 import { isotonicBuilders } from './estimators/isotonic.js';
 import { knnImputerBuilders } from './estimators/knn-imputer.js';
-import { quadraticDiscriminantBuilders } from './estimators/quadratic-discriminant.js';
+import { quadraticDiscriminantBuilders, quadraticDiscriminantHelpers } from './estimators/quadratic-discriminant.js';
 import { ransacBuilders } from './estimators/ransac.js';
 import { kernelRidgeBuilders } from './estimators/kernel-ridge.js';
 import { chainBuilders } from './estimators/chains.js';
@@ -55,7 +55,7 @@ const HELPERS = new Set([
   ...neighborsHelpers, ...composeHelpers, ...metaHelpers, ...neuralNetworkHelpers, ...boosterHelpers, ...featureSelectionHelpers,
   ...multiclassHelpers, ...calibrationHelpers,
   ...multiclassHelpers,
-  ...textHelpers, ...splineTransformerHelpers, ...imputeEncodeHelpers,
+  ...textHelpers, ...splineTransformerHelpers, ...imputeEncodeHelpers, ...quadraticDiscriminantHelpers,
   // newer numpy names the bit generator class in a pickled RandomState (GradientBoosting's _rng),
   // and scikit-learn >= 1.4 keeps a numpy Generator (PCG64 seeded by a SeedSequence) in
   // HistGradientBoosting: inert data, never used to predict;

@@ -94,3 +94,9 @@ const quadraticDiscriminantAnalysis: Builder = (s) => {
 export const quadraticDiscriminantBuilders: Record<string, Builder> = {
   'sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis': quadraticDiscriminantAnalysis,
 };
+
+/**
+ * covariance_estimator (1.8+) is a covariance model QDA fitted per class during its own fit; the
+ * pickle keeps it (fitted on the last class) as data: scoring reads rotations_ and scalings_ only.
+ */
+export const quadraticDiscriminantHelpers = ['EmpiricalCovariance', 'LedoitWolf', 'OAS', 'ShrunkCovariance'].map((c) => `sklearn.covariance.${c}`);

@@ -99,9 +99,23 @@ export function buildEstimator(obj: unknown, where = 'the pickled model'): Estim
   const key = canonicalName(obj.module, obj.name);
   const builder = Object.hasOwn(BUILDERS, key) ? BUILDERS[key] : undefined;
   if (!builder) throw new NotSupportedNativelyError(unsupportedMessage(`${obj.module}.${obj.name}`));
-  const est = builder(new State(obj), buildEstimator);
+  const est = withOutputContainer(obj, builder(new State(obj), buildEstimator));
   if (takesDocuments.has(key) || takesMappings.has(key)) return est;
   return selectsByName.has(key) ? est : withFeatureCheck(obj, est, PASS_ONE_D.has(key));
+}
+
+/**
+ * `set_output(transform='pandas'|'polars')` makes scikit-learn's transform answer a DataFrame
+ * (named by get_feature_names_out, which pyfunc would answer as records); ours answers an array.
+ * A step inside a Pipeline only changes the container the next step sees, so transform stays
+ * callable by the parts that hold it, but serving it is refused by name.
+ */
+function withOutputContainer(inst: PyInstance, est: Estimator): Estimator {
+  const config = inst.state._sklearn_output_config;
+  const container = config instanceof Map ? config.get('transform') : undefined;
+  if (!est.transform || container === undefined || container === 'default') return est;
+  const why = `set_output(transform=${JSON.stringify(container)}) answers a DataFrame, not an array`;
+  return { ...est, notNative: { ...est.notNative, transform: why } };
 }
 
 /**

@@ -42,7 +42,7 @@ function methodTable(est: Estimator): Record<SklearnMethod, ((x: Data) => Tensor
 export function methodOf(est: Estimator, method: SklearnMethod): (x: Data) => Tensor {
   const fn = methodTable(est)[method];
   const why = est.notNative?.[method];
-  if (!fn && why) throw new NotSupportedNativelyError(`${est.className}.${method} is not supported natively: ${why}`);
+  if (why) throw new NotSupportedNativelyError(`${est.className}.${method} is not supported natively: ${why}`);
   if (!fn) {
     throw new MlflowError(`${est.className} has no method '${method}' (it has: ${methodsOf(est).join(', ')})`, 'INVALID_PARAMETER_VALUE');
   }

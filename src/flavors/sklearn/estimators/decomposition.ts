@@ -256,10 +256,20 @@ const kmeans: Builder = (s) => {
     }
     return out;
   };
+  // predict's Cython kernel takes X and the centers in one float type: float32 rows for a model
+  // fitted on float64 (MLflow casts a signature's float columns to float32) and float64 rows for
+  // one fitted on float32 raise Cython's buffer error (memoryviews const from about 1.3)
+  const checkDtype = (m: Matrix): void => {
+    if ((m.f32 === true) === fittedF32) return;
+    // the kernel's type is X's; the centers then do not fit it
+    const [rows, fitted] = fittedF32 ? ['double', 'float'] : ['float', 'double'];
+    throw new MlflowError(`Buffer dtype mismatch, expected '${s.sklearnAtLeast(1, 3) ? 'const ' : ''}${rows}' but got '${fitted}'`, 'INVALID_PARAMETER_VALUE');
+  };
   return {
     className: s.className,
     predict(x: Data) {
       const m = toMatrix(x);
+      checkDtype(m);
       const d = sqDist(m);
       const labels = new Int32Array(m.rows);
       for (let i = 0; i < m.rows; i++) {

@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import { makeTensor } from '../../../frame/tensor.js';
 import { toMatrix, type Data } from '../data.js';
-import { argmaxRows, f64Tensor, type Builder, type Estimator } from '../estimator.js';
+import { argmaxRows, floatTensor, type Builder, type Estimator } from '../estimator.js';
 import { digamma } from '../special.js';
 import { floatData, isNdArray, type State } from '../state.js';
 
@@ -49,9 +49,14 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
   }
   const prec = type === 'diag' || type === 'spherical' ? chol.map((v) => v * v) : null;
   const constant = f * Math.log(2 * Math.PI);
+  // fitted on float32 rows, scikit-learn 1.9 keeps means_ and the precisions float32, and computes
+  // float32 rows' log probabilities in float32 (several sgemm products, logsumexp): computed here
+  // in float64 and rounded once, so within float32's precision of scikit-learn's, not bit for bit
+  // (BayesianGaussianMixture not checked against scikit-learn on float32: kept float64)
+  const fittedF32 = bayes === null && s.isFloat32('means_') && s.isFloat32('precisions_cholesky_');
 
   /** (rows, k) weighted log probabilities. */
-  const weighted = (x: Data): { rows: number; w: Float64Array } => {
+  const weighted = (x: Data): { rows: number; w: Float64Array; f32: boolean } => {
     const m = toMatrix(x);
     if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but GaussianMixture is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
     const { rows, data } = m;
@@ -94,7 +99,7 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
         w[r * k + c] = (bayes ? gauss - bayes.shift[c] + bayes.adjust[c] : gauss) + logWeights[c];
       }
     }
-    return { rows, w };
+    return { rows, w, f32: fittedF32 && m.f32 === true };
   };
   /**
    * Each row's logsumexp (scipy's: max + log(sum(exp(v - max))), a non-finite max taken as 0, so
@@ -119,14 +124,14 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
       return makeTensor({ dtype: 'int64', shape: [rows], data: Float64Array.from(argmaxRows(rows, k, w)) });
     },
     predictProba(x) {
-      const { rows, w } = weighted(x);
+      const { rows, w, f32 } = weighted(x);
       const lse = logSumExp(rows, w);
       for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) w[r * k + c] = Math.exp(w[r * k + c] - lse[r]);
-      return f64Tensor([rows, k], w);
+      return floatTensor([rows, k], w, f32);
     },
     scoreSamples(x) {
-      const { rows, w } = weighted(x);
-      return f64Tensor([rows], logSumExp(rows, w));
+      const { rows, w, f32 } = weighted(x);
+      return floatTensor([rows], logSumExp(rows, w), f32);
     },
   };
 };

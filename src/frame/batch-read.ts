@@ -147,9 +147,7 @@ const RANGE_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
  */
 export async function readCsvRange(path: string, range: CsvRange, layout: CsvLayout, reading: ReadRequestOptions): Promise<Frame> {
   try {
-    const bytes = await readRange(path, range.start, range.end);
-    // splitCsvFile checked that the file is UTF-8; ASCII (all of a numeric file) is copied as is
-    const text = isAscii(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1') : RANGE_DECODER.decode(bytes);
+    const text = await readRangeText(path, range);
     const numbers = csvNumberRows(text, layout, range.firstLine, reading, range.rows);
     if (numbers) return numbers;
     const rows = new CsvRows();
@@ -160,6 +158,28 @@ export async function readCsvRange(path: string, range: CsvRange, layout: CsvLay
     return csvBatch(layout, rows, 0, rows.length, reading);
   } catch (e) {
     throw await csvReadError(e, path);
+  }
+}
+
+/**
+ * The bytes of the last range read, for the next one to be read into: the text is decoded from
+ * them at once, after which they are not needed, and a fresh buffer per batch (megabytes) is
+ * memory the system maps and faults in again each time. Taken while in use, so a read meanwhile
+ * (another batch of the same thread) makes its own.
+ */
+let spareBytes: Uint8Array | undefined;
+
+/** A range's text. */
+async function readRangeText(path: string, range: CsvRange): Promise<string> {
+  const size = range.end - range.start;
+  const buffer = spareBytes !== undefined && spareBytes.length >= size ? spareBytes : new Uint8Array(size);
+  spareBytes = undefined;
+  try {
+    const bytes = await readRange(path, range.start, range.end, buffer);
+    // splitCsvFile checked that the file is UTF-8; ASCII (all of a numeric file) is copied as is
+    return isAscii(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1') : RANGE_DECODER.decode(bytes);
+  } finally {
+    spareBytes = buffer;
   }
 }
 

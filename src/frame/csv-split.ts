@@ -145,11 +145,11 @@ async function headerLayout(path: string, end: number): Promise<CsvLayout | unde
   }
 }
 
-/** Bytes [start, end) of a file. */
-export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
+/** Bytes [start, end) of a file: at the start of `into` when it is given (and large enough). */
+export async function readRange(path: string, start: number, end: number, into?: Uint8Array): Promise<Uint8Array> {
   const handle = await open(path, 'r');
   try {
-    const out = new Uint8Array(end - start);
+    const out = into === undefined ? new Uint8Array(end - start) : into.subarray(0, end - start);
     let filled = 0;
     while (filled < out.length) {
       const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);

@@ -18,6 +18,7 @@ import { firstInvalidUtf8 } from '../frame/utf8-position.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { toBatchOutput, type BatchOutput } from './batch-output.js';
 import { PredictWorkers, type RangeResult, type WorkerModel, type WorkerSetup } from './predict-workers.js';
+import { RangeClaims } from './range-claims.js';
 import type { ProgressReporter } from './progress.js';
 import { DEFAULT_BATCH_ROWS } from './defaults.js';
 
@@ -241,19 +242,18 @@ async function scoreTable(
   return rows;
 }
 
-/** Batches waiting at each thread: enough that it never idles while this thread scores one. */
-const THREAD_QUEUE = 4;
+/** How far past the batches written a thread may take one, per thread: the batches in flight. */
+const AHEAD_PER_THREAD = 5;
 
 /**
  * Table input from a CSV file splitCsvFile could cut: this thread and `threads - 1` worker
  * threads each read (tokenize, type) and score whole batches, so neither the reading nor the
- * scoring is left to one thread. Until the threads have loaded the model this thread scores every
- * batch; then it keeps THREAD_QUEUE batches waiting at each thread (this thread, busy scoring, hands
- * out no more until it is done) and scores the next one itself. Predictions
- * are written in input order. The errors are one thread's, in its order: a batch's read error
- * once the batches before it, but one, are written (one thread reads batch k + 1 before it scores
- * batch k), a batch's predict error naming the row at fault (a batch a thread fails on is scored
- * again here to find it).
+ * scoring is left to one thread. Each takes the next batch when it is free (RangeClaims), so
+ * until the threads have loaded the model this thread scores every batch, and at the end no
+ * thread waits on another's queue. Predictions are written in input order. The errors are one
+ * thread's, in its order: a batch's read error once the batches before it, but one, are written
+ * (one thread reads batch k + 1 before it scores batch k), a batch's predict error naming the row
+ * at fault (a batch a thread fails on is scored again here to find it).
  */
 async function scoreCsvRanges(
   predictor: Predictor, options: BatchPredictOptions, sink: Sink, reading: ReturnType<typeof schemaReading>, split: CsvSplit, threads: number,
@@ -278,38 +278,43 @@ async function scoreCsvRanges(
       return { predictError: err as Error };
     }
   };
-  const pool = threads > 1 ? csvWorkers(predictor, options, threads - 1) : undefined;
-  let ready = false;
-  pool?.ready.then(() => (ready = true), () => undefined);
+  const claims = new RangeClaims(ranges.length, AHEAD_PER_THREAD * threads);
   /** Each batch's outcome, dropped once it is written, so memory follows the batches in flight. */
-  const results: (Promise<RangeResult> | undefined)[] = [];
+  const results: (RangeResult | undefined)[] = [];
   const inThread: boolean[] = [];
-  const settled: boolean[] = [];
-  const start = (k: number, result: Promise<RangeResult>, thread: boolean): void => {
+  /** A thread's failure, and the wake-up of this thread waiting on the threads' next outcome. */
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const pool = threads > 1 ? csvWorkers(predictor, options, threads - 1) : undefined;
+  pool?.claimRanges(ranges, layout, claims, (k, result) => {
     results[k] = result;
-    inThread[k] = thread;
-    result.then(() => (settled[k] = true), () => (settled[k] = true));
-  };
-  let next = 0;
+    inThread[k] = true;
+    wake?.();
+  }, (err) => {
+    failure ??= err;
+    wake?.();
+  });
   let rows = 0;
   try {
     if (options.waitForWorkers) await pool?.ready;
     for (let k = 0; k < ranges.length; k++) {
       // Batch k is written (or its error raised) once batches k and k + 1 are done, as the
-      // one-pass reader reads batch k + 1 before it scores batch k. Meanwhile the threads are
-      // kept busy and this thread scores a batch itself, up to a few batches ahead of the writes.
-      for (;;) {
-        while (pool && ready && next < ranges.length && pool.fewestPending() < THREAD_QUEUE) start(next, pool.scoreRange(ranges[next++], layout), true);
-        const done = next >= Math.min(k + 2, ranges.length) && settled[k] && (k + 1 >= ranges.length || settled[k + 1]);
-        if (done || next >= ranges.length || next - k > (THREAD_QUEUE + 1) * threads) break;
-        start(next, scoreHere(next), false);
-        await results[next++];
-        // while the threads load, a failure to start them shows here
-        if (pool && !ready) await Promise.race([pool.ready, new Promise((resolve) => setImmediate(resolve))]);
+      // one-pass reader reads batch k + 1 before it scores batch k. Meanwhile this thread scores
+      // the next batch not taken, or waits for a thread's.
+      while (results[k] === undefined || (k + 1 < ranges.length && results[k + 1] === undefined)) {
+        if (failure) throw failure;
+        const next = claims.claim();
+        if (next !== undefined) {
+          results[next] = await scoreHere(next);
+          inThread[next] = false;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
       }
-      const result = (await results[k])!;
+      const result = results[k]!;
       results[k] = undefined;
-      const after = k + 1 < ranges.length ? await results[k + 1] : undefined;
+      const after = results[k + 1];
       if ('readError' in result) throw namingSource(result.readError, source);
       if (after && 'readError' in after) throw namingSource(after.readError, source);
       if ('predictError' in result) {
@@ -319,6 +324,7 @@ async function scoreCsvRanges(
         throw failedToPredict(`rows ${firstRows[k]}-${firstRows[k] + ranges[k].rows - 1} of ${source}`, result.predictError);
       }
       await sink.write(result.output, false);
+      claims.written(k + 1);
       rows += ranges[k].rows;
       options.onProgress?.(rows);
     }

@@ -5,6 +5,7 @@ import type { CsvLayout } from '../frame/csv-columns.js';
 import type { CsvRange } from '../frame/csv-split.js';
 import type { Frame } from '../frame/index.js';
 import { frameFromMessage, frameToMessage, type BatchOutput, type FrameMessage } from './batch-output.js';
+import type { RangeClaims } from './range-claims.js';
 import { startThread } from './start-thread.js';
 
 /** How a worker thread loads the model: with the options the main thread loaded it with. */
@@ -26,20 +27,27 @@ export interface WorkerSetup extends WorkerModel {
 
 type ErrorMessage = { message: string; code: ErrorCode | null };
 
-export type ToWorker = { id: number; batch: FrameMessage } | { id: number; range: CsvRange; layout: CsvLayout };
+export type ToWorker =
+  | { kind: 'batch'; id: number; batch: FrameMessage }
+  /** The ranges (splitCsvFile's) of the CSV file the thread was set up with: it takes them one by one from `claims` (RangeClaims' buffer). */
+  | { kind: 'ranges'; ranges: CsvRange[]; layout: CsvLayout; claims: SharedArrayBuffer; ahead: number };
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'failed'; error: ErrorMessage }
-  | { kind: 'done'; id: number; output: { json: string } | { frame: FrameMessage } }
+  | { kind: 'done'; id: number; output: OutputMessage }
   | { kind: 'error'; id: number; error: ErrorMessage }
-  /** The thread could not read the batch's rows (a CSV range) from the file. */
-  | { kind: 'readError'; id: number; error: ErrorMessage };
+  /** Range `index`'s predictions, or why its rows could not be read (from the file) or scored. */
+  | { kind: 'range'; index: number; output: OutputMessage }
+  | { kind: 'range'; index: number; readError: ErrorMessage }
+  | { kind: 'range'; index: number; predictError: ErrorMessage };
+
+type OutputMessage = { json: string } | { frame: FrameMessage };
 
 /** A CSV range's outcome: its predictions, or why its rows could not be read, or scored. */
 export type RangeResult = { output: BatchOutput } | { readError: Error } | { predictError: Error };
 
 interface Pending {
-  resolve: (out: RangeResult) => void;
+  resolve: (out: BatchOutput) => void;
   reject: (err: Error) => void;
 }
 
@@ -48,12 +56,19 @@ function rebuild(e: ErrorMessage): Error {
   return e.code === null ? new Error(e.message) : new MlflowError(e.message, e.code);
 }
 
+function outputOf(m: OutputMessage): BatchOutput {
+  return 'json' in m ? m : { frame: frameFromMessage(m.frame) };
+}
+
 /** One thread and the batches it is scoring. */
 class Thread {
   readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
   readonly ready: Promise<void>;
   private failure: Error | undefined;
+  /** Where the outcomes of the ranges it takes go, and its failure (claimRanges). */
+  onRange?: (index: number, result: RangeResult) => void;
+  onFailure?: (err: Error) => void;
 
   constructor(setup: WorkerSetup) {
     this.worker = startThread(import.meta.url, 'predict-worker-thread', setup);
@@ -70,8 +85,8 @@ class Thread {
     this.ready.catch(() => undefined);
   }
 
-  /** The outcome of a message; rejects only when the thread fails. */
-  send(message: ToWorker): Promise<RangeResult> {
+  /** The predictions of a batch; rejects when the thread fails. */
+  send(message: Extract<ToWorker, { kind: 'batch' }>): Promise<BatchOutput> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject });
@@ -79,13 +94,17 @@ class Thread {
     });
   }
 
-  private settle(m: Extract<FromWorker, { id: number }>): void {
+  private settle(m: Extract<FromWorker, { kind: 'done' | 'error' | 'range' }>): void {
+    if (m.kind === 'range') {
+      const result = 'output' in m ? { output: outputOf(m.output) } : 'readError' in m ? { readError: rebuild(m.readError) } : { predictError: rebuild(m.predictError) };
+      this.onRange?.(m.index, result);
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (m.kind === 'error') p.resolve({ predictError: rebuild(m.error) });
-    else if (m.kind === 'readError') p.resolve({ readError: rebuild(m.error) });
-    else p.resolve({ output: 'json' in m.output ? m.output : { frame: frameFromMessage(m.output.frame) } });
+    if (m.kind === 'error') p.reject(rebuild(m.error));
+    else p.resolve(outputOf(m.output));
   }
 
   private fail(err: Error, rejectReady: (err: Error) => void): void {
@@ -93,13 +112,15 @@ class Thread {
     rejectReady(err);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    this.onFailure?.(err);
   }
 }
 
 /**
  * `models predict --workers N`: N worker threads, each with its own copy of the model, scoring
  * table batches. `score` hands a batch to the thread with the fewest batches waiting; the caller
- * awaits the results in its own order.
+ * awaits the results in its own order. For a CSV file, `claimRanges` lets the threads take its
+ * ranges themselves.
  */
 export class PredictWorkers {
   private nextId = 0;
@@ -115,15 +136,26 @@ export class PredictWorkers {
   }
 
   score(batch: Frame): Promise<BatchOutput> {
-    return this.send({ id: this.nextId++, batch: frameToMessage(batch) }).then((r) => {
-      if ('output' in r) return r.output;
-      throw 'readError' in r ? r.readError : r.predictError;
-    });
+    let best = this.threads[0];
+    for (const t of this.threads) if (t.pending.size < best.pending.size) best = t;
+    return best.send({ kind: 'batch', id: this.nextId++, batch: frameToMessage(batch) });
   }
 
-  /** Reads and scores a range of the CSV file the threads were set up with (its rows laid out as `layout`). */
-  scoreRange(range: CsvRange, layout: CsvLayout): Promise<RangeResult> {
-    return this.send({ id: this.nextId++, range, layout });
+  /**
+   * Has every thread, once it has loaded the model, read and score ranges of the CSV file it was
+   * set up with (its rows laid out as `layout`), each taken from `claims` when the thread is free.
+   * Each outcome goes to `onResult` with the range's index; a thread's failure (to load, or its
+   * end) to `onFailure`, after which the ranges it took have no outcome.
+   */
+  claimRanges(
+    ranges: CsvRange[], layout: CsvLayout, claims: RangeClaims, onResult: (index: number, result: RangeResult) => void, onFailure: (err: Error) => void,
+  ): void {
+    this.ready.catch(onFailure);
+    for (const t of this.threads) {
+      t.onRange = onResult;
+      t.onFailure = onFailure;
+      t.worker.postMessage({ kind: 'ranges', ranges, layout, claims: claims.buffer, ahead: claims.ahead } satisfies ToWorker);
+    }
   }
 
   /** Whether these threads load the model `setup` names, reading the same CSV file and answering in the same form. */
@@ -135,17 +167,6 @@ export class PredictWorkers {
 
   get count(): number {
     return this.threads.length;
-  }
-
-  /** Batches sent and not yet answered, on the least busy thread. */
-  fewestPending(): number {
-    return Math.min(...this.threads.map((t) => t.pending.size));
-  }
-
-  private send(message: ToWorker): Promise<RangeResult> {
-    let best = this.threads[0];
-    for (const t of this.threads) if (t.pending.size < best.pending.size) best = t;
-    return best.send(message);
   }
 
   async close(): Promise<void> {

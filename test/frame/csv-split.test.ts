@@ -81,6 +81,17 @@ describe('splitCsvFile + readCsvRange read the batches readFrameBatches reads', 
     }
   });
 
+  it('ranges read in any order, at once or one after another (into the bytes the last one left), are the batches', async () => {
+    const path = await file('reuse.csv', `a,b,c\n${rows(40)}\n9,9\n`);
+    const split = (await splitCsvFile(path, 7))!;
+    const expected = await onePass(path, 7);
+    const read = async (k: number): Promise<Read> => plain(await readCsvRange(path, split.ranges[k], split.layout, {}));
+    // the last range (shorter), then the first (longer), then two at once
+    expect(await read(5)).toEqual(expected[5]);
+    expect(await read(0)).toEqual(expected[0]);
+    expect(await Promise.all([read(2), read(3)])).toEqual([expected[2], expected[3]]);
+  });
+
   it('a row wider than the first is the error the one-pass reader raises, with its line and byte offset', async () => {
     const path = await file('wide.csv', `a,b,c\n${rows(12)}\n1,2,3,4\n${rows(5)}\n`);
     const expected = await onePass(path, 5);

@@ -85,11 +85,24 @@ describe('batchPredict with worker threads', () => {
   });
 
   it('threads score the batches (each thread its own model copy)', async () => {
-    // a js_function model that answers each row with the id of the thread that scored it
+    // A js_function model that answers each row with the id of the thread that scored it. Each
+    // thread takes the next batch when it is free: so that both take some however the threads
+    // are scheduled, this thread's predict waits (up to 30 s) until a worker thread has scored one.
     const model = await writeJsModuleModel(
       join(dir, 'thread-ids'),
       'thread_ids.mjs',
-      "import { threadId } from 'node:worker_threads';\nexport async function loadModel() { return { predict: (df) => Array.from({ length: df.numRows }, () => threadId) }; }\n",
+      [
+        "import { existsSync, writeFileSync } from 'node:fs';",
+        "import { threadId } from 'node:worker_threads';",
+        "const marker = new URL('./scored-in-a-thread', import.meta.url);",
+        'const pause = new Int32Array(new SharedArrayBuffer(4));',
+        'function wait() {',
+        '  if (threadId !== 0) writeFileSync(marker, "");',
+        '  else for (let i = 0; i < 3000 && !existsSync(marker); i++) Atomics.wait(pause, 0, 0, 10);',
+        '}',
+        'export async function loadModel() { return { predict: (df) => { wait(); return Array.from({ length: df.numRows }, () => threadId); } }; }',
+        '',
+      ].join('\n'),
     );
     models['thread-ids'] = { uri: model, predictor: await loadPredictor(model) };
     const { predictions } = JSON.parse((await run('thread-ids', 'json', 2)).toString('utf8')) as { predictions: number[] };
@@ -133,7 +146,7 @@ describe('batchPredict with worker threads', () => {
       const started = options.startedWorkers;
       // one thread: none started; two: one, already loading as the predictor returns
       expect(started?.count).toBe(workers === 1 ? undefined : 1);
-      const sent = started && vi.spyOn(started, 'scoreRange');
+      const sent = started && vi.spyOn(started, 'claimRanges');
       try {
         await batchPredict(predictor, options);
       } finally {

@@ -2,7 +2,8 @@ import { MlflowError } from '../../errors.js';
 import { Frame, type Column, type ColumnData, type NumericArray, type NumericDType } from '../../frame/frame.js';
 import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { PredictInput, PredictOutput } from '../flavor.js';
-import { stringifyInTurns, Turns } from './turns.js';
+import { Turns } from '../../frame/turns.js';
+import { stringifyInTurns } from './turns.js';
 
 /**
  * The framed binary protocol between Node and python/mlflow_ts_worker.py (see that file's

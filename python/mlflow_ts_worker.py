@@ -7,7 +7,9 @@ A value in a header points into the body as "buf": [offset, length]; numeric arr
 little-endian bytes, everything else as JSON. A reply's header is padded with spaces so that its
 body starts 8-byte aligned (Node reads the buffers in place), and a reply's long lists of JSON
 values go in the body as "pieces": [[offset, length], ...], each the JSON list of the next values,
-so that Node parses them a piece at a time between turns of its event loop. Requests: {"op": "load", ...}, {"op": "predict",
+so that Node parses them a piece at a time between turns of its event loop (in a "json" reply,
+each long list, the value itself or one inside its dicts and lists, is taken out, null in its
+place, and listed in "lists" with its path). Requests: {"op": "load", ...}, {"op": "predict",
 "input": <value>, "params": {...} | null}. Replies: {"ok": true, ...} or {"ok": false, "error":
 {"error_code", "message"}}.
 
@@ -268,9 +270,29 @@ def value_to_wire(np, pd, x, body):
     if isinstance(x, dict) and x and all(isinstance(v, np.ndarray) for v in x.values()):
         return {"type": "dict", "items": {str(k): _ndarray_to_wire(np, pd, v, body) for k, v in x.items()}}
     value = _jsonable(np, pd, x)
+    lists = []
+    value = _take_long_lists(value, [], body, lists)
+    return {"type": "json", "value": value, "lists": lists} if lists else {"type": "json", "value": value}
+
+
+# Depth to which a JSON reply's dicts and lists are searched for long lists; deeper ones stay whole.
+_LIST_DEPTH = 8
+
+
+def _take_long_lists(value, at, body, lists):
+    """The JSON value with each list longer than _PIECE (the value itself, or one inside its dicts
+    and shorter lists) replaced by null and added to `lists` as {"at": path, "pieces": ...}: a
+    reply of a few huge lists is then parsed a piece at a time, like a top-level one."""
     if isinstance(value, list) and len(value) > _PIECE:
-        return {"type": "json", **_values_field(value, body)}
-    return {"type": "json", "value": value}
+        lists.append({"at": at, **_values_field(value, body)})
+        return None
+    if len(at) >= _LIST_DEPTH:
+        return value
+    if isinstance(value, list):
+        return [_take_long_lists(v, at + [i], body, lists) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _take_long_lists(v, at + [k], body, lists) for k, v in value.items()}
+    return value
 
 
 # ---- loading ----------------------------------------------------------------------------

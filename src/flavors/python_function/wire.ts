@@ -11,7 +11,9 @@ import { stringifyInTurns } from './turns.js';
  * raw little-endian buffers in the body, referenced from the header as [offset, length]. The
  * worker pads its header so that its body, and so each buffer, starts 8-byte aligned in the
  * message. Other values are JSON: in the header, or, in a long reply, as `pieces` in the body,
- * each the JSON list of the next values, so that they are parsed a piece at a time.
+ * each the JSON list of the next values, so that they are parsed a piece at a time; a JSON reply's
+ * long lists (itself, or lists inside its objects and arrays) come out of it that way, each with
+ * the path where it goes back.
  */
 type BufRef = [offset: number, length: number];
 type NonNumericDType = 'string' | 'bool' | 'object' | 'binary' | 'datetime';
@@ -27,8 +29,8 @@ export type WireValue =
   | { type: 'frame'; rows: number; columns: WireColumn[] }
   | WireArray
   | { type: 'dict'; items: Record<string, WireArray> }
-  | { type: 'json'; value: unknown }
-  | { type: 'json'; pieces: BufRef[] };
+  /** `lists`: the long lists the worker took out of `value` (null in their place), with their paths in it. */
+  | { type: 'json'; value: unknown; lists?: ({ at: (string | number)[] } & { pieces: BufRef[] })[] };
 
 export interface WireMessage {
   header: Record<string, unknown>;
@@ -307,6 +309,28 @@ export async function decodeValue(v: WireValue, body: Buffer): Promise<PredictOu
       for (const [k, a] of Object.entries(v.items)) out[k] = await decodeArray(a, body, turns);
       return out;
     }
-    case 'json': return 'pieces' in v ? valuesOf(v, body, turns) : v.value;
+    case 'json': return v.lists ? withLongLists(v.value, v.lists, body, turns) : v.value;
   }
+}
+
+/** A JSON reply's value with its long lists, parsed a piece at a time, put back where the worker took them out. */
+async function withLongLists(value: unknown, lists: { at: (string | number)[]; pieces: BufRef[] }[], body: Buffer, turns: Turns): Promise<unknown> {
+  let out = value;
+  for (const { at, pieces } of lists) {
+    const list = await valuesOf({ pieces }, body, turns);
+    if (at.length === 0) {
+      out = list;
+      continue;
+    }
+    let holder: unknown = out;
+    at.forEach((key, i) => {
+      // Own properties only, and defined, not assigned: a key such as "__proto__" is data here.
+      if (typeof holder !== 'object' || holder === null || Array.isArray(holder) !== (typeof key === 'number') || !Object.hasOwn(holder, key)) {
+        throw new MlflowError(`The Python worker sent a list for [${at.map((k) => JSON.stringify(k)).join(', ')}], which is not in its reply`);
+      }
+      if (i < at.length - 1) holder = (holder as Record<string | number, unknown>)[key];
+      else Object.defineProperty(holder, key, { value: list, writable: true, enumerable: true, configurable: true });
+    });
+  }
+  return out;
 }

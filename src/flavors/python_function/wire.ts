@@ -10,15 +10,18 @@ import { stringifyInTurns } from './turns.js';
  * docstring): `u32 header length | u32 body length | JSON header | body`. Numeric arrays travel as
  * raw little-endian buffers in the body, referenced from the header as [offset, length]. The
  * worker pads its header so that its body, and so each buffer, starts 8-byte aligned in the
- * message. Other values are JSON: in the header, or, in a long reply, as `pieces` in the body,
- * each the JSON list of the next values, so that they are parsed a piece at a time; a JSON reply's
+ * message. Other values are JSON: in the header, or, in a long reply, in the body: a list of
+ * strings as their UTF-8 bytes and lengths, other lists as `pieces`, each the JSON list of the
+ * next values, so that they are parsed a piece at a time; a JSON reply's
  * long lists (itself, or lists inside its objects and arrays) come out of it that way, each with
  * the path where it goes back.
  */
 type BufRef = [offset: number, length: number];
 type NonNumericDType = 'string' | 'bool' | 'object' | 'binary' | 'datetime';
-/** JSON values: a list in the header, or (replies) the pieces of the list in the body. */
-type WireValues = { values: unknown[] } | { pieces: BufRef[] };
+/** JSON values: a list in the header, or (replies) in the body: the pieces of the list, or a list of strings as bytes and lengths. */
+type WireValues = { values: unknown[] } | { pieces: BufRef[] } | { strings: BufRef; lengths: BufRef };
+/** A long list the worker took out of a JSON reply, and where it goes back. */
+type LongList = { at: (string | number)[] } & WireValues;
 type WireColumn =
   | { name: string; dtype: NumericDType; buf: BufRef }
   | ({ name: string; dtype: NonNumericDType; nan?: number[] } & WireValues);
@@ -30,7 +33,7 @@ export type WireValue =
   | WireArray
   | { type: 'dict'; items: Record<string, WireArray> }
   /** `lists`: the long lists the worker took out of `value` (null in their place), with their paths in it. */
-  | { type: 'json'; value: unknown; lists?: ({ at: (string | number)[] } & { pieces: BufRef[] })[] };
+  | { type: 'json'; value: unknown; lists?: LongList[] };
 
 export interface WireMessage {
   header: Record<string, unknown>;
@@ -258,15 +261,35 @@ async function decodeNumeric(dtype: NumericDType, body: Buffer, ref: BufRef, tur
   return out;
 }
 
-/** A reply's JSON values: the header's list, or its pieces in the body parsed one per turn. */
+/** A reply's JSON values: the header's list, or from the body, its pieces parsed one per turn or its strings sliced out. */
 async function valuesOf(v: WireValues, body: Buffer, turns: Turns): Promise<unknown[]> {
   if ('values' in v) return v.values;
+  if ('strings' in v) return stringsOf(v.strings, v.lengths, body, turns);
   const out: unknown[] = [];
   for (const ref of v.pieces) {
     const [off, len] = checkedRef(body, ref);
     const piece = JSON.parse(body.toString('utf8', off, off + len)) as unknown;
     if (!Array.isArray(piece)) throw new MlflowError('The Python worker sent a piece of values that is not a JSON list');
     for (const x of piece) out.push(x);
+    await turns.pass();
+  }
+  return out;
+}
+
+/** A reply's list of strings: their UTF-8 bytes one after the other at `strings`, their byte lengths (u32) at `lengths`. */
+async function stringsOf(strings: BufRef, lengths: BufRef, body: Buffer, turns: Turns): Promise<string[]> {
+  const [off, len] = checkedRef(body, strings);
+  const sizes = arrayAt(Uint32Array, body, lengths);
+  const out = new Array<string>(sizes.length);
+  let at = off;
+  for (let start = 0; start < sizes.length; start += CONVERT_SLICE) {
+    const end = Math.min(sizes.length, start + CONVERT_SLICE);
+    for (let i = start; i < end; i++) {
+      const next = at + sizes[i];
+      if (next > off + len) throw new MlflowError(`The Python worker sent string lengths beyond their ${len} bytes`);
+      out[i] = body.toString('utf8', at, next);
+      at = next;
+    }
     await turns.pass();
   }
   return out;
@@ -314,10 +337,11 @@ export async function decodeValue(v: WireValue, body: Buffer): Promise<PredictOu
 }
 
 /** A JSON reply's value with its long lists, parsed a piece at a time, put back where the worker took them out. */
-async function withLongLists(value: unknown, lists: { at: (string | number)[]; pieces: BufRef[] }[], body: Buffer, turns: Turns): Promise<unknown> {
+async function withLongLists(value: unknown, lists: LongList[], body: Buffer, turns: Turns): Promise<unknown> {
   let out = value;
-  for (const { at, pieces } of lists) {
-    const list = await valuesOf({ pieces }, body, turns);
+  for (const long of lists) {
+    const { at } = long;
+    const list = await valuesOf(long, body, turns);
     if (at.length === 0) {
       out = list;
       continue;

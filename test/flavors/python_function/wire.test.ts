@@ -117,6 +117,21 @@ describe('python bridge wire format', () => {
     }
   });
 
+  it("reads a reply's long list of strings from their UTF-8 bytes and lengths", async () => {
+    const strings = ['a', '', 'é€', '\u{1F600}', 'x'.repeat(70_000), '"\\'];
+    const body = new BodyWriter();
+    const bytes = strings.map((v) => Buffer.from(v));
+    const text = body.add(Buffer.concat(bytes));
+    const lengths = body.add(new Uint8Array(Uint32Array.from(bytes, (b) => b.length).buffer));
+    const buf = Buffer.concat(body.parts.map((p) => Buffer.from(p)));
+    expect(await decodeValue({ type: 'ndarray', dtype: 'string', shape: [6], strings: text, lengths }, buf)).toEqual(
+      makeTensor({ dtype: 'string', shape: [6], data: strings }),
+    );
+    expect(await decodeValue({ type: 'json', value: { s: null }, lists: [{ at: ['s'], strings: text, lengths }] }, buf)).toEqual({ s: strings });
+    const short: [number, number] = [text[0], text[1] - 1];
+    await expect(decodeValue({ type: 'json', value: null, lists: [{ at: [], strings: short, lengths }] }, buf)).rejects.toThrow(/string lengths beyond/);
+  });
+
   it('refuses a buffer reference outside the message', async () => {
     await expect(decodeValue({ type: 'ndarray', dtype: 'float64', shape: [4], buf: [0, 32] }, Buffer.alloc(8))).rejects.toThrow(/outside its 8-byte message/);
   });

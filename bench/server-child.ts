@@ -7,13 +7,16 @@
 //                                                      answers a constant: the reference
 // The server logs as `models serve` does by default (info: one access-log line per request),
 // into BENCH_SERVE_LOG (default /dev/null) so that the log's cost is in every figure.
-// Sends {port} when listening; answers {cmd: 'stats'} with {rss, cpu} (bytes, µs).
+// Sends {port} when listening; answers {cmd: 'stats'} with {rss, cpu} (bytes, µs), and with
+// BENCH_LOOP_BLOCKS=1 `loop`: the longest the event loop was held since the last 'stats'
+// (loop-blocks.ts; BENCH_LOOP_LOG names a file for every long gap).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadPredictor } from '../src/pyfunc/index.js';
 import { createServeLogger } from '../src/serve/logger.js';
 import { batchingPredictor } from '../src/serve/batching.js';
 import { createScoringServer } from '../src/serve/scoring-server.js';
+import { watchLoopBlocks } from './loop-blocks.js';
 
 const [mode, modelDir, runtime, workers, batching] = process.argv.slice(2);
 
@@ -47,10 +50,12 @@ async function start(): Promise<AddressInfo> {
 }
 
 const address = await start();
+// Off by default: its timer and /proc reads cost the server about 2% CPU.
+const loop = process.env.BENCH_LOOP_BLOCKS === '1' ? watchLoopBlocks(process.env.BENCH_LOOP_LOG) : undefined;
 process.send?.({ port: address.port });
 process.on('message', (msg: { cmd?: string }) => {
   if (msg.cmd === 'stats') {
     const cpu = process.cpuUsage();
-    process.send?.({ rss: process.memoryUsage().rss, cpu: cpu.user + cpu.system });
+    process.send?.({ rss: process.memoryUsage().rss, cpu: cpu.user + cpu.system, loop: loop?.take() });
   }
 });

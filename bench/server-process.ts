@@ -19,12 +19,13 @@ export type ServerSpec =
   | { kind: 'bare' }
   | { kind: 'serve'; modelDir: string; runtime?: 'native' | 'python'; workers?: number; batching?: { maxBatchSize: number; maxWaitMs: number } };
 
-export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
+/** `cpuProfDir`: the server writes a V8 CPU profile (--cpu-prof) there when it stops. */
+export async function startServer(spec: ServerSpec, options: { cpuProfDir?: string } = {}): Promise<ServerProcess> {
   const args = spec.kind === 'bare'
     ? ['bare']
     : ['serve', spec.modelDir, spec.runtime ?? 'auto', String(spec.workers ?? 1), ...(spec.batching ? [`${spec.batching.maxBatchSize}:${spec.batching.maxWaitMs}`] : [])];
   const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), args, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const [msg] = (await once(child, 'message')) as [{ port: number }];
@@ -37,10 +38,17 @@ export async function stopServer(server: ServerProcess): Promise<void> {
   await exited;
 }
 
+export interface ServerStats {
+  rss: number;
+  cpu: number;
+  /** With BENCH_LOOP_BLOCKS=1 in the child's environment: the longest its event loop was held since the last call (see loop-blocks.ts). */
+  loop?: { wallMs: number; cpuMs: number };
+}
+
 /** The child's RSS (bytes) and CPU time so far (µs). */
-export async function serverStats(server: ServerProcess): Promise<{ rss: number; cpu: number }> {
+export async function serverStats(server: ServerProcess): Promise<ServerStats> {
   server.child.send({ cmd: 'stats' });
-  const [msg] = (await once(server.child, 'message')) as [{ rss: number; cpu: number }];
+  const [msg] = (await once(server.child, 'message')) as [ServerStats];
   return msg;
 }
 

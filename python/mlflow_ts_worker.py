@@ -6,8 +6,12 @@ Wire format (both directions), one message per frame:
 A value in a header points into the body as "buf": [offset, length]; numeric arrays travel as raw
 little-endian bytes, everything else as JSON. A reply's header is padded with spaces so that its
 body starts 8-byte aligned (Node reads the buffers in place), and a reply's long lists of JSON
-values go in the body as "pieces": [[offset, length], ...], each the JSON list of the next values,
-so that Node parses them a piece at a time between turns of its event loop. Requests: {"op": "load", ...}, {"op": "predict",
+values go in the body: a list of strings as "strings": [offset, length] (their UTF-8 bytes one
+after the other) and "lengths": [offset, length] (u32 byte lengths), other lists as "pieces":
+[[offset, length], ...], each the JSON list of the next values, so that Node reads them a slice
+or a piece at a time between turns of its event loop (in a "json" reply,
+each long list, the value itself or one inside its dicts and lists, is taken out, null in its
+place, and listed in "lists" with its path). Requests: {"op": "load", ...}, {"op": "predict",
 "input": <value>, "params": {...} | null}. Replies: {"ok": true, ...} or {"ok": false, "error":
 {"error_code", "message"}}.
 
@@ -15,6 +19,7 @@ The protocol owns the process's original stdin/stdout; print() and C-level write
 go to stderr so they cannot corrupt a frame.
 """
 
+import array
 import base64
 import importlib
 import importlib.util
@@ -168,9 +173,21 @@ _PIECE = 16384
 
 
 def _values_field(values, body):
-    """A list of JSON values: in the header, or when long, as pieces in the body."""
+    """A list of JSON values: in the header, or when long, in the body: a list of strings as their
+    UTF-8 bytes one after the other and their byte lengths (u32), other lists as pieces. Node
+    slices the strings out of the bytes; JSON.parse would internalize each short one, and V8's
+    string table growing over millions of them holds Node's event loop in one step."""
     if len(values) <= _PIECE:
         return {"values": values}
+    if all(type(v) is str for v in values):
+        try:
+            encoded = [v.encode("utf-8") for v in values]
+        except UnicodeEncodeError:
+            encoded = None  # a lone surrogate: JSON writes it as an escape
+        if encoded is not None:
+            lengths = array.array("I", map(len, encoded))
+            if lengths.itemsize == 4 and sys.byteorder == "little":
+                return {"strings": body.add(b"".join(encoded)), "lengths": body.add(lengths)}
     return {"pieces": [body.add(json.dumps(values[i:i + _PIECE], allow_nan=False).encode("utf-8"))
                        for i in range(0, len(values), _PIECE)]}
 
@@ -268,9 +285,29 @@ def value_to_wire(np, pd, x, body):
     if isinstance(x, dict) and x and all(isinstance(v, np.ndarray) for v in x.values()):
         return {"type": "dict", "items": {str(k): _ndarray_to_wire(np, pd, v, body) for k, v in x.items()}}
     value = _jsonable(np, pd, x)
+    lists = []
+    value = _take_long_lists(value, [], body, lists)
+    return {"type": "json", "value": value, "lists": lists} if lists else {"type": "json", "value": value}
+
+
+# Depth to which a JSON reply's dicts and lists are searched for long lists; deeper ones stay whole.
+_LIST_DEPTH = 8
+
+
+def _take_long_lists(value, at, body, lists):
+    """The JSON value with each list longer than _PIECE (the value itself, or one inside its dicts
+    and shorter lists) replaced by null and added to `lists` as {"at": path, "pieces": ...}: a
+    reply of a few huge lists is then parsed a piece at a time, like a top-level one."""
     if isinstance(value, list) and len(value) > _PIECE:
-        return {"type": "json", **_values_field(value, body)}
-    return {"type": "json", "value": value}
+        lists.append({"at": at, **_values_field(value, body)})
+        return None
+    if len(at) >= _LIST_DEPTH:
+        return value
+    if isinstance(value, list):
+        return [_take_long_lists(v, at + [i], body, lists) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _take_long_lists(v, at + [k], body, lists) for k, v in value.items()}
+    return value
 
 
 # ---- loading ----------------------------------------------------------------------------

@@ -14,3 +14,5 @@ export { frameToCsv } from './csv-write.js';
 export { readFrameBatches, type BatchFormat, type BatchSource, type ReadBatchesOptions } from './batch-read.js';
 export { createFrameWriter, type FrameWriter } from './batch-write.js';
 export { CSV_PARSE_FAILED, REQUIRED_INPUT_FORMAT, SCORING_PROTOCOL_CHANGE_INFO } from './scoring-messages.js';
+export { Turns } from './turns.js';
+export { valueToJsonInTurns } from './value-json-in-turns.js';

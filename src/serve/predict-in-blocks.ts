@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   concatFrames, concatTensors, isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, sliceTensor,
+  valueToJsonInTurns,
   type Frame, type NumericArray, type Tensor,
 } from '../frame/index.js';
 import type { TensorSpec } from '../model/index.js';
@@ -76,33 +77,45 @@ export async function predictOutputInBlocks(predictor: Predictor, input: RowInpu
   return whole ? stack(outputs) : undefined;
 }
 
+/** Text gathered before it becomes one Buffer of the answer. */
+const TEXT_PART = 1 << 20;
+
 /**
  * predictionsToJson(output)'s text, for a large output a model gave whole (a Python model, or one
- * not scored in blocks): a table or tensor is serialized a block of rows at a time, each block
- * about BLOCK_MS, with a turn of the event loop between blocks, and as UTF-8 bytes, so that
- * writing the answer does not encode a string of a hundred megabytes at once either. Anything
- * else, or an output whose JSON is not a list of rows, is serialized at once, as text.
+ * not scored in blocks), as UTF-8 bytes made a part at a time with turns of the event loop
+ * between, so that neither serializing a hundred megabytes nor encoding it holds the event loop:
+ * a table or tensor a block of rows at a time, each block about BLOCK_MS; a list or object (a
+ * Python model's JSON answer) a slice of each long list at a time (valueToJsonInTurns). Anything
+ * else, or a table or tensor whose JSON is not a list of rows, is serialized at once, as text.
  */
 export async function predictionsJsonInBlocks(output: unknown): Promise<string | Buffer> {
-  const total = isFrame(output) || isTensor(output) ? rowsOf(output) : undefined;
-  if (total === undefined || total <= FIRST_BLOCK_ROWS) return predictionsToJson(output);
-  const parts = [Buffer.from(PREDICTION_LIST_PREFIX)];
-  let size = parts[0].byteLength;
-  let rows = FIRST_BLOCK_ROWS;
-  for (let start = 0; start < total; ) {
-    const end = Math.min(total, start + rows);
-    const began = performance.now();
-    const text = predictionListItems(predictionsToJson(isFrame(output) ? sliceFrame(output, start, end) : sliceTensor(output as Tensor, start, end)));
-    if (text === undefined) return predictionsToJson(output);
-    const part = Buffer.from(start === 0 ? text : `, ${text}`);
+  const parts: Buffer[] = [];
+  let size = 0;
+  const add = (text: string): void => {
+    const part = Buffer.from(text);
     parts.push(part);
     size += part.byteLength;
-    rows = nextBlockRows(end - start, performance.now() - began);
-    start = end;
-    await nextTurn();
+  };
+  const rows = isFrame(output) || isTensor(output) ? rowsOf(output) : undefined;
+  if (rows !== undefined) {
+    if (rows <= FIRST_BLOCK_ROWS) return predictionsToJson(output);
+    add(PREDICTION_LIST_PREFIX);
+    if (!(await rowBlocksJson(output as Frame | Tensor, rows, add))) return predictionsToJson(output);
+    add(PREDICTION_LIST_SUFFIX);
+  } else if (typeof output === 'object' && output !== null && (Array.isArray(output) || Object.getPrototypeOf(output) === Object.prototype)) {
+    let text = '{"predictions": ';
+    await valueToJsonInTurns(output, (piece) => {
+      text += piece;
+      if (text.length >= TEXT_PART) {
+        add(text);
+        text = '';
+      }
+    });
+    add(`${text}}`);
+  } else {
+    return predictionsToJson(output);
   }
-  parts.push(Buffer.from(PREDICTION_LIST_SUFFIX));
-  return joinInTurns(parts, size + PREDICTION_LIST_SUFFIX.length);
+  return joinInTurns(parts, size);
 }
 
 /** `parts` (`size` bytes in all) as one buffer, copied a part per turn: one copy of a hundred megabytes would hold the event loop too. */
@@ -115,6 +128,22 @@ export async function joinInTurns(parts: readonly Uint8Array[], size: number): P
     await nextTurn();
   }
   return out;
+}
+
+/** The list items of a table's or tensor's predictions JSON, a block of rows per turn; false when its JSON is not a list of rows. */
+async function rowBlocksJson(output: Frame | Tensor, total: number, add: (text: string) => void): Promise<boolean> {
+  let rows = FIRST_BLOCK_ROWS;
+  for (let start = 0; start < total; ) {
+    const end = Math.min(total, start + rows);
+    const began = performance.now();
+    const text = predictionListItems(predictionsToJson(isFrame(output) ? sliceFrame(output, start, end) : sliceTensor(output, start, end)));
+    if (text === undefined) return false;
+    add(start === 0 ? text : `, ${text}`);
+    rows = nextBlockRows(end - start, performance.now() - began);
+    start = end;
+    await nextTurn();
+  }
+  return true;
 }
 
 /** Rows (or values) of the next block, from how long the last one (`rows` of them) took: about BLOCK_MS. */

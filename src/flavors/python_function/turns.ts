@@ -1,22 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
-
-/** Work done between two turns of the event loop while a large message is encoded or decoded. */
-const TURN_MS = 5;
-
-/**
- * Gives the event loop a turn whenever TURN_MS of work has passed since the last one, so that
- * encoding a large request for the Python worker, or decoding its large reply, leaves /ping,
- * other requests and signals their turns. A small message never waits.
- */
-export class Turns {
-  private last = performance.now();
-
-  async pass(): Promise<void> {
-    if (performance.now() - this.last < TURN_MS) return;
-    await nextTurn();
-    this.last = performance.now();
-  }
-}
+import { Turns } from '../../frame/turns.js';
 
 /** Arrays longer than this, and objects with more keys, are written in slices with turns between. */
 const SLICE = 2048;

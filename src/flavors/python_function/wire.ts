@@ -2,20 +2,26 @@ import { MlflowError } from '../../errors.js';
 import { Frame, type Column, type ColumnData, type NumericArray, type NumericDType } from '../../frame/frame.js';
 import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import type { PredictInput, PredictOutput } from '../flavor.js';
-import { stringifyInTurns, Turns } from './turns.js';
+import { Turns } from '../../frame/turns.js';
+import { stringifyInTurns } from './turns.js';
 
 /**
  * The framed binary protocol between Node and python/mlflow_ts_worker.py (see that file's
  * docstring): `u32 header length | u32 body length | JSON header | body`. Numeric arrays travel as
  * raw little-endian buffers in the body, referenced from the header as [offset, length]. The
  * worker pads its header so that its body, and so each buffer, starts 8-byte aligned in the
- * message. Other values are JSON: in the header, or, in a long reply, as `pieces` in the body,
- * each the JSON list of the next values, so that they are parsed a piece at a time.
+ * message. Other values are JSON: in the header, or, in a long reply, in the body: a list of
+ * strings as their UTF-8 bytes and lengths, other lists as `pieces`, each the JSON list of the
+ * next values, so that they are parsed a piece at a time; a JSON reply's
+ * long lists (itself, or lists inside its objects and arrays) come out of it that way, each with
+ * the path where it goes back.
  */
 type BufRef = [offset: number, length: number];
 type NonNumericDType = 'string' | 'bool' | 'object' | 'binary' | 'datetime';
-/** JSON values: a list in the header, or (replies) the pieces of the list in the body. */
-type WireValues = { values: unknown[] } | { pieces: BufRef[] };
+/** JSON values: a list in the header, or (replies) in the body: the pieces of the list, or a list of strings as bytes and lengths. */
+type WireValues = { values: unknown[] } | { pieces: BufRef[] } | { strings: BufRef; lengths: BufRef };
+/** A long list the worker took out of a JSON reply, and where it goes back. */
+type LongList = { at: (string | number)[] } & WireValues;
 type WireColumn =
   | { name: string; dtype: NumericDType; buf: BufRef }
   | ({ name: string; dtype: NonNumericDType; nan?: number[] } & WireValues);
@@ -26,8 +32,8 @@ export type WireValue =
   | { type: 'frame'; rows: number; columns: WireColumn[] }
   | WireArray
   | { type: 'dict'; items: Record<string, WireArray> }
-  | { type: 'json'; value: unknown }
-  | { type: 'json'; pieces: BufRef[] };
+  /** `lists`: the long lists the worker took out of `value` (null in their place), with their paths in it. */
+  | { type: 'json'; value: unknown; lists?: LongList[] };
 
 export interface WireMessage {
   header: Record<string, unknown>;
@@ -255,15 +261,35 @@ async function decodeNumeric(dtype: NumericDType, body: Buffer, ref: BufRef, tur
   return out;
 }
 
-/** A reply's JSON values: the header's list, or its pieces in the body parsed one per turn. */
+/** A reply's JSON values: the header's list, or from the body, its pieces parsed one per turn or its strings sliced out. */
 async function valuesOf(v: WireValues, body: Buffer, turns: Turns): Promise<unknown[]> {
   if ('values' in v) return v.values;
+  if ('strings' in v) return stringsOf(v.strings, v.lengths, body, turns);
   const out: unknown[] = [];
   for (const ref of v.pieces) {
     const [off, len] = checkedRef(body, ref);
     const piece = JSON.parse(body.toString('utf8', off, off + len)) as unknown;
     if (!Array.isArray(piece)) throw new MlflowError('The Python worker sent a piece of values that is not a JSON list');
     for (const x of piece) out.push(x);
+    await turns.pass();
+  }
+  return out;
+}
+
+/** A reply's list of strings: their UTF-8 bytes one after the other at `strings`, their byte lengths (u32) at `lengths`. */
+async function stringsOf(strings: BufRef, lengths: BufRef, body: Buffer, turns: Turns): Promise<string[]> {
+  const [off, len] = checkedRef(body, strings);
+  const sizes = arrayAt(Uint32Array, body, lengths);
+  const out = new Array<string>(sizes.length);
+  let at = off;
+  for (let start = 0; start < sizes.length; start += CONVERT_SLICE) {
+    const end = Math.min(sizes.length, start + CONVERT_SLICE);
+    for (let i = start; i < end; i++) {
+      const next = at + sizes[i];
+      if (next > off + len) throw new MlflowError(`The Python worker sent string lengths beyond their ${len} bytes`);
+      out[i] = body.toString('utf8', at, next);
+      at = next;
+    }
     await turns.pass();
   }
   return out;
@@ -306,6 +332,29 @@ export async function decodeValue(v: WireValue, body: Buffer): Promise<PredictOu
       for (const [k, a] of Object.entries(v.items)) out[k] = await decodeArray(a, body, turns);
       return out;
     }
-    case 'json': return 'pieces' in v ? valuesOf(v, body, turns) : v.value;
+    case 'json': return v.lists ? withLongLists(v.value, v.lists, body, turns) : v.value;
   }
+}
+
+/** A JSON reply's value with its long lists, parsed a piece at a time, put back where the worker took them out. */
+async function withLongLists(value: unknown, lists: LongList[], body: Buffer, turns: Turns): Promise<unknown> {
+  let out = value;
+  for (const long of lists) {
+    const { at } = long;
+    const list = await valuesOf(long, body, turns);
+    if (at.length === 0) {
+      out = list;
+      continue;
+    }
+    let holder: unknown = out;
+    at.forEach((key, i) => {
+      // Own properties only, and defined, not assigned: a key such as "__proto__" is data here.
+      if (typeof holder !== 'object' || holder === null || Array.isArray(holder) !== (typeof key === 'number') || !Object.hasOwn(holder, key)) {
+        throw new MlflowError(`The Python worker sent a list for [${at.map((k) => JSON.stringify(k)).join(', ')}], which is not in its reply`);
+      }
+      if (i < at.length - 1) holder = (holder as Record<string | number, unknown>)[key];
+      else Object.defineProperty(holder, key, { value: list, writable: true, enumerable: true, configurable: true });
+    });
+  }
+  return out;
 }

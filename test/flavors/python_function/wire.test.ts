@@ -98,6 +98,40 @@ describe('python bridge wire format', () => {
     expect(await decodeValue({ type: 'json', value: [1, 'a'] }, body)).toEqual([1, 'a']);
   });
 
+  it("puts a JSON reply's long lists back where the worker took them out", async () => {
+    const body = new BodyWriter();
+    const pieces = (lists: unknown[][]) => lists.map((l) => body.add(Buffer.from(JSON.stringify(l))));
+    const a = pieces([[1, 2], [3]]);
+    const b = pieces([['x'], ['y', null]]);
+    const c = pieces([[{ k: 1 }]]);
+    const whole = pieces([[7], [8]]);
+    const buf = Buffer.concat(body.parts.map((p) => Buffer.from(p)));
+    const value = JSON.parse('{"a": null, "rest": [{"b": null}, 5], "__proto__": null}') as unknown;
+    const got = await decodeValue({ type: 'json', value, lists: [{ at: ['a'], pieces: a }, { at: ['rest', 0, 'b'], pieces: b }, { at: ['__proto__'], pieces: c }] }, buf);
+    expect(JSON.stringify(got)).toBe('{"a":[1,2,3],"rest":[{"b":["x","y",null]},5],"__proto__":[{"k":1}]}');
+    expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+    expect(await decodeValue({ type: 'json', value: null, lists: [{ at: [], pieces: whole }] }, buf)).toEqual([7, 8]);
+    // A path the reply does not hold, or one that goes through the wrong kind of container, is refused.
+    for (const at of [['b'], ['rest', 'b'], ['rest', 2], ['rest', 1, 'x'], ['toString']]) {
+      await expect(decodeValue({ type: 'json', value: { a: null, rest: [{ b: null }, 5] }, lists: [{ at, pieces: a }] }, buf)).rejects.toThrow(/which is not in its reply/);
+    }
+  });
+
+  it("reads a reply's long list of strings from their UTF-8 bytes and lengths", async () => {
+    const strings = ['a', '', 'é€', '\u{1F600}', 'x'.repeat(70_000), '"\\'];
+    const body = new BodyWriter();
+    const bytes = strings.map((v) => Buffer.from(v));
+    const text = body.add(Buffer.concat(bytes));
+    const lengths = body.add(new Uint8Array(Uint32Array.from(bytes, (b) => b.length).buffer));
+    const buf = Buffer.concat(body.parts.map((p) => Buffer.from(p)));
+    expect(await decodeValue({ type: 'ndarray', dtype: 'string', shape: [6], strings: text, lengths }, buf)).toEqual(
+      makeTensor({ dtype: 'string', shape: [6], data: strings }),
+    );
+    expect(await decodeValue({ type: 'json', value: { s: null }, lists: [{ at: ['s'], strings: text, lengths }] }, buf)).toEqual({ s: strings });
+    const short: [number, number] = [text[0], text[1] - 1];
+    await expect(decodeValue({ type: 'json', value: null, lists: [{ at: [], strings: short, lengths }] }, buf)).rejects.toThrow(/string lengths beyond/);
+  });
+
   it('refuses a buffer reference outside the message', async () => {
     await expect(decodeValue({ type: 'ndarray', dtype: 'float64', shape: [4], buf: [0, 32] }, Buffer.alloc(8))).rejects.toThrow(/outside its 8-byte message/);
   });

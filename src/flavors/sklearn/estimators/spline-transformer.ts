@@ -121,6 +121,7 @@ const splineTransformer: Builder = (s) => {
   const splines = s.list('bsplines_').map((v, i) => readSpline(s, v, i));
   const degree = s.number('degree');
   const bias = s.bool('include_bias', true);
+  const sparse = s.bool('sparse_output', false);
   const f = splines.length;
   const ns = splines[0]?.splines ?? 0;
   if (splines.some((sp) => sp.splines !== ns || sp.k !== degree)) s.fail('bsplines_ should share their number of splines and degree');
@@ -170,8 +171,10 @@ const splineTransformer: Builder = (s) => {
             evaluate(sp, v, 0, row, 0);
             out.set(row, o);
           } else if (mode === 'constant') {
-            // degree 0: sklearn assigns f_max[-0:] (every basis) to an empty slice, and numpy raises
-            if (degree === 0 && v > xmax) throw new MlflowError(`shape mismatch: value array of shape (${ns},) could not be broadcast to indexing result of shape (${countAbove(m.data, f, j, xmax)},0)`, 'INVALID_PARAMETER_VALUE');
+            // degree 0: sklearn assigns f_max[-0:] (every basis) to the columns [-0:], which is an
+            // empty slice of the dense block (numpy raises) and every column of a sparse one
+            if (degree === 0 && v > xmax && sparse) out.set(fMax, o);
+            else if (degree === 0 && v > xmax) throw new MlflowError(`shape mismatch: value array of shape (${ns},) could not be broadcast to indexing result of shape (${countAbove(m.data, f, j, xmax)},0)`, 'INVALID_PARAMETER_VALUE');
             if (v < xmin) for (let q = 0; q < degree; q++) out[o + q] = fMin[q];
             else for (let q = ns - degree; q < ns; q++) out[o + q] = fMax[q];
           } else {

@@ -18,6 +18,8 @@ export interface Matrix {
    * as scikit-learn's dtype-preserving transformers do. Returned with dtype float32.
    */
   readonly f32?: boolean;
+  /** Columns a DataFrame held as int64 (see Table.ints). */
+  readonly ints?: readonly boolean[];
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */
@@ -34,6 +36,12 @@ export interface Table {
    * selects by a scalar column): what text vectorizers take; check_array refuses it as 1-D.
    */
   readonly oneD?: boolean;
+  /**
+   * Columns the DataFrame held as int64 (we hold them as float64), kept while a step passes its
+   * columns on as they are: a numpy function on an int64 column computes in integers
+   * (np.reciprocal is integer division), which a FunctionTransformer follows.
+   */
+  readonly ints?: readonly boolean[];
 }
 
 /**
@@ -106,19 +114,25 @@ export function columnOf(x: Data, j: number): TableColumn {
 /** The columns chosen by index, keeping names. */
 export function selectColumns(x: Data, idx: readonly number[]): Data {
   if (x.kind === 'table') {
-    return {
+    return withInts({
       kind: 'table',
       rows: x.rows,
       columns: idx.map((j) => x.columns[j]),
       names: x.names ? idx.map((j) => x.names![j]) : null,
-    };
+    }, x.ints && idx.map((j) => x.ints![j]));
   }
   if (x.kind === 'csr') return selectColumns(densify(x), idx);
   const out = new Float64Array(x.rows * idx.length);
   for (let i = 0; i < x.rows; i++) {
     for (let k = 0; k < idx.length; k++) out[i * idx.length + k] = x.data[i * x.cols + idx[k]];
   }
-  return withF32(matrix(x.rows, idx.length, out, x.names ? idx.map((j) => x.names![j]) : null), x.f32 === true);
+  const m = withF32(matrix(x.rows, idx.length, out, x.names ? idx.map((j) => x.names![j]) : null), x.f32 === true);
+  return withInts(m, x.ints && idx.map((j) => x.ints![j]));
+}
+
+/** `x` with its int64 columns marked (Table.ints), when any is. */
+function withInts<T extends Matrix | Table>(x: T, ints: readonly boolean[] | undefined): T {
+  return ints?.some(Boolean) ? { ...x, ints } : x;
 }
 
 function toNumber(v: unknown, column: string): number {
@@ -230,7 +244,8 @@ function fromFrame(f: Frame): Data {
     }
   }
   const t: Table = { kind: 'table', rows: f.numRows, columns, names: f.columnNames };
-  return allNumeric ? withF32(toMatrix(t), allF32) : t;
+  const ints = f.columns.map((c) => c.data.kind === 'number' && c.data.dtype === 'int64');
+  return withInts(allNumeric ? withF32(toMatrix(t), allF32) : t, ints);
 }
 
 /** check_array's refusal of 1-D input. */
@@ -267,7 +282,7 @@ function fromTensor(t: Tensor): Data {
     return { kind: 'table', rows, columns, names: null };
   }
   const data = t.data instanceof Float64Array ? t.data : Float64Array.from(t.data as ArrayLike<number>);
-  return withF32(matrix(rows, cols, data), t.dtype === 'float32');
+  return withInts(withF32(matrix(rows, cols, data), t.dtype === 'float32'), new Array<boolean>(cols).fill(t.dtype === 'int64'));
 }
 
 function fromRows(rowsIn: unknown[]): Data {

@@ -43,6 +43,8 @@ export function caseInput(c: CaseJson): Frame | Tensor {
     if (dtype === 'float32') {
       return { name, data: { kind: 'number', dtype: 'float32', values: Float32Array.from(rows, (r) => (r[j] === null ? NaN : (r[j] as number))) } };
     }
+    // an int64 column (numpy computes on it in integers): held as float64 values, as our readers do
+    if (dtype === 'int64') return { name, data: { kind: 'number', dtype: 'int64', values: Float64Array.from(rows, (r) => r[j] as number) } };
     // make.py writes NaN as null ("nan_as_null"): in an object column that is pandas' float NaN,
     // which sklearn tells apart from None.
     const values = rows.map((r) => (r[j] === null ? NaN : r[j]));

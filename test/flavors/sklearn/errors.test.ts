@@ -99,12 +99,13 @@ describe('sklearn flavor errors', () => {
     expect(() => callMethod(est, 'predict', irisFrame(IRIS_NAMES, []))).toThrow(
       'Found array with 0 sample(s) (shape=(0, 4)) while a minimum of 1 is required by LogisticRegression.',
     );
-    // HistGradientBoosting takes NaN as missing (allow_nan), but not infinity.
+    // HistGradientBoosting validates with force_all_finite=False: NaN is missing, infinity follows its splits
     const hgb = await loadSklearnEstimator(join(ROOT, 'hist_gradient_boosting_regressor_nan_diabetes/model.p4.pkl'));
     const nanRow = makeTensor({ dtype: 'float64', shape: [1, 10], data: Float64Array.from({ length: 10 }, (_, j) => (j === 0 ? Number.NaN : 0.01)) });
     expect(callMethod(hgb, 'predict', nanRow).shape).toEqual([1]);
     const infRow = makeTensor({ dtype: 'float64', shape: [1, 10], data: Float64Array.from({ length: 10 }, (_, j) => (j === 0 ? Number.NEGATIVE_INFINITY : 0.01)) });
-    expect(() => callMethod(hgb, 'predict', infRow)).toThrow(/Input X contains infinity/);
+    expect(callMethod(hgb, 'predict', infRow).shape).toEqual([1]);
+    expect(() => callMethod(est, 'predict', [[Number.POSITIVE_INFINITY, 1, 1, 1]])).toThrow(/Input X contains infinity/);
   });
 
   it('names a method the estimator lacks', async () => {

@@ -223,6 +223,9 @@ const adaBoostClassifier: Builder = (s, build) => {
   const against = samme && s.sklearnAtLeast(1, 3) ? -1 / (k - 1) : 0;
   /** (rows, k) scores; binary models reduce them to one column as sklearn does. */
   const decision = (x: Data): { rows: number; cols: number; d: Float64Array } => {
+    // fitted on one class: zeros from 1.3 (sklearn's n_classes == 1 branch, 1.3-1.5 not
+    // checked); before, SAMME's weighted votes (1) and SAMME.R's centred logs (0)
+    if (k === 1 && samme && s.sklearnAtLeast(1, 3)) return { rows: x.rows, cols: 1, d: new Float64Array(x.rows) };
     const pred = new Float64Array(x.rows * k);
     ests.forEach((e, i) => {
       if (samme) {
@@ -254,14 +257,17 @@ const adaBoostClassifier: Builder = (s, build) => {
     className: s.className,
     decisionFunction(x) {
       const { rows, cols, d } = decision(x);
-      return scoresTensor(rows, cols, d);
+      // one class: a (rows, 1) column, not the binary case's 1-D scores
+      return k === 1 ? f64Tensor([rows, 1], d) : scoresTensor(rows, cols, d);
     },
     predict(x) {
       const { rows, cols, d } = decision(x);
-      if (cols === 1) return labels.take(Int32Array.from(d, (v) => (v > 0 ? 1 : 0)));
+      if (k === 2) return labels.take(Int32Array.from(d, (v) => (v > 0 ? 1 : 0)));
       return labels.take(argmaxRows(rows, cols, d));
     },
     predictProba(x) {
+      // one class: probability 1, as sklearn's n_classes == 1 branch
+      if (k === 1) return f64Tensor([x.rows, 1], new Float64Array(x.rows).fill(1));
       const { rows, cols, d } = decision(x);
       const p = new Float64Array(rows * k);
       for (let r = 0; r < rows; r++) {

@@ -152,7 +152,12 @@ function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estim
   });
 }
 
-/** CategoricalNB: class_log_prior_ plus, per feature, the log-probability of the row's category index. */
+/**
+ * CategoricalNB: class_log_prior_ plus, per feature, the log-probability of the row's category
+ * index. sklearn casts X to int64 first (check_array dtype="int": 2.9 is category 2, -0.5 is 0; a
+ * value beyond int64 becomes its minimum), refuses negative values, then indexes each feature's
+ * table, where an index past the fitted categories is numpy's IndexError.
+ */
 const categorical: Builder = (s) => {
   const prior = s.floats('class_log_prior_').data;
   const k = prior.length;
@@ -163,18 +168,21 @@ const categorical: Builder = (s) => {
   return fromJll(s, (x) => {
     checkFeatures(x, tables.length, 'CategoricalNB');
     const f = tables.length;
+    const codes = x.data.map((v) => (Math.abs(v) < 2 ** 63 ? Math.trunc(v) : -(2 ** 63)));
+    // the message gained its final period between 1.2.1 and 1.6.1 (1.3-1.5 not checked)
+    if (codes.some((v) => v < 0)) throw new MlflowError(`Negative values in data passed to CategoricalNB (input X)${s.sklearnAtLeast(1, 6) ? '.' : ''}`, 'INVALID_PARAMETER_VALUE');
+    // feature by feature, as sklearn's loop (the first feature with an unknown index raises),
+    // the class prior added last
     const out = new Float64Array(x.rows * k);
-    for (let i = 0; i < x.rows; i++) {
-      for (let c = 0; c < k; c++) out[i * k + c] = prior[c];
-      for (let j = 0; j < f; j++) {
-        const v = x.data[i * f + j];
-        const t = tables[j];
-        if (!Number.isInteger(v) || v < 0 || v >= t.n) {
-          throw new MlflowError(`CategoricalNB: feature ${j} holds ${v}, which is not one of its ${t.n} fitted category indices`, 'INVALID_PARAMETER_VALUE');
-        }
+    for (let j = 0; j < f; j++) {
+      const t = tables[j];
+      for (let i = 0; i < x.rows; i++) {
+        const v = codes[i * f + j];
+        if (v >= t.n) throw new MlflowError(`index ${v} is out of bounds for axis 1 with size ${t.n}`, 'INVALID_PARAMETER_VALUE');
         for (let c = 0; c < k; c++) out[i * k + c] += t.data[c * t.n + v];
       }
     }
+    for (let i = 0; i < out.length; i++) out[i] += prior[i % k];
     return out;
   });
 };

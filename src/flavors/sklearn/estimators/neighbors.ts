@@ -2,6 +2,7 @@ import { MlflowError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import { argmaxRows, f64Tensor, Labels, logNormalizeRows, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
 import type { State } from '../state.js';
+import { heapPush, readBinaryTree, reducedDistance, sortHeap, treeQuery } from './neighbor-search.js';
 
 /** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
 function readNeighbors(s: State, kKey = 'n_neighbors') {
@@ -25,7 +26,10 @@ function readNeighbors(s: State, kKey = 'n_neighbors') {
   if (k < 1 || k > n) s.fail(`${kKey}=${k} but the model holds ${n} samples`);
   // cosine (p NaN): the training rows normalised once, as sklearn's cosine_distances does per call
   const X = Number.isNaN(p) ? unitRows(fit.data, n, f) : fit.data;
-  return { X, n, f, p, k, distanceWeights: weights === 'distance' };
+  // the KDTree/BallTree sklearn searches (its choice among equally distant rows), or brute force
+  const method = s.stringOr('_fit_method', 'brute');
+  const tree = (method === 'kd_tree' || method === 'ball_tree') && !Number.isNaN(p) ? readBinaryTree(s, n, f) : null;
+  return { X, n, f, p, k, tree, distanceWeights: weights === 'distance' };
 }
 
 /** Each row divided by its L2 norm (a zero row stays zero), as sklearn.preprocessing.normalize. */
@@ -49,40 +53,44 @@ function cosineDistance(q: Float64Array, X: Float64Array, r: number, f: number):
 
 type Neighbors = ReturnType<typeof readNeighbors>;
 
-/** The k nearest training rows of each query row (ties broken by training order), with distances. */
+/**
+ * The k nearest training rows of each query row, with distances, in increasing distance: the
+ * rows scikit-learn's tree or brute-force heap keeps (neighbor-search.ts); cosine distances (brute
+ * force only) take equal distances in training order.
+ */
 function kneighbors(m: Neighbors, x: Matrix): { idx: Int32Array; dist: Float64Array } {
   if (x.cols !== m.f) {
     throw new MlflowError(`X has ${x.cols} features, but the neighbors model is expecting ${m.f} features as input.`, 'INVALID_PARAMETER_VALUE');
   }
   const { X, n, f, p, k } = m;
-  const cosine = Number.isNaN(p);
-  const xs = cosine ? unitRows(x.data, x.rows, f) : x.data;
   const idx = new Int32Array(x.rows * k);
   const dist = new Float64Array(x.rows * k);
+  if (Number.isNaN(p)) {
+    cosineNeighbors(m, x, idx, dist);
+    return { idx, dist };
+  }
+  dist.fill(Infinity);
   for (let i = 0; i < x.rows; i++) {
-    const xo = i * f;
     const o = i * k;
-    const q = cosine ? xs.subarray(xo, xo + f) : xs;
+    if (m.tree) treeQuery(m.tree, p, x.data, i * f, f, k, dist, idx, o);
+    else for (let r = 0; r < n; r++) heapPush(dist, idx, o, k, reducedDistance(p, x.data, i * f, X, r, f), r);
+    sortHeap(p, dist, idx, o, k);
+  }
+  return { idx, dist };
+}
+
+/** kneighbors with the cosine metric: the k smallest cosine distances, equal ones in training order. */
+function cosineNeighbors(m: Neighbors, x: Matrix, idx: Int32Array, dist: Float64Array): void {
+  const { X, n, f, k } = m;
+  const xs = unitRows(x.data, x.rows, f);
+  for (let i = 0; i < x.rows; i++) {
+    const o = i * k;
+    const q = xs.subarray(i * f, i * f + f);
     let filled = 0;
     for (let r = 0; r < n; r++) {
-      if (cosine) {
-        insert(cosineDistance(q, X, r, f), r);
-        continue;
-      }
-      let s = 0;
-      const ro = r * f;
-      for (let j = 0; j < f; j++) {
-        const diff = Math.abs(x.data[xo + j] - X[ro + j]);
-        if (p === 2) s += diff * diff;
-        else if (p === 1) s += diff;
-        else if (p === Infinity) s = Math.max(s, diff);
-        else s += diff ** p;
-      }
-      insert(p === 2 ? Math.sqrt(s) : p === 1 || p === Infinity ? s : s ** (1 / p), r);
-    }
-    // into the sorted k-best list; equal distances keep training order
-    function insert(d: number, r: number): void {
-      if (filled === k && !(d < dist[o + k - 1])) return;
+      const d = cosineDistance(q, X, r, f);
+      // into the sorted k-best list; equal distances keep training order
+      if (filled === k && !(d < dist[o + k - 1])) continue;
       let pos = filled < k ? filled++ : k - 1;
       while (pos > 0 && dist[o + pos - 1] > d) {
         dist[o + pos] = dist[o + pos - 1];
@@ -93,20 +101,23 @@ function kneighbors(m: Neighbors, x: Matrix): { idx: Int32Array; dist: Float64Ar
       idx[o + pos] = r;
     }
   }
-  return { idx, dist };
 }
 
-/** Per-neighbor weights: 1, or 1/distance with exact matches taking all the weight. */
+/**
+ * Per-neighbor weights: 1, or 1/distance; where any 1/distance is infinite (a zero distance, or
+ * one so small its reciprocal overflows) those neighbours weigh 1 and the others 0, as sklearn's
+ * _get_weights.
+ */
 function neighborWeights(m: Neighbors, rows: number, dist: Float64Array): Float64Array {
   const { k } = m;
   const w = new Float64Array(rows * k).fill(1);
   if (!m.distanceWeights) return w;
   for (let i = 0; i < rows; i++) {
     let exact = false;
-    for (let j = 0; j < k; j++) if (dist[i * k + j] === 0) exact = true;
+    for (let j = 0; j < k; j++) if (1 / dist[i * k + j] === Infinity) exact = true;
     for (let j = 0; j < k; j++) {
-      const dd = dist[i * k + j];
-      w[i * k + j] = exact ? (dd === 0 ? 1 : 0) : 1 / dd;
+      const inv = 1 / dist[i * k + j];
+      w[i * k + j] = exact ? (inv === Infinity ? 1 : 0) : inv;
     }
   }
   return w;

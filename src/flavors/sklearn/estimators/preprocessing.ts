@@ -189,6 +189,16 @@ const NUMPY_FUNCS: Record<string, (v: number) => number> = {
   exp2: (v) => 2 ** v, arctan: Math.atan, arcsinh: Math.asinh, sinh: Math.sinh, cosh: Math.cosh,
 };
 
+/**
+ * The numpy functions whose result on an int64 column differs from their result on the same
+ * values as float64: np.reciprocal divides in integers (1 and -1 are their own reciprocals, 0
+ * gives int64's minimum, anything else 0). The others give the same values (negative, abs,
+ * square, sign, floor, ... keep int64; log, exp, ... compute in float64).
+ */
+const INT64_FUNCS: Record<string, (v: number) => number> = {
+  reciprocal: (v) => (v === 0 ? -(2 ** 63) : Math.abs(v) === 1 ? v : 0),
+};
+
 /** np.rint: to the nearest integer, halves to even. */
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
@@ -215,14 +225,20 @@ function numpyFuncName(v: unknown): string | null {
   return null;
 }
 
+/** A numpy element-wise function on float64 values and on int64 ones. */
+interface ElementFunction {
+  float: (v: number) => number;
+  int64: (v: number) => number;
+}
+
 /** A FunctionTransformer function: None is the identity, else a known numpy function. */
-function elementFunction(s: State, key: string): ((v: number) => number) | null {
+function elementFunction(s: State, key: string): ElementFunction | null {
   const func = s.raw(key);
   if (func === null || func === undefined || isCheckArrayPartial(func)) return null;
   const name = numpyFuncName(func);
   const fn = name && Object.hasOwn(NUMPY_FUNCS, name) ? NUMPY_FUNCS[name] : undefined;
-  if (!fn) return s.fail(`only FunctionTransformer ${key}=None and numpy element-wise functions (np.log1p, np.exp, ...) are supported natively`);
-  return fn;
+  if (!name || !fn) return s.fail(`only FunctionTransformer ${key}=None and numpy element-wise functions (np.log1p, np.exp, ...) are supported natively`);
+  return { float: fn, int64: Object.hasOwn(INT64_FUNCS, name) ? INT64_FUNCS[name] : fn };
 }
 
 const functionTransformer: Builder = (s) => {
@@ -231,7 +247,7 @@ const functionTransformer: Builder = (s) => {
     if (kw !== null && kw !== undefined && !(kw instanceof Map && kw.size === 0)) s.fail(`FunctionTransformer ${key} are not supported natively`);
   }
   const validates = s.raw('validate') === true;
-  const apply = (fn: ((v: number) => number) | null) => (x: Data): Data => {
+  const apply = (fn: ElementFunction | null) => (x: Data): Data => {
     if (!fn) return x;
     // without validate, numpy applies the function to each column in its own dtype: on bools it
     // computes in float16 (log1p, exp, ...) or as a logical operation (negative)
@@ -239,8 +255,13 @@ const functionTransformer: Builder = (s) => {
       throw new NotSupportedNativelyError('FunctionTransformer(validate=False) on a bool column (numpy computes in float16 there) is not supported natively');
     }
     const m = toMatrix(x);
+    // int64 columns compute in integers: each column of a DataFrame passed as it is
+    // (validate=False), or every column when check_array keeps int64 (all of them are)
+    const marked = x.kind === 'csr' ? undefined : x.ints;
+    const ints = !marked || (validates && !marked.every(Boolean)) ? null : marked;
+    const out = ints ? m.data.map((v, i) => (ints[i % m.cols] ? fn.int64(v) : fn.float(v))) : m.data.map(fn.float);
     // a DataFrame stays one (numpy ufuncs on a DataFrame): the next step checks its names
-    return matrix(m.rows, m.cols, m.data.map(fn), m.names);
+    return matrix(m.rows, m.cols, out, m.names);
   };
   return {
     className: s.className,

@@ -1,4 +1,4 @@
-import { MlflowError } from '../../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
 import { matrix, toMatrix, withF32, type Data } from '../data.js';
 import type { Builder } from '../estimator.js';
 import { floatData, isInstance, isNdArray, type State } from '../state.js';
@@ -80,12 +80,24 @@ function evaluate(sp: Spline, x: number, nu: number, out: Float64Array, o: numbe
     out.fill(NaN, o, o + sp.splines);
     return;
   }
+  // a derivative of higher order than the degree is 0 (degree 0 splines are steps)
+  if (nu > sp.k) {
+    out.fill(0, o, o + sp.splines);
+    return;
+  }
   const w = deBoor(sp, x, l, nu);
   for (let s = 0; s < sp.splines; s++) {
     let acc = 0;
     for (let a = 0; a <= sp.k; a++) acc += sp.c[(l + a - sp.k) * sp.splines + s] * w[a];
     out[o + s] = acc;
   }
+}
+
+/** How many rows hold a value above xmax in feature j. */
+function countAbove(data: Float64Array, f: number, j: number, xmax: number): number {
+  let c = 0;
+  for (let i = j; i < data.length; i += f) if (data[i] > xmax) c++;
+  return c;
 }
 
 /** numpy's % on floats: the remainder with the divisor's sign. */
@@ -109,6 +121,7 @@ const splineTransformer: Builder = (s) => {
   const splines = s.list('bsplines_').map((v, i) => readSpline(s, v, i));
   const degree = s.number('degree');
   const bias = s.bool('include_bias', true);
+  const sparse = s.bool('sparse_output', false);
   const f = splines.length;
   const ns = splines[0]?.splines ?? 0;
   if (splines.some((sp) => sp.splines !== ns || sp.k !== degree)) s.fail('bsplines_ should share their number of splines and degree');
@@ -121,13 +134,16 @@ const splineTransformer: Builder = (s) => {
       const out = new Float64Array(m.rows * width);
       const row = new Float64Array(ns);
       // sklearn's 'linear' mode raises a degree <= 1 by one in a variable its later features
-      // reuse for their boundaries: reproduced, as scikit-learn (1.2 to 1.9) computes it
+      // reuse for their boundaries (t[deg], t[-deg-1]) and for how many bases they extend: a later
+      // feature's boundaries can cross (xmin > xmax), and a row is then both below and above
       let deg = degree;
       splines.forEach((sp, j) => {
         const n = sp.t.length - sp.k - 1;
         const [xmin, xmax] = [sp.t[deg], sp.t[sp.t.length - deg - 1]];
         if (mode === 'linear' && deg <= 1) deg += 1;
         const d = deg;
+        // bases past either end (numpy would raise or index from the end): left to the bridge
+        if (mode === 'linear' && d > ns) throw new NotSupportedNativelyError(`SplineTransformer(extrapolation='linear') extending ${d} bases of ${ns} is not supported natively`);
         const fMin = new Float64Array(ns);
         const fMax = new Float64Array(ns);
         const dMin = new Float64Array(ns);
@@ -155,13 +171,18 @@ const splineTransformer: Builder = (s) => {
             evaluate(sp, v, 0, row, 0);
             out.set(row, o);
           } else if (mode === 'constant') {
+            // degree 0: sklearn assigns f_max[-0:] (every basis) to the columns [-0:], which is an
+            // empty slice of the dense block (numpy raises) and every column of a sparse one
+            if (degree === 0 && v > xmax && sparse) out.set(fMax, o);
+            else if (degree === 0 && v > xmax) throw new MlflowError(`shape mismatch: value array of shape (${ns},) could not be broadcast to indexing result of shape (${countAbove(m.data, f, j, xmax)},0)`, 'INVALID_PARAMETER_VALUE');
             if (v < xmin) for (let q = 0; q < degree; q++) out[o + q] = fMin[q];
             else for (let q = ns - degree; q < ns; q++) out[o + q] = fMax[q];
           } else {
-            // 'linear': degree 0 and 1 splines continue their first two bases
+            // 'linear': the first and last d bases continue along their boundary slopes, in
+            // sklearn's order (below, then above, for each q)
             for (let q = 0; q < d; q++) {
               if (v < xmin) out[o + q] = fMin[q] + (v - xmin) * dMin[q];
-              else out[o + ns - 1 - q] = fMax[ns - 1 - q] + (v - xmax) * dMax[ns - 1 - q];
+              if (v > xmax) out[o + ns - 1 - q] = fMax[ns - 1 - q] + (v - xmax) * dMax[ns - 1 - q];
             }
           }
         }

@@ -229,7 +229,11 @@ const classifier: Builder = (s) => {
         let q = 0;
         for (let i = 0; i < k; i++) {
           for (let j = i + 1; j < k; j++) {
-            const v = Math.min(Math.max(plattProb(dec[row * pairs + q], probA[q], probB[q]), minProb), 1 - minProb);
+            // libsvm's own min/max ((x>y)?x:y): a NaN decision value (a kernel that overflowed)
+            // becomes minProb, where Math.max would keep the NaN
+            const pr = plattProb(dec[row * pairs + q], probA[q], probB[q]);
+            const lo = pr > minProb ? pr : minProb;
+            const v = lo < 1 - minProb ? lo : 1 - minProb;
             r[i][j] = v;
             r[j][i] = 1 - v;
             q++;

@@ -192,28 +192,29 @@ def _values_field(values, body):
                        for i in range(0, len(values), _PIECE)]}
 
 
-def _jsonable(np, pd, x):
-    """Plain JSON for anything a model may return; NaN and infinities become null."""
+def _jsonable(np, pd, x, keep_nan=False):
+    """Plain JSON for anything a model may return; NaN and infinities become null (kept as floats
+    with keep_nan, for the text MLflow's json.dump writes: NaN, Infinity)."""
     if x is None or isinstance(x, (bool, str)):
         return x
     if x is pd.NA or x is pd.NaT:
         return None
     if isinstance(x, float):
-        return x if math.isfinite(x) else None
+        return x if keep_nan or math.isfinite(x) else None
     if isinstance(x, int):
         return x
     if isinstance(x, np.generic):
-        return _jsonable(np, pd, x.item())
+        return _jsonable(np, pd, x.item(), keep_nan)
     if isinstance(x, np.ndarray):
-        return _jsonable(np, pd, x.tolist())
+        return _jsonable(np, pd, x.tolist(), keep_nan)
     if isinstance(x, pd.DataFrame):
-        return _jsonable(np, pd, x.to_dict(orient="records"))
+        return _jsonable(np, pd, x.to_dict(orient="records"), keep_nan)
     if isinstance(x, pd.Series):
-        return _jsonable(np, pd, x.tolist())
+        return _jsonable(np, pd, x.tolist(), keep_nan)
     if isinstance(x, dict):
-        return {str(k): _jsonable(np, pd, v) for k, v in x.items()}
+        return {str(k): _jsonable(np, pd, v, keep_nan) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_jsonable(np, pd, v) for v in x]
+        return [_jsonable(np, pd, v, keep_nan) for v in x]
     if isinstance(x, (bytes, bytearray)):
         return base64.b64encode(bytes(x)).decode("ascii")
     if hasattr(x, "isoformat"):
@@ -284,10 +285,33 @@ def value_to_wire(np, pd, x, body):
         return _ndarray_to_wire(np, pd, x, body)
     if isinstance(x, dict) and x and all(isinstance(v, np.ndarray) for v in x.values()):
         return {"type": "dict", "items": {str(k): _ndarray_to_wire(np, pd, v, body) for k, v in x.items()}}
-    value = _jsonable(np, pd, x)
+    exact = _jsonable(np, pd, x, keep_nan=True)
+    reply = {"type": "json"}
+    if _json_loses_floats(exact):
+        # JSON.parse keeps neither 1.0 (it reads 1) nor NaN: Node writes this text as it stands.
+        reply["text"] = body.add(json.dumps(exact).encode("utf-8"))
+        exact = _jsonable(np, pd, x)
     lists = []
-    value = _take_long_lists(value, [], body, lists)
-    return {"type": "json", "value": value, "lists": lists} if lists else {"type": "json", "value": value}
+    reply["value"] = _take_long_lists(exact, [], body, lists)
+    if lists:
+        reply["lists"] = lists
+    return reply
+
+
+def _json_loses_floats(value):
+    """Whether the JSON value holds a float that JSON.parse would not give back as MLflow's
+    json.dump writes it: an integral one (1.0) or NaN/Infinity."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float):
+            if not math.isfinite(v) or v.is_integer():
+                return True
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return False
 
 
 # Depth to which a JSON reply's dicts and lists are searched for long lists; deeper ones stay whole.

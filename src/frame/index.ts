@@ -7,7 +7,8 @@ export { parseJsonRequest, parseRequestValue, type ParsedRequest, type RequestFo
 export type { ReadRequestOptions, ReadsAsFloat } from './read-options.js';
 export { parseCsvRequest } from './request-csv.js';
 export {
-  frameRowsToJson, frameToJsonRecords, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, tensorToJson, unwrappedPredictionsToJson, valueToJson,
+  frameRowsToJson, frameToJsonRecords, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, PYTHON_JSON, pythonJsonOf,
+  tensorToJson, unwrappedPredictionsToJson, valueToJson,
 } from './predictions-json.js';
 export { concatFrames, sliceFrame, frameToColumns, frameToRecords } from './frame-rows.js';
 export { frameToCsv } from './csv-write.js';

@@ -10,7 +10,18 @@ import { isTensor, type Tensor } from './tensor.js';
  * is written as the JSON it is. Floats are written as Python writes them (3.0, 1e-05, NaN).
  */
 export function predictionsToJson(output: unknown): string {
-  return `{"predictions": ${valueToJson(output)}}`;
+  const text = pythonJsonOf(output);
+  return `{"predictions": ${text === undefined ? valueToJson(output) : text.toString()}}`;
+}
+
+/**
+ * The text Python's json.dumps wrote for a list or dict a Python model answered, kept on it by
+ * the bridge where JSON.parse loses what that text says (1.0 reads as 1, NaN is not JSON).
+ */
+export const PYTHON_JSON: unique symbol = Symbol('mlflow-ts.pythonJson');
+
+export function pythonJsonOf(value: unknown): Buffer | undefined {
+  return typeof value === 'object' && value !== null ? (value as { [PYTHON_JSON]?: Buffer })[PYTHON_JSON] : undefined;
 }
 
 /** What a `{"predictions": [...]}` body starts and ends with, around its list items. */
@@ -28,7 +39,7 @@ export function predictionListItems(json: string): string | undefined {
 
 /** The unwrapped body MLflow writes for a unified-LLM request. */
 export function unwrappedPredictionsToJson(output: unknown): string {
-  return valueToJson(output);
+  return pythonJsonOf(output)?.toString() ?? valueToJson(output);
 }
 
 /** A prediction output (Frame, Tensor, typed array, or JSON) as Python's json.dumps writes it. */

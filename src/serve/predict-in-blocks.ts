@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
-  concatFrames, concatTensors, isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, sliceFrame, sliceTensor,
+  concatFrames, concatTensors, isFrame, isTensor, PREDICTION_LIST_PREFIX, PREDICTION_LIST_SUFFIX, predictionListItems, predictionsToJson, pythonJsonOf,
+  sliceFrame, sliceTensor,
   valueToJsonInTurns,
   type Frame, type NumericArray, type Tensor,
 } from '../frame/index.js';
@@ -102,6 +103,11 @@ export async function predictionsJsonInBlocks(output: unknown): Promise<string |
     add(PREDICTION_LIST_PREFIX);
     if (!(await rowBlocksJson(output as Frame | Tensor, rows, add))) return predictionsToJson(output);
     add(PREDICTION_LIST_SUFFIX);
+  } else if (pythonJsonOf(output) !== undefined) {
+    add('{"predictions": ');
+    parts.push(pythonJsonOf(output)!);
+    size += parts[parts.length - 1].byteLength;
+    add('}');
   } else if (typeof output === 'object' && output !== null && (Array.isArray(output) || Object.getPrototypeOf(output) === Object.prototype)) {
     let text = '{"predictions": ';
     await valueToJsonInTurns(output, (piece) => {

@@ -1,6 +1,7 @@
 import { MlflowError } from '../../errors.js';
 import { Frame, type Column, type ColumnData, type NumericArray, type NumericDType } from '../../frame/frame.js';
 import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
+import { PYTHON_JSON } from '../../frame/predictions-json.js';
 import type { PredictInput, PredictOutput } from '../flavor.js';
 import { Turns } from '../../frame/turns.js';
 import { stringifyInTurns } from './turns.js';
@@ -33,7 +34,7 @@ export type WireValue =
   | WireArray
   | { type: 'dict'; items: Record<string, WireArray> }
   /** `lists`: the long lists the worker took out of `value` (null in their place), with their paths in it. */
-  | { type: 'json'; value: unknown; lists?: LongList[] };
+  | { type: 'json'; value: unknown; lists?: LongList[]; text?: BufRef };
 
 export interface WireMessage {
   header: Record<string, unknown>;
@@ -332,8 +333,28 @@ export async function decodeValue(v: WireValue, body: Buffer): Promise<PredictOu
       for (const [k, a] of Object.entries(v.items)) out[k] = await decodeArray(a, body, turns);
       return out;
     }
-    case 'json': return v.lists ? withLongLists(v.value, v.lists, body, turns) : v.value;
+    case 'json': {
+      const value = v.lists ? await withLongLists(v.value, v.lists, body, turns) : v.value;
+      if (!v.text) return value as PredictOutput;
+      const [off, len] = checkedRef(body, v.text);
+      return withPythonJson(value, body.subarray(off, off + len));
+    }
   }
+}
+
+/**
+ * A JSON reply with the text json.dumps wrote for it (sent when it holds 1.0 or NaN, which
+ * JSON.parse does not keep): on a list or dict, that text is what the answer writes; a lone number
+ * becomes a 0-d float64 tensor, which writes as Python writes a float.
+ */
+function withPythonJson(value: unknown, text: Buffer): PredictOutput {
+  if (typeof value === 'object' && value !== null) {
+    Object.defineProperty(value, PYTHON_JSON, { value: text });
+    return value as PredictOutput;
+  }
+  const x = Number(text.toString());
+  if (value !== null && typeof value !== 'number') throw new MlflowError('The Python worker sent JSON text for a reply that is not a number, list or dict');
+  return makeTensor({ dtype: 'float64', shape: [], data: Float64Array.of(x) });
 }
 
 /** A JSON reply's value with its long lists, parsed a piece at a time, put back where the worker took them out. */

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MlflowError } from '../../../src/errors.js';
 import { Frame } from '../../../src/frame/frame.js';
+import { predictionsToJson } from '../../../src/frame/predictions-json.js';
+import { predictionsJsonInBlocks } from '../../../src/serve/predict-in-blocks.js';
 import { makeTensor } from '../../../src/frame/tensor.js';
 import { loadPredictor, type Predictor } from '../../../src/pyfunc/index.js';
 import { floatFrame, toNested } from './helpers.js';
@@ -50,6 +52,17 @@ describe.skipIf(!pythonReady)(`python_function bridge with a custom loader_modul
     expect(toNested(dict.a)).toEqual([0, 1, 2]);
     expect(dict.b).toMatchObject({ kind: 'tensor', dtype: 'string', shape: [3], data: ['u', 'v', 'w'] });
     expect(await predictor.predict(input, { mode: 'list' })).toEqual([1, 'two', null, null, { k: 0.5 }]);
+  });
+
+  it("writes a list or dict answer as MLflow's json.dump does: 1.0 stays 1.0, NaN and Infinity as Python writes them", async () => {
+    const dict = await predictor.predict(input, { mode: 'floats' });
+    expect(dict).toEqual({ list: [1, 2.5, null, -0], n: 3, x: 2, s: [null, 1, 'é'] });
+    expect(predictionsToJson(dict)).toBe('{"predictions": {"list": [1.0, 2.5, Infinity, -0.0], "n": 3, "x": 2.0, "s": [NaN, 1, "\\u00e9"]}}');
+    expect(await predictionsJsonInBlocks(dict)).toEqual(Buffer.from(predictionsToJson(dict)));
+    expect(predictionsToJson(await predictor.predict(input, { mode: 'float' }))).toBe('{"predictions": 3.0}');
+    expect(predictionsToJson(await predictor.predict(input, { mode: 'nan' }))).toBe('{"predictions": NaN}');
+    // nothing JSON.parse loses: no text, the value as parsed
+    expect(predictionsToJson(await predictor.predict(input, { mode: 'list' }))).toBe('{"predictions": [1, "two", null, NaN, {"k": 0.5}]}');
   });
 
   it('sends every column kind to pandas and back unchanged', async () => {

@@ -39,6 +39,12 @@ class Model:
             return {"a": np.arange(3, dtype=np.int64), "b": np.array(["u", "v", "w"])}
         if mode == "list":
             return [1, "two", None, float("nan"), {"k": np.float32(0.5)}]
+        if mode == "floats":
+            return {"list": [1.0, 2.5, float("inf"), -0.0], "n": 3, "x": 2.0, "s": [float("nan"), 1, "é"]}
+        if mode == "float":
+            return 3.0
+        if mode == "nan":
+            return float("nan")
         if mode == "config":
             return self.config
         if mode == "echo":

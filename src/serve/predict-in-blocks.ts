@@ -91,22 +91,19 @@ const TEXT_PART = 1 << 20;
  */
 export async function predictionsJsonInBlocks(output: unknown): Promise<string | Buffer> {
   const parts: Buffer[] = [];
-  let size = 0;
   const add = (text: string): void => {
-    const part = Buffer.from(text);
-    parts.push(part);
-    size += part.byteLength;
+    parts.push(Buffer.from(text));
   };
+  const pythonText = pythonJsonOf(output);
   const rows = isFrame(output) || isTensor(output) ? rowsOf(output) : undefined;
   if (rows !== undefined) {
     if (rows <= FIRST_BLOCK_ROWS) return predictionsToJson(output);
     add(PREDICTION_LIST_PREFIX);
     if (!(await rowBlocksJson(output as Frame | Tensor, rows, add))) return predictionsToJson(output);
     add(PREDICTION_LIST_SUFFIX);
-  } else if (pythonJsonOf(output) !== undefined) {
+  } else if (pythonText !== undefined) {
     add('{"predictions": ');
-    parts.push(pythonJsonOf(output)!);
-    size += parts[parts.length - 1].byteLength;
+    parts.push(pythonText);
     add('}');
   } else if (typeof output === 'object' && output !== null && (Array.isArray(output) || Object.getPrototypeOf(output) === Object.prototype)) {
     let text = '{"predictions": ';
@@ -121,11 +118,13 @@ export async function predictionsJsonInBlocks(output: unknown): Promise<string |
   } else {
     return predictionsToJson(output);
   }
-  return joinInTurns(parts, size);
+  return joinInTurns(parts);
 }
 
-/** `parts` (`size` bytes in all) as one buffer, copied a part per turn: one copy of a hundred megabytes would hold the event loop too. */
-export async function joinInTurns(parts: readonly Uint8Array[], size: number): Promise<Buffer> {
+/** `parts` as one buffer, copied a part per turn: one copy of a hundred megabytes would hold the event loop too. */
+export async function joinInTurns(parts: readonly Uint8Array[]): Promise<Buffer> {
+  let size = 0;
+  for (const part of parts) size += part.byteLength;
   const out = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (const part of parts) {

@@ -352,9 +352,8 @@ function withPythonJson(value: unknown, text: Buffer): PredictOutput {
     Object.defineProperty(value, PYTHON_JSON, { value: text });
     return value as PredictOutput;
   }
-  const x = Number(text.toString());
   if (value !== null && typeof value !== 'number') throw new MlflowError('The Python worker sent JSON text for a reply that is not a number, list or dict');
-  return makeTensor({ dtype: 'float64', shape: [], data: Float64Array.of(x) });
+  return makeTensor({ dtype: 'float64', shape: [], data: Float64Array.of(Number(text.toString())) });
 }
 
 /** A JSON reply's value with its long lists, parsed a piece at a time, put back where the worker took them out. */

@@ -74,9 +74,8 @@ async function answerInBlocks(head: string, outputs: readonly V2Output[], binary
     }
   }
   json.push(Buffer.from(']}'));
-  const jsonSize = sizeOf(json);
-  if (bytes.length === 0) return { status: 200, contentType: JSON_TYPE, body: await joinInTurns(json, jsonSize) };
-  return binaryAnswer(jsonSize, await joinInTurns([...json, ...bytes], jsonSize + sizeOf(bytes)));
+  if (bytes.length === 0) return { status: 200, contentType: JSON_TYPE, body: await joinInTurns(json) };
+  return binaryAnswer(sizeOf(json), await joinInTurns([...json, ...bytes]));
 }
 
 function binaryAnswer(jsonSize: number, body: Buffer): V2Answer {

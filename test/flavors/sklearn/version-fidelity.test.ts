@@ -88,4 +88,18 @@ describe('scikit-learn answers that changed between versions', () => {
       expect(est.predictLogProba, name).toBeUndefined();
     }
   });
+
+  it('PowerTransformer on float32 rows: Box-Cox bit for bit in every version, Yeo-Johnson bit for bit where numpy computes pow in float64 (1.6.1, numpy 2, float64 lambdas_)', async () => {
+    for (const v of VERSIONS) {
+      for (const name of ['s10f32_power_transformer_box_cox_f32rows_wine', 's10f32_power_transformer_box_cox_standardize_f32_wine']) {
+        const c = load(v, name)!;
+        expect(c.outputs.transform.dtype).toBe('float32');
+        await expectCaseOutputs(join(ROOT, `v${v}`, name), c.files.pickle_protocol4, c);
+      }
+    }
+    for (const name of ['f32svml_power_transformer_yj_f32rows_diabetes', 'f32svml_power_transformer_yj_no_standardize_f32rows_wine']) {
+      const c = load('1.6.1', name)!;
+      await expectCaseOutputs(join(ROOT, 'v1.6.1', name), c.files.pickle_protocol4, c);
+    }
+  });
 });

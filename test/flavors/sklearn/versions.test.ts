@@ -27,6 +27,13 @@ const NOT_NATIVE: Record<string, string> = {
  */
 const F32_BLAS_REL = 1e-5;
 
+/**
+ * 'f32svml_' cases: numpy computes float32 pow/log1p/expm1 with CPU-dispatched SVML kernels that
+ * are not correctly rounded (ours are); a one-ulp difference before `- 1` or a standardization
+ * grows to ~3e-6 relative (measured at most 2.7e-6 on these fixtures).
+ */
+const F32_SVML_REL = 5e-6;
+
 const versions = readdirSync(ROOT).filter((d) => d.startsWith('v') && existsSync(join(ROOT, d, 'index.json'))).sort();
 
 for (const version of versions) {
@@ -45,7 +52,8 @@ for (const version of versions) {
           });
         } else {
           // models fitted on float32 ('f32_'): float32 scores from BLAS, to float32 precision
-          it(`${name} / ${file}`, () => expectCaseOutputs(dir, file, c, name.startsWith('f32_') ? F32_BLAS_REL : 0));
+          const rel = name.startsWith('f32_') ? F32_BLAS_REL : name.startsWith('f32svml_') ? F32_SVML_REL : 0;
+          it(`${name} / ${file}`, () => expectCaseOutputs(dir, file, c, rel));
         }
       }
     }

@@ -18,7 +18,10 @@ export interface Matrix {
    * as scikit-learn's dtype-preserving transformers do. Returned with dtype float32.
    */
   readonly f32?: boolean;
-  /** Columns a DataFrame held as int64 (see Table.ints). */
+  /**
+   * Columns numpy holds as int64: a DataFrame's int64 columns (see Table.ints) and what a numpy
+   * function that keeps int64 made of them. Every column int64: returned with dtype int64.
+   */
   readonly ints?: readonly boolean[];
 }
 
@@ -87,6 +90,11 @@ export function numCols(x: Data): number {
 /** Dense matrices beyond this many values are refused: a CSR this wide must stay sparse. */
 const MAX_DENSE = 2 ** 28;
 
+/** Whether numpy holds every column of `m` as int64 (Matrix.ints). */
+export function allInt64(m: Matrix): boolean {
+  return m.ints !== undefined && m.ints.length === m.cols && m.ints.every(Boolean);
+}
+
 /** A CSR matrix as a dense one, for an estimator that works on dense rows. */
 export function densify(x: Csr): Matrix {
   if (x.rows * x.cols > MAX_DENSE) {
@@ -131,7 +139,7 @@ export function selectColumns(x: Data, idx: readonly number[]): Data {
 }
 
 /** `x` with its int64 columns marked (Table.ints), when any is. */
-function withInts<T extends Matrix | Table>(x: T, ints: readonly boolean[] | undefined): T {
+export function withInts<T extends Matrix | Table>(x: T, ints: readonly boolean[] | undefined): T {
   return ints?.some(Boolean) ? { ...x, ints } : x;
 }
 
@@ -181,8 +189,10 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
       }
       off += m.cols;
     }
-    // and of bool blocks only (MissingIndicator masks, passed-through bool columns) bool
+    // and of bool blocks only (MissingIndicator masks, passed-through bool columns) bool, of
+    // int64 blocks only int64
     const stacked = withF32(matrix(rows, cols, out), f32);
+    if (mats.length > 0 && mats.every(allInt64)) return withInts(stacked, new Array<boolean>(cols).fill(true));
     return mats.length > 0 && mats.every((m) => m.bool === true) ? { ...stacked, bool: true } : stacked;
   }
   const columns: TableColumn[] = [];

@@ -1,6 +1,6 @@
 import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
-import { densify, fromPredictInput, type Data } from './data.js';
+import { allInt64, densify, fromPredictInput, type Data } from './data.js';
 import type { Estimator, SklearnMethod } from './estimator.js';
 
 export const SKLEARN_METHODS: readonly SklearnMethod[] = ['predict', 'predict_proba', 'predict_log_proba', 'decision_function', 'transform', 'score_samples'];
@@ -9,10 +9,11 @@ export function isSklearnMethod(name: string): name is SklearnMethod {
   return (SKLEARN_METHODS as readonly string[]).includes(name);
 }
 
-/** Transform output as numpy returns it: float64 2-D, or an object array when strings remain. */
+/** Transform output as numpy returns it: float64 2-D (bool, float32 or int64 where numpy keeps them), or an object array when strings remain. */
 export function dataToTensor(d: Data): Tensor {
   if (d.kind === 'matrix' && d.bool) return makeTensor({ dtype: 'bool', shape: [d.rows, d.cols], data: Uint8Array.from(d.data) });
   if (d.kind === 'matrix' && d.f32) return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(d.data) });
+  if (d.kind === 'matrix' && allInt64(d)) return makeTensor({ dtype: 'int64', shape: [d.rows, d.cols], data: d.data });
   if (d.kind === 'matrix') return makeTensor({ dtype: 'float64', shape: [d.rows, d.cols], data: d.data });
   // a sparse result is returned dense, as pyfunc serializes it (counts keep their int64 dtype)
   if (d.kind === 'csr' && d.dtype === 'float32') return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(densify(d).data) });

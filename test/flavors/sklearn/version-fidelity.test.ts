@@ -102,4 +102,19 @@ describe('scikit-learn answers that changed between versions', () => {
       await expectCaseOutputs(join(ROOT, 'v1.6.1', name), c.files.pickle_protocol4, c);
     }
   });
+
+  it('FunctionTransformer keeps int64 where numpy does (floor/ceil/trunc from numpy 2.1), and refuses an int64 square it cannot hold exactly', async () => {
+    expect(load('1.2.1', 's10ft_floor_int_only')!.outputs.transform.dtype).toBe('float64');
+    expect(load('1.6.1', 's10ft_floor_int_only')!.outputs.transform.dtype).toBe('int64');
+    for (const v of VERSIONS) {
+      for (const name of ['s10ft_negative_int_only', 's10ft_floor_int_only', 's10ft_negative_column_transformer_int']) {
+        const c = load(v, name)!;
+        await expectCaseOutputs(join(ROOT, `v${v}`, name), c.files.pickle_protocol4, c);
+      }
+    }
+    const c = load('1.9.1', 's10ft_square_int_only')!;
+    const big = { ...c, input: { ...c.input, data: c.input.data.map((r, i) => (i === 3 ? [r[0], 3037000500, r[2]] : r)) } };
+    const est = await loadSklearnEstimator(join(ROOT, 'v1.9.1', c.case, c.files.pickle_protocol4));
+    expect(() => callMethod(est, 'transform', caseInput(big))).toThrow('np.square of the int64 value 3037000500 is beyond 2^53');
+  });
 });

@@ -1,6 +1,6 @@
 import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
 import { einsumRowSquaresF32, pairwiseSumF32 } from '../numpy-f32-sums.js';
-import { matrix, toMatrix, withF32, type Data, type Matrix } from '../data.js';
+import { matrix, toMatrix, withF32, withInts, type Data, type Matrix } from '../data.js';
 import type { Builder, Estimator } from '../estimator.js';
 import { isInstance, type State } from '../state.js';
 
@@ -190,14 +190,26 @@ const NUMPY_FUNCS: Record<string, (v: number) => number> = {
 };
 
 /**
- * The numpy functions whose result on an int64 column differs from their result on the same
- * values as float64: np.reciprocal divides in integers (1 and -1 are their own reciprocals, 0
- * gives int64's minimum, anything else 0). The others give the same values (negative, abs,
- * square, sign, floor, ... keep int64; log, exp, ... compute in float64).
+ * The numpy functions that keep an int64 column int64, computing in integers: np.reciprocal
+ * divides in integers (1 and -1 are their own reciprocals, 0 gives int64's minimum, anything
+ * else 0); np.square would wrap past int64 (and past 2^53 we could not hold the value exactly),
+ * so such a square is refused. floor, ceil and trunc keep int64 from numpy 2.1 (INT64_ROUNDING).
+ * The others (log, exp, sqrt, rint, ...) compute in float64.
  */
 const INT64_FUNCS: Record<string, (v: number) => number> = {
+  // 0 - v: an integer has no -0
+  abs: Math.abs, absolute: Math.abs, negative: (v) => 0 - v, sign: Math.sign,
+  square: (v) => {
+    if (!Number.isSafeInteger(v * v)) {
+      throw new MlflowError(`np.square of the int64 value ${v} is beyond 2^53 (numpy computes it in int64, wrapping past 2^63), which mlflow-ts cannot represent exactly`, 'INVALID_PARAMETER_VALUE');
+    }
+    return v * v;
+  },
   reciprocal: (v) => (v === 0 ? -(2 ** 63) : Math.abs(v) === 1 ? v : 0),
 };
+
+/** numpy 2.1 (PR #26766) made floor, ceil and trunc identities on integers, keeping int64. */
+const INT64_ROUNDING: Record<string, (v: number) => number> = { floor: (v) => v, ceil: (v) => v, trunc: (v) => v };
 
 /** np.rint: to the nearest integer, halves to even. */
 function roundHalfEven(v: number): number {
@@ -225,20 +237,26 @@ function numpyFuncName(v: unknown): string | null {
   return null;
 }
 
-/** A numpy element-wise function on float64 values and on int64 ones. */
+/** A numpy element-wise function on float64 values and, when it keeps int64, on int64 ones. */
 interface ElementFunction {
   float: (v: number) => number;
-  int64: (v: number) => number;
+  int64: ((v: number) => number) | null;
 }
 
-/** A FunctionTransformer function: None is the identity, else a known numpy function. */
+/**
+ * A FunctionTransformer function: None is the identity, else a known numpy function. Which
+ * functions keep int64 follows the pickle's scikit-learn version as a stand-in for numpy's:
+ * floor/ceil/trunc from 1.6 (numpy 2.1 came out for it; with numpy 2.0 they answer float64).
+ */
 function elementFunction(s: State, key: string): ElementFunction | null {
   const func = s.raw(key);
   if (func === null || func === undefined || isCheckArrayPartial(func)) return null;
   const name = numpyFuncName(func);
   const fn = name && Object.hasOwn(NUMPY_FUNCS, name) ? NUMPY_FUNCS[name] : undefined;
   if (!name || !fn) return s.fail(`only FunctionTransformer ${key}=None and numpy element-wise functions (np.log1p, np.exp, ...) are supported natively`);
-  return { float: fn, int64: Object.hasOwn(INT64_FUNCS, name) ? INT64_FUNCS[name] : fn };
+  const int64 = Object.hasOwn(INT64_FUNCS, name) ? INT64_FUNCS[name]
+    : s.sklearnAtLeast(1, 6) && Object.hasOwn(INT64_ROUNDING, name) ? INT64_ROUNDING[name] : null;
+  return { float: fn, int64 };
 }
 
 const functionTransformer: Builder = (s) => {
@@ -259,9 +277,11 @@ const functionTransformer: Builder = (s) => {
     // (validate=False), or every column when check_array keeps int64 (all of them are)
     const marked = x.kind === 'csr' ? undefined : x.ints;
     const ints = !marked || (validates && !marked.every(Boolean)) ? null : marked;
-    const out = ints ? m.data.map((v, i) => (ints[i % m.cols] ? fn.int64(v) : fn.float(v))) : m.data.map(fn.float);
-    // a DataFrame stays one (numpy ufuncs on a DataFrame): the next step checks its names
-    return matrix(m.rows, m.cols, out, m.names);
+    const int64 = fn.int64;
+    const out = ints && int64 ? m.data.map((v, i) => (ints[i % m.cols] ? int64(v) : fn.float(v))) : m.data.map(fn.float);
+    // a DataFrame stays one (numpy ufuncs on a DataFrame): the next step checks its names; the
+    // columns the function kept int64 stay so
+    return withInts(matrix(m.rows, m.cols, out, m.names), int64 ? ints ?? undefined : undefined);
   };
   return {
     className: s.className,

@@ -372,6 +372,7 @@ export function expit(x: number): number {
  * An outlier detector from its scores: `score(x, minus)` gives score_samples - minus per row;
  * decision_function is score_samples - offset_ and predict is +1 (inlier) where the decision
  * is > 0, or also where it is 0 when `zeroIsInlier`, else -1, in the integer dtype sklearn uses.
+ * Scores are float32 for the rows `f32Of` says numpy scores in float32 (`score` rounds them).
  */
 export function outlierDetector(
   className: string,
@@ -379,11 +380,12 @@ export function outlierDetector(
   offset: number,
   predictDtype: 'int32' | 'int64',
   zeroIsInlier: boolean,
+  f32Of: (x: Data) => boolean = () => false,
 ): Estimator {
   return {
     className,
-    scoreSamples: (x) => f64Tensor([x.rows], score(x, 0)),
-    decisionFunction: (x) => f64Tensor([x.rows], score(x, offset)),
+    scoreSamples: (x) => floatTensor([x.rows], score(x, 0), f32Of(x)),
+    decisionFunction: (x) => floatTensor([x.rows], score(x, offset), f32Of(x)),
     predict(x) {
       const d = score(x, offset);
       const label = (v: number): number => (v > 0 || (zeroIsInlier && v === 0) ? 1 : -1);

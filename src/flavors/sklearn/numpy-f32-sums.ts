@@ -1,4 +1,4 @@
-/* numpy's float32 reductions, in numpy's own order, so that a float32 sum is numpy's bit for bit. */
+/* numpy's float32 (and float64) reductions, in numpy's own order, so that a sum is numpy's bit for bit. */
 
 const f = Math.fround;
 
@@ -9,26 +9,31 @@ const f = Math.fround;
  * numpy's. Starts from the reduction's initial 0.
  */
 export function pairwiseSumF32(a: ArrayLike<number>, start: number, n: number): number {
-  return Math.fround(0 + pairwise(a, start, n));
+  return Math.fround(0 + pairwise(a, start, n, f));
 }
 
-function pairwise(a: ArrayLike<number>, start: number, n: number): number {
+/** The same pairwise order for float64 values (numpy's double add reduction, e.g. np.mean). */
+export function pairwiseSumF64(a: ArrayLike<number>, start: number, n: number): number {
+  return 0 + pairwise(a, start, n, (v) => v);
+}
+
+function pairwise(a: ArrayLike<number>, start: number, n: number, r: (v: number) => number): number {
   if (n < 8) {
     let res = 0;
-    for (let i = 0; i < n; i++) res = f(res + a[start + i]);
+    for (let i = 0; i < n; i++) res = r(res + a[start + i]);
     return res;
   }
   if (n <= 128) {
-    const r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]].map(f);
+    const s = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]].map(r);
     let i = 8;
-    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] = f(r[j] + a[start + i + j]);
-    let res = f(f(f(r[0] + r[1]) + f(r[2] + r[3])) + f(f(r[4] + r[5]) + f(r[6] + r[7])));
-    for (; i < n; i++) res = f(res + a[start + i]);
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) s[j] = r(s[j] + a[start + i + j]);
+    let res = r(r(r(s[0] + s[1]) + r(s[2] + s[3])) + r(r(s[4] + s[5]) + r(s[6] + s[7])));
+    for (; i < n; i++) res = r(res + a[start + i]);
     return res;
   }
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
-  return f(pairwise(a, start, n2) + pairwise(a, start + n2, n - n2));
+  return r(pairwise(a, start, n2, r) + pairwise(a, start + n2, n - n2, r));
 }
 
 /**

@@ -117,4 +117,14 @@ describe('scikit-learn answers that changed between versions', () => {
     const est = await loadSklearnEstimator(join(ROOT, 'v1.9.1', c.case, c.files.pickle_protocol4));
     expect(() => callMethod(est, 'transform', caseInput(big))).toThrow('np.square of the int64 value 3037000500 is beyond 2^53');
   });
+
+  it('LocalOutlierFactor(novelty=True) fitted on float32 answers float32 bit for bit; on float32 rows of a float64 fit, float64 from float32 distances', async () => {
+    for (const v of VERSIONS) {
+      for (const name of ['s10f32_lof_novelty_f32_wine', 's10f32_lof_novelty_kd_tree_f32_iris', 's10f32_lof_novelty_f32rows_wine']) {
+        const c = load(v, name)!;
+        expect(c.outputs.score_samples.dtype).toBe(name.includes('f32rows') ? 'float64' : 'float32');
+        await expectCaseOutputs(join(ROOT, `v${v}`, name), c.files.pickle_protocol4, c);
+      }
+    }
+  });
 });

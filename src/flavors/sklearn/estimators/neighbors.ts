@@ -1,5 +1,6 @@
 import { MlflowError } from '../../../errors.js';
-import { toMatrix, type Data, type Matrix } from '../data.js';
+import { isF32, toMatrix, type Data, type Matrix } from '../data.js';
+import { pairwiseSumF32, pairwiseSumF64 } from '../numpy-f32-sums.js';
 import { argmaxRows, f64Tensor, Labels, logNormalizeRows, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
 import type { State } from '../state.js';
 import { heapPush, readBinaryTree, reducedDistance, sortHeap, treeQuery } from './neighbor-search.js';
@@ -303,6 +304,9 @@ function centroidScores(centroids: Float64Array, k: number, f: number, std: Floa
  * (_distances_fit_X_) and lrd (_lrd) are the fitted ones; decision_function = score_samples -
  * offset_; predict -1 where the decision is < 0. With novelty=False sklearn has none of these
  * methods for new data, and neither has the rebuilt model.
+ * On float32 rows scikit-learn casts the distances to float32 first; a model fitted on float32
+ * (float32 _distances_fit_X_ and _lrd) then computes all of it in float32 (numpy's pairwise
+ * float32 means; offset_ taken as float32) and answers float32.
  */
 const localOutlierFactor: Builder = (s) => {
   if (!s.bool('novelty', false)) return { className: s.className };
@@ -313,22 +317,33 @@ const localOutlierFactor: Builder = (s) => {
   const width = kdist.shape[1];
   const lrd = s.floats('_lrd').data;
   if (lrd.length !== n) s.fail('_lrd does not match _fit_X');
+  const fit32 = s.isFloat32('_distances_fit_X_') && s.isFloat32('_lrd');
+  const f32Of = (x: Data): boolean => fit32 && isF32(x);
   const score = (x: Data, minus: number): Float64Array => {
     const mx = toMatrix(x);
     const { idx, dist } = kneighbors(m, mx);
+    const rowsF32 = mx.f32 === true;
+    const r = f32Of(mx) ? Math.fround : (v: number) => v;
     const d = new Float64Array(mx.rows);
+    const terms = new Float64Array(k);
     for (let i = 0; i < mx.rows; i++) {
-      let reach = 0;
-      for (let j = 0; j < k; j++) reach += Math.max(dist[i * k + j], kdist.data[idx[i * k + j] * width + k - 1]);
-      const own = 1 / (reach / k + 1e-10);
-      let ratio = 0;
-      for (let j = 0; j < k; j++) ratio += lrd[idx[i * k + j]] / own;
-      d[i] = -(ratio / k) - minus;
+      for (let j = 0; j < k; j++) {
+        const dx = rowsF32 ? Math.fround(dist[i * k + j]) : dist[i * k + j];
+        terms[j] = Math.max(dx, kdist.data[idx[i * k + j] * width + k - 1]);
+      }
+      const own = r(1 / r(meanOf(terms, k, r) + r(1e-10)));
+      for (let j = 0; j < k; j++) terms[j] = r(lrd[idx[i * k + j]] / own);
+      d[i] = r(-meanOf(terms, k, r) - r(minus));
     }
     return d;
   };
-  return outlierDetector(s.className, score, s.number('offset_'), 'int64', true);
+  return outlierDetector(s.className, score, s.number('offset_'), 'int64', true, f32Of);
 };
+
+/** np.mean of k values in numpy's pairwise order (float32 sums on float32 values, r = Math.fround). */
+function meanOf(a: Float64Array, k: number, r: (v: number) => number): number {
+  return r === Math.fround ? Math.fround(pairwiseSumF32(a, 0, k) / k) : pairwiseSumF64(a, 0, k) / k;
+}
 
 export const neighborsBuilders: Record<string, Builder> = {
   'sklearn.neighbors.LocalOutlierFactor': localOutlierFactor,

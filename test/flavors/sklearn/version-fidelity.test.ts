@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NotSupportedNativelyError } from '../../../src/errors.js';
 import { makeTensor } from '../../../src/frame/tensor.js';
 import { loadSklearnEstimator } from '../../../src/flavors/sklearn/load.js';
 import { callMethod } from '../../../src/flavors/sklearn/methods.js';
@@ -125,6 +126,19 @@ describe('scikit-learn answers that changed between versions', () => {
         expect(c.outputs.score_samples.dtype).toBe(name.includes('f32rows') ? 'float64' : 'float32');
         await expectCaseOutputs(join(ROOT, `v${v}`, name), c.files.pickle_protocol4, c);
       }
+    }
+  });
+
+  it('PCA fitted on float32: score_samples answers float32 where its precision is well conditioned, and is refused by name where it is not', async () => {
+    for (const v of VERSIONS) {
+      const c = load(v, 'f32_pca_score_samples_scaled_wine')!;
+      expect(c.outputs.score_samples.dtype).toBe('float32');
+      await expectCaseOutputs(join(ROOT, `v${v}`, c.case), c.files.pickle_protocol4, c, 1e-5);
+      // PCA(n_components=3) on unscaled wine: condition number ~1e5, scikit-learn's float32 answer is 2e-3 off ours
+      const ill = load(v, 'f32_pca_wine')!;
+      const est = await loadSklearnEstimator(join(ROOT, `v${v}`, ill.case, ill.files.pickle_protocol4));
+      expect(() => callMethod(est, 'score_samples', caseInput(ill))).toThrow(NotSupportedNativelyError);
+      expect(() => callMethod(est, 'score_samples', caseInput(ill))).toThrow(/condition number/);
     }
   });
 });

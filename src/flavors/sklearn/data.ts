@@ -20,6 +20,8 @@ export interface Matrix {
   readonly f32?: boolean;
   /** Columns a DataFrame held as int64 (see Table.ints). */
   readonly ints?: readonly boolean[];
+  /** numpy holds the whole array as int64 (a StackingClassifier's stacked labels): returned with dtype int64. */
+  readonly int64?: boolean;
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */
@@ -181,9 +183,10 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
       }
       off += m.cols;
     }
-    // and of bool blocks only (MissingIndicator masks, passed-through bool columns) bool
+    // and of bool blocks only (MissingIndicator masks, passed-through bool columns) bool, of int64 ones int64
     const stacked = withF32(matrix(rows, cols, out), f32);
-    return mats.length > 0 && mats.every((m) => m.bool === true) ? { ...stacked, bool: true } : stacked;
+    if (mats.length > 0 && mats.every((m) => m.bool === true)) return { ...stacked, bool: true };
+    return mats.length > 0 && mats.every((m) => m.int64 === true) ? { ...stacked, int64: true } : stacked;
   }
   const columns: TableColumn[] = [];
   for (const b of blocks) for (let j = 0; j < numCols(b); j++) columns.push(columnOf(b, j));

@@ -12,6 +12,7 @@ export function isSklearnMethod(name: string): name is SklearnMethod {
 /** Transform output as numpy returns it: float64 2-D, or an object array when strings remain. */
 export function dataToTensor(d: Data): Tensor {
   if (d.kind === 'matrix' && d.bool) return makeTensor({ dtype: 'bool', shape: [d.rows, d.cols], data: Uint8Array.from(d.data) });
+  if (d.kind === 'matrix' && d.int64) return makeTensor({ dtype: 'int64', shape: [d.rows, d.cols], data: d.data });
   if (d.kind === 'matrix' && d.f32) return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(d.data) });
   if (d.kind === 'matrix') return makeTensor({ dtype: 'float64', shape: [d.rows, d.cols], data: d.data });
   // a sparse result is returned dense, as pyfunc serializes it (counts keep their int64 dtype)

@@ -173,7 +173,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
         'INVALID_PARAMETER_VALUE',
       );
     }
-    checkInputValues(inst.name, x, atLeast, est.checksFiniteMatrix === true && x.kind === 'matrix');
+    checkInputValues(inst, x, atLeast, est.checksFiniteMatrix === true && x.kind === 'matrix');
     return x;
   };
   const wrapped: Estimator = { className: est.className, notNative: est.notNative };

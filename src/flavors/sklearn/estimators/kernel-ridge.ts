@@ -1,3 +1,4 @@
+import { NotSupportedNativelyError } from '../../../errors.js';
 import { matrix, toMatrix } from '../data.js';
 import { f64Tensor, type Builder } from '../estimator.js';
 import { kernelMatrix, readKernel } from './pairwise-kernels.js';
@@ -19,12 +20,25 @@ const kernelRidge: Builder = (s) => {
     className: s.className,
     predict(x) {
       const m = toMatrix(x);
-      const k = kernelMatrix(kernel, m, train);
+      const err = new Float64Array(m.rows * n);
+      const k = kernelMatrix(kernel, m, train, err);
       const out = new Float64Array(m.rows * targets);
+      // rounding errors of n terms grow as sqrt(n) (of random sign) rather than the worst case n
+      const growth = Math.sqrt(n) + 1;
       for (let i = 0; i < m.rows; i++) {
         for (let t = 0; t < targets; t++) {
           let acc = 0;
-          for (let r = 0; r < n; r++) acc += k[i * n + r] * dual.data[r * targets + t];
+          let bound = 0;
+          let nan = false;
+          for (let r = 0; r < n; r++) {
+            const kr = k[i * n + r];
+            const d = dual.data[r * targets + t];
+            acc += kr * d;
+            bound += Math.abs(d) * (growth * Math.abs(kr) + err[i * n + r]);
+            nan ||= Number.isNaN(kr);
+          }
+          // a NaN kernel value (sklearn's own, from overflowing distances) gives NaN in any order
+          if (!nan && !(bound * Number.EPSILON <= 1e-9 * Math.max(1, Math.abs(acc)))) refuseCancelling(s.className, i, acc, bound);
           out[i * targets + t] = acc;
         }
       }
@@ -32,6 +46,18 @@ const kernelRidge: Builder = (s) => {
     },
   };
 };
+
+/**
+ * A prediction whose terms cancel (or overflow) so that BLAS's summation order and fused
+ * multiply-adds in sklearn may move it by more than the 1e-9 relative we answer within: the
+ * kernel values' error bounds (kernelMatrix) and the sum's typical rounding, sqrt(n) eps times
+ * the sum of the terms' sizes (the worst case, n eps, refused predictions that agreed to 1e-14).
+ */
+function refuseCancelling(className: string, row: number, value: number, bound: number): never {
+  throw new NotSupportedNativelyError(
+    `${className}.predict: row ${row}'s prediction (${value}) sums kernel terms whose rounding, in the order BLAS takes them, may move it by up to ${bound * Number.EPSILON}: scikit-learn's answer for this input may differ from ours`,
+  );
+}
 
 export const kernelRidgeBuilders: Record<string, Builder> = {
   'sklearn.kernel_ridge.KernelRidge': kernelRidge,

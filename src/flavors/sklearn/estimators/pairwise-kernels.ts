@@ -30,8 +30,14 @@ export function readKernel(s: State): Kernel {
   };
 }
 
-/** The (x.rows, y.rows) kernel matrix K(x, y), row-major. */
-export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix): Float64Array {
+/**
+ * The (x.rows, y.rows) kernel matrix K(x, y), row-major. `err`, when given, receives a bound on
+ * each element's rounding error in units of the float64 epsilon, whatever order and fused
+ * multiply-adds BLAS uses in sklearn (its dot products over the features, euclidean_distances'
+ * expansion |x|^2 - 2 x.y + |y|^2 for rbf): Infinity where a term overflows, since a fused
+ * multiply-add may keep finite what overflows here.
+ */
+export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix, err?: Float64Array): Float64Array {
   const f = x.cols;
   if (y.cols !== f) {
     throw new MlflowError(`X has ${x.cols} features, but the kernel model is expecting ${y.cols} features as input.`, 'INVALID_PARAMETER_VALUE');
@@ -53,13 +59,20 @@ export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix): Float64Array {
         for (let j = 0; j < f; j++) acc += (x.data[xo + j] - y.data[yo + j]) ** 2;
         // a distance that overflows: sklearn's euclidean_distances takes -2 x.y + |x|^2 + |y|^2,
         // whose infinities can cancel to NaN (np.maximum(d, 0) keeps a NaN)
-        if (acc === Infinity) acc = Math.max(expandedSquaredDistance(x.data, xo, y.data, yo, f), 0);
-        out[i * y.rows + r] = Math.exp(-gamma * acc);
+        const overflowed = acc === Infinity;
+        if (overflowed) acc = Math.max(expandedSquaredDistance(x.data, xo, y.data, yo, f), 0);
+        const kr = Math.exp(-gamma * acc);
+        out[i * y.rows + r] = kr;
+        // an overflowing distance is taken in sklearn's own order above; else the expansion's
+        // error, (f + 2) eps (|x|^2 + 2 |x.y| + |y|^2), scaled by dK/dd = gamma K
+        if (err) err[i * y.rows + r] = overflowed || kr === 0 ? 0 : gamma * kr * (f + 2) * sumSquares(x.data, xo, y.data, yo, f) + kr;
         continue;
       }
       if (name === 'laplacian') {
         for (let j = 0; j < f; j++) acc += Math.abs(x.data[xo + j] - y.data[yo + j]);
-        out[i * y.rows + r] = Math.exp(-gamma * acc);
+        const kr = Math.exp(-gamma * acc);
+        out[i * y.rows + r] = kr;
+        if (err) err[i * y.rows + r] = kr === 0 ? 0 : gamma * kr * (f + 1) * acc + kr;
         continue;
       }
       if (name === 'chi2' || name === 'additive_chi2') {
@@ -69,17 +82,46 @@ export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix): Float64Array {
           const b = y.data[yo + j];
           if (a + b !== 0) acc -= ((a - b) * (a - b)) / (a + b);
         }
-        out[i * y.rows + r] = name === 'chi2' ? Math.exp(gamma * acc) : acc;
+        const kr = name === 'chi2' ? Math.exp(gamma * acc) : acc;
+        out[i * y.rows + r] = kr;
+        // the sum's terms are all of one sign: its error is (f + 3) eps |sum|
+        if (err) err[i * y.rows + r] = name === 'chi2' ? (kr === 0 ? 0 : gamma * kr * (f + 3) * Math.abs(acc) + kr) : (f + 3) * Math.abs(acc);
         continue;
       }
-      for (let j = 0; j < f; j++) acc += x.data[xo + j] * y.data[yo + j];
-      out[i * y.rows + r] = name === 'linear' ? acc
+      let size = 0;
+      for (let j = 0; j < f; j++) {
+        acc += x.data[xo + j] * y.data[yo + j];
+        size += Math.abs(x.data[xo + j] * y.data[yo + j]);
+      }
+      const kr = name === 'linear' ? acc
         : name === 'cosine' ? acc / (xn![i] * yn![r])
           : name === 'sigmoid' ? Math.tanh(acc * gamma + coef0)
             : (acc * gamma + coef0) ** degree;
+      out[i * y.rows + r] = kr;
+      if (err) err[i * y.rows + r] = dotKernelError(name, kr, acc, (f + 2) * size, gamma, coef0, degree, xn ? xn[i] * yn![r] : 1);
     }
   }
   return out;
+}
+
+/**
+ * The error bound (in eps) of a kernel of the dot product `dot`, whose own error is `dotErr`:
+ * through dK/d(dot), plus the kernel's last rounding.
+ */
+function dotKernelError(name: KernelName, k: number, dot: number, dotErr: number, gamma: number, coef0: number, degree: number, norms: number): number {
+  if (name === 'linear') return dotErr;
+  if (name === 'cosine') return (dotErr + 4 * Math.abs(dot)) / norms;
+  const base = dot * gamma + coef0;
+  const baseErr = gamma * dotErr + 2 * Math.abs(base);
+  if (name === 'sigmoid') return (1 - k * k) * baseErr + Math.abs(k);
+  return degree * Math.abs(base) ** (degree - 1) * baseErr + degree * Math.abs(k);
+}
+
+/** |x|^2 + 2 |x.y| + |y|^2, the size of euclidean_distances' expansion's terms. */
+function sumSquares(x: Float64Array, xo: number, y: Float64Array, yo: number, f: number): number {
+  let s = 0;
+  for (let j = 0; j < f; j++) s += x[xo + j] * x[xo + j] + 2 * Math.abs(x[xo + j] * y[yo + j]) + y[yo + j] * y[yo + j];
+  return s;
 }
 
 /** |x - y|^2 in euclidean_distances' order of operations: (-2 x.y + |x|^2) + |y|^2. */

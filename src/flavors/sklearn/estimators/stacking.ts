@@ -1,5 +1,5 @@
 import type { Tensor } from '../../../frame/tensor.js';
-import { hstack, matrix, toMatrix, type Data } from '../data.js';
+import { hstack, matrix, toMatrix, withInts, type Data } from '../data.js';
 import { afterTransform, Labels, type Builder, type BuildFn } from '../estimator.js';
 import { State } from '../state.js';
 
@@ -26,7 +26,9 @@ function stackingTransform(s: State, binary: boolean, build: BuildFn): (x: Data)
       const t = fn(x);
       const cols = t.shape.length === 1 ? 1 : t.shape[1];
       const d = floats(t);
-      if (!dropFirst) return matrix(x.rows, cols, d);
+      // estimators_ were fitted on encoded labels: their predict is int64, and numpy's hstack
+      // of int64 blocks only stays int64
+      if (!dropFirst) return INTEGER.has(t.dtype) ? withInts(matrix(x.rows, cols, d), new Array<boolean>(cols).fill(true)) : matrix(x.rows, cols, d);
       const out = new Float64Array(x.rows * (cols - 1));
       for (let r = 0; r < x.rows; r++) out.set(d.subarray(r * cols + 1, (r + 1) * cols), r * (cols - 1));
       return matrix(x.rows, cols - 1, out);
@@ -35,6 +37,8 @@ function stackingTransform(s: State, binary: boolean, build: BuildFn): (x: Data)
     return toMatrix(hstack(blocks, x.rows));
   };
 }
+
+const INTEGER = new Set(['int64', 'int32', 'int16', 'int8', 'uint32', 'uint16', 'uint8']);
 
 function floats(t: Tensor): Float64Array {
   return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data as ArrayLike<number>);

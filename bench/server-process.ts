@@ -44,6 +44,8 @@ export interface ServerStats {
   cpu: number;
   /** With BENCH_LOOP_BLOCKS=1 in the child's environment: the longest its event loop was held since the last call (see loop-blocks.ts). */
   loop?: { wallMs: number; cpuMs: number };
+  /** Adaptive batches scored so far and the requests they held (zeros without batching). */
+  batches?: { batches: number; requests: number };
 }
 
 /** The child's RSS (bytes) and CPU time so far (µs). */

@@ -7,7 +7,8 @@
 //                                                      answers a constant: the reference
 // The server logs as `models serve` does by default (info: one access-log line per request),
 // into BENCH_SERVE_LOG (default /dev/null) so that the log's cost is in every figure.
-// Sends {port} when listening; answers {cmd: 'stats'} with {rss, cpu} (bytes, µs), and with
+// Sends {port} when listening; answers {cmd: 'stats'} with {rss, cpu} (bytes, µs), the adaptive
+// batches scored so far and the requests in them, and with
 // BENCH_LOOP_BLOCKS=1 `loop`: the longest the event loop was held since the last 'stats'
 // (loop-blocks.ts; BENCH_LOOP_LOG names a file for every long gap).
 import { createServer } from 'node:http';
@@ -19,6 +20,8 @@ import { createScoringServer } from '../src/serve/scoring-server.js';
 import { watchLoopBlocks } from './loop-blocks.js';
 
 const [mode, modelDir, runtime, workers, batching] = process.argv.slice(2);
+/** Adaptive batches scored so far and the requests in them. */
+const batches = { batches: 0, requests: 0 };
 
 async function start(): Promise<AddressInfo> {
   if (mode === 'serve') {
@@ -27,7 +30,10 @@ async function start(): Promise<AddressInfo> {
       workers: Number(workers),
     });
     const [maxBatchSize, maxWaitMs] = (batching ?? '').split(':').map(Number);
-    const predictor = batching ? batchingPredictor(loaded, { maxBatchSize, maxWaitMs }) : loaded;
+    const predictor = batching ? batchingPredictor(loaded, { maxBatchSize, maxWaitMs }, (n) => {
+      batches.batches++;
+      batches.requests += n;
+    }) : loaded;
     const server = createScoringServer(predictor, { logger: createServeLogger('info', process.env.BENCH_SERVE_LOG ?? '/dev/null') });
     // Closing the server closes the predictor, which stops any Python workers.
     process.on('SIGTERM', () => {
@@ -56,6 +62,6 @@ process.send?.({ port: address.port });
 process.on('message', (msg: { cmd?: string }) => {
   if (msg.cmd === 'stats') {
     const cpu = process.cpuUsage();
-    process.send?.({ rss: process.memoryUsage().rss, cpu: cpu.user + cpu.system, loop: loop?.take() });
+    process.send?.({ rss: process.memoryUsage().rss, cpu: cpu.user + cpu.system, loop: loop?.take(), batches: { ...batches } });
   }
 });

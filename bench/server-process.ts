@@ -1,5 +1,6 @@
 // A scoring server (or the bare node:http reference) in a child process, as bench/server-child.ts
-// runs it, and the load put on it: wrk (issue #17's generator) when it is on PATH, else autocannon.
+// runs it, and the load put on it: wrk (issue #17's generator) when it is on PATH, else autocannon
+// (BENCH_LOAD_GENERATOR=autocannon: autocannon always).
 // The load generator thus never shares an event loop with the server it measures, and the
 // server's RSS and CPU time are its own.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -43,6 +44,8 @@ export interface ServerStats {
   cpu: number;
   /** With BENCH_LOOP_BLOCKS=1 in the child's environment: the longest its event loop was held since the last call (see loop-blocks.ts). */
   loop?: { wallMs: number; cpuMs: number };
+  /** Adaptive batches scored so far and the requests they held (zeros without batching). */
+  batches?: { batches: number; requests: number };
 }
 
 /** The child's RSS (bytes) and CPU time so far (µs). */
@@ -65,8 +68,12 @@ export interface LoadResult {
   generatorCpu: number;
 }
 
-/** `wrk <version>` when wrk is on PATH (its -v prints a banner and exits 1), else null. */
+/**
+ * `wrk <version>` when wrk is on PATH (its -v prints a banner and exits 1), else null.
+ * BENCH_LOAD_GENERATOR=autocannon picks autocannon even then, to compare the two generators' cost.
+ */
 const WRK = (() => {
+  if (process.env.BENCH_LOAD_GENERATOR === 'autocannon') return null;
   const r = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
   const version = /^wrk (?:debian\/)?(\S+)/.exec(r.stdout ?? '');
   return version ? `wrk ${version[1]}` : null;
@@ -89,7 +96,7 @@ export function loadGeneratorNote(): string {
   const perReq = generatorTotals.cpu / Math.max(1, generatorTotals.requests);
   return WRK
     ? `load generator: ${WRK} (-t2), its own CPU ${perReq.toFixed(1)} µs/req`
-    : `load generator: autocannon (in the bench's process; \`apt-get install wrk\` gives issue #17's wrk), its CPU ${perReq.toFixed(1)} µs/req`;
+    : `load generator: autocannon (in the bench's process${process.env.BENCH_LOAD_GENERATOR === 'autocannon' ? '' : '; `apt-get install wrk` gives issue #17\'s wrk'}), its CPU ${perReq.toFixed(1)} µs/req`;
 }
 
 async function runAutocannon(url: string, body: string, seconds: number, connections: number): Promise<LoadResult> {

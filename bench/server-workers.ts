@@ -1,7 +1,7 @@
 // `models serve -w 1` against `-w 2` (node:cluster workers sharing the port), as the CLI runs
-// them, with the access log on (into /dev/null) and metrics, on two request kinds: the iris
-// LogisticRegression 1-row and the iris RandomForest(100) 1000-row (MLflow 2.22.1's published
-// figure for that one on 1 worker: 74-86 req/s, not measured here). The two servers alternate
+// them, with the access log on (into /dev/null) and metrics, on three request kinds: the iris
+// LogisticRegression 1-row and 1000-row and the iris RandomForest(100) 1000-row (MLflow 2.22.1's
+// published figures on 1 worker: 160-183 and 74-86 req/s, not measured here). The two servers alternate
 // rounds. The load generator (wrk when on PATH, else autocannon in this process; 16 connections) shares the
 // machine's cores with the servers, so on a 2-core machine `-w 2` cannot get two whole cores:
 // the CPU time per request of all the server's processes (primary + workers, from /proc) is
@@ -9,7 +9,8 @@
 // generator's own CPU per request and the ratio the cores allow: with `-w 1` the server is
 // bound by its one core (1 / server µs), with `-w 2` by the cores it shares with the generator
 // (cores / (server µs + generator µs)).
-// Run alone: BENCH_DURATION=6 node --import tsx bench/server-workers.ts (also part of bench/serving.ts)
+// Run alone: BENCH_DURATION=6 node --import tsx bench/server-workers.ts (also part of bench/serving.ts);
+// BENCH_WORKERS_ONLY=1000: the cases whose label holds it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -24,8 +25,9 @@ const TICK_MICROS = 1e6 / 100; // /proc/<pid>/stat counts CPU in clock ticks (US
 
 const CASES = [
   { label: 'iris_logreg, 1 row', dir: '../examples/iris-sklearn', rows: 1, published: undefined },
+  { label: 'iris_logreg, 1000 rows', dir: '../examples/iris-sklearn', rows: 1000, published: '160-183' },
   { label: 'iris_rf RandomForest(100), 1000 rows', dir: '../test/fixtures/sklearn/mlflow-2.22.1/iris_rf', rows: 1000, published: '74-86' },
-];
+].filter((c) => c.label.includes(process.env.BENCH_WORKERS_ONLY ?? ''));
 
 interface Served { child: ChildProcess; port: number }
 

@@ -47,6 +47,15 @@ describe('readNumericSplit', () => {
     same(`{"dataframe_split": {"columns": ["a", "b", "c"], "data": [${rows.map((r) => `[${r.join(', ')}]`).join(', ')}]}}`);
   });
 
+  it('reads rows of uneven length, whatever the room the first rows suggest', () => {
+    const short = '[1, 2]';
+    const long = '[1.2345678901234567, -0.30000000000000004]';
+    const body = (rows: string[]): string => `{"dataframe_split": {"columns": ["a", "b"], "data": [${rows.join(', ')}]}}`;
+    same(body([short, ...Array.from({ length: 300 }, () => long)])); // too little room: grown again
+    same(body([long, long, ...Array.from({ length: 300 }, () => short)])); // more room than needed
+    same(body(Array.from({ length: 257 }, (_, i) => (i % 7 === 0 ? long : short))));
+  });
+
   it('reads a request whose head (up to its column names) repeats the previous one as a fresh one', () => {
     const head = '{"dataframe_split": {"columns": ["a", "b"]';
     for (const rest of [', "data": [[1, 2.5]]}}', ', "data": [[3, 4]]}}', ' , "data" : [[-1e3, 0.5], [2, 3]] }}']) same(head + rest);

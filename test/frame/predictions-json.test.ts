@@ -62,6 +62,24 @@ describe('predictionsToJson shapes, as json.dumps(..., cls=NumpyEncoder)', () =>
     expect(unwrappedPredictionsToJson({ choices: [1] })).toBe('{"choices": [1]}');
   });
 
+  it('integer labels in a narrow integer array write as the same labels in int64 (Float64Array) do', () => {
+    const values = [0, 1, 2, 127, -128, 255, 65535, -32768, 2147483647, -2147483648, 4294967295];
+    const arrays = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array];
+    for (const Ints of arrays) {
+      // the values each array holds as they are (a cast would wrap the rest)
+      const held = values.filter((v) => new Ints([v])[0] === v);
+      const data = Ints.from([...held, ...held]);
+      const wide = Float64Array.from(data);
+      for (const shape of [[data.length], [2, held.length], [held.length, 2]]) {
+        const expected = predictionsToJson(makeTensor({ dtype: 'int64', shape, data: wide }));
+        expect(predictionsToJson(makeTensor({ dtype: 'int64', shape, data })), `${Ints.name} ${shape.join('x')}`).toBe(expected);
+      }
+      // a view into a larger array (a batch's answer cut by rows)
+      const view = makeTensor({ dtype: 'int64', shape: [held.length], data: data.subarray(held.length) });
+      expect(predictionsToJson(view)).toBe(`{"predictions": [${held.join(', ')}]}`);
+    }
+  });
+
   it('bool and 0-d tensors', () => {
     expect(predictionsToJson(makeTensor({ dtype: 'bool', shape: [2], data: new Uint8Array([1, 0]) }))).toBe(
       '{"predictions": [true, false]}',

@@ -41,19 +41,22 @@ export function createInvocationHandler(
     // A very large body is read in a thread of its own (it takes the body).
     const read = body.length > THREAD_ABOVE_BYTES ? await readLargeBody(body, format, model) : readBody(body, format, model);
     if (!read.ok) return errorResponse(read.code, read.message);
-    const parsed = read.parsed;
+    // Nothing here refers to the input once predict has it: a model's answer to millions of
+    // values is read and written while the input is already garbage, so the collector has half
+    // as much to mark.
+    const { input, params, unwrapped } = read.parsed;
     await nextTurn();
     let output: unknown;
     try {
-      const blocks = !parsed.unwrapped && blockRows(predictor, parsed.input) !== undefined;
-      const json = blocks ? await predictInBlocks(predictor, parsed.input as RowInput, parsed.params) : undefined;
+      const blocks = !unwrapped && blockRows(predictor, input) !== undefined;
+      const json = blocks ? await predictInBlocks(predictor, input as RowInput, params) : undefined;
       if (json !== undefined) return { status: 200, contentType: JSON_TYPE, body: json };
-      output = await predictor.predict(parsed.input, parsed.params);
+      output = await predictor.predict(input, params);
     } catch (err) {
       return predictFailed(err, logger);
     }
     await nextTurn();
-    if (parsed.unwrapped) return answerOf(output, true);
+    if (unwrapped) return answerOf(output, true);
     try {
       return { status: 200, contentType: JSON_TYPE, body: await predictionsJsonInBlocks(output) };
     } catch (err) {

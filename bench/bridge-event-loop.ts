@@ -5,7 +5,9 @@
 //   node --import tsx bench/bridge-event-loop.ts [case ...]
 // Cases: csv-proba (a 16 MB CSV to iris_logreg_proba: 2M rows, a 138 MB predict_proba answer),
 // split-proba (16 MB dataframe_split to the same), dict (16 MB of strings to a model answering a
-// dict of two lists as long), dicts (the same answered as a list of two dicts). BENCH_RUNS (default
+// dict of two lists as long), dicts (the same answered as a list of two dicts), echo-strings (16 MB
+// of strings, {"inputs": [...]}, to a model answering its input: test/serve/bridge-event-loop.test.ts's
+// thinnest case, two lists of 1.6M strings on the main thread). BENCH_RUNS (default
 // 3) runs each. The longest block is given in wall time and in the server's main-thread CPU time
 // (the second holds on a loaded machine). To find what a block is: BENCH_CPU_PROF=DIR writes the
 // server's V8 CPU profiles to DIR when it stops, and BENCH_LOOP_LOG=FILE lists each long block's
@@ -13,7 +15,7 @@
 import { rm } from 'node:fs/promises';
 import { MODELS } from '../test/flavors/python_function/helpers.js';
 import { writeCustomModel } from '../test/flavors/python_function/custom-model.js';
-import { DICT_OF_LISTS } from '../test/serve/bridge-models.js';
+import { DICT_OF_LISTS, ECHO } from '../test/serve/bridge-models.js';
 import { sendCounted } from '../test/serve/http-client.js';
 import { slowestPing } from '../test/serve/ping-bound.js';
 import { worstBodies } from '../test/serve/worst-bodies.js';
@@ -30,23 +32,25 @@ function stringsBody(params: string): Buffer {
   return Buffer.from(params ? `${(text as string).slice(0, -1)}, "params": ${params}}` : (text as string));
 }
 
-const CASES: Record<string, { model: 'proba' | 'dict'; body: () => Buffer; contentType: string }> = {
+const CASES: Record<string, { model: 'proba' | 'dict' | 'echo'; body: () => Buffer; contentType: string }> = {
   'csv-proba': { model: 'proba', body: () => Buffer.from(worstBodies(LIMIT, ['CSV: many rows'])[0][1]), contentType: 'text/csv' },
   'split-proba': { model: 'proba', body: () => Buffer.from(worstBodies(LIMIT, ['split: many rows'])[0][1]), contentType: 'application/json' },
   dict: { model: 'dict', body: () => stringsBody(''), contentType: 'application/json' },
   dicts: { model: 'dict', body: () => stringsBody('{"mode": "dicts"}'), contentType: 'application/json' },
+  'echo-strings': { model: 'echo', body: () => Buffer.from(worstBodies(LIMIT, ['inputs: strings'])[0][1]), contentType: 'application/json' },
 };
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(CASES);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const dictDir = await writeCustomModel({ loaderSource: DICT_OF_LISTS });
+const echoDir = await writeCustomModel({ loaderSource: ECHO });
 try {
   console.log('| case | body MB | answer MB | answer SHA-256 | longest loop block, wall ms | most main-thread CPU in one block, ms | slowest /ping ms | server CPU s |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const name of names) {
     const c = CASES[name];
     if (!c) throw new Error(`no case ${name}: ${Object.keys(CASES).join(', ')}`);
-    const modelDir = c.model === 'proba' ? `${MODELS}/iris_logreg_proba` : dictDir;
+    const modelDir = c.model === 'proba' ? `${MODELS}/iris_logreg_proba` : c.model === 'dict' ? dictDir : echoDir;
     const server = await startServer({ kind: 'serve', modelDir, runtime: 'python', workers: 1 }, { cpuProfDir: process.env.BENCH_CPU_PROF });
     try {
       const body = c.body();
@@ -67,4 +71,5 @@ try {
   }
 } finally {
   await rm(dictDir, { recursive: true, force: true });
+  await rm(echoDir, { recursive: true, force: true });
 }

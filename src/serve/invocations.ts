@@ -1,12 +1,13 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { MlflowError, ModelRaisedError, httpStatusOf, type ErrorCode } from '../errors.js';
+import type { PredictInput } from '../flavors/flavor.js';
 import { predictionsToJson, unwrappedPredictionsToJson } from '../frame/index.js';
 import type { Predictor } from '../pyfunc/index.js';
 import { readContentType } from './content-type.js';
 import { THREAD_ABOVE_BYTES, readLargeBody } from './large-body.js';
 import { blockRows, predictInBlocks, predictionsJsonInBlocks, type RowInput } from './predict-in-blocks.js';
-import { bodyModel, readBody } from './read-body.js';
+import { bodyModel, readBody, type ParsedBody } from './read-body.js';
 
 /** One HTTP answer of the scoring protocol, ready to write (a large answer as bytes, made a block at a time). */
 export interface ScoringResponse {
@@ -42,18 +43,19 @@ export function createInvocationHandler(
     const read = body.length > THREAD_ABOVE_BYTES ? await readLargeBody(body, format, model) : readBody(body, format, model);
     if (!read.ok) return errorResponse(read.code, read.message);
     const parsed = read.parsed;
+    const { params, unwrapped } = parsed;
     await nextTurn();
     let output: unknown;
     try {
-      const blocks = !parsed.unwrapped && blockRows(predictor, parsed.input) !== undefined;
-      const json = blocks ? await predictInBlocks(predictor, parsed.input as RowInput, parsed.params) : undefined;
+      const blocks = !unwrapped && blockRows(predictor, parsed.input) !== undefined;
+      const json = blocks ? await predictInBlocks(predictor, parsed.input as RowInput, params) : undefined;
       if (json !== undefined) return { status: 200, contentType: JSON_TYPE, body: json };
-      output = await predictor.predict(parsed.input, parsed.params);
+      output = await predictor.predict(takeInput(parsed), params);
     } catch (err) {
       return predictFailed(err, logger);
     }
     await nextTurn();
-    if (parsed.unwrapped) return answerOf(output, true);
+    if (unwrapped) return answerOf(output, true);
     try {
       return { status: 200, contentType: JSON_TYPE, body: await predictionsJsonInBlocks(output) };
     } catch (err) {
@@ -81,6 +83,17 @@ export function createInvocationHandler(
       return Promise.reject(err as Error);
     }
   };
+}
+
+/**
+ * The body's input, taken out of `parsed`: once predict has it nothing here holds it, so a model's
+ * answer of millions of values is read and written while the input is garbage (a frame waiting on
+ * predict kept it alive, and the collector marked it again and again).
+ */
+function takeInput(parsed: ParsedBody): PredictInput {
+  const { input } = parsed;
+  parsed.input = null;
+  return input;
 }
 
 /** The answer to a predict that threw, as MLflow's server gives it. */

@@ -57,8 +57,19 @@ export class ServeMetrics {
     private readonly model: string,
     private readonly models: () => Iterable<{ name: string; predictor: Predictor | undefined }> = () => [],
   ) {
+    this.warmUpLater();
+  }
+
+  /**
+   * Makes the registry PROM_WARM_UP_MS from now, or later still while a scoring request is in
+   * flight: loading prom-client holds the event loop 60-400 ms, which a large request's /ping
+   * must not wait for (issue #18 item 3).
+   */
+  private warmUpLater(): void {
     setTimeout(() => {
-      this.made ??= this.makeProm();
+      if (this.made) return;
+      for (const f of this.inFlight.values()) if (f.n > 0) return this.warmUpLater();
+      this.made = this.makeProm();
     }, PROM_WARM_UP_MS).unref();
   }
 

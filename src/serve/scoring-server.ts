@@ -17,6 +17,7 @@ import { BodyRequest } from './small-body.js';
 import { MODEL_PAGE_SCRIPT, modelPageHtml } from './model-page.js';
 import { openApiDocument, type DescribedModel } from './openapi.js';
 import { ModelRepository } from './model-repository.js';
+import { joinInTurns } from './predict-in-blocks.js';
 import type { Generation, ModelSlot } from './model-slot.js';
 import { handleV2, v2Route, type V2Models } from './open-inference/index.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
@@ -256,9 +257,11 @@ export function createScoringServer(served: Predictor | ModelRepository, options
       else (chunks ??= [first]).push(chunk);
     });
     req.on('end', () => {
-      const raw = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
+      // The chunks are joined a chunk per turn: one copy of a 16 MB body into fresh memory held
+      // the event loop 50-65 ms.
+      const raw = chunks ? joinInTurns(chunks) : Promise.resolve(first ?? EMPTY);
       const encoding = req.headers['content-encoding'];
-      const body = encoding === undefined ? Promise.resolve(raw) : decodeRequestBody(raw, encoding, maxBodyBytes);
+      const body = encoding === undefined ? raw : raw.then((bytes) => decodeRequestBody(bytes, encoding, maxBodyBytes));
       body.then(handle).then((answer) => finish(res, answer), (err: unknown) => failed(res, err));
     });
   }

@@ -43,8 +43,8 @@ export interface WireMessage {
 
 const HEAD_BYTES = 8;
 const MAX_SAFE = 2 ** 53;
-/** 64-bit integers converted between event-loop turns. */
-const CONVERT_SLICE = 65_536;
+/** Values converted (64-bit integers) or decoded (strings) between two looks at the clock (Turns.pass). */
+const CONVERT_SLICE = 8192;
 
 /** Collects a message's buffers, each starting 8-byte aligned as the Python side writes them. */
 export class BodyWriter {
@@ -266,12 +266,21 @@ async function decodeNumeric(dtype: NumericDType, body: Buffer, ref: BufRef, tur
 async function valuesOf(v: WireValues, body: Buffer, turns: Turns): Promise<unknown[]> {
   if ('values' in v) return v.values;
   if ('strings' in v) return stringsOf(v.strings, v.lengths, body, turns);
-  const out: unknown[] = [];
+  const pieces: unknown[][] = [];
+  let length = 0;
   for (const ref of v.pieces) {
     const [off, len] = checkedRef(body, ref);
     const piece = JSON.parse(body.toString('utf8', off, off + len)) as unknown;
     if (!Array.isArray(piece)) throw new MlflowError('The Python worker sent a piece of values that is not a JSON list');
-    for (const x of piece) out.push(x);
+    pieces.push(piece);
+    length += piece.length;
+    await turns.pass();
+  }
+  // Filled in place, not pushed to: growing a list of millions copies it whole, 50 ms at a time.
+  const out = new Array<unknown>(length);
+  let at = 0;
+  for (const piece of pieces) {
+    for (const x of piece) out[at++] = x;
     await turns.pass();
   }
   return out;

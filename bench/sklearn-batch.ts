@@ -14,12 +14,13 @@
 // (BENCH_SKLEARN_PYTHON names another Python), else Debian's python3 (scikit-learn 1.2.1); the
 // table says which. The pickles, HistGradientBoosting's included, come from that version.
 // Then the built CLI (`mlflow-ts models predict`, from dist/: `npm run build` first) on a CSV of the
-// forest's rows (BENCH_WORKER_ROWS, default 500,000: each extra thread loads the model, a cost that
-// more rows amortize): one worker against two (and all cores, if more; --workers N is the main
+// rows (BENCH_WORKER_ROWS, default 500,000: each extra thread loads the model, a cost that more rows
+// amortize), with each model in turn: one worker against two (and all cores, if more; --workers N is the main
 // thread and N - 1 threads, each reading and scoring whole batches of the file), runs interleaved,
 // wall and CPU time of the whole command (CPU from /proc/self/stat's reaped-children times), the
 // load average (1 min) at each run, the output checked to be the same bytes.
-// BENCH_SKLEARN_MODELS (e.g. "logreg") limits the models, and BENCH_WORKER_ROWS=0 skips the CLI part.
+// BENCH_SKLEARN_MODELS (e.g. "logreg") limits the models, BENCH_WORKER_ROWS=0 skips the CLI part and
+// BENCH_PREDICT_ONLY=0 the predict-only comparison with scikit-learn (the models are still trained).
 //   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ const WARM_UP_ROWS = 10_000;
 const WARM_UP_CALLS = 5;
 const REPEATS = Number(process.env.BENCH_SKLEARN_REPEATS ?? 3);
 const WORKER_ROWS = Number(process.env.BENCH_WORKER_ROWS ?? 500_000);
+const PREDICT_ONLY = process.env.BENCH_PREDICT_ONLY !== '0';
 const ALL_MODELS = [
   { name: 'logreg', label: 'LogisticRegression', repeats: 3 * REPEATS },
   { name: 'rf', label: 'RandomForestClassifier (100 trees)', repeats: REPEATS },
@@ -164,14 +166,19 @@ async function startPython(dir: string, rows: number): Promise<Reference> {
   };
 }
 
-/** `models predict` of `rows` CSV rows with the forest, 1 worker thread against more; seconds per run and whether the outputs match. */
-async function benchWorkers(dir: string, data: Float64Array, rows: number): Promise<string> {
-  const model = path.join(dir, 'rf-model');
-  await saveModel(model, { pickle: path.join(dir, 'rf.pkl'), onWarning: () => undefined });
+/** The first `rows` rows as a CSV file (a header f0..f19, then each row's numbers as JavaScript writes them). */
+async function writeCsv(dir: string, data: Float64Array, rows: number): Promise<string> {
   const lines = [Array.from({ length: FEATURES }, (_, j) => `f${j}`).join(',')];
   for (let i = 0; i < rows; i++) lines.push(Array.from(data.subarray(i * FEATURES, (i + 1) * FEATURES)).join(','));
   const input = path.join(dir, 'rows.csv');
   await writeFile(input, `${lines.join('\n')}\n`);
+  return input;
+}
+
+/** `models predict` of the CSV `input` (`rows` rows) with model `m`, 1 worker thread against more; seconds per run and whether the outputs match. */
+async function benchWorkers(dir: string, m: (typeof ALL_MODELS)[number], input: string, rows: number): Promise<string> {
+  const model = path.join(dir, `${m.name}-model`);
+  await saveModel(model, { pickle: path.join(dir, `${m.name}.pkl`), onWarning: () => undefined });
   const counts = [...new Set([1, 2, availableParallelism()])];
   const seconds = new Map<number, number[]>(counts.map((c) => [c, []]));
   const cpu = new Map<number, number[]>(counts.map((c) => [c, []]));
@@ -203,7 +210,7 @@ async function benchWorkers(dir: string, data: Float64Array, rows: number): Prom
   const one = median(seconds.get(1)!);
   const out = [
     '',
-    `mlflow-ts models predict, RandomForestClassifier (100 trees), ${rows.toLocaleString('en-US')} CSV rows in, JSON out (the whole command; ` +
+    `mlflow-ts models predict, ${m.label}, ${rows.toLocaleString('en-US')} CSV rows in, JSON out (the whole command; ` +
       `median of ${REPEATS}, runs interleaved), by worker threads (--workers); 1-minute load average ` +
       `${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} over the runs:`,
     '',
@@ -238,7 +245,7 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
     const x = makeTensor({ dtype: 'float64', shape: [rows, FEATURES], data });
     const warmRows = Math.min(WARM_UP_ROWS, rows);
     const warmUp = makeTensor({ dtype: 'float64', shape: [warmRows, FEATURES], data: data.subarray(0, warmRows * FEATURES) });
-    for (const m of MODELS) {
+    for (const m of PREDICT_ONLY ? MODELS : []) {
       const est = await loadSklearnEstimator(path.join(dir, `${m.name}.pkl`));
       // Python's side warms up once; V8 needs a few calls before its optimizing compiler has
       // compiled every hot loop (a first call on 1M rows runs its loops unoptimized until then)
@@ -262,7 +269,13 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
     }
     await python.close();
     python = undefined;
-    workersTable = WORKER_ROWS > 0 && MODELS.some((m) => m.name === 'rf') ? await benchWorkers(dir, data, Math.min(rows, WORKER_ROWS)) : '';
+    const workerRows = Math.min(rows, WORKER_ROWS);
+    const tables: string[] = [];
+    if (workerRows > 0) {
+      const input = await writeCsv(dir, data, workerRows);
+      for (const m of MODELS) tables.push(await benchWorkers(dir, m, input, workerRows));
+    }
+    workersTable = tables.join('\n');
   } finally {
     await python?.close();
     await rm(dir, { recursive: true, force: true });
@@ -289,7 +302,7 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
         `${pyCpu.toFixed(3)} / ${oursCpu.toFixed(3)} | ${(pyCpu / oursCpu).toFixed(2)}x / ${worstCpu.toFixed(2)}x | ${r.agree}/${r.rows} |`,
     );
   }
-  return [...lines, workersTable].join('\n');
+  return [...(out.length > 0 ? lines : []), workersTable].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

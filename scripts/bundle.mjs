@@ -1,13 +1,14 @@
 // Bundles the compiled package (dist/, from `tsc -p tsconfig.build.json`) into dist/bundle/: one
-// file per public entry point (the library, its subpaths, the CLI) plus shared chunks for what
-// they load on first use. Start-up time: Node 20 pays for every ES module it resolves and links,
+// file per public entry point (the library, its subpaths, the CLI) and worker thread entry, plus
+// shared chunks for what they load on first use. Start-up time: Node 20 pays for every ES module it resolves and links,
 // and the CLI's `models predict` would otherwise load ~180 of them. package.json's `exports` and
 // bin/ point at the bundle; the declarations stay in dist/.
 //
 // The compiled files stay in dist/ beside it, and two things keep pointing at them:
 // - code that finds files relative to its own module (import.meta.url: the Python bridge's script,
-//   the package root, the predict worker thread, the TF graph-cache key) sees the URL of its
-//   compiled file, so those paths are the same bundled or not;
+//   the package root, the TF graph-cache key) sees the URL of its compiled file, so those paths
+//   are the same bundled or not; the worker threads are started from their own bundles
+//   (serve/start-thread.js is told where they are);
 // - tfjs/tf.js, which re-exports tfjs's CommonJS packages (`export *`): a bundler
 //   cannot list those names, so it is left as a module of its own, loaded through the package's
 //   private import `#tfjs`.
@@ -52,7 +53,11 @@ const entryPoints = {
   parquet: path.join(DIST, 'parquet.js'),
   cli: path.join(DIST, 'cli/main.js'),
   'scoring-server': path.join(DIST, 'serve/scoring-server.js'),
+  // worker thread entries (serve/start-thread.js starts these when it runs from the bundle)
+  'predict-worker-thread': path.join(DIST, 'serve/predict-worker-thread.js'),
+  'large-body-thread': path.join(DIST, 'serve/large-body-thread.js'),
 };
+const START_THREAD = path.join(DIST, 'serve/start-thread.js');
 for (const group of ['flavors', 'boosters']) {
   for (const name of readdirSync(path.join(ROOT, 'src', group), { withFileTypes: true })) {
     if (name.isDirectory()) entryPoints[`${group}-${name.name}`] = path.join(DIST, group, name.name, 'index.js');
@@ -97,6 +102,13 @@ function requireOnFirstCall(code) {
   );
 }
 
+/** start-thread.js's BUNDLED_THREADS set to the bundle's directory (the URL of the chunk it lands in, which sits beside the entries). */
+function threadsFromBundle(code) {
+  const unset = 'const BUNDLED_THREADS = undefined;';
+  if (!code.includes(unset)) throw new Error(`dist/serve/start-thread.js no longer has \`${unset}\`: update scripts/bundle.mjs`);
+  return code.replace(unset, 'const BUNDLED_THREADS = import.meta.url;');
+}
+
 /** The rules above, as an esbuild plugin. */
 const bundleRules = {
   name: 'mlflow-ts-bundle',
@@ -110,6 +122,7 @@ const bundleRules = {
         code = code.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
       }
       if (args.path === entryPoints.index) code = requireOnFirstCall(code);
+      if (args.path === START_THREAD) code = threadsFromBundle(code);
       return { contents: code, loader: 'js' };
     });
   },

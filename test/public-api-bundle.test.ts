@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -64,6 +64,33 @@ describe('the built bundle', () => {
       process.stdout.write(JSON.stringify({ same, status: res.status, body, second: typeof second.listen }));
     `, { MLFLOW_TS_LOG_LEVEL: 'error' });
     expect(out).toEqual({ same: true, status: 200, body: { predictions: [0, 0, 0] }, second: 'function' });
+  });
+
+  it('batchPredict --workers threads start from their own bundle and write what one thread writes', async () => {
+    const input = path.join(tmp, 'iris.csv');
+    const rows = Array.from({ length: 40 }, (_, i) => `${4 + (i % 30) / 10},${2 + (i % 20) / 10},${1 + (i % 50) / 10},${0.1 + (i % 24) / 10}`);
+    await writeFile(input, `sepal_length,sepal_width,petal_length,petal_width\n${rows.join('\n')}\n`);
+    // a program file, not -e: a thread inherits the process's flags, and --input-type fails there
+    const program = path.join(tmp, 'workers.mjs');
+    await writeFile(program, `
+      const lib = await import(${JSON.stringify(pathToFileURL(BUNDLE).href)});
+      // every thread the bundle starts, by its entry (batchPredict's modules, loaded at its first
+      // call, take Worker from node:worker_threads then)
+      const threads = process.getBuiltinModule('node:worker_threads');
+      const started = [];
+      const Worker = threads.Worker;
+      threads.Worker = class extends Worker { constructor(entry, options) { started.push(String(entry)); super(entry, options); } };
+      const predictor = await lib.loadPredictor(${JSON.stringify(SKLEARN)});
+      const texts = [];
+      for (const workers of [1, 2]) {
+        const output = ${JSON.stringify(tmp)} + '/out-' + workers + '.json';
+        await lib.batchPredict(predictor, { input: ${JSON.stringify(input)}, output, contentType: 'csv', batchRows: 10, workers, workerModel: { options: {} }, waitForWorkers: true });
+        texts.push(process.getBuiltinModule('node:fs').readFileSync(output, 'utf8'));
+      }
+      process.stdout.write(JSON.stringify({ started, same: texts[0] === texts[1], rows: JSON.parse(texts[1]).predictions.length }));
+    `);
+    const out = JSON.parse((await run(process.execPath, [program], { cwd: os.tmpdir() })).stdout) as unknown;
+    expect(out).toEqual({ started: [pathToFileURL(path.join(ROOT, 'dist/bundle/predict-worker-thread.js')).href], same: true, rows: 40 });
   });
 
   it('MlflowClient loads its file stores and artifact repository at the first call', async () => {

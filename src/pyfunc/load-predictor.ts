@@ -20,10 +20,10 @@ export interface LoadPredictorOptions extends LoadOptions {
   onWarning?: WarningSink;
   /**
    * Called as a flavor that is not the Python bridge starts loading the model, with the local
-   * directory and the flavor's name (`models predict --workers` starts its threads loading the
-   * same model meanwhile).
+   * directory and the flavor's name, and awaited before the load (`models predict --workers`
+   * starts its threads loading the same model, then cuts the input file while they load).
    */
-  onLoadStart?: (modelDir: string, flavor: string) => void;
+  onLoadStart?: (modelDir: string, flavor: string) => void | Promise<void>;
 }
 
 /** A flavor's place in the usual order: a js_function model, then native scoring, then Python. */
@@ -61,7 +61,7 @@ export async function loadPredictor<Out extends Prediction = Prediction>(uri: st
         warn(`WARNING: the model at '${uri}' has no flavor mlflow-ts scores natively, so the Python bridge loads it, ` +
           "which runs the model's own Python code; --runtime native (MLFLOW_TS_RUNTIME=native) refuses such models");
       }
-      if (flavor.kind !== 'python') onLoadStart?.(modelDir, flavor.name);
+      if (flavor.kind !== 'python') await onLoadStart?.(modelDir, flavor.name);
       const flavorModel = await flavor.loadPredictor({ modelDir, model, conf, options: loadOptions });
       return makePredictor<Out>(model, flavor.name, flavorModel, { kind: flavor.kind, modelDir });
     } catch (e) {

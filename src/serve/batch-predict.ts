@@ -12,13 +12,13 @@ import {
   readFrameBatches, sliceFrame, type Frame,
 } from '../frame/index.js';
 import { readCsvRange } from '../frame/batch-read.js';
-import { splitCsvFile, type CsvSplit } from '../frame/csv-split.js';
+import { splitCsvFile } from '../frame/csv-split.js';
 import { lineByteOffset, rowOriginOf } from '../frame/row-origin.js';
 import { firstInvalidUtf8 } from '../frame/utf8-position.js';
 import { castToSchema, schemaReading, type Predictor } from '../pyfunc/index.js';
 import { toBatchOutput, type BatchOutput } from './batch-output.js';
 import { PredictWorkers, type RangeResult, type WorkerModel, type WorkerSetup } from './predict-workers.js';
-import { RangeClaims } from './range-claims.js';
+import { RangeOutcomes } from './range-outcomes.js';
 import type { ProgressReporter } from './progress.js';
 import { DEFAULT_BATCH_ROWS } from './defaults.js';
 
@@ -55,6 +55,11 @@ export interface BatchPredictOptions {
    * the input needs, else closed.
    */
   startedWorkers?: PredictWorkers;
+  /**
+   * The CSV file as workersWhileLoading cut it before this thread loaded the model (undefined
+   * when it could not be cut), with `startedWorkers` already taking its ranges.
+   */
+  cutWhileLoading?: { outcomes?: RangeOutcomes };
   onProgress?: ProgressReporter;
 }
 
@@ -64,13 +69,16 @@ const EARLY_WORKERS_MIN_BYTES = 1 << 20;
 /**
  * `models predict --workers N` on a CSV file: the N - 1 threads that will read and score its
  * batches can load the model while this thread loads it, rather than after. The returned hook
- * (loadPredictor's onLoadStart) starts them into `options.startedWorkers` once the directory and
- * flavor are known; a no-op for other input, one worker, or a small file.
+ * (loadPredictor's onLoadStart, awaited before this thread loads the model) starts them into
+ * `options.startedWorkers` once the directory and flavor are known, then cuts the file (one pass
+ * of this thread, which no thread could score meanwhile) while they load, so that they start on
+ * its ranges as soon as they have the model, while this thread loads it in turn
+ * (`options.cutWhileLoading`); a no-op for other input, one worker, or a small file.
  */
-export function workersWhileLoading(options: BatchPredictOptions): (modelDir: string, flavor: string) => void {
+export function workersWhileLoading(options: BatchPredictOptions): (modelDir: string, flavor: string) => Promise<void> {
   const workers = options.workers ?? 1;
   const path = options.input;
-  if (workers < 2 || options.contentType !== 'csv' || path === undefined || options.workerModel === undefined) return () => undefined;
+  if (workers < 2 || options.contentType !== 'csv' || path === undefined || options.workerModel === undefined) return async () => undefined;
   const size = (() => {
     try {
       return statSync(path).size;
@@ -78,10 +86,13 @@ export function workersWhileLoading(options: BatchPredictOptions): (modelDir: st
       return 0;
     }
   })();
-  if (size < EARLY_WORKERS_MIN_BYTES) return () => undefined;
-  return (modelDir, flavor) => {
+  if (size < EARLY_WORKERS_MIN_BYTES) return async () => undefined;
+  return async (modelDir, flavor) => {
     if (options.startedWorkers !== undefined || flavor === 'python_function') return;
-    options.startedWorkers = new PredictWorkers(workers - 1, csvWorkerSetup(options, modelDir, flavor));
+    const pool = new PredictWorkers(workers - 1, csvWorkerSetup(options, modelDir, flavor));
+    options.startedWorkers = pool;
+    const split = await splitCsvFile(path, options.batchRows ?? DEFAULT_BATCH_ROWS).catch(() => undefined);
+    options.cutWhileLoading = { outcomes: split && new RangeOutcomes(split, pool) };
   };
 }
 
@@ -170,8 +181,8 @@ async function scoreTable(
   // A CSV file is cut into batches that are read apart (the fast path for plain numbers applies
   // to each), by this thread alone or beside worker threads.
   if (options.contentType === 'csv' && options.input !== undefined) {
-    const split = await splitCsvFile(options.input, batchRows).catch(() => undefined);
-    if (split) return scoreCsvRanges(predictor, options, sink, reading, split, threads);
+    const outcomes = await csvOutcomes(predictor, options, threads);
+    if (outcomes) return scoreCsvRanges(predictor, options, sink, reading, outcomes);
   }
   await options.startedWorkers?.close();
   options.startedWorkers = undefined;
@@ -242,9 +253,6 @@ async function scoreTable(
   return rows;
 }
 
-/** How far past the batches written a thread may take one, per thread: the batches in flight. */
-const AHEAD_PER_THREAD = 5;
-
 /**
  * Table input from a CSV file splitCsvFile could cut: this thread and `threads - 1` worker
  * threads each read (tokenize, type) and score whole batches, so neither the reading nor the
@@ -256,12 +264,13 @@ const AHEAD_PER_THREAD = 5;
  * at fault (a batch a thread fails on is scored again here to find it).
  */
 async function scoreCsvRanges(
-  predictor: Predictor, options: BatchPredictOptions, sink: Sink, reading: ReturnType<typeof schemaReading>, split: CsvSplit, threads: number,
+  predictor: Predictor, options: BatchPredictOptions, sink: Sink, reading: ReturnType<typeof schemaReading>, outcomes: RangeOutcomes,
 ): Promise<number> {
   const path = options.input!;
   const source = `'${path}'`;
   const json = (options.outputFormat ?? 'json') === 'json';
-  const { ranges, layout } = split;
+  const { ranges, layout } = outcomes.split;
+  const { claims, results, inThread, pool } = outcomes;
   const firstRows: number[] = [];
   for (let k = 0, row = 1; k < ranges.length; row += ranges[k++].rows) firstRows.push(row);
   const readHere = (k: number): Promise<Frame> => readCsvRange(path, ranges[k], layout, reading);
@@ -278,22 +287,6 @@ async function scoreCsvRanges(
       return { predictError: err as Error };
     }
   };
-  const claims = new RangeClaims(ranges.length, AHEAD_PER_THREAD * threads);
-  /** Each batch's outcome, dropped once it is written, so memory follows the batches in flight. */
-  const results: (RangeResult | undefined)[] = [];
-  const inThread: boolean[] = [];
-  /** A thread's failure, and the wake-up of this thread waiting on the threads' next outcome. */
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const pool = threads > 1 ? csvWorkers(predictor, options, threads - 1) : undefined;
-  pool?.claimRanges(ranges, layout, claims, (k, result) => {
-    results[k] = result;
-    inThread[k] = true;
-    wake?.();
-  }, (err) => {
-    failure ??= err;
-    wake?.();
-  });
   let rows = 0;
   try {
     if (options.waitForWorkers) await pool?.ready;
@@ -302,14 +295,13 @@ async function scoreCsvRanges(
       // one-pass reader reads batch k + 1 before it scores batch k. Meanwhile this thread scores
       // the next batch not taken, or waits for a thread's.
       while (results[k] === undefined || (k + 1 < ranges.length && results[k + 1] === undefined)) {
-        if (failure) throw failure;
+        if (outcomes.failure) throw outcomes.failure;
         const next = claims.claim();
         if (next !== undefined) {
           results[next] = await scoreHere(next);
           inThread[next] = false;
         } else {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
+          await outcomes.next();
         }
       }
       const result = results[k]!;
@@ -334,15 +326,28 @@ async function scoreCsvRanges(
   return rows;
 }
 
-/** `count` threads for the CSV file: those started while the model loaded when they are the ones needed. */
-function csvWorkers(predictor: Predictor, options: BatchPredictOptions, count: number): PredictWorkers {
-  const setup = csvWorkerSetup(options, predictor.modelDir!, predictor.flavor);
+/**
+ * The CSV file `options.input` cut into ranges for this thread and `threads - 1` worker threads,
+ * undefined when it cannot be cut: as workersWhileLoading cut it, with the threads it started,
+ * when those load the model this thread has; else cut now (those threads, and what they scored,
+ * are dropped).
+ */
+async function csvOutcomes(predictor: Predictor, options: BatchPredictOptions, threads: number): Promise<RangeOutcomes | undefined> {
+  const setup = threads > 1 ? csvWorkerSetup(options, predictor.modelDir!, predictor.flavor) : undefined;
   const started = options.startedWorkers;
-  if (started?.serves(setup) && started.count === count) {
+  const cut = options.cutWhileLoading;
+  options.cutWhileLoading = undefined;
+  if (setup && started?.serves(setup) && started.count === threads - 1 && cut) {
     options.startedWorkers = undefined;
-    return started;
+    if (cut.outcomes) return cut.outcomes;
+    await started.close();
+    return undefined;
   }
-  return new PredictWorkers(count, setup);
+  await started?.close();
+  options.startedWorkers = undefined;
+  const split = await splitCsvFile(options.input!, options.batchRows ?? DEFAULT_BATCH_ROWS).catch(() => undefined);
+  if (split === undefined) return undefined;
+  return new RangeOutcomes(split, setup && new PredictWorkers(threads - 1, setup));
 }
 
 const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

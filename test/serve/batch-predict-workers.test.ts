@@ -144,21 +144,37 @@ describe('batchPredict with worker threads', () => {
       const options: BatchPredictOptions = { input, output, contentType: 'csv', batchRows: 5_000, workers, workerModel: { options: {} }, waitForWorkers: true };
       const predictor = await loadPredictor(models.sklearn.uri, { onLoadStart: workersWhileLoading(options) });
       const started = options.startedWorkers;
-      // one thread: none started; two: one, already loading as the predictor returns
+      // one thread: none started; two: one, already loading as the predictor returns, and already
+      // given the file's ranges (cut before this thread loaded the model)
       expect(started?.count).toBe(workers === 1 ? undefined : 1);
-      const sent = started && vi.spyOn(started, 'claimRanges');
+      const early = options.cutWhileLoading?.outcomes;
+      expect(early?.pool).toBe(started);
+      expect(early?.split.ranges.length).toBe(workers === 1 ? undefined : 14);
       try {
         await batchPredict(predictor, options);
       } finally {
         await predictor.close();
       }
-      if (sent) expect(sent.mock.calls.length).toBeGreaterThan(0);
+      if (early) expect(early.inThread.some((t) => t)).toBe(true);
       outputs.push(await readFile(output));
     }
     expect(outputs[1].equals(outputs[0])).toBe(true);
     // JSON input is not cut: threads are not started for it
     const options: BatchPredictOptions = { input, contentType: 'json', workers: 2, workerModel: { options: {} } };
-    workersWhileLoading(options)(models.sklearn.uri, 'sklearn');
+    await workersWhileLoading(options)(models.sklearn.uri, 'sklearn');
     expect(options.startedWorkers).toBeUndefined();
+  });
+
+  it('threads started for another flavor than the model loaded with are dropped, with what they took: the file is cut again, the same bytes out', async () => {
+    const input = join(dir, 'large.csv');
+    const output = join(dir, 'large-other.json');
+    const options: BatchPredictOptions = { input, output, contentType: 'csv', batchRows: 5_000, workers: 2, workerModel: { options: {} }, waitForWorkers: true };
+    // as if the first flavor tried had refused the model and another had loaded it
+    await workersWhileLoading(options)(models.sklearn.uri, 'js_function');
+    const dropped = options.startedWorkers!;
+    const close = vi.spyOn(dropped, 'close');
+    await batchPredict(models.sklearn.predictor, options);
+    expect(close).toHaveBeenCalled();
+    expect((await readFile(output)).equals(await readFile(join(dir, 'large-1.json')))).toBe(true);
   });
 });

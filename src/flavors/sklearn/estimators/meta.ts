@@ -290,7 +290,8 @@ const adaBoostRegressor: Builder = (s, build) => {
   return {
     className: s.className,
     predict(x) {
-      const preds = ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x)));
+      const tensors = ests.map((e) => need(s, e, e.predict, 'predict')(x));
+      const preds = tensors.map(numbers);
       const out = new Float64Array(x.rows);
       const order = ests.map((_, i) => i);
       for (let r = 0; r < x.rows; r++) {
@@ -306,7 +307,8 @@ const adaBoostRegressor: Builder = (s, build) => {
           }
         }
       }
-      return f64Tensor([x.rows], out);
+      // np.array of the estimators' predictions: float32 when every one is (fitted on float32)
+      return floatTensor([x.rows], out, tensors.length > 0 && tensors.every((t) => t.dtype === 'float32'));
     },
   };
 };

@@ -178,8 +178,8 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
   const blocks = sparseOrDense.map((b) => (b.kind === 'csr' ? densify(b) : b));
   if (blocks.every((b) => b.kind === 'matrix')) {
     const mats = blocks as Matrix[];
-    // numpy's hstack of float32 blocks only is float32
-    const f32 = mats.length > 0 && mats.every((m) => m.f32 === true);
+    // numpy's hstack of float32 blocks only (beside bool ones: a missing-value indicator) is float32
+    const f32 = mats.some((m) => m.f32 === true) && mats.every((m) => m.f32 === true || m.bool === true);
     const cols = mats.reduce((s, m) => s + m.cols, 0);
     const out = new Float64Array(rows * cols);
     let off = 0;

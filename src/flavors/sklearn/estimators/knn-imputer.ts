@@ -1,5 +1,5 @@
 import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
-import { hstack, matrix, selectColumns, toMatrix, type Data, type Matrix } from '../data.js';
+import { hstack, matrix, selectColumns, toMatrix, withF32, type Data, type Matrix } from '../data.js';
 import type { Builder } from '../estimator.js';
 
 /**
@@ -141,7 +141,10 @@ const knnImputer: Builder = (s, build) => {
         return num / den;
       }
       for (const j of kept) if (!valid[j]) for (let r = 0; r < m.rows; r++) xt[r * f + j] = 0;
-      const out = selectColumns(matrix(m.rows, f, xt), kept);
+      // float32 rows: the imputed values (from float64 distances to the float64 _fit_X) are
+      // stored into the float32 X, each rounded once, and X is returned float32
+      if (m.f32) for (let r = 0; r < xt.length; r++) xt[r] = Math.fround(xt[r]);
+      const out = selectColumns(withF32(matrix(m.rows, f, xt), m.f32 === true), kept);
       return indicator ? hstack([out, indicator.transform!(m)], m.rows) : out;
     },
   };

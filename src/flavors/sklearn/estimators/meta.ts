@@ -195,13 +195,15 @@ const baggingRegressor: Builder = (s, build) => {
   return {
     className: s.className,
     predict(x) {
+      // Python's sum() of the predictions, then / n_estimators: in float32 when every estimator
+      // answers float32 (fitted on float32 rows)
+      const preds = parts.map(({ est, features }) => need(s, est, est.predict, 'predict')(selectColumns(x, features)));
+      const f32 = preds.length > 0 && preds.every((t) => t.dtype === 'float32');
+      const r = f32 ? Math.fround : (v: number) => v;
       const out = new Float64Array(x.rows);
-      for (const { est, features } of parts) {
-        const pe = numbers(need(s, est, est.predict, 'predict')(selectColumns(x, features)));
-        for (let r = 0; r < x.rows; r++) out[r] += pe[r];
-      }
-      for (let r = 0; r < x.rows; r++) out[r] /= parts.length;
-      return f64Tensor([x.rows], out);
+      for (const pe of preds.map(numbers)) for (let i = 0; i < x.rows; i++) out[i] = r(out[i] + pe[i]);
+      for (let i = 0; i < x.rows; i++) out[i] = r(out[i] / parts.length);
+      return floatTensor([x.rows], out, f32);
     },
   };
 };
@@ -290,7 +292,8 @@ const adaBoostRegressor: Builder = (s, build) => {
   return {
     className: s.className,
     predict(x) {
-      const preds = ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x)));
+      const tensors = ests.map((e) => need(s, e, e.predict, 'predict')(x));
+      const preds = tensors.map(numbers);
       const out = new Float64Array(x.rows);
       const order = ests.map((_, i) => i);
       for (let r = 0; r < x.rows; r++) {
@@ -306,7 +309,8 @@ const adaBoostRegressor: Builder = (s, build) => {
           }
         }
       }
-      return f64Tensor([x.rows], out);
+      // np.array of the estimators' predictions: float32 when every one is (fitted on float32)
+      return floatTensor([x.rows], out, tensors.length > 0 && tensors.every((t) => t.dtype === 'float32'));
     },
   };
 };

@@ -51,15 +51,18 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
   const constant = f * Math.log(2 * Math.PI);
   // fitted on float32 rows, scikit-learn 1.9 keeps means_ and the precisions float32, and computes
   // float32 rows' log probabilities in float32 (several sgemm products, logsumexp): computed here
-  // in float64 and rounded once, so within float32's precision of scikit-learn's, not bit for bit
-  // (BayesianGaussianMixture not checked against scikit-learn on float32: kept float64)
-  const fittedF32 = bayes === null && s.isFloat32('means_') && s.isFloat32('precisions_cholesky_');
+  // in float64 and rounded once, so within float32's precision of scikit-learn's, not bit for bit.
+  // A BayesianGaussianMixture adds its float64 variational terms to that float32 log density and
+  // answers float64: its density is rounded to float32 here before they are added
+  const gaussF32 = s.isFloat32('means_') && s.isFloat32('precisions_cholesky_');
+  const fittedF32 = bayes === null && gaussF32;
 
   /** (rows, k) weighted log probabilities. */
   const weighted = (x: Data): { rows: number; w: Float64Array; f32: boolean } => {
     const m = toMatrix(x);
     if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but GaussianMixture is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
     const { rows, data } = m;
+    const rowF32 = gaussF32 && m.f32 === true;
     const w = new Float64Array(rows * k);
     for (let r = 0; r < rows; r++) {
       const xo = r * f;
@@ -95,7 +98,7 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
           }
           lp = a * prec![c] - 2 * (b * prec![c]) + sq * prec![c];
         }
-        const gauss = -0.5 * (constant + lp) + logDet[c];
+        const gauss = rowF32 ? Math.fround(-0.5 * (constant + lp) + logDet[c]) : -0.5 * (constant + lp) + logDet[c];
         w[r * k + c] = (bayes ? gauss - bayes.shift[c] + bayes.adjust[c] : gauss) + logWeights[c];
       }
     }
@@ -146,10 +149,12 @@ const gaussianMixture: Builder = (s) => mixture(s, Float64Array.from(s.floats('w
  */
 const bayesianGaussianMixture: Builder = (s) => {
   const f = s.number('n_features_in_');
-  const dof = s.floats('degrees_of_freedom_').data;
   const meanPrec = s.floats('mean_precision_').data;
-  const k = dof.length;
-  if (meanPrec.length !== k) s.fail('mean_precision_ does not match degrees_of_freedom_');
+  const k = meanPrec.length;
+  // covariance_type 'tied' has one degrees_of_freedom_ for every component
+  const dofIn = s.floats('degrees_of_freedom_').data;
+  const dof = dofIn.length === 1 ? new Float64Array(k).fill(dofIn[0]) : dofIn;
+  if (dof.length !== k) s.fail('mean_precision_ does not match degrees_of_freedom_');
   const shift = dof.map((v) => 0.5 * f * Math.log(v));
   const adjust = dof.map((v, c) => {
     let sum = 0;

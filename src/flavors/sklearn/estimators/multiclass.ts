@@ -1,7 +1,7 @@
 import type { Tensor } from '../../../frame/tensor.js';
 import type { Data } from '../data.js';
 import {
-  argmaxRows, columnStack, f64Tensor, Labels, scoresTensor,
+  argmaxRows, columnStack, f64Tensor, floatTensor, Labels, scoresTensor,
   type Builder, type BuildFn, type Estimator,
 } from '../estimator.js';
 import type { NdArray } from '../../../formats/pickle/types.js';
@@ -251,8 +251,10 @@ const multiOutput: Builder = (s, build) => {
   est.predictProba = (x) => {
     const k = counts[0];
     const data = new Float64Array(ests.length * x.rows * k);
-    ests.forEach((e, o) => data.set(floats(e.predictProba!(x)), o * x.rows * k));
-    return f64Tensor([ests.length, x.rows, k], data);
+    const probas = ests.map((e) => e.predictProba!(x));
+    probas.forEach((p, o) => data.set(floats(p), o * x.rows * k));
+    // np.asarray of the list: float32 when every estimator answers float32
+    return floatTensor([ests.length, x.rows, k], data, probas.every((p) => p.dtype === 'float32'));
   };
   return est;
 };

@@ -1,4 +1,4 @@
-import { MlflowError } from '../../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
 import { toMatrix, type Data, type Matrix } from '../data.js';
 import { argmaxRows, f64Tensor, Labels, logNormalizeRows, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
 import type { State } from '../state.js';
@@ -79,27 +79,49 @@ function kneighbors(m: Neighbors, x: Matrix): { idx: Int32Array; dist: Float64Ar
   return { idx, dist };
 }
 
-/** kneighbors with the cosine metric: the k smallest cosine distances, equal ones in training order. */
+/**
+ * kneighbors with the cosine metric: the k smallest cosine distances. scikit-learn takes them with
+ * np.argpartition, whose choice among equal distances (numpy's selection algorithm) we do not
+ * follow, and computes them through BLAS (a few ulps from ours): a query whose k-th and next
+ * distances are that close is refused by name, as is one with distance weights and a distance
+ * that close to 0 (1/distance is then all rounding).
+ */
 function cosineNeighbors(m: Neighbors, x: Matrix, idx: Int32Array, dist: Float64Array): void {
   const { X, n, f, k } = m;
   const xs = unitRows(x.data, x.rows, f);
+  // the rounding of 1 - dot of unit rows, here or in BLAS, whatever the order
+  const close = (f + 4) * Number.EPSILON;
+  const keep = Math.min(k + 1, n);
+  const d = new Float64Array(keep);
+  const at = new Int32Array(keep);
   for (let i = 0; i < x.rows; i++) {
-    const o = i * k;
     const q = xs.subarray(i * f, i * f + f);
     let filled = 0;
     for (let r = 0; r < n; r++) {
-      const d = cosineDistance(q, X, r, f);
-      // into the sorted k-best list; equal distances keep training order
-      if (filled === k && !(d < dist[o + k - 1])) continue;
-      let pos = filled < k ? filled++ : k - 1;
-      while (pos > 0 && dist[o + pos - 1] > d) {
-        dist[o + pos] = dist[o + pos - 1];
-        idx[o + pos] = idx[o + pos - 1];
+      const v = cosineDistance(q, X, r, f);
+      // into the sorted list of the k + 1 best; equal distances keep training order
+      if (filled === keep && !(v < d[keep - 1])) continue;
+      let pos = filled < keep ? filled++ : keep - 1;
+      while (pos > 0 && d[pos - 1] > v) {
+        d[pos] = d[pos - 1];
+        at[pos] = at[pos - 1];
         pos--;
       }
-      dist[o + pos] = d;
-      idx[o + pos] = r;
+      d[pos] = v;
+      at[pos] = r;
     }
+    if (keep > k && d[k] - d[k - 1] <= close) {
+      throw new NotSupportedNativelyError(
+        `cosine neighbours: row ${i}'s ${k}th and ${k + 1}th nearest training rows are equally distant (${d[k - 1]}, ${d[k]}): which one scikit-learn keeps is numpy's argpartition's choice`,
+      );
+    }
+    if (m.distanceWeights && d[0] <= close) {
+      throw new NotSupportedNativelyError(
+        `cosine neighbours with distance weights: row ${i}'s nearest training row is at a cosine distance of ${d[0]}, within rounding of 0 (its weight 1/distance is rounding)`,
+      );
+    }
+    dist.set(d.subarray(0, k), i * k);
+    idx.set(at.subarray(0, k), i * k);
   }
 }
 

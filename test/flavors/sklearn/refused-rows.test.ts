@@ -17,11 +17,15 @@ import { readCaseJson } from './case-input.js';
  * - s10w_kneighbors_cosine_ties: cosine neighbours among scaled copies of six directions (seven
  *   copies of four, six of two): near one of the four, equal distances straddle the 6th nearest
  *   (numpy's argpartition chooses among them).
+ * - s10w_spline_complement_nb_huge_iris: a linearly extrapolating spline before ComplementNB, the
+ *   odd rows with a value of +-1e308: X @ feature_log_prob_.T adds terms of both signs whose
+ *   sizes overflow (BLAS's order and fused multiply-adds decide between NaN, inf and a number).
  */
 const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
 const CASES: [string, SklearnMethod][] = [
   ['s10w_kernel_ridge_poly_cancelling_diabetes', 'predict'],
   ['s10w_kneighbors_cosine_ties', 'predict_proba'],
+  ['s10w_spline_complement_nb_huge_iris', 'predict_proba'],
 ];
 
 describe('rows refused by name where scikit-learn rests on rounding or tie order', () => {

@@ -20,12 +20,16 @@ import { readCaseJson } from './case-input.js';
  * - s10w_spline_complement_nb_huge_iris: a linearly extrapolating spline before ComplementNB, the
  *   odd rows with a value of +-1e308: X @ feature_log_prob_.T adds terms of both signs whose
  *   sizes overflow (BLAS's order and fused multiply-adds decide between NaN, inf and a number).
+ * - s10w_kneighbors_brute_iris: brute-force euclidean neighbours (distance weights), whose
+ *   distances scikit-learn takes as |x|^2 - 2 x.y + |y|^2: iris's equal distances come apart
+ *   by its rounding, and the odd rows' +-1e308 overflow it.
  */
 const ROOT = join(import.meta.dirname, '../../fixtures/sklearn/versions');
 const CASES: [string, SklearnMethod][] = [
   ['s10w_kernel_ridge_poly_cancelling_diabetes', 'predict'],
   ['s10w_kneighbors_cosine_ties', 'predict_proba'],
   ['s10w_spline_complement_nb_huge_iris', 'predict_proba'],
+  ['s10w_kneighbors_brute_iris', 'predict_proba'],
 ];
 
 describe('rows refused by name where scikit-learn rests on rounding or tie order', () => {

@@ -24,10 +24,11 @@ const NOT_NATIVE: Record<string, string> = {
   kernel_ridge_callable_diabetes: 'numpy.dot is not supported natively',
   // refused for some of their rows (refused-rows.test.ts: row by row): predictions whose terms
   // cancel beyond what BLAS's order keeps to 1e-9, cosine distance ties numpy's argpartition breaks,
-  // overflowing sums whose value BLAS's order decides
+  // overflowing sums whose value BLAS's order decides, brute-force euclidean distances' expansion
   s10w_kernel_ridge_poly_cancelling_diabetes: "scikit-learn's answer for this input may differ from ours",
   s10w_kneighbors_cosine_ties: "numpy's argpartition's choice",
   s10w_spline_complement_nb_huge_iris: 'the order BLAS adds them in decides',
+  s10w_kneighbors_brute_iris: 'brute-force euclidean neighbours',
 };
 
 /**

@@ -22,8 +22,13 @@ const NOT_NATIVE: Record<string, string> = {
   pls_regression_diabetes: 'PLSRegression is not supported natively',
   // a callable kernel is a pickled function: the allow-list refuses it by name
   kernel_ridge_callable_diabetes: 'numpy.dot is not supported natively',
-  // predictions whose terms cancel beyond what BLAS's order keeps to 1e-9 (kernel-ridge.test.ts: row by row)
+  // refused for some of their rows (refused-rows.test.ts: row by row): predictions whose terms
+  // cancel beyond what BLAS's order keeps to 1e-9, cosine distance ties numpy's argpartition breaks,
+  // overflowing sums whose value BLAS's order decides, brute-force euclidean distances' expansion
   s10w_kernel_ridge_poly_cancelling_diabetes: "scikit-learn's answer for this input may differ from ours",
+  s10w_kneighbors_cosine_ties: "numpy's argpartition's choice",
+  s10w_spline_complement_nb_huge_iris: 'the order BLAS adds them in decides',
+  s10w_kneighbors_brute_iris: 'brute-force euclidean neighbours',
 };
 
 /**

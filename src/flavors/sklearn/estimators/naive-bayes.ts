@@ -1,4 +1,4 @@
-import { MlflowError } from '../../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
 import { toMatrix, type Csr, type Data, type Matrix } from '../data.js';
 import { argmaxRows, floatTensor, Labels, logNormalizeRows, logNormalizeRowsF32, type Builder, type Estimator } from '../estimator.js';
 import { pairwiseSumF32 } from '../numpy-f32-sums.js';
@@ -111,6 +111,15 @@ function gaussianJllF32(theta: Float64Array, variance: Float64Array, prior: Floa
   };
 }
 
+/**
+ * X @ feature_log_prob_.T whose terms, of both signs, overflow when added: whether scikit-learn's
+ * sum is finite, infinite or NaN depends on BLAS's order and fused multiply-adds (values near
+ * 1e308, e.g. a SplineTransformer's linear extrapolation before ComplementNB).
+ */
+function refuseOverflow(className: string, row: number): never {
+  throw new NotSupportedNativelyError(`${className}: row ${row}'s X @ feature_log_prob_.T adds terms of both signs whose sizes overflow; the order BLAS adds them in decides scikit-learn's answer`);
+}
+
 /** MultinomialNB and BernoulliNB: X @ feature_log_prob_.T + class_log_prior_ (+ absent-feature terms). */
 function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estimator {
   const flp = s.floats('feature_log_prob_');
@@ -128,11 +137,17 @@ function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estim
     for (let i = 0; i < x.rows; i++) {
       for (let c = 0; c < k; c++) {
         let acc = 0;
+        let size = 0;
+        let signs = 0;
         for (let j = 0; j < f; j++) {
           let v = x.data[i * f + j];
           if (binarize !== null) v = v > binarize ? 1 : 0;
-          acc += neg ? v * (flp.data[c * f + j] - neg[c * f + j]) : v * flp.data[c * f + j];
+          const term = neg ? v * (flp.data[c * f + j] - neg[c * f + j]) : v * flp.data[c * f + j];
+          acc += term;
+          size += Math.abs(term);
+          signs |= term > 0 ? 1 : term < 0 ? 2 : 0;
         }
+        if (size === Infinity && signs === 3) refuseOverflow(s.inst.name, i);
         out[i * k + c] = acc + prior[c] + negSum[c];
       }
     }
@@ -144,7 +159,15 @@ function linearJll(s: State, bernoulli: boolean, binarize: number | null): Estim
     for (let i = 0; i < x.rows; i++) {
       for (let c = 0; c < k; c++) {
         let acc = 0;
-        for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) acc += x.values[p] * flp.data[c * f + x.indices[p]];
+        let size = 0;
+        let signs = 0;
+        for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) {
+          const term = x.values[p] * flp.data[c * f + x.indices[p]];
+          acc += term;
+          size += Math.abs(term);
+          signs |= term > 0 ? 1 : term < 0 ? 2 : 0;
+        }
+        if (size === Infinity && signs === 3) refuseOverflow(s.inst.name, i);
         out[i * k + c] = acc + prior[c];
       }
     }

@@ -1,4 +1,4 @@
-import { MlflowError } from '../../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
 import { isF32, toMatrix, type Data, type Matrix } from '../data.js';
 import { pairwiseSumF32, pairwiseSumF64 } from '../numpy-f32-sums.js';
 import { argmaxRows, f64Tensor, Labels, logNormalizeRows, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
@@ -30,7 +30,10 @@ function readNeighbors(s: State, kKey = 'n_neighbors') {
   // the KDTree/BallTree sklearn searches (its choice among equally distant rows), or brute force
   const method = s.stringOr('_fit_method', 'brute');
   const tree = (method === 'kd_tree' || method === 'ball_tree') && !Number.isNaN(p) ? readBinaryTree(s, n, f) : null;
-  return { X, n, f, p, k, tree, distanceWeights: weights === 'distance' };
+  // brute-force euclidean: the training rows' |y|^2, and whether they are all small integers
+  const rowNorms = new Float64Array(n);
+  for (let r = 0; r < n; r++) for (let j = 0; j < f; j++) rowNorms[r] += X[r * f + j] * X[r * f + j];
+  return { X, n, f, p, k, tree, distanceWeights: weights === 'distance', rowNorms, smallIntegers: p === 2 && !tree && smallIntegers(X) };
 }
 
 /** Each row divided by its L2 norm (a zero row stays zero), as sklearn.preprocessing.normalize. */
@@ -74,33 +77,97 @@ function kneighbors(m: Neighbors, x: Matrix): { idx: Int32Array; dist: Float64Ar
   for (let i = 0; i < x.rows; i++) {
     const o = i * k;
     if (m.tree) treeQuery(m.tree, p, x.data, i * f, f, k, dist, idx, o);
-    else for (let r = 0; r < n; r++) heapPush(dist, idx, o, k, reducedDistance(p, x.data, i * f, X, r, f), r);
+    else if (p === 2 && !(m.smallIntegers && smallIntegers(x.data.subarray(i * f, i * f + f)))) {
+      bruteEuclidean(m, x.data, i, dist, idx);
+      continue;
+    } else for (let r = 0; r < n; r++) heapPush(dist, idx, o, k, reducedDistance(p, x.data, i * f, X, r, f), r);
     sortHeap(p, dist, idx, o, k);
   }
   return { idx, dist };
 }
 
-/** kneighbors with the cosine metric: the k smallest cosine distances, equal ones in training order. */
+/** Integers of at most 2^20: their squares and products, and sums of them, are exact in float64. */
+function smallIntegers(values: Float64Array): boolean {
+  return values.every((v) => Number.isInteger(v) && Math.abs(v) <= 2 ** 20);
+}
+
+/**
+ * Brute-force euclidean neighbours of query row i. scikit-learn computes these distances as
+ * |x|^2 - 2 x.y + |y|^2 through BLAS, which rounds differently from the direct sum (exact only
+ * for small integers, kneighbors' heap path): a query whose k-th and next squared distances are
+ * within that rounding of each other, whose |x|^2 overflows (values near 1e154 and beyond), or,
+ * with distance weights, whose neighbour's distance that rounding moves by more than 1e-10, is
+ * refused by name.
+ */
+function bruteEuclidean(m: Neighbors, q: Float64Array, i: number, dist: Float64Array, idx: Int32Array): void {
+  const { X, n, f, k } = m;
+  const keep = Math.min(k + 1, n);
+  const d = new Float64Array(keep).fill(Infinity);
+  const at = new Int32Array(keep);
+  for (let r = 0; r < n; r++) heapPush(d, at, 0, keep, reducedDistance(2, q, i * f, X, r, f), r);
+  const order = Array.from({ length: keep }, (_, j) => j).sort((a, b) => d[a] - d[b] || at[a] - at[b]);
+  let xx = 0;
+  for (let j = 0; j < f; j++) xx += q[i * f + j] * q[i * f + j];
+  const refuse = (why: string): never => {
+    throw new NotSupportedNativelyError(`brute-force euclidean neighbours: row ${i}: ${why}; scikit-learn computes the distances as |x|^2 - 2 x.y + |y|^2 through BLAS`);
+  };
+  if (!Number.isFinite(xx)) refuse('|x|^2 overflows');
+  // the expansion's rounding, (f + 2) eps (|x|^2 + |y|^2), for the training row at `j` of the order
+  const slack = (j: number): number => (f + 2) * Number.EPSILON * (xx + m.rowNorms[at[order[j]]]);
+  if (keep > k && d[order[k]] - d[order[k - 1]] <= slack(k) + slack(k - 1)) {
+    refuse(`its ${k}th and ${k + 1}th nearest training rows are within rounding of each other (squared ${d[order[k - 1]]}, ${d[order[k]]})`);
+  }
+  for (let j = 0; j < k; j++) {
+    const d2 = d[order[j]];
+    if (m.distanceWeights && !(slack(j) <= 1e-10 * d2)) refuse(`a neighbour's squared distance ${d2} is within 1e-10 of its rounding (distance weights)`);
+    dist[i * k + j] = Math.sqrt(d2);
+    idx[i * k + j] = at[order[j]];
+  }
+}
+
+/**
+ * kneighbors with the cosine metric: the k smallest cosine distances. scikit-learn takes them with
+ * np.argpartition, whose choice among equal distances (numpy's selection algorithm) we do not
+ * follow, and computes them through BLAS (a few ulps from ours): a query whose k-th and next
+ * distances are that close is refused by name, as is one with distance weights and a distance
+ * that close to 0 (1/distance is then all rounding).
+ */
 function cosineNeighbors(m: Neighbors, x: Matrix, idx: Int32Array, dist: Float64Array): void {
   const { X, n, f, k } = m;
   const xs = unitRows(x.data, x.rows, f);
+  // the rounding of 1 - dot of unit rows, here or in BLAS, whatever the order
+  const close = (f + 4) * Number.EPSILON;
+  const keep = Math.min(k + 1, n);
+  const d = new Float64Array(keep);
+  const at = new Int32Array(keep);
   for (let i = 0; i < x.rows; i++) {
-    const o = i * k;
     const q = xs.subarray(i * f, i * f + f);
     let filled = 0;
     for (let r = 0; r < n; r++) {
-      const d = cosineDistance(q, X, r, f);
-      // into the sorted k-best list; equal distances keep training order
-      if (filled === k && !(d < dist[o + k - 1])) continue;
-      let pos = filled < k ? filled++ : k - 1;
-      while (pos > 0 && dist[o + pos - 1] > d) {
-        dist[o + pos] = dist[o + pos - 1];
-        idx[o + pos] = idx[o + pos - 1];
+      const v = cosineDistance(q, X, r, f);
+      // into the sorted list of the k + 1 best; equal distances keep training order
+      if (filled === keep && !(v < d[keep - 1])) continue;
+      let pos = filled < keep ? filled++ : keep - 1;
+      while (pos > 0 && d[pos - 1] > v) {
+        d[pos] = d[pos - 1];
+        at[pos] = at[pos - 1];
         pos--;
       }
-      dist[o + pos] = d;
-      idx[o + pos] = r;
+      d[pos] = v;
+      at[pos] = r;
     }
+    if (keep > k && d[k] - d[k - 1] <= close) {
+      throw new NotSupportedNativelyError(
+        `cosine neighbours: row ${i}'s ${k}th and ${k + 1}th nearest training rows are equally distant (${d[k - 1]}, ${d[k]}): which one scikit-learn keeps is numpy's argpartition's choice`,
+      );
+    }
+    if (m.distanceWeights && d[0] <= close) {
+      throw new NotSupportedNativelyError(
+        `cosine neighbours with distance weights: row ${i}'s nearest training row is at a cosine distance of ${d[0]}, within rounding of 0 (its weight 1/distance is rounding)`,
+      );
+    }
+    dist.set(d.subarray(0, k), i * k);
+    idx.set(at.subarray(0, k), i * k);
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -14,6 +13,7 @@ import { createServeLogger } from './logger.js';
 import { ServeMetrics } from './metrics.js';
 import type { RouteSeries } from './request-metrics.js';
 import { BodyRequest } from './small-body.js';
+import { newRequestId } from './request-id.js';
 import { MODEL_PAGE_SCRIPT, modelPageHtml } from './model-page.js';
 import { openApiDocument, type DescribedModel } from './openapi.js';
 import { ModelRepository } from './model-repository.js';
@@ -555,16 +555,6 @@ const MAX_KNOWN_PATHS = 256;
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */
 const QUIET_MS = 200;
-
-/**
- * A generated request id: this process's random UUID prefix and a counter, in UUID form. Unique
- * per process (and across `-w N` workers, each with its own prefix) at a tenth of randomUUID's cost.
- */
-const ID_PREFIX = randomUUID().slice(0, 24);
-let lastId = 0;
-function newRequestId(): string {
-  return ID_PREFIX + (++lastId).toString(16).padStart(12, '0');
-}
 
 function safeDecode(segment: string): string {
   try {

@@ -7,6 +7,7 @@ import type { Predictor } from '../pyfunc/index.js';
 import { MLFLOW_COMPAT_VERSION } from '../version.js';
 import { acceptsGzip, BodyEncodingError, compressAnswer, decodeRequestBody } from './body-encoding.js';
 import { accessLog } from './access-log.js';
+import { BodyBytes } from './body-bytes.js';
 import { addCorsHeaders, PREFLIGHT_HEADERS, type CorsOrigins } from './cors.js';
 import { errorResponse, JSON_TYPE } from './invocations.js';
 import { createServeLogger } from './logger.js';
@@ -241,22 +242,18 @@ export function createScoringServer(served: Predictor | ModelRepository, options
 
     const declared = Number(req.headers['content-length']);
     if (declared > maxBodyBytes) return rejectTooLarge(req, res);
-    let first: Buffer | undefined;
-    let chunks: Buffer[] | undefined;
-    let size = 0;
+    const gathered = new BodyBytes(declared);
     req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
+      if (gathered.size + chunk.length > maxBodyBytes) {
         req.removeAllListeners('data');
         req.removeAllListeners('end');
         rejectTooLarge(req, res);
         return;
       }
-      if (first === undefined) first = chunk;
-      else (chunks ??= [first]).push(chunk);
+      gathered.add(chunk);
     });
     req.on('end', () => {
-      const raw = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
+      const raw = gathered.bytes();
       const encoding = req.headers['content-encoding'];
       const body = encoding === undefined ? Promise.resolve(raw) : decodeRequestBody(raw, encoding, maxBodyBytes);
       body.then(handle).then((answer) => finish(res, answer), (err: unknown) => failed(res, err));

@@ -88,10 +88,9 @@ function route(method: string, path: string, headers: V2Headers, body: Buffer, m
   if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
   if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
   if (path.startsWith('/v2/repository/')) return repositoryRoute(method, path, models.repository).catch((err: unknown) => errorAnswer(err, logger));
-  const m = MODEL_PATH.exec(path);
-  if (!m) throw new V2Error(`No route ${path}`, 404);
-  const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
-  switch (m[3]) {
+  const { name, version, action } = modelPath(path);
+  const model = findModel(models, name, version);
+  switch (action) {
     case undefined:
       requireMethod(method, 'GET');
       return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
@@ -109,6 +108,25 @@ function errorAnswer(err: unknown, logger: Logger | undefined): V2Answer {
   if (err instanceof V2Error) return json(err.status, { error: err.message });
   logger?.error({ err }, 'V2 request failed');
   return json(500, { error: 'The server failed to answer the request' });
+}
+
+/** A model route's parts, decoded. */
+interface ModelPath {
+  readonly path: string;
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly action: string | undefined;
+}
+
+/** The last model path read: a client sends the same one on every request. */
+let lastModelPath: ModelPath = { path: '', name: '', version: undefined, action: undefined };
+
+function modelPath(path: string): ModelPath {
+  if (path === lastModelPath.path) return lastModelPath;
+  const m = MODEL_PATH.exec(path);
+  if (!m) throw new V2Error(`No route ${path}`, 404);
+  lastModelPath = { path, name: decode(m[1]), version: m[2] === undefined ? undefined : decode(m[2]), action: m[3] };
+  return lastModelPath;
 }
 
 function findModel(models: V2Models, name: string, version: string | undefined): V2Model {

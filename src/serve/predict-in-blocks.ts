@@ -151,9 +151,15 @@ async function rowBlocksJson(output: Frame | Tensor, total: number, add: (text: 
   return true;
 }
 
-/** Rows (or values) of the next block, from how long the last one (`rows` of them) took: about BLOCK_MS. */
+/**
+ * Rows (or values) of the next block, from how long the last one (`rows` of them) took: about
+ * BLOCK_MS, and at most twice the last. A block's time is not linear in its rows: a larger block
+ * allocates larger arrays, whose fresh memory costs page faults on first touch (on a 2-core VM,
+ * a 16x jump from a fast cold first block held the event loop 60-130 ms), and a cold JIT speeds
+ * up as it goes; doubling at most keeps a misjudged block near BLOCK_MS.
+ */
 export function nextBlockRows(rows: number, ms: number): number {
-  return Math.max(256, Math.min(MAX_BLOCK_ROWS, Math.round((rows * BLOCK_MS) / Math.max(ms, 0.5))));
+  return Math.max(256, Math.min(MAX_BLOCK_ROWS, 2 * rows, Math.round((rows * BLOCK_MS) / Math.max(ms, 0.5))));
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -8,16 +7,17 @@ import type { Predictor } from '../pyfunc/index.js';
 import { MLFLOW_COMPAT_VERSION } from '../version.js';
 import { acceptsGzip, BodyEncodingError, compressAnswer, decodeRequestBody } from './body-encoding.js';
 import { accessLog } from './access-log.js';
+import { BodyBytes } from './body-bytes.js';
 import { addCorsHeaders, PREFLIGHT_HEADERS, type CorsOrigins } from './cors.js';
 import { errorResponse, JSON_TYPE } from './invocations.js';
 import { createServeLogger } from './logger.js';
 import { ServeMetrics } from './metrics.js';
 import type { RouteSeries } from './request-metrics.js';
 import { BodyRequest } from './small-body.js';
+import { newRequestId } from './request-id.js';
 import { MODEL_PAGE_SCRIPT, modelPageHtml } from './model-page.js';
 import { openApiDocument, type DescribedModel } from './openapi.js';
 import { ModelRepository } from './model-repository.js';
-import { joinInTurns } from './predict-in-blocks.js';
 import type { Generation, ModelSlot } from './model-slot.js';
 import { handleV2, v2Route, type V2Models } from './open-inference/index.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
@@ -242,24 +242,18 @@ export function createScoringServer(served: Predictor | ModelRepository, options
 
     const declared = Number(req.headers['content-length']);
     if (declared > maxBodyBytes) return rejectTooLarge(req, res);
-    let first: Buffer | undefined;
-    let chunks: Buffer[] | undefined;
-    let size = 0;
+    const gathered = new BodyBytes(declared);
     req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
+      if (gathered.size + chunk.length > maxBodyBytes) {
         req.removeAllListeners('data');
         req.removeAllListeners('end');
         rejectTooLarge(req, res);
         return;
       }
-      if (first === undefined) first = chunk;
-      else (chunks ??= [first]).push(chunk);
+      gathered.add(chunk);
     });
     req.on('end', () => {
-      // The chunks are joined a chunk per turn: one copy of a 16 MB body into fresh memory held
-      // the event loop 50-65 ms.
-      const raw = chunks ? joinInTurns(chunks) : Promise.resolve(first ?? EMPTY);
+      const raw = gathered.bytes();
       const encoding = req.headers['content-encoding'];
       const body = encoding === undefined ? raw : raw.then((bytes) => decodeRequestBody(bytes, encoding, maxBodyBytes));
       body.then(handle).then((answer) => finish(res, answer), (err: unknown) => failed(res, err));
@@ -558,16 +552,6 @@ const MAX_KNOWN_PATHS = 256;
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** How long the server must see nothing new before a shutdown closes connections. */
 const QUIET_MS = 200;
-
-/**
- * A generated request id: this process's random UUID prefix and a counter, in UUID form. Unique
- * per process (and across `-w N` workers, each with its own prefix) at a tenth of randomUUID's cost.
- */
-const ID_PREFIX = randomUUID().slice(0, 24);
-let lastId = 0;
-function newRequestId(): string {
-  return ID_PREFIX + (++lastId).toString(16).padStart(12, '0');
-}
 
 function safeDecode(segment: string): string {
   try {

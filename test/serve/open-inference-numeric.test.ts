@@ -66,6 +66,26 @@ describe('V2 numeric requests read straight into typed arrays (issue #17)', () =
     for (const text of others) expect(readNumericV2(text), text).toBeUndefined();
   });
 
+  it('reads a request with the same text around new numbers as a fresh read does, and any other text afresh', () => {
+    const body = (a: string, b: string, shape = 2, name = 'b'): string =>
+      `{"inputs": [${tensor('a', 'FP64', [shape], a)}, ${tensor(name, 'INT32', [shape], b)}]}`;
+    // Each body follows one of the same text (whose skeleton is then kept) or of another.
+    const bodies = [
+      body('1, 2', '3, 4'), body('5.5, -6', '7, 8'), body('1', '2', 1), body('1.5', '2', 1, 'c'), body('1, 2', '3, 4'),
+      body('1, 2', '3.5, 4'), body('1, null', '3, 4'), body('1, 2, 3', '3, 4'), body('1, 2', '3, 4]'), body('1, 2]', '3, 4'),
+      body('1 , 2 ', ' 3,4'), `${body('1, 2', '3, 4')} `, body('1, 2', '3, 4').replace('"b"', '"a"'),
+    ];
+    // Left to the general reader: a fraction in INT32, a null, a count off the shape, not JSON (twice), a repeated name.
+    const leftToGeneral = new Set([5, 6, 7, 8, 9, 12]);
+    for (const [i, text] of bodies.entries()) {
+      readNumericV2(bodies[Math.max(0, i - 1)]);
+      const read = readNumericV2(text);
+      expect(read === undefined, text).toBe(leftToGeneral.has(i));
+      if (read) expect(decodeV2Inputs(read, 'dict'), text).toEqual(general(text, 'dict'));
+    }
+    expect(readNumericV2(bodies[1])?.inputs.map((x) => Array.from(x.data as ArrayLike<number>))).toEqual([[5.5, -6], [7, 8]]);
+  });
+
   it('reads random numbers bit for bit as JSON.parse does', () => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

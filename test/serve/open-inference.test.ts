@@ -96,6 +96,20 @@ describe('Open Inference Protocol V2 on a scikit-learn model with a column signa
     expect(versioned.json().outputs[0].data).toEqual(expected);
   });
 
+  it('gives a request without an id a new UUID-form id on each answer (MLServer: uuid4)', async () => {
+    const { id: _, ...anonymous } = irisV2();
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const r = await call(port, 'POST', '/v2/models/iris/infer', JSON.stringify(anonymous));
+      expect(r.status).toBe(200);
+      const { id, model_name: modelName } = r.json() as { id: string; model_name: string };
+      expect(modelName).toBe('iris');
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(3);
+  });
+
   it('reads the binary tensor data extension and answers in it when asked', async () => {
     const header = {
       inputs: IRIS_COLUMNS.map((name) => ({ name, datatype: 'FP32', shape: [3, 1], parameters: { binary_data_size: 12 } })),

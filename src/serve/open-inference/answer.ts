@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { joinInTurns, nextBlockRows } from '../predict-in-blocks.js';
+import { newRequestId } from '../request-id.js';
 import { BINARY_HEADER } from './read-v2-body.js';
 import type { V2Request } from './request.js';
 import { encodeV2Outputs, outputBytes, selectOutputs, type V2Output } from './response.js';
@@ -32,25 +32,27 @@ const FIRST_BLOCK_VALUES = 16_384;
  */
 export function inferAnswer(name: string, version: string | undefined, request: Omit<V2Request, 'inputs'>, prediction: unknown): V2Answer | Promise<V2Answer> {
   const outputs = selectOutputs(encodeV2Outputs(prediction), request.outputs);
-  const binary = outputs.map((o) => request.binaryOutputs || request.outputs?.find((r) => r.name === o.name)?.binary === true);
-  const modelVersion = version === undefined ? '' : `"model_version":${JSON.stringify(version)},`;
-  const head = `{"model_name":${JSON.stringify(name)},${modelVersion}"id":${JSON.stringify(request.id ?? randomUUID())},"parameters":{},"outputs":[`;
+  const binary = outputs.map((o) => request.binaryOutputs || (request.outputs !== undefined && request.outputs.find((r) => r.name === o.name)?.binary === true));
+  // A generated id is hex digits and dashes: nothing to escape.
+  const id = request.id === undefined ? `"${newRequestId()}"` : JSON.stringify(request.id);
+  const head = `${modelHead(name, version)}"id":${id},"parameters":{},"outputs":[`;
   let values = 0;
   for (const o of outputs) values += o.data.length;
   if (values > BLOCK_VALUES) return answerInBlocks(head, outputs, binary);
-  const written: string[] = [];
+  let text = head;
   const binaryParts: Buffer[] = [];
   for (let i = 0; i < outputs.length; i++) {
     const o = outputs[i];
+    if (i > 0) text += ',';
     if (binary[i]) {
       const bytes = outputBytes(o);
       binaryParts.push(bytes);
-      written.push(outputHead(o, bytes.length));
+      text += outputHead(o, bytes.length);
     } else {
-      written.push(`${outputHead(o)},"data":[${dataItems(o.data)}]}`);
+      text += `${outputHead(o)},"data":[${dataItems(o.data)}]}`;
     }
   }
-  const text = `${head}${written.join(',')}]}`;
+  text += ']}';
   if (binaryParts.length === 0) return { status: 200, contentType: JSON_TYPE, body: text };
   const json = Buffer.from(text, 'utf8');
   return binaryAnswer(json.length, Buffer.concat([json, ...binaryParts]));
@@ -76,6 +78,17 @@ async function answerInBlocks(head: string, outputs: readonly V2Output[], binary
   json.push(Buffer.from(']}'));
   if (bytes.length === 0) return { status: 200, contentType: JSON_TYPE, body: await joinInTurns(json) };
   return binaryAnswer(sizeOf(json), await joinInTurns([...json, ...bytes]));
+}
+
+/** The last answer's `{"model_name":..,"model_version":..,` (the same on every answer of a model), made once. */
+let lastModelHead = { name: '', version: undefined as string | undefined, text: '' };
+
+function modelHead(name: string, version: string | undefined): string {
+  if (lastModelHead.name !== name || lastModelHead.version !== version || lastModelHead.text === '') {
+    const modelVersion = version === undefined ? '' : `"model_version":${JSON.stringify(version)},`;
+    lastModelHead = { name, version, text: `{"model_name":${JSON.stringify(name)},${modelVersion}` };
+  }
+  return lastModelHead.text;
 }
 
 function binaryAnswer(jsonSize: number, body: Buffer): V2Answer {

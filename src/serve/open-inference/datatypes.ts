@@ -37,16 +37,10 @@ export function elementBytes(datatype: V2Datatype): number {
 
 /** The V2 datatype of an output tensor or column. */
 export function datatypeOf(dtype: TensorDType): V2Datatype {
-  switch (dtype) {
-    case 'bool': return 'BOOL';
-    case 'string': case 'object': return 'BYTES';
-    case 'float64': return 'FP64';
-    case 'float32': return 'FP32';
-    default: return dtype.toUpperCase() as V2Datatype;
-  }
+  return dtype === 'string' || dtype === 'object' ? 'BYTES' : TENSOR_TYPES[dtype];
 }
 
-const TENSOR_TYPES: Record<string, V2Datatype> = {
+const TENSOR_TYPES: Record<Exclude<TensorDType, 'string' | 'object'> | 'float16', V2Datatype> = {
   bool: 'BOOL', float16: 'FP16', float32: 'FP32', float64: 'FP64',
   int8: 'INT8', int16: 'INT16', int32: 'INT32', int64: 'INT64', uint8: 'UINT8', uint16: 'UINT16', uint32: 'UINT32', uint64: 'UINT64',
 };
@@ -61,7 +55,7 @@ const COLUMN_TYPES: Record<string, [V2Datatype, string]> = {
  * shape and per-input content type (a column is [-1, 1]; arrays, objects and maps are JSON).
  */
 export function describeSpec(spec: InputSpec): { datatype: V2Datatype; shape: number[]; contentType: string } {
-  if (spec.kind === 'tensorspec') return { datatype: TENSOR_TYPES[spec.dtype] ?? 'BYTES', shape: [...spec.shape], contentType: 'np' };
+  if (spec.kind === 'tensorspec') return { datatype: (TENSOR_TYPES as Record<string, V2Datatype>)[spec.dtype] ?? 'BYTES', shape: [...spec.shape], contentType: 'np' };
   const known = typeof spec.type === 'string' ? COLUMN_TYPES[spec.type] : undefined;
   if (known) return { datatype: known[0], shape: [-1, 1], contentType: known[1] };
   return { datatype: 'BYTES', shape: [-1, 1], contentType: 'pd_json' };

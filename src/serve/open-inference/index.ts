@@ -20,8 +20,15 @@ export interface V2Model {
   /** The registry version it was loaded from, if any (`models:/name/3`). */
   readonly version?: string;
   readonly predictor?: Predictor;
-  /** Runs `fn` on the version being served, which stays open until `fn` settles. */
-  use<T>(fn: (served: { readonly predictor: Predictor; readonly version?: string }) => Promise<T>): Promise<T>;
+  /** The version being served, kept open until it is released (no promise of its own: the 1-row hot path). */
+  acquire(): Served;
+  release(served: Served): void;
+}
+
+/** One served version of a model. */
+export interface Served {
+  readonly predictor: Predictor;
+  readonly version?: string;
 }
 
 /** The model-repository extension: what is configured, and loading or unloading it by name. */
@@ -52,8 +59,8 @@ export { BINARY_HEADER } from './read-v2-body.js';
 
 /**
  * The Open Inference Protocol (KServe V2) REST routes over the models served. Tensors map to
- * MLflow inputs as MLServer's MLflow runtime maps them; errors are `{"error": "..."}`.
- * Not an async function: a small inference request's answer is one promise (predict's) away.
+ * MLflow inputs as MLServer's MLflow runtime maps them; errors are `{"error": "..."}`. Never
+ * rejects. Not an async function: a small inference request's answer is one promise (predict's) away.
  */
 export function handleV2(
   method: string,
@@ -65,12 +72,13 @@ export function handleV2(
 ): Promise<V2Answer> {
   try {
     const answer = route(method, path, headers, body, models, logger);
-    return answer instanceof Promise ? answer.catch((err: unknown) => errorAnswer(err, logger)) : Promise.resolve(answer);
+    return answer instanceof Promise ? answer : Promise.resolve(answer);
   } catch (err) {
     return Promise.resolve(errorAnswer(err, logger));
   }
 }
 
+/** The answer, or a promise of it that never rejects (each such route answers its own errors). */
 function route(method: string, path: string, headers: V2Headers, body: Buffer, models: V2Models, logger: Logger | undefined): V2Answer | Promise<V2Answer> {
   if (path === '/v2') {
     requireMethod(method, 'GET');
@@ -79,11 +87,10 @@ function route(method: string, path: string, headers: V2Headers, body: Buffer, m
   }
   if (path === '/v2/health/live') return requireMethod(method, 'GET'), EMPTY_OK;
   if (path === '/v2/health/ready') return requireMethod(method, 'GET'), EMPTY_OK;
-  if (path.startsWith('/v2/repository/')) return repositoryRoute(method, path, models.repository);
-  const m = MODEL_PATH.exec(path);
-  if (!m) throw new V2Error(`No route ${path}`, 404);
-  const model = findModel(models, decode(m[1]), m[2] === undefined ? undefined : decode(m[2]));
-  switch (m[3]) {
+  if (path.startsWith('/v2/repository/')) return repositoryRoute(method, path, models.repository).catch((err: unknown) => errorAnswer(err, logger));
+  const { name, version, action } = modelPath(path);
+  const model = findModel(models, name, version);
+  switch (action) {
     case undefined:
       requireMethod(method, 'GET');
       return json(200, modelMetadata(model.name, model.version, (model.predictor as Predictor).metadata));
@@ -92,7 +99,7 @@ function route(method: string, path: string, headers: V2Headers, body: Buffer, m
       return EMPTY_OK;
     default:
       requireMethod(method, 'POST');
-      return model.use((served) => infer(model.name, served.predictor, served.version, headers, body, logger));
+      return infer(model, headers, body, logger);
   }
 }
 
@@ -103,6 +110,25 @@ function errorAnswer(err: unknown, logger: Logger | undefined): V2Answer {
   return json(500, { error: 'The server failed to answer the request' });
 }
 
+/** A model route's parts, decoded. */
+interface ModelPath {
+  readonly path: string;
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly action: string | undefined;
+}
+
+/** The last model path read: a client sends the same one on every request. */
+let lastModelPath: ModelPath = { path: '', name: '', version: undefined, action: undefined };
+
+function modelPath(path: string): ModelPath {
+  if (path === lastModelPath.path) return lastModelPath;
+  const m = MODEL_PATH.exec(path);
+  if (!m) throw new V2Error(`No route ${path}`, 404);
+  lastModelPath = { path, name: decode(m[1]), version: m[2] === undefined ? undefined : decode(m[2]), action: m[3] };
+  return lastModelPath;
+}
+
 function findModel(models: V2Models, name: string, version: string | undefined): V2Model {
   const model = models.find(name);
   if (!model || (version !== undefined && model.version !== version)) {
@@ -111,20 +137,48 @@ function findModel(models: V2Models, name: string, version: string | undefined):
   return model;
 }
 
-/** An inference request: a small body is read, scored and answered with no await in between. */
-function infer(name: string, predictor: Predictor, version: string | undefined, headers: V2Headers, body: Buffer, logger: Logger | undefined): Promise<V2Answer> {
-  if (body.length > YIELD_ABOVE_BYTES) return inferLarge(name, predictor, version, headers, body, logger);
-  const { request, input } = readV2Body(headers[BINARY_HEADER], body, predictor.metadata.getInputSchema());
+/**
+ * An inference request on the version served now, which stays open until its predict settles.
+ * A small body is read, scored and answered with no await in between: one promise (predict's)
+ * and its one reaction, which also releases the version and answers any error.
+ */
+function infer(model: V2Model, headers: V2Headers, body: Buffer, logger: Logger | undefined): Promise<V2Answer> {
+  const served = model.acquire();
+  const { predictor, version } = served;
+  if (body.length > YIELD_ABOVE_BYTES) {
+    return inferLarge(model.name, predictor, version, headers, body, logger).then(
+      (answer) => (model.release(served), answer),
+      (err: unknown) => (model.release(served), errorAnswer(err, logger)),
+    );
+  }
+  let read: V2Body;
+  try {
+    read = readV2Body(headers[BINARY_HEADER], body, predictor.metadata.getInputSchema());
+  } catch (err) {
+    model.release(served);
+    return Promise.resolve(errorAnswer(err, logger));
+  }
+  const { request, input } = read;
   let predicted: Promise<unknown>;
   try {
     predicted = predictor.predict(input, request.params);
   } catch (err) {
-    return Promise.reject(predictFailed(err, logger));
+    model.release(served);
+    return Promise.resolve(errorAnswer(predictFailed(err, logger), logger));
   }
   return predicted.then(
-    (prediction) => inferAnswer(name, version, request, prediction),
+    (prediction) => {
+      model.release(served);
+      try {
+        const answer = inferAnswer(model.name, version, request, prediction);
+        return answer instanceof Promise ? answer.catch((err: unknown) => errorAnswer(err, logger)) : answer;
+      } catch (err) {
+        return errorAnswer(err, logger);
+      }
+    },
     (err: unknown) => {
-      throw predictFailed(err, logger);
+      model.release(served);
+      return errorAnswer(predictFailed(err, logger), logger);
     },
   );
 }

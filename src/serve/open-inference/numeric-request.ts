@@ -12,8 +12,29 @@ import type { V2Input, V2Request } from './request.js';
  * undefined and goes to the general reader, which answers it (or names its error) as before.
  */
 export function readNumericV2(text: string): V2Request | undefined {
-  return new NumericV2Reader(text).read();
+  const reader = new NumericV2Reader(text);
+  const again = lastSkeleton === undefined ? SKELETON_DIFFERS : reader.readAs(lastSkeleton);
+  return again === SKELETON_DIFFERS ? reader.read() : again;
 }
+
+/**
+ * The last request read here, but for the lists of numbers: its text around them (`pieces[i]`
+ * runs from the end of data list i - 1, or the start, to the opening of data list i; `tail`
+ * after the last one) and its tensors. A client sends the same text around its numbers on
+ * every request; a text made of the same pieces around any lists reads to the same names,
+ * datatypes and shapes, since a data list is found as skipNumbers finds it (up to the first
+ * `]`), so only the numbers are read again. Kept only for a small body's text (the pieces are
+ * slices of it, which keep it in memory).
+ */
+interface Skeleton {
+  readonly pieces: readonly string[];
+  readonly tail: string;
+  readonly tensors: readonly { name: string; datatype: V2Input['datatype']; shape: readonly number[]; typed: Typed; size: number }[];
+}
+let lastSkeleton: Skeleton | undefined;
+const MAX_SKELETON_CHARS = 64 * 1024;
+/** readAs's answer when the text is not made of the skeleton's pieces. */
+const SKELETON_DIFFERS = Symbol('skeleton differs');
 
 /** The datatypes read here, each in the typed array readV2Request + decodeV2Inputs hold it in. */
 interface Typed {
@@ -35,9 +56,10 @@ class NumericV2Reader extends JsonScanner {
   read(): V2Request | undefined {
     if (!this.skip(0x7b) || this.name() !== 'inputs' || !this.skip(0x3a) || !this.skip(0x5b)) return undefined;
     const inputs: V2Input[] = [];
+    const spans: { start: number; end: number }[] = [];
     const names = new Set<string>();
     for (;;) {
-      const input = this.tensor();
+      const input = this.tensor(spans);
       if (!input || names.has(input.name)) return undefined;
       names.add(input.name);
       inputs.push(input);
@@ -47,10 +69,41 @@ class NumericV2Reader extends JsonScanner {
     if (!this.skip(0x7d)) return undefined;
     this.ws();
     if (this.pos !== this.t.length) return undefined;
-    return { id: undefined, contentType: undefined, inputs, outputs: undefined, binaryOutputs: false, params: undefined };
+    this.keepSkeleton(inputs, spans);
+    return request(inputs);
   }
 
-  private tensor(): V2Input | undefined {
+  /** This text read as the skeleton's pieces around new lists of numbers; SKELETON_DIFFERS when it is not made of them. */
+  readAs(skeleton: Skeleton): V2Request | undefined | typeof SKELETON_DIFFERS {
+    const t = this.t;
+    const { pieces, tensors } = skeleton;
+    const inputs: V2Input[] = [];
+    let p = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      // slice and === (a memcmp) measured 2-5x faster than startsWith here.
+      const start = p + pieces[i].length;
+      if (t.slice(p, start) !== pieces[i]) return SKELETON_DIFFERS;
+      const end = t.indexOf(']', start);
+      if (end < 0) return SKELETON_DIFFERS;
+      const { name, datatype, shape, typed, size } = tensors[i];
+      const values = this.numbers({ start, end }, typed, size);
+      if (!values) return undefined;
+      inputs.push({ name, shape: shape.slice(), datatype, contentType: undefined, data: values });
+      p = end;
+    }
+    if (t.slice(p) !== skeleton.tail) return SKELETON_DIFFERS;
+    return request(inputs);
+  }
+
+  private keepSkeleton(inputs: readonly V2Input[], spans: readonly { start: number; end: number }[]): void {
+    if (this.t.length > MAX_SKELETON_CHARS) return;
+    const pieces = spans.map((s, i) => this.t.slice(i === 0 ? 0 : spans[i - 1].end, s.start));
+    const tensors = inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape: shape.slice(), typed: TYPED[datatype], size: sizeOfShape(shape) }));
+    lastSkeleton = { pieces, tail: this.t.slice(spans[spans.length - 1].end), tensors };
+  }
+
+  /** A tensor; `spans` gets where its list of numbers is. */
+  private tensor(spans: { start: number; end: number }[]): V2Input | undefined {
     if (!this.skip(0x7b)) return undefined;
     let name: string | undefined;
     let datatype: string | undefined;
@@ -71,6 +124,7 @@ class NumericV2Reader extends JsonScanner {
     // The data is read once its datatype is known (it may come before "datatype").
     const values = this.numbers(data, TYPED[datatype], sizeOfShape(shape));
     if (!values) return undefined;
+    spans.push(data);
     return { name, shape, datatype: datatype as V2Input['datatype'], contentType: undefined, data: values };
   }
 
@@ -173,4 +227,8 @@ class NumericV2Reader extends JsonScanner {
       while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = t.charCodeAt(++p);
     }
   }
+}
+
+function request(inputs: V2Input[]): V2Request {
+  return { id: undefined, contentType: undefined, inputs, outputs: undefined, binaryOutputs: false, params: undefined };
 }

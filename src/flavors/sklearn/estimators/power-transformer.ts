@@ -12,21 +12,20 @@ type Forward = (x: number, l: number, r: (v: number) => number) => number;
 /**
  * The Yeo-Johnson transform as the pickle's scikit-learn computes it on a value of a float64 or
  * float32 (r = Math.fround) column. Before 1.9 scikit-learn's own `((x + 1) ** l - 1) / l`;
- * from 1.9 scipy.stats.yeojohnson's `expm1(l * log1p(x)) / l`. On float32 rows x + 1 and
- * log1p(x) are float32, the rest float64 rounded once when stored; after a float32 fit
- * (lambdas_ float32 from 1.6) all of it is float32 arithmetic.
+ * from 1.9 scipy.stats.yeojohnson's `expm1(l * log1p(x)) / l`. On float32 rows the arithmetic
+ * is float32 where numpy keeps float32: numpy 1.x (scikit-learn before 1.4.2 here) casts the
+ * float64 lambda to float32 (value-based casting), and a transformer fitted on float32 rows
+ * (lambdas_ float32) has float32 lambdas; otherwise (numpy 2, float64 lambdas_) only x + 1 and
+ * log1p(x) are float32 and the rest is float64, rounded once when stored.
  * numpy computes float32 pow/log1p/expm1 with CPU-dispatched (AVX-512 SVML) kernels that are
- * not correctly rounded; ours are, so those values may differ by a few float32 ulps. Under
- * numpy 1.x (scikit-learn before 1.4.2 here) value-based casting made the power float32 too;
- * following that with a correctly rounded pow went further from numpy's SVML one where `- 1`
- * cancels (2.7e-6 vs 1.5e-6 relative in the fixtures, and beyond 1e-5 after an LDA in a sweep)
- * than computing it in float64, so that case is computed in float64 and rounded once.
+ * not correctly rounded; ours are, so those values may differ by a few float32 ulps.
  */
 function yeoJohnsonOf(s: State): Forward {
   const lam32 = s.isFloat32('lambdas_');
+  const numpy1 = !s.sklearnAtLeast(1, 4, 2);
   if (!s.sklearnAtLeast(1, 9)) {
     return (x, l, r) => {
-      const f32 = r === Math.fround && lam32;
+      const f32 = r === Math.fround && (numpy1 || lam32);
       if (Number.isNaN(x)) return NaN;
       if (x >= 0) {
         if (Math.abs(l) < EPS) return r(Math.log1p(x));

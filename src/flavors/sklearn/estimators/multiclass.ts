@@ -80,23 +80,28 @@ const oneVsRest: Builder = (s, build) => {
   if (ests.every((e) => e.predictProba)) {
     const zeroRowsStay = s.sklearnAtLeast(1, 7);
     est.predictProba = (x) => {
-      const cols = ests.map((e) => floats(e.predictProba!(x)));
+      const probas = ests.map((e) => e.predictProba!(x));
+      const cols = probas.map(floats);
+      // np.array of the estimators' columns: float32 when every one is, then float32 arithmetic
+      // (numpy's sum over a row of fewer than 8 columns adds them in order)
+      const f32 = probas.every((t) => t.dtype === 'float32');
+      const rd = f32 ? Math.fround : (v: number) => v;
       // one estimator (two classes, or one class at fit): the columns [1 - p, p]
       const width = ests.length === 1 ? 2 : k;
       const p = new Float64Array(x.rows * width);
       for (let r = 0; r < x.rows; r++) {
         if (ests.length === 1) {
           p[r * 2 + 1] = cols[0][r * 2 + 1];
-          p[r * 2] = 1 - p[r * 2 + 1];
+          p[r * 2] = rd(1 - p[r * 2 + 1]);
           continue;
         }
         let sum = 0;
-        for (let c = 0; c < k; c++) sum += (p[r * k + c] = cols[c][r * 2 + 1]);
+        for (let c = 0; c < k; c++) sum = rd(sum + (p[r * k + c] = cols[c][r * 2 + 1]));
         // a row every estimator gives 0: NaN (0/0) before 1.7, left all 0 since (PR #31228)
         if (sum === 0 && zeroRowsStay) continue;
-        for (let c = 0; c < k; c++) p[r * k + c] /= sum;
+        for (let c = 0; c < k; c++) p[r * k + c] = rd(p[r * k + c] / sum);
       }
-      return f64Tensor([x.rows, width], p);
+      return floatTensor([x.rows, width], p, f32);
     };
   }
   return est;

@@ -104,7 +104,8 @@ export function tensorToJson(t: Tensor): string {
  * a closure call and a string per value cost about as much as the rest of a 1000-row answer.
  */
 function joinsInts(t: Tensor): boolean {
-  if (t.dtype === 'float64' || t.dtype === 'float32' || t.dtype === 'bool' || t.dtype === 'string' || t.dtype === 'object') return false;
+  // a bool tensor's Uint8Array is written true/false; float and object data are no integer typed array
+  if (t.dtype === 'bool') return false;
   const d = t.data;
   return d instanceof Int32Array || d instanceof Int16Array || d instanceof Int8Array || d instanceof Uint32Array || d instanceof Uint16Array || d instanceof Uint8Array;
 }

@@ -1,5 +1,6 @@
 import type { PredictOutput } from '../flavors/flavor.js';
-import { Frame, predictionsToJson, unwrappedPredictionsToJson, type Column } from '../frame/index.js';
+import { Frame, predictionsToJson, unwrappedPredictionsToJson, type Column, type ColumnData } from '../frame/index.js';
+import { plainArray } from '../frame/lazy-list.js';
 import { predictionsToFrame } from './predictions-frame.js';
 
 /** One batch's predictions as `models predict` writes them: JSON text, or a table (csv, parquet). */
@@ -22,7 +23,8 @@ export interface FrameMessage {
 }
 
 export function frameToMessage(f: Frame): FrameMessage {
-  return { columns: f.columns.map((c) => ({ name: c.name, data: c.data })), numRows: f.numRows };
+  // a column of strings the Python bridge kept as bytes is a Proxy, which postMessage cannot clone
+  return { columns: f.columns.map((c) => ({ name: c.name, data: { ...c.data, values: plainArray(c.data.values) } as ColumnData })), numRows: f.numRows };
 }
 
 export function frameFromMessage(m: FrameMessage): Frame {

@@ -36,7 +36,7 @@ export function createInvocationHandler(
   predictor: Predictor,
   logger?: Logger,
 ): (body: Buffer, contentType: string | undefined) => Promise<ScoringResponse> {
-  const model = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema());
+  const model = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema(), predictor.kind);
   /** A large body's stages (parse, predict, serialize) each hold the event loop for a time that grows with the body; between them /ping, other requests and signals get their turn. */
   const scoreLarge = async (body: Buffer, format: 'json' | 'csv'): Promise<ScoringResponse> => {
     // A very large body is read in a thread of its own (it takes the body).

@@ -65,7 +65,7 @@ port.on('message', (m: ToBodyThread) => {
           input = null;
         }
       }
-      const packer = new Packer();
+      const packer = new Packer(m.stringsAsBytes);
       const values = r.hasParams ? [packer.pack(input), packer.pack(r.params)] : [packer.pack(input)];
       reply = { id: m.id, ok: true, values, about: r.about, ...(refused ? { refused } : {}) };
       packer.send(m.side);

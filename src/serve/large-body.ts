@@ -24,6 +24,8 @@ export interface ToBodyThread {
   /** The model's input schema as MLflow writes it; the thread rebuilds it. */
   schema: string | undefined;
   paramNames: string[];
+  /** Long lists of strings go back as bytes (BodyModel.stringsAsBytes). */
+  stringsAsBytes: boolean;
   /** Where the thread posts the pieces of the values it sends (see thread-transfer.ts). */
   side: MessagePort;
 }
@@ -56,7 +58,7 @@ type Reply = Exclude<FromBodyThread, 'ready'>;
 export const THREAD_STOPPED = 'The server could not read the request body: the thread reading it stopped. Send the request again.';
 
 /** The model's schema and params names as the thread is sent them, computed once per model. */
-const sent = new WeakMap<BodyModel, { schema: string | undefined; paramNames: string[] }>();
+const sent = new WeakMap<BodyModel, { schema: string | undefined; paramNames: string[]; stringsAsBytes: boolean }>();
 
 /**
  * Reads a large /invocations body as readBody does, with the same answer, in a worker thread, so
@@ -99,7 +101,7 @@ async function inThread(body: Buffer, read: BodyFormat, model: BodyModel): Promi
     if (!(await thread.ready)) return undefined;
     let about = sent.get(model);
     if (!about) {
-      about = { schema: model.inputSchema?.toJson(), paramNames: [...model.paramNames] };
+      about = { schema: model.inputSchema?.toJson(), paramNames: [...model.paramNames], stringsAsBytes: model.stringsAsBytes === true };
       sent.set(model, about);
     }
     // The body moves to the thread (the request has no further use for it) unless it shares its

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { MlflowError, type ErrorCode } from '../errors.js';
-import type { PredictInput } from '../flavors/flavor.js';
+import type { Flavor, PredictInput } from '../flavors/flavor.js';
 import { parseCsvRequest, parseJsonRequest, parseJsonText, parseRequestValue, type ReadRequestOptions } from '../frame/index.js';
 import { decodeJsonBytes } from '../frame/json-bytes.js';
 import { CSV_PARSE_FAILED } from '../frame/scoring-messages.js';
@@ -23,11 +23,18 @@ export interface BodyModel {
   inputSchema: Schema | undefined;
   paramNames: ReadonlySet<string>;
   reading: ReadRequestOptions;
+  /**
+   * A large body's long lists of strings reach the model as their UTF-8 bytes (a list that makes
+   * each string when read: frame/utf8-strings.ts): for the Python bridge, which only sends them on.
+   */
+  stringsAsBytes?: boolean;
 }
 
-/** What reading a body needs of a model with these signature parts. */
-export function bodyModel(inputSchema: Schema | undefined, paramsSchema: ParamSchema | undefined): BodyModel {
-  return { inputSchema, paramNames: new Set((paramsSchema?.params ?? []).map((p) => p.name)), reading: schemaReading(inputSchema) };
+/** What reading a body needs of a model with these signature parts, scored where `kind` says. */
+export function bodyModel(inputSchema: Schema | undefined, paramsSchema: ParamSchema | undefined, kind?: Flavor['kind']): BodyModel {
+  return {
+    inputSchema, paramNames: new Set((paramsSchema?.params ?? []).map((p) => p.name)), reading: schemaReading(inputSchema), stringsAsBytes: kind === 'python',
+  };
 }
 
 /** A body read and cast to the model's schema, or the client's error (always a 400-class answer). */

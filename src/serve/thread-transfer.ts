@@ -1,6 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Frame, isFrame, type Column, type ColumnData } from '../frame/index.js';
+import { lazyList } from '../frame/lazy-list.js';
+import { Turns } from '../frame/turns.js';
+import { encodeUtf8Strings, utf8Strings } from '../frame/utf8-strings.js';
 
 /**
  * A value sent from a worker thread so that receiving it never holds the main thread's event
@@ -14,7 +17,9 @@ export type Packed =
   | { t: 'frame'; columns: { name: string; data: Omit<ColumnData, 'values'>; values: Packed }[]; numRows: number }
   | { t: 'object'; entries: [string, Packed][] }
   /** The next `length` values of the side port's stream. */
-  | { t: 'array'; length: number };
+  | { t: 'array'; length: number }
+  /** A long list of strings as their UTF-8 bytes (moved): the receiver keeps it so (utf8-strings.ts). */
+  | { t: 'strings'; bytes: Uint8Array; lengths: Uint32Array };
 
 /** Weight of the values in one piece: about one per scalar, one per 64 characters of text. */
 const PIECE_WEIGHT = 16_384;
@@ -24,11 +29,20 @@ const MIN_TRANSFER_BYTES = 64 * 1024;
 const MAX_SPLIT_KEYS = 1024;
 /** Depth to which plain objects are split: a request's tensors and an LLM body's top-level lists. */
 const MAX_SPLIT_DEPTH = 3;
+/** Lists of strings at least this long go as bytes, when the packer is asked to. */
+const MIN_BYTE_STRINGS = 16_384;
 
 /** Splits values for sending: `pack` each value, then `send` the pieces and post the packed values with `transfer`. */
 export class Packer {
   private readonly buffers = new Set<ArrayBuffer>();
   private readonly arrays: unknown[][] = [];
+
+  /**
+   * `stringsAsBytes`: long lists of strings go as their UTF-8 bytes, and arrive as lists that make
+   * each string when it is read; for a receiver whose model reads them only to send them on (the
+   * Python bridge), so that its heap never holds millions of strings.
+   */
+  constructor(private readonly stringsAsBytes = false) {}
 
   /** The memory the packed values' typed arrays hold, to be moved with them. */
   get transfer(): ArrayBuffer[] {
@@ -53,6 +67,12 @@ export class Packer {
       return { t: 'raw', v };
     }
     if (Array.isArray(v) && v.length > 0) {
+      const encoded = this.stringsAsBytes && v.length >= MIN_BYTE_STRINGS ? encodeUtf8Strings(v) : undefined;
+      if (encoded) {
+        this.buffers.add(encoded.bytes.buffer as ArrayBuffer);
+        this.buffers.add(encoded.lengths.buffer as ArrayBuffer);
+        return { t: 'strings', ...encoded };
+      }
       this.arrays.push(v);
       return { t: 'array', length: v.length };
     }
@@ -91,11 +111,13 @@ export class Packer {
  */
 export async function unpack(packed: readonly Packed[], side: MessagePort): Promise<unknown[]> {
   const arrays: unknown[][] = [];
+  const turns = new Turns();
   let piece: unknown[] = [];
   let at = 0;
   const fill = async (node: Packed): Promise<void> => {
     if (node.t === 'frame') for (const c of node.columns) await fill(c.values);
     else if (node.t === 'object') for (const [, p] of node.entries) await fill(p);
+    else if (node.t === 'strings') arrays.push(lazyList(await utf8Strings([node], turns)));
     else if (node.t === 'array') {
       // Filled in place, not pushed to: growing a list of millions copies it whole, 50 ms at a time.
       const out = new Array<unknown>(node.length);
@@ -118,7 +140,7 @@ export async function unpack(packed: readonly Packed[], side: MessagePort): Prom
   let next = 0;
   const build = (node: Packed): unknown => {
     if (node.t === 'raw') return node.v;
-    if (node.t === 'array') return arrays[next++];
+    if (node.t === 'array' || node.t === 'strings') return arrays[next++];
     if (node.t === 'frame') {
       const columns = node.columns.map((c): Column => ({ name: c.name, data: { ...c.data, values: build(c.values) } as ColumnData }));
       return new Frame(columns, node.numRows);

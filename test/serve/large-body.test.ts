@@ -12,6 +12,7 @@ import { MlflowError } from '../../src/errors.js';
 import { Schema } from '../../src/model/index.js';
 import { enforceOnce, enforceSchema, loadPredictor, RefusedInput } from '../../src/pyfunc/index.js';
 import { createScoringServer, createServeLogger } from '../../src/serve/index.js';
+import { listSourceOf } from '../../src/frame/lazy-list.js';
 import { bodyThreadForTests, readLargeBody, readLargeV2Body, THREAD_STOPPED } from '../../src/serve/large-body.js';
 import { readV2Body } from '../../src/serve/open-inference/read-v2-body.js';
 import { V2Error } from '../../src/serve/open-inference/v2-error.js';
@@ -36,6 +37,9 @@ const MODELS: [string, BodyModel][] = [
     ),
   ],
   ['a tensor', bodyModel(schemaOf([{ type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 4] } }]), undefined)],
+  // long lists of strings come back as UTF-8 bytes (lazy-list.ts), read as the same strings
+  ['no signature, scored by the Python bridge', bodyModel(undefined, undefined, 'python')],
+  ['a string column, scored by the Python bridge', bodyModel(schemaOf([{ type: 'string', name: 'sepal_length', required: true }]), undefined, 'python')],
   [
     'named tensors, params',
     {
@@ -141,6 +145,21 @@ function withBinary(what: string, json: string, bytes: number[]): [string, Buffe
 }
 
 describe('a body read in the large-body thread reads exactly as on the main thread', () => {
+  it('long lists of strings reach a Python-bridge model as UTF-8 bytes, read as the same strings; other models get plain arrays', async () => {
+    const strings = Array.from({ length: 40_000 }, (_, i) => (i % 3 === 0 ? `é${i}` : `s${i}`));
+    const body = JSON.stringify({ inputs: strings, params: { tags: strings.slice(0, 20_000) } });
+    for (const kind of ['python', 'native'] as const) {
+      const read = await readLargeBody(Buffer.from(body), 'json', bodyModel(undefined, undefined, kind));
+      if (!read.ok) throw new Error(read.message);
+      const input = read.parsed.input as { data: string[] };
+      const tags = (read.parsed.params as { tags: string[] }).tags;
+      expect(listSourceOf(input.data) !== undefined, kind).toBe(kind === 'python');
+      expect(listSourceOf(tags) !== undefined, kind).toBe(kind === 'python');
+      expect([...input.data]).toEqual(strings);
+      expect(JSON.stringify(tags)).toBe(JSON.stringify(strings.slice(0, 20_000)));
+    }
+  });
+
   it.each(MODELS)('%s: the worst bodies of each format at 300 kB (several pieces each), hand-written bodies', async (name, model) => {
     for (const [what, body, contentType] of worstBodies(300_000)) {
       await expectSameReading(body, contentType.endsWith('csv') ? 'csv' : 'json', model, `${name}: ${what}`);

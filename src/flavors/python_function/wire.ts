@@ -4,6 +4,8 @@ import { isTensor, makeTensor, type Tensor } from '../../frame/tensor.js';
 import { PYTHON_JSON } from '../../frame/predictions-json.js';
 import type { PredictInput, PredictOutput } from '../flavor.js';
 import { Turns } from '../../frame/turns.js';
+import { JoinedLists, lazyList } from '../../frame/lazy-list.js';
+import { utf8Strings } from '../../frame/utf8-strings.js';
 import { stringifyInTurns } from './turns.js';
 
 /**
@@ -267,42 +269,29 @@ async function valuesOf(v: WireValues, body: Buffer, turns: Turns): Promise<unkn
   if ('values' in v) return v.values;
   if ('strings' in v) return stringsOf(v.strings, v.lengths, body, turns);
   const pieces: unknown[][] = [];
-  let length = 0;
   for (const ref of v.pieces) {
     const [off, len] = checkedRef(body, ref);
     const piece = JSON.parse(body.toString('utf8', off, off + len)) as unknown;
     if (!Array.isArray(piece)) throw new MlflowError('The Python worker sent a piece of values that is not a JSON list');
     pieces.push(piece);
-    length += piece.length;
     await turns.pass();
   }
-  // Filled in place, not pushed to: growing a list of millions copies it whole, 50 ms at a time.
-  const out = new Array<unknown>(length);
-  let at = 0;
-  for (const piece of pieces) {
-    for (const x of piece) out[at++] = x;
-    await turns.pass();
-  }
-  return out;
+  // Read from the pieces, not joined: a plain array of millions allocates its slots in one step.
+  return pieces.length === 1 ? pieces[0] : lazyList(new JoinedLists(pieces));
 }
 
-/** A reply's list of strings: their UTF-8 bytes one after the other at `strings`, their byte lengths (u32) at `lengths`. */
+/**
+ * A reply's list of strings: their UTF-8 bytes one after the other at `strings`, their byte
+ * lengths (u32) at `lengths`; kept as bytes, each made a string when it is read (lazy-list.ts).
+ */
 async function stringsOf(strings: BufRef, lengths: BufRef, body: Buffer, turns: Turns): Promise<string[]> {
   const [off, len] = checkedRef(body, strings);
-  const sizes = arrayAt(Uint32Array, body, lengths);
-  const out = new Array<string>(sizes.length);
-  let at = off;
-  for (let start = 0; start < sizes.length; start += CONVERT_SLICE) {
-    const end = Math.min(sizes.length, start + CONVERT_SLICE);
-    for (let i = start; i < end; i++) {
-      const next = at + sizes[i];
-      if (next > off + len) throw new MlflowError(`The Python worker sent string lengths beyond their ${len} bytes`);
-      out[i] = body.toString('utf8', at, next);
-      at = next;
-    }
-    await turns.pass();
+  try {
+    return lazyList(await utf8Strings([{ bytes: body.subarray(off, off + len), lengths: arrayAt(Uint32Array, body, lengths) }], turns));
+  } catch (err) {
+    if (err instanceof RangeError) throw new MlflowError(`The Python worker sent string lengths beyond their ${len} bytes`);
+    throw err;
   }
-  return out;
 }
 
 async function decodeColumn(c: WireColumn, body: Buffer, turns: Turns): Promise<Column> {

@@ -219,7 +219,7 @@ const bodyModels = new WeakMap<Predictor, BodyModel>();
 function modelOf(predictor: Predictor): BodyModel {
   let model = bodyModels.get(predictor);
   if (!model) {
-    model = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema());
+    model = bodyModel(predictor.metadata.getInputSchema(), predictor.metadata.getParamsSchema(), predictor.kind);
     bodyModels.set(predictor, model);
   }
   return model;

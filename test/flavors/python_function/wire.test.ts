@@ -1,3 +1,4 @@
+import { listSourceOf } from '../../../src/frame/lazy-list.js';
 import { describe, expect, it } from 'vitest';
 import { BodyWriter, decodeValue, encodeMessage, encodeValue, MessageReader, type WireValue } from '../../../src/flavors/python_function/wire.js';
 import { Frame } from '../../../src/frame/frame.js';
@@ -110,7 +111,10 @@ describe('python bridge wire format', () => {
     const got = await decodeValue({ type: 'json', value, lists: [{ at: ['a'], pieces: a }, { at: ['rest', 0, 'b'], pieces: b }, { at: ['__proto__'], pieces: c }] }, buf);
     expect(JSON.stringify(got)).toBe('{"a":[1,2,3],"rest":[{"b":["x","y",null]},5],"__proto__":[{"k":1}]}');
     expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
-    expect(await decodeValue({ type: 'json', value: null, lists: [{ at: [], pieces: whole }] }, buf)).toEqual([7, 8]);
+    const joined = (await decodeValue({ type: 'json', value: null, lists: [{ at: [], pieces: whole }] }, buf)) as number[];
+    expect(joined).toEqual([7, 8]);
+    // read from its pieces, not joined into one array made in one step
+    expect(listSourceOf(joined)).toBeDefined();
     // A path the reply does not hold, or one that goes through the wrong kind of container, is refused.
     for (const at of [['b'], ['rest', 'b'], ['rest', 2], ['rest', 1, 'x'], ['toString']]) {
       await expect(decodeValue({ type: 'json', value: { a: null, rest: [{ b: null }, 5] }, lists: [{ at, pieces: a }] }, buf)).rejects.toThrow(/which is not in its reply/);
@@ -127,7 +131,11 @@ describe('python bridge wire format', () => {
     expect(await decodeValue({ type: 'ndarray', dtype: 'string', shape: [6], strings: text, lengths }, buf)).toEqual(
       makeTensor({ dtype: 'string', shape: [6], data: strings }),
     );
-    expect(await decodeValue({ type: 'json', value: { s: null }, lists: [{ at: ['s'], strings: text, lengths }] }, buf)).toEqual({ s: strings });
+    const reply = (await decodeValue({ type: 'json', value: { s: null }, lists: [{ at: ['s'], strings: text, lengths }] }, buf)) as { s: string[] };
+    expect(reply).toEqual({ s: strings });
+    // kept as the bytes, each string made when read (issue #18 item 3: millions of live strings cost long GC pauses)
+    expect(listSourceOf(reply.s)).toBeDefined();
+    expect(JSON.stringify(reply.s)).toBe(JSON.stringify(strings));
     const short: [number, number] = [text[0], text[1] - 1];
     await expect(decodeValue({ type: 'json', value: null, lists: [{ at: [], strings: short, lengths }] }, buf)).rejects.toThrow(/string lengths beyond/);
   });

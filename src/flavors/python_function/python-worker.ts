@@ -54,6 +54,8 @@ export class PythonWorker {
   private readonly exitListeners: (() => void)[] = [];
   private stderrRest = '';
   private loaded = false;
+  /** Why it exited, once it has. */
+  private exitError: MlflowError | undefined;
 
   private constructor(private readonly spec: WorkerSpec) {
     this.child = spawn(spec.python, [WORKER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -116,7 +118,8 @@ export class PythonWorker {
   /** Sends one message (encodeMessage's buffers) and waits for the reply, at most timeoutMs (then the worker is killed). */
   request(message: readonly Uint8Array[], timeoutMs: number, what = 'predicting', signal?: AbortSignal): Promise<WireMessage> {
     if (!this.alive) {
-      return Promise.reject(new MlflowError(`The Python worker (pid ${this.pid}) has exited`, 'TEMPORARILY_UNAVAILABLE'));
+      // it may have died before the first request was sent (an interpreter that does not start): say why
+      return Promise.reject(this.exitError ?? new MlflowError(`The Python worker (pid ${this.pid}) has exited`, 'TEMPORARILY_UNAVAILABLE'));
     }
     if (this.pending) throw new MlflowError('A Python worker takes one request at a time', 'INVALID_STATE');
     return new Promise<WireMessage>((resolve, reject) => {
@@ -214,7 +217,8 @@ export class PythonWorker {
     // client is waiting now. A worker that dies while loading has seen no request data, and its
     // tail is what says why it died.
     const tail = !this.loaded && this.stderrTail.length ? `; its last stderr lines: ${this.stderrTail.slice(-5).join(' | ')}` : '';
-    this.fail(new MlflowError(`${reason}${tail}`, 'TEMPORARILY_UNAVAILABLE'));
+    this.exitError = new MlflowError(`${reason}${tail}`, 'TEMPORARILY_UNAVAILABLE');
+    this.fail(this.exitError);
     for (const l of this.exitListeners.splice(0)) l();
   }
 

@@ -25,9 +25,10 @@ export async function startServer(spec: ServerSpec, options: { cpuProfDir?: stri
   const args = spec.kind === 'bare'
     ? ['bare']
     : ['serve', spec.modelDir, spec.runtime ?? 'auto', String(spec.workers ?? 1), ...(spec.batching ? [`${spec.batching.maxBatchSize}:${spec.batching.maxWaitMs}`] : [])];
+  // BENCH_SERVER_FLAGS: node flags for the server (e.g. --trace-gc, whose lines then reach stdout)
   const child = fork(fileURLToPath(new URL('./server-child.ts', import.meta.url)), args, {
-    execArgv: ['--import', 'tsx', ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_SERVER_FLAGS?.split(' ') ?? []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])],
+    stdio: ['ignore', process.env.BENCH_SERVER_FLAGS ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
   const [msg] = (await once(child, 'message')) as [{ port: number }];
   return { child, port: msg.port };

@@ -18,7 +18,10 @@
 // amortize), with each model in turn: one worker against two (and all cores, if more; --workers N is the main
 // thread and N - 1 threads, each reading and scoring whole batches of the file), runs interleaved,
 // wall and CPU time of the whole command (CPU from /proc/self/stat's reaped-children times), the
-// load average (1 min) at each run, the output checked to be the same bytes.
+// load average (1 min) at each run, the output checked to be the same bytes. And in each repeat,
+// the machine's ceiling for two cores: two 1-worker processes at once, each on half the rows (no
+// memory, heap or thread shared: on these VMs two busy cores each run ~20% slower than one alone,
+// so 2 cores give what this row gives, not 2x).
 // BENCH_SKLEARN_MODELS (e.g. "logreg") limits the models, BENCH_WORKER_ROWS=0 skips the CLI part and
 // BENCH_PREDICT_ONLY=0 the predict-only comparison with scikit-learn (the models are still trained).
 //   node --import tsx bench/sklearn-batch.ts [ROWS]     runs this benchmark alone
@@ -167,16 +170,21 @@ async function startPython(dir: string, rows: number): Promise<Reference> {
 }
 
 /** The first `rows` rows as a CSV file (a header f0..f19, then each row's numbers as JavaScript writes them). */
-async function writeCsv(dir: string, data: Float64Array, rows: number): Promise<string> {
+async function writeCsv(dir: string, data: Float64Array, rows: number, name = 'rows.csv'): Promise<string> {
   const lines = [Array.from({ length: FEATURES }, (_, j) => `f${j}`).join(',')];
   for (let i = 0; i < rows; i++) lines.push(Array.from(data.subarray(i * FEATURES, (i + 1) * FEATURES)).join(','));
-  const input = path.join(dir, 'rows.csv');
+  const input = path.join(dir, name);
   await writeFile(input, `${lines.join('\n')}\n`);
   return input;
 }
 
-/** `models predict` of the CSV `input` (`rows` rows) with model `m`, 1 worker thread against more; seconds per run and whether the outputs match. */
-async function benchWorkers(dir: string, m: (typeof ALL_MODELS)[number], input: string, rows: number): Promise<string> {
+/**
+ * `models predict` of the CSV `input` (`rows` rows) with model `m`, 1 worker thread against more;
+ * seconds per run and whether the outputs match. Beside them, the machine's own ceiling for two
+ * cores: two separate 1-worker processes at once, each on half the rows (`halves`), timed until
+ * both end: what two cores give when nothing is shared but the machine.
+ */
+async function benchWorkers(dir: string, m: (typeof ALL_MODELS)[number], input: string, rows: number, halves: [string, string]): Promise<string> {
   const model = path.join(dir, `${m.name}-model`);
   await saveModel(model, { pickle: path.join(dir, `${m.name}.pkl`), onWarning: () => undefined });
   const counts = [...new Set([1, 2, availableParallelism()])];
@@ -185,6 +193,9 @@ async function benchWorkers(dir: string, m: (typeof ALL_MODELS)[number], input: 
   const split = new Map<number, [number, number, number][]>(counts.map((c) => [c, []]));
   const outputs = new Map<number, Buffer>();
   const loads: number[] = [];
+  const pairSeconds: number[] = [];
+  const pairCpu: number[] = [];
+  let pairAgrees = false;
   for (let r = 0; r < REPEATS; r++) {
     for (const workers of counts) {
       const output = path.join(dir, `out-${workers}.json`);
@@ -206,6 +217,14 @@ async function benchWorkers(dir: string, m: (typeof ALL_MODELS)[number], input: 
       outputs.set(workers, await readFile(output));
       loads.push(loadavg()[0]);
     }
+    const start = performance.now();
+    const startCpu = await childrenCpu();
+    const halfOutputs = halves.map((_, k) => path.join(dir, `out-half-${k}.json`));
+    await Promise.all(halves.map((half, k) => promisify(execFile)(process.execPath, [CLI, 'models', 'predict', '-m', model, '-i', half, '-t', 'csv', '-o', halfOutputs[k], '--workers', '1'])));
+    pairSeconds.push((performance.now() - start) / 1000);
+    pairCpu.push((await childrenCpu()) - startCpu);
+    const predictions = await Promise.all(halfOutputs.map(async (f) => (JSON.parse(await readFile(f, 'utf8')) as { predictions: unknown[] }).predictions));
+    pairAgrees = JSON.stringify({ predictions: predictions.flat() }) === JSON.stringify(JSON.parse(outputs.get(1)!.toString()));
   }
   const one = median(seconds.get(1)!);
   const out = [
@@ -227,6 +246,12 @@ async function benchWorkers(dir: string, m: (typeof ALL_MODELS)[number], input: 
         `${outputs.get(c)!.equals(outputs.get(1)!) ? 'yes' : 'NO'} |`,
     );
   }
+  const s = median(pairSeconds);
+  const u = median(pairCpu);
+  out.push(
+    `| 2 processes of 1 worker, half the rows each (the machine's ceiling for 2 cores) | ${s.toFixed(2)} | ${(rows / s).toFixed(0)} | ${(one / s).toFixed(2)}x | ` +
+      `${u.toFixed(2)} | ${((u / rows) * 1e6).toFixed(1)} | ${(u / availableParallelism()).toFixed(2)} | - | ${pairAgrees ? 'yes' : 'NO'} |`,
+  );
   return out.join('\n');
 }
 
@@ -273,7 +298,12 @@ export async function benchSklearnBatch(rows: number): Promise<string> {
     const tables: string[] = [];
     if (workerRows > 0) {
       const input = await writeCsv(dir, data, workerRows);
-      for (const m of MODELS) tables.push(await benchWorkers(dir, m, input, workerRows));
+      const half = Math.floor(workerRows / 2);
+      const halves: [string, string] = [
+        await writeCsv(dir, data, half, 'rows-1.csv'),
+        await writeCsv(dir, data.subarray(half * FEATURES, workerRows * FEATURES), workerRows - half, 'rows-2.csv'),
+      ];
+      for (const m of MODELS) tables.push(await benchWorkers(dir, m, input, workerRows, halves));
     }
     workersTable = tables.join('\n');
   } finally {

@@ -1,3 +1,5 @@
+import { inspect, type InspectOptions } from 'node:util';
+
 /**
  * A long list whose items are made when they are read, given as an Array.
  *
@@ -25,6 +27,21 @@ export interface ListSource<T> {
 
 const sources = new WeakMap<object, ListSource<unknown>>();
 
+/**
+ * The targets' prototype: Array.prototype's, plus how util.inspect (console.log) shows the list.
+ * inspect looks at a Proxy's target, not through its traps, and would show empty slots; the
+ * proxy's getPrototypeOf still answers Array.prototype.
+ */
+const TARGET_PROTOTYPE: object = Object.create(Array.prototype, {
+  [inspect.custom]: {
+    value(this: unknown[], _depth: number, options: InspectOptions): string {
+      const source = targetSources.get(this);
+      return inspect(source ? source.slice(0, source.length) : [...this], options);
+    },
+  },
+});
+const targetSources = new WeakMap<object, ListSource<unknown>>();
+
 const INDEX = /^(?:0|[1-9]\d*)$/;
 
 /** The list index `key` names, or -1. */
@@ -51,16 +68,23 @@ export function lazyList<T>(source: ListSource<T>): T[] {
     target[n - 1] = undefined as T;
     delete target[n - 1];
   }
+  Object.setPrototypeOf(target, TARGET_PROTOTYPE);
+  targetSources.set(target, source);
   let plain = false;
   // From the first write on, the list is a plain array of its items (the target, filled).
   const becomePlain = (): void => {
     if (plain) return;
     for (let i = 0; i < n; i++) target[i] = source.at(i);
+    Object.setPrototypeOf(target, Array.prototype);
     plain = true;
     sources.delete(proxy);
+    targetSources.delete(target);
   };
   const slice = (start?: unknown, end?: unknown): T[] => source.slice(relative(start, n, 0), relative(end, n, n));
   const proxy = new Proxy(target, {
+    getPrototypeOf() {
+      return Array.prototype;
+    },
     get(t, key, receiver) {
       if (plain) return Reflect.get(t, key, receiver);
       const i = indexOf(key, n);

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { JoinedLists, lazyList, listSourceOf, plainArray } from '../../src/frame/lazy-list.js';
 import { Turns } from '../../src/frame/turns.js';
@@ -41,6 +42,9 @@ describe('lazyList over UTF-8 strings reads as the plain array of the same strin
     expect(5_000 in list).toBe(false);
     expect(Object.getOwnPropertyDescriptor(list, '7')).toEqual(Object.getOwnPropertyDescriptor(plain, '7'));
     expect([0].concat(list as never[]).length).toBe(plain.length + 1);
+    expect(Object.getPrototypeOf(list)).toBe(Array.prototype);
+    expect(list instanceof Array).toBe(true);
+    expect(inspect(list)).toBe(inspect(plain));
     expect(plainArray(list)).toEqual(plain);
     expect(listSourceOf(plainArray(list))).toBeUndefined();
   });
@@ -52,6 +56,7 @@ describe('lazyList over UTF-8 strings reads as the plain array of the same strin
     plain[3] = 'changed';
     expect(listSourceOf(list)).toBeUndefined();
     expect([...list]).toEqual(plain);
+    expect(inspect(list)).toBe(inspect(plain));
     list.push('more');
     plain.push('more');
     expect(list.length).toBe(1_001);

@@ -43,6 +43,8 @@ const TARGET_PROTOTYPE: object = Object.create(Array.prototype, {
 const targetSources = new WeakMap<object, ListSource<unknown>>();
 
 const INDEX = /^(?:0|[1-9]\d*)$/;
+/** Depth to which plainArray looks for lazy lists: the Python worker takes long lists out of a reply to depth 8. */
+const MAX_PLAIN_DEPTH = 10;
 
 /** The list index `key` names, or -1. */
 function indexOf(key: string | symbol, length: number): number {
@@ -130,10 +132,38 @@ export function listSourceOf(x: unknown): ListSource<unknown> | undefined {
   return typeof x === 'object' && x !== null ? sources.get(x) : undefined;
 }
 
-/** `x` as an array postMessage can clone: a list lazyList made as a plain array of its items, anything else as it is. */
-export function plainArray<T>(x: T): T {
+/**
+ * `x` as postMessage can clone it: each list lazyList made in it (itself, or inside its arrays and
+ * plain objects, as a Python model's JSON answer holds them) as a plain array of its items;
+ * anything without one is given back as it is, not copied.
+ */
+export function plainArray<T>(x: T, depth = 0): T {
+  if (typeof x !== 'object' || x === null || depth > MAX_PLAIN_DEPTH) return x;
   const source = listSourceOf(x);
-  return (source ? source.slice(0, source.length) : x) as T;
+  const items: unknown[] | undefined = source ? source.slice(0, source.length) : Array.isArray(x) ? x : undefined;
+  if (items !== undefined) {
+    let out = items;
+    for (let i = 0; i < items.length; i++) {
+      const v = plainArray(items[i], depth + 1);
+      if (v !== items[i]) {
+        if (out === x) out = [...items];
+        out[i] = v;
+      }
+    }
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(x) as unknown;
+  if (proto !== Object.prototype && proto !== null) return x;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(x)) {
+    const p = plainArray(v, depth + 1);
+    if (p !== v) {
+      out ??= { ...(x as Record<string, unknown>) };
+      // defined, not assigned: a "__proto__" key stays data
+      Object.defineProperty(out, k, { value: p, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return (out ?? x) as T;
 }
 
 /** A list of lists' items one after the other (a reply's parsed pieces), read without joining them. */

@@ -23,7 +23,7 @@ export interface FrameMessage {
 }
 
 export function frameToMessage(f: Frame): FrameMessage {
-  // a column of strings the Python bridge kept as bytes is a Proxy, which postMessage cannot clone
+  // a Python model's long lists are Proxies (frame/lazy-list.ts), which postMessage cannot clone
   return { columns: f.columns.map((c) => ({ name: c.name, data: { ...c.data, values: plainArray(c.data.values) } as ColumnData })), numRows: f.numRows };
 }
 

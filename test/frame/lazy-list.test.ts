@@ -87,6 +87,21 @@ describe('lazyList over UTF-8 strings reads as the plain array of the same strin
   });
 });
 
+describe('plainArray', () => {
+  it('makes every lazy list in a value a plain array, so that it can be posted; a value without one is not copied', async () => {
+    const inner = lazyList(new JoinedLists<unknown>([[1, 2], [3]]));
+    const strings = await utf8List(['a', 'b']);
+    const value = { a: [inner, 'x'], b: { c: strings }, d: 5 };
+    const plain = plainArray(value);
+    expect(() => structuredClone(value)).toThrow();
+    expect(structuredClone(plain)).toEqual({ a: [[1, 2, 3], 'x'], b: { c: ['a', 'b'] }, d: 5 });
+    expect(value.a[0]).toBe(inner);
+    const untouched = { a: [1, [2]], b: 'c' };
+    expect(plainArray(untouched)).toBe(untouched);
+    expect(structuredClone(plainArray(lazyList(new JoinedLists([[inner]]))))).toEqual([[1, 2, 3]]);
+  });
+});
+
 describe('lazyList over joined lists', () => {
   it('reads as their concatenation, empty lists among them', () => {
     const parts = [[1, 2], [], [{ a: 3 }], [null, 'x', 4.5], []];

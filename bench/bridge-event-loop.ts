@@ -7,7 +7,7 @@
 // split-proba (16 MB dataframe_split to the same), dict (16 MB of strings to a model answering a
 // dict of two lists as long), dicts (the same answered as a list of two dicts), echo-strings (16 MB
 // of strings, {"inputs": [...]}, to a model answering its input: test/serve/bridge-event-loop.test.ts's
-// thinnest case, two lists of 1.6M strings on the main thread). BENCH_RUNS (default
+// thinnest case before session 11: two lists of 1.6M strings, now kept as UTF-8 bytes, frame/lazy-list.ts). BENCH_RUNS (default
 // 3) runs each. The longest block is given in wall time and in the server's main-thread CPU time
 // (the second holds on a loaded machine). To find what a block is: BENCH_CPU_PROF=DIR writes the
 // server's V8 CPU profiles to DIR when it stops, and BENCH_LOOP_LOG=FILE lists each long block's

@@ -117,7 +117,7 @@ export async function unpack(packed: readonly Packed[], side: MessagePort): Prom
   const fill = async (node: Packed): Promise<void> => {
     if (node.t === 'frame') for (const c of node.columns) await fill(c.values);
     else if (node.t === 'object') for (const [, p] of node.entries) await fill(p);
-    else if (node.t === 'strings') arrays.push(lazyList(await utf8Strings([node], turns)));
+    else if (node.t === 'strings') arrays.push(lazyList(await utf8Strings(node, turns)));
     else if (node.t === 'array') {
       // Filled in place, not pushed to: growing a list of millions copies it whole, 50 ms at a time.
       const out = new Array<unknown>(node.length);

@@ -287,7 +287,7 @@ async function valuesOf(v: WireValues, body: Buffer, turns: Turns): Promise<unkn
 async function stringsOf(strings: BufRef, lengths: BufRef, body: Buffer, turns: Turns): Promise<string[]> {
   const [off, len] = checkedRef(body, strings);
   try {
-    return lazyList(await utf8Strings([{ bytes: body.subarray(off, off + len), lengths: arrayAt(Uint32Array, body, lengths) }], turns));
+    return lazyList(await utf8Strings({ bytes: body.subarray(off, off + len), lengths: arrayAt(Uint32Array, body, lengths) }, turns));
   } catch (err) {
     if (err instanceof RangeError) throw new MlflowError(`The Python worker sent string lengths beyond their ${len} bytes`);
     throw err;

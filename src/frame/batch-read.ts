@@ -147,37 +147,40 @@ const RANGE_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
  */
 export async function readCsvRange(path: string, range: CsvRange, layout: CsvLayout, reading: ReadRequestOptions): Promise<Frame> {
   try {
-    const text = await readRangeText(path, range);
-    const numbers = csvNumberRows(text, layout, range.firstLine, reading, range.rows);
-    if (numbers) return numbers;
-    const rows = new CsvRows();
-    const tokenizer = new CsvTokenizer(range.firstLine);
-    tokenizer.push(text, rows);
-    tokenizer.end(rows);
-    if (rows.length !== range.rows) throw new Error(`${path} changed while it was read: ${rows.length} rows where it had ${range.rows}`);
-    return csvBatch(layout, rows, 0, rows.length, reading);
+    return await withRangeBytes(path, range, (bytes, end) => {
+      const numbers = csvNumberRows(bytes, end, layout, range.firstLine, reading, range.rows);
+      if (numbers) return numbers;
+      const text = bytes.subarray(0, end);
+      // splitCsvFile checked that the file is UTF-8; ASCII is copied as is
+      const rows = new CsvRows();
+      const tokenizer = new CsvTokenizer(range.firstLine);
+      tokenizer.push(isAscii(text) ? Buffer.from(text.buffer, text.byteOffset, end).toString('latin1') : RANGE_DECODER.decode(text), rows);
+      tokenizer.end(rows);
+      if (rows.length !== range.rows) throw new Error(`${path} changed while it was read: ${rows.length} rows where it had ${range.rows}`);
+      return csvBatch(layout, rows, 0, rows.length, reading);
+    });
   } catch (e) {
     throw await csvReadError(e, path);
   }
 }
 
 /**
- * The bytes of the last range read, for the next one to be read into: the text is decoded from
- * them at once, after which they are not needed, and a fresh buffer per batch (megabytes) is
- * memory the system maps and faults in again each time. Taken while in use, so a read meanwhile
+ * The bytes of the last range read, for the next one to be read into: a batch is read from them
+ * at once, after which they are not needed, and a fresh buffer per batch (megabytes) is memory
+ * the system maps and faults in again each time. Taken while in use, so a read meanwhile
  * (another batch of the same thread) makes its own.
  */
 let spareBytes: Uint8Array | undefined;
 
-/** A range's text. */
-async function readRangeText(path: string, range: CsvRange): Promise<string> {
+/** `read` of a range's `end` bytes, followed by a 0 byte (csvNumberRows' end); the buffer is the spare again once it returns. */
+async function withRangeBytes<T>(path: string, range: CsvRange, read: (bytes: Uint8Array, end: number) => T): Promise<T> {
   const size = range.end - range.start;
-  const buffer = spareBytes !== undefined && spareBytes.length >= size ? spareBytes : new Uint8Array(size);
+  const buffer = spareBytes !== undefined && spareBytes.length > size ? spareBytes : new Uint8Array(size + 1);
   spareBytes = undefined;
   try {
     const bytes = await readRange(path, range.start, range.end, buffer);
-    // splitCsvFile checked that the file is UTF-8; ASCII (all of a numeric file) is copied as is
-    return isAscii(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1') : RANGE_DECODER.decode(bytes);
+    buffer[bytes.length] = 0;
+    return read(buffer, bytes.length);
   } finally {
     spareBytes = buffer;
   }

@@ -18,7 +18,9 @@ const UPPER_E = 0x45;
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 /**
- * The fast path of reading CSV rows as a table: rows whose every cell is a plain decimal number
+ * The fast path of reading CSV rows as a table, from the file's bytes [0, end) (a batch's text
+ * would be megabytes of fresh memory each time); `bytes[end]` must be 0, which ends the last cell
+ * (reads stay in bounds and numeric, which keeps this loop fast): rows whose every cell is a plain decimal number
  * ([+-]digits[.digits][e[+-]digits], as read_csv's int and float grammar) or empty, every row
  * as wide as the layout, lines ended by \n or \r\n. The cells are read straight into each
  * column's Float64Array, with no string per field, no array per row and no regular expression.
@@ -27,27 +29,28 @@ const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
  * wide row, a lone \r, ...): the caller then reads it the general way, which gives the same
  * answer and words any error. `rows`, when given, is how many rows the text must hold.
  */
-export function csvNumberRows(text: string, layout: CsvLayout, firstLine: number, reading: ReadRequestOptions, rows?: number): Frame | undefined {
+export function csvNumberRows(bytes: Uint8Array, end: number, layout: CsvLayout, firstLine: number, reading: ReadRequestOptions, rows?: number): Frame | undefined {
   const { names, width, indexFields } = layout;
   // a text column keeps its cells' text ("007"), which this path does not make
   if (reading.readsAsText && names.some((n) => reading.readsAsText!(n))) return undefined;
   const kept = names.map((n) => !reading.keepsColumn || reading.keepsColumn(n));
   // rows are counted first, so the columns are allocated once at their size
-  const n = rows ?? countLines(text);
+  const n = rows ?? countLines(bytes, end);
   const columns: (Float64Array | undefined)[] = kept.map((k) => (k ? new Float64Array(n) : undefined));
   const floats = new Uint8Array(names.length);
   const unsafe = new Uint8Array(names.length);
   const lines = new Array<number>(n);
-  const end = text.length;
+  // a cell whose digits are beyond 2^53 (17 significant digits) is read by Number() from its text
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, end);
   let line = firstLine;
   let row = 0;
   let i = 0;
   while (i < end) {
-    let c = text.charCodeAt(i);
+    let c = bytes[i];
     // a blank line is no row (its number still counts)
     if (c === LF || c === CR) {
       if (c === CR) {
-        if (text.charCodeAt(i + 1) !== LF) return undefined;
+        if (bytes[i + 1] !== LF) return undefined;
         i++;
       }
       i++;
@@ -62,7 +65,7 @@ export function csvNumberRows(text: string, layout: CsvLayout, firstLine: number
       let negative = false;
       if (c === PLUS || c === MINUS) {
         negative = c === MINUS;
-        c = text.charCodeAt(++i);
+        c = bytes[++i];
       }
       let mantissa = 0;
       let exact = true;
@@ -77,11 +80,11 @@ export function csvNumberRows(text: string, layout: CsvLayout, firstLine: number
           scale++;
         }
         digits++;
-        c = text.charCodeAt(++i);
+        c = bytes[++i];
       }
       if (c === DOT) {
         isFloat = true;
-        c = text.charCodeAt(++i);
+        c = bytes[++i];
         while (c >= ZERO && c <= NINE) {
           if (exact) {
             mantissa = mantissa * 10 + (c - ZERO);
@@ -89,23 +92,23 @@ export function csvNumberRows(text: string, layout: CsvLayout, firstLine: number
             scale--;
           }
           digits++;
-          c = text.charCodeAt(++i);
+          c = bytes[++i];
         }
       }
       if (digits > 0 && (c === LOWER_E || c === UPPER_E)) {
         isFloat = true;
-        c = text.charCodeAt(++i);
+        c = bytes[++i];
         let expNegative = false;
         if (c === PLUS || c === MINUS) {
           expNegative = c === MINUS;
-          c = text.charCodeAt(++i);
+          c = bytes[++i];
         }
         if (!(c >= ZERO && c <= NINE)) return undefined;
         let exp = 0;
         while (c >= ZERO && c <= NINE) {
           // beyond any double's exponent it stays beyond: no overflow into a wrong answer
           if (exp < 1e6) exp = exp * 10 + (c - ZERO);
-          c = text.charCodeAt(++i);
+          c = bytes[++i];
         }
         scale += expNegative ? -exp : exp;
       }
@@ -122,7 +125,7 @@ export function csvNumberRows(text: string, layout: CsvLayout, firstLine: number
           value = NaN;
           floats[j] = 1;
         } else if (!isFloat) {
-          value = exact ? (negative ? -mantissa : mantissa) : Number(text.slice(start, i));
+          value = exact ? (negative ? -mantissa : mantissa) : Number(latin1.toString('latin1', start, i));
           if (!exact && !Number.isSafeInteger(value)) unsafe[j] = 1;
         } else {
           floats[j] = 1;
@@ -130,19 +133,19 @@ export function csvNumberRows(text: string, layout: CsvLayout, firstLine: number
             value = scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
             if (negative) value = -value;
           } else {
-            value = Number(text.slice(start, i));
+            value = Number(latin1.toString('latin1', start, i));
           }
         }
         column[row] = value;
       }
       if (c === COMMA) {
-        c = text.charCodeAt(++i);
+        c = bytes[++i];
         continue;
       }
       // the row ends: it must have every field
       if (field + 1 !== width) return undefined;
       if (c === CR) {
-        if (text.charCodeAt(i + 1) !== LF) return undefined;
+        if (bytes[i + 1] !== LF) return undefined;
         i++;
       }
       if (i < end) i++;
@@ -163,12 +166,12 @@ export function csvNumberRows(text: string, layout: CsvLayout, firstLine: number
   return withRowOrigin(new Frame(out, n), { lines, shortRows: new Map() });
 }
 
-/** Non-blank lines in the text: the rows, if every line is one. */
-function countLines(text: string): number {
+/** Non-blank lines in bytes [0, end): the rows, if every line is one. */
+function countLines(bytes: Uint8Array, end: number): number {
   let count = 0;
   let previous = LF;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < end; i++) {
+    const c = bytes[i];
     if ((c === LF || c === CR) && previous !== LF && previous !== CR) count++;
     previous = c;
   }

@@ -40,9 +40,15 @@ function general(text: string, layout: CsvLayout, firstLine: number, reading: Re
 
 const ABC = csvLayout(['a', 'b', 'c'], 3);
 
+/** The text's UTF-8 bytes followed by the 0 byte csvNumberRows stops at, and where that byte is. */
+function bytesOf(text: string): [Uint8Array, number] {
+  const bytes = Buffer.from(`${text}\0`);
+  return [new Uint8Array(bytes), bytes.length - 1];
+}
+
 /** The fast path gives what the general path gives, or leaves the text to it. */
 function agrees(text: string, layout = ABC, reading: ReadRequestOptions = {}, firstLine = 2): 'fast' | 'general' {
-  const fast = csvNumberRows(text, layout, firstLine, reading);
+  const fast = csvNumberRows(...bytesOf(text), layout, firstLine, reading);
   if (fast === undefined) return 'general';
   expect(plain(fast)).toEqual(general(text, layout, firstLine, reading));
   return 'fast';
@@ -106,8 +112,8 @@ describe('csvNumberRows: plain numbers read without tokenizing', () => {
   });
 
   it('checks the row count it is told', () => {
-    expect(csvNumberRows('1,2,3\n4,5,6\n', ABC, 2, {}, 2)).toBeDefined();
-    expect(csvNumberRows('1,2,3\n4,5,6\n', ABC, 2, {}, 3)).toBeUndefined();
-    expect(csvNumberRows('1,2,3\n4,5,6\n', ABC, 2, {}, 1)).toBeUndefined();
+    expect(csvNumberRows(...bytesOf('1,2,3\n4,5,6\n'), ABC, 2, {}, 2)).toBeDefined();
+    expect(csvNumberRows(...bytesOf('1,2,3\n4,5,6\n'), ABC, 2, {}, 3)).toBeUndefined();
+    expect(csvNumberRows(...bytesOf('1,2,3\n4,5,6\n'), ABC, 2, {}, 1)).toBeUndefined();
   });
 });

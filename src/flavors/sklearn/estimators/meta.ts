@@ -88,19 +88,29 @@ function sideBySide(outs: Float64Array[], rows: number): Data {
   return matrix(rows, cols, out);
 }
 
+/**
+ * VotingRegressor: np.average of the predictions, the sum over the estimators then one division:
+ * without weights the mean keeps float32 when every estimator answers float32 (fitted on float32),
+ * with weights (a float64 array) it is float64.
+ */
 const votingRegressor: Builder = (s, build) => {
   const ests = subEstimators(s, build);
-  const w = votingWeights(s) ?? ests.map(() => 1);
+  const weights = votingWeights(s);
+  const w = weights ?? ests.map(() => 1);
   const wsum = w.reduce((a, b) => a + b, 0);
   return {
     className: s.className,
     predict(x) {
+      const preds = ests.map((e) => need(s, e, e.predict, 'predict')(x));
+      const f32 = weights === null && preds.length > 0 && preds.every((t) => t.dtype === 'float32');
+      const r = f32 ? Math.fround : (v: number): number => v;
       const out = new Float64Array(x.rows);
-      ests.forEach((e, i) => {
-        const pe = numbers(need(s, e, e.predict, 'predict')(x));
-        for (let r = 0; r < x.rows; r++) out[r] += (pe[r] * w[i]) / wsum;
+      preds.forEach((t, i) => {
+        const pe = numbers(t);
+        for (let row = 0; row < x.rows; row++) out[row] = r(out[row] + (weights ? pe[row] * w[i] : pe[row]));
       });
-      return f64Tensor([x.rows], out);
+      for (let row = 0; row < x.rows; row++) out[row] = r(out[row] / wsum);
+      return floatTensor([x.rows], out, f32);
     },
     transform: (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x))), x.rows),
   };

@@ -68,14 +68,18 @@ const votingClassifier: Builder = (s, build) => {
     // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array,
     // and hard voting int64 labels: neither is offered)
     if (s.bool('flatten_transform', true)) {
-      est.transform = (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predictProba, 'predict_proba')(x))), x.rows);
+      est.transform = (x) => sideBySide(ests.map((e) => need(s, e, e.predictProba, 'predict_proba')(x)), x.rows);
     }
   }
   return est;
 };
 
-/** Per-estimator (rows, w) outputs as one (rows, sum of w) matrix (np.hstack, or .T of 1-D predictions). */
-function sideBySide(outs: Float64Array[], rows: number): Data {
+/**
+ * Per-estimator (rows, w) outputs as one (rows, sum of w) matrix (np.hstack, or .T of 1-D
+ * predictions): float32 when every output is (estimators fitted on float32), as numpy keeps it.
+ */
+function sideBySide(tensors: Tensor[], rows: number): Data {
+  const outs = tensors.map(numbers);
   const widths = outs.map((o) => o.length / rows);
   const cols = widths.reduce((a, b) => a + b, 0);
   const out = new Float64Array(rows * cols);
@@ -85,7 +89,7 @@ function sideBySide(outs: Float64Array[], rows: number): Data {
     for (let r = 0; r < rows; r++) for (let j = 0; j < w; j++) out[r * cols + off + j] = o[r * w + j];
     off += w;
   });
-  return matrix(rows, cols, out);
+  return withF32(matrix(rows, cols, out), tensors.length > 0 && tensors.every((t) => t.dtype === 'float32'));
 }
 
 /**
@@ -112,7 +116,7 @@ const votingRegressor: Builder = (s, build) => {
       for (let row = 0; row < x.rows; row++) out[row] = r(out[row] / wsum);
       return floatTensor([x.rows], out, f32);
     },
-    transform: (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x))), x.rows),
+    transform: (x) => sideBySide(ests.map((e) => need(s, e, e.predict, 'predict')(x)), x.rows),
   };
 };
 

@@ -1,5 +1,5 @@
 import type { Tensor } from '../../../frame/tensor.js';
-import { matrix, numCols, selectColumns, toMatrix, withF32, type Data } from '../data.js';
+import { matrix, numCols, selectColumns, toMatrix, withF32, withInts, type Data } from '../data.js';
 import {
   probaClassifier, argmaxRows, f64Tensor, floatTensor, Labels, logInPlace, scoresTensor, softmaxRows,
   type Builder, type BuildFn, type Estimator,
@@ -65,18 +65,21 @@ const votingClassifier: Builder = (s, build) => {
       const { rows, p } = proba(x);
       return f64Tensor([rows, k], p);
     };
-    // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array,
-    // and hard voting int64 labels: neither is offered)
+    // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array: not offered)
     if (s.bool('flatten_transform', true)) {
       est.transform = (x) => sideBySide(ests.map((e) => need(s, e, e.predictProba, 'predict_proba')(x)), x.rows);
     }
+  } else {
+    // hard voting: each estimator's prediction, the class indices it was fitted on (int64)
+    est.transform = (x) => sideBySide(ests.map((e) => need(s, e, e.predict, 'predict')(x)), x.rows);
   }
   return est;
 };
 
 /**
  * Per-estimator (rows, w) outputs as one (rows, sum of w) matrix (np.hstack, or .T of 1-D
- * predictions): float32 when every output is (estimators fitted on float32), as numpy keeps it.
+ * predictions): float32 when every output is (estimators fitted on float32), int64 when every
+ * one is (class indices), as numpy keeps them.
  */
 function sideBySide(tensors: Tensor[], rows: number): Data {
   const outs = tensors.map(numbers);
@@ -89,7 +92,8 @@ function sideBySide(tensors: Tensor[], rows: number): Data {
     for (let r = 0; r < rows; r++) for (let j = 0; j < w; j++) out[r * cols + off + j] = o[r * w + j];
     off += w;
   });
-  return withF32(matrix(rows, cols, out), tensors.length > 0 && tensors.every((t) => t.dtype === 'float32'));
+  const all = (dtype: string): boolean => tensors.length > 0 && tensors.every((t) => t.dtype === dtype);
+  return withInts(withF32(matrix(rows, cols, out), all('float32')), new Array<boolean>(cols).fill(all('int64')));
 }
 
 /**

@@ -195,8 +195,14 @@ export function hstack(sparseOrDense: readonly Data[], rows: number): Data {
     if (mats.length > 0 && mats.every(allInt64)) return withInts(stacked, new Array<boolean>(cols).fill(true));
     return mats.length > 0 && mats.every((m) => m.bool === true) ? { ...stacked, bool: true } : stacked;
   }
+  // an object array: a bool block's values stay Python bools in it (numpy's hstack of object and bool)
   const columns: TableColumn[] = [];
-  for (const b of blocks) for (let j = 0; j < numCols(b); j++) columns.push(columnOf(b, j));
+  for (const b of blocks) {
+    for (let j = 0; j < numCols(b); j++) {
+      const c = columnOf(b, j);
+      columns.push(b.kind === 'matrix' && b.bool === true ? Array.from(c as Float64Array, (v) => v !== 0) : c);
+    }
+  }
   return { kind: 'table', rows, columns, names: null };
 }
 

@@ -156,3 +156,23 @@ export function dtypeName(str: string): string {
   if (kind === 'U' || kind === 'S') return 'string';
   return 'object';
 }
+
+/**
+ * A numeric attribute as dense float64 values: a model fitted on sparse input keeps
+ * support_vectors_ and _dual_coef_ (SVMs) or X_fit_ (KernelRidge) as scipy CSR matrices (data,
+ * indices, indptr, _shape).
+ */
+export function denseFloats(s: State, key: string): { data: Float64Array; shape: number[] } {
+  const v = s.raw(key);
+  if (!isInstance(v) || !/^scipy\.sparse\.(_csr|csr)$/.test(v.module)) return s.floats(key);
+  const part = new State(v);
+  const shape = part.list('_shape').map(Number);
+  const [rows, cols] = shape;
+  const data = part.floats('data').data;
+  const indices = part.floats('indices').data;
+  const indptr = part.floats('indptr').data;
+  if (shape.length !== 2 || indptr.length !== rows + 1) s.fail(`${key} is not a 2-D CSR matrix`);
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) out[i * cols + indices[p]] += data[p];
+  return { data: out, shape };
+}

@@ -29,6 +29,7 @@ const NOT_NATIVE: Record<string, string> = {
   s10w_kneighbors_cosine_ties: "numpy's argpartition's choice",
   s10w_spline_complement_nb_huge_iris: 'the order BLAS adds them in decides',
   s10w_kneighbors_brute_iris: 'brute-force euclidean neighbours',
+  s11s_nearest_centroid_huge_iris: 'NearestCentroid: row 1: |x|^2 overflows',
 };
 
 /**

@@ -83,9 +83,11 @@ function calibratedClassifier(s: State, obj: unknown, k: number, build: BuildFn,
   const est: Estimator = build(c.raw(key), `${where}.${key}`);
   const estClasses = classesOf(c, c.raw(key));
   const classes = c.array('classes');
-  // pos_class_indices: each of the estimator's classes as an index in classes (sorted, as LabelEncoder)
+  // pos_class_indices: each of the estimator's classes as an index in classes (sorted, as
+  // LabelEncoder); temperature scaling does not use them (from 1.8 its estimator is fitted on the
+  // encoded labels 0..k-1 when they are strings)
   const all = Array.from(classes.data as ArrayLike<unknown>);
-  const pos = Array.from(estClasses.data as ArrayLike<unknown>, (v) => {
+  const pos = method === 'temperature' ? [] : Array.from(estClasses.data as ArrayLike<unknown>, (v) => {
     const i = all.indexOf(v);
     return i >= 0 ? i : c.fail(`estimator class ${String(v)} is not in classes`);
   });

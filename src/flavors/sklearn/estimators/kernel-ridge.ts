@@ -1,15 +1,18 @@
 import { NotSupportedNativelyError } from '../../../errors.js';
 import { matrix, toMatrix } from '../data.js';
 import { f64Tensor, type Builder } from '../estimator.js';
+import { denseFloats } from '../state.js';
 import { kernelMatrix, readKernel } from './pairwise-kernels.js';
 
 /**
  * KernelRidge: predict = K(X, X_fit_) @ dual_coef_, the kernel one of pairwise_kernels' named
  * kernels (a callable kernel is a pickled function, refused by the pickle reader's allow-list).
+ * X_fit_ may be sparse (fitted after a sparse step): the kernels' sums skip its zeros, the same
+ * values up to the summation order the error bound allows for.
  */
 const kernelRidge: Builder = (s) => {
   const kernel = readKernel(s);
-  const fit = s.floats('X_fit_');
+  const fit = denseFloats(s, 'X_fit_');
   if (fit.shape.length !== 2) s.fail('X_fit_ should be 2-D');
   const [n, f] = fit.shape;
   const train = matrix(n, f, fit.data);

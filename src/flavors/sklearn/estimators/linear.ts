@@ -358,6 +358,14 @@ const lda: Builder = (s) => {
       return withF32(matrix(mx.rows, keep, out), f32);
     };
   }
+  if (s.array('classes_').data.length === 1) {
+    // fitted on one class: decision_function is 1-D, and softmax's max over axis 1 raises
+    const raise = (): never => {
+      throw new MlflowError('axis 1 is out of bounds for array of dimension 1', 'INVALID_PARAMETER_VALUE');
+    };
+    est.predictProba = raise;
+    est.predictLogProba = raise;
+  }
   return est;
 };
 

@@ -1,5 +1,5 @@
 import type { Tensor } from '../../../frame/tensor.js';
-import { matrix, numCols, selectColumns, toMatrix, withF32, type Data } from '../data.js';
+import { matrix, numCols, selectColumns, toMatrix, withF32, withInts, type Data } from '../data.js';
 import {
   probaClassifier, argmaxRows, f64Tensor, floatTensor, Labels, logInPlace, scoresTensor, softmaxRows,
   type Builder, type BuildFn, type Estimator,
@@ -65,17 +65,24 @@ const votingClassifier: Builder = (s, build) => {
       const { rows, p } = proba(x);
       return f64Tensor([rows, k], p);
     };
-    // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array,
-    // and hard voting int64 labels: neither is offered)
+    // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array: not offered)
     if (s.bool('flatten_transform', true)) {
-      est.transform = (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predictProba, 'predict_proba')(x))), x.rows);
+      est.transform = (x) => sideBySide(ests.map((e) => need(s, e, e.predictProba, 'predict_proba')(x)), x.rows);
     }
+  } else {
+    // hard voting: each estimator's prediction, the class indices it was fitted on (int64)
+    est.transform = (x) => sideBySide(ests.map((e) => need(s, e, e.predict, 'predict')(x)), x.rows);
   }
   return est;
 };
 
-/** Per-estimator (rows, w) outputs as one (rows, sum of w) matrix (np.hstack, or .T of 1-D predictions). */
-function sideBySide(outs: Float64Array[], rows: number): Data {
+/**
+ * Per-estimator (rows, w) outputs as one (rows, sum of w) matrix (np.hstack, or .T of 1-D
+ * predictions): float32 when every output is (estimators fitted on float32), int64 when every
+ * one is (class indices), as numpy keeps them.
+ */
+function sideBySide(tensors: Tensor[], rows: number): Data {
+  const outs = tensors.map(numbers);
   const widths = outs.map((o) => o.length / rows);
   const cols = widths.reduce((a, b) => a + b, 0);
   const out = new Float64Array(rows * cols);
@@ -85,24 +92,35 @@ function sideBySide(outs: Float64Array[], rows: number): Data {
     for (let r = 0; r < rows; r++) for (let j = 0; j < w; j++) out[r * cols + off + j] = o[r * w + j];
     off += w;
   });
-  return matrix(rows, cols, out);
+  const all = (dtype: string): boolean => tensors.length > 0 && tensors.every((t) => t.dtype === dtype);
+  return withInts(withF32(matrix(rows, cols, out), all('float32')), new Array<boolean>(cols).fill(all('int64')));
 }
 
+/**
+ * VotingRegressor: np.average of the predictions, the sum over the estimators then one division:
+ * without weights the mean keeps float32 when every estimator answers float32 (fitted on float32),
+ * with weights (a float64 array) it is float64.
+ */
 const votingRegressor: Builder = (s, build) => {
   const ests = subEstimators(s, build);
-  const w = votingWeights(s) ?? ests.map(() => 1);
+  const weights = votingWeights(s);
+  const w = weights ?? ests.map(() => 1);
   const wsum = w.reduce((a, b) => a + b, 0);
   return {
     className: s.className,
     predict(x) {
+      const preds = ests.map((e) => need(s, e, e.predict, 'predict')(x));
+      const f32 = weights === null && preds.length > 0 && preds.every((t) => t.dtype === 'float32');
+      const r = f32 ? Math.fround : (v: number): number => v;
       const out = new Float64Array(x.rows);
-      ests.forEach((e, i) => {
-        const pe = numbers(need(s, e, e.predict, 'predict')(x));
-        for (let r = 0; r < x.rows; r++) out[r] += (pe[r] * w[i]) / wsum;
+      preds.forEach((t, i) => {
+        const pe = numbers(t);
+        for (let row = 0; row < x.rows; row++) out[row] = r(out[row] + (weights ? pe[row] * w[i] : pe[row]));
       });
-      return f64Tensor([x.rows], out);
+      for (let row = 0; row < x.rows; row++) out[row] = r(out[row] / wsum);
+      return floatTensor([x.rows], out, f32);
     },
-    transform: (x) => sideBySide(ests.map((e) => numbers(need(s, e, e.predict, 'predict')(x))), x.rows),
+    transform: (x) => sideBySide(ests.map((e) => need(s, e, e.predict, 'predict')(x)), x.rows),
   };
 };
 

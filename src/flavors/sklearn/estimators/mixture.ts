@@ -1,4 +1,4 @@
-import { MlflowError } from '../../../errors.js';
+import { MlflowError, NotSupportedNativelyError } from '../../../errors.js';
 import { makeTensor } from '../../../frame/tensor.js';
 import { toMatrix, type Data } from '../data.js';
 import { argmaxRows, floatTensor, type Builder, type Estimator } from '../estimator.js';
@@ -48,6 +48,9 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
     }
   }
   const prec = type === 'diag' || type === 'spherical' ? chol.map((v) => v * v) : null;
+  // spherical: which product order this version takes (read in 1.2.1/1.6.1 and 1.9.1; 1.7-1.8 unread)
+  const sphericalProductFirst = !s.sklearnAtLeast(1, 7);
+  const sphericalKnown = sphericalProductFirst || s.sklearnAtLeast(1, 9);
   const constant = f * Math.log(2 * Math.PI);
   // fitted on float32 rows, scikit-learn 1.9 keeps means_ and the precisions float32, and computes
   // float32 rows' log probabilities in float32 (several sgemm products, logsumexp): computed here
@@ -90,13 +93,21 @@ function mixture(s: State, logWeights: Float64Array, bayes: { shift: Float64Arra
           }
           lp = a - 2 * b + d;
         } else {
+          // before 1.7 X @ (means.T * precisions); 1.9 takes (X @ means.T) * precisions: they
+          // differ by rounding, or where one overflows at huge values and the other does not
           let a = 0;
-          let b = 0;
+          let xmu = 0;
+          let xmuP = 0;
           for (let j = 0; j < f; j++) {
             a += mu[c * f + j] ** 2;
-            b += data[xo + j] * mu[c * f + j];
+            xmu += data[xo + j] * mu[c * f + j];
+            xmuP += data[xo + j] * (mu[c * f + j] * prec![c]);
           }
-          lp = a * prec![c] - 2 * (b * prec![c]) + sq * prec![c];
+          const b = sphericalProductFirst ? xmuP : xmu * prec![c];
+          if (!sphericalKnown && Number.isFinite(xmuP) !== Number.isFinite(xmu * prec![c])) {
+            throw new NotSupportedNativelyError(`GaussianMixture: row ${r}: x . means * precisions overflows in one order of its product and not in the other, and which one scikit-learn 1.7-1.8 takes is not known natively`);
+          }
+          lp = a * prec![c] - 2 * b + sq * prec![c];
         }
         const gauss = rowF32 ? Math.fround(-0.5 * (constant + lp) + logDet[c]) : -0.5 * (constant + lp) + logDet[c];
         w[r * k + c] = (bayes ? gauss - bayes.shift[c] + bayes.adjust[c] : gauss) + logWeights[c];

@@ -1,4 +1,5 @@
 import type { Tensor } from '../../../frame/tensor.js';
+import { MlflowError } from '../../../errors.js';
 import type { Data } from '../data.js';
 import {
   argmaxRows, columnStack, f64Tensor, floatTensor, Labels, scoresTensor,
@@ -141,11 +142,17 @@ function thresholdClassifier(s: State, build: BuildFn, posLabel: unknown, thresh
   if (pos < 0) s.fail(`pos_label ${JSON.stringify(posLabel)} is not one of the classes`);
   const method = s.stringOr('response_method', 'auto');
   const useProba = (method === 'auto' || method === 'predict_proba') && inner.predictProba !== undefined;
-  if (!useProba && (method === 'predict_proba' || !inner.decisionFunction)) s.fail(`estimator_ has no ${method === 'auto' ? 'predict_proba or decision_function' : method}`);
-  const threshold = thresholdOf(useProba);
+  // an estimator_ without the response method: predict raises scikit-learn's AttributeError, the
+  // estimator_'s own methods still answer
+  const missing = !useProba && (method === 'predict_proba' || !inner.decisionFunction);
+  const threshold = missing ? NaN : thresholdOf(useProba);
   const est: Estimator = {
     className: s.className,
     predict(x) {
+      if (missing) {
+        const asked = method === 'auto' ? 'predict_proba, decision_function' : method;
+        throw new MlflowError(`${inner.className.split('.').pop()} has none of the following attributes: ${asked}.`, 'INVALID_PARAMETER_VALUE');
+      }
       const score = useProba
         ? floats(inner.predictProba!(x)).filter((_, i) => i % 2 === pos)
         : floats(inner.decisionFunction!(x)).map((v) => (pos === 1 ? v : -v));

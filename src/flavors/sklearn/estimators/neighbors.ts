@@ -4,6 +4,7 @@ import { pairwiseSumF32, pairwiseSumF64 } from '../numpy-f32-sums.js';
 import { argmaxRows, f64Tensor, Labels, logNormalizeRows, outlierDetector, outputLabels, outputsClassifier, type Builder, type Estimator } from '../estimator.js';
 import type { State } from '../state.js';
 import { heapPush, readBinaryTree, reducedDistance, sortHeap, treeQuery } from './neighbor-search.js';
+import { unitRows } from './pairwise-kernels.js';
 
 /** A fitted neighbors model: the training rows, how distances are measured, k (read from `kKey`). */
 function readNeighbors(s: State, kKey = 'n_neighbors') {
@@ -34,18 +35,6 @@ function readNeighbors(s: State, kKey = 'n_neighbors') {
   const rowNorms = new Float64Array(n);
   for (let r = 0; r < n; r++) for (let j = 0; j < f; j++) rowNorms[r] += X[r * f + j] * X[r * f + j];
   return { X, n, f, p, k, tree, distanceWeights: weights === 'distance', rowNorms, smallIntegers: p === 2 && !tree && smallIntegers(X) };
-}
-
-/** Each row divided by its L2 norm (a zero row stays zero), as sklearn.preprocessing.normalize. */
-function unitRows(data: Float64Array, n: number, f: number): Float64Array {
-  const out = new Float64Array(n * f);
-  for (let r = 0; r < n; r++) {
-    let ss = 0;
-    for (let j = 0; j < f; j++) ss += data[r * f + j] * data[r * f + j];
-    const norm = Math.sqrt(ss) || 1;
-    for (let j = 0; j < f; j++) out[r * f + j] = data[r * f + j] / norm;
-  }
-  return out;
 }
 
 /** Cosine distance of a unit row to training row r: 1 - dot, clipped to [0, 2] (cosine_distances). */
@@ -270,6 +259,7 @@ const nearestCentroid: Builder = (s) => {
   const uniform = !s.has('class_prior_') || Array.from(s.floats('class_prior_').data).every((p) => Math.abs(p - 1 / k) <= 1e-8 + 1e-5 / k);
   const discriminant = s.sklearnAtLeast(1, 5) && s.has('within_class_std_dev_') && s.has('class_prior_');
   if (!uniform && !discriminant) s.fail('NearestCentroid with non-uniform priors needs within_class_std_dev_ and class_prior_ (scikit-learn >= 1.5)');
+  const centroidNorms = Float64Array.from({ length: k }, (_, r) => c.data.subarray(r * f, r * f + f).reduce((a, v) => a + v * v, 0));
   const input = (x: Data): Matrix => {
     const m = toMatrix(x);
     if (m.cols !== f) throw new MlflowError(`X has ${m.cols} features, but NearestCentroid is expecting ${f} features as input.`, 'INVALID_PARAMETER_VALUE');
@@ -283,6 +273,7 @@ const nearestCentroid: Builder = (s) => {
       const idx = new Int32Array(m.rows);
       for (let i = 0; i < m.rows; i++) {
         let best = Infinity;
+        let second = Infinity;
         for (let c0 = 0; c0 < k; c0++) {
           let d = 0;
           for (let j = 0; j < f; j++) {
@@ -290,10 +281,12 @@ const nearestCentroid: Builder = (s) => {
             d += metric === 'euclidean' ? diff * diff : Math.abs(diff);
           }
           if (d < best) {
+            second = best;
             best = d;
             idx[i] = c0;
-          }
+          } else if (d < second) second = d;
         }
+        if (metric === 'euclidean') checkEuclideanArgmin(m.data, i, f, best, second, centroidNorms[idx[i]]);
       }
       return labels.take(idx);
     },
@@ -322,6 +315,24 @@ const nearestCentroid: Builder = (s) => {
   };
   return est;
 };
+
+/**
+ * scikit-learn's pairwise_distances_argmin takes euclidean distances as |x|^2 - 2 x.c + |c|^2
+ * through BLAS: where |x|^2 overflows (inf - inf is NaN there) or the nearest and next centroid
+ * are within that expansion's rounding, (f + 2) eps (|x|^2 + |c|^2), which one it picks is not
+ * ours to tell: refused by name.
+ */
+function checkEuclideanArgmin(x: Float64Array, i: number, f: number, best: number, second: number, cc: number): void {
+  let xx = 0;
+  for (let j = 0; j < f; j++) xx += x[i * f + j] * x[i * f + j];
+  const refuse = (why: string): never => {
+    throw new NotSupportedNativelyError(`NearestCentroid: row ${i}: ${why}; scikit-learn computes the distances as |x|^2 - 2 x.c + |c|^2 through BLAS`);
+  };
+  if (!Number.isFinite(xx)) refuse('|x|^2 overflows');
+  if (second - best <= 2 * (f + 2) * Number.EPSILON * (xx + cc + second)) {
+    refuse(`its nearest two centroids are within rounding of each other (squared distances ${best}, ${second})`);
+  }
+}
 
 /**
  * NearestCentroid's _decision_function: each feature with a nonzero within-class deviation

@@ -47,8 +47,10 @@ export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix, err?: Float64Array
   if (name === 'chi2' || name === 'additive_chi2') {
     if (x.data.some((v) => v < 0)) throw new MlflowError('X contains negative values.', 'INVALID_PARAMETER_VALUE');
   }
-  const xn = name === 'cosine' ? rowNorms(x) : null;
-  const yn = name === 'cosine' ? rowNorms(y) : null;
+  // cosine: sklearn's cosine_similarity normalizes the rows first, then takes their dot products;
+  // a row whose squared norm overflows becomes all zeros (x / inf), so its kernel values are 0
+  const xd = name === 'cosine' ? unitRows(x.data, x.rows, f) : x.data;
+  const yd = name === 'cosine' ? unitRows(y.data, y.rows, f) : y.data;
   const out = new Float64Array(x.rows * y.rows);
   for (let i = 0; i < x.rows; i++) {
     const xo = i * f;
@@ -90,15 +92,16 @@ export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix, err?: Float64Array
       }
       let size = 0;
       for (let j = 0; j < f; j++) {
-        acc += x.data[xo + j] * y.data[yo + j];
-        size += Math.abs(x.data[xo + j] * y.data[yo + j]);
+        acc += xd[xo + j] * yd[yo + j];
+        size += Math.abs(xd[xo + j] * yd[yo + j]);
       }
-      const kr = name === 'linear' ? acc
-        : name === 'cosine' ? acc / (xn![i] * yn![r])
-          : name === 'sigmoid' ? Math.tanh(acc * gamma + coef0)
+      const kr = name === 'linear' || name === 'cosine' ? acc
+        : name === 'sigmoid' ? Math.tanh(acc * gamma + coef0)
             : (acc * gamma + coef0) ** degree;
       out[i * y.rows + r] = kr;
-      if (err) err[i * y.rows + r] = dotKernelError(name, kr, acc, (f + 2) * size, gamma, coef0, degree, xn ? xn[i] * yn![r] : 1);
+      // cosine: each normalized value is off by its norm's rounding, (f / 2 + 2) eps, too
+      const dotErr = name === 'cosine' ? (2 * f + 6) * size : (f + 2) * size;
+      if (err) err[i * y.rows + r] = dotKernelError(name, kr, acc, dotErr, gamma, coef0, degree);
     }
   }
   return out;
@@ -108,9 +111,8 @@ export function kernelMatrix(k: Kernel, x: Matrix, y: Matrix, err?: Float64Array
  * The error bound (in eps) of a kernel of the dot product `dot`, whose own error is `dotErr`:
  * through dK/d(dot), plus the kernel's last rounding.
  */
-function dotKernelError(name: KernelName, k: number, dot: number, dotErr: number, gamma: number, coef0: number, degree: number, norms: number): number {
-  if (name === 'linear') return dotErr;
-  if (name === 'cosine') return (dotErr + 4 * Math.abs(dot)) / norms;
+function dotKernelError(name: KernelName, k: number, dot: number, dotErr: number, gamma: number, coef0: number, degree: number): number {
+  if (name === 'linear' || name === 'cosine') return dotErr;
   const base = dot * gamma + coef0;
   const baseErr = gamma * dotErr + 2 * Math.abs(base);
   if (name === 'sigmoid') return (1 - k * k) * baseErr + Math.abs(k);
@@ -137,13 +139,17 @@ function expandedSquaredDistance(x: Float64Array, xo: number, y: Float64Array, y
   return -2 * xy + xx + yy;
 }
 
-/** Each row's L2 norm, 1 for a zero row (sklearn's normalize leaves zero rows as they are). */
-function rowNorms(m: Matrix): Float64Array {
-  const out = new Float64Array(m.rows);
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0;
-    for (let j = 0; j < m.cols; j++) s += m.data[i * m.cols + j] ** 2;
-    out[i] = s === 0 ? 1 : Math.sqrt(s);
+/**
+ * Each row divided by its L2 norm, as sklearn.preprocessing.normalize: a zero row stays zero, and
+ * a row whose squared norm overflows becomes zeros (x / inf).
+ */
+export function unitRows(data: Float64Array, n: number, f: number): Float64Array {
+  const out = new Float64Array(n * f);
+  for (let r = 0; r < n; r++) {
+    let ss = 0;
+    for (let j = 0; j < f; j++) ss += data[r * f + j] * data[r * f + j];
+    const norm = Math.sqrt(ss) || 1;
+    for (let j = 0; j < f; j++) out[r * f + j] = data[r * f + j] / norm;
   }
   return out;
 }

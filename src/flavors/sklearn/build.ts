@@ -147,7 +147,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
   const state = new State(inst);
   const atLeast = (major: number, minor: number): boolean => state.sklearnAtLeast(major, minor);
   const check = (x: Data): Data => {
-    if (x.kind === 'table' && x.oneD) {
+    if ((x.kind === 'table' || x.kind === 'matrix') && x.oneD) {
       if (passOneD) return x;
       throw oneDError();
     }

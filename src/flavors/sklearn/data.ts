@@ -23,6 +23,11 @@ export interface Matrix {
    * function that keeps int64 made of them. Every column int64: returned with dtype int64.
    */
   readonly ints?: readonly boolean[];
+  /**
+   * One column numpy holds as a 1-D array (IsotonicRegression.transform's answer): returned with
+   * shape (rows,); a later step's check_array refuses it as 1-D input.
+   */
+  readonly oneD?: boolean;
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */

@@ -11,10 +11,13 @@ export function isSklearnMethod(name: string): name is SklearnMethod {
 
 /** Transform output as numpy returns it: float64 2-D (bool, float32 or int64 where numpy keeps them), or an object array when strings remain. */
 export function dataToTensor(d: Data): Tensor {
-  if (d.kind === 'matrix' && d.bool) return makeTensor({ dtype: 'bool', shape: [d.rows, d.cols], data: Uint8Array.from(d.data) });
-  if (d.kind === 'matrix' && d.f32) return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(d.data) });
-  if (d.kind === 'matrix' && allInt64(d)) return makeTensor({ dtype: 'int64', shape: [d.rows, d.cols], data: d.data });
-  if (d.kind === 'matrix') return makeTensor({ dtype: 'float64', shape: [d.rows, d.cols], data: d.data });
+  if (d.kind === 'matrix') {
+    const shape = d.oneD ? [d.rows] : [d.rows, d.cols];
+    if (d.bool) return makeTensor({ dtype: 'bool', shape, data: Uint8Array.from(d.data) });
+    if (d.f32) return makeTensor({ dtype: 'float32', shape, data: Float32Array.from(d.data) });
+    if (allInt64(d)) return makeTensor({ dtype: 'int64', shape, data: d.data });
+    return makeTensor({ dtype: 'float64', shape, data: d.data });
+  }
   // a sparse result is returned dense, as pyfunc serializes it (counts keep their int64 dtype)
   if (d.kind === 'csr' && d.dtype === 'float32') return makeTensor({ dtype: 'float32', shape: [d.rows, d.cols], data: Float32Array.from(densify(d).data) });
   if (d.kind === 'csr') return makeTensor({ dtype: d.dtype, shape: [d.rows, d.cols], data: densify(d).data });

@@ -1,5 +1,5 @@
 import { MlflowError } from '../../../errors.js';
-import { toMatrix } from '../data.js';
+import { matrix, toMatrix, withF32, type Data } from '../data.js';
 import { floatTensor, type Builder } from '../estimator.js';
 
 /**
@@ -37,13 +37,16 @@ const isotonicRegression: Builder = (s) => {
     const slope = r(r(ys[j] - ys[j - 1]) / r(xs[j] - xs[j - 1]));
     return r(r(slope * r(x - xs[j - 1])) + ys[j - 1]);
   };
+  const values = (x: Data): Float64Array => {
+    const m = toMatrix(x);
+    if (m.cols !== 1) throw new MlflowError(`Isotonic regression input X should be a 1d array or 2d array with 1 feature; got ${m.cols} features`, 'INVALID_PARAMETER_VALUE');
+    return m.data.map(at);
+  };
   return {
     className: s.className,
-    predict(x) {
-      const m = toMatrix(x);
-      if (m.cols !== 1) throw new MlflowError(`Isotonic regression input X should be a 1d array or 2d array with 1 feature; got ${m.cols} features`, 'INVALID_PARAMETER_VALUE');
-      return floatTensor([m.rows], m.data.map(at), f32);
-    },
+    predict: (x) => floatTensor([x.rows], values(x), f32),
+    // transform is predict (both are scikit-learn's _transform): a 1-D array
+    transform: (x) => ({ ...withF32(matrix(x.rows, 1, values(x)), f32), oneD: true }),
   };
 };
 

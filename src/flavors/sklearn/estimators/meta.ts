@@ -33,17 +33,14 @@ const votingClassifier: Builder = (s, build) => {
   const ests = subEstimators(s, build);
   const labels = new Labels(s.array('classes_'));
   const k = labels.size;
-  const w = votingWeights(s) ?? ests.map(() => 1);
-  const wsum = w.reduce((a, b) => a + b, 0);
+  const weights = votingWeights(s);
+  const w = weights ?? ests.map(() => 1);
   const soft = s.stringOr('voting', 'hard') === 'soft';
-  const proba = (x: Data): { rows: number; p: Float64Array } => {
-    const p = new Float64Array(x.rows * k);
-    ests.forEach((e, i) => {
-      const pe = numbers(need(s, e, e.predictProba, 'predict_proba')(x));
-      for (let j = 0; j < p.length; j++) p[j] += (pe[j] * w[i]) / wsum;
-    });
-    return { rows: x.rows, p };
-  };
+  // soft voting averages the probabilities as np.average does
+  const proba = (x: Data): { rows: number; p: Float64Array; f32: boolean } => ({
+    rows: x.rows,
+    ...npAverage(ests.map((e) => need(s, e, e.predictProba, 'predict_proba')(x)), weights),
+  });
   const est: Estimator = {
     className: s.className,
     predict(x) {
@@ -62,8 +59,8 @@ const votingClassifier: Builder = (s, build) => {
   };
   if (soft) {
     est.predictProba = (x) => {
-      const { rows, p } = proba(x);
-      return f64Tensor([rows, k], p);
+      const { rows, p, f32 } = proba(x);
+      return floatTensor([rows, k], p, f32);
     };
     // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array: not offered)
     if (s.bool('flatten_transform', true)) {
@@ -97,28 +94,33 @@ function sideBySide(tensors: Tensor[], rows: number): Data {
 }
 
 /**
- * VotingRegressor: np.average of the predictions, the sum over the estimators then one division:
- * without weights the mean keeps float32 when every estimator answers float32 (fitted on float32),
- * with weights (a float64 array) it is float64.
+ * np.average over the estimators of their outputs (each of the same size), as VotingRegressor's
+ * predict and soft VotingClassifier's predict_proba take it: the (weighted) sum over the estimators,
+ * then one division. Without weights the mean keeps float32 when every output is float32 (fitted on
+ * float32); with weights (a float64 array) it is float64.
  */
+function npAverage(outputs: Tensor[], weights: number[] | null): { p: Float64Array; f32: boolean } {
+  const f32 = weights === null && outputs.length > 0 && outputs.every((t) => t.dtype === 'float32');
+  const r = f32 ? Math.fround : (v: number): number => v;
+  const p = new Float64Array(outputs.length > 0 ? numbers(outputs[0]).length : 0);
+  outputs.forEach((t, i) => {
+    const pe = numbers(t);
+    for (let j = 0; j < p.length; j++) p[j] = r(p[j] + (weights ? pe[j] * weights[i] : pe[j]));
+  });
+  const total = weights ? weights.reduce((a, b) => a + b, 0) : outputs.length;
+  for (let j = 0; j < p.length; j++) p[j] = r(p[j] / total);
+  return { p, f32 };
+}
+
+/** VotingRegressor: np.average of the predictions (npAverage). */
 const votingRegressor: Builder = (s, build) => {
   const ests = subEstimators(s, build);
   const weights = votingWeights(s);
-  const w = weights ?? ests.map(() => 1);
-  const wsum = w.reduce((a, b) => a + b, 0);
   return {
     className: s.className,
     predict(x) {
-      const preds = ests.map((e) => need(s, e, e.predict, 'predict')(x));
-      const f32 = weights === null && preds.length > 0 && preds.every((t) => t.dtype === 'float32');
-      const r = f32 ? Math.fround : (v: number): number => v;
-      const out = new Float64Array(x.rows);
-      preds.forEach((t, i) => {
-        const pe = numbers(t);
-        for (let row = 0; row < x.rows; row++) out[row] = r(out[row] + (weights ? pe[row] * w[i] : pe[row]));
-      });
-      for (let row = 0; row < x.rows; row++) out[row] = r(out[row] / wsum);
-      return floatTensor([x.rows], out, f32);
+      const { p, f32 } = npAverage(ests.map((e) => need(s, e, e.predict, 'predict')(x)), weights);
+      return floatTensor([x.rows], p, f32);
     },
     transform: (x) => sideBySide(ests.map((e) => need(s, e, e.predict, 'predict')(x)), x.rows),
   };

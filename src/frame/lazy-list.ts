@@ -21,8 +21,13 @@ export interface ListSource<T> {
   readonly length: number;
   /** Item `i` (0 <= i < length). */
   at(i: number): T;
-  /** Items start..end-1 (0 <= start <= end <= length) as a plain array. */
-  slice(start: number, end: number): T[];
+}
+
+/** Items start..end-1 (0 <= start <= end <= length) of `source` as a plain array. */
+function itemsOf<T>(source: ListSource<T>, start: number, end: number): T[] {
+  const out = new Array<T>(Math.max(0, end - start));
+  for (let i = start; i < end; i++) out[i - start] = source.at(i);
+  return out;
 }
 
 const sources = new WeakMap<object, ListSource<unknown>>();
@@ -36,7 +41,7 @@ const TARGET_PROTOTYPE: object = Object.create(Array.prototype, {
   [inspect.custom]: {
     value(this: unknown[], _depth: number, options: InspectOptions): string {
       const source = targetSources.get(this);
-      return inspect(source ? source.slice(0, source.length) : [...this], options);
+      return inspect(source ? itemsOf(source, 0, source.length) : [...this], options);
     },
   },
 });
@@ -82,7 +87,7 @@ export function lazyList<T>(source: ListSource<T>): T[] {
     sources.delete(proxy);
     targetSources.delete(target);
   };
-  const slice = (start?: unknown, end?: unknown): T[] => source.slice(relative(start, n, 0), relative(end, n, n));
+  const slice = (start?: unknown, end?: unknown): T[] => itemsOf(source, relative(start, n, 0), relative(end, n, n));
   const proxy = new Proxy(target, {
     getPrototypeOf() {
       return Array.prototype;
@@ -140,7 +145,7 @@ export function listSourceOf(x: unknown): ListSource<unknown> | undefined {
 export function plainArray<T>(x: T, depth = 0): T {
   if (typeof x !== 'object' || x === null || depth > MAX_PLAIN_DEPTH) return x;
   const source = listSourceOf(x);
-  const items: unknown[] | undefined = source ? source.slice(0, source.length) : Array.isArray(x) ? x : undefined;
+  const items: unknown[] | undefined = source ? itemsOf(source, 0, source.length) : Array.isArray(x) ? x : undefined;
   if (items !== undefined) {
     let out = items;
     for (let i = 0; i < items.length; i++) {
@@ -191,11 +196,5 @@ export class JoinedLists<T> implements ListSource<T> {
       k = this.last = lo;
     }
     return this.lists[k][i - this.starts[k]];
-  }
-
-  slice(start: number, end: number): T[] {
-    const out = new Array<T>(Math.max(0, end - start));
-    for (let i = start; i < end; i++) out[i - start] = this.at(i);
-    return out;
   }
 }

@@ -67,13 +67,6 @@ export class Utf8Strings implements ListSource<string> {
     this.lastEnd = end;
     return this.text.toString('utf8', start, end);
   }
-
-  /** Strings start..end-1 as a plain array. */
-  slice(start: number, end: number): string[] {
-    const out = new Array<string>(Math.max(0, end - start));
-    for (let i = start; i < end; i++) out[i - start] = this.at(i);
-    return out;
-  }
 }
 
 /**

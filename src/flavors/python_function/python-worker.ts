@@ -49,13 +49,16 @@ export class PythonWorker {
   private readonly reader = new MessageReader();
   private readonly stderrTail: string[] = [];
   private pending: Pending | undefined;
-  private exited = false;
   private killed = false;
   private readonly exitListeners: (() => void)[] = [];
   private stderrRest = '';
   private loaded = false;
   /** Why it exited, once it has. */
   private exitError: MlflowError | undefined;
+
+  private get exited(): boolean {
+    return this.exitError !== undefined;
+  }
 
   private constructor(private readonly spec: WorkerSpec) {
     this.child = spawn(spec.python, [WORKER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -210,7 +213,6 @@ export class PythonWorker {
 
   private onExit(reason: string): void {
     if (this.exited) return;
-    this.exited = true;
     if (this.stderrRest) this.onStderr('\n');
     // Once the model is loaded, the stderr tail stays in the server's log (every line went to the
     // sink as it came): it may hold an earlier request's data, which must never reach whichever

@@ -215,15 +215,10 @@ const baggingRegressor: Builder = (s, build) => {
   return {
     className: s.className,
     predict(x) {
-      // Python's sum() of the predictions, then / n_estimators: in float32 when every estimator
-      // answers float32 (fitted on float32 rows)
-      const preds = parts.map(({ est, features }) => need(s, est, est.predict, 'predict')(selectColumns(x, features)));
-      const f32 = preds.length > 0 && preds.every((t) => t.dtype === 'float32');
-      const r = f32 ? Math.fround : (v: number) => v;
-      const out = new Float64Array(x.rows);
-      for (const pe of preds.map(numbers)) for (let i = 0; i < x.rows; i++) out[i] = r(out[i] + pe[i]);
-      for (let i = 0; i < x.rows; i++) out[i] = r(out[i] / parts.length);
-      return floatTensor([x.rows], out, f32);
+      // Python's sum() of the predictions, then / n_estimators: np.average's arithmetic without
+      // weights (in float32 when every estimator answers float32, fitted on float32 rows)
+      const { p, f32 } = npAverage(parts.map(({ est, features }) => need(s, est, est.predict, 'predict')(selectColumns(x, features))), null);
+      return floatTensor([x.rows], p, f32);
     },
   };
 };

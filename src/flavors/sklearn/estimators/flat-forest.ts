@@ -46,9 +46,9 @@ const SET_BLOCK_ROWS = 256;
  * trees in order, so each output cell receives the trees' values in the same order, with the same
  * float64 additions, as scikit-learn's tree-by-tree loops.
  *
- * Blocks without NaN take the step layout (`Steps`): four rows walk a tree together, each step
- * branch-free, until all four are at their leaves. A split's outcome is data, and a mispredicted
- * branch costs more than the arithmetic; four independent walks also overlap their memory waits.
+ * Blocks without NaN take the step layout (`Steps`): six rows (four on bins) walk a tree together, each step
+ * branch-free, until all are at their leaves. A split's outcome is data, and a mispredicted
+ * branch costs more than the arithmetic; independent walks also overlap their memory waits.
  * Rows are compared as float32 (thresholds rounded down to float32: for a float32 x, x <= t
  * exactly when x <= the largest float32 <= t), or, for float64 precision, as bin numbers: each
  * value becomes the count of the forest's distinct thresholds on its feature that are below it,
@@ -770,34 +770,48 @@ function walkFloat32(
 ): void {
   const stride = mask + 1;
   let r = 0;
-  for (; r + 4 <= n; r += 4) {
+  // six rows at a time: their walks' memory waits overlap (four left the core waiting on the
+  // tree's nodes; eight wait longer for their deepest row)
+  for (; r + 6 <= n; r += 6) {
     const b0 = r * stride;
     const b1 = b0 + stride;
     const b2 = b1 + stride;
     const b3 = b2 + stride;
+    const b4 = b3 + stride;
+    const b5 = b4 + stride;
     let n0 = root;
     let n1 = root;
     let n2 = root;
     let n3 = root;
+    let n4 = root;
+    let n5 = root;
     let w0 = words[root * 2 + 1];
     let w1 = w0;
     let w2 = w0;
     let w3 = w0;
-    // the feature bits are all set, for all four, only once all four are at their leaves
-    while ((w0 & w1 & w2 & w3 & mask) !== mask) {
+    let w4 = w0;
+    let w5 = w0;
+    // the feature bits are all set, for all six, only once all six are at their leaves
+    while ((w0 & w1 & w2 & w3 & w4 & w5 & mask) !== mask) {
       n0 += 1 + (((w0 >> shift) - 1) & -+!(block[b0 + (w0 & mask)] <= thr[n0 * 2]));
       n1 += 1 + (((w1 >> shift) - 1) & -+!(block[b1 + (w1 & mask)] <= thr[n1 * 2]));
       n2 += 1 + (((w2 >> shift) - 1) & -+!(block[b2 + (w2 & mask)] <= thr[n2 * 2]));
       n3 += 1 + (((w3 >> shift) - 1) & -+!(block[b3 + (w3 & mask)] <= thr[n3 * 2]));
+      n4 += 1 + (((w4 >> shift) - 1) & -+!(block[b4 + (w4 & mask)] <= thr[n4 * 2]));
+      n5 += 1 + (((w5 >> shift) - 1) & -+!(block[b5 + (w5 & mask)] <= thr[n5 * 2]));
       w0 = words[n0 * 2 + 1];
       w1 = words[n1 * 2 + 1];
       w2 = words[n2 * 2 + 1];
       w3 = words[n3 * 2 + 1];
+      w4 = words[n4 * 2 + 1];
+      w5 = words[n5 * 2 + 1];
     }
     addLeaf(leaves, width, leafOf[n0], out, at + r * outWidth);
     addLeaf(leaves, width, leafOf[n1], out, at + (r + 1) * outWidth);
     addLeaf(leaves, width, leafOf[n2], out, at + (r + 2) * outWidth);
     addLeaf(leaves, width, leafOf[n3], out, at + (r + 3) * outWidth);
+    addLeaf(leaves, width, leafOf[n4], out, at + (r + 4) * outWidth);
+    addLeaf(leaves, width, leafOf[n5], out, at + (r + 5) * outWidth);
   }
   for (; r < n; r++) {
     const b = r * stride;

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { csvLayout, type CsvLayout } from './csv-columns.js';
 import { CsvRows, CsvTokenizer } from './csv-tokenizer.js';
+import { fileChunks } from './file-chunks.js';
 import { incompleteUtf8Tail } from './utf8-position.js';
 
 /** The bytes of one batch of data rows in a CSV file, and where they stand in it. */
@@ -74,7 +74,7 @@ export async function splitCsvFile(path: string, batchRows: number): Promise<Csv
     lineStart = terminatorEnd;
     lineBytes = 0;
   };
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of fileChunks(path)) {
     if (chunk.indexOf(QUOTE) >= 0) return undefined;
     // the previous chunk's unfinished character, completed here
     const bytes = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;

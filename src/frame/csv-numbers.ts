@@ -1,4 +1,5 @@
 import type { CsvLayout } from './csv-columns.js';
+import { longDecimal } from './long-decimal.js';
 import { Frame, type Column } from './frame.js';
 import type { ReadRequestOptions } from './read-options.js';
 import { withRowOrigin } from './row-origin.js';
@@ -40,7 +41,7 @@ export function csvNumberRows(bytes: Uint8Array, end: number, layout: CsvLayout,
   const floats = new Uint8Array(names.length);
   const unsafe = new Uint8Array(names.length);
   const lines = new Array<number>(n);
-  // a cell whose digits are beyond 2^53 (17 significant digits) is read by Number() from its text
+  // a cell whose digits are beyond 2^53 (17 significant digits) is read by longDecimal, else by Number() from its text
   const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, end);
   let line = firstLine;
   let row = 0;
@@ -133,7 +134,7 @@ export function csvNumberRows(bytes: Uint8Array, end: number, layout: CsvLayout,
             value = scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
             if (negative) value = -value;
           } else {
-            value = Number(latin1.toString('latin1', start, i));
+            value = longDecimal(bytes, start, i) ?? Number(latin1.toString('latin1', start, i));
           }
         }
         column[row] = value;

@@ -142,6 +142,20 @@ describe('FlatForest', () => {
     expect(Array.from(walked)).toEqual(Array.from(want));
   });
 
+  it.each([['float32'], ['float64']] as const)('answers every call as a plain walk when calls of other sizes reuse its step block (%s)', (precision) => {
+    const width = 3;
+    const trees = Array.from({ length: 12 }, () => randomTree(rnd, cols, 9, width, values, true));
+    const forest = new FlatForest(trees, width, precision);
+    expect(forest.layout).toBe('steps');
+    // a large call leaves its rows in the kept block; smaller ones, one with NaN, come after
+    for (const [n, nanRate] of [[2500, 0], [7, 0], [700, 0.001], [2500, 0], [13, 0.2], [1, 0]] as const) {
+      const x = randomRows(rnd, n, cols, nanRate);
+      const out = new Float64Array(n * width);
+      forest.addTo(matrix(n, cols, x), out, width);
+      expect(Array.from(out)).toEqual(Array.from(reference(trees, x, n, cols, width, precision === 'float32')));
+    }
+  });
+
   it('takes the leaf-set layout for one row, and for trees each at their own column; calls reuse its buffers', () => {
     const trees = Array.from({ length: 9 }, () => randomTree(rnd, cols, 5, 1, values, false));
     const forest = new FlatForest(trees, 1, 'float32', trees.map((_, i) => i % 3));

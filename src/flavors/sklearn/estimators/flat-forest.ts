@@ -80,6 +80,7 @@ export class FlatForest {
   /** Whether every tree adds at the same output column. */
   private readonly oneColumn: boolean;
   private scratch: SetScratch | null = null;
+  private stepScratch: Float32Array | Uint8Array | null = null;
 
   /**
    * Tree t's `width` leaf values are added at output column `columns[t]` (0 when omitted).
@@ -124,18 +125,20 @@ export class FlatForest {
     const rowBytes = Math.max(steps ? steps.blockRowBytes : 0, this.wide ? cols * 8 : 0);
     const blockRows = Math.max(4, Math.min(x.rows, this.small ? SMALL_BLOCK_ROWS : Math.floor(LARGE_BLOCK_BYTES / rowBytes)));
     const { roots, columns, leaves, width } = this;
-    const stepBlock = steps?.newBlock(blockRows);
-    const wideBlock = this.wide ? new Float64Array(blockRows * cols) : null;
+    const stepBlock = steps ? this.stepBlock(steps, blockRows) : undefined;
+    let wideBlock: Float64Array | null = null;
     for (let r0 = 0; r0 < x.rows; r0 += blockRows) {
       const n = Math.min(blockRows, x.rows - r0);
-      const hasNaN = steps && stepBlock ? steps.fill(x.data, r0, n, cols, stepBlock) : copyBlock64(x.data, r0 * cols, n * cols, wideBlock!, this.precision === 'float32');
+      const hasNaN = steps && stepBlock
+        ? steps.fill(x.data, r0, n, cols, stepBlock)
+        : copyBlock64(x.data, r0 * cols, n * cols, (wideBlock ??= new Float64Array(blockRows * cols)), this.precision === 'float32');
       if (hasNaN && !this.acceptsNaN) throw nanError();
       if (steps && stepBlock && !hasNaN) {
         for (let t = 0; t < roots.length; t++) steps.walk(roots[t], stepBlock, n, leaves, width, out, r0 * outWidth + columns[t], outWidth);
         continue;
       }
       const wide = this.wide!;
-      if (steps) copyBlock64(x.data, r0 * cols, n * cols, wideBlock!, this.precision === 'float32');
+      if (steps) copyBlock64(x.data, r0 * cols, n * cols, (wideBlock ??= new Float64Array(blockRows * cols)), this.precision === 'float32');
       for (let t = 0; t < roots.length; t++) {
         const at = r0 * outWidth + columns[t];
         if (hasNaN) walkWideNaN(wide.thresholds, wide.ints, wide.missingLeft!, leaves, width, roots[t], wideBlock!, n, cols, out, at, outWidth);
@@ -172,6 +175,19 @@ export class FlatForest {
         walkWideNaN(wide!.thresholds, wide!.ints, wide!.missingLeft!, leaves, width, roots[t], wideBlock, n, cols, out, r0 * outWidth + columns[t], outWidth);
       }
     }
+  }
+
+  /**
+   * The step layout's block for `rows` rows, kept between calls (at most LARGE_BLOCK_BYTES): a
+   * batch's block is megabytes that a fresh allocation would have the system map and fault in
+   * again on every call. addTo is synchronous: no two calls share it at once.
+   */
+  private stepBlock(steps: Steps, rows: number): Float32Array | Uint8Array {
+    const kept = this.stepScratch;
+    if (kept && kept.length >= rows * (steps.mask + 1)) return kept;
+    const made = steps.newBlock(rows);
+    if (made.byteLength <= LARGE_BLOCK_BYTES) this.stepScratch = made;
+    return made;
   }
 
   /**

@@ -35,6 +35,8 @@ export interface PickleOptions {
 
 export const DEFAULT_MAX_BYTES = 2 ** 31;
 export const DEFAULT_MAX_DEPTH = 1000;
+/** Bytes values at least this large are views of the input (see Reader.bytesValue). */
+const VIEW_MIN_BYTES = 64 << 10;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -175,15 +177,16 @@ export class Unpickler {
           this.stack.push(this.take(this.u8()).slice());
           break;
         case 0x42: // BINBYTES
-          this.stack.push(this.take(this.length(this.u32())).slice());
+          this.stack.push(this.bytesValue(this.length(this.u32())));
           break;
         case 0x8e: // BINBYTES8
-          this.stack.push(this.take(this.length(this.u64())).slice());
+          this.stack.push(this.bytesValue(this.length(this.u64())));
           break;
         case 0x96: {
-          // BYTEARRAY8: bytes here; the writer is told it was a bytearray
-          const bytes = this.take(this.length(this.u64())).slice();
-          recordCall(bytes, { fn: this.resolve('builtins', 'bytearray'), op: 'REDUCE', args: [bytes.slice()] });
+          // BYTEARRAY8: bytes here; the writer is told it was bytearray(a bytes value of the same
+          // bytes): another view of them, a value of its own (nothing writes into either)
+          const bytes = this.bytesValue(this.length(this.u64()));
+          recordCall(bytes, { fn: this.resolve('builtins', 'bytearray'), op: 'REDUCE', args: [bytes.subarray(0)] });
           this.stack.push(bytes);
           break;
         }
@@ -565,6 +568,17 @@ export class Unpickler {
     if (n > this.maxBytes) this.fail(`declared length ${n} exceeds the limit of ${this.maxBytes} bytes`);
     if (n > this.bytes.length - this.pos) this.fail(`declared length ${n} is larger than the ${this.bytes.length - this.pos} bytes left in the input`);
     return n;
+  }
+
+  /**
+   * A bytes value of n bytes: a large one (an array's data, which numpy's reconstruction copies
+   * into aligned arrays) is a view of the input, as joblib's raw arrays are; a copy of tens of
+   * megabytes is memory the system maps and faults in page by page. A small one is copied, so
+   * that a value the model keeps does not keep the whole file alive.
+   */
+  private bytesValue(n: number): Uint8Array {
+    const bytes = this.take(n);
+    return n >= VIEW_MIN_BYTES ? bytes : bytes.slice();
   }
 
   protected take(n: number): Uint8Array {

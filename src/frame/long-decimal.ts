@@ -23,11 +23,9 @@ const HIGH_DIGITS = 15;
 const MAX_DIGITS = 19;
 /** 2^27 + 1: splits a double into two halves whose products are exact (Dekker). */
 const SPLITTER = 134217729;
-/** How close to halfway (in units in the last place) is too close to decide: far above the arithmetic's error (2^-50). */
-const TIE_MARGIN = 2 ** -40;
 
-const bits = new Float64Array(1);
-const words = new Uint32Array(bits.buffer);
+/** 2^-100: an absolute margin of |x| * 2^-100 is at least 2^-48 of x's unit in the last place. */
+const MARGIN = 2 ** -100;
 
 /** The exact product's low part: a * b = p + e exactly, with p = fl(a * b). */
 function productError(a: number, b: number, p: number): number {
@@ -41,21 +39,15 @@ function productError(a: number, b: number, p: number): number {
 }
 
 /**
- * fl(hi + lo), the double nearest hi + lo + (an error below 2^-50 of its unit in the last place),
- * or NaN when that sum is too close to halfway between two doubles, or on a power of two (whose
- * unit below is half the one above).
+ * The double nearest a value known to lie within 2^-50 units in the last place of hi + lo
+ * (|lo| at most a few units of hi's last place), or NaN when that cannot tell: hi + lo moved by
+ * a margin above that error either way rounds the same (rounding is monotonic, so the value
+ * between them does too), unless it is too close to halfway between two doubles.
  */
 function roundedOrNaN(hi: number, lo: number): number {
-  const res = hi + lo;
-  // what rounding dropped: exact (res is within a unit of hi)
-  const dropped = hi - res + lo;
-  bits[0] = res;
-  const high = words[1];
-  // the mantissa's bits all zero: a power of two
-  if ((high & 0xfffff) === 0 && words[0] === 0) return NaN;
-  // a normal double's unit in the last place: 2^(biased exponent - 1023 - 52)
-  const ulp = 2 ** (((high >>> 20) & 0x7ff) - 1075);
-  return Math.abs(Math.abs(dropped) - ulp / 2) <= ulp * TIE_MARGIN ? NaN : res;
+  const margin = Math.abs(hi) * MARGIN;
+  const below = hi + (lo - margin);
+  return below === hi + (lo + margin) ? below : NaN;
 }
 
 /**
@@ -70,28 +62,25 @@ export function longDecimal(bytes: Uint8Array, start: number, end: number): numb
   if (c === MINUS || c === PLUS) c = bytes[++i];
   let high = 0;
   let low = 0;
-  let lowDigits = 0;
   let digits = 0;
   let scale = 0;
-  let fraction = false;
-  for (; i < end; c = bytes[++i]) {
-    if (c === DOT) {
-      fraction = true;
-      continue;
+  // leading zeros are not significant
+  while (c === ZERO) c = bytes[++i];
+  for (; c >= ZERO && c <= NINE; c = bytes[++i], digits++) {
+    if (digits < HIGH_DIGITS) high = high * 10 + (c - ZERO);
+    else if (digits < MAX_DIGITS) low = low * 10 + (c - ZERO);
+  }
+  if (c === DOT) {
+    c = bytes[++i];
+    if (digits === 0) {
+      for (; c === ZERO; c = bytes[++i]) scale--;
     }
-    if (c < ZERO || c > NINE) break;
-    const d = c - ZERO;
-    if (fraction) scale--;
-    // leading zeros are not significant
-    if (digits === 0 && d === 0) continue;
-    digits++;
-    if (digits > MAX_DIGITS) return undefined;
-    if (digits <= HIGH_DIGITS) high = high * 10 + d;
-    else {
-      low = low * 10 + d;
-      lowDigits++;
+    for (; c >= ZERO && c <= NINE; c = bytes[++i], digits++, scale--) {
+      if (digits < HIGH_DIGITS) high = high * 10 + (c - ZERO);
+      else if (digits < MAX_DIGITS) low = low * 10 + (c - ZERO);
     }
   }
+  if (digits > MAX_DIGITS) return undefined;
   if (i < end) {
     // (e|E)[+-]digits
     c = bytes[++i];
@@ -105,8 +94,8 @@ export function longDecimal(bytes: Uint8Array, start: number, end: number): numb
     scale += expNegative ? -exp : exp;
   }
   if (digits <= HIGH_DIGITS || scale < -22 || scale > 22) return undefined;
-  // w = high * 10^lowDigits + low = s + t exactly
-  const scaleLow = POW10[lowDigits];
+  // w = high * 10^(digits - 15) + low = s + t exactly
+  const scaleLow = POW10[digits - HIGH_DIGITS];
   const p = high * scaleLow;
   const m = productError(high, scaleLow, p) + low;
   const s = p + m;

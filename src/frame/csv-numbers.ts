@@ -1,22 +1,14 @@
 import type { CsvLayout } from './csv-columns.js';
-import { longDecimal } from './long-decimal.js';
 import { Frame, type Column } from './frame.js';
 import type { ReadRequestOptions } from './read-options.js';
+import { DOT, longDecimal, MINUS, NINE, PLUS, POW10, ZERO } from './long-decimal.js';
 import { withRowOrigin } from './row-origin.js';
 
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
-const PLUS = 0x2b;
-const MINUS = 0x2d;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
-
-/** 10^0 .. 10^22: every one an exact double, so one multiply or divide by it is correctly rounded. */
-const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
 /**
  * The fast path of reading CSV rows as a table, from the file's bytes [0, end) (a batch's text

@@ -10,14 +10,16 @@
  * the answer is undefined and the caller asks Number().
  */
 
-const ZERO = 0x30;
-const NINE = 0x39;
-const DOT = 0x2e;
-const PLUS = 0x2b;
-const MINUS = 0x2d;
+// the bytes of a decimal number's grammar (csvNumberRows reads the same)
+export const ZERO = 0x30;
+export const NINE = 0x39;
+export const DOT = 0x2e;
+export const PLUS = 0x2b;
+export const MINUS = 0x2d;
 
-/** 10^0 .. 10^22: every one an exact double. */
-const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+/** 10^0 .. 10^22: every one an exact double, so one multiply or divide by it is correctly rounded. */
+export const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
 /** Significant digits held exactly by one double (10^15 < 2^53). */
 const HIGH_DIGITS = 15;
 const MAX_DIGITS = 19;

@@ -289,6 +289,9 @@ const iterativeImputer: Builder = (s, build) => {
     transform(x: Data) {
       const m = toMatrix(x);
       checkCols(m, f, s.inst.name);
+      // float32 rows stay float32 (check_array with FLOAT_DTYPES): the estimators get float32
+      // rows, and each prediction is stored into the float32 array, rounded
+      const f32 = m.f32 === true;
       const k = keep.length;
       const observed = selectColumns(m, keep) as Matrix;
       const missing = observed.data.map((v) => (Number.isNaN(v) ? 1 : 0));
@@ -303,12 +306,15 @@ const iterativeImputer: Builder = (s, build) => {
           const nb = r.neighbors.length;
           const test = new Float64Array(rows.length * nb);
           rows.forEach((i, q) => r.neighbors.forEach((j, c) => (test[q * nb + c] = xt[i * k + j])));
-          const pred = r.est.predict!(matrix(rows.length, nb, test)).data as ArrayLike<number>;
-          rows.forEach((i, q) => (xt[i * k + r.feat] = Math.min(Math.max(pred[q], minV[r.feat]), maxV[r.feat])));
+          const pred = r.est.predict!(withF32(matrix(rows.length, nb, test), f32)).data as ArrayLike<number>;
+          rows.forEach((i, q) => {
+            const v = Math.min(Math.max(pred[q], minV[r.feat]), maxV[r.feat]);
+            xt[i * k + r.feat] = f32 ? Math.fround(v) : v;
+          });
         }
         for (let p = 0; p < xt.length; p++) if (missing[p] === 0) xt[p] = observed.data[p];
       }
-      const out = matrix(m.rows, k, xt);
+      const out = withF32(matrix(m.rows, k, xt), f32);
       return indicator ? hstack([out, indicator.transform!(m)], m.rows) : out;
     },
   };

@@ -72,23 +72,33 @@ const missingIndicator: Builder = (s) => {
 };
 
 const simpleImputer: Builder = (s, build) => {
-  // add_indicator: the fitted MissingIndicator's mask of the input, after the imputed columns
+  // add_indicator: the fitted MissingIndicator's mask of the input, after the imputed columns;
+  // sklearn takes the mask of the input as the imputer read it: fitted on numbers, as float64,
+  // where an object column's None is NaN (a one-row request's null)
   const indicator = s.bool('add_indicator', false) ? build(s.instance('indicator_'), `${s.className}.indicator_`) : null;
   const imputer = imputeOnly(s);
+  const asRead = (x: Data): Data => (fittedOnObjects(s) || x.kind !== 'table' ? x
+    : { ...x, columns: x.columns.map((c, j) => floatColumn(c, x.names ? `'${x.names[j]}'` : String(j))) });
   return {
     className: s.className,
-    transform: (x: Data) => (indicator ? hstack([imputer(x), indicator.transform!(x)], x.rows) : imputer(x)),
+    transform: (x: Data) => (indicator ? hstack([imputer(x), indicator.transform!(asRead(x))], x.rows) : imputer(x)),
   };
 };
+
+/**
+ * Whether a SimpleImputer was fitted on an object column: it keeps objects (None apart from
+ * NaN); fitted on numbers, it reads its input as float64 first. (1.9 keeps a 'constant'
+ * strategy's statistics_ as objects even on numbers: _fit_dtype decides.)
+ */
+function fittedOnObjects(s: State): boolean {
+  const fitDtype = s.raw('_fit_dtype') as { kind?: unknown; char?: unknown } | undefined;
+  return fitDtype?.kind === 'dtype' && typeof fitDtype.char === 'string' ? fitDtype.char === 'O' : s.array('statistics_').dtype === '|O';
+}
 
 function imputeOnly(s: State): (x: Data) => Data {
   const statistics = s.array('statistics_');
   const stats = valuesOf(statistics);
-  // Fitted on an object column, the imputer keeps objects (None apart from NaN); fitted on
-  // numbers, it reads its input as float64 first.
-  // (1.9 keeps a 'constant' strategy's statistics_ as objects even on numbers: _fit_dtype decides)
-  const fitDtype = s.raw('_fit_dtype') as { kind?: unknown; char?: unknown } | undefined;
-  const onObjects = fitDtype?.kind === 'dtype' && typeof fitDtype.char === 'string' ? fitDtype.char === 'O' : statistics.dtype === '|O';
+  const onObjects = fittedOnObjects(s);
   const isMissing = missingTest(s.raw('missing_values'));
   const keepEmpty = s.bool('keep_empty_features', false);
   const strategy = s.stringOr('strategy', 'mean');

@@ -29,8 +29,9 @@ const kernelRidge: Builder = (s) => {
       // float32 rows against a float32 fit: check_pairwise_arrays keeps float32, so sklearn's
       // kernel is float32 arithmetic (sgemm, float32 exp/tanh), 40% of its values a float32 ulp
       // or more from the float64 kernel rounded to float32 in a sweep case: the kernel errors
-      // are counted in float32 epsilons and the prediction answered within F32_TOLERANCE
-      const f32 = fitF32 && m.f32 === true;
+      // are counted in float32 epsilons and the prediction answered within F32_TOLERANCE.
+      // Not laplacian: manhattan_distances is scipy's cdist, in float64 whatever the input
+      const f32 = fitF32 && m.f32 === true && kernel.name !== 'laplacian';
       const unit = f32 ? F32_EPSILON : Number.EPSILON;
       const tolerance = f32 ? F32_TOLERANCE : 1e-9;
       const out = new Float64Array(m.rows * targets);

@@ -1,3 +1,4 @@
+import { NotSupportedNativelyError } from '../../../errors.js';
 import type { Tensor } from '../../../frame/tensor.js';
 import { matrix, numCols, selectColumns, toMatrix, withF32, withInts, type Data, type Matrix } from '../data.js';
 import {
@@ -178,7 +179,10 @@ const baggingClassifier: Builder = (s, build) => {
       for (const { est: e, features } of parts) {
         const d = numbers(need(s, e, e.decisionFunction, 'decision_function')(selectColumns(x, features)));
         if (sum === null) sum = Float64Array.from(d);
-        else for (let j = 0; j < d.length; j++) sum[j] += d[j];
+        else if (d.length !== sum.length) {
+          // an estimator fitted on a subsample missing a class answers fewer columns: numpy broadcasts them
+          throw new NotSupportedNativelyError(`${s.className}.decision_function: estimators_ answer decision values of different shapes (a subsample missing a class), which numpy broadcasts: not supported natively`);
+        } else for (let j = 0; j < d.length; j++) sum[j] += d[j];
       }
       const out = sum!.map((v) => v / parts.length);
       return scoresTensor(x.rows, out.length / x.rows, out);

@@ -151,6 +151,7 @@ function withFeatureCheck(inst: PyInstance, est: Estimator, passOneD: boolean): 
       if (passOneD) return x;
       throw oneDError();
     }
+    if (x.kind === 'matrix' && x.blocks) throw new MlflowError(`Found array with dim 3. ${inst.name} expected <= 2.`, 'INVALID_PARAMETER_VALUE');
     if (fitNames && x.names) {
       const missing = fitNames.filter((n) => !x.names!.includes(n));
       const extra = x.names.filter((n) => !fitNames.includes(n));

@@ -28,6 +28,12 @@ export interface Matrix {
    * shape (rows,); a later step's check_array refuses it as 1-D input.
    */
   readonly oneD?: boolean;
+  /**
+   * numpy holds these as a 3-D array (blocks, rows, cols / blocks), the blocks side by side here
+   * (a soft VotingClassifier's transform with flatten_transform=False: each estimator's
+   * probabilities): returned with that shape; a later step's check_array refuses it as 3-D input.
+   */
+  readonly blocks?: number;
 }
 
 /** A column of a table: numbers (NaN = missing) or Python-like objects (strings, null). */

@@ -1,6 +1,6 @@
 import { MlflowError, NotSupportedNativelyError } from '../../errors.js';
 import { makeTensor, type Tensor } from '../../frame/tensor.js';
-import { allInt64, densify, fromPredictInput, type Data } from './data.js';
+import { allInt64, densify, fromPredictInput, type Data, type Matrix } from './data.js';
 import type { Estimator, SklearnMethod } from './estimator.js';
 
 export const SKLEARN_METHODS: readonly SklearnMethod[] = ['predict', 'predict_proba', 'predict_log_proba', 'decision_function', 'transform', 'score_samples'];
@@ -11,6 +11,7 @@ export function isSklearnMethod(name: string): name is SklearnMethod {
 
 /** Transform output as numpy returns it: float64 2-D (bool, float32 or int64 where numpy keeps them), or an object array when strings remain. */
 export function dataToTensor(d: Data): Tensor {
+  if (d.kind === 'matrix' && d.blocks) return blocksTensor(d, d.blocks);
   if (d.kind === 'matrix') {
     const shape = d.oneD ? [d.rows] : [d.rows, d.cols];
     if (d.bool) return makeTensor({ dtype: 'bool', shape, data: Uint8Array.from(d.data) });
@@ -28,6 +29,16 @@ export function dataToTensor(d: Data): Tensor {
     for (let i = 0; i < d.rows; i++) out[i * cols + j] = c[i];
   }
   return makeTensor({ dtype: 'object', shape: [d.rows, cols], data: out });
+}
+
+/** A Matrix of `b` blocks side by side as numpy's (b, rows, cols / b) array (float32 or float64). */
+function blocksTensor(d: Matrix, b: number): Tensor {
+  const w = d.cols / b;
+  const data = d.f32 ? new Float32Array(d.data.length) : new Float64Array(d.data.length);
+  for (let k = 0; k < b; k++) {
+    for (let i = 0; i < d.rows; i++) for (let j = 0; j < w; j++) data[(k * d.rows + i) * w + j] = d.data[i * d.cols + k * w + j];
+  }
+  return makeTensor({ dtype: d.f32 ? 'float32' : 'float64', shape: [b, d.rows, w], data });
 }
 
 /** Each sklearn method name with the estimator's implementation (undefined where it has none). */

@@ -45,6 +45,9 @@ export function caseInput(c: CaseJson): Frame | Tensor {
     }
     // an int64 column (numpy computes on it in integers): held as float64 values, as our readers do
     if (dtype === 'int64') return { name, data: { kind: 'number', dtype: 'int64', values: Float64Array.from(rows, (r) => r[j] as number) } };
+    // an object column of nulls only: pandas makes a column of Nones object (of NaNs float64),
+    // as the server reads a one-row request's null
+    if (dtype === 'object' && rows.length > 0 && rows.every((r) => r[j] === null)) return { name, data: { kind: 'object', values: rows.map(() => null) } };
     // make.py writes NaN as null ("nan_as_null"): in an object column that is pandas' float NaN,
     // which sklearn tells apart from None.
     const values = rows.map((r) => (r[j] === null ? NaN : r[j]));

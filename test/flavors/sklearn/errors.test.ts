@@ -6,7 +6,8 @@ import { MlflowError, NotSupportedNativelyError } from '../../../src/errors.js';
 import { Frame } from '../../../src/frame/frame.js';
 import { makeTensor } from '../../../src/frame/tensor.js';
 import { allowSklearnGlobal, buildEstimator, loadSklearnEstimator } from '../../../src/flavors/sklearn/index.js';
-import { callMethod } from '../../../src/flavors/sklearn/methods.js';
+import { fromPredictInput } from '../../../src/flavors/sklearn/data.js';
+import { callMethod, methodOf } from '../../../src/flavors/sklearn/methods.js';
 import { loadPredictor } from '../../../src/pyfunc/index.js';
 
 const ROOT = join(import.meta.dirname, '../../fixtures/sklearn');
@@ -86,6 +87,15 @@ describe('sklearn flavor errors', () => {
     expect(() => callMethod(est, 'predict', x)).toThrow('X has 3 features, but RandomForestClassifier is expecting 13 features as input.');
     const flat = makeTensor({ dtype: 'float64', shape: [3], data: Float64Array.of(1, 2, 3) });
     expect(() => callMethod(est, 'predict', flat)).toThrow(/Expected 2D array, got 1D array/);
+  });
+
+  it('refuses 3-D input as check_array does: a VotingClassifier(flatten_transform=False) transform handed to another estimator', async () => {
+    const voting = await loadSklearnEstimator(join(ROOT, 'versions/v1.9.1/s12s_voting_soft_unflattened_iris/model.p4.pkl'));
+    const forest = await loadSklearnEstimator(join(ROOT, 'random_forest_classifier_wine/model.p4.pkl'));
+    const x = makeTensor({ dtype: 'float64', shape: [2, 4], data: Float64Array.of(5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3) });
+    expect(callMethod(voting, 'transform', x).shape).toEqual([3, 2, 3]);
+    const stacked = voting.transform!(fromPredictInput(x));
+    expect(() => methodOf(forest, 'predict')(stacked)).toThrow('Found array with dim 3. RandomForestClassifier expected <= 2.');
   });
 
   it("checks values as sklearn's check_array: no empty input, no NaN or infinity where the estimator refuses them", async () => {

@@ -30,6 +30,8 @@ const NOT_NATIVE: Record<string, string> = {
   s10w_spline_complement_nb_huge_iris: 'the order BLAS adds them in decides',
   s10w_kneighbors_brute_iris: 'brute-force euclidean neighbours',
   s11s_nearest_centroid_huge_iris: 'NearestCentroid: row 1: |x|^2 overflows',
+  s12s_kernel_ridge_f32_diabetes: 'float32 kernel terms (float32 rows, a float32 fit)',
+  s12s_bagging_svc_ovo_missing_class_iris: 'decision values of different shapes',
 };
 
 /**

@@ -72,23 +72,33 @@ const missingIndicator: Builder = (s) => {
 };
 
 const simpleImputer: Builder = (s, build) => {
-  // add_indicator: the fitted MissingIndicator's mask of the input, after the imputed columns
+  // add_indicator: the fitted MissingIndicator's mask of the input, after the imputed columns;
+  // sklearn takes the mask of the input as the imputer read it: fitted on numbers, as float64,
+  // where an object column's None is NaN (a one-row request's null)
   const indicator = s.bool('add_indicator', false) ? build(s.instance('indicator_'), `${s.className}.indicator_`) : null;
   const imputer = imputeOnly(s);
+  const asRead = (x: Data): Data => (fittedOnObjects(s) || x.kind !== 'table' ? x
+    : { ...x, columns: x.columns.map((c, j) => floatColumn(c, x.names ? `'${x.names[j]}'` : String(j))) });
   return {
     className: s.className,
-    transform: (x: Data) => (indicator ? hstack([imputer(x), indicator.transform!(x)], x.rows) : imputer(x)),
+    transform: (x: Data) => (indicator ? hstack([imputer(x), indicator.transform!(asRead(x))], x.rows) : imputer(x)),
   };
 };
+
+/**
+ * Whether a SimpleImputer was fitted on an object column: it keeps objects (None apart from
+ * NaN); fitted on numbers, it reads its input as float64 first. (1.9 keeps a 'constant'
+ * strategy's statistics_ as objects even on numbers: _fit_dtype decides.)
+ */
+function fittedOnObjects(s: State): boolean {
+  const fitDtype = s.raw('_fit_dtype') as { kind?: unknown; char?: unknown } | undefined;
+  return fitDtype?.kind === 'dtype' && typeof fitDtype.char === 'string' ? fitDtype.char === 'O' : s.array('statistics_').dtype === '|O';
+}
 
 function imputeOnly(s: State): (x: Data) => Data {
   const statistics = s.array('statistics_');
   const stats = valuesOf(statistics);
-  // Fitted on an object column, the imputer keeps objects (None apart from NaN); fitted on
-  // numbers, it reads its input as float64 first.
-  // (1.9 keeps a 'constant' strategy's statistics_ as objects even on numbers: _fit_dtype decides)
-  const fitDtype = s.raw('_fit_dtype') as { kind?: unknown; char?: unknown } | undefined;
-  const onObjects = fitDtype?.kind === 'dtype' && typeof fitDtype.char === 'string' ? fitDtype.char === 'O' : statistics.dtype === '|O';
+  const onObjects = fittedOnObjects(s);
   const isMissing = missingTest(s.raw('missing_values'));
   const keepEmpty = s.bool('keep_empty_features', false);
   const strategy = s.stringOr('strategy', 'mean');
@@ -289,6 +299,9 @@ const iterativeImputer: Builder = (s, build) => {
     transform(x: Data) {
       const m = toMatrix(x);
       checkCols(m, f, s.inst.name);
+      // float32 rows stay float32 (check_array with FLOAT_DTYPES): the estimators get float32
+      // rows, and each prediction is stored into the float32 array, rounded
+      const f32 = m.f32 === true;
       const k = keep.length;
       const observed = selectColumns(m, keep) as Matrix;
       const missing = observed.data.map((v) => (Number.isNaN(v) ? 1 : 0));
@@ -303,12 +316,15 @@ const iterativeImputer: Builder = (s, build) => {
           const nb = r.neighbors.length;
           const test = new Float64Array(rows.length * nb);
           rows.forEach((i, q) => r.neighbors.forEach((j, c) => (test[q * nb + c] = xt[i * k + j])));
-          const pred = r.est.predict!(matrix(rows.length, nb, test)).data as ArrayLike<number>;
-          rows.forEach((i, q) => (xt[i * k + r.feat] = Math.min(Math.max(pred[q], minV[r.feat]), maxV[r.feat])));
+          const pred = r.est.predict!(withF32(matrix(rows.length, nb, test), f32)).data as ArrayLike<number>;
+          rows.forEach((i, q) => {
+            const v = Math.min(Math.max(pred[q], minV[r.feat]), maxV[r.feat]);
+            xt[i * k + r.feat] = f32 ? Math.fround(v) : v;
+          });
         }
         for (let p = 0; p < xt.length; p++) if (missing[p] === 0) xt[p] = observed.data[p];
       }
-      const out = matrix(m.rows, k, xt);
+      const out = withF32(matrix(m.rows, k, xt), f32);
       return indicator ? hstack([out, indicator.transform!(m)], m.rows) : out;
     },
   };

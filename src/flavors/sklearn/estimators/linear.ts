@@ -365,6 +365,13 @@ const lda: Builder = (s) => {
     };
     est.predictProba = raise;
     est.predictLogProba = raise;
+    // predict takes classes_[score > 0]: a positive score (lsqr, eigen) indexes past the one class
+    const predict = est.predict!;
+    est.predict = (x) => {
+      const d = est.decisionFunction!(x).data as Float64Array | Float32Array;
+      if (d.some((v) => v > 0)) throw new MlflowError('index 1 is out of bounds for axis 0 with size 1', 'INVALID_PARAMETER_VALUE');
+      return predict(x);
+    };
   }
   return est;
 };

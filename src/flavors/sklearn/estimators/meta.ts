@@ -1,5 +1,6 @@
+import { NotSupportedNativelyError } from '../../../errors.js';
 import type { Tensor } from '../../../frame/tensor.js';
-import { matrix, numCols, selectColumns, toMatrix, withF32, withInts, type Data } from '../data.js';
+import { matrix, numCols, selectColumns, toMatrix, withF32, withInts, type Data, type Matrix } from '../data.js';
 import {
   probaClassifier, argmaxRows, f64Tensor, floatTensor, Labels, logInPlace, scoresTensor, softmaxRows,
   type Builder, type BuildFn, type Estimator,
@@ -62,10 +63,13 @@ const votingClassifier: Builder = (s, build) => {
       const { rows, p, f32 } = proba(x);
       return floatTensor([rows, k], p, f32);
     };
-    // each estimator's probabilities side by side (flatten_transform=False gives a 3-D array: not offered)
-    if (s.bool('flatten_transform', true)) {
-      est.transform = (x) => sideBySide(ests.map((e) => need(s, e, e.predictProba, 'predict_proba')(x)), x.rows);
-    }
+    // each estimator's probabilities side by side, or (flatten_transform=False) stacked as a 3-D
+    // array (estimators, rows, classes): the same values, numpy's dtype either way
+    const flatten = s.bool('flatten_transform', true);
+    est.transform = (x) => {
+      const side = sideBySide(ests.map((e) => need(s, e, e.predictProba, 'predict_proba')(x)), x.rows);
+      return flatten ? side : { ...side, blocks: ests.length };
+    };
   } else {
     // hard voting: each estimator's prediction, the class indices it was fitted on (int64)
     est.transform = (x) => sideBySide(ests.map((e) => need(s, e, e.predict, 'predict')(x)), x.rows);
@@ -78,7 +82,7 @@ const votingClassifier: Builder = (s, build) => {
  * predictions): float32 when every output is (estimators fitted on float32), int64 when every
  * one is (class indices), as numpy keeps them.
  */
-function sideBySide(tensors: Tensor[], rows: number): Data {
+function sideBySide(tensors: Tensor[], rows: number): Matrix {
   const outs = tensors.map(numbers);
   const widths = outs.map((o) => o.length / rows);
   const cols = widths.reduce((a, b) => a + b, 0);
@@ -175,7 +179,10 @@ const baggingClassifier: Builder = (s, build) => {
       for (const { est: e, features } of parts) {
         const d = numbers(need(s, e, e.decisionFunction, 'decision_function')(selectColumns(x, features)));
         if (sum === null) sum = Float64Array.from(d);
-        else for (let j = 0; j < d.length; j++) sum[j] += d[j];
+        else if (d.length !== sum.length) {
+          // an estimator fitted on a subsample missing a class answers fewer columns: numpy broadcasts them
+          throw new NotSupportedNativelyError(`${s.className}.decision_function: estimators_ answer decision values of different shapes (a subsample missing a class), which numpy broadcasts: not supported natively`);
+        } else for (let j = 0; j < d.length; j++) sum[j] += d[j];
       }
       const out = sum!.map((v) => v / parts.length);
       return scoresTensor(x.rows, out.length / x.rows, out);

@@ -208,6 +208,17 @@ const INT64_FUNCS: Record<string, (v: number) => number> = {
   reciprocal: (v) => (v === 0 ? -(2 ** 63) : Math.abs(v) === 1 ? v : 0),
 };
 
+/**
+ * numpy's TypeError for a function on an object array holding None where the function calls a
+ * Python operator or math function; the others call None's method named after them.
+ */
+const NONE_ERRORS: Record<string, string> = {
+  abs: "bad operand type for abs(): 'NoneType'", absolute: "bad operand type for abs(): 'NoneType'",
+  square: "unsupported operand type(s) for *: 'NoneType' and 'NoneType'", negative: "bad operand type for unary -: 'NoneType'",
+  sign: "'<' not supported between instances of 'NoneType' and 'int'", reciprocal: "unsupported operand type(s) for /: 'int' and 'NoneType'",
+  floor: 'must be real number, not NoneType', ceil: 'must be real number, not NoneType', trunc: "type NoneType doesn't define __trunc__ method",
+};
+
 /** numpy 2.1 (PR #26766) made floor, ceil and trunc identities on integers, keeping int64. */
 const INT64_ROUNDING: Record<string, (v: number) => number> = { floor: (v) => v, ceil: (v) => v, trunc: (v) => v };
 
@@ -239,6 +250,7 @@ function numpyFuncName(v: unknown): string | null {
 
 /** A numpy element-wise function on float64 values and, when it keeps int64, on int64 ones. */
 interface ElementFunction {
+  name: string;
   float: (v: number) => number;
   int64: ((v: number) => number) | null;
 }
@@ -256,7 +268,7 @@ function elementFunction(s: State, key: string): ElementFunction | null {
   if (!name || !fn) return s.fail(`only FunctionTransformer ${key}=None and numpy element-wise functions (np.log1p, np.exp, ...) are supported natively`);
   const int64 = Object.hasOwn(INT64_FUNCS, name) ? INT64_FUNCS[name]
     : s.sklearnAtLeast(1, 6) && Object.hasOwn(INT64_ROUNDING, name) ? INT64_ROUNDING[name] : null;
-  return { float: fn, int64 };
+  return { name, float: fn, int64 };
 }
 
 const functionTransformer: Builder = (s) => {
@@ -271,6 +283,16 @@ const functionTransformer: Builder = (s) => {
     // computes in float16 (log1p, exp, ...) or as a logical operation (negative)
     if (!validates && x.kind === 'table' && x.columns.some((c) => !(c instanceof Float64Array) && c.some((v) => typeof v === 'boolean'))) {
       throw new NotSupportedNativelyError('FunctionTransformer(validate=False) on a bool column (numpy computes in float16 there) is not supported natively');
+    }
+    // a column of missing values only (a one-row request's null) is pandas' object column of
+    // None, and a numpy function on an object array calls None's method or operator: TypeError
+    if (!validates && x.kind === 'table') {
+      const at = x.columns.findIndex((c) => !(c instanceof Float64Array) && c.length > 0 && c.every((v) => v === null || v === undefined));
+      if (at >= 0) {
+        const column = x.names ? `'${x.names[at]}'` : String(at);
+        const why = NONE_ERRORS[fn.name] ?? `loop of ufunc does not support argument 0 of type NoneType which has no callable ${fn.name} method`;
+        throw new MlflowError(`${why} (np.${fn.name} of column ${column}: an object column of None, its values all missing)`, 'INVALID_PARAMETER_VALUE');
+      }
     }
     const m = toMatrix(x);
     // int64 columns compute in integers: each column of a DataFrame passed as it is

@@ -1,5 +1,5 @@
 import type { Tensor } from '../../../frame/tensor.js';
-import { hstack, matrix, toMatrix, withInts, type Data } from '../data.js';
+import { hstack, matrix, toMatrix, withF32, withInts, type Data } from '../data.js';
 import { afterTransform, Labels, type Builder, type BuildFn } from '../estimator.js';
 import { State } from '../state.js';
 
@@ -27,11 +27,12 @@ function stackingTransform(s: State, binary: boolean, build: BuildFn): (x: Data)
       const cols = t.shape.length === 1 ? 1 : t.shape[1];
       const d = floats(t);
       // estimators_ were fitted on encoded labels: their predict is int64, and numpy's hstack
-      // of int64 blocks only stays int64
-      if (!dropFirst) return INTEGER.has(t.dtype) ? withInts(matrix(x.rows, cols, d), new Array<boolean>(cols).fill(true)) : matrix(x.rows, cols, d);
+      // of int64 blocks only stays int64 (of float32 blocks only, estimators fitted on float32, float32)
+      const f32 = t.dtype === 'float32';
+      if (!dropFirst) return INTEGER.has(t.dtype) ? withInts(matrix(x.rows, cols, d), new Array<boolean>(cols).fill(true)) : withF32(matrix(x.rows, cols, d), f32);
       const out = new Float64Array(x.rows * (cols - 1));
       for (let r = 0; r < x.rows; r++) out.set(d.subarray(r * cols + 1, (r + 1) * cols), r * (cols - 1));
-      return matrix(x.rows, cols - 1, out);
+      return withF32(matrix(x.rows, cols - 1, out), f32);
     });
     if (passthrough) blocks.push(toMatrix(x));
     return toMatrix(hstack(blocks, x.rows));

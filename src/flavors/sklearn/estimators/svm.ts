@@ -138,14 +138,19 @@ const classifier: Builder = (s) => {
   const breakTies = s.bool('break_ties', false);
   const probA = s.has('_probA') ? s.floats('_probA').data : s.has('probA_') ? s.floats('probA_').data : new Float64Array(0);
   const probB = s.has('_probB') ? s.floats('_probB').data : s.has('probB_') ? s.floats('probB_').data : new Float64Array(0);
+  // classes_ decides the shape, as in sklearn; libsvm's own classes (_n_support) may be fewer
+  // when a class had no weight at fit (a BaggingClassifier's subsample)
+  const nClasses = labels.size;
   const decisionOvr = (x: Matrix) => {
     const { k, pairs, dec } = ovoDecision(s, x);
-    if (k === 2) {
+    if (nClasses === 2) {
       const out = new Float64Array(x.rows);
       for (let i = 0; i < x.rows; i++) out[i] = -dec[i];
       return { cols: 1, out };
     }
     if (shape === 'ovo') return { cols: pairs, out: dec };
+    // _ovr_decision_function walks the pairs of classes_: past libsvm's pairs numpy's index fails
+    if (k !== nClasses) throw new MlflowError(`index ${pairs} is out of bounds for axis 1 with size ${pairs}`, 'INVALID_PARAMETER_VALUE');
     // sklearn's _ovr_decision_function(dec < 0, -dec, k): votes plus bounded confidences
     const out = new Float64Array(x.rows * k);
     const conf = new Float64Array(k);
@@ -169,7 +174,7 @@ const classifier: Builder = (s) => {
     decisionFunction(x: Data) {
       const m = toMatrix(x);
       const { cols, out } = decisionOvr(m);
-      return cols === 1 ? f64Tensor([m.rows], out) : f64Tensor([m.rows, cols], out);
+      return nClasses === 2 ? f64Tensor([m.rows], out) : f64Tensor([m.rows, cols], out);
     },
     predict(x: Data) {
       const m = toMatrix(x);

@@ -126,7 +126,8 @@ export function csvNumberRows(bytes: Uint8Array, end: number, layout: CsvLayout,
             value = scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
             if (negative) value = -value;
           } else {
-            value = longDecimal(bytes, start, i) ?? Number(latin1.toString('latin1', start, i));
+            // exact digits beyond 10^±22 are not long-decimal's: it would read them again for nothing
+            value = (exact ? undefined : longDecimal(bytes, start, i)) ?? Number(latin1.toString('latin1', start, i));
           }
         }
         column[row] = value;

@@ -14,7 +14,7 @@ export async function* fileChunks(path: string, chunkBytes = FILE_CHUNK_BYTES): 
   const handle = await open(path, 'r');
   const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
   let turn = 0;
-  let reading: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[turn], 0, chunkBytes, 0);
+  let reading = handle.read(buffers[turn], 0, chunkBytes, 0);
   try {
     for (let pos = 0; ; ) {
       const { bytesRead } = await reading;
@@ -27,7 +27,7 @@ export async function* fileChunks(path: string, chunkBytes = FILE_CHUNK_BYTES): 
     }
   } finally {
     // the read in flight when the caller stops early: settled before the file is closed
-    await reading?.catch(() => undefined);
+    await reading.catch(() => undefined);
     await handle.close();
   }
 }

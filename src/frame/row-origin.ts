@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { fileChunks } from './file-chunks.js';
 import type { Frame } from './frame.js';
 
 /**
@@ -35,7 +35,7 @@ export async function lineByteOffset(path: string, line: number): Promise<number
   let previousCr = false;
   /** The line was found after a \r at this offset: a \n next still belongs to that line end. */
   let afterCr: number | undefined;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of fileChunks(path, 1 << 20)) {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i];
       if (afterCr !== undefined) return c === 0x0a ? afterCr + 1 : afterCr;

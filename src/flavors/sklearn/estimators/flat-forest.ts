@@ -127,18 +127,20 @@ export class FlatForest {
     const { roots, columns, leaves, width } = this;
     const stepBlock = steps ? this.stepBlock(steps, blockRows) : undefined;
     let wideBlock: Float64Array | null = null;
+    // made only when a block needs it: a block holding NaN, or no step layout
+    const wideBlockFor = (): Float64Array => (wideBlock ??= new Float64Array(blockRows * cols));
     for (let r0 = 0; r0 < x.rows; r0 += blockRows) {
       const n = Math.min(blockRows, x.rows - r0);
       const hasNaN = steps && stepBlock
         ? steps.fill(x.data, r0, n, cols, stepBlock)
-        : copyBlock64(x.data, r0 * cols, n * cols, (wideBlock ??= new Float64Array(blockRows * cols)), this.precision === 'float32');
+        : copyBlock64(x.data, r0 * cols, n * cols, wideBlockFor(), this.precision === 'float32');
       if (hasNaN && !this.acceptsNaN) throw nanError();
       if (steps && stepBlock && !hasNaN) {
         for (let t = 0; t < roots.length; t++) steps.walk(roots[t], stepBlock, n, leaves, width, out, r0 * outWidth + columns[t], outWidth);
         continue;
       }
       const wide = this.wide!;
-      if (steps) copyBlock64(x.data, r0 * cols, n * cols, (wideBlock ??= new Float64Array(blockRows * cols)), this.precision === 'float32');
+      if (steps) copyBlock64(x.data, r0 * cols, n * cols, wideBlockFor(), this.precision === 'float32');
       for (let t = 0; t < roots.length; t++) {
         const at = r0 * outWidth + columns[t];
         if (hasNaN) walkWideNaN(wide.thresholds, wide.ints, wide.missingLeft!, leaves, width, roots[t], wideBlock!, n, cols, out, at, outWidth);
